@@ -1,0 +1,32 @@
+# ifes-archive: `make demo` and `make test` are all a fresh clone needs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+DEMO_OUT ?= out/demo
+
+.PHONY: venv demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Serve the bundled mirror on 127.0.0.1, crawl it, print where the WARCs and records went.
+demo: venv
+	$(PY) -m fixtures.demo --out $(DEMO_OUT)
+
+## The whole test suite (real crawls of the mirror on loopback).
+test: venv
+	$(PY) -m pytest -q -n 2 tests
+
+## Benchmarks: figures side by side with their baselines, in one run.
+bench: venv
+	@command -v wget >/dev/null || (apt-get update -qq && apt-get install -y -qq wget)
+	$(PY) -m bench.crawl
+
+clean:
+	rm -rf out build *.egg-info

@@ -1,0 +1,89 @@
+"""The ``ifes-archive`` command: crawl, serve the bundled mirror, and work with captures.
+
+A thin argparse front: each verb imports its module lazily, so ``ifes-archive --help`` is fast
+and the archive-side verbs never import Scrapy. ``main(argv)`` is what tests call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_BASE_URL = "http://japanstudies.ru/"
+
+
+def _crawl(args: argparse.Namespace) -> int:
+    from crawler.run import crawl, parse_settings
+
+    try:
+        overrides = parse_settings(args.setting)
+    except ValueError as exc:
+        print(f"ifes-archive crawl: {exc}", file=sys.stderr)
+        return 2
+    summary = crawl(args.base_url, Path(args.out), overrides)
+    print(summary)
+    return 0 if summary.finish_reason == "finished" else 1
+
+
+def _serve_fixtures(args: argparse.Namespace) -> int:
+    from fixtures.server import main as serve
+
+    return serve(args.server_args)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from archive.verify import verify_file
+
+    paths = [p for arg in args.paths for p in _warc_paths(Path(arg))]
+    reports = [verify_file(path) for path in paths]
+    for report in reports:
+        print(f"{report.path}: {report.records} records, "
+              f"{'ok' if report.ok else f'{len(report.problems)} problems'}")
+        for problem in report.problems:
+            print(f"  {problem}")
+    return 0 if reports and all(r.ok for r in reports) else 1
+
+
+def _warc_paths(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.name.endswith((".warc", ".warc.gz")))
+    return [path]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every verb."""
+    parser = argparse.ArgumentParser(prog="ifes-archive", description=__doc__.splitlines()[0])
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    crawl = verbs.add_parser("crawl", help="crawl the site into WARC captures and records")
+    crawl.add_argument("--base-url", default=DEFAULT_BASE_URL,
+                       help=f"site to crawl (default: the live site, {DEFAULT_BASE_URL})")
+    crawl.add_argument("--out", required=True, help="archive folder: warc/ and articles.jsonl")
+    crawl.add_argument("-s", "--set", dest="setting", action="append", default=[],
+                       metavar="NAME=VALUE", help="Scrapy setting (repeatable)")
+    crawl.set_defaults(run=_crawl)
+
+    verify = verbs.add_parser("verify", help="strict checks of WARC captures (more than warcio check)")
+    verify.add_argument("paths", nargs="+", help="WARC files or folders of them")
+    verify.set_defaults(run=_verify)
+
+    serve = verbs.add_parser("serve-fixtures", add_help=False,
+                             help="serve the bundled mirror of the site (see --help)")
+    serve.add_argument("server_args", nargs=argparse.REMAINDER)
+    serve.set_defaults(run=_serve_fixtures)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` and return the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve-fixtures"]:
+        # argparse cannot hand options like --port on untouched; the server parses its own.
+        return _serve_fixtures(argparse.Namespace(server_args=argv[1:]))
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

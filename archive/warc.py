@@ -1,0 +1,322 @@
+"""WARC/1.1 capture writing: request/response pairs kept exactly as they crossed the wire.
+
+The writer takes an :class:`HttpExchange` (the bytes the client sent, the bytes the transport
+received) and stores it as a ``request`` and a ``response`` record that share ``WARC-Date`` and
+``WARC-Target-URI`` and point at each other with ``WARC-Concurrent-To``. Nothing is parsed and
+re-serialised: the record block *is* the received byte string, so status line, header order,
+repeated headers, transfer and content coding all survive.
+
+Files are named ``PREFIX-YYYYMMDDhhmmss-NNNNN-HOST.warc.gz`` (the IIPC/Heritrix convention), are
+written as ``NAME.open`` and renamed when closed, hold one gzip member per record and roll over
+at a size limit. Every record is flushed as soon as it is written, so a crash loses at most the
+record being written; :func:`close_out_open_files` finishes files left behind by a crash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import re
+import socket
+import uuid
+import zlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+
+logger = logging.getLogger(__name__)
+
+WARC_VERSION = "WARC/1.1"
+#: The WARC 1.1 specification, named in every warcinfo record's ``conformsTo``.
+WARC_1_1_SPEC = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+#: 1 GB is the customary maximum WARC file size (Heritrix, the WARC 1.1 annex on file naming).
+DEFAULT_MAX_SIZE = 1_000_000_000
+OPEN_SUFFIX = ".open"
+#: zlib window bits that accept exactly one gzip member.
+GZIP_WBITS = 16 + zlib.MAX_WBITS
+READ_CHUNK = 1 << 16
+_SERIAL_RE = re.compile(r"^(?P<prefix>.+)-(?P<ts>\d{14})-(?P<serial>\d{5})-")
+
+
+@dataclass(frozen=True)
+class HttpExchange:
+    """One HTTP request and whatever came back, as raw bytes."""
+
+    target_uri: str
+    #: When the request was sent (UTC); shared by both records.
+    date: datetime
+    #: The request exactly as written to the transport (request line, headers, body).
+    request_bytes: bytes
+    #: Everything the transport received for this exchange, head and body as transferred.
+    response_bytes: bytes
+    #: The entity with any transfer coding removed (content coding kept): the WARC payload.
+    payload: bytes
+    ip_address: str | None = None
+    #: ``WARC-Truncated`` reason when the response is incomplete: length, time or disconnect.
+    truncated: str | None = None
+
+
+@dataclass(frozen=True)
+class CapturePointer:
+    """Where a response record lives: enough to open it again without an index."""
+
+    warc_filename: str
+    warc_offset: int
+    warc_length: int
+    warc_record_id: str
+    target_uri: str
+    date: str
+
+    def as_dict(self) -> dict[str, str | int]:
+        """Return the pointer as the plain dict records carry."""
+        return asdict(self)
+
+
+def sha1_digest(data: bytes) -> str:
+    """Return ``sha1:BASE32`` as WARC digests are written."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+
+
+def warc_date(moment: datetime) -> str:
+    """Return a WARC/1.1 date (UTC, microseconds)."""
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_record_id() -> str:
+    """Return a fresh ``<urn:uuid:...>`` record id."""
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def utc_now() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def _safe_host(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "_", name) or "localhost"
+
+
+@dataclass
+class _OpenFile:
+    path: Path  # the final name, without .open
+    stream: BinaryIO
+    writer: WARCWriter
+
+
+@dataclass
+class CaptureWriter:
+    """Writes HTTP exchanges to rolling WARC/1.1 files in one folder."""
+
+    directory: Path
+    prefix: str = "ifes"
+    max_size: int = DEFAULT_MAX_SIZE
+    #: Fields of the warcinfo record that opens every file (software, operator, robots...).
+    warcinfo: Mapping[str, str] = field(default_factory=dict)
+    hostname: str = field(default_factory=socket.gethostname)
+    make_id: Callable[[], str] = new_record_id
+    now: Callable[[], datetime] = utc_now
+    #: Flush the OS buffers to disk (fsync) every this many exchanges; 0 = only on close.
+    fsync_every: int = 50
+    _current: _OpenFile | None = field(default=None, init=False, repr=False)
+    _serial: int = field(default=-1, init=False, repr=False)
+    _unsynced: int = field(default=0, init=False, repr=False)
+    files: list[Path] = field(default_factory=list, init=False)
+
+    def write_exchange(self, exchange: HttpExchange) -> CapturePointer:
+        """Write the request and response records of ``exchange``; return the response's pointer."""
+        current = self._file_for_next_pair()
+        date = warc_date(exchange.date)
+        response_id, request_id = self.make_id(), self.make_id()
+        response = _response_record(exchange, date, response_id, request_id)
+        offset = current.stream.tell()
+        current.writer.write_record(response)
+        length = current.stream.tell() - offset
+        current.writer.write_record(_request_record(exchange, date, request_id, response_id))
+        self._after_write(current)
+        return CapturePointer(current.path.name, offset, length, response_id,
+                              exchange.target_uri, date)
+
+    def write_metadata(self, target_uri: str, fields: Mapping[str, str],
+                       concurrent_to: str | None = None) -> str:
+        """Write a ``metadata`` record (warc-fields) about ``target_uri``; return its id."""
+        current = self._file_for_next_pair()
+        record_id = self.make_id()
+        headers = [("WARC-Type", "metadata"), ("WARC-Record-ID", record_id),
+                   ("WARC-Date", warc_date(self.now())), ("WARC-Target-URI", target_uri)]
+        if concurrent_to:
+            headers.append(("WARC-Concurrent-To", concurrent_to))
+        current.writer.write_record(
+            _record("metadata", headers, _warc_fields(fields), "application/warc-fields"))
+        self._after_write(current)
+        return record_id
+
+    def close(self) -> None:
+        """Close the current file: flush, fsync, and drop the ``.open`` suffix."""
+        if self._current is None:
+            return
+        current, self._current = self._current, None
+        _finish(current.stream, current.path)
+
+    def _file_for_next_pair(self) -> _OpenFile:
+        if self._current is not None and self._current.stream.tell() >= self.max_size:
+            self.close()
+        if self._current is None:
+            self._current = self._open_next()
+        return self._current
+
+    def _open_next(self) -> _OpenFile:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self._serial < 0:
+            self._serial = next_serial(self.directory, self.prefix)
+        stamp = self.now().astimezone(timezone.utc).strftime("%Y%m%d%H%M%S")
+        name = f"{self.prefix}-{stamp}-{self._serial:05d}-{_safe_host(self.hostname)}.warc.gz"
+        self._serial += 1
+        path = self.directory / name
+        stream = open(str(path) + OPEN_SUFFIX, "xb")  # noqa: SIM115 - closed in close()
+        opened = _OpenFile(path, stream, WARCWriter(stream, gzip=True, warc_version="1.1"))
+        self.files.append(path)
+        opened.writer.write_record(self._warcinfo_record(name))
+        stream.flush()
+        logger.info("Opened WARC file %s", path)
+        return opened
+
+    def _warcinfo_record(self, filename: str) -> ArcWarcRecord:
+        headers = [("WARC-Type", "warcinfo"), ("WARC-Record-ID", self.make_id()),
+                   ("WARC-Date", warc_date(self.now())), ("WARC-Filename", filename)]
+        block = _warc_fields(self.warcinfo)
+        return _record("warcinfo", headers, block, "application/warc-fields")
+
+    def _after_write(self, current: _OpenFile) -> None:
+        current.stream.flush()
+        self._unsynced += 1
+        if self.fsync_every and self._unsynced >= self.fsync_every:
+            os.fsync(current.stream.fileno())
+            self._unsynced = 0
+
+
+def _warc_fields(fields: Mapping[str, str]) -> bytes:
+    lines = (f"{name}: {value}\r\n" for name, value in fields.items() if value)
+    return "".join(lines).encode("utf-8")
+
+
+def _record(rec_type: str, headers: list[tuple[str, str]], block: bytes, content_type: str,
+            payload_digest: str | None = None) -> ArcWarcRecord:
+    """Return a record whose block is ``block`` verbatim, digests computed here."""
+    headers = [*headers, ("Content-Type", content_type)]
+    if payload_digest:
+        headers.append(("WARC-Payload-Digest", payload_digest))
+    headers.append(("WARC-Block-Digest", sha1_digest(block)))
+    rec_headers = StatusAndHeaders("", headers, protocol=WARC_VERSION)
+    # http_headers=None: warcio must not parse and re-serialise the HTTP head.
+    record = ArcWarcRecord("warc", rec_type, rec_headers, BytesIO(block), None,
+                           content_type, len(block))
+    record.payload_length = len(block)
+    return record
+
+
+def _response_record(exchange: HttpExchange, date: str, record_id: str,
+                     request_id: str) -> ArcWarcRecord:
+    headers = [("WARC-Type", "response"), ("WARC-Record-ID", record_id), ("WARC-Date", date),
+               ("WARC-Target-URI", exchange.target_uri), ("WARC-Concurrent-To", request_id)]
+    if exchange.ip_address:
+        headers.append(("WARC-IP-Address", exchange.ip_address))
+    if exchange.truncated:
+        headers.append(("WARC-Truncated", exchange.truncated))
+    return _record("response", headers, exchange.response_bytes,
+                   "application/http; msgtype=response", sha1_digest(exchange.payload))
+
+
+def _request_record(exchange: HttpExchange, date: str, record_id: str,
+                    response_id: str) -> ArcWarcRecord:
+    headers = [("WARC-Type", "request"), ("WARC-Record-ID", record_id), ("WARC-Date", date),
+               ("WARC-Target-URI", exchange.target_uri), ("WARC-Concurrent-To", response_id)]
+    if exchange.ip_address:
+        headers.append(("WARC-IP-Address", exchange.ip_address))
+    _, _, body = exchange.request_bytes.partition(b"\r\n\r\n")
+    return _record("request", headers, exchange.request_bytes,
+                   "application/http; msgtype=request", sha1_digest(body))
+
+
+def _finish(stream: BinaryIO, final_path: Path) -> None:
+    stream.flush()
+    os.fsync(stream.fileno())
+    stream.close()
+    os.replace(str(final_path) + OPEN_SUFFIX, final_path)
+    logger.info("Closed WARC file %s", final_path)
+
+
+def next_serial(directory: Path, prefix: str) -> int:
+    """Return the serial number after the highest one used in ``directory`` for ``prefix``."""
+    serials = [int(m["serial"]) for p in directory.iterdir()
+               if (m := _SERIAL_RE.match(p.name)) and m["prefix"] == prefix]
+    return max(serials, default=-1) + 1
+
+
+def close_out_open_files(directory: Path) -> list[Path]:
+    """Finish ``.open`` files a crash left behind: cut a torn last record, rename; return them."""
+    closed = []
+    for leftover in sorted(directory.glob("*.warc.gz" + OPEN_SUFFIX)):
+        complete = _complete_prefix_length(leftover)
+        with open(leftover, "r+b") as stream:
+            stream.truncate(complete)
+            _finish(stream, leftover.with_name(leftover.name[: -len(OPEN_SUFFIX)]))
+        closed.append(leftover.with_name(leftover.name[: -len(OPEN_SUFFIX)]))
+    return closed
+
+
+def _complete_prefix_length(path: Path) -> int:
+    """Return how many leading bytes of ``path`` are whole gzip members holding whole records."""
+    end = position = 0
+    member, decompressor = bytearray(), zlib.decompressobj(GZIP_WBITS)
+    with open(path, "rb") as stream:
+        while chunk := stream.read(READ_CHUNK):
+            while chunk:
+                try:
+                    member += decompressor.decompress(chunk)
+                except zlib.error:
+                    return end
+                if not decompressor.eof:
+                    position += len(chunk)
+                    break
+                position += len(chunk) - len(decompressor.unused_data)
+                if not _is_whole_record(bytes(member)):
+                    return end
+                end, chunk = position, decompressor.unused_data
+                member, decompressor = bytearray(), zlib.decompressobj(GZIP_WBITS)
+    return end
+
+
+def _is_whole_record(data: bytes) -> bool:
+    head, _, rest = data.partition(b"\r\n\r\n")
+    match = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
+    return bool(match) and len(rest) == int(match[1]) + 4 and rest.endswith(b"\r\n\r\n")
+
+
+def iter_records(path: Path) -> Iterator[tuple[int, ArcWarcRecord]]:
+    """Yield ``(offset, record)`` for every record of a WARC file."""
+    with open(path, "rb") as stream:
+        iterator = ArchiveIterator(stream)
+        for record in iterator:
+            yield iterator.get_record_offset(), record
+
+
+def read_record_at(path: Path, offset: int) -> tuple[dict[str, str], bytes]:
+    """Return the WARC headers and raw block of the record at ``offset`` of ``path``."""
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        record = next(iter(ArchiveIterator(stream)))
+        headers = dict(record.rec_headers.headers)
+        return headers, record.raw_stream.read()

@@ -1,0 +1,274 @@
+"""A small HTTP/1.1 client on asyncio streams that keeps the bytes of every exchange.
+
+Scrapy's Twisted client hands on a rebuilt response: no reason phrase, no ``Content-Length`` or
+``Transfer-Encoding``, repeated headers folded. For an archive that is not good enough, so this
+client writes the request bytes itself (serialised by h11, so they are what went out) and tees
+every byte the transport delivers before h11 parses it. The result carries both the parsed
+response and an :class:`~archive.warc.HttpExchange` with the wire bytes.
+
+Connections are kept alive and reused per origin (polite to the server, and fast).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import h11
+
+from archive.warc import HttpExchange, utc_now
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+logger = logging.getLogger(__name__)
+
+READ_SIZE = 64 * 1024
+DEFAULT_PORTS = {"http": 80, "https": 443}
+#: Idle keep-alive connections kept per origin; the crawl asks one host at a time.
+MAX_IDLE_PER_ORIGIN = 4
+
+
+class FetchError(Exception):
+    """The exchange failed; ``exchange`` holds whatever crossed the wire before it did."""
+
+    def __init__(self, kind: str, message: str, exchange: HttpExchange | None = None):
+        super().__init__(message)
+        #: One of: connect, timeout, dataloss, protocol, maxsize.
+        self.kind = kind
+        self.exchange = exchange
+
+
+@dataclass
+class Fetched:
+    """A complete HTTP response and the exchange it came from."""
+
+    status: int
+    reason: str
+    http_version: str
+    headers: list[tuple[bytes, bytes]]
+    #: The entity, transfer coding removed, content coding kept.
+    body: bytes
+    exchange: HttpExchange
+
+
+@dataclass
+class _Connection:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    protocol: h11.Connection = field(default_factory=lambda: h11.Connection(h11.CLIENT))
+    reused: bool = False
+
+    @property
+    def ip_address(self) -> str | None:
+        peer = self.writer.get_extra_info("peername")
+        return peer[0] if peer else None
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+@dataclass
+class _Exchange:
+    """The mutable state of one exchange in progress."""
+
+    url: str
+    date: datetime
+    sent: bytes
+    ip_address: str | None
+    received: bytearray = field(default_factory=bytearray)
+    body: bytearray = field(default_factory=bytearray)
+    response: h11.Response | None = None
+
+    def freeze(self, truncated: str | None, unused: int = 0) -> HttpExchange:
+        wire = bytes(self.received[: len(self.received) - unused])
+        return HttpExchange(self.url, self.date, self.sent, wire, bytes(self.body),
+                            self.ip_address, truncated)
+
+
+def _no_verify_context() -> ssl.SSLContext:
+    # Like Scrapy's default: an archive captures what a site serves, valid certificate or not.
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class Http11Client:
+    """Fetches URLs over HTTP/1.1 with keep-alive, returning wire bytes with every response."""
+
+    def __init__(self, connect_timeout: float = 30.0, user_ssl: ssl.SSLContext | None = None):
+        self._connect_timeout = connect_timeout
+        self._ssl = user_ssl or _no_verify_context()
+        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+
+    async def fetch(self, url: str, method: str, headers: list[tuple[bytes, bytes]],
+                    body: bytes = b"", timeout: float = 180.0, maxsize: int = 0) -> Fetched:
+        """Return the response to one request; raise :class:`FetchError` when it fails."""
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.hostname or "", parts.port or DEFAULT_PORTS[parts.scheme])
+        deadline = asyncio.get_running_loop().time() + timeout
+        request = _h11_request(method, parts, headers, body)
+        connection = await self._connection(origin, deadline)
+        try:
+            return await self._exchange(origin, connection, url, request, body, deadline, maxsize)
+        except _StaleConnection:
+            fresh = await self._connection(origin, deadline, pooled=False)
+            return await self._exchange(origin, fresh, url, request, body, deadline, maxsize)
+
+    async def close(self) -> None:
+        """Close every idle connection."""
+        for connections in self._idle.values():
+            for connection in connections:
+                connection.close()
+        self._idle.clear()
+
+    async def _connection(self, origin: tuple[str, str, int], deadline: float,
+                          pooled: bool = True) -> _Connection:
+        idle = self._idle.get(origin, [])
+        while pooled and idle:
+            connection = idle.pop()
+            if not connection.reader.at_eof():
+                connection.reused = True
+                return connection
+            connection.close()
+        scheme, host, port = origin
+        tls = self._ssl if scheme == "https" else None
+        wait = min(self._connect_timeout, _remaining(deadline))
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(host, port, ssl=tls, server_hostname=host if tls else None,
+                                        limit=READ_SIZE), wait)
+        except (OSError, asyncio.TimeoutError) as exc:
+            kind = "timeout" if isinstance(exc, asyncio.TimeoutError) else "connect"
+            raise FetchError(kind, f"cannot connect to {host}:{port}: {exc!r}") from exc
+        return _Connection(reader, writer)
+
+    async def _exchange(self, origin: tuple[str, str, int], connection: _Connection, url: str,
+                        request: h11.Request, body: bytes, deadline: float,
+                        maxsize: int) -> Fetched:
+        sent = _serialise(connection.protocol, request, body)
+        state = _Exchange(url, utc_now(), sent, connection.ip_address)
+        try:
+            connection.writer.write(sent)
+            await connection.writer.drain()
+            await self._read_response(connection, state, deadline, maxsize)
+        except BaseException:
+            connection.close()
+            raise
+        self._release(origin, connection)
+        response = state.response
+        assert response is not None
+        unused = len(connection.protocol.trailing_data[0])
+        return Fetched(response.status_code, response.reason.decode("latin-1"),
+                       "HTTP/" + response.http_version.decode("ascii"),
+                       list(response.headers.raw_items()), bytes(state.body),
+                       state.freeze(None, unused))
+
+    async def _read_response(self, connection: _Connection, state: _Exchange, deadline: float,
+                             maxsize: int) -> None:
+        protocol = connection.protocol
+        while True:
+            try:
+                event = protocol.next_event()
+            except h11.RemoteProtocolError as exc:
+                self._fail_protocol(connection, state, exc)
+            if event is h11.NEED_DATA:
+                await self._receive(connection, state, deadline)
+            elif isinstance(event, h11.Response):
+                state.response = event
+                _check_declared_size(event, state, maxsize)
+            elif isinstance(event, h11.Data):
+                state.body += event.data
+                _check_size(state, maxsize)
+            elif isinstance(event, h11.EndOfMessage):
+                return
+            elif isinstance(event, h11.ConnectionClosed):
+                raise FetchError("dataloss", "connection closed", state.freeze("disconnect"))
+
+    async def _receive(self, connection: _Connection, state: _Exchange, deadline: float) -> None:
+        try:
+            data = await asyncio.wait_for(connection.reader.read(READ_SIZE), _remaining(deadline))
+        except asyncio.TimeoutError as exc:
+            raise FetchError("timeout", f"no answer in time from {state.url}",
+                             state.freeze("time") if state.received else None) from exc
+        except OSError as exc:
+            if connection.reused and not state.received:
+                raise _StaleConnection from exc
+            raise FetchError("dataloss", f"connection lost: {exc!r}",
+                             state.freeze("disconnect") if state.received else None) from exc
+        if not data and connection.reused and not state.received:
+            raise _StaleConnection
+        state.received += data
+        connection.protocol.receive_data(data)
+
+    @staticmethod
+    def _fail_protocol(connection: _Connection, state: _Exchange,
+                       exc: h11.RemoteProtocolError) -> None:
+        if connection.reused and not state.received:
+            raise _StaleConnection from exc
+        complete_head = state.response is not None
+        kind = "dataloss" if complete_head else "protocol"
+        exchange = state.freeze("disconnect") if state.received else None
+        raise FetchError(kind, f"{state.url}: {exc}", exchange) from exc
+
+    def _release(self, origin: tuple[str, str, int], connection: _Connection) -> None:
+        protocol = connection.protocol
+        if protocol.our_state is h11.DONE and protocol.their_state is h11.DONE:
+            protocol.start_next_cycle()
+            idle = self._idle.setdefault(origin, [])
+            if len(idle) < MAX_IDLE_PER_ORIGIN:
+                idle.append(connection)
+                return
+        connection.close()
+
+
+class _StaleConnection(Exception):
+    """A kept-alive connection the server had already closed: try again on a fresh one."""
+
+
+def _remaining(deadline: float) -> float:
+    return max(0.0, deadline - asyncio.get_running_loop().time())
+
+
+def _h11_request(method: str, parts: object, headers: list[tuple[bytes, bytes]],
+                 body: bytes) -> h11.Request:
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")  # type: ignore[attr-defined]
+    host = parts.netloc.rsplit("@", 1)[-1]  # type: ignore[attr-defined]
+    names = {name.lower() for name, _ in headers}
+    all_headers = [(b"Host", host.encode("idna" if not host.isascii() else "ascii"))]
+    all_headers += [(name, value) for name, value in headers if name.lower() != b"host"]
+    if body and b"content-length" not in names:
+        all_headers.append((b"Content-Length", str(len(body)).encode()))
+    return h11.Request(method=method, target=target.encode("ascii"), headers=all_headers)
+
+
+def _serialise(protocol: h11.Connection, request: h11.Request, body: bytes) -> bytes:
+    wire = protocol.send(request) or b""
+    if body:
+        wire += protocol.send(h11.Data(data=body)) or b""
+    return wire + (protocol.send(h11.EndOfMessage()) or b"")
+
+
+def _declared_length(response: h11.Response) -> int | None:
+    for name, value in response.headers:
+        if name == b"content-length":
+            return int(value)
+    return None
+
+
+def _check_declared_size(response: h11.Response, state: _Exchange, maxsize: int) -> None:
+    declared = _declared_length(response)
+    if maxsize and declared is not None and declared > maxsize:
+        raise FetchError("maxsize", f"{state.url}: Content-Length {declared} > {maxsize}",
+                         state.freeze("length"))
+
+
+def _check_size(state: _Exchange, maxsize: int) -> None:
+    if maxsize and len(state.body) > maxsize:
+        raise FetchError("maxsize", f"{state.url}: body over {maxsize} bytes",
+                         state.freeze("length"))

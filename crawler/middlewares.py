@@ -1,0 +1,81 @@
+"""Retries that wait: exponential back-off, and the server's own ``Retry-After`` when it gives one.
+
+Scrapy's RetryMiddleware re-queues a failed request at once; a small server that answered 503
+needs a pause. This subclass keeps Scrapy's rules (codes, exceptions, ``max_retry_times``) and
+only waits before handing the retry back: ``Retry-After`` (seconds or an HTTP date) for the
+response that carried it, else ``RETRY_BACKOFF_BASE * 2**attempt`` capped at
+``RETRY_BACKOFF_MAX``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+
+def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
+    """Return the wait a ``Retry-After`` value asks for, or None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry rules, with a wait before each retry."""
+
+    def __init__(self, settings: BaseSettings):
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
+        #: A Retry-After beyond this is cut to it (a crawl should not hang for a day).
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 600.0)
+
+    async def process_response(self, request: Request, response: Response,
+                               spider: object = None) -> Request | Response:
+        result = super().process_response(request, response)
+        if result is not response:
+            asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+            await self._wait(request, asked)
+        return result
+
+    async def process_exception(self, request: Request, exception: Exception,
+                                spider: object = None) -> Request | Response | None:
+        result = super().process_exception(request, exception)
+        if result is not None:
+            await self._wait(request, None)
+        return result
+
+    def backoff(self, request: Request, asked: float | None) -> float:
+        """Return how long to wait before retrying ``request``."""
+        if asked is not None:
+            return min(asked, self.retry_after_max)
+        attempt = request.meta.get("retry_times", 0)
+        return min(self.backoff_base * 2**attempt, self.backoff_max)
+
+    async def _wait(self, request: Request, asked: float | None) -> None:
+        delay = self.backoff(request, asked)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("retry/backoff_seconds", delay)
+        if delay > 0:
+            logger.info("Waiting %.1f s before retrying %s", delay, request.url)
+            await asyncio.sleep(delay)

@@ -1,0 +1,110 @@
+"""Run the ``ifes`` spider into an archive folder and summarise what it did.
+
+``DIR/warc/`` receives the WARC files and ``DIR/articles.jsonl`` the records; ``-s NAME=VALUE``
+overrides any Scrapy setting (on the local mirror: ``-s DOWNLOAD_DELAY=0`` and friends).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_BASE_URL = "http://japanstudies.ru/"
+#: Politeness relaxed for the local mirror on loopback (robots.txt is still obeyed).
+MIRROR_SETTINGS = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS": "16",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "RETRY_BACKOFF_BASE": "0.1",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+@dataclass
+class CrawlSummary:
+    """What one crawl did, for people (``str``) and programs (``as_dict``)."""
+
+    base_url: str
+    out: str
+    finish_reason: str
+    requests: int
+    responses: int
+    articles: int
+    captures: int
+    restricted: int
+    not_found: int
+    failed: int
+    warc_files: list[dict[str, Any]] = field(default_factory=list)
+    articles_path: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the summary as plain JSON-ready data."""
+        return asdict(self)
+
+    def __str__(self) -> str:
+        lines = [
+            f"crawl of {self.base_url} {self.finish_reason}",
+            f"  requests {self.requests}, responses {self.responses}, "
+            f"captures {self.captures} (request+response pairs)",
+            f"  articles {self.articles}, restricted {self.restricted}, "
+            f"not found {self.not_found}, failed {self.failed}",
+            f"  records: {self.articles_path}",
+            f"  WARC files ({len(self.warc_files)}) in {Path(self.out) / 'warc'}:",
+        ]
+        lines += [f"    {f['name']}  {f['bytes']:,} bytes" for f in self.warc_files]
+        return "\n".join(lines)
+
+
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    """Return ``NAME=VALUE`` pairs as a dict; raise ValueError on a pair without ``=``."""
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise ValueError(f"setting must be NAME=VALUE, got {pair!r}")
+        settings[name] = value
+    return settings
+
+
+def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None) -> CrawlSummary:
+    """Crawl ``base_url`` into ``out`` (WARCs and records) and return the summary."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.spiders.ifes import IfesSpider
+
+    out.mkdir(parents=True, exist_ok=True)
+    settings = get_project_settings()
+    settings.set("WARC_DIR", str(out / "warc"), priority="cmdline")
+    settings.set("ARTICLES_PATH", str(out / "articles.jsonl"), priority="cmdline")
+    settings.setdict(overrides or {}, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(IfesSpider)
+    process.crawl(crawler, base_url=base_url)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    summary = _summarise(base_url, out, stats)
+    (out / "crawl-summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+    return summary
+
+
+def _summarise(base_url: str, out: Path, stats: dict[str, Any]) -> CrawlSummary:
+    warcs = sorted((out / "warc").glob("*.warc.gz"))
+    return CrawlSummary(
+        base_url=base_url, out=str(out),
+        finish_reason=str(stats.get("finish_reason", "unknown")),
+        requests=stats.get("downloader/request_count", 0),
+        responses=stats.get("downloader/response_count", 0),
+        articles=stats.get("ifes/articles", 0),
+        captures=stats.get("capture/exchanges", 0),
+        restricted=stats.get("ifes/restricted", 0),
+        not_found=stats.get("ifes/not_found", 0),
+        failed=stats.get("ifes/failed", 0),
+        warc_files=[{"name": p.name, "bytes": p.stat().st_size} for p in warcs],
+        articles_path=str(out / "articles.jsonl"),
+    )
