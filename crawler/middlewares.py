@@ -1,4 +1,6 @@
-"""Retries that wait: exponential back-off, and the server's own ``Retry-After`` when it gives one.
+"""Downloader middlewares: retries that wait, and cookies without a network fetch.
+
+Retries that wait: exponential back-off, and the server's own ``Retry-After`` when it gives one.
 
 Scrapy's RetryMiddleware re-queues a failed request at once; a small server that answered 503
 needs a pause. This subclass keeps Scrapy's rules (codes, exceptions, ``max_retry_times``) and
@@ -15,10 +17,16 @@ from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from scrapy.downloadermiddlewares import cookies as cookies_module
+from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from tldextract import TLDExtract
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from scrapy import Request
+    from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
 
@@ -79,3 +87,19 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if delay > 0:
             logger.info("Waiting %.1f s before retrying %s", delay, request.url)
             await asyncio.sleep(delay)
+
+
+class OfflineCookiesMiddleware(CookiesMiddleware):
+    """Scrapy's cookie handling, with the public-suffix list read from tldextract's bundled copy.
+
+    Scrapy's CookiesMiddleware builds a ``TLDExtract`` that downloads the public-suffix list on
+    first use. A crawl of one known host does not need a fresh list, and the crawler must run
+    (and be tested) without internet access, so the lookup is pointed at the snapshot that
+    tldextract ships (``suffix_list_urls=()``).
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        cookies_module._split_domain = TLDExtract(  # noqa: SLF001 - no public hook exists
+            suffix_list_urls=(), include_psl_private_domains=True)
+        return super().from_crawler(crawler)

@@ -1,0 +1,184 @@
+"""Crawl benchmark: the full crawl beside bare Scrapy and wget, on a generated mirror.
+
+Prints, in one run and side by side: pages/s and peak RSS of
+(a) bare Scrapy following the same links (the same spider, Scrapy's own download handler,
+    no capture, no records), (b) the full crawl (capture + records), (c) ``wget --mirror
+    --warc-file`` on the same mirror; then the peak RSS of the full crawl on mirrors of 1,000
+and 4,000 articles, to show memory flat in the number of pages.
+
+Targets (issue 2): (b) >= 0.5 x (a) pages/s; peak RSS of (b) < 500 MB and flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.run import MIRROR_SETTINGS
+from fixtures.server import start_server_process
+
+#: What bare Scrapy runs with: its own HTTP handler, nothing written.
+BARE_SETTINGS = {
+    "DOWNLOAD_HANDLERS": json.dumps({
+        "http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+        "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}),
+    "ITEM_PIPELINES": "{}",
+    "WARC_DIR": "",
+    "ARTICLES_PATH": "",
+}
+#: Links wget must not follow to stay comparable: the calendar trap and the never-content pages.
+WGET_REJECT = r"archive(category|section)|emailform|do_pdf|com_registration|pop=1"
+POLL_SECONDS = 0.05
+
+
+@dataclass
+class Run:
+    """One measured run."""
+
+    name: str
+    pages: int
+    seconds: float
+    peak_rss_mb: float
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+
+def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """Run ``command``; return (wall seconds, peak RSS in MB of the process tree)."""
+    started = time.perf_counter()
+    process = psutil.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_rss(process))
+        time.sleep(POLL_SECONDS)
+    seconds = time.perf_counter() - started
+    if process.returncode not in (0, 8):  # wget says 8 when some pages were 404s
+        raise RuntimeError(f"{command[:4]} exited {process.returncode}")
+    return seconds, peak / 1e6
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    try:
+        members = [process, *process.children(recursive=True)]
+        return sum(p.memory_info().rss for p in members)
+    except psutil.Error:
+        return 0
+
+
+def crawl_command(base_url: str, out: Path, settings: dict[str, str]) -> list[str]:
+    """Return the ``ifes-archive crawl`` command line for ``settings``."""
+    pairs = [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
+    return [sys.executable, "-m", "archive.cli", "crawl", "--base-url", base_url,
+            "--out", str(out), *pairs]
+
+
+def run_crawl(name: str, base_url: str, out: Path, extra: dict[str, str]) -> Run:
+    """Measure one crawl of the mirror."""
+    settings = {**MIRROR_SETTINGS, "LOG_LEVEL": "ERROR", **extra}
+    seconds, peak = measure(crawl_command(base_url, out, settings))
+    summary = json.loads((out / "crawl-summary.json").read_text())
+    return Run(name, summary["responses"], seconds, peak)
+
+
+def run_wget(base_url: str, out: Path) -> Run:
+    """Measure ``wget --mirror --warc-file`` on the mirror; pages = response records."""
+    out.mkdir(parents=True)
+    command = ["wget", "--mirror", "--no-verbose", "--warc-file", str(out / "wget"),
+               "--reject-regex", WGET_REJECT, "--directory-prefix", str(out / "files"),
+               base_url]
+    seconds, peak = measure(command)
+    return Run("(c) wget --mirror --warc-file", _count_responses(out / "wget.warc.gz"),
+               seconds, peak)
+
+
+def _count_responses(path: Path) -> int:
+    with open(path, "rb") as stream:
+        return sum(1 for r in ArchiveIterator(stream) if r.rec_type == "response")
+
+
+def with_mirror(articles: int, work: Path, body: callable) -> object:  # type: ignore[valid-type]
+    """Serve a generated mirror of ``articles`` articles while ``body(base_url)`` runs."""
+    process, base_url = start_server_process(["--articles", str(articles)])
+    try:
+        return body(base_url)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def throughput(articles: int, work: Path) -> list[Run]:
+    """Return the three side-by-side runs on one mirror."""
+    def runs(base_url: str) -> list[Run]:
+        bare = run_crawl("(a) bare Scrapy, same links", base_url, work / "bare", BARE_SETTINGS)
+        full = run_crawl("(b) ifes-archive full crawl", base_url, work / "full", {})
+        return [bare, full, run_wget(base_url, work / "wget")]
+    return with_mirror(articles, work, runs)  # type: ignore[return-value]
+
+
+def memory(articles: int, work: Path) -> Run:
+    """Return the full crawl's run on a mirror of ``articles`` articles."""
+    out = work / f"full-{articles}"
+    return with_mirror(articles, work, lambda url: run_crawl(
+        f"(b) full crawl, {articles:,} articles", url, out, {}))  # type: ignore[return-value]
+
+
+def print_table(title: str, runs: list[Run]) -> None:
+    """Print runs side by side."""
+    print(f"\n{title}")
+    print(f"  {'run':<36} {'pages':>7} {'seconds':>8} {'pages/s':>8} {'peak RSS MB':>12}")
+    for run in runs:
+        print(f"  {run.name:<36} {run.pages:>7} {run.seconds:>8.1f} "
+              f"{run.pages_per_second:>8.1f} {run.peak_rss_mb:>12.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the figures; exit 1 when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--memory-sizes", default="1000,4000")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="ifes-bench-"))
+    try:
+        runs = throughput(args.articles, work)
+        print_table(f"Crawl throughput, mirror of {args.articles:,} articles", runs)
+        sizes = [int(s) for s in args.memory_sizes.split(",")]
+        mem = [memory(n, work) for n in sizes]
+        print_table("Peak RSS of the full crawl against the size of the site", mem)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return report_targets(runs, mem)
+
+
+def report_targets(runs: list[Run], mem: list[Run]) -> int:
+    """Print each target against its figure; return 0 when all are met."""
+    bare, full = runs[0], runs[1]
+    ratio = full.pages_per_second / bare.pages_per_second
+    growth = mem[-1].peak_rss_mb / mem[0].peak_rss_mb
+    checks = [
+        (f"full / bare pages/s = {ratio:.2f} (target >= 0.5)", ratio >= 0.5),
+        (f"peak RSS of the full crawl = {max(r.peak_rss_mb for r in [full, *mem]):.0f} MB "
+         "(target < 500)", all(r.peak_rss_mb < 500 for r in [full, *mem])),
+        (f"peak RSS {mem[-1].name.split(',')[1].strip()} / {mem[0].name.split(',')[1].strip()}"
+         f" = {growth:.2f} (flat: target <= 1.25)", growth <= 1.25),
+    ]
+    print("\nTargets")
+    for text, ok in checks:
+        print(f"  [{'ok' if ok else 'MISSED'}] {text}")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

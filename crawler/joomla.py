@@ -1,0 +1,360 @@
+"""Joomla 1.0 URL rules: classify, canonicalise and judge links of a Joomla 1.0 (com_content) site.
+
+Pure functions over strings, no Scrapy: :func:`parse_url` turns a URL (query form, with ``&amp;``
+leftovers, parameters in any order, ``Itemid``/``itemid``; or the SEF forms ``/content/...`` and
+``/component/option,.../``) into a :class:`JoomlaUrl`; :func:`dedup_key` says which URLs are the
+same fetch (``Itemid`` is how the visitor came, not the page); :func:`should_follow` says whether
+the crawler should fetch a link, and why not.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
+
+#: Kinds of Joomla page the spider walks to find articles (articles themselves included).
+LISTING_KINDS = frozenset(
+    {"section", "category", "blogcategory", "blogsection", "archive", "frontpage"}
+)
+ARTICLE_KINDS = frozenset({"article", "article_page"})
+FOLLOWED_KINDS = LISTING_KINDS | ARTICLE_KINDS
+
+#: Plain pages of the site outside Joomla (an old static page, say) are fetched and kept.
+HTML_SUFFIXES = (".html", ".htm")
+#: The site went up in the late 1990s; an archive month before this is the calendar trap.
+FIRST_ARCHIVE_YEAR = 1995
+#: Fragments of the template's hidden accessibility links ("Menu", "Content/Inhalt").
+ANCHOR_FRAGMENTS = frozenset({"menu", "content"})
+
+_SCRIPTS = frozenset({"index.php", "index2.php"})
+_LISTING_TASKS = {
+    "section": "section",
+    "category": "category",
+    "blogcategory": "blogcategory",
+    "blogsection": "blogsection",
+    "archivecategory": "archive",
+    "archivesection": "archive",
+}
+#: Positional SEF layouts of Joomla 1.0's includes/sef.php for com_content, by task and length.
+_SEF_DEFAULT_LAYOUT = ("id", "itemid", "limit", "limitstart")
+_SEF_CATEGORY_LAYOUT = ("sectionid", "id", "itemid", "limit", "limitstart")
+_SEF_ARCHIVE_PAGED_LAYOUT = ("id", "limit", "limitstart", "year", "month", "module")
+_SEF_ARCHIVE_LAYOUT = ("id", "year", "month", "module")
+_INT_PARAMS = ("id", "sectionid", "itemid", "limit", "limitstart", "year", "month", "page")
+#: Parameters that do not change what a listing shows: the menu item and the archive module flag.
+_LISTING_IGNORED = frozenset({"itemid", "module"})
+
+DedupKey = tuple[str | int | None, ...]
+
+
+@dataclass(frozen=True)
+class JoomlaUrl:
+    """What a Joomla 1.0 URL points at."""
+
+    kind: str
+    """article, article_page, print, section, category, blogcategory, blogsection, archive,
+    frontpage, emailform, pdf, registration, other_component, sef (unknown SEF path), static,
+    other."""
+    path: str = ""
+    """Path relative to the site's root (``index.php``, ``content/view/5/60/``, ``""``)."""
+    option: str | None = None
+    """Component (``com_content``), lower-case."""
+    task: str | None = None
+    """Component task (``view``, ``category``, ``archivecategory`` ...), lower-case."""
+    id: int | None = None
+    sectionid: int | None = None
+    itemid: int | None = None
+    limit: int | None = None
+    limitstart: int | None = None
+    year: int | None = None
+    month: int | None = None
+    page: int | None = None
+    """Page of a print view (``page=K``)."""
+    fragment: str = ""
+    sef: bool = False
+    """True when the URL was in SEF form."""
+    params: tuple[tuple[str, str], ...] = ()
+    """All query parameters, names lower-cased, sorted."""
+
+
+@dataclass(frozen=True)
+class FollowDecision:
+    """Whether to follow a link; false with a reason when not. Usable as a bool."""
+
+    follow: bool
+    reason: str
+    parsed: JoomlaUrl
+
+    def __bool__(self) -> bool:
+        return self.follow
+
+
+def clean_url(url: str) -> str:
+    """Return *url* with ``&amp;`` leftovers undone and the fragment dropped."""
+    return urlunsplit(urlsplit(_unamp(url.strip()))._replace(fragment=""))
+
+
+def normalise_base_url(base_url: str) -> str:
+    """Return the site root *base_url* ending with ``/`` (scheme defaulting to http)."""
+    base_url = base_url.strip()
+    if "://" not in base_url:
+        base_url = "http://" + base_url
+    parts = urlsplit(base_url)
+    path = parts.path or "/"
+    if path.rsplit("/", 1)[-1].lower().endswith(".php"):
+        path = path.rsplit("/", 1)[0] + "/"  # given the script (index.php), not the root
+    if not path.endswith("/"):
+        path += "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))
+
+
+def canonical_article_url(base_url: str, article_id: int) -> str:
+    """Return the canonical URL of an article: no Itemid, no page."""
+    return f"{normalise_base_url(base_url)}index.php?option=com_content&task=view&id={article_id}"
+
+
+def article_page_url(base_url: str, article_id: int, itemid: int | None, limitstart: int) -> str:
+    """Return the URL of page *limitstart* (0-based) of a multi-page article."""
+    url = canonical_article_url(base_url, article_id)
+    if itemid is not None:
+        url += f"&Itemid={itemid}"
+    if limitstart:
+        url += f"&limit=1&limitstart={limitstart}"
+    return url
+
+
+def parse_url(url: str, base_url: str | None = None) -> JoomlaUrl:
+    """Return what *url* points at; *base_url* tells where the site's root is (default ``/``)."""
+    parts = urlsplit(_unamp(url.strip()))
+    fragment = parts.fragment
+    rel_path = _relative_path(parts.path, base_url)
+    params = _query_params(parts.query)
+    sef_params = _sef_params(rel_path)
+    if sef_params is not None:
+        if not sef_params:
+            return JoomlaUrl("sef", rel_path, fragment=fragment, sef=True, params=_sorted(params))
+        return _classify({**params, **sef_params}, rel_path, "index.php", fragment, sef=True)
+    # The site root serves index.php.
+    script = "index.php" if rel_path == "" else rel_path.rsplit("/", 1)[-1].lower()
+    if script in _SCRIPTS:
+        return _classify(params, rel_path, script, fragment, sef=False)
+    kind = "static" if "." in script else "other"
+    return JoomlaUrl(kind, rel_path, fragment=fragment, params=_sorted(params))
+
+
+def dedup_key(url: str | JoomlaUrl, base_url: str | None = None) -> DedupKey:
+    """Return the key under which a URL is fetched once.
+
+    Article pages: ``("article", id, limitstart)`` whatever the Itemid. Listings: kind, ids, limit,
+    limitstart, year, month, without Itemid. Anything else: its parameters in sorted order.
+    """
+    parsed = url if isinstance(url, JoomlaUrl) else parse_url(url, base_url)
+    if parsed.kind in ARTICLE_KINDS:
+        return ("article", parsed.id, parsed.limitstart or 0)
+    if parsed.kind == "print":
+        return ("print", parsed.id, parsed.page or 0)
+    if parsed.kind in LISTING_KINDS:
+        return (
+            parsed.kind,
+            parsed.task if parsed.kind == "archive" else None,
+            parsed.id,
+            parsed.sectionid,
+            parsed.limit,
+            parsed.limitstart or 0,
+            parsed.year,
+            parsed.month,
+        )
+    kept = tuple(f"{k}={v}" for k, v in parsed.params if k not in _LISTING_IGNORED)
+    return (parsed.kind, parsed.path, *kept)
+
+
+def listing_label(parsed: JoomlaUrl) -> str | None:
+    """Return a short name of the listing a page is (``category:12``), None for non-listings."""
+    if parsed.kind not in LISTING_KINDS:
+        return None
+    if parsed.kind == "frontpage":
+        return "frontpage"
+    name = parsed.task if parsed.kind == "archive" else parsed.kind
+    return f"{name}:{parsed.id}" if parsed.id is not None else name
+
+
+def is_html_page(parsed: JoomlaUrl) -> bool:
+    """Return True for a plain HTML page of the site (outside Joomla): worth keeping too."""
+    return parsed.kind == "static" and parsed.path.lower().endswith(HTML_SUFFIXES)
+
+
+def should_follow(
+    url: str,
+    base_url: str,
+    referrer: str | None = None,
+    *,
+    current_year: int | None = None,
+) -> FollowDecision:
+    """Return whether the crawler should fetch *url* found on page *referrer*, and why not.
+
+    Only pages of the site under *base_url* that lead to articles are followed. Archive (calendar)
+    pages are followed only from a non-archive page, whose archive module lists the months that
+    exist; from an archive page only its own pagination is, never another month (the calendar
+    trap). robots.txt is left to Scrapy's RobotsTxtMiddleware.
+    """
+    parsed = parse_url(url, base_url)
+    reason = _offsite_reason(url, base_url)
+    if reason is None and parsed.fragment.lower() in ANCHOR_FRAGMENTS:
+        reason = "in-page anchor"
+    if reason is None and parsed.kind not in FOLLOWED_KINDS and not is_html_page(parsed):
+        reason = f"not content: {parsed.kind}"
+    if reason is None and parsed.kind == "archive":
+        reason = _archive_reason(parsed, base_url, referrer, current_year)
+    return FollowDecision(reason is None, reason or "", parsed)
+
+
+def _archive_reason(
+    parsed: JoomlaUrl, base_url: str, referrer: str | None, current_year: int | None
+) -> str | None:
+    """Return why an archive page must not be fetched, None when it may be."""
+    year_now = current_year or datetime.date.today().year
+    if parsed.year is not None and not FIRST_ARCHIVE_YEAR <= parsed.year <= year_now:
+        return f"archive year {parsed.year} out of range"
+    if parsed.month is not None and not 1 <= parsed.month <= 12:
+        return f"archive month {parsed.month} out of range"
+    if referrer is None:
+        return None
+    source = parse_url(referrer, base_url)
+    if source.kind == "archive" and _archive_month(source) != _archive_month(parsed):
+        return "archive to archive navigation (calendar trap)"
+    return None
+
+
+def _archive_month(parsed: JoomlaUrl) -> tuple[str | None, int | None, int | None, int | None]:
+    return (parsed.task, parsed.id, parsed.year, parsed.month)
+
+
+def _offsite_reason(url: str, base_url: str) -> str | None:
+    """Return why *url* is not on the site of *base_url*, None when it is."""
+    parts = urlsplit(url.strip())
+    base = urlsplit(normalise_base_url(base_url))
+    if parts.scheme.lower() != base.scheme:
+        return f"other scheme: {parts.scheme or '(none)'}"
+    if _host_port(parts) != _host_port(base):
+        return f"other host: {parts.netloc}"
+    if not (parts.path or "/").startswith(base.path):
+        return "outside the site's base path"
+    return None
+
+
+def _host_port(parts: SplitResult) -> tuple[str, int | None]:
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return ((parts.hostname or "").lower(), port or default)
+
+
+def _classify(
+    params: dict[str, str], rel_path: str, script: str, fragment: str, *, sef: bool
+) -> JoomlaUrl:
+    """Return the JoomlaUrl of a request to *script* with *params*."""
+    ints = {name: _int(params.get(name)) for name in _INT_PARAMS}
+    fields = dict(
+        path=rel_path,
+        option=(params.get("option") or "").lower() or None,
+        task=(params.get("task") or "").lower() or None,
+        fragment=fragment,
+        sef=sef,
+        params=_sorted(params),
+        **ints,
+    )
+    return JoomlaUrl(kind=_kind(params, script, ints), **fields)  # type: ignore[arg-type]
+
+
+def _kind(params: dict[str, str], script: str, ints: dict[str, int | None]) -> str:
+    option = (params.get("option") or "").lower()
+    task = (params.get("task") or "").lower()
+    if params.get("do_pdf") == "1":
+        return "pdf"
+    if option == "com_registration":
+        return "registration"
+    if option in ("", "com_frontpage"):
+        return "frontpage" if script == "index.php" and not _extra(params) else "other"
+    if option != "com_content":
+        return "other_component"
+    if task == "emailform":
+        return "emailform"
+    if task == "view":
+        if params.get("pop") == "1" or script == "index2.php":
+            return "print"
+        if ints["id"] is None:
+            return "other"
+        return "article_page" if ints["limitstart"] else "article"
+    if script == "index.php" and task in _LISTING_TASKS:
+        return _LISTING_TASKS[task]
+    return "other"
+
+
+def _extra(params: dict[str, str]) -> bool:
+    """Return True when a front-page-looking query carries more than paging and the menu item."""
+    return bool(set(params) - {"option", "itemid", "limit", "limitstart"})
+
+
+def _query_params(query: str) -> dict[str, str]:
+    """Return the query's parameters, names lower-cased (``Itemid`` == ``itemid``), first wins."""
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        params.setdefault(name.strip().lower(), value.strip())
+    return params
+
+
+def _sef_params(rel_path: str) -> dict[str, str] | None:
+    """Return the parameters of a SEF path; {} for an unknown SEF path; None if not SEF."""
+    segments = [s for s in rel_path.split("/") if s]
+    if not segments or segments[0].lower() not in ("content", "component"):
+        return None
+    if segments[0].lower() == "component":
+        pairs = [s.split(",", 1) for s in segments[1:] if "," in s]
+        return {name.lower(): value for name, value in pairs}
+    if len(segments) < 2 or not all(s.isdigit() for s in segments[2:]):
+        return {}
+    task, numbers = segments[1].lower(), segments[2:]
+    params = {"option": "com_content", "task": task}
+    # Trailing parts are optional in sef.php: a short path fills only the leading names.
+    params.update(zip(_sef_layout(task, numbers), numbers, strict=False))
+    return params
+
+
+def _sef_layout(task: str, numbers: list[str]) -> tuple[str, ...]:
+    """Return the parameter names of a SEF path's numbers, as includes/sef.php tells them apart."""
+    if task == "category":
+        return _SEF_CATEGORY_LAYOUT
+    if task in ("archivecategory", "archivesection"):
+        # sef.php: a year (> 1000) in the fourth place means limit/limitstart come first.
+        paged = len(numbers) >= 5 and int(numbers[3]) > 1000
+        return _SEF_ARCHIVE_PAGED_LAYOUT if paged else _SEF_ARCHIVE_LAYOUT
+    return _SEF_DEFAULT_LAYOUT
+
+
+def _relative_path(path: str, base_url: str | None) -> str:
+    """Return *path* relative to the site root of *base_url*, without the leading slash."""
+    base_path = urlsplit(normalise_base_url(base_url)).path if base_url else "/"
+    if path.startswith(base_path):
+        return path[len(base_path) :]
+    return path.lstrip("/")
+
+
+def _unamp(url: str) -> str:
+    while "&amp;" in url:
+        url = url.replace("&amp;", "&")
+    return url
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    match = re.match(r"\s*(-?\d+)", value)
+    return int(match.group(1)) if match else None
+
+
+def _sorted(params: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(params.items()))

@@ -1,0 +1,358 @@
+"""The ``ifes`` spider: walk a Joomla 1.0 site's listings and fetch every published article once.
+
+From the front page it follows menus, sections, category tables, blog listings and their page
+links, read-more and blog_more links, the archive module's months and prev/next links — every link
+that :func:`crawler.joomla.should_follow` allows — and fetches each article page once, whatever
+Itemid it is linked under. A multi-page article («Страница 1 из N») is fetched page by page in one
+chain and yielded as one :class:`~crawler.items.ArticleItem`. Where each article was listed is kept
+in :attr:`IfesSpider.article_listings` (sections come from listings).
+
+Run: ``scrapy crawl ifes -a base_url=http://HOST:PORT/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import scrapy
+from parsel import Selector
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from archive.record import decode_html, html_root
+from crawler.items import ArticleItem
+from crawler.joomla import (
+    ARTICLE_KINDS,
+    JoomlaUrl,
+    article_page_url,
+    canonical_article_url,
+    clean_url,
+    dedup_key,
+    listing_label,
+    normalise_base_url,
+    parse_url,
+    should_follow,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+    from crawler.joomla import DedupKey
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "http://japanstudies.ru/"
+#: Joomla RE (Joom.Ru) pack, _NOT_AUTH: an unpublished or restricted item, served with HTTP 200.
+RESTRICTED_TEXT = "Извините, но для просмотра этой страницы у Вас недостаточно прав."
+#: Joomla RE pack, _NOT_EXIST: a missing item, served with HTTP 200.
+NOT_FOUND_TEXT = "Извините, страница не найдена."
+#: The counter at the top of each page of a {mospagebreak} article: «Страница K из N».
+PAGE_COUNTER_RE = re.compile(r"Страница\s+(\d+)\s+из\s+(\d+)")
+#: No article on the site comes near this; a counter above it is garbage, not a reason to loop.
+MAX_ARTICLE_PAGES = 200
+#: Pages of a multi-page article go ahead of listings, so a chain ends soon after it starts.
+CHAIN_PRIORITY = 10
+
+
+@dataclass
+class ArticleSightings:
+    """Where an article was seen linked: under which menu items and in which listings."""
+
+    itemids: set[int] = field(default_factory=set)
+    listings: set[str] = field(default_factory=set)
+    """Labels of the listing pages (``category:12``, ``blogsection:3``, ``frontpage``)."""
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """Return the sightings as sorted lists (JSON-ready)."""
+        return {"itemids": sorted(self.itemids), "listings": sorted(self.listings)}
+
+
+class IfesSpider(scrapy.Spider):
+    """Crawl the Joomla 1.0 site under *base_url*; yield one ArticleItem per published article."""
+
+    name = "ifes"
+
+    def __init__(self, base_url: str = DEFAULT_BASE_URL, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.base_url = normalise_base_url(base_url)
+        self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
+        #: Article id -> where it was linked (Itemids, listings); read by a later step.
+        self.article_listings: dict[int, ArticleSightings] = {}
+        #: Every request that failed: {"url", "reason"}.
+        self.failures: list[dict[str, str]] = []
+        self._seen: set[DedupKey] = set()
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._seen.add(dedup_key(self.base_url, self.base_url))
+        yield self._request(self.base_url, self.parse)
+
+    # Callbacks ------------------------------------------------------------------------------
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
+        """Follow the links of a listing (or any non-article) page."""
+        selector = page_selector(response)
+        self._note_denied(response, selector)
+        yield from self._follow_links(response, selector)
+
+    def parse_article(
+        self, response: Response, article_id: int, itemid: int | None
+    ) -> Iterator[scrapy.Request | ArticleItem]:
+        """Yield the item of a single-page article, or start the chain of a multi-page one."""
+        selector = page_selector(response)
+        yield from self._follow_links(response, selector)
+        if self._note_denied(response, selector) or not self._is_article(response, selector):
+            return
+        pages = [page_dict(response, 0)]
+        total = page_count(selector)
+        if total > 1:
+            yield self._page_request(article_id, itemid, pages, total)
+        else:
+            yield self._item(article_id, pages, [])
+
+    def parse_article_page(
+        self,
+        response: Response,
+        article_id: int,
+        itemid: int | None,
+        pages: list[dict[str, Any]],
+        total: int,
+    ) -> Iterator[scrapy.Request | ArticleItem]:
+        """Add one later page of a multi-page article; yield the item after the last one."""
+        selector = page_selector(response)
+        yield from self._follow_links(response, selector)
+        page = len(pages)
+        denied = self._note_denied(response, selector)
+        if denied:
+            yield self._item(article_id, pages, [f"page {page} of {total}: {denied}"])
+            return
+        pages = [*pages, page_dict(response, page)]
+        if len(pages) < total:
+            yield self._page_request(article_id, itemid, pages, total)
+        else:
+            yield self._item(article_id, pages, [])
+
+    def on_error(self, failure: Failure) -> Iterator[ArticleItem]:
+        """Record a failed request; for a later page of an article, yield what was fetched."""
+        request = failure.request  # type: ignore[attr-defined]
+        reason = self._record_failure(request.url, failure)
+        kwargs = request.cb_kwargs
+        if "pages" in kwargs:
+            page, total = len(kwargs["pages"]), kwargs["total"]
+            errors = [f"page {page} of {total}: {reason}"]
+            yield self._item(kwargs["article_id"], kwargs["pages"], errors)
+
+    def closed(self, reason: str) -> None:
+        listings = {str(k): v.to_dict() for k, v in sorted(self.article_listings.items())}
+        self._stats_set("ifes/article_listings", listings)
+        for failure in self.failures:
+            logger.warning("failed: %(url)s (%(reason)s)", failure)
+        logger.info(
+            "ifes: %d articles seen in listings, %d failed requests",
+            len(self.article_listings),
+            len(self.failures),
+        )
+
+    # Links ----------------------------------------------------------------------------------
+
+    def _follow_links(self, response: Response, selector: Selector) -> Iterator[scrapy.Request]:
+        """Yield a request for every link on the page worth fetching and not yet scheduled."""
+        source = parse_url(response.url, self.base_url)
+        label = listing_label(source)
+        for href in selector.css("a::attr(href)").getall():
+            url = _absolute(response, href)
+            if url is None:
+                continue
+            decision = should_follow(url, self.base_url, referrer=response.url)
+            if not decision:
+                logger.debug("not following %s: %s", url, decision.reason)
+                continue
+            target = decision.parsed
+            if target.kind in ARTICLE_KINDS:
+                self._note_sighting(target, label)
+                request = self._article_request(target, url)
+            else:
+                request = self._listing_request(target, url)
+            if request is not None:
+                yield request
+
+    def _article_request(self, target: JoomlaUrl, url: str) -> scrapy.Request | None:
+        """Return the request of page 0 of the article *target* links to, None if scheduled."""
+        assert target.id is not None
+        if not self._first_time(("article", target.id, 0)):
+            return None
+        if target.limitstart:
+            # A link to a later page: fetch page 0, which starts the chain over all pages.
+            url = article_page_url(self.base_url, target.id, target.itemid, 0)
+        return self._request(
+            clean_url(url),
+            self.parse_article,
+            cb_kwargs={"article_id": target.id, "itemid": target.itemid},
+        )
+
+    def _listing_request(self, target: JoomlaUrl, url: str) -> scrapy.Request | None:
+        """Return a request for a listing page, None if already scheduled."""
+        if not self._first_time(dedup_key(target)):
+            return None
+        return self._request(clean_url(url), self.parse)
+
+    def _note_sighting(self, target: JoomlaUrl, label: str | None) -> None:
+        assert target.id is not None
+        sightings = self.article_listings.setdefault(target.id, ArticleSightings())
+        if target.itemid:
+            sightings.itemids.add(target.itemid)
+        if label is not None:
+            sightings.listings.add(label)
+
+    def _first_time(self, key: DedupKey) -> bool:
+        """Return True (and remember *key*) when *key* was not scheduled before."""
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+    # Requests and items ---------------------------------------------------------------------
+
+    def _request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.on_error, **kwargs)
+
+    def _page_request(
+        self, article_id: int, itemid: int | None, pages: list[dict[str, Any]], total: int
+    ) -> scrapy.Request:
+        """Return the request of the next page of a multi-page article (the chain's next link)."""
+        page = len(pages)
+        self._seen.add(("article", article_id, page))
+        return self._request(
+            article_page_url(self.base_url, article_id, itemid, page),
+            self.parse_article_page,
+            cb_kwargs={"article_id": article_id, "itemid": itemid, "pages": pages, "total": total},
+            # The chain must not be cut by the dupefilter, or the article would never be yielded.
+            dont_filter=True,
+            priority=CHAIN_PRIORITY,
+        )
+
+    def _item(self, article_id: int, pages: list[dict[str, Any]], errors: list[str]) -> ArticleItem:
+        sightings = self.article_listings.get(article_id, ArticleSightings())
+        self._stats_inc("ifes/article_items")
+        if errors:
+            self._stats_inc("ifes/incomplete_articles")
+            logger.warning("article %d incomplete: %s", article_id, "; ".join(errors))
+        return ArticleItem(
+            article_id=article_id,
+            url=canonical_article_url(self.base_url, article_id),
+            pages=pages,
+            itemids=sorted(sightings.itemids),
+            errors=errors,
+        )
+
+    # Page states ----------------------------------------------------------------------------
+
+    def _note_denied(self, response: Response, selector: Selector) -> str | None:
+        """Return "restricted"/"not found" (counted, logged) for Joomla's HTTP-200 refusals."""
+        state = denied_state(selector)
+        if state is not None:
+            self._stats_inc(f"ifes/{state.replace(' ', '_')}")
+            logger.info("%s: %s", state, response.url)
+        return state
+
+    def _is_article(self, response: Response, selector: Selector) -> bool:
+        if selector.css("table.contentpaneopen"):
+            return True
+        self._stats_inc("ifes/not_article")
+        logger.warning("not an article page: %s", response.url)
+        return False
+
+    def _record_failure(self, url: str, failure: Failure) -> str:
+        """Count and keep a failed request; return the reason. robots.txt refusals are not
+        failures."""
+        reason = failure_reason(failure)
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            self._stats_inc("ifes/ignored")
+            logger.debug("ignored: %s (%s)", url, reason)
+            return reason
+        self._stats_inc("ifes/failed")
+        self.failures.append({"url": url, "reason": reason})
+        logger.warning("request failed: %s (%s)", url, reason)
+        return reason
+
+    def _stats_inc(self, key: str) -> None:
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        if stats is not None:
+            stats.inc_value(key)
+
+    def _stats_set(self, key: str, value: Any) -> None:
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        if stats is not None:
+            stats.set_value(key, value)
+
+
+def page_selector(response: Response) -> Selector:
+    """Return a selector over the page decoded as the record builder decodes it.
+
+    Scrapy trusts the header charset, which on this site may be missing or a wrong utf-8 over
+    windows-1251 bytes; links with Cyrillic text or parameters must not be mangled.
+    """
+    content_type = response.headers.get("Content-Type")
+    header = content_type.decode("latin-1") if content_type else None
+    text = decode_html(response.body, header).text
+    return Selector(root=html_root(text), type="html")
+
+
+def page_dict(response: Response, page: int) -> dict[str, Any]:
+    """Return one page of an ArticleItem from *response*."""
+    return {
+        "page": page,
+        "url": response.url,
+        "status": response.status,
+        "headers": [
+            [name.decode("latin-1"), value.decode("latin-1")]
+            for name, values in response.headers.items()
+            for value in values
+        ],
+        "body": response.body,
+        "capture": response.meta.get("warc_capture"),
+    }
+
+
+def page_count(selector: Selector) -> int:
+    """Return N of «Страница 1 из N» in ``div.pagenavcounter`` (1 when absent), capped."""
+    counter = " ".join(selector.css("div.pagenavcounter ::text").getall())
+    match = PAGE_COUNTER_RE.search(counter)
+    if not match:
+        return 1
+    return max(1, min(int(match.group(2)), MAX_ARTICLE_PAGES))
+
+
+def denied_state(selector: Selector) -> str | None:
+    """Return "restricted" or "not found" for Joomla's refusal pages, None for any other page."""
+    if selector.css("td.contentheading"):
+        return None
+    text = " ".join(" ".join(selector.css("body ::text").getall()).split())
+    if RESTRICTED_TEXT in text:
+        return "restricted"
+    if NOT_FOUND_TEXT in text:
+        return "not found"
+    return None
+
+
+def failure_reason(failure: Failure) -> str:
+    """Return a one-line reason for a failed request."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
+
+
+def _absolute(response: Response, href: str) -> str | None:
+    href = href.strip()
+    if not href or href.startswith(("javascript:", "mailto:", "#")):
+        return None
+    try:
+        return response.urljoin(href)
+    except ValueError:
+        return None

@@ -1,0 +1,234 @@
+"""Tests of archive.record: decoding and extracting an article from Joomla-like pages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from archive.record import (
+    RECORD_KEYS,
+    CapturedPage,
+    build_record,
+    decode_html,
+    meta_charset,
+    record_to_json,
+)
+
+BASE = "http://127.0.0.1:8001/"
+TITLE = "Streltsov Dmitry, Japan & «Russia»: Where Is the Dialogue Headed?"
+CLOAK = (
+    "Этот e-mail защищен от спам-ботов. Для его просмотра в вашем браузере должна быть "
+    "включена поддержка Java-script"
+)
+
+
+def article_page(
+    body_html: str,
+    *,
+    title: str = TITLE,
+    meta: bool = True,
+    counter: tuple[int, int] | None = None,
+) -> bytes:
+    """Return a madeyourweb-like article page as windows-1251 bytes."""
+    meta_tag = (
+        '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251" />'
+        if meta
+        else ""
+    )
+    prolog = '<?xml version="1.0" encoding="windows-1251"?>' if meta else ""
+    nav_top = nav_bottom = ""
+    if counter:
+        nav_top = f'<div class="pagenavcounter">Страница {counter[0]} из {counter[1]}</div>'
+        nav_bottom = '<div class="pagenavbar"><a href="x">След. &gt;&gt;</a></div>'
+    title_html = title.replace("&", "&amp;")
+    page = f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"
+ "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+{prolog}<html xmlns="http://www.w3.org/1999/xhtml"><head>
+<title>Институт Дальнего Востока - {title_html}</title>{meta_tag}{meta_tag}
+</head><body>
+<div id="accessibility"><a href="index.php#menu">Menu</a>
+<a href="index.php#content">Content</a></div>
+<div id="pathway"><span class="pathway"><a href="/" class="pathway">Главная</a>
+arrow {title_html}</span></div>
+<div id="leftcol"><div class="module"><h3>Главное меню</h3>
+<a class="mainlevel">Publications</a></div></div>
+<div id="maincol-broad-800"><div class="content"><a name="content"></a>
+<table class="contentpaneopen"><tr>
+<td class="contentheading" width="100%">
+ {title_html}			</td>
+<td align="right" width="100%" class="buttonheading">
+<a title="Печать"><img alt="Печать" /></a></td>
+<td align="right" width="100%" class="buttonheading"><a><img alt="E-mail" /></a></td>
+</tr></table>
+<table class="contentpaneopen">
+<tr><td width="70%" align="left" valign="top" colspan="2">
+<span class="small"> Автор Dmitry</span></td></tr>
+<tr><td valign="top" colspan="2" class="createdate"> 30.11.2012 г.</td></tr>
+<tr><td valign="top" colspan="2">{nav_top}{body_html}{nav_bottom}</td></tr>
+<tr><td colspan="2" align="left" class="modifydate">
+Последнее обновление (  26.12.2012 г. )</td></tr>
+</table>
+<span class="article_seperator">&nbsp;</span>
+<table align="center" style="margin-top: 25px;"><tr>
+<th class="pagenav_prev"><a href="p">&laquo; Пред.</a></th>
+<th class="pagenav_next"><a href="n">След. &raquo;</a></th>
+</tr></table>
+</div></div>
+<div id="footer-800">Институт Дальнего Востока РАН</div>
+</body></html>"""
+    return page.encode("cp1251")
+
+
+BODY = (
+    "<p>Japan: Где диалог?<br />Dmitry Streltzov</p>\n"
+    "<p>Russo-Japanese relations\n are   clearly&nbsp;on hold.</p>"
+    "<script type='text/javascript'>document.write('x');</script>"
+    "<p>Write to <script>var a = 1;</script>" + CLOAK + "<script>document.write('</');</script></p>"
+    "<noscript>noscript text</noscript>"
+    "Line one<br /><br />Line two"
+)
+
+
+def page(
+    number: int, body: bytes, content_type: str | None, capture: dict | None = None
+) -> CapturedPage:
+    return CapturedPage(
+        page=number,
+        url=f"{BASE}index.php?option=com_content&task=view&id=941&Itemid=60&limit=1&limitstart={number}",
+        content_type=content_type,
+        body=body,
+        capture=capture,
+    )
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "text/html",
+        "text/html; charset=windows-1251",
+        "text/html; charset=WINDOWS-1251",
+        "text/html;charset=cp1251",
+        "text/html; charset=utf-8",  # wrong: the bytes are windows-1251
+        'text/html; charset="UTF-8"',
+        "text/html; charset=no-such-charset",
+    ],
+)
+def test_build_record_decodes_windows_1251_whatever_the_header(content_type: str | None) -> None:
+    record = build_record(941, BASE, [page(0, article_page(BODY), content_type)])
+    assert record["title"] == TITLE
+    assert record["title_raw"] == TITLE
+    assert record["text"] == (
+        "Japan: Где диалог?\nDmitry Streltzov\n\n"
+        "Russo-Japanese relations are clearly on hold.\n\n"
+        "Write to\n\n"
+        "Line one\n\nLine two"
+    )
+
+
+def test_build_record_output() -> None:
+    capture = {"warc_filename": "ifes-00000.warc.gz", "warc_offset": 0, "warc_length": 10}
+    record = build_record(941, BASE, [page(0, article_page(BODY), None, capture)])
+    assert list(record) == list(RECORD_KEYS)
+    assert record["url"] == BASE + "index.php?option=com_content&task=view&id=941"
+    assert record["article_id"] == 941
+    assert record["pages"] == 1
+    assert record["captures"] == [capture]
+
+
+def test_build_record_joins_pages_in_order_without_page_navigation() -> None:
+    pages = [
+        page(2, article_page("<p>Third page.</p>", counter=(3, 3)), None),
+        page(0, article_page("<p>First page.</p>", counter=(1, 3)), None, {"n": 0}),
+        page(1, article_page("<p>Second page.</p>", counter=(2, 3)), "text/html; charset=utf-8"),
+    ]
+    record = build_record(941, BASE, pages)
+    assert record["text"] == "First page.\n\nSecond page.\n\nThird page."
+    assert record["pages"] == 3
+    assert record["captures"] == [{"n": 0}]
+
+
+def test_build_record_is_deterministic() -> None:
+    pages = [page(0, article_page(BODY), None, {"a": 1})]
+    assert record_to_json(build_record(941, BASE, pages)) == record_to_json(
+        build_record(941, BASE, list(pages))
+    )
+
+
+def test_build_record_missing_parts_are_null() -> None:
+    body = "<html><body><p>Извините, страница не найдена.</p></body></html>".encode("cp1251")
+    record = build_record(5, BASE, [page(0, body, "text/html")])
+    assert record["title"] is None
+    assert record["title_raw"] is None
+    assert record["text"] is None
+    assert "None" not in record_to_json(record)
+
+
+def test_build_record_needs_pages() -> None:
+    with pytest.raises(ValueError):
+        build_record(5, BASE, [])
+
+
+def test_record_to_json_is_one_line_in_fixed_order() -> None:
+    record = build_record(941, BASE, [page(0, article_page(BODY), None)])
+    line = record_to_json(dict(reversed(list(record.items()))))
+    assert "\n" not in line
+    assert "«Russia»" in line  # ensure_ascii=False
+    assert list(json.loads(line)) == list(RECORD_KEYS)
+    assert json.loads(line) == record
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "encoding", "source"),
+    [
+        ("Привет".encode("cp1251"), None, "cp1251", "fallback"),
+        ("Привет".encode("cp1251"), "text/html; charset=utf-8", "cp1251", "fallback"),
+        ("Привет".encode(), "text/html; charset=utf-8", "utf-8", "header"),
+        ("Привет".encode(), None, "cp1251", "fallback"),
+        ('<meta charset="utf-8">Привет'.encode(), None, "utf-8", "meta"),
+        (
+            '<meta charset="utf-8">Привет'.encode(),
+            "text/html; charset=utf-8",
+            "utf-8",
+            "header",
+        ),
+        (article_page("x"), "text/html; charset=utf-8", "cp1251", "meta"),
+        (article_page("x"), "text/html; charset=windows-1251", "cp1251", "header"),
+        (article_page("x", meta=False), "text/html; charset=koi8-r", "koi8-r", "header"),
+        # The page's own declaration beats a header naming another charset that also decodes.
+        (article_page("x"), "text/html; charset=koi8-r", "cp1251", "meta"),
+        # A utf-8 page whose meta wrongly says windows-1251: the meta decodes too, so it wins.
+        (
+            '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">Да'.encode(),
+            "text/html; charset=utf-8",
+            "cp1251",
+            "meta",
+        ),
+    ],
+)
+def test_decode_html(body: bytes, content_type: str | None, encoding: str, source: str) -> None:
+    decoded = decode_html(body, content_type)
+    assert (decoded.encoding, decoded.source) == (encoding, source)
+
+
+def test_decode_html_never_fails() -> None:
+    decoded = decode_html(b"\x98\xff\x00 <p>", "text/html; charset=utf-8")
+    assert decoded.source == "fallback"
+    assert "<p>" in decoded.text
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1251" />',
+            "windows-1251",
+        ),
+        (b"<meta charset='utf-8'>", "utf-8"),
+        (b'<!DOCTYPE html><?xml version="1.0" encoding="windows-1251"?><html>', "windows-1251"),
+        (b"<html><head></head></html>", None),
+    ],
+)
+def test_meta_charset(body: bytes, expected: str | None) -> None:
+    assert meta_charset(body) == expected

@@ -1,0 +1,92 @@
+"""Shared fixtures: the mirror served on loopback, and crawls of it run in subprocesses.
+
+Crawls run in a child process (``ifes-archive crawl``), as a user runs them; Twisted's reactor
+cannot be restarted inside one test process anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from crawler.run import MIRROR_SETTINGS
+from fixtures.server import read_exchange_log, start_server_process
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+CRAWL_TIMEOUT = 600
+
+
+@dataclass
+class Served:
+    """A mirror server running in a subprocess, with its exchange log."""
+
+    base_url: str
+    log_dir: Path
+
+    def exchanges(self) -> list:
+        return read_exchange_log(self.log_dir)
+
+
+@dataclass
+class Crawl:
+    """The outcome of one ``ifes-archive crawl`` run."""
+
+    out: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def warc_files(self) -> list[Path]:
+        return sorted((self.out / "warc").glob("*.warc.gz"))
+
+    @property
+    def summary(self) -> dict:
+        return json.loads((self.out / "crawl-summary.json").read_text())
+
+    def records(self) -> list[dict]:
+        lines = (self.out / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
+
+
+def serve(tmp: Path, *args: str) -> Iterator[Served]:
+    """Serve a mirror with an exchange log in ``tmp``; stop it afterwards."""
+    log_dir = tmp / "exchanges"
+    process, base_url = start_server_process(["--log-dir", str(log_dir), *args])
+    try:
+        yield Served(base_url, log_dir)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def run_crawl(base_url: str, out: Path, **settings: str) -> Crawl:
+    """Crawl ``base_url`` into ``out`` in a subprocess with mirror-friendly settings."""
+    merged = {**MIRROR_SETTINGS, "LOG_LEVEL": "INFO", **settings}
+    pairs = [a for k, v in merged.items() for a in ("-s", f"{k}={v}")]
+    command = [sys.executable, "-m", "archive.cli", "crawl", "--base-url", base_url,
+               "--out", str(out), *pairs]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
+    return Crawl(out, done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture(scope="session")
+def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The default mirror (180 articles), served for the whole session."""
+    yield from serve(tmp_path_factory.mktemp("mirror"))
+
+
+@pytest.fixture(scope="session")
+def crawl(mirror: Served, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    """One full crawl of the default mirror, shared by the tests that read its output."""
+    result = run_crawl(mirror.base_url, tmp_path_factory.mktemp("crawl") / "out")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
