@@ -128,13 +128,17 @@ def entity_of(message: HttpMessage, truncated: bool) -> bytes:
 
 def check_response(record: RawRecord) -> list[str]:
     """Return what is wrong with one response record."""
+    truncated = "WARC-Truncated" in record.headers
+    if truncated and b"\r\n\r\n" not in record.block:
+        # Cut off inside the head: keep what came, check only that it began as a response.
+        first_line = record.block.split(b"\r\n", 1)[0]
+        return [] if record.block.startswith(b"HTTP/") else [f"bad status line {first_line[:80]!r}"]
     try:
         message = parse_http(record.block)
     except ValueError as exc:
         return [f"unparsable HTTP response: {exc}"]
     problems = [] if _STATUS_LINE.match(message.start_line) else [
         f"bad status line {message.start_line[:80]!r}"]
-    truncated = "WARC-Truncated" in record.headers
     try:
         entity = entity_of(message, truncated)
     except ValueError as exc:

@@ -1,0 +1,111 @@
+"""What the spider fetches, and what it never fetches, on a real crawl of the mirror."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from urllib.parse import parse_qs, urlsplit
+
+from fixtures.mirror import Mirror
+from fixtures.site import build_site
+
+NEVER = re.compile(r"emailform|do_pdf|com_registration|pop=1|^/images/|^/administrator/")
+
+
+def _site() -> Mirror:
+    return Mirror(build_site())
+
+
+def _query(target: str) -> dict[str, str]:
+    return {k.lower(): v[0] for k, v in parse_qs(urlsplit(target).query).items()}
+
+
+def _article_fetches(mirror_exchanges) -> Counter:
+    pages = Counter()
+    for exchange in mirror_exchanges:
+        query = _query(exchange.target)
+        if query.get("task") == "view" and "pop" not in query and exchange.status == 200:
+            pages[(int(query["id"]), int(query.get("limitstart", 0)))] += 1
+    return pages
+
+
+def test_every_article_page_is_fetched_exactly_once(crawl, mirror) -> None:
+    pages = _article_fetches(mirror.exchanges())
+    expected = _site().expected_article_pages()
+    assert expected <= set(pages), sorted(expected - set(pages))[:10]
+    twice = {key: n for key, n in pages.items() if n > 1}
+    assert not twice, twice
+
+
+def test_never_fetches_what_is_not_content(crawl, mirror) -> None:
+    targets = [e.target for e in mirror.exchanges()]
+    assert targets[0] == "/robots.txt"
+    bad = [t for t in targets if NEVER.search(t)]
+    assert not bad, bad[:10]
+
+
+def test_stays_on_the_site(crawl, mirror) -> None:
+    from archive.verify import read_raw_records
+
+    uris = {r.headers["WARC-Target-URI"] for p in crawl.warc_files for r in read_raw_records(p)
+            if r.type == "response"}
+    assert uris and all(u.startswith(mirror.base_url) for u in uris)
+
+
+def test_calendar_trap_is_bounded_to_the_listed_months(crawl, mirror) -> None:
+    listed = set(_site().archive_months())
+    archive = [_query(e.target) for e in mirror.exchanges() if "task=archive" in e.target]
+    months = {(int(q["year"]), int(q["month"])) for q in archive if "year" in q}
+    assert archive and months <= listed, months - listed
+
+
+def test_one_record_per_published_article(crawl) -> None:
+    site = _site()
+    records = crawl.records()
+    ids = [r["article_id"] for r in records]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(site.crawlable_article_ids())
+    for record in records:
+        article = site.site.article(record["article_id"])
+        assert record["url"] == f"{crawl.summary['base_url']}index.php?option=com_content&task=view&id={article.id}"
+        assert record["title_raw"] == article.title_raw
+        assert record["text"]
+        assert len(record["captures"]) == article.page_count
+
+
+def test_summary_counts_what_is_not_an_article(crawl) -> None:
+    site = _site()
+    summary = crawl.summary
+    assert summary["finish_reason"] == "finished"
+    assert summary["articles"] == len(site.crawlable_article_ids())
+    assert summary["restricted"] == len(site.restricted_ids())
+    assert summary["not_found"] == len(site.unpublished_ids()) + len(site.missing_ids())
+    assert summary["captures"] == summary["requests"]
+    assert "WARC files (1)" in crawl.stdout and "articles.jsonl" in crawl.stdout
+
+
+def test_gone_pages_are_reported_as_failures(crawl) -> None:
+    assert crawl.summary["failed"] == 2
+    assert crawl.stderr.count("programme.html") >= 2
+
+
+def test_plain_scrapy_runs_the_same_spider(crawl, tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from crawler.run import MIRROR_SETTINGS
+
+    base_url = crawl.summary["base_url"]
+    settings = {**MIRROR_SETTINGS, "WARC_DIR": str(tmp_path / "warc"),
+                "ARTICLES_PATH": str(tmp_path / "articles.jsonl")}
+    pairs = [a for k, v in settings.items() for a in ("-s", f"{k}={v}")]
+    project = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "ifes", "-a",
+                           f"base_url={base_url}", *pairs], cwd=project, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = (tmp_path / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    assert {json.loads(x)["article_id"] for x in lines} == {r["article_id"] for r in crawl.records()}
+    assert list((tmp_path / "warc").glob("*.warc.gz"))
