@@ -173,6 +173,20 @@ def _check_encoding(message: HttpMessage, entity: bytes, truncated: bool) -> lis
     return []
 
 
+def check_revisit(record: RawRecord) -> list[str]:
+    """Return what is wrong with one revisit record (its block is an HTTP head)."""
+    needed = ("WARC-Profile", "WARC-Refers-To", "WARC-Refers-To-Target-URI",
+              "WARC-Refers-To-Date", "WARC-Payload-Digest")
+    problems = [f"revisit without {name}" for name in needed if name not in record.headers]
+    try:
+        message = parse_http(record.block)
+    except ValueError as exc:
+        return [*problems, f"unparsable HTTP head: {exc}"]
+    if not _STATUS_LINE.match(message.start_line):
+        problems.append(f"bad status line {message.start_line[:80]!r}")
+    return problems
+
+
 def check_request(record: RawRecord) -> list[str]:
     """Return what is wrong with one request record."""
     try:
@@ -196,7 +210,7 @@ def check_pairs(records: list[RawRecord]) -> list[str]:
     by_id = {r.id: r for r in records}
     problems = []
     for record in records:
-        if record.type not in ("request", "response"):
+        if record.type not in ("request", "response", "revisit"):
             continue
         other = by_id.get(record.headers.get("WARC-Concurrent-To", ""))
         if other is None or other.headers.get("WARC-Concurrent-To") != record.id:
@@ -233,6 +247,8 @@ def _check_record(record: RawRecord) -> list[str]:
         problems.append("WARC Content-Length does not match the block")
     if record.type == "response":
         problems += check_response(record)
+    elif record.type == "revisit":
+        problems += check_revisit(record)
     elif record.type == "request":
         problems += check_request(record)
     return problems

@@ -70,6 +70,23 @@ class HttpExchange:
     truncated: str | None = None
 
 
+#: Revisit profiles of WARC 1.1 §6.7.
+REVISIT_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+@dataclass(frozen=True)
+class Revisit:
+    """Makes an exchange a ``revisit`` of an earlier capture instead of a full response."""
+
+    profile: str
+    #: The earlier response record: id, target URI, date, and its payload digest.
+    refers_to: str
+    refers_to_uri: str
+    refers_to_date: str
+    payload_digest: str
+
+
 @dataclass(frozen=True)
 class CapturePointer:
     """Where a response record lives: enough to open it again without an index."""
@@ -157,12 +174,16 @@ class CaptureWriter:
     _unsynced: int = field(default=0, init=False, repr=False)
     files: list[Path] = field(default_factory=list, init=False)
 
-    def write_exchange(self, exchange: HttpExchange) -> CapturePointer:
-        """Write the request and response records of ``exchange``; return the response's pointer."""
+    def write_exchange(self, exchange: HttpExchange,
+                       revisit: Revisit | None = None) -> CapturePointer:
+        """Write the request and response (or revisit) records; return the response's pointer."""
         current = self._file_for_next_pair()
         date = warc_date(exchange.date)
         response_id, request_id = self.make_id(), self.make_id()
-        response = _response_record(exchange, date, response_id, request_id)
+        if revisit is None:
+            response = _response_record(exchange, date, response_id, request_id)
+        else:
+            response = _revisit_record(exchange, date, response_id, request_id, revisit)
         offset = current.stream.tell()
         current.writer.write_record(response)
         length = current.stream.tell() - offset
@@ -260,6 +281,27 @@ def _response_record(exchange: HttpExchange, date: str, record_id: str,
         headers.append(("WARC-Truncated", exchange.truncated))
     return _record("response", headers, exchange.response_bytes,
                    "application/http; msgtype=response", sha1_digest(exchange.payload))
+
+
+def _revisit_record(exchange: HttpExchange, date: str, record_id: str, request_id: str,
+                    revisit: Revisit) -> ArcWarcRecord:
+    headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", record_id), ("WARC-Date", date),
+               ("WARC-Target-URI", exchange.target_uri), ("WARC-Concurrent-To", request_id),
+               ("WARC-Profile", revisit.profile), ("WARC-Refers-To", revisit.refers_to),
+               ("WARC-Refers-To-Target-URI", revisit.refers_to_uri),
+               ("WARC-Refers-To-Date", revisit.refers_to_date)]
+    if exchange.ip_address:
+        headers.append(("WARC-IP-Address", exchange.ip_address))
+    block = exchange.response_bytes
+    if revisit.profile == REVISIT_IDENTICAL:
+        # The payload is the one already stored: keep the head, drop the body (§6.7.2).
+        head, sep, _ = block.partition(b"\r\n\r\n")
+        block = head + sep
+        headers.append(("WARC-Truncated", "length"))
+    # Built as a "response" for warcio's writer, which otherwise writes only a re-serialised
+    # HTTP head for revisits; the WARC-Type header above says what the record is.
+    return _record("response", headers, block, "application/http; msgtype=response",
+                   revisit.payload_digest)
 
 
 def _request_record(exchange: HttpExchange, date: str, record_id: str,

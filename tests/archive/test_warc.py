@@ -136,3 +136,30 @@ def test_verify_catches_records_that_lie(tmp_path: Path, response: bytes, payloa
     (path,) = tmp_path.iterdir()
     problems = verify_file(path).problems
     assert any(expected in p for p in problems), problems
+
+
+def test_revisits_refer_to_the_original(tmp_path: Path) -> None:
+    from archive.warc import REVISIT_IDENTICAL, REVISIT_NOT_MODIFIED, Revisit
+
+    w = writer(tmp_path)
+    original = w.write_exchange(exchange())
+    refer = dict(refers_to=original.warc_record_id, refers_to_uri=URI,
+                 refers_to_date=original.date, payload_digest=sha1_digest(BODY))
+    same = w.write_exchange(exchange(), Revisit(REVISIT_IDENTICAL, **refer))
+    not_modified = b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n"
+    w.write_exchange(exchange(response_bytes=not_modified, payload=b""),
+                     Revisit(REVISIT_NOT_MODIFIED, **refer))
+    w.close()
+    path = tmp_path / same.warc_filename
+    records = {r.id: r for r in read_raw_records(path)}
+    identical = records[same.warc_record_id]
+    assert identical.type == "revisit" and identical.headers["WARC-Truncated"] == "length"
+    assert identical.block == RESPONSE.split(b"\r\n\r\n")[0] + b"\r\n\r\n"
+    assert identical.headers["WARC-Payload-Digest"] == sha1_digest(BODY)
+    assert identical.headers["WARC-Refers-To"] == original.warc_record_id
+    (modified,) = [r for r in records.values() if r.headers.get("WARC-Profile") == REVISIT_NOT_MODIFIED]
+    assert modified.block == not_modified
+    assert verify_file(path).ok, verify_file(path).problems
+    result = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
