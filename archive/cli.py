@@ -14,16 +14,25 @@ DEFAULT_BASE_URL = "http://japanstudies.ru/"
 
 
 def _crawl(args: argparse.Namespace) -> int:
-    from crawler.run import crawl, parse_settings
+    from crawler.run import CrawlLocked, crawl, parse_settings
 
     try:
         overrides = parse_settings(args.setting)
     except ValueError as exc:
         print(f"ifes-archive crawl: {exc}", file=sys.stderr)
         return 2
-    summary = crawl(args.base_url, Path(args.out), overrides)
+    if args.max_time:
+        overrides["CLOSESPIDER_TIMEOUT"] = str(args.max_time)
+    if args.max_pages:
+        overrides["CLOSESPIDER_PAGECOUNT"] = str(args.max_pages)
+    try:
+        summary = crawl(args.base_url, Path(args.out), overrides)
+    except CrawlLocked as exc:
+        print(f"ifes-archive crawl: {exc}; not starting a second one", file=sys.stderr)
+        return 3
     print(summary)
-    return 0 if summary.finish_reason == "finished" else 1
+    return 0 if summary.finish_reason in ("finished", "closespider_timeout",
+                                          "closespider_pagecount") else 1
 
 
 def _serve_fixtures(args: argparse.Namespace) -> int:
@@ -62,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--out", required=True, help="archive folder: warc/ and articles.jsonl")
     crawl.add_argument("-s", "--set", dest="setting", action="append", default=[],
                        metavar="NAME=VALUE", help="Scrapy setting (repeatable)")
+    crawl.add_argument("--max-time", type=float, metavar="SECONDS",
+                       help="stop cleanly after this long (a later run resumes)")
+    crawl.add_argument("--max-pages", type=int, metavar="N",
+                       help="stop cleanly after N responses (a later run resumes)")
     crawl.set_defaults(run=_crawl)
 
     verify = verbs.add_parser("verify", help="strict checks of WARC captures (more than warcio check)")

@@ -6,8 +6,12 @@ pair through the crawl's :class:`archive.warc.CaptureWriter` at once — robots.
 error pages, retries and truncated answers included — and only then hands Scrapy a response.
 The pointer to the response record is left in ``request.meta["warc_capture"]``.
 
+With ``CRAWL_STATE_PATH`` set, a :class:`archive.state.CrawlState` remembers every full
+capture; an answer that repeats one (a 304 to a conditional request, or a 200 with the same
+payload digest) is stored as a ``revisit`` record referring to it.
+
 Settings: ``WARC_DIR`` (no capture when empty), ``WARC_PREFIX``, ``WARC_MAX_SIZE``,
-``WARC_OPERATOR``, ``WARC_IS_PART_OF``, ``WARC_FSYNC_EVERY``; and Scrapy's ``DOWNLOAD_TIMEOUT``,
+``WARC_OPERATOR``, ``WARC_IS_PART_OF``, ``WARC_FSYNC_EVERY``, ``CRAWL_STATE_PATH``; and Scrapy's ``DOWNLOAD_TIMEOUT``,
 ``DOWNLOAD_MAXSIZE``, ``DOWNLOAD_WARNSIZE``.
 """
 
@@ -35,8 +39,20 @@ from scrapy.exceptions import (
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
-from archive.warc import WARC_1_1_SPEC, CaptureWriter, HttpExchange
+from archive.state import CrawlState, KnownCapture
+from archive.warc import (
+    REVISIT_IDENTICAL,
+    REVISIT_NOT_MODIFIED,
+    WARC_1_1_SPEC,
+    CapturePointer,
+    CaptureWriter,
+    HttpExchange,
+    Revisit,
+    close_out_open_files,
+    sha1_digest,
+)
 from crawler.http11 import Fetched, FetchError, Http11Client
+from crawler.joomla import state_key
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -46,6 +62,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 META_KEY = "warc_capture"
+#: Set on a request whose answer was stored as a revisit: the record id of the original capture.
+REFERS_TO_KEY = "warc_refers_to"
 _ERRORS: dict[str, type[Exception]] = {
     "connect": DownloadConnectionRefusedError,
     "timeout": DownloadTimeoutError,
@@ -53,28 +71,100 @@ _ERRORS: dict[str, type[Exception]] = {
     "protocol": DownloadFailedError,
     "maxsize": DownloadCancelledError,
 }
-_stores: weakref.WeakKeyDictionary[Crawler, CaptureWriter | None] = weakref.WeakKeyDictionary()
+class CaptureSession:
+    """The crawl's WARC writer and (when ``CRAWL_STATE_PATH`` is set) its state and run."""
+
+    def __init__(self, crawler: Crawler, writer: CaptureWriter, state: CrawlState | None):
+        self.writer = writer
+        self.state = state
+        self.run_id, self.resumed = state.begin_run() if state else (0, False)
+        self._stats = crawler.stats
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.close, signal=signals.engine_stopped)
+        self._finish_reason = "unknown"
+
+    def write(self, exchange: HttpExchange, fetched: Fetched | None) -> tuple[CapturePointer, str | None]:
+        """Write ``exchange`` (as a revisit when it repeats a known capture); return the pointer
+        and the id of the record it refers to, if any."""
+        key = state_key(exchange.target_uri)
+        known = self.state.known(key) if self.state else None
+        revisit = _revisit_of(known, fetched, exchange)
+        pointer = self.writer.write_exchange(exchange, revisit)
+        if self.state is not None and fetched is not None:
+            self._remember(key, known, revisit, fetched, pointer)
+        if revisit is not None and self._stats is not None:
+            self._stats.inc_value(f"capture/revisit/{revisit.profile.rsplit('/', 1)[1]}")
+        return pointer, revisit.refers_to if revisit else None
+
+    def _remember(self, key: str, known: KnownCapture | None, revisit: Revisit | None,
+                  fetched: Fetched, pointer: CapturePointer) -> None:
+        assert self.state is not None
+        if revisit is not None and known is not None:
+            self.state.touch(key, self.run_id)
+        elif fetched.status == 200:
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in fetched.headers}
+            self.state.remember(KnownCapture(
+                key, pointer.target_uri, fetched.status, headers.get("etag"),
+                headers.get("last-modified"), sha1_digest(fetched.exchange.payload),
+                pointer.warc_record_id, pointer.date, self.run_id))
+
+    def _spider_closed(self, spider: object, reason: str) -> None:
+        self._finish_reason = reason
+
+    def close(self) -> None:
+        """Close the WARC file; mark the run finished unless the crawl was cut short."""
+        self.writer.close()
+        if self.state is not None:
+            if self._finish_reason in FINISHED_REASONS:
+                self.state.finish_run(self.run_id, self._finish_reason)
+            self.state.close()
+            self.state = None
 
 
-def capture_store(crawler: Crawler) -> CaptureWriter | None:
-    """Return the crawl's one WARC writer (None when ``WARC_DIR`` is unset), made on first use."""
-    if crawler not in _stores:
-        _stores[crawler] = _make_store(crawler)
-    return _stores[crawler]
+#: Finish reasons after which a run is complete; any other (a cap, a kill) leaves it to be
+#: resumed by the next crawl.
+FINISHED_REASONS = frozenset({"finished"})
 
 
-def _make_store(crawler: Crawler) -> CaptureWriter | None:
+def _revisit_of(known: KnownCapture | None, fetched: Fetched | None,
+                exchange: HttpExchange) -> Revisit | None:
+    if known is None or fetched is None or exchange.truncated:
+        return None
+    refer = dict(refers_to=known.record_id, refers_to_uri=known.target_uri,
+                 refers_to_date=known.warc_date, payload_digest=known.payload_digest)
+    if fetched.status == 304:
+        return Revisit(REVISIT_NOT_MODIFIED, **refer)
+    if fetched.status == known.status == 200 and sha1_digest(exchange.payload) == known.payload_digest:
+        return Revisit(REVISIT_IDENTICAL, **refer)
+    return None
+
+
+_sessions: weakref.WeakKeyDictionary[Crawler, CaptureSession | None] = weakref.WeakKeyDictionary()
+
+
+def capture_session(crawler: Crawler) -> CaptureSession | None:
+    """Return the crawl's one capture session (None when ``WARC_DIR`` is unset)."""
+    if crawler not in _sessions:
+        _sessions[crawler] = _make_session(crawler)
+    return _sessions[crawler]
+
+
+def _make_session(crawler: Crawler) -> CaptureSession | None:
     settings = crawler.settings
     directory = settings.get("WARC_DIR")
     if not directory:
         logger.warning("WARC_DIR is not set: exchanges are not captured")
         return None
-    store = CaptureWriter(Path(directory), prefix=settings.get("WARC_PREFIX", "ifes"),
-                          max_size=settings.getint("WARC_MAX_SIZE", 1_000_000_000),
-                          warcinfo=warcinfo_fields(crawler),
-                          fsync_every=settings.getint("WARC_FSYNC_EVERY", 50))
-    crawler.signals.connect(store.close, signal=signals.engine_stopped)
-    return store
+    closed = close_out_open_files(Path(directory)) if Path(directory).is_dir() else []
+    for path in closed:
+        logger.warning("Closed out %s, left open by an interrupted crawl", path.name)
+    writer = CaptureWriter(Path(directory), prefix=settings.get("WARC_PREFIX", "ifes"),
+                           max_size=settings.getint("WARC_MAX_SIZE", 1_000_000_000),
+                           warcinfo=warcinfo_fields(crawler),
+                           fsync_every=settings.getint("WARC_FSYNC_EVERY", 50))
+    state_path = settings.get("CRAWL_STATE_PATH")
+    state = CrawlState(Path(state_path)) if state_path else None
+    return CaptureSession(crawler, writer, state)
 
 
 def _version(package: str) -> str:
@@ -119,7 +209,7 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         self._warnsize = settings.getint("DOWNLOAD_WARNSIZE")
         self._timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
         self._client = Http11Client(connect_timeout=min(self._timeout, 30.0))
-        self._store = capture_store(crawler)
+        self._session = capture_session(crawler)
 
     async def download_request(self, request: Request) -> Response:
         """Fetch ``request``, capture the exchange, and return Scrapy's response."""
@@ -132,26 +222,28 @@ class CapturingDownloadHandler(BaseDownloadHandler):
                 timeout=request.meta.get("download_timeout", self._timeout),
                 maxsize=request.meta.get("download_maxsize", self._maxsize))
         except FetchError as exc:
-            self._capture(request, exc.exchange, failed=exc.kind)
+            self._capture(request, exc.exchange, None, failed=exc.kind)
             raise _ERRORS[exc.kind](str(exc)) from exc
         request.meta["download_latency"] = time.monotonic() - started
-        self._capture(request, fetched.exchange)
+        self._capture(request, fetched.exchange, fetched)
         self._warn_size(request, fetched)
         return _to_scrapy(request, fetched)
 
     async def close(self) -> None:
         """Close kept-alive connections and the WARC file."""
         await self._client.close()
-        if self._store is not None:
-            self._store.close()
+        if self._session is not None:
+            self._session.close()
 
-    def _capture(self, request: Request, exchange: HttpExchange | None,
+    def _capture(self, request: Request, exchange: HttpExchange | None, fetched: Fetched | None,
                  failed: str | None = None) -> None:
         stats = self.crawler.stats
-        if exchange is None or self._store is None:
+        if exchange is None or self._session is None:
             return
-        pointer = self._store.write_exchange(exchange)
+        pointer, refers_to = self._session.write(exchange, fetched)
         request.meta[META_KEY] = pointer.as_dict()
+        if refers_to:
+            request.meta[REFERS_TO_KEY] = refers_to
         if stats is not None:
             stats.inc_value("capture/exchanges")
             stats.inc_value("capture/response_bytes", len(exchange.response_bytes))

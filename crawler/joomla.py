@@ -358,3 +358,11 @@ def _int(value: str | None) -> int | None:
 
 def _sorted(params: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(params.items()))
+
+
+def state_key(url: str, base_url: str | None = None) -> str:
+    """Return the key the crawl state remembers a URL under: an article page by id and page."""
+    parsed = parse_url(url, base_url)
+    if parsed.kind in ARTICLE_KINDS and parsed.id is not None:
+        return f"article:{parsed.id}:{parsed.limitstart or 0}"
+    return url.split("#", 1)[0]

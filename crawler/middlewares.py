@@ -1,4 +1,4 @@
-"""Downloader middlewares: retries that wait, and cookies without a network fetch.
+"""Downloader middlewares: retries that wait, conditional requests, cookies without a network fetch.
 
 Retries that wait: exponential back-off, and the server's own ``Retry-After`` when it gives one.
 
@@ -20,7 +20,11 @@ from typing import TYPE_CHECKING
 from scrapy.downloadermiddlewares import cookies as cookies_module
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import NotConfigured
 from tldextract import TLDExtract
+
+from crawler.capture import CaptureSession, capture_session
+from crawler.joomla import state_key
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -103,3 +107,39 @@ class OfflineCookiesMiddleware(CookiesMiddleware):
         cookies_module._split_domain = TLDExtract(  # noqa: SLF001 - no public hook exists
             suffix_list_urls=(), include_psl_private_domains=True)
         return super().from_crawler(crawler)
+
+
+class ConditionalRequestMiddleware:
+    """Asks for known article pages conditionally: ``If-None-Match`` / ``If-Modified-Since``.
+
+    Listings are always fetched whole (they are how new articles are found); an article page
+    whose last full capture carried an ``ETag`` or ``Last-Modified`` is asked for with them, so
+    an unchanged page costs the server a 304. Needs the crawl state (``CRAWL_STATE_PATH``);
+    ``REVALIDATE_ARTICLES = False`` switches it off; ``meta["dont_revalidate"]`` skips one request.
+    """
+
+    def __init__(self, session: CaptureSession):
+        self.session = session
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("REVALIDATE_ARTICLES", True):
+            raise NotConfigured("REVALIDATE_ARTICLES is off")
+        session = capture_session(crawler)
+        if session is None or session.state is None:
+            raise NotConfigured("no crawl state (CRAWL_STATE_PATH) to revalidate against")
+        return cls(session)
+
+    def process_request(self, request: Request, spider: object = None) -> None:
+        """Add the validators of the last capture of an article page."""
+        key = state_key(request.url)
+        state = self.session.state
+        if state is None or not key.startswith("article:") or request.meta.get("dont_revalidate"):
+            return
+        known = state.known(key)
+        if known is None or known.status != 200:
+            return
+        if known.etag:
+            request.headers.setdefault(b"If-None-Match", known.etag.encode("latin-1"))
+        if known.last_modified:
+            request.headers.setdefault(b"If-Modified-Since", known.last_modified.encode("latin-1"))

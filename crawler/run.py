@@ -6,8 +6,11 @@ overrides any Scrapy setting (on the local mirror: ``-s DOWNLOAD_DELAY=0`` and f
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,8 +73,40 @@ def parse_settings(pairs: list[str]) -> dict[str, str]:
     return settings
 
 
+class CrawlLocked(RuntimeError):
+    """Another crawl is writing into the same archive folder."""
+
+
+@contextmanager
+def folder_lock(out: Path) -> Iterator[None]:
+    """Hold ``out/.lock`` for the duration; raise CrawlLocked at once if another run holds it."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            raise CrawlLocked(f"another crawl (pid {holder}) is running in {out}") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
+
+
 def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None) -> CrawlSummary:
-    """Crawl ``base_url`` into ``out`` (WARCs and records) and return the summary."""
+    """Crawl ``base_url`` into ``out`` (WARCs and records) and return the summary.
+
+    A folder that holds an earlier crawl is continued: the crawl state makes the recrawl
+    incremental, and a run that was killed is resumed. Raises CrawlLocked when another crawl
+    is running in ``out``.
+    """
+    with folder_lock(out):
+        return _crawl(base_url, out, overrides)
+
+
+def _crawl(base_url: str, out: Path, overrides: dict[str, str] | None) -> CrawlSummary:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -82,6 +117,7 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None) -> 
     settings = get_project_settings()
     settings.set("WARC_DIR", str(out / "warc"), priority="cmdline")
     settings.set("ARTICLES_PATH", str(out / "articles.jsonl"), priority="cmdline")
+    settings.set("CRAWL_STATE_PATH", str(out / "state.sqlite"), priority="cmdline")
     settings.setdict(overrides or {}, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(IfesSpider)

@@ -47,6 +47,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.OfflineCookiesMiddleware": 700,
+    "crawler.middlewares.ConditionalRequestMiddleware": 560,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArticleRecordPipeline": 300,
@@ -59,6 +60,9 @@ WARC_MAX_SIZE = 1_000_000_000
 WARC_OPERATOR = ""
 WARC_IS_PART_OF = "ifes-archive"
 ARTICLES_PATH = ""
+#: The crawl state (SQLite) that makes a recrawl incremental; the CLI puts it in the folder.
+CRAWL_STATE_PATH = ""
+REVALIDATE_ARTICLES = True
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

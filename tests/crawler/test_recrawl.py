@@ -1,0 +1,87 @@
+"""A second crawl into the same folder: revisits that refer to the first, a lock, a cap."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archive.verify import read_raw_records, verify_file
+from archive.warc import REVISIT_IDENTICAL
+from crawler.run import MIRROR_SETTINGS
+from tests.conftest import run_crawl, serve
+
+
+@pytest.fixture(scope="module")
+def twice(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("recrawl")
+    for served in serve(tmp):
+        first = run_crawl(served.base_url, tmp / "out")
+        second = run_crawl(served.base_url, tmp / "out")
+        yield served, first, second
+
+
+def test_second_crawl_stores_unchanged_pages_as_revisits(twice) -> None:
+    served, first, second = twice
+    heads = {e.response_bytes.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" for e in served.exchanges()}
+    assert first.returncode == 0 and second.returncode == 0, second.stderr[-2000:]
+    files = second.warc_files
+    assert len(files) == 2
+    older = {r.id: r for r in read_raw_records(files[0]) if r.type == "response"}
+    revisits = [r for r in read_raw_records(files[1]) if r.type == "revisit"]
+    article_revisits = [r for r in revisits if "task=view" in r.headers["WARC-Target-URI"]]
+    assert len(article_revisits) >= 150
+    for revisit in revisits:
+        original = older[revisit.headers["WARC-Refers-To"]]
+        assert revisit.headers["WARC-Profile"] == REVISIT_IDENTICAL
+        assert revisit.headers["WARC-Payload-Digest"] == original.headers["WARC-Payload-Digest"]
+        assert revisit.headers["WARC-Refers-To-Date"] == original.headers["WARC-Date"]
+        assert revisit.headers["WARC-Refers-To-Target-URI"] == original.headers["WARC-Target-URI"]
+        assert revisit.block in heads  # this visit's own head, as sent; the body is dropped
+        assert revisit.headers["WARC-Truncated"] == "length"
+    assert sum(p.stat().st_size for p in files[1:]) < files[0].stat().st_size / 2
+
+
+def test_recrawl_files_verify(twice) -> None:
+    _, _, second = twice
+    for path in second.warc_files:
+        assert verify_file(path).ok, verify_file(path).problems[:5]
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *map(str, second.warc_files)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout[-1000:]
+
+
+def test_a_second_crawl_in_the_same_folder_is_refused(tmp_path: Path) -> None:
+    for served in serve(tmp_path, "--fault", r"task=view=slow:0.3"):
+        pairs = [a for k, v in MIRROR_SETTINGS.items() for a in ("-s", f"{k}={v}")]
+        command = [sys.executable, "-m", "archive.cli", "crawl", "--base-url", served.base_url,
+                   "--out", str(tmp_path / "out"), *pairs]
+        running = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while not (tmp_path / "out" / ".lock").exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1)
+            refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        finally:
+            running.kill()
+            running.wait()
+    assert refused.returncode == 3
+    assert "another crawl" in refused.stderr
+
+
+def test_a_capped_run_stops_cleanly(tmp_path: Path) -> None:
+    for served in serve(tmp_path):
+        pairs = [a for k, v in MIRROR_SETTINGS.items() for a in ("-s", f"{k}={v}")]
+        done = subprocess.run([sys.executable, "-m", "archive.cli", "crawl", "--base-url",
+                               served.base_url, "--out", str(tmp_path / "out"), "--max-pages",
+                               "40", *pairs], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "closespider_pagecount" in done.stdout
+    files = list((tmp_path / "out" / "warc").iterdir())
+    assert files and not [p for p in files if p.name.endswith(".open")]
+    responses = [r for p in files for r in read_raw_records(p) if r.type == "response"]
+    assert 40 <= len(responses) < 100
