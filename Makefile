@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# pywb (replay tests) lives in its own environment: its pins must not move the crawler's.
+PYWB_VENV ?= .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.installed-stamp
 DEMO_OUT ?= out/demo
 
 .PHONY: venv demo test bench clean
@@ -13,6 +16,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(PYWB_STAMP):
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYWB_VENV)/bin/python -m pip install --quiet 'pywb>=2.8'
+	touch $(PYWB_STAMP)
+
 venv: $(STAMP)
 
 ## Serve the bundled mirror on 127.0.0.1, crawl it, print where the WARCs and records went.
@@ -20,7 +29,7 @@ demo: venv
 	$(PY) -m fixtures.demo --out $(DEMO_OUT)
 
 ## The whole test suite (real crawls of the mirror on loopback).
-test: venv
+test: venv $(PYWB_STAMP)
 	$(PY) -m pytest -q -n 2 tests
 
 ## Benchmarks: figures side by side with their baselines, in one run.
