@@ -94,6 +94,8 @@ class CaptureSession:
             self._remember(key, known, revisit, fetched, pointer)
         if revisit is not None and self._stats is not None:
             self._stats.inc_value(f"capture/revisit/{revisit.profile.rsplit('/', 1)[1]}")
+        if fetched is not None and _is_first_page(key) and self._stats is not None:
+            self._stats.inc_value(f"recrawl/articles_{_change(known, revisit, fetched)}")
         return pointer, revisit.refers_to if revisit else None
 
     def _remember(self, key: str, known: KnownCapture | None, revisit: Revisit | None,
@@ -124,6 +126,20 @@ class CaptureSession:
 #: Finish reasons after which a run is complete; any other (a cap, a kill) leaves it to be
 #: resumed by the next crawl.
 FINISHED_REASONS = frozenset({"finished"})
+
+
+def _is_first_page(key: str) -> bool:
+    return key.startswith("article:") and key.endswith(":0")
+
+
+def _change(known: KnownCapture | None, revisit: Revisit | None, fetched: Fetched) -> str:
+    """Return what an article's first page says about it against the last run: new, changed,
+    unchanged or gone (a page that answered 200 before and 404 or 410 now)."""
+    if revisit is not None:
+        return "unchanged"
+    if known is None:
+        return "new" if fetched.status == 200 else "unavailable"
+    return "gone" if fetched.status in (404, 410) else "changed"
 
 
 def _revisit_of(known: KnownCapture | None, fetched: Fetched | None,

@@ -130,16 +130,21 @@ class ConditionalRequestMiddleware:
             raise NotConfigured("no crawl state (CRAWL_STATE_PATH) to revalidate against")
         return cls(session)
 
-    def process_request(self, request: Request, spider: object = None) -> None:
+    def process_request(self, request: Request, spider: object = None) -> Request | None:
         """Add the validators of the last capture of an article page."""
         key = state_key(request.url)
         state = self.session.state
         if state is None or not key.startswith("article:") or request.meta.get("dont_revalidate"):
-            return
+            return None
         known = state.known(key)
         if known is None or known.status != 200:
-            return
+            return None
+        if known.target_uri != request.url:
+            # Same article, reached through another menu item (Itemid) this time: ask for the
+            # URL captured before, so an unchanged page is recognised as unchanged.
+            return request.replace(url=known.target_uri, dont_filter=True)
         if known.etag:
             request.headers.setdefault(b"If-None-Match", known.etag.encode("latin-1"))
         if known.last_modified:
             request.headers.setdefault(b"If-Modified-Since", known.last_modified.encode("latin-1"))
+        return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -41,6 +42,15 @@ class CrawlSummary:
     restricted: int
     not_found: int
     failed: int
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    gone: int = 0
+    robots_blocked: int = 0
+    response_bytes: int = 0
+    duration_seconds: float = 0.0
+    started: str = ""
+    failures: list[dict[str, str]] = field(default_factory=list)
     warc_files: list[dict[str, Any]] = field(default_factory=list)
     articles_path: str = ""
 
@@ -55,10 +65,15 @@ class CrawlSummary:
             f"captures {self.captures} (request+response pairs)",
             f"  articles {self.articles}, restricted {self.restricted}, "
             f"not found {self.not_found}, failed {self.failed}",
+            f"  since the last run: new {self.new}, changed {self.changed}, "
+            f"unchanged {self.unchanged}, gone {self.gone}; blocked by robots.txt "
+            f"{self.robots_blocked}",
+            f"  {self.response_bytes:,} bytes received in {self.duration_seconds:.1f} s",
             f"  records: {self.articles_path}",
             f"  WARC files ({len(self.warc_files)}) in {Path(self.out) / 'warc'}:",
         ]
         lines += [f"    {f['name']}  {f['bytes']:,} bytes" for f in self.warc_files]
+        lines += [f"  failed: {f['url']} ({f['reason']})" for f in self.failures[:20]]
         return "\n".join(lines)
 
 
@@ -125,7 +140,13 @@ def _crawl(base_url: str, out: Path, overrides: dict[str, str] | None) -> CrawlS
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     summary = _summarise(base_url, out, stats)
-    (out / "crawl-summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+    summary.failures = list(getattr(crawler.spider, "failures", []))
+    report = json.dumps(summary.as_dict(), indent=2, default=str) + "\n"
+    reports = out / "reports"
+    reports.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    (reports / f"run-{stamp}.json").write_text(report)
+    (out / "crawl-summary.json").write_text(report)
     return summary
 
 
@@ -141,6 +162,14 @@ def _summarise(base_url: str, out: Path, stats: dict[str, Any]) -> CrawlSummary:
         restricted=stats.get("ifes/restricted", 0),
         not_found=stats.get("ifes/not_found", 0),
         failed=stats.get("ifes/failed", 0),
+        new=stats.get("recrawl/articles_new", 0),
+        changed=stats.get("recrawl/articles_changed", 0),
+        unchanged=stats.get("recrawl/articles_unchanged", 0),
+        gone=stats.get("recrawl/articles_gone", 0),
+        robots_blocked=stats.get("robotstxt/forbidden", 0),
+        response_bytes=stats.get("capture/response_bytes", 0),
+        duration_seconds=float(stats.get("elapsed_time_seconds", 0.0)),
+        started=str(stats.get("start_time", "")),
         warc_files=[{"name": p.name, "bytes": p.stat().st_size} for p in warcs],
         articles_path=str(out / "articles.jsonl"),
     )

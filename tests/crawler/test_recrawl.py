@@ -154,3 +154,17 @@ def _http_date(warc_date: str) -> str:
 
     moment = datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
     return format_datetime(moment.replace(microsecond=0), usegmt=True)
+
+
+def test_run_reports_say_what_changed(twice) -> None:
+    _, first, second = twice
+    reports = sorted((second.out / "reports").glob("run-*.json"))
+    assert len(reports) == 2
+    import json
+
+    before, after = (json.loads(p.read_text()) for p in reports)
+    assert before["new"] >= 174 and before["unchanged"] == 0
+    assert after["new"] == 0 and after["changed"] == 0 and after["unchanged"] == before["new"]
+    assert after["duration_seconds"] > 0 and after["response_bytes"] > 0
+    assert {f["reason"] for f in after["failures"]} == {"HTTP 404"}
+    assert "unchanged" in second.stdout
