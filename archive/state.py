@@ -26,7 +26,10 @@ CREATE TABLE IF NOT EXISTS captures (
     payload_digest TEXT NOT NULL,
     record_id TEXT NOT NULL,
     warc_date TEXT NOT NULL,
-    run_id INTEGER NOT NULL
+    run_id INTEGER NOT NULL,
+    warc_filename TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    warc_length INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
@@ -35,8 +38,9 @@ CREATE TABLE IF NOT EXISTS runs (
     finish_reason TEXT
 );
 """
-#: Commit after this many writes; a crash loses at most these (the WARCs still hold them).
-COMMIT_EVERY = 20
+#: Commit after every write: a killed crawl must know every page it captured (WAL mode
+#: makes a commit cheap: no fsync, and the OS keeps it through a SIGKILL).
+COMMIT_EVERY = 1
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,10 @@ class KnownCapture:
     record_id: str
     warc_date: str
     run_id: int
+    #: Where the response record is, to read it back (a resumed run replays it).
+    warc_filename: str
+    warc_offset: int
+    warc_length: int
 
 
 class CrawlState:
@@ -70,15 +78,17 @@ class CrawlState:
         """Return the last full capture under ``key``, if any."""
         row = self._db.execute(
             "SELECT key, target_uri, status, etag, last_modified, payload_digest, record_id,"
-            " warc_date, run_id FROM captures WHERE key = ?", (key,)).fetchone()
+            " warc_date, run_id, warc_filename, warc_offset, warc_length FROM captures WHERE key = ?",
+            (key,)).fetchone()
         return KnownCapture(*row) if row else None
 
     def remember(self, capture: KnownCapture) -> None:
         """Store ``capture`` as the last full capture of its key."""
-        self._db.execute("INSERT OR REPLACE INTO captures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._db.execute("INSERT OR REPLACE INTO captures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          (capture.key, capture.target_uri, capture.status, capture.etag,
                           capture.last_modified, capture.payload_digest, capture.record_id,
-                          capture.warc_date, capture.run_id))
+                          capture.warc_date, capture.run_id, capture.warc_filename,
+                          capture.warc_offset, capture.warc_length))
         self._wrote()
 
     def touch(self, key: str, run_id: int) -> None:

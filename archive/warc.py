@@ -382,6 +382,6 @@ def read_record_at(path: Path, offset: int) -> tuple[dict[str, str], bytes]:
     """Return the WARC headers and raw block of the record at ``offset`` of ``path``."""
     with open(path, "rb") as stream:
         stream.seek(offset)
-        record = next(iter(ArchiveIterator(stream)))
+        record = next(iter(ArchiveIterator(stream, no_record_parse=True)))
         headers = dict(record.rec_headers.headers)
         return headers, record.raw_stream.read()

@@ -40,16 +40,20 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
 from archive.state import CrawlState, KnownCapture
+from archive.verify import entity_of, parse_http
 from archive.warc import (
     REVISIT_IDENTICAL,
     REVISIT_NOT_MODIFIED,
     WARC_1_1_SPEC,
     CapturePointer,
     CaptureWriter,
+    OPEN_SUFFIX,
     HttpExchange,
     Revisit,
     close_out_open_files,
+    read_record_at,
     sha1_digest,
+    utc_now,
 )
 from crawler.http11 import Fetched, FetchError, Http11Client
 from crawler.joomla import state_key
@@ -108,7 +112,16 @@ class CaptureSession:
             self.state.remember(KnownCapture(
                 key, pointer.target_uri, fetched.status, headers.get("etag"),
                 headers.get("last-modified"), sha1_digest(fetched.exchange.payload),
-                pointer.warc_record_id, pointer.date, self.run_id))
+                pointer.warc_record_id, pointer.date, self.run_id, pointer.warc_filename,
+                pointer.warc_offset, pointer.warc_length))
+
+    def replayable(self, url: str) -> KnownCapture | None:
+        """Return the capture of ``url``'s article page made earlier in this (resumed) run."""
+        if not self.resumed or self.state is None:
+            return None
+        key = state_key(url)
+        known = self.state.known(key) if key.startswith("article:") else None
+        return known if known is not None and known.run_id == self.run_id else None
 
     def _spider_closed(self, spider: object, reason: str) -> None:
         self._finish_reason = reason
@@ -231,6 +244,9 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         """Fetch ``request``, capture the exchange, and return Scrapy's response."""
         if request.meta.get("proxy"):
             raise NotSupported("CapturingDownloadHandler does not support proxies")
+        known = self._session.replayable(request.url) if self._session else None
+        if known is not None:
+            return self._replay(request, known)
         started = time.monotonic()
         try:
             fetched = await self._client.fetch(
@@ -265,6 +281,27 @@ class CapturingDownloadHandler(BaseDownloadHandler):
             stats.inc_value("capture/response_bytes", len(exchange.response_bytes))
             if failed:
                 stats.inc_value(f"capture/incomplete/{failed}")
+
+    def _replay(self, request: Request, known: KnownCapture) -> Response:
+        """Answer from the WARC: this run captured the page before it was interrupted."""
+        assert self._session is not None
+        path = self._session.writer.directory / known.warc_filename
+        if not path.exists():  # written by this very process: the file is still open
+            path = path.with_name(path.name + OPEN_SUFFIX)
+        _, block = read_record_at(path, known.warc_offset)
+        message = parse_http(block)
+        status = int(message.start_line.split(b" ")[1])
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in message.headers]
+        fetched = Fetched(status, "", "HTTP/1.1", headers, entity_of(message, truncated=False),
+                          HttpExchange(known.target_uri, utc_now(), b"", block, b""))
+        request.meta[META_KEY] = CapturePointer(
+            known.warc_filename, known.warc_offset, known.warc_length, known.record_id,
+            known.target_uri, known.warc_date).as_dict()
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("capture/replayed_on_resume")
+        response = _to_scrapy(request, fetched)
+        response.flags.append("replayed")
+        return response
 
     def _warn_size(self, request: Request, fetched: Fetched) -> None:
         warnsize = request.meta.get("download_warnsize", self._warnsize)
