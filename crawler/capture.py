@@ -68,6 +68,8 @@ logger = logging.getLogger(__name__)
 META_KEY = "warc_capture"
 #: Set on a request whose answer was stored as a revisit: the record id of the original capture.
 REFERS_TO_KEY = "warc_refers_to"
+#: Set on a request to a page captured before: new, changed, unchanged, gone or unavailable.
+CHANGE_KEY = "capture_change"
 _ERRORS: dict[str, type[Exception]] = {
     "connect": DownloadConnectionRefusedError,
     "timeout": DownloadTimeoutError,
@@ -87,9 +89,10 @@ class CaptureSession:
         crawler.signals.connect(self.close, signal=signals.engine_stopped)
         self._finish_reason = "unknown"
 
-    def write(self, exchange: HttpExchange, fetched: Fetched | None) -> tuple[CapturePointer, str | None]:
-        """Write ``exchange`` (as a revisit when it repeats a known capture); return the pointer
-        and the id of the record it refers to, if any."""
+    def write(self, exchange: HttpExchange,
+              fetched: Fetched | None) -> tuple[CapturePointer, str | None, str | None]:
+        """Write ``exchange`` (as a revisit when it repeats a known capture); return the pointer,
+        the id of the record it refers to, and what changed since the last capture (or None)."""
         key = state_key(exchange.target_uri)
         known = self.state.known(key) if self.state else None
         revisit = _revisit_of(known, fetched, exchange)
@@ -98,9 +101,10 @@ class CaptureSession:
             self._remember(key, known, revisit, fetched, pointer)
         if revisit is not None and self._stats is not None:
             self._stats.inc_value(f"capture/revisit/{revisit.profile.rsplit('/', 1)[1]}")
-        if fetched is not None and _is_first_page(key) and self._stats is not None:
-            self._stats.inc_value(f"recrawl/articles_{_change(known, revisit, fetched)}")
-        return pointer, revisit.refers_to if revisit else None
+        change = _change(known, revisit, fetched) if fetched is not None else None
+        if change and _is_first_page(key) and self._stats is not None:
+            self._stats.inc_value(f"recrawl/articles_{change}")
+        return pointer, revisit.refers_to if revisit else None, change
 
     def _remember(self, key: str, known: KnownCapture | None, revisit: Revisit | None,
                   fetched: Fetched, pointer: CapturePointer) -> None:
@@ -272,8 +276,10 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         stats = self.crawler.stats
         if exchange is None or self._session is None:
             return
-        pointer, refers_to = self._session.write(exchange, fetched)
+        pointer, refers_to, change = self._session.write(exchange, fetched)
         request.meta[META_KEY] = pointer.as_dict()
+        if change:
+            request.meta[CHANGE_KEY] = change
         if refers_to:
             request.meta[REFERS_TO_KEY] = refers_to
         if stats is not None:

@@ -105,6 +105,10 @@ class IfesSpider(scrapy.Spider):
         self, response: Response, article_id: int, itemid: int | None
     ) -> Iterator[scrapy.Request | ArticleItem]:
         """Yield the item of a single-page article, or start the chain of a multi-page one."""
+        if response.status == 304:
+            # Unchanged since the last crawl (a conditional request): nothing new to record.
+            self._stats_inc("ifes/unchanged")
+            return
         selector = page_selector(response)
         yield from self._follow_links(response, selector)
         if self._note_denied(response, selector) or not self._is_article(response, selector):
@@ -194,6 +198,8 @@ class IfesSpider(scrapy.Spider):
             clean_url(url),
             self.parse_article,
             cb_kwargs={"article_id": target.id, "itemid": target.itemid},
+            # A recrawl asks conditionally; 304 means unchanged, not an error.
+            meta={"handle_httpstatus_list": [304]},
         )
 
     def _listing_request(self, target: JoomlaUrl, url: str) -> scrapy.Request | None:
@@ -258,6 +264,13 @@ class IfesSpider(scrapy.Spider):
         state = denied_state(selector)
         if state is not None:
             self._stats_inc(f"ifes/{state.replace(' ', '_')}")
+            change = response.meta.get("capture_change")
+            if change in ("new", "unchanged"):
+                self._stats_dec(f"recrawl/articles_{change}")  # a refusal is no article
+            if state == "not found" and change == "changed":
+                # Known from an earlier crawl, «not found» now: the article is gone.
+                self._stats_inc("recrawl/articles_gone")
+                self._stats_dec("recrawl/articles_changed")
             logger.info("%s: %s", state, response.url)
         return state
 
@@ -272,6 +285,9 @@ class IfesSpider(scrapy.Spider):
         """Count and keep a failed request; return the reason. robots.txt refusals are not
         failures."""
         reason = failure_reason(failure)
+        if failure.check(HttpError) and failure.value.response.meta.get("capture_change") == "gone":
+            logger.info("gone since the last crawl: %s (%s)", url, reason)
+            return reason
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             self._stats_inc("ifes/ignored")
             logger.debug("ignored: %s (%s)", url, reason)
@@ -285,6 +301,11 @@ class IfesSpider(scrapy.Spider):
         stats = getattr(getattr(self, "crawler", None), "stats", None)
         if stats is not None:
             stats.inc_value(key)
+
+    def _stats_dec(self, key: str) -> None:
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        if stats is not None:
+            stats.inc_value(key, -1)
 
     def _stats_set(self, key: str, value: Any) -> None:
         stats = getattr(getattr(self, "crawler", None), "stats", None)
