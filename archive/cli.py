@@ -54,6 +54,21 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if reports and all(r.ok for r in reports) else 1
 
 
+def _rebuild(args: argparse.Namespace) -> int:
+    from archive.manifest import write_manifest
+    from archive.rebuild import rebuild
+
+    out = Path(args.out)
+    result = rebuild([Path(p) for p in args.paths], out, workers=args.workers)
+    manifest = write_manifest(out, result)
+    print(f"{result.articles} records from {len(result.files)} WARC files "
+          f"({result.records_read} WARC records read) -> {out}")
+    print(f"not articles: {result.not_articles}; skipped records: "
+          + (", ".join(f"{why} {n}" for why, n in result.skipped.items()) or "none"))
+    print(f"manifest: {manifest}")
+    return 0 if result.files else 1
+
+
 def _warc_paths(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.name.endswith((".warc", ".warc.gz")))
@@ -80,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify = verbs.add_parser("verify", help="strict checks of WARC captures (more than warcio check)")
     verify.add_argument("paths", nargs="+", help="WARC files or folders of them")
     verify.set_defaults(run=_verify)
+
+    rebuild = verbs.add_parser("rebuild", help="rebuild the corpus from WARC files, offline")
+    rebuild.add_argument("paths", nargs="+", help="WARC files (.warc, .warc.gz) or folders")
+    rebuild.add_argument("--out", required=True, help="the corpus (JSON lines) to write")
+    rebuild.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    rebuild.set_defaults(run=_rebuild)
 
     serve = verbs.add_parser("serve-fixtures", add_help=False,
                              help="serve the bundled mirror of the site (see --help)")

@@ -77,12 +77,16 @@ class DecodedPage:
     """Where the encoding came from: header, meta or fallback."""
 
 
-def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage]) -> dict[str, Any]:
-    """Return the record of article *article_id* from its captured *pages* (any order)."""
+def build_record(article_id: int, base_url: str,
+                 pages: Sequence[CapturedPage]) -> dict[str, Any] | None:
+    """Return the record of article *article_id* from its captured *pages* (any order), or
+    None when the first page is no article (Joomla's «not authorised» / «not found» answers)."""
     if not pages:
         raise ValueError(f"article {article_id}: no pages")
     ordered = _unique_pages(pages)
     roots = [_parse(decode_html(p.body, p.content_type).text) for p in ordered]
+    if extract_title(roots[0]) is None:
+        return None
     title_raw = _first(extract_title(root) for root in roots)
     texts = [t for t in (extract_body_text(root) for root in roots) if t is not None]
     record = {

@@ -66,8 +66,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 META_KEY = "warc_capture"
-#: Set on a request whose answer was stored as a revisit: the record id of the original capture.
-REFERS_TO_KEY = "warc_refers_to"
+#: Set on a request whose answer was stored as a revisit: the revisit record's pointer
+#: (``warc_capture`` then points at the original capture, which holds the content).
+REVISIT_KEY = "warc_revisit"
 #: Set on a request to a page captured before: new, changed, unchanged, gone or unavailable.
 CHANGE_KEY = "capture_change"
 _ERRORS: dict[str, type[Exception]] = {
@@ -89,10 +90,11 @@ class CaptureSession:
         crawler.signals.connect(self.close, signal=signals.engine_stopped)
         self._finish_reason = "unknown"
 
-    def write(self, exchange: HttpExchange,
-              fetched: Fetched | None) -> tuple[CapturePointer, str | None, str | None]:
-        """Write ``exchange`` (as a revisit when it repeats a known capture); return the pointer,
-        the id of the record it refers to, and what changed since the last capture (or None)."""
+    def write(self, exchange: HttpExchange, fetched: Fetched | None,
+              ) -> tuple[CapturePointer, CapturePointer | None, str | None]:
+        """Write ``exchange`` (as a revisit when it repeats a known capture). Return the pointer
+        to the record holding the content (the original for a revisit), the revisit's own
+        pointer (or None), and what changed since the last capture (or None)."""
         key = state_key(exchange.target_uri)
         known = self.state.known(key) if self.state else None
         revisit = _revisit_of(known, fetched, exchange)
@@ -104,7 +106,10 @@ class CaptureSession:
         change = _change(known, revisit, fetched) if fetched is not None else None
         if change and _is_first_page(key) and self._stats is not None:
             self._stats.inc_value(f"recrawl/articles_{change}")
-        return pointer, revisit.refers_to if revisit else None, change
+        if revisit is not None and known is not None:
+            # The content is the original capture's: records point there (and keep the revisit).
+            return _pointer_of(known), pointer, change
+        return pointer, None, change
 
     def _remember(self, key: str, known: KnownCapture | None, revisit: Revisit | None,
                   fetched: Fetched, pointer: CapturePointer) -> None:
@@ -143,6 +148,11 @@ class CaptureSession:
 #: Finish reasons after which a run is complete; any other (a cap, a kill) leaves it to be
 #: resumed by the next crawl.
 FINISHED_REASONS = frozenset({"finished"})
+
+
+def _pointer_of(known: KnownCapture) -> CapturePointer:
+    return CapturePointer(known.warc_filename, known.warc_offset, known.warc_length,
+                          known.record_id, known.target_uri, known.warc_date)
 
 
 def _is_first_page(key: str) -> bool:
@@ -276,12 +286,12 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         stats = self.crawler.stats
         if exchange is None or self._session is None:
             return
-        pointer, refers_to, change = self._session.write(exchange, fetched)
+        pointer, revisit, change = self._session.write(exchange, fetched)
         request.meta[META_KEY] = pointer.as_dict()
         if change:
             request.meta[CHANGE_KEY] = change
-        if refers_to:
-            request.meta[REFERS_TO_KEY] = refers_to
+        if revisit is not None:
+            request.meta[REVISIT_KEY] = revisit.as_dict()
         if stats is not None:
             stats.inc_value("capture/exchanges")
             stats.inc_value("capture/response_bytes", len(exchange.response_bytes))
@@ -300,9 +310,7 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in message.headers]
         fetched = Fetched(status, "", "HTTP/1.1", headers, entity_of(message, truncated=False),
                           HttpExchange(known.target_uri, utc_now(), b"", block, b""))
-        request.meta[META_KEY] = CapturePointer(
-            known.warc_filename, known.warc_offset, known.warc_length, known.record_id,
-            known.target_uri, known.warc_date).as_dict()
+        request.meta[META_KEY] = _pointer_of(known).as_dict()
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("capture/replayed_on_resume")
         response = _to_scrapy(request, fetched)

@@ -1,8 +1,10 @@
-"""Item pipeline: turn each article item into a record and append it to a JSON lines file.
+"""Item pipeline: turn each article item into a record, journal it, write the corpus at the end.
 
 The pipeline is a thin adapter around :func:`archive.record.build_record`, the same function an
-offline rebuild from WARC uses. Each line is flushed at once and fsynced every
-``ARTICLES_FSYNC_EVERY`` items and at close, so a crash loses no fetched article.
+offline rebuild from WARC uses. Records go to a journal beside ``ARTICLES_PATH`` (each line
+flushed at once, fsynced every ``ARTICLES_FSYNC_EVERY`` items), which survives a crash and is
+shared by every run into the folder; at close :func:`archive.corpus.finalize` writes
+``ARTICLES_PATH``: one record per article, sorted by id.
 
 Settings: ``ARTICLES_PATH`` (the JSON lines file; the pipeline is off when empty),
 ``ARTICLES_FSYNC_EVERY`` (default 10).
@@ -17,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 
+from archive.corpus import finalize, journal_path
 from archive.record import CapturedPage, build_record, record_to_json
 from crawler.items import ArticleItem
 
@@ -55,6 +58,7 @@ class ArticleRecordPipeline:
     def __init__(self, crawler: Crawler, path: Path, fsync_every: int) -> None:
         self.crawler = crawler
         self.path = path
+        self.journal = journal_path(path)
         self.fsync_every = max(1, fsync_every)
         self._file: IO[str] | None = None
         self._unsynced = 0
@@ -69,19 +73,23 @@ class ArticleRecordPipeline:
 
     def open_spider(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("a", encoding="utf-8", newline="\n")
+        self._file = self.journal.open("a", encoding="utf-8", newline="\n")
 
     def close_spider(self) -> None:
         if self._file is not None:
             self._sync()
             self._file.close()
             self._file = None
+        count = finalize(self.journal, self.path)
+        logger.info("wrote %d records to %s", count, self.path)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
             return item
         base_url = getattr(self.crawler.spider, "base_url", None) or _base_of(item.url)
         record = build_record(item.article_id, base_url, captured_pages(item))
+        if record is None:
+            return item
         self._write(record_to_json(record))
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("ifes/articles")

@@ -156,11 +156,16 @@ def test_build_record_is_deterministic() -> None:
     )
 
 
-def test_build_record_missing_parts_are_null() -> None:
+def test_build_record_of_a_joomla_refusal_is_none() -> None:
     body = "<html><body><p>Извините, страница не найдена.</p></body></html>".encode("cp1251")
+    assert build_record(5, BASE, [page(0, body, "text/html")]) is None
+
+
+def test_build_record_missing_parts_are_null() -> None:
+    body = ('<html><body><table class="contentpaneopen"><tr><td class="contentheading">'
+            "Title only</td></tr></table></body></html>").encode("cp1251")
     record = build_record(5, BASE, [page(0, body, "text/html")])
-    assert record["title"] is None
-    assert record["title_raw"] is None
+    assert record is not None and record["title"] == "Title only"
     assert record["text"] is None
     assert "None" not in record_to_json(record)
 

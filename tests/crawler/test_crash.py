@@ -1,0 +1,73 @@
+"""SIGKILL the crawl at random points; each restart resumes; nothing is lost or doubled."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from archive.verify import parse_http, read_raw_records, verify_file
+from crawler.joomla import state_key
+from crawler.run import MIRROR_SETTINGS
+from fixtures.mirror import Mirror
+from fixtures.site import build_site
+from tests.conftest import Crawl, serve
+
+KILLS = 3
+#: Seeded, so a failure can be replayed: kill times in seconds after start.
+KILL_AFTER = random.Random(20261128).sample([x / 10 for x in range(25, 70)], KILLS)
+
+
+def _command(base_url: str, out: Path) -> list[str]:
+    # Slower than the default mirror settings, so a kill lands mid-crawl.
+    settings = {**MIRROR_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "2", "LOG_LEVEL": "INFO"}
+    pairs = [a for k, v in settings.items() for a in ("-s", f"{k}={v}")]
+    return [sys.executable, "-m", "archive.cli", "crawl", "--base-url", base_url, "--out",
+            str(out), *pairs]
+
+
+def _complete_article_captures(out: Path) -> Counter:
+    counts: Counter = Counter()
+    for path in sorted((out / "warc").iterdir()):
+        for record in read_raw_records(path):
+            if (record.type == "response" and "WARC-Truncated" not in record.headers
+                    and parse_http(record.block).start_line.startswith(b"HTTP/1.1 200")):
+                key = state_key(record.headers["WARC-Target-URI"])
+                if key.startswith("article:"):
+                    counts[key] += 1
+    return counts
+
+
+def test_killed_crawls_resume_without_loss_or_doubles(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    left_open = 0
+    for served in serve(tmp_path, "--fault", r"task=(view|category|blog)=slow:0.05"):
+        for delay in KILL_AFTER:
+            process = subprocess.Popen(_command(served.base_url, out), stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+            time.sleep(delay)
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            left_open += len(list((out / "warc").glob("*.open")))
+        done = subprocess.run(_command(served.base_url, out), capture_output=True, text=True,
+                              timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    crawl = Crawl(out, done.returncode, done.stdout, done.stderr)
+    files = list((out / "warc").iterdir())
+    assert not [p for p in files if p.name.endswith(".open")], "interrupted files not closed out"
+    assert len(files) >= KILLS + 1
+    for path in files:
+        report = verify_file(path)
+        assert report.ok, (path.name, report.problems[:5])
+    doubled = {k: n for k, n in _complete_article_captures(out).items() if n > 1}
+    assert not doubled, f"re-fetched after a restart: {doubled}"
+    site = Mirror(build_site())
+    ids = [r["article_id"] for r in crawl.records()]
+    assert len(ids) == len(set(ids)), "a record is doubled"
+    assert set(ids) == set(site.crawlable_article_ids()), "a record is lost"
+    assert left_open >= KILLS - 1, "the kills did not land mid-crawl"
+    assert crawl.summary["captures"] < crawl.summary["requests"], "the last run fetched everything again"
