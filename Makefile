@@ -36,6 +36,7 @@ test: venv $(PYWB_STAMP)
 bench: venv
 	@command -v wget >/dev/null || (apt-get update -qq && apt-get install -y -qq wget)
 	$(PY) -m bench.crawl
+	$(PY) -m bench.rebuild
 
 clean:
 	rm -rf out build *.egg-info
