@@ -21,7 +21,7 @@ def journal_path(articles_path: Path) -> Path:
     return articles_path.with_name(articles_path.stem + ".journal.jsonl")
 
 
-def _last_lines(journal: Path) -> dict[int, tuple[int, int]]:
+def index_journal(journal: Path) -> dict[int, tuple[int, int]]:
     """Return article id -> (offset, length) of its last whole line in ``journal``."""
     index: dict[int, tuple[int, int]] = {}
     offset = 0
@@ -38,9 +38,25 @@ def _last_lines(journal: Path) -> dict[int, tuple[int, int]]:
     return index
 
 
+def read_line(journal: Path, where: tuple[int, int]) -> dict:
+    """Return the record journaled at ``where`` (offset, length)."""
+    with open(journal, "rb") as stream:
+        stream.seek(where[0])
+        return json.loads(stream.read(where[1]))
+
+
+def change_of(previous: dict | None, record: dict) -> str:
+    """Return new, changed or unchanged: ``record`` against the article's previous record
+    (what was captured aside: pointers change on every fetch, content may not)."""
+    if previous is None:
+        return "new"
+    same = all(previous.get(k) == v for k, v in record.items() if k != "captures")
+    return "unchanged" if same else "changed"
+
+
 def finalize(journal: Path, out: Path) -> int:
     """Write ``out`` from ``journal``: one line per article, sorted by id; return the count."""
-    index = _last_lines(journal) if journal.exists() else {}
+    index = index_journal(journal) if journal.exists() else {}
     partial = out.with_name(out.name + ".partial")
     with open(journal if journal.exists() else os.devnull, "rb") as source, \
             open(partial, "wb") as target:

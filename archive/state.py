@@ -116,6 +116,12 @@ class CrawlState:
         rows = self._db.execute("SELECT key FROM captures WHERE run_id = ?", (run_id,))
         return {row[0] for row in rows}
 
+    def known_articles(self) -> list[tuple[int, str]]:
+        """Return (article id, URL last captured) of every article whose first page is known."""
+        rows = self._db.execute(
+            "SELECT key, target_uri FROM captures WHERE key LIKE 'article:%:0' ORDER BY key")
+        return [(int(key.split(":")[1]), uri) for key, uri in rows]
+
     def commit(self) -> None:
         """Make every write so far durable."""
         self._db.execute("COMMIT")

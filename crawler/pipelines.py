@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 
-from archive.corpus import finalize, journal_path
+from archive.corpus import change_of, finalize, index_journal, journal_path, read_line
 from archive.record import CapturedPage, build_record, record_to_json
 from crawler.items import ArticleItem
 
@@ -73,6 +73,7 @@ class ArticleRecordPipeline:
 
     def open_spider(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._previous = index_journal(self.journal) if self.journal.exists() else {}
         self._file = self.journal.open("a", encoding="utf-8", newline="\n")
 
     def close_spider(self) -> None:
@@ -90,7 +91,11 @@ class ArticleRecordPipeline:
         record = build_record(item.article_id, base_url, captured_pages(item))
         if record is None:
             return item
+        where = self._previous.get(item.article_id)
+        change = change_of(read_line(self.journal, where) if where else None, record)
         self._write(record_to_json(record))
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"ifes/articles_{change}")
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("ifes/articles")
         return item

@@ -30,6 +30,7 @@ class Served:
 
     base_url: str
     log_dir: Path
+    process: subprocess.Popen | None = None
 
     def exchanges(self) -> list:
         return read_exchange_log(self.log_dir)
@@ -62,7 +63,7 @@ def serve(tmp: Path, *args: str) -> Iterator[Served]:
     log_dir = tmp / "exchanges"
     process, base_url = start_server_process(["--log-dir", str(log_dir), *args])
     try:
-        yield Served(base_url, log_dir)
+        yield Served(base_url, log_dir, process)
     finally:
         process.terminate()
         process.wait(timeout=10)

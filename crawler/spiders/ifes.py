@@ -15,15 +15,19 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
 from parsel import Selector
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.record import decode_html, html_root
+from archive.corpus import index_journal, journal_path
+from crawler.capture import capture_session
 from crawler.items import ArticleItem
 from crawler.joomla import (
     ARTICLE_KINDS,
@@ -88,6 +92,38 @@ class IfesSpider(scrapy.Spider):
         #: Every request that failed: {"url", "reason"}.
         self.failures: list[dict[str, str]] = []
         self._seen: set[DedupKey] = set()
+        self._revisited = False
+        #: Articles the corpus journal of the folder already holds a record of.
+        self.recorded: set[int] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> IfesSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._revisit_unlisted, signal=signals.spider_idle)
+        articles = crawler.settings.get("ARTICLES_PATH")
+        journal = journal_path(Path(articles)) if articles else None
+        spider.recorded = set(index_journal(journal)) if journal and journal.exists() else set()
+        return spider
+
+    def _revisit_unlisted(self) -> None:
+        """Once the listings are done, ask again for articles an earlier crawl captured that no
+        listing linked this time: each is still there (unlisted), changed, or gone."""
+        if self._revisited:
+            return
+        self._revisited = True
+        session = capture_session(self.crawler)
+        state = session.state if session is not None else None
+        if state is None:
+            return
+        missing = [(i, url) for i, url in state.known_articles() if ("article", i, 0) not in self._seen]
+        for article_id, url in missing:
+            self._seen.add(("article", article_id, 0))
+            self.crawler.engine.crawl(self._request(
+                url, self.parse_article, cb_kwargs={"article_id": article_id, "itemid": None},
+                meta={"handle_httpstatus_list": [304]}))
+        if missing:
+            self._stats_set("ifes/unlisted_revisited", len(missing))
+            raise DontCloseSpider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self._seen.add(dedup_key(self.base_url, self.base_url))
@@ -107,7 +143,8 @@ class IfesSpider(scrapy.Spider):
         """Yield the item of a single-page article, or start the chain of a multi-page one."""
         if response.status == 304:
             # Unchanged since the last crawl (a conditional request): nothing new to record.
-            self._stats_inc("ifes/unchanged")
+            if article_id in self.recorded:  # a refusal page unchanged is still no article
+                self._stats_inc("ifes/unchanged")
             return
         selector = page_selector(response)
         yield from self._follow_links(response, selector)
@@ -264,14 +301,11 @@ class IfesSpider(scrapy.Spider):
         state = denied_state(selector)
         if state is not None:
             self._stats_inc(f"ifes/{state.replace(' ', '_')}")
-            change = response.meta.get("capture_change")
-            if change in ("new", "unchanged"):
-                self._stats_dec(f"recrawl/articles_{change}")  # a refusal is no article
-            if state == "not found" and change == "changed":
-                # Known from an earlier crawl, «not found» now: the article is gone.
+            request = response.request
+            article_id = request.cb_kwargs.get("article_id") if request is not None else None
+            if state == "not found" and article_id in self.recorded:
+                # Recorded by an earlier crawl, «not found» now: the article is gone.
                 self._stats_inc("recrawl/articles_gone")
-                self._stats_dec("recrawl/articles_changed")
-            logger.info("%s: %s", state, response.url)
         return state
 
     def _is_article(self, response: Response, selector: Selector) -> bool:
@@ -301,11 +335,6 @@ class IfesSpider(scrapy.Spider):
         stats = getattr(getattr(self, "crawler", None), "stats", None)
         if stats is not None:
             stats.inc_value(key)
-
-    def _stats_dec(self, key: str) -> None:
-        stats = getattr(getattr(self, "crawler", None), "stats", None)
-        if stats is not None:
-            stats.inc_value(key, -1)
 
     def _stats_set(self, key: str, value: Any) -> None:
         stats = getattr(getattr(self, "crawler", None), "stats", None)
