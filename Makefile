@@ -37,6 +37,7 @@ bench: venv
 	@command -v wget >/dev/null || (apt-get update -qq && apt-get install -y -qq wget)
 	$(PY) -m bench.crawl
 	$(PY) -m bench.rebuild
+	$(PY) -m bench.recrawl
 
 clean:
 	rm -rf out build *.egg-info

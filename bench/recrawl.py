@@ -1,0 +1,99 @@
+"""Recrawl benchmark: a scheduled crawl after 5% of the articles changed.
+
+Crawls a generated mirror (2,000 articles, ETag validators on), moves it one epoch on (5% of
+articles edited, none added or withdrawn), crawls again into the same folder, and prints:
+requests of the recrawl against the minimum needed (listing pages + one conditional request per
+article + the later pages of changed multi-page articles), bytes stored by the recrawl against
+the full crawl, and both durations. Targets (issue 5): requests <= 1.1 x the minimum; bytes
+<= 10% of a full crawl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from archive.verify import read_raw_records
+from bench.crawl import crawl_command
+from crawler.joomla import state_key
+from crawler.run import MIRROR_SETTINGS
+from fixtures.epochs import site_at
+from fixtures.server import start_server_process
+
+
+def crawl_once(base_url: str, out: Path) -> tuple[float, dict]:
+    """Crawl into ``out``; return (seconds, the run's summary)."""
+    started = time.perf_counter()
+    settings = {**MIRROR_SETTINGS, "LOG_LEVEL": "ERROR"}
+    subprocess.run(crawl_command(base_url, out, settings), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    return seconds, json.loads((out / "crawl-summary.json").read_text())
+
+
+def minimum_requests(first_files: list[Path], edited: frozenset[int], articles: int) -> int:
+    """Return the fewest requests a recrawl needs, from what the first crawl fetched."""
+    keys = {state_key(r.headers["WARC-Target-URI"]) for p in first_files
+            for r in read_raw_records(p) if r.type == "response"}
+    article_keys = {k for k in keys if k.startswith("article:")}
+    listings = len(keys - article_keys)
+    first_pages = {k for k in article_keys if k.endswith(":0")}
+    site, _ = site_at(articles=articles)
+    extra = sum(len(site.article(i).pages) - 1 for i in edited if site.article(i))
+    return listings + len(first_pages) + extra
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit 1 when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--change-rate", type=float, default=0.05)
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="ifes-bench-recrawl-"))
+    process, base_url = start_server_process([
+        "--articles", str(args.articles), "--validators", "--change-rate", str(args.change_rate),
+        "--additions", "0", "--removals", "0"])
+    try:
+        full_seconds, full = crawl_once(base_url, work / "out")
+        first_files = sorted((work / "out" / "warc").glob("*.warc.gz"))
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(3)  # the server rebuilds the site one epoch on
+        re_seconds, again = crawl_once(base_url, work / "out")
+        new_files = sorted(set((work / "out" / "warc").glob("*.warc.gz")) - set(first_files))
+        full_bytes = sum(p.stat().st_size for p in first_files)
+        re_bytes = sum(p.stat().st_size for p in new_files)
+        _, (changes,) = site_at(articles=args.articles, epoch=1, change_rate=args.change_rate,
+                                additions=0, removals=0)
+        minimum = minimum_requests(first_files, changes.edited, args.articles)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nRecrawl of a {args.articles:,}-article mirror after {len(changes.edited)} "
+          f"articles ({args.change_rate:.0%}) changed")
+    print(f"  {'run':<22} {'requests':>9} {'WARC bytes':>12} {'seconds':>8}  new/changed/unchanged")
+    for name, summary, size, seconds in (("full crawl", full, full_bytes, full_seconds),
+                                         ("recrawl", again, re_bytes, re_seconds)):
+        print(f"  {name:<22} {summary['requests']:>9,} {size:>12,} {seconds:>8.1f}  "
+              f"{summary['new']}/{summary['changed']}/{summary['unchanged']}")
+    print(f"  {'minimum for the recrawl':<22} {minimum:>9,}")
+    ratio, share = again["requests"] / minimum, re_bytes / full_bytes
+    checks = [(f"recrawl requests / minimum = {ratio:.3f} (target <= 1.1)", ratio <= 1.1),
+              (f"recrawl bytes / full crawl bytes = {share:.3f} (target <= 0.10)", share <= 0.10),
+              (f"changed articles found = {again['changed']} of {len(changes.edited)}",
+               again["changed"] == len(changes.edited))]
+    print("\nTargets")
+    for text, ok in checks:
+        print(f"  [{'ok' if ok else 'MISSED'}] {text}")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
