@@ -24,6 +24,7 @@ from pathlib import Path
 import psutil
 from warcio.archiveiterator import ArchiveIterator
 
+from bench.targets import print_targets
 from crawler.run import MIRROR_SETTINGS
 from fixtures.server import start_server_process
 
@@ -174,10 +175,7 @@ def report_targets(runs: list[Run], mem: list[Run], sizes: list[int]) -> int:
         (f"peak RSS at {sizes[-1]:,} / at {sizes[0]:,} articles = {growth:.2f} "
          "(flat: target <= 1.25)", growth <= 1.25),
     ]
-    print("\nTargets")
-    for text, ok in checks:
-        print(f"  [{'ok' if ok else 'MISSED'}] {text}")
-    return 0 if all(ok for _, ok in checks) else 1
+    return print_targets(checks)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 import trafilatura
 from warcio.archiveiterator import ArchiveIterator
 
+from bench.targets import print_targets
 from archive.rebuild import article_jobs, captured_page, rebuild, select, warc_files
 from bench.crawl import crawl_command, with_mirror
 from crawler.run import MIRROR_SETTINGS
@@ -99,10 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     checks = [(f"2 workers / 1 worker speed-up = {one / two:.2f} (target >= 1.7)", one / two >= 1.7),
               (f"1 worker / (b) time = {one / plain:.2f} (target <= 1.25)", one / plain <= 1.25),
               ("1 and 2 workers wrote the same bytes", same)]
-    print("\nTargets")
-    for text, ok in checks:
-        print(f"  [{'ok' if ok else 'MISSED'}] {text}")
-    return 0 if all(ok for _, ok in checks) else 1
+    return print_targets(checks)
 
 
 if __name__ == "__main__":

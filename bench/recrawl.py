@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.targets import print_targets
 from archive.verify import read_raw_records
 from bench.crawl import crawl_command
 from crawler.joomla import state_key
@@ -89,10 +90,7 @@ def main(argv: list[str] | None = None) -> int:
               (f"recrawl bytes / full crawl bytes = {share:.3f} (target <= 0.10)", share <= 0.10),
               (f"changed articles found = {again['changed']} of {len(changes.edited)}",
                again["changed"] == len(changes.edited))]
-    print("\nTargets")
-    for text, ok in checks:
-        print(f"  [{'ok' if ok else 'MISSED'}] {text}")
-    return 0 if all(ok for _, ok in checks) else 1
+    return print_targets(checks)
 
 
 if __name__ == "__main__":
