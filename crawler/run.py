@@ -134,6 +134,11 @@ def _crawl(base_url: str, out: Path, overrides: dict[str, str] | None) -> CrawlS
     settings.set("ARTICLES_PATH", str(out / "articles.jsonl"), priority="cmdline")
     settings.set("CRAWL_STATE_PATH", str(out / "state.sqlite"), priority="cmdline")
     settings.setdict(overrides or {}, priority="cmdline")
+    operator = settings.get("WARC_OPERATOR")
+    if operator and "USER_AGENT" not in (overrides or {}):
+        # The site's admin should be able to reach whoever runs the crawl.
+        settings.set("USER_AGENT", f"ifes-archive/0.1 (web archiving for research; +{operator})",
+                     priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(IfesSpider)
     process.crawl(crawler, base_url=base_url)
