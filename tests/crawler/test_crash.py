@@ -18,8 +18,30 @@ from fixtures.site import build_site
 from tests.conftest import Crawl, serve
 
 KILLS = 3
-#: Seeded, so a failure can be replayed: kill times in seconds after start.
-KILL_AFTER = random.Random(20261128).sample([x / 10 for x in range(25, 70)], KILLS)
+#: Seeded, so a failure can be replayed: kill when the WARC files of the folder have grown to
+#: this many bytes (a point in the crawl, not a time: the machine may be slow or loaded). A
+#: whole crawl of the default mirror writes about 1.6 MB.
+KILL_AT_BYTES = sorted(random.Random(20261128).sample(range(100_000, 1_300_000, 10_000), KILLS))
+
+
+def _size(warc: Path) -> int:
+    total = 0
+    for path in warc.glob("*") if warc.is_dir() else []:
+        try:
+            total += path.stat().st_size
+        except FileNotFoundError:  # renamed from .open while we looked
+            pass
+    return total
+
+
+def _kill_when_grown(process: subprocess.Popen, warc: Path, size: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if _size(warc) >= size and list(warc.glob("*.open")):
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
 
 
 def _command(base_url: str, out: Path) -> list[str]:
@@ -46,12 +68,10 @@ def test_killed_crawls_resume_without_loss_or_doubles(tmp_path: Path) -> None:
     out = tmp_path / "out"
     left_open = 0
     for served in serve(tmp_path, "--fault", r"task=(view|category|blog)=slow:0.05"):
-        for delay in KILL_AFTER:
+        for size in KILL_AT_BYTES:
             process = subprocess.Popen(_command(served.base_url, out), stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
-            time.sleep(delay)
-            process.send_signal(signal.SIGKILL)
-            process.wait()
+            _kill_when_grown(process, out / "warc", size)
             left_open += len(list((out / "warc").glob("*.open")))
         done = subprocess.run(_command(served.base_url, out), capture_output=True, text=True,
                               timeout=600)
@@ -69,5 +89,5 @@ def test_killed_crawls_resume_without_loss_or_doubles(tmp_path: Path) -> None:
     ids = [r["article_id"] for r in crawl.records()]
     assert len(ids) == len(set(ids)), "a record is doubled"
     assert set(ids) == set(site.crawlable_article_ids()), "a record is lost"
-    assert left_open >= KILLS - 1, "the kills did not land mid-crawl"
+    assert left_open == KILLS, "the kills did not land mid-crawl"
     assert crawl.summary["captures"] < crawl.summary["requests"], "the last run fetched everything again"
