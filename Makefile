@@ -8,7 +8,7 @@ PYWB_VENV ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-stamp
 DEMO_OUT ?= out/demo
 
-.PHONY: venv demo test bench clean
+.PHONY: venv demo test bench bench-extract clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: venv
 	$(PY) -m bench.crawl
 	$(PY) -m bench.rebuild
 	$(PY) -m bench.recrawl
+	$(PY) -m bench.extract
+
+## Extraction quality and speed on the gold set beside trafilatura, readability-lxml, jusText.
+bench-extract: venv
+	$(PY) -m bench.extract
 
 clean:
 	rm -rf out build *.egg-info

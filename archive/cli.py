@@ -69,6 +69,24 @@ def _rebuild(args: argparse.Namespace) -> int:
     return 0 if result.files else 1
 
 
+def _extract(args: argparse.Namespace) -> int:
+    from archive.listings import article_id_of
+    from archive.record import CapturedPage, build_record, record_to_json
+
+    article_id = article_id_of(args.url)
+    if article_id is None:
+        print(f"ifes-archive extract: no article id in {args.url}", file=sys.stderr)
+        return 2
+    page = CapturedPage(0, args.url, args.content_type, Path(args.file).read_bytes(), None)
+    base_url = args.url.split("index.php")[0].split("index2.php")[0]
+    record = build_record(article_id, base_url, [page])
+    if record is None:
+        print("ifes-archive extract: not an article (Joomla refusal page)", file=sys.stderr)
+        return 1
+    print(record_to_json(record))
+    return 0
+
+
 def _warc_paths(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.name.endswith((".warc", ".warc.gz")))
@@ -101,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--out", required=True, help="the corpus (JSON lines) to write")
     rebuild.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     rebuild.set_defaults(run=_rebuild)
+
+    extract = verbs.add_parser("extract", help="print the record of one saved article page (JSON)")
+    extract.add_argument("file", help="the saved page (the entity, content coding removed)")
+    extract.add_argument("--url", required=True, help="the URL the page was fetched from")
+    extract.add_argument("--content-type", help="the HTTP Content-Type header it came with")
+    extract.set_defaults(run=_extract)
 
     serve = verbs.add_parser("serve-fixtures", add_help=False,
                              help="serve the bundled mirror of the site (see --help)")

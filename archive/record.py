@@ -1,53 +1,69 @@
 """The record builder: the captured pages of one article in, one article record out.
 
 One pure function, :func:`build_record`, used alike by the crawl's pipeline and by an offline
-rebuild from WARC: same bytes, same record. It decodes each page (the HTTP charset is not to be
-trusted on this site: it may be missing, or say utf-8 over windows-1251 bytes), reads the
-madeyourweb template of Joomla 1.0 with lxml, and joins the body text of the pages in order.
+rebuild from WARC: same bytes, same record. Each page is decoded (:mod:`archive.decode`) and read
+as the madeyourweb template (:mod:`archive.extract`); trafilatura extracts the text of the body
+cell; names (:mod:`archive.authors`), dates (:mod:`archive.dates`) and the language
+(:mod:`archive.language`) come from what the pages show. The record is
+:class:`archive.schema.Record`.
 """
 
 from __future__ import annotations
 
-import codecs
-import copy
+import dataclasses
 import json
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-import lxml.html
+from archive import authors as names
+from archive.dates import read_date
+from archive.decode import DecodedPage, decode_html, meta_charset
+from archive.extract import (
+    TRAFILATURA_OPTIONS,
+    Page,
+    block_texts,
+    category_crumbs,
+    generic_text,
+    is_refusal,
+    parse,
+    read_page,
+    trafilatura_paragraphs,
+)
+from archive.language import detect_language
+from archive.schema import RECORD_KEYS, Record
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
+
+    import lxml.html
+
+__all__ = [
+    "RECORD_KEYS",
+    "CapturedPage",
+    "DecodedPage",
+    "Record",
+    "build_record",
+    "decode_html",
+    "html_root",
+    "meta_charset",
+    "record_to_json",
+]
 
 logger = logging.getLogger(__name__)
 
-#: The site serves windows-1251 (see docs: site profile); used when nothing else decodes.
-FALLBACK_ENCODING = "cp1251"
-#: How far into a page to look for the charset declarations (the XML prolog follows the DOCTYPE).
-META_SCAN_BYTES = 4096
-#: Keys of a record, in output order.
-RECORD_KEYS = ("url", "article_id", "title", "title_raw", "text", "pages", "captures")
-#: Joomla's hidden fallback for cloaked e-mail addresses (the address itself is in a script).
-CLOAK_TEXT = (
-    "Этот e-mail защищен от спам-ботов. Для его просмотра в вашем браузере должна быть "
-    "включена поддержка Java-script"
-)
-
-_CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_XML_ENCODING_RE = re.compile(
-    rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)["']""", re.IGNORECASE
-)
-_XML_PROLOG_RE = re.compile(r"<\?xml[^>]*\?>")
-_BLOCK_TAGS = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li ul ol blockquote pre table tr td th dl dt dd hr address center "
-    "form fieldset".split()
-)
-_DROPPED_CLASSES = frozenset({"pagenavcounter", "pagenavbar"})
-# Markers put in the text while walking the tree; neither can occur in decoded HTML text.
-_PARAGRAPH_BREAK = "\x00"
-_LINE_BREAK = "\x01"
+#: Packages whose versions make the record what it is.
+PACKAGES = ("ifes-archive", "trafilatura", "lxml", "dateparser", "charset-normalizer")
+#: Flag of a record whose pages are not the known template.
+GENERIC_FLAG = "generic-extraction"
+#: Longest byline line: a few names (more words than that is a sentence, not a byline).
+MAX_BYLINE_WORDS = 16
+#: A proper tail of the title shorter than this is not taken for the repeated title line.
+MIN_HEADING_WORDS = 2
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -66,39 +82,47 @@ class CapturedPage:
     """Pointer to the WARC response record, or None when not captured."""
 
 
-@dataclass(frozen=True)
-class DecodedPage:
-    """The text of a page and how it was decoded."""
-
-    text: str
-    encoding: str
-    """Python codec name (``cp1251``, ``utf-8``)."""
-    source: str
-    """Where the encoding came from: header, meta or fallback."""
+def html_root(text: str) -> lxml.html.HtmlElement:
+    """Return the lxml tree of a decoded page (its XML prolog, which lxml refuses, removed)."""
+    return parse(text)
 
 
-def build_record(article_id: int, base_url: str,
-                 pages: Sequence[CapturedPage]) -> dict[str, Any] | None:
+def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
+                 sections: Sequence[str] = ()) -> dict[str, Any] | None:
     """Return the record of article *article_id* from its captured *pages* (any order), or
-    None when the first page is no article (Joomla's «not authorised» / «not found» answers)."""
+    None when the first page is no article: Joomla's «not authorised» / «not found» answers, or
+    a page that is neither the known template nor holds any text trafilatura can extract.
+
+    *sections* are category names listings of the crawl show the article under; the record's
+    ``sections`` are those and the categories of the pages' breadcrumbs, sorted.
+    """
     if not pages:
         raise ValueError(f"article {article_id}: no pages")
     ordered = _unique_pages(pages)
-    roots = [_parse(decode_html(p.body, p.content_type).text) for p in ordered]
-    if extract_title(roots[0]) is None:
+    decoded = [decode_html(p.body, p.content_type) for p in ordered]
+    roots = [parse(d.text) for d in decoded]
+    if is_refusal(roots[0]):
         return None
-    title_raw = _first(extract_title(root) for root in roots)
-    texts = [t for t in (extract_body_text(root) for root in roots) if t is not None]
-    record = {
-        "url": _canonical_url(base_url, article_id),
-        "article_id": article_id,
-        "title": title_raw,
-        "title_raw": title_raw,
-        "text": "\n\n".join(t for t in texts if t) if texts else None,
-        "pages": len(ordered),
-        "captures": [p.capture for p in ordered if p.capture is not None],
-    }
-    return {key: record[key] for key in RECORD_KEYS}
+    reads = [read_page(root) for root in roots]
+    if reads[0].body is None:
+        fields = _generic_fields(decoded[0].text, reads[0])
+        if fields["text"] is None:
+            return None  # neither the template nor any body text: not an article page
+    else:
+        fields = _template_fields(reads)
+    crumbs = [name for read in reads for name in category_crumbs(read.crumbs)]
+    text = fields["text"]
+    record = Record(
+        url=canonical_url(base_url, article_id), article_id=article_id,
+        date_published=_date(reads[0].created_raw, "createdate"),
+        date_modified=_date(reads[0].modified_raw, "modifydate"),
+        language=detect_language(text), sections=sort_sections([*sections, *crumbs]),
+        pages=len(ordered), word_count=len(_WORDS.findall(text or "")),
+        captures=[p.capture for p in ordered if p.capture is not None],
+        encoding=[{"page": p.page, "charset": d.encoding, "source": d.source, "reason": d.reason}
+                  for p, d in zip(ordered, decoded)],
+        **fields)
+    return dataclasses.asdict(record)
 
 
 def record_to_json(record: dict[str, Any]) -> str:
@@ -108,140 +132,111 @@ def record_to_json(record: dict[str, Any]) -> str:
     return json.dumps(ordered, ensure_ascii=False)
 
 
-def decode_html(body: bytes, content_type: str | None) -> DecodedPage:
-    """Return the text of an HTML page, decoded by header charset, meta charset, or windows-1251.
-
-    The header's charset wins unless it does not decode the bytes strictly or the page's own
-    declaration (meta or XML prolog) names another charset; then the declaration is tried; then
-    windows-1251, the site's charset.
-    """
-    header = _codec(_header_charset(content_type))
-    meta = _codec(meta_charset(body))
-    candidates = []
-    if header and (meta is None or meta == header):
-        candidates.append((header, "header"))
-    if meta:
-        candidates.append((meta, "meta"))
-    if header and meta and meta != header:
-        candidates.append((header, "header"))
-    for encoding, source in candidates:
-        try:
-            return DecodedPage(body.decode(encoding), encoding, source)
-        except UnicodeDecodeError:
-            logger.debug("page does not decode as %s (from %s)", encoding, source)
-    return DecodedPage(body.decode(FALLBACK_ENCODING, "replace"), FALLBACK_ENCODING, "fallback")
+def sort_sections(values: Sequence[str]) -> list[str]:
+    """Return the distinct section names, case-insensitively sorted (ties: exact string)."""
+    distinct = {" ".join(v.split()) for v in values if v and v.strip()}
+    return sorted(distinct, key=lambda s: (s.casefold(), s))
 
 
-def meta_charset(body: bytes) -> str | None:
-    """Return the charset a page declares (``<meta>`` or XML prolog), None when none."""
-    head = body[:META_SCAN_BYTES]
-    for pattern in (_CHARSET_RE, _XML_ENCODING_RE):
-        match = pattern.search(head)
-        if match:
-            return match.group(1).decode("ascii")
+def canonical_url(base_url: str, article_id: int) -> str:
+    """Return ``BASE + index.php?option=com_content&task=view&id=N``."""
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    return f"{base}index.php?option=com_content&task=view&id={article_id}"
+
+
+def _template_fields(reads: list[Page]) -> dict[str, Any]:
+    """Return title, authors, text, bio and extractor of pages of the known template."""
+    first = reads[0]
+    title_raw = first.title_raw or ""
+    heading, byline = _lead_lines(first, title_raw)
+    mentions: list[names.Mention] = list(byline)
+    if first.author_row:
+        row = names.given_first(first.author_row, "row")
+        mentions += [row] if row else []
+    paragraphs = [p for read in reads if read.body is not None
+                  for p in trafilatura_paragraphs(read.body)]
+    title, prefix = names.split_title(title_raw, heading, mentions)
+    bio = _bio(paragraphs, mentions + prefix)
+    if bio is not None:
+        mentions.append(bio[1])
+    people = names.reconcile(mentions + prefix)
+    cyrillic = detect_language("\n".join(paragraphs)) == "ru"
+    return {"title": title or None, "title_raw": title_raw or None,
+            "authors": [p.as_dict(cyrillic) for p in people],
+            "text": "\n\n".join(paragraphs) or None, "bio": bio[0] if bio else None,
+            "extractor": extractor_info("template"), "flags": []}
+
+
+def _lead_lines(page: Page, title_raw: str) -> tuple[str | None, list[names.Mention]]:
+    """Remove the repeated title line and the byline from the top of the first page's body;
+    return the title line and the byline's names."""
+    assert page.body is not None
+    heading: str | None = None
+    byline: list[names.Mention] = []
+    for block, text in block_texts(page.body):
+        if not text:
+            continue
+        if heading is None and not byline and title_raw.endswith(text) and (
+                text == title_raw or len(text.split()) >= MIN_HEADING_WORDS):
+            heading = text
+            block.drop_tree()
+            continue
+        found = names.byline_mentions(text) if len(text.split()) <= MAX_BYLINE_WORDS else None
+        if found and not byline:
+            byline = found
+            block.drop_tree()
+            continue
+        break
+    return heading, byline
+
+
+def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.Mention] | None:
+    """Return the closing bio paragraph and its name, when it opens with a known person."""
+    if not paragraphs or not known:
+        return None
+    mention = names.bio_mention(paragraphs[-1])
+    if mention is None:
+        return None
+    keys = [names.name_key(m.surname) for m in known]
+    key = names.name_key(mention.surname)
+    if key in keys or any(names.near(key, k) for k in keys):
+        return paragraphs[-1], mention
     return None
 
 
-def html_root(text: str) -> lxml.html.HtmlElement:
-    """Return the lxml tree of a decoded page (its XML prolog, which lxml refuses, removed)."""
-    return _parse(text)
+def _generic_fields(html: str, page: Page) -> dict[str, Any]:
+    """Return the fields trafilatura's generic extraction gives for an unknown page."""
+    title, paragraphs = generic_text(html)
+    title_raw = page.title_raw or title
+    paragraphs = [p for p in paragraphs if p != title_raw]  # the repeated title line
+    return {"title": title_raw, "title_raw": title_raw, "authors": [],
+            "text": "\n\n".join(paragraphs) or None, "bio": None,
+            "extractor": extractor_info("generic"), "flags": [GENERIC_FLAG]}
 
 
-def extract_title(root: lxml.html.HtmlElement) -> str | None:
-    """Return the article title as printed in ``td.contentheading``, stripped; None if absent."""
-    cells = root.xpath(
-        "//td[contains(concat(' ', normalize-space(@class), ' '), ' contentheading ')]"
-    )
-    if not cells:
+def _date(raw: str | None, source: str) -> dict[str, Any] | None:
+    if not raw:
         return None
-    title = cells[0].text_content().strip()
-    return title or None
+    day = read_date(raw)
+    return {"value": day.isoformat(), "raw": raw, "source": source} if day else None
 
 
-def extract_body_text(root: lxml.html.HtmlElement) -> str | None:
-    """Return the paragraphs of the article body cell, blank-line separated; None if no body."""
-    cell = _body_cell(root)
-    if cell is None:
-        return None
-    return "\n\n".join(_paragraphs(_strip_chrome(cell)))
-
-
-def _body_cell(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    """Return the body cell: ``td[valign=top][colspan=2]`` without class or width, in a
-    ``table.contentpaneopen`` (the created-date and author cells carry a class or a width)."""
-    cells = root.xpath(
-        "//table[contains(concat(' ', normalize-space(@class), ' '), ' contentpaneopen ')]"
-        "/tr/td[@valign='top' and @colspan='2' and not(@class) and not(@width)]"
-        " | //table[contains(concat(' ', normalize-space(@class), ' '), ' contentpaneopen ')]"
-        "/tbody/tr/td[@valign='top' and @colspan='2' and not(@class) and not(@width)]"
-    )
-    return cells[0] if cells else None
-
-
-def _strip_chrome(cell: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """Return a copy of *cell* without page navigation, scripts, styles and noscript."""
-    cell = copy.deepcopy(cell)
-    for element in list(cell.iter("script", "noscript", "style", "div")):
-        if element.tag != "div" or set((element.get("class") or "").split()) & _DROPPED_CLASSES:
-            element.drop_tree()
-    return cell
-
-
-def _paragraphs(cell: lxml.html.HtmlElement) -> list[str]:
-    """Return the paragraphs of *cell*: cut at block elements and at two ``<br>`` in a row, one
-    line per single ``<br>``, whitespace collapsed (source line breaks are only whitespace)."""
-    raw = "".join(_walk(cell, top=True)).replace(CLOAK_TEXT, "")
-    raw = re.sub(rf"{_LINE_BREAK}\s*{_LINE_BREAK}", _PARAGRAPH_BREAK, raw)
-    paragraphs = []
-    for chunk in raw.split(_PARAGRAPH_BREAK):
-        lines = (" ".join(line.split()) for line in chunk.split(_LINE_BREAK))
-        paragraph = "\n".join(line for line in lines if line)
-        if paragraph:
-            paragraphs.append(paragraph)
-    return paragraphs
-
-
-def _walk(element: lxml.html.HtmlElement, *, top: bool = False) -> Iterator[str]:
-    """Yield the text of *element* with break markers around block elements and at ``<br>``."""
-    tag = element.tag if isinstance(element.tag, str) else None  # comments, PIs: tail only
-    block = tag in _BLOCK_TAGS and not top
-    if block:
-        yield _PARAGRAPH_BREAK
-    if tag == "br":
-        yield _LINE_BREAK
-    if tag and element.text:
-        yield element.text
-    for child in element:
-        yield from _walk(child)
-    if block:
-        yield _PARAGRAPH_BREAK
-    if not top and element.tail:
-        yield element.tail
-
-
-def _parse(text: str) -> lxml.html.HtmlElement:
-    text = _XML_PROLOG_RE.sub("", text, count=1)
-    if not text.strip():
-        return lxml.html.fromstring("<html></html>")
-    return lxml.html.document_fromstring(text)
-
-
-def _header_charset(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    match = _CHARSET_RE.search(content_type.encode("latin-1", "replace"))
-    return match.group(1).decode("ascii") if match else None
-
-
-def _codec(charset: str | None) -> str | None:
-    """Return Python's name for *charset*, None if unknown or absent."""
-    if not charset:
-        return None
-    try:
-        return codecs.lookup(charset).name
-    except LookupError:
-        logger.debug("unknown charset %r", charset)
-        return None
+@lru_cache(maxsize=2)
+def extractor_info(method: str) -> dict[str, Any]:
+    """Return the method, the versions of the packages and the options behind a record."""
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    options = dict(TRAFILATURA_OPTIONS) if method == "template" else {
+        "output_format": "xml", "include_tables": True, "deduplicate": False}
+    return {"method": method, "packages": versions, "trafilatura_options": options,
+            "input": "body cell of table.contentpaneopen" if method == "template" else "page",
+            "recall_guard": method == "template",
+            "dates": {"fast_path": "%d.%m.%Y", "dateparser_languages": ["ru", "en"],
+                      "date_order": "DMY"}}
 
 
 def _unique_pages(pages: Sequence[CapturedPage]) -> list[CapturedPage]:
@@ -250,12 +245,3 @@ def _unique_pages(pages: Sequence[CapturedPage]) -> list[CapturedPage]:
     for page in pages:
         by_number.setdefault(page.page, page)
     return [by_number[number] for number in sorted(by_number)]
-
-
-def _canonical_url(base_url: str, article_id: int) -> str:
-    base = base_url if base_url.endswith("/") else base_url + "/"
-    return f"{base}index.php?option=com_content&task=view&id={article_id}"
-
-
-def _first(values: Iterator[str | None]) -> str | None:
-    return next((v for v in values if v is not None), None)

@@ -81,7 +81,9 @@ arrow {title_html}</span></div>
 
 
 BODY = (
-    "<p>Japan: Где диалог?<br />Dmitry Streltzov</p>\n"
+    '<p align="center"><strong>Japan &amp; «Russia»: Where Is the Dialogue Headed?</strong></p>'
+    "<p><strong>Dmitry Streltzov</strong></p>\n"
+    "<p>Japan: Где диалог? Посмотрим.</p>\n"
     "<p>Russo-Japanese relations\n are   clearly&nbsp;on hold.</p>"
     "<script type='text/javascript'>document.write('x');</script>"
     "<p>Write to <script>var a = 1;</script>" + CLOAK + "<script>document.write('</');</script></p>"
@@ -117,14 +119,20 @@ def page(
 )
 def test_build_record_decodes_windows_1251_whatever_the_header(content_type: str | None) -> None:
     record = build_record(941, BASE, [page(0, article_page(BODY), content_type)])
-    assert record["title"] == TITLE
+    assert record["title"] == "Japan & «Russia»: Where Is the Dialogue Headed?"
     assert record["title_raw"] == TITLE
+    assert record["authors"] == [
+        {"name": "Dmitry Streltsov", "spellings": ["Dmitry Streltzov", "Streltsov Dmitry"]}]
     assert record["text"] == (
-        "Japan: Где диалог?\nDmitry Streltzov\n\n"
+        "Japan: Где диалог? Посмотрим.\n\n"
         "Russo-Japanese relations are clearly on hold.\n\n"
         "Write to\n\n"
         "Line one\n\nLine two"
     )
+    assert record["date_published"] == {"value": "2012-11-30", "raw": "30.11.2012 г.",
+                                        "source": "createdate"}
+    assert record["date_modified"]["value"] == "2012-12-26"
+    assert record["language"] == "en"
 
 
 def test_build_record_output() -> None:
@@ -161,12 +169,24 @@ def test_build_record_of_a_joomla_refusal_is_none() -> None:
     assert build_record(5, BASE, [page(0, body, "text/html")]) is None
 
 
-def test_build_record_missing_parts_are_null() -> None:
+def test_build_record_of_a_page_with_nothing_in_it_is_none() -> None:
     body = ('<html><body><table class="contentpaneopen"><tr><td class="contentheading">'
             "Title only</td></tr></table></body></html>").encode("cp1251")
+    assert build_record(5, BASE, [page(0, body, "text/html")]) is None
+
+
+def test_build_record_of_another_template_falls_back_and_is_flagged() -> None:
+    prose = " ".join(["Russo-Japanese relations are clearly on hold this winter."] * 12)
+    body = ("<html><head><title>Site - A new layout</title></head><body>"
+            "<nav><a href='/'>Home</a></nav><article><h1>A new layout</h1>"
+            f"<p>{prose}</p><p>{prose}</p></article></body></html>").encode("cp1251")
     record = build_record(5, BASE, [page(0, body, "text/html")])
-    assert record is not None and record["title"] == "Title only"
-    assert record["text"] is None
+    assert record is not None and "Russo-Japanese relations" in record["text"]
+    assert record["flags"] == ["generic-extraction"]
+    assert record["extractor"]["method"] == "generic"
+    assert record["date_published"] is None and record["date_modified"] is None
+    assert record["authors"] == [] and record["sections"] == []
+    assert record["language"] == "en"
     assert "None" not in record_to_json(record)
 
 
@@ -190,7 +210,8 @@ def test_record_to_json_is_one_line_in_fixed_order() -> None:
         ("Привет".encode("cp1251"), None, "cp1251", "fallback"),
         ("Привет".encode("cp1251"), "text/html; charset=utf-8", "cp1251", "fallback"),
         ("Привет".encode(), "text/html; charset=utf-8", "utf-8", "header"),
-        ("Привет".encode(), None, "cp1251", "fallback"),
+        ("Привет".encode(), None, "cp1251", "fallback"),  # too little to detect
+        ("Это длинная строка по-русски, в кодировке UTF-8.".encode(), None, "utf-8", "detected"),
         ('<meta charset="utf-8">Привет'.encode(), None, "utf-8", "meta"),
         (
             '<meta charset="utf-8">Привет'.encode(),

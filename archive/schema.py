@@ -1,0 +1,119 @@
+"""The article record: one documented dataclass, and the JSON Schema generated from it.
+
+``python -m archive.schema`` rewrites ``archive/record.schema.json`` (shipped with the package);
+a test fails when the committed file differs from what the dataclass gives.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
+SCHEMA_ID = "https://github.com/ifes-archive/ifes-archive/archive/record.schema.json"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One article of the corpus, built from its captured pages by ``build_record``."""
+
+    url: str
+    """Canonical article URL: ``BASE + index.php?option=com_content&task=view&id=N``."""
+    article_id: int
+    """Joomla content id (``id``): the identity of the article."""
+    title: str | None
+    """The title without the author prefix ("Streltsov Dmitry, ..." removed)."""
+    title_raw: str | None
+    """The title as the page displays it (``td.contentheading``)."""
+    authors: list[dict[str, Any]]
+    """People, in byline order: ``{"name": display name, "spellings": [every form seen]}``;
+    title prefix, byline, author row and bio reconciled across transliterations and scripts."""
+    date_published: dict[str, Any] | None
+    """``{"value": "YYYY-MM-DD", "raw": text shown, "source": "createdate"}``; null if none."""
+    date_modified: dict[str, Any] | None
+    """``{"value", "raw", "source": "modifydate"}`` of the update line; null if never updated."""
+    language: str | None
+    """ISO 639-1 code of the article text (not of the chrome); null when unknown."""
+    sections: list[str]
+    """Every category the article is filed under: names from listings that list it and from its
+    own breadcrumb, sorted case-insensitively (then by exact string)."""
+    text: str | None
+    """Article body only: every page in order, paragraphs separated by a blank line; abstract,
+    keywords, tables (a line per row) and lists (a line per item) kept; no title line, byline or
+    chrome."""
+    bio: str | None
+    """The closing author-bio paragraph (it stays in ``text`` too); null when none."""
+    pages: int
+    """Number of pages of the article ({mospagebreak} pages) captured."""
+    word_count: int
+    """Number of words (``\\w+`` runs) of ``text``."""
+    captures: list[dict[str, Any]]
+    """Pointers to the WARC response records the record was built from, in page order."""
+    encoding: list[dict[str, Any]]
+    """Per page: ``{"page", "charset", "source", "reason"}``: which charset decoded it and why."""
+    extractor: dict[str, Any]
+    """What produced the record: method (``template`` or ``generic``), package versions,
+    options."""
+    flags: list[str]
+    """Warnings for the researcher, e.g. ``generic-extraction`` (page not the known template)."""
+
+
+RECORD_KEYS = tuple(f.name for f in fields(Record))
+
+_TYPES: dict[str, dict[str, Any]] = {
+    "str": {"type": "string"}, "int": {"type": "integer"},
+    "str | None": {"type": ["string", "null"]},
+    "list[str]": {"type": "array", "items": {"type": "string"}},
+    "list[dict[str, Any]]": {"type": "array", "items": {"type": "object"}},
+    "dict[str, Any]": {"type": "object"},
+    "dict[str, Any] | None": {"type": ["object", "null"]},
+}
+_DATE = {"type": ["object", "null"], "required": ["value", "raw", "source"], "properties": {
+    "value": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+    "raw": {"type": "string"}, "source": {"type": "string"}}}
+_PERSON = {"type": "object", "required": ["name", "spellings"], "properties": {
+    "name": {"type": "string"}, "spellings": {"type": "array", "items": {"type": "string"}}}}
+_REFINED = {"date_published": _DATE, "date_modified": _DATE,
+            "authors": {"type": "array", "items": _PERSON}}
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """Return the docstring under each annotated attribute of a class, by attribute name."""
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs = {}
+    for node, after in itertools.pairwise(body):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and \
+                isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
+            docs[node.target.id] = " ".join(str(after.value.value).split())
+    return docs
+
+
+def record_schema() -> dict[str, Any]:
+    """Return the JSON Schema (draft 2020-12) of :class:`Record`, with field descriptions."""
+    docs = field_docs(Record)
+    properties = {}
+    for f in fields(Record):
+        spec = dict(_REFINED.get(f.name) or _TYPES[str(f.type)])
+        spec["description"] = docs.get(f.name, "")
+        properties[f.name] = spec
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            "title": "ifes-archive article record",
+            "description": " ".join((Record.__doc__ or "").split()), "type": "object",
+            "required": list(RECORD_KEYS), "properties": properties,
+            "additionalProperties": False}
+
+
+def schema_json() -> str:
+    """Return the schema as the shipped file holds it."""
+    return json.dumps(record_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+if __name__ == "__main__":
+    SCHEMA_PATH.write_text(schema_json(), encoding="utf-8")
+    print(SCHEMA_PATH)

@@ -1,0 +1,292 @@
+"""Extraction quality and speed on the gold set, this extractor beside generic ones.
+
+``python -m bench.extract`` (``make bench-extract``) prints, per extractor: text F1 as the Zyte
+article-extraction-benchmark computes it (lowercased ``\\w+`` tokens, multisets of overlapping
+4-token shingles, precision and recall per page, averaged over pages, F1 of the two averages),
+the accuracy of title, authors, both dates, language and sections, and ms per page; then the
+share of extraction time spent reading dates. ``--seed N`` runs on the site of another seed
+(built in memory): the hold-out check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import archive.record
+from archive.decode import decode_html
+from archive.listings import listed_articles, sections_by_article
+from archive.record import CapturedPage, build_record
+
+GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "gold"
+BASE_URL = "http://127.0.0.1:8123/"
+SHINGLE = 4
+"""Shingle length of the Zyte benchmark."""
+FIELDS = ("title", "authors", "date_published", "date_modified", "language", "sections")
+_TOKEN = re.compile(r"\w+")
+
+
+@dataclass
+class Case:
+    """A gold case: captured pages, the sections evidence, and the expected record."""
+
+    article_id: int
+    pages: list[CapturedPage]
+    expected: dict | None
+    sections: list[str] = field(default_factory=list)
+
+
+def load_committed(gold: Path = GOLD) -> list[Case]:
+    """Return the committed gold cases with their listing evidence."""
+    listings = json.loads((gold / "listings.json").read_text(encoding="utf-8"))
+    pairs = [p for e in listings for p in listed_articles(
+        e["url"], e["content_type"], (gold / e["file"]).read_bytes(), BASE_URL)]
+    evidence = sections_by_article(pairs)
+    cases = []
+    for line in (gold / "cases.jsonl").read_text(encoding="utf-8").splitlines():
+        c = json.loads(line)
+        pages = [CapturedPage(k, p["url"], p["content_type"], (gold / p["file"]).read_bytes(),
+                              None) for k, p in enumerate(c["pages"])]
+        cases.append(Case(c["article_id"], pages, c["expected"], evidence.get(c["article_id"], [])))
+    return cases
+
+
+def load_seed(seed: int) -> list[Case]:
+    """Return gold cases of the site of *seed*, derived in memory (the hold-out check)."""
+    from fixtures.gold.derive import gold_set
+
+    gold, listings = gold_set(seed)
+    pairs = [p for page in listings.values()
+             for p in listed_articles(page.url, page.content_type, page.body, BASE_URL)]
+    evidence = sections_by_article(pairs)
+    return [Case(c.article_id, [CapturedPage(k, p.url, p.content_type, p.body, None)
+                                for k, p in enumerate(c.pages)], c.expected,
+                 evidence.get(c.article_id, [])) for c in gold]
+
+
+def shingles(text: str | None) -> Counter:
+    """Return the multiset of 4-token shingles of lowercased ``\\w+`` tokens."""
+    tokens = _TOKEN.findall((text or "").lower())
+    return Counter(zip(*(tokens[i:] for i in range(SHINGLE))))
+
+
+def precision_recall(expected: str | None, got: str | None) -> tuple[float, float]:
+    """Return shingle precision and recall of one page (Zyte's conventions for empty sides)."""
+    true, pred = shingles(expected), shingles(got)
+    tp = sum((true & pred).values())
+    fp, fn = sum((pred - true).values()), sum((true - pred).values())
+    precision = 1.0 if fp == fn == 0 else 0.0 if tp == fp == 0 else tp / (tp + fp)
+    recall = 1.0 if fp == fn == 0 else 0.0 if tp == fn == 0 else tp / (tp + fn)
+    return precision, recall
+
+
+def _date_value(value: Any) -> Any:
+    return value.get("value") if isinstance(value, dict) else value
+
+
+def field_equal(name: str, expected: Any, got: Any) -> bool:
+    """Whether a field was extracted right (dates compare by day)."""
+    if name.startswith("date_"):
+        return _date_value(expected) == _date_value(got)
+    return expected == got
+
+
+@dataclass
+class Scores:
+    """Scores of one extractor over the gold cases."""
+
+    name: str
+    precision: list[float] = field(default_factory=list)
+    recall: list[float] = field(default_factory=list)
+    right: Counter = field(default_factory=Counter)
+    tried: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    pages: int = 0
+
+    def f1(self) -> float:
+        """F1 of the averaged precision and recall."""
+        p = sum(self.precision) / len(self.precision)
+        r = sum(self.recall) / len(self.recall)
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def accuracy(self, name: str) -> float | None:
+        """Share of cases with the field right; None when the extractor does not give it."""
+        return self.right[name] / self.tried[name] if self.tried[name] else None
+
+    def summary(self) -> dict[str, float | None]:
+        """Return the scores the floors file holds."""
+        out: dict[str, float | None] = {"text_f1": round(self.f1(), 4)}
+        out.update({f: _round(self.accuracy(f)) for f in FIELDS})
+        return out
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+Extractor = Callable[[Case], dict | None]
+
+
+def ours(case: Case) -> dict | None:
+    """This project's extractor."""
+    return build_record(case.article_id, BASE_URL, case.pages, case.sections)
+
+
+def _html(page: CapturedPage) -> str:
+    return decode_html(page.body, page.content_type).text
+
+
+def _trafilatura(**options: Any) -> Extractor:
+    def run(case: Case) -> dict | None:
+        import trafilatura
+
+        texts, meta = [], None
+        for page in case.pages:
+            doc = trafilatura.bare_extraction(_html(page), include_tables=True, **options)
+            if doc is None:
+                continue
+            meta = meta or doc
+            texts.append(doc.text or "")
+        if meta is None:
+            return {"text": None}
+        return {"text": "\n\n".join(texts), "title": meta.title,
+                "date_published": meta.date,
+                **({"language": meta.language} if meta.language else {})}
+    return run
+
+
+def readability(case: Case) -> dict | None:
+    """readability-lxml: the summary's text, the document title."""
+    import lxml.html
+    from readability import Document
+
+    texts, title = [], None
+    for page in case.pages:
+        doc = Document(_html(page))
+        title = title or doc.short_title()
+        summary = lxml.html.fromstring(doc.summary(html_partial=True))
+        texts.append("\n\n".join(" ".join(p.text_content().split()) for p in summary.iter("p")))
+    return {"text": "\n\n".join(texts), "title": title}
+
+
+def justext_extractor(case: Case) -> dict | None:
+    """jusText with the stoplist of the article's language (an advantage it is given)."""
+    import justext
+
+    language = (case.expected or {}).get("language") or "en"
+    stoplist = justext.get_stoplist("Russian" if language == "ru" else "English")
+    texts = []
+    for page in case.pages:
+        paragraphs = justext.justext(_html(page), stoplist)
+        texts.append("\n\n".join(p.text for p in paragraphs if not p.is_boilerplate))
+    return {"text": "\n\n".join(texts)}
+
+
+EXTRACTORS: dict[str, Extractor] = {
+    "ifes-archive": ours,
+    "trafilatura": _trafilatura(),
+    "trafilatura precision": _trafilatura(favor_precision=True),
+    "readability-lxml": readability,
+    "jusText": justext_extractor,
+}
+
+
+def score(name: str, extractor: Extractor, cases: list[Case]) -> Scores:
+    """Run *extractor* over the article cases and score it."""
+    scores = Scores(name)
+    for case in cases:
+        if case.expected is None:
+            continue
+        start = time.perf_counter()
+        got = extractor(case) or {}
+        scores.seconds += time.perf_counter() - start
+        scores.pages += len(case.pages)
+        p, r = precision_recall(case.expected["text"], got.get("text"))
+        scores.precision.append(p)
+        scores.recall.append(r)
+        for f in FIELDS:
+            if f in got:
+                scores.tried[f] += 1
+                scores.right[f] += field_equal(f, case.expected[f], got[f])
+    return scores
+
+
+def date_share(cases: list[Case]) -> tuple[float, float]:
+    """Return (seconds reading dates, seconds of the whole extraction) for this extractor."""
+    spent = [0.0]
+    original = archive.record.read_date
+
+    def timed(raw: str) -> Any:
+        start = time.perf_counter()
+        try:
+            return original(raw)
+        finally:
+            spent[0] += time.perf_counter() - start
+
+    archive.record.read_date = timed  # type: ignore[assignment]
+    try:
+        start = time.perf_counter()
+        for case in cases:
+            ours(case)
+        total = time.perf_counter() - start
+    finally:
+        archive.record.read_date = original  # type: ignore[assignment]
+    return spent[0], total
+
+
+def refusals_right(cases: list[Case]) -> tuple[int, int]:
+    """Return (refusal pages given no record, refusal pages)."""
+    refusals = [c for c in cases if c.expected is None]
+    return sum(ours(c) is None for c in refusals), len(refusals)
+
+
+def _cell(value: float | None) -> str:
+    return "     —" if value is None else f"{value * 100:6.1f}"
+
+
+def report(all_scores: list[Scores]) -> str:
+    """Return the side-by-side table."""
+    head = f"{'extractor':<22} {'textF1':>6} " + " ".join(f"{f[:9]:>9}" for f in FIELDS) + \
+        f" {'ms/page':>8}"
+    lines = [head, "-" * len(head)]
+    for s in all_scores:
+        cells = " ".join(f"{_cell(s.accuracy(f)):>9}" for f in FIELDS)
+        lines.append(f"{s.name:<22} {s.f1() * 100:6.2f} {cells} {s.seconds * 1000 / s.pages:8.1f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the comparison; exit 1 when this extractor misses a target of the issue."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, help="derive the gold set of this seed in memory")
+    parser.add_argument("--only-ours", action="store_true", help="skip the baselines")
+    args = parser.parse_args(argv)
+    cases = load_seed(args.seed) if args.seed is not None else load_committed()
+    articles = [c for c in cases if c.expected is not None]
+    ours_name = "ifes-archive"
+    names = [ours_name] if args.only_ours else list(EXTRACTORS)
+    ours(articles[0])  # warm-up: imports and caches are not per-page cost
+    all_scores = [score(name, EXTRACTORS[name], cases) for name in names]
+    where = f"seed {args.seed} (in memory)" if args.seed is not None else "committed gold set"
+    print(f"gold: {where}: {len(articles)} articles, "
+          f"{sum(len(c.pages) for c in articles)} pages; accuracies and F1 in %")
+    print(report(all_scores))
+    spent, total = date_share(articles)
+    print(f"dates: {spent * 1000:.1f} ms of {total * 1000:.0f} ms extraction "
+          f"({spent / total * 100:.2f} % of the time)")
+    right, count = refusals_right(cases)
+    print(f"refusal pages without a record: {right}/{count}")
+    summary = all_scores[0].summary()
+    print("ifes-archive:", json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

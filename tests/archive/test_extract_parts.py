@@ -1,0 +1,142 @@
+"""Tests of the parts of extraction: names, dates, language, listings, schema, the CLI verb."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from archive import authors
+from archive.cli import main
+from archive.dates import read_date
+from archive.decode import decode_html
+from archive.language import detect_language
+from archive.listings import listed_articles, listing_task
+from archive.schema import RECORD_KEYS, SCHEMA_PATH, Record, field_docs, schema_json
+
+GOLD = Path(__file__).resolve().parents[2] / "fixtures" / "gold"
+BASE = "http://127.0.0.1:8123/"
+
+
+@pytest.mark.parametrize("pair", [
+    ("Streltsov", "Streltzov"), ("Стрельцов", "Streltsov"), ("Zhuravlyov", "Zhuravlev"),
+    ("Kiselyova", "Kiseleva"), ("Shcherbakova", "Scherbakova"), ("Satō", "Satoh"),
+    ("Fedorova", "Fyodorova"), ("Solovyov", "Soloviev"), ("Semyonov", "Semenov"),
+])
+def test_transliterations_of_a_surname_share_a_key(pair: tuple[str, str]) -> None:
+    assert authors.name_key(pair[0]) == authors.name_key(pair[1])
+
+
+def test_different_surnames_keep_different_keys() -> None:
+    assert authors.name_key("Ivanov") != authors.name_key("Volkov")
+
+
+@pytest.mark.parametrize(("title_raw", "heading", "title", "prefix"), [
+    ("Streltsov Dmitry, Japan: Where Is the Dialogue with Russia Headed?", None,
+     "Japan: Where Is the Dialogue with Russia Headed?", ["Streltsov Dmitry"]),
+    ("Streltsov D.V. Japan and APEC", None, "Japan and APEC", ["Streltsov D.V."]),
+    ("Стрельцов Дмитрий. Япония и АТЭС", "Япония и АТЭС", "Япония и АТЭС", ["Стрельцов Дмитрий"]),
+    ("Tanaka H., Suzuki K. Trade", None, "Trade", ["Tanaka H.", "Suzuki K."]),
+    ("Japan Today, and Tomorrow", None, "Japan Today, and Tomorrow", []),
+])
+def test_split_title(title_raw: str, heading: str | None, title: str, prefix: list[str]) -> None:
+    known = [authors.given_first("Dmitry Streltzov", "byline")]
+    got_title, names = authors.split_title(title_raw, heading, known)  # type: ignore[list-item]
+    assert got_title == title
+    assert [n.text for n in names] == prefix
+
+
+def test_reconcile_joins_title_byline_row_and_bio() -> None:
+    mentions = [authors.given_first("Dmitri Streltzov", "byline"),
+                authors.surname_first("Streltsov D.V."),
+                authors.given_first("Dmitry Streltsov", "row"),
+                authors.bio_mention("Dmitry Viktorovich Streltsov is head of a department.")]
+    people = authors.reconcile([m for m in mentions if m])
+    assert [p.as_dict() for p in people] == [{"name": "Dmitry Streltsov", "spellings": [
+        "Dmitri Streltzov", "Dmitry Streltsov", "Dmitry Viktorovich Streltsov",
+        "Streltsov D.V."]}]
+
+
+def test_byline_of_two_and_not_a_sentence() -> None:
+    assert [m.surname for m in authors.byline_mentions("Yoko Watanabe, Kenji Suzuki")] == [
+        "Watanabe", "Suzuki"]
+    assert authors.byline_mentions("The Foreign Ministry said nothing.") is None
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("30.11.2012 г.", date(2012, 11, 30)),
+    ("05.03.2012 г.", date(2012, 3, 5)),  # day first, not 3 May
+    ("Последнее обновление (  26.12.2012 г. )", date(2012, 12, 26)),
+    ("5 марта 2012 г.", date(2012, 3, 5)),
+    ("March 5, 2012", date(2012, 3, 5)),
+    ("нет даты", None),
+])
+def test_read_date(raw: str, expected: date | None) -> None:
+    assert read_date(raw) == expected
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Russo-Japanese relations are clearly on hold, and the visit of the prime minister.", "en"),
+    ("Российско-японские отношения явно поставлены на паузу.", "ru"),
+    ("", None), ("12345", None),
+])
+def test_detect_language(text: str, language: str | None) -> None:
+    assert detect_language(text) == language
+
+
+def test_decoding_records_why() -> None:
+    body = (GOLD / "pages" / "941-60-0.html").read_bytes()
+    decoded = decode_html(body, "text/html; charset=utf-8")
+    assert (decoded.encoding, decoded.source) == ("cp1251", "meta")
+    assert "utf-8" in decoded.reason and "cp1251" in decoded.reason
+    stripped = body.replace(b"charset=windows-1251", b"").replace(b'encoding="windows-1251"', b"")
+    decoded = decode_html(stripped, "text/html; charset=utf-8")
+    assert decoded.source == "detected" and decoded.encoding == "cp1251"
+    assert "utf-8 does not decode" in decoded.reason
+
+
+def test_listed_articles_of_a_table_and_a_blog() -> None:
+    index = {e["file"]: e for e in json.loads((GOLD / "listings.json").read_text())}
+    table = next(e for f, e in index.items() if "table-" in f)
+    blog = next(e for f, e in index.items() if "blog-" in f)
+    for entry in (table, blog):
+        pairs = listed_articles(entry["url"], entry["content_type"],
+                                (GOLD / entry["file"]).read_bytes(), BASE)
+        assert pairs and len({i for i, _ in pairs}) == len(pairs)
+        assert len({name for _, name in pairs}) == 1
+
+
+def test_listed_articles_of_other_pages_is_empty() -> None:
+    page = (GOLD / "pages" / "941-60-0.html").read_bytes()
+    url = BASE + "index.php?option=com_content&task=view&id=941&Itemid=60"
+    assert listed_articles(url, None, page, BASE) == []
+    assert listing_task(BASE + "index.php?option=com_content&task=blogsection&id=5") is None
+    assert listing_task(BASE + "content/category/5/34/60/") == "category"
+
+
+def test_schema_is_generated_and_shipped() -> None:
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_json()
+    schema = json.loads(schema_json())
+    assert list(schema["properties"]) == list(RECORD_KEYS)
+    docs = field_docs(Record)
+    assert all(docs.get(k) for k in RECORD_KEYS)
+
+
+def test_extract_verb_prints_a_record(capsys: pytest.CaptureFixture[str]) -> None:
+    url = BASE + "index.php?option=com_content&task=view&id=941&Itemid=60"
+    status = main(["extract", str(GOLD / "pages" / "941-60-0.html"), "--url", url,
+                   "--content-type", "text/html; charset=utf-8"])
+    record = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert record["article_id"] == 941 and record["url"].endswith("task=view&id=941")
+    assert list(record) == list(RECORD_KEYS)
+
+
+def test_display_name_follows_the_script_of_the_text() -> None:
+    mentions = [authors.given_first("Dmitry Streltzov", "byline"),
+                authors.given_first("Дмитрий Стрельцов", "row")]
+    person = authors.reconcile([m for m in mentions if m])[0]
+    assert person.display(cyrillic=False) == "Dmitry Streltzov"
+    assert person.display(cyrillic=True) == "Дмитрий Стрельцов"
