@@ -83,6 +83,7 @@ class _Exchange:
     received: bytearray = field(default_factory=bytearray)
     body: bytearray = field(default_factory=bytearray)
     response: h11.Response | None = None
+    method: bytes = b"GET"
 
     def freeze(self, truncated: str | None, unused: int = 0) -> HttpExchange:
         wire = bytes(self.received[: len(self.received) - unused])
@@ -132,7 +133,8 @@ class Http11Client:
         idle = self._idle.get(origin, [])
         while pooled and idle:
             connection = idle.pop()
-            if not connection.reader.at_eof():
+            # A FIN leaves the reader at EOF; an RST closes the transport.
+            if not connection.reader.at_eof() and not connection.writer.is_closing():
                 connection.reused = True
                 return connection
             connection.close()
@@ -152,10 +154,9 @@ class Http11Client:
                         request: h11.Request, body: bytes, deadline: float,
                         maxsize: int) -> Fetched:
         sent = _serialise(connection.protocol, request, body)
-        state = _Exchange(url, utc_now(), sent, connection.ip_address)
+        state = _Exchange(url, utc_now(), sent, connection.ip_address, method=request.method)
         try:
-            connection.writer.write(sent)
-            await connection.writer.drain()
+            await self._send(connection, state, deadline)
             await self._read_response(connection, state, deadline, maxsize)
         except BaseException:
             connection.close()
@@ -168,6 +169,19 @@ class Http11Client:
                        "HTTP/" + response.http_version.decode("ascii"),
                        list(response.headers.raw_items()), bytes(state.body),
                        state.freeze(None, unused))
+
+    @staticmethod
+    async def _send(connection: _Connection, state: _Exchange, deadline: float) -> None:
+        try:
+            connection.writer.write(state.sent)
+            await asyncio.wait_for(connection.writer.drain(), _remaining(deadline))
+        except asyncio.TimeoutError as exc:  # before OSError: it is one
+            raise FetchError("timeout", f"{state.url}: the request was not taken in time") from exc
+        except OSError as exc:
+            if connection.reused:  # the server dropped it while it was idle
+                raise _StaleConnection from exc
+            raise FetchError("dataloss", f"{state.url}: connection lost sending the request: "
+                                         f"{exc!r}") from exc
 
     async def _read_response(self, connection: _Connection, state: _Exchange, deadline: float,
                              maxsize: int) -> None:
@@ -187,8 +201,6 @@ class Http11Client:
                 _check_size(state, maxsize)
             elif isinstance(event, h11.EndOfMessage):
                 return
-            elif isinstance(event, h11.ConnectionClosed):
-                raise FetchError("dataloss", "connection closed", state.freeze("disconnect"))
 
     async def _receive(self, connection: _Connection, state: _Exchange, deadline: float) -> None:
         try:
@@ -197,12 +209,17 @@ class Http11Client:
             raise FetchError("timeout", f"no answer in time from {state.url}",
                              state.freeze("time") if state.received else None) from exc
         except OSError as exc:
-            if connection.reused and not state.received:
-                raise _StaleConnection from exc
-            raise FetchError("dataloss", f"connection lost: {exc!r}",
-                             state.freeze("disconnect") if state.received else None) from exc
-        if not data and connection.reused and not state.received:
-            raise _StaleConnection
+            data = _salvage(connection.reader)
+            if not data:
+                if connection.reused and not state.received:
+                    raise _StaleConnection from exc
+                raise FetchError("dataloss", f"connection lost: {exc!r}",
+                                 state.freeze("disconnect") if state.received else None) from exc
+        if not data and not state.received:
+            if connection.reused:
+                raise _StaleConnection
+            # h11 would call this a protocol error; it is a server that hung up on us.
+            raise FetchError("dataloss", f"{state.url}: connection closed before any response")
         state.received += data
         connection.protocol.receive_data(data)
 
@@ -229,6 +246,20 @@ class Http11Client:
 
 class _StaleConnection(Exception):
     """A kept-alive connection the server had already closed: try again on a fresh one."""
+
+
+def _salvage(reader: asyncio.StreamReader) -> bytes:
+    """Return (and take) the bytes that arrived before the connection was reset.
+
+    ``StreamReader.read`` raises the reset even when the whole response is already buffered
+    (a server that sends its answer and then an RST); the archive wants those bytes.
+    """
+    buffered = getattr(reader, "_buffer", None)  # where CPython's StreamReader keeps them
+    if not buffered:
+        return b""
+    data = bytes(buffered)
+    buffered.clear()
+    return data
 
 
 def _remaining(deadline: float) -> float:
@@ -262,6 +293,8 @@ def _declared_length(response: h11.Response) -> int | None:
 
 
 def _check_declared_size(response: h11.Response, state: _Exchange, maxsize: int) -> None:
+    if state.method == b"HEAD" or response.status_code in (204, 304):
+        return  # Content-Length is that of an entity not sent
     declared = _declared_length(response)
     if maxsize and declared is not None and declared > maxsize:
         raise FetchError("maxsize", f"{state.url}: Content-Length {declared} > {maxsize}",
