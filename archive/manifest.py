@@ -14,11 +14,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archive.extract import TRAFILATURA_OPTIONS
+from archive.record import PACKAGES as RECORD_PACKAGES
+
 if TYPE_CHECKING:
     from archive.rebuild import RebuildResult
 
-#: Packages whose version can change a record.
-PACKAGES = ("ifes-archive", "trafilatura", "lxml", "dateparser", "warcio", "h11")
+#: Packages whose version can change a record: the record builder's, and the WARC reader.
+PACKAGES = (*RECORD_PACKAGES, "warcio")
 
 
 def sha256_of(path: Path) -> str:
@@ -47,7 +50,9 @@ def write_manifest(corpus: Path, result: RebuildResult) -> Path:
                    for p in result.files],
         "packages": {name: _version(name) for name in PACKAGES},
         "python": platform.python_version(),
-        "counts": {"warc_records_read": result.records_read, "articles": result.articles,
+        "extractor": {"trafilatura_options": TRAFILATURA_OPTIONS},
+        "counts": {"warc_records_read": result.records_read, "listing_pages": result.listing_pages,
+                   "articles": result.articles,
                    "not_articles": result.not_articles, "skipped": result.skipped},
     }
     path = corpus.with_name(corpus.name + ".manifest.json")

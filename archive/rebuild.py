@@ -3,7 +3,9 @@
 Two passes, so memory stays flat as the archive grows: the first reads every record's WARC
 headers and HTTP head and keeps, per article page (id, page — whatever Itemid it was fetched
 under), a small pointer to the newest complete ``200`` response; the second reads back the
-chosen records article by article, in article-id order, and turns each into a record with
+chosen records article by article (with the categories every captured listing page files
+the article under: pass one keeps pointers to the listing pages, and the pool reads them with
+:func:`archive.listings.listed_articles` before the articles), in article-id order, and turns each into a record with
 :func:`archive.record.build_record` in a process pool (``imap`` keeps the order, so the output
 does not depend on the number of workers or on the order the files were given in).
 
@@ -18,13 +20,18 @@ import logging
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.corpus import add_listed
+from archive.listings import listed_articles, listing_task
 from archive.record import CapturedPage, build_record, record_to_json
 from archive.verify import entity_of, parse_http
 from crawler.joomla import parse_url
@@ -51,6 +58,12 @@ class PageCapture:
     target_uri: str
 
 
+#: An ordered map: the builtin, or a process pool's.
+Mapper = Callable[..., "Iterator[Any]"]
+#: One article's work: its id, its chosen page captures in page order, its listing sections.
+Job = tuple[int, list[PageCapture], list[str]]
+
+
 @dataclass
 class Selection:
     """What pass one found: chosen pages per article, and what was skipped and why."""
@@ -58,6 +71,11 @@ class Selection:
     pages: dict[tuple[int, int], PageCapture] = field(default_factory=dict)
     skipped: Counter = field(default_factory=Counter)
     records_read: int = 0
+    listings: list[PageCapture] = field(default_factory=list)
+    """Every complete ``200`` capture of a category listing page (the sections evidence)."""
+    sections: dict[int, list[str]] = field(default_factory=dict)
+    """Article id -> category names the listing pages file it under (filled by
+    :func:`read_listings`)."""
 
     def offer(self, key: tuple[int, int], capture: PageCapture) -> None:
         """Keep ``capture`` for ``key`` if it is newer than the one kept (date, then id)."""
@@ -101,13 +119,17 @@ def _scan(path: Path, selection: Selection) -> None:
                 selection.skipped["incomplete record at the end of a file"] += 1
                 continue
             reason, key = _classify(headers, head)
-            if key is None:
+            if key is None and reason != "listing page":
                 selection.skipped[reason] += 1
                 continue
-            selection.offer(key, PageCapture(
+            capture = PageCapture(
                 headers.get_header("WARC-Date") or "", headers.get_header("WARC-Record-ID") or "",
                 str(path), iterator.get_record_offset(), iterator.get_record_length(),
-                headers.get_header("WARC-Target-URI") or ""))
+                headers.get_header("WARC-Target-URI") or "")
+            if key is None:
+                selection.listings.append(capture)
+            else:
+                selection.offer(key, capture)
 
 
 def _drain(stream: object) -> int:
@@ -127,19 +149,44 @@ def _classify(headers: object, head: bytes) -> tuple[str, tuple[int, int] | None
         return "truncated response", None
     if not head.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")):
         return "not a 200 response", None
-    parsed = parse_url(headers.get_header("WARC-Target-URI") or "")  # type: ignore[attr-defined]
+    uri = headers.get_header("WARC-Target-URI") or ""  # type: ignore[attr-defined]
+    if listing_task(uri) is not None:
+        return "listing page", None
+    parsed = parse_url(uri)
     if parsed.kind not in ("article", "article_page") or parsed.id is None:
         return "not an article page", None
     return "", (parsed.id, parsed.limitstart or 0)
 
 
-def article_jobs(selection: Selection) -> Iterator[tuple[int, list[PageCapture]]]:
-    """Yield (article id, its page captures in page order), in article-id order."""
+def listing_pairs(capture: PageCapture) -> tuple[list[tuple[int, str]], str]:
+    """Return ((article id, category name) pairs one captured listing page shows, "") or
+    ([], why it could not be read)."""
+    try:
+        page = captured_page(0, capture)
+    except Exception as exc:  # noqa: BLE001 - one bad listing is reported, the rest goes on
+        logger.warning("%s at %d: unreadable listing: %r", capture.path, capture.offset, exc)
+        return [], f"unreadable listing page: {type(exc).__name__}"
+    base_url = capture.target_uri.split("index.php", 1)[0]
+    return listed_articles(page.url, page.content_type, page.body, base_url), ""
+
+
+def read_listings(selection: Selection, run: Mapper = map) -> None:
+    """Fill ``selection.sections`` from its listing captures, read with ``run`` (a map)."""
+    for pairs, why in run(listing_pairs, selection.listings):
+        if why:
+            selection.skipped[why] += 1
+        add_listed(selection.sections, pairs)
+
+
+def article_jobs(selection: Selection) -> Iterator[Job]:
+    """Yield (article id, its page captures in page order, its listing sections), in
+    article-id order."""
     by_article: dict[int, list[tuple[int, PageCapture]]] = {}
     for (article_id, page), capture in selection.pages.items():
         by_article.setdefault(article_id, []).append((page, capture))
     for article_id in sorted(by_article):
-        yield article_id, [c for _, c in sorted(by_article[article_id])]
+        yield (article_id, [c for _, c in sorted(by_article[article_id])],
+               selection.sections.get(article_id, []))
 
 
 def captured_page(page: int, capture: PageCapture) -> CapturedPage:
@@ -159,25 +206,36 @@ def captured_page(page: int, capture: PageCapture) -> CapturedPage:
                         body, pointer)
 
 
-def record_line(job: tuple[int, list[PageCapture]]) -> str | None:
-    """Return the JSON line of one article (None when it is no article)."""
-    article_id, captures = job
-    pages = [captured_page(_page_of(c), c) for c in captures]
-    base_url = captures[0].target_uri.split("index.php", 1)[0]
-    record = build_record(article_id, base_url, pages)
-    return record_to_json(record) if record is not None else None
+#: Why an article page gave no record: build_record's None (Joomla's refusal on HTTP 200, or
+#: neither the template nor any text).
+NOT_AN_ARTICLE = "article page that is no article (refusal or no text)"
+
+
+def record_line(job: Job) -> tuple[str | None, str]:
+    """Return (the JSON line of one article, "") or (None, why there is none)."""
+    article_id, captures, sections = job
+    try:
+        pages = [captured_page(_page_of(c), c) for c in captures]
+        base_url = captures[0].target_uri.split("index.php", 1)[0]
+        record = build_record(article_id, base_url, pages, sections)
+    except Exception as exc:  # noqa: BLE001 - one bad article is reported, the rest goes on
+        logger.warning("article %d (%s): %r", article_id, captures[0].path, exc)
+        return None, f"article that failed to build: {type(exc).__name__}"
+    return (record_to_json(record), "") if record is not None else (None, NOT_AN_ARTICLE)
 
 
 def _page_of(capture: PageCapture) -> int:
     return parse_url(capture.target_uri).limitstart or 0
 
 
-def _lines(jobs: Iterator[tuple[int, list[PageCapture]]], workers: int) -> Iterator[str | None]:
+@contextmanager
+def _mapper(workers: int) -> Iterator[Mapper]:
+    """Give an ordered map over ``workers`` processes (the builtin one for a single worker)."""
     if workers <= 1:
-        yield from map(record_line, jobs)
+        yield map
         return
     with ProcessPoolExecutor(workers) as pool:
-        yield from pool.map(record_line, jobs, chunksize=CHUNK)
+        yield partial(pool.map, chunksize=CHUNK)
 
 
 @dataclass
@@ -186,6 +244,7 @@ class RebuildResult:
 
     files: list[Path]
     records_read: int
+    listing_pages: int
     articles: int
     not_articles: int
     skipped: dict[str, int]
@@ -196,15 +255,17 @@ def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
     """Rebuild the corpus from the WARCs under ``paths`` into ``out``; return the counts."""
     files = warc_files(paths)
     selection = select(files)
-    jobs = list(article_jobs(selection))
     workers = workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
     written = not_articles = 0
-    partial = out.with_name(out.name + ".partial")
-    with open(partial, "w", encoding="utf-8", newline="\n") as target:
-        for done, line in enumerate(_lines(iter(jobs), workers), 1):
+    unfinished = out.with_name(out.name + ".partial")
+    with _mapper(workers) as run, open(unfinished, "w", encoding="utf-8", newline="\n") as target:
+        read_listings(selection, run)
+        jobs = list(article_jobs(selection))
+        for done, (line, why) in enumerate(run(record_line, jobs), 1):
             if line is None:
                 not_articles += 1
+                selection.skipped[why] += 1
             else:
                 target.write(line + "\n")
                 written += 1
@@ -212,6 +273,6 @@ def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
                 print(f"\rrebuild: {done}/{len(jobs)} articles", end="", file=sys.stderr)
     if show:
         print(file=sys.stderr)
-    os.replace(partial, out)
-    return RebuildResult(files, selection.records_read, written, not_articles,
+    os.replace(unfinished, out)
+    return RebuildResult(files, selection.records_read, len(selection.listings), written, not_articles,
                          dict(sorted(selection.skipped.items())))

@@ -21,9 +21,10 @@ from pathlib import Path
 import trafilatura
 from warcio.archiveiterator import ArchiveIterator
 
-from bench.targets import print_targets
+from archive.decode import decode_html
 from archive.rebuild import article_jobs, captured_page, rebuild, select, warc_files
 from bench.crawl import crawl_command, with_mirror
+from bench.targets import print_targets
 from crawler.run import MIRROR_SETTINGS
 
 
@@ -61,10 +62,10 @@ def warcio_floor(files: list[Path]) -> int:
 def article_html(files: list[Path]) -> list[str]:
     """Return the decoded HTML of every chosen article page (prepared outside the timing)."""
     pages = []
-    for _, captures in article_jobs(select(files)):
+    for _, captures, _ in article_jobs(select(files)):
         for capture in captures:
-            body = captured_page(0, capture).body
-            pages.append(body.decode("cp1251", errors="replace"))
+            page = captured_page(0, capture)
+            pages.append(decode_html(page.body, page.content_type).text)
     return pages
 
 

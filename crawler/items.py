@@ -1,4 +1,4 @@
-"""The item the spider yields: one article with every page of it as fetched."""
+"""The items the spider yields: one article with every page of it as fetched; one listing page."""
 
 from __future__ import annotations
 
@@ -23,3 +23,17 @@ class ArticleItem:
     """Menu items (Itemids) the article was linked under so far, sorted."""
     errors: list[str] = field(default_factory=list)
     """What went wrong while fetching the pages (a later page failed, ...)."""
+
+
+@dataclass
+class ListingItem:
+    """One listing page the spider parsed: the evidence of which articles it files where."""
+
+    url: str
+    """The URL as fetched."""
+    content_type: str | None
+    """The HTTP ``Content-Type`` header, if any."""
+    body: bytes
+    """The entity, content coding removed."""
+    capture: dict[str, Any] | None = None
+    """The WARC pointer of the capture (``response.meta["warc_capture"]``), or None."""

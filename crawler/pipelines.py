@@ -1,5 +1,9 @@
 """Item pipeline: turn each article item into a record, journal it, write the corpus at the end.
 
+Listing items are evidence for sections: the (article id, category name) pairs
+:func:`archive.listings.listed_articles` reads off each listing page go to a second journal, and
+at close every record gets the categories all listings of all runs file it under.
+
 The pipeline is a thin adapter around :func:`archive.record.build_record`, the same function an
 offline rebuild from WARC uses. Records go to a journal beside ``ARTICLES_PATH`` (each line
 flushed at once, fsynced every ``ARTICLES_FSYNC_EVERY`` items), which survives a crash and is
@@ -19,9 +23,19 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 
-from archive.corpus import change_of, finalize, index_journal, journal_path, read_line
+from archive.corpus import (
+    change_of,
+    finalize,
+    index_journal,
+    journal_path,
+    listing_line,
+    listings_path,
+    read_line,
+    read_listings,
+)
+from archive.listings import listed_articles
 from archive.record import CapturedPage, build_record, record_to_json
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, ListingItem
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -59,6 +73,8 @@ class ArticleRecordPipeline:
         self.crawler = crawler
         self.path = path
         self.journal = journal_path(path)
+        self.listings = listings_path(path)
+        self._listings_file: IO[str] | None = None
         self.fsync_every = max(1, fsync_every)
         self._file: IO[str] | None = None
         self._unsynced = 0
@@ -75,16 +91,25 @@ class ArticleRecordPipeline:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._previous = index_journal(self.journal) if self.journal.exists() else {}
         self._file = self.journal.open("a", encoding="utf-8", newline="\n")
+        self._listings_file = self.listings.open("a", encoding="utf-8", newline="\n")
 
     def close_spider(self) -> None:
         if self._file is not None:
             self._sync()
             self._file.close()
             self._file = None
-        count = finalize(self.journal, self.path)
+        if self._listings_file is not None:
+            self._listings_file.flush()
+            os.fsync(self._listings_file.fileno())
+            self._listings_file.close()
+            self._listings_file = None
+        count = finalize(self.journal, self.path, read_listings(self.listings))
         logger.info("wrote %d records to %s", count, self.path)
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, ListingItem):
+            self._note_listing(item)
+            return item
         if not isinstance(item, ArticleItem):
             return item
         base_url = getattr(self.crawler.spider, "base_url", None) or _base_of(item.url)
@@ -99,6 +124,14 @@ class ArticleRecordPipeline:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("ifes/articles")
         return item
+
+    def _note_listing(self, item: ListingItem) -> None:
+        """Journal which articles the listing page files under which category (a lost line
+        costs a section until the next crawl or a rebuild: the page itself is in the WARC)."""
+        pairs = listed_articles(item.url, item.content_type, item.body, _base_of(item.url))
+        if pairs and self._listings_file is not None:
+            self._listings_file.write(listing_line(pairs) + "\n")
+            self._listings_file.flush()
 
     def _write(self, line: str) -> None:
         assert self._file is not None, "open_spider() was not called"

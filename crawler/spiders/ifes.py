@@ -5,7 +5,8 @@ links, read-more and blog_more links, the archive module's months and prev/next 
 that :func:`crawler.joomla.should_follow` allows — and fetches each article page once, whatever
 Itemid it is linked under. A multi-page article («Страница 1 из N») is fetched page by page in one
 chain and yielded as one :class:`~crawler.items.ArticleItem`. Where each article was listed is kept
-in :attr:`IfesSpider.article_listings` (sections come from listings).
+in :attr:`IfesSpider.article_listings`; each category table or blog page parsed is also yielded
+as a :class:`~crawler.items.ListingItem`, the evidence the pipeline reads sections from.
 
 Run: ``scrapy crawl ifes -a base_url=http://HOST:PORT/``.
 """
@@ -27,8 +28,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.record import decode_html, html_root
 from archive.corpus import index_journal, journal_path
+from archive.listings import listing_task
 from crawler.capture import capture_session
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, ListingItem
 from crawler.joomla import (
     ARTICLE_KINDS,
     JoomlaUrl,
@@ -131,11 +133,16 @@ class IfesSpider(scrapy.Spider):
 
     # Callbacks ------------------------------------------------------------------------------
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
-        """Follow the links of a listing (or any non-article) page."""
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request | ListingItem]:
+        """Follow the links of a listing (or any non-article) page; yield it as listing
+        evidence (the pipeline reads which articles it files under which category)."""
         selector = page_selector(response)
         self._note_denied(response, selector)
         yield from self._follow_links(response, selector)
+        if listing_task(response.url) is not None:
+            content_type = response.headers.get("Content-Type")
+            yield ListingItem(response.url, content_type.decode("latin-1") if content_type else None,
+                              response.body, response.meta.get("warc_capture"))
 
     def parse_article(
         self, response: Response, article_id: int, itemid: int | None

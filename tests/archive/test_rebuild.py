@@ -126,3 +126,14 @@ def test_foreign_and_broken_input_is_skipped_not_fatal(crawl, tmp_path: Path) ->
     assert result.skipped["revisit record"] == 1
     assert result.skipped["incomplete record at the end of a file"] == 1
     assert result.not_articles >= 1  # the other host's page is no article of this site's template
+    assert sum(n for why, n in result.skipped.items() if why.startswith("article page")) >= 1
+
+
+def test_crawl_records_carry_every_listing_category(crawl) -> None:
+    site = build_site()
+    records = crawl.records()
+    assert any(len(r["sections"]) > 1 for r in records)
+    for record in records:
+        article = site.article(record["article_id"])
+        assert article is not None
+        assert set(site.sections_of(article)) <= set(record["sections"]), record["article_id"]
