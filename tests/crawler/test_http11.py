@@ -23,7 +23,10 @@ import pytest
 
 from crawler.http11 import Fetched, FetchError, Http11Client
 from fixtures.faults import parse_fault
+from fixtures.mirror import MirrorResponse
 from fixtures.server import MirrorServer, read_exchange_log
+
+from tests.stub_pages import PAGE_HEADERS, page_body
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -37,33 +40,14 @@ RACE_TRIES = 20
 #: Never used (no TLS here); built once because the client's default context takes ~70 ms.
 TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 HEADERS = [(b"User-Agent", b"ifes-archive-test"), (b"Accept", b"*/*")]
-PAGE_HEADERS = [
-    ("X-Powered-By", "PHP/5.2.17"),
-    ("Set-Cookie", "sessionid=abc; path=/"),
-    ("Set-Cookie", "lang=russian; path=/"),
-    ("Content-Type", "text/html; charset=windows-1251"),
-]
-
-
-class StubResponse:
-    """Quacks like ``fixtures.mirror.MirrorResponse``."""
-
-    def __init__(self, status: int, reason: str, headers: list[tuple[str, str]], body: bytes):
-        self.status, self.reason, self.headers, self.body = status, reason, headers, body
-
-
-def page_body(target: str) -> bytes:
-    """Return a deterministic windows-1251 page of ~20 KB for ``target``."""
-    line = f"<p>{target} Институт Дальнего Востока РАН</p>\n"
-    return ("<html><body>\n" + line * 300 + "</body></html>\n").encode("windows-1251")
 
 
 class StubApp:
     """A stand-in for the mirror: the same page shape for every target."""
 
     def respond(self, method: str, target: str, base_url: str,
-                request_headers: list[tuple[str, str]]) -> StubResponse:
-        return StubResponse(200, "OK", list(PAGE_HEADERS), page_body(target))
+                request_headers: list[tuple[str, str]]) -> MirrorResponse:
+        return MirrorResponse(200, "OK", list(PAGE_HEADERS), page_body(target))
 
 
 @pytest.fixture
@@ -252,7 +236,7 @@ def test_response_bytes_are_the_server_bytes(mirror: MirrorServer, tmp_path: Pat
     assert exchange.response_bytes == sent.response_bytes
     assert (fetched.status, fetched.reason, fetched.http_version) == (200, "OK", "HTTP/1.1")
     assert fetched.body == exchange.payload == page_body("/a?x=1")
-    assert [(k.decode(), v.decode()) for k, v in fetched.headers][2:6] == PAGE_HEADERS
+    assert [(k.decode(), v.decode()) for k, v in fetched.headers][2:2 + len(PAGE_HEADERS)] == PAGE_HEADERS
     assert exchange.truncated is None and exchange.ip_address == "127.0.0.1"
     assert exchange.date.utcoffset() is not None and exchange.date.utcoffset().total_seconds() == 0
 
