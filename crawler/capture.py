@@ -69,7 +69,7 @@ META_KEY = "warc_capture"
 #: Set on a request whose answer was stored as a revisit: the revisit record's pointer
 #: (``warc_capture`` then points at the original capture, which holds the content).
 REVISIT_KEY = "warc_revisit"
-#: Set on a request to a page captured before: new, changed, unchanged, gone or unavailable.
+#: Set to "gone" on a request to a page captured before that answers 404 or 410 now.
 CHANGE_KEY = "capture_change"
 _ERRORS: dict[str, type[Exception]] = {
     "connect": DownloadConnectionRefusedError,
@@ -103,9 +103,11 @@ class CaptureSession:
             self._remember(key, known, revisit, fetched, pointer)
         if revisit is not None and self._stats is not None:
             self._stats.inc_value(f"capture/revisit/{revisit.profile.rsplit('/', 1)[1]}")
-        change = _change(known, revisit, fetched) if fetched is not None else None
+        # New, changed and unchanged are judged on the record (the pipeline); what only the
+        # capture shows is a page that was captured before and is now 404 or 410: gone.
+        change = "gone" if known and fetched and fetched.status in (404, 410) else None
         if change and _is_first_page(key) and self._stats is not None:
-            self._stats.inc_value(f"recrawl/articles_{change}")
+            self._stats.inc_value("recrawl/articles_gone")
         if revisit is not None and known is not None:
             # The content is the original capture's: records point there (and keep the revisit).
             return _pointer_of(known), pointer, change
@@ -157,16 +159,6 @@ def _pointer_of(known: KnownCapture) -> CapturePointer:
 
 def _is_first_page(key: str) -> bool:
     return key.startswith("article:") and key.endswith(":0")
-
-
-def _change(known: KnownCapture | None, revisit: Revisit | None, fetched: Fetched) -> str:
-    """Return what an article's first page says about it against the last run: new, changed,
-    unchanged or gone (a page that answered 200 before and 404 or 410 now)."""
-    if revisit is not None:
-        return "unchanged"
-    if known is None:
-        return "new" if fetched.status == 200 else "unavailable"
-    return "gone" if fetched.status in (404, 410) else "changed"
 
 
 def _revisit_of(known: KnownCapture | None, fetched: Fetched | None,
