@@ -271,12 +271,21 @@ def _record(rec_type: str, headers: list[tuple[str, str]], block: bytes, content
     return record
 
 
+def _pair_headers(rec_type: str, exchange: HttpExchange, date: str, record_id: str,
+                  other_id: str) -> list[tuple[str, str]]:
+    """Return the headers every record of a request/response pair starts with."""
+    return [("WARC-Type", rec_type), ("WARC-Record-ID", record_id), ("WARC-Date", date),
+            ("WARC-Target-URI", exchange.target_uri), ("WARC-Concurrent-To", other_id)]
+
+
+def _ip_header(exchange: HttpExchange) -> list[tuple[str, str]]:
+    return [("WARC-IP-Address", exchange.ip_address)] if exchange.ip_address else []
+
+
 def _response_record(exchange: HttpExchange, date: str, record_id: str,
                      request_id: str) -> ArcWarcRecord:
-    headers = [("WARC-Type", "response"), ("WARC-Record-ID", record_id), ("WARC-Date", date),
-               ("WARC-Target-URI", exchange.target_uri), ("WARC-Concurrent-To", request_id)]
-    if exchange.ip_address:
-        headers.append(("WARC-IP-Address", exchange.ip_address))
+    headers = _pair_headers("response", exchange, date, record_id, request_id)
+    headers += _ip_header(exchange)
     if exchange.truncated:
         headers.append(("WARC-Truncated", exchange.truncated))
     return _record("response", headers, exchange.response_bytes,
@@ -285,13 +294,10 @@ def _response_record(exchange: HttpExchange, date: str, record_id: str,
 
 def _revisit_record(exchange: HttpExchange, date: str, record_id: str, request_id: str,
                     revisit: Revisit) -> ArcWarcRecord:
-    headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", record_id), ("WARC-Date", date),
-               ("WARC-Target-URI", exchange.target_uri), ("WARC-Concurrent-To", request_id),
-               ("WARC-Profile", revisit.profile), ("WARC-Refers-To", revisit.refers_to),
-               ("WARC-Refers-To-Target-URI", revisit.refers_to_uri),
-               ("WARC-Refers-To-Date", revisit.refers_to_date)]
-    if exchange.ip_address:
-        headers.append(("WARC-IP-Address", exchange.ip_address))
+    headers = _pair_headers("revisit", exchange, date, record_id, request_id)
+    headers += [("WARC-Profile", revisit.profile), ("WARC-Refers-To", revisit.refers_to),
+                ("WARC-Refers-To-Target-URI", revisit.refers_to_uri),
+                ("WARC-Refers-To-Date", revisit.refers_to_date), *_ip_header(exchange)]
     block = exchange.response_bytes
     if revisit.profile == REVISIT_IDENTICAL:
         # The payload is the one already stored: keep the head, drop the body (§6.7.2).
@@ -306,10 +312,8 @@ def _revisit_record(exchange: HttpExchange, date: str, record_id: str, request_i
 
 def _request_record(exchange: HttpExchange, date: str, record_id: str,
                     response_id: str) -> ArcWarcRecord:
-    headers = [("WARC-Type", "request"), ("WARC-Record-ID", record_id), ("WARC-Date", date),
-               ("WARC-Target-URI", exchange.target_uri), ("WARC-Concurrent-To", response_id)]
-    if exchange.ip_address:
-        headers.append(("WARC-IP-Address", exchange.ip_address))
+    headers = _pair_headers("request", exchange, date, record_id, response_id)
+    headers += _ip_header(exchange)
     _, _, body = exchange.request_bytes.partition(b"\r\n\r\n")
     return _record("request", headers, exchange.request_bytes,
                    "application/http; msgtype=request", sha1_digest(body))
