@@ -1,11 +1,14 @@
-"""The corpus file: one record per article, sorted by article id, whichever path made them.
+"""The corpus file: every version of every article, sorted by article id and version.
 
-The crawl journals records as they come (crash-safe, append-only, several runs and restarts
-into one journal) and at the end writes ``articles.jsonl`` from it with :func:`finalize`: the
-last journaled record of each article, in article-id order, its ``sections`` joined with the
-categories every listing page of the crawl files it under (listing evidence is journaled too,
-beside the records). An offline rebuild writes the same order and gathers the same evidence from
-the WARCs, so a rebuild of a crawl's WARCs gives the same bytes.
+The crawl journals what it sees as it comes (crash-safe, append-only, several runs and restarts
+into one journal): a record for each article it captured, a short line for a first page that
+answered 304, another for an article found removed (:mod:`archive.versions`). At the end
+:func:`finalize` writes ``articles.jsonl`` from it: each article's observations folded into
+versions (:func:`archive.versions.fold`), one line per version with ``version``, ``first_seen``,
+``last_seen``, ``status`` and ``gone``, its ``sections`` joined with the categories every
+listing page of every crawl files it under (listing evidence is journaled too, beside the
+records). An offline rebuild gathers the same observations and evidence from the WARCs and folds
+them the same way, so a rebuild of a crawl's WARCs gives the same bytes.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from archive.record import record_to_json, sort_sections
+from archive.versions import Observation, Version, fold, observation_of_line
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -63,62 +67,76 @@ def read_listings(journal: Path) -> dict[int, list[str]]:
     return sections
 
 
-def with_sections(line: bytes, names: Sequence[str]) -> bytes:
-    """Return the journaled record ``line`` with listing category ``names`` in its sections
-    (what :func:`archive.record.build_record` gives when handed them)."""
-    if not names:
-        return line
-    record = json.loads(line)
-    record["sections"] = sort_sections([*names, *record.get("sections", [])])
-    return (record_to_json(record) + "\n").encode("utf-8")
-
-
-def index_journal(journal: Path) -> dict[int, tuple[int, int]]:
-    """Return article id -> (offset, length) of its last whole line in ``journal``."""
-    index: dict[int, tuple[int, int]] = {}
+def read_observations(journal: Path) -> dict[int, list[Observation]]:
+    """Return article id -> what the journal says each crawl saw of it (whole lines only; a
+    torn or bad line is skipped with a warning). Each observation's ``ref`` is its line's
+    (offset, length)."""
+    observations: dict[int, list[Observation]] = {}
+    if not journal.exists():
+        return observations
     offset = 0
     with open(journal, "rb") as stream:
         for line in stream:
-            try:
-                article_id = int(json.loads(line)["article_id"])
-            except (ValueError, KeyError, TypeError):
-                logger.warning("skipping a torn or bad journal line at byte %d of %s", offset, journal)
+            if line.endswith(b"\n"):
+                try:
+                    article_id, seen = observation_of_line(line, (offset, len(line)))
+                except (ValueError, KeyError, TypeError):
+                    logger.warning("skipping a bad journal line at byte %d of %s", offset, journal)
+                else:
+                    observations.setdefault(article_id, []).append(seen)
             else:
-                if line.endswith(b"\n"):
-                    index[article_id] = (offset, len(line))
+                logger.warning("skipping a torn last line at byte %d of %s", offset, journal)
             offset += len(line)
-    return index
+    return observations
 
 
-def read_line(journal: Path, where: tuple[int, int]) -> dict:
-    """Return the record journaled at ``where`` (offset, length)."""
-    with open(journal, "rb") as stream:
-        stream.seek(where[0])
-        return json.loads(stream.read(where[1]))
+def version_line(record: dict[str, Any], version: Version, number: int, newest: bool,
+                 sections: Sequence[str] = ()) -> str:
+    """Return the corpus line of one version: ``record`` with its version fields (and listing
+    ``sections`` joined in, as :func:`archive.record.build_record` joins them)."""
+    record = {**record, **version.fields(number, newest)}
+    if sections:
+        record["sections"] = sort_sections([*sections, *record.get("sections", [])])
+    return record_to_json(record)
 
 
-def change_of(previous: dict | None, record: dict) -> str:
-    """Return new, changed or unchanged: ``record`` against the article's previous record
-    (what was captured aside: pointers change on every fetch, content may not)."""
-    if previous is None:
+def classify(before: list[Version], after: list[Version]) -> str | None:
+    """Return what one observation did to an article: new, changed, unchanged, gone, or None
+    (nothing: a duplicate, a removal page of an article never recorded, pages missing)."""
+    if not after:
+        return None
+    if not before:
         return "new"
-    same = all(previous.get(k) == v for k, v in record.items() if k != "captures")
-    return "unchanged" if same else "changed"
+    old, new = before[-1], after[-1]
+    if len(after) > len(before):
+        return "changed"
+    if new.gone and not old.gone:
+        return "gone"
+    if new.last_seen != old.last_seen:
+        return "unchanged"
+    return None
 
 
 def finalize(journal: Path, out: Path, sections: Mapping[int, Sequence[str]] | None = None) -> int:
-    """Write ``out`` from ``journal``: one line per article, sorted by id, with listing
-    ``sections`` (article id -> category names) joined in; return the count."""
+    """Write ``out`` from ``journal``: every version of every article, sorted by article id
+    and version, with listing ``sections`` (article id -> category names) joined in; return
+    the number of articles."""
     sections = sections or {}
-    index = index_journal(journal) if journal.exists() else {}
+    observations = read_observations(journal)
     partial = out.with_name(out.name + ".partial")
+    articles = 0
     with open(journal if journal.exists() else os.devnull, "rb") as source, \
-            open(partial, "wb") as target:
-        for article_id in sorted(index):
-            offset, length = index[article_id]
-            source.seek(offset)
-            target.write(with_sections(source.read(length), sections.get(article_id, ())))
+            open(partial, "w", encoding="utf-8", newline="\n") as target:
+        for article_id in sorted(observations):
+            versions = fold(observations[article_id])
+            articles += bool(versions)
+            for number, version in enumerate(versions, 1):
+                offset, length = version.ref
+                source.seek(offset)
+                record = json.loads(source.read(length))
+                target.write(version_line(record, version, number, number == len(versions),
+                                          sections.get(article_id, ())) + "\n")
         target.flush()
         os.fsync(target.fileno())
     os.replace(partial, out)
-    return len(index)
+    return articles

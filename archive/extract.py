@@ -20,10 +20,17 @@ import lxml.html
 TRAFILATURA_OPTIONS = {"include_tables": True, "include_comments": False, "favor_recall": True,
                        "deduplicate": False, "include_links": False, "include_formatting": False,
                        "output_format": "xml"}
-#: Joomla's answers on HTTP 200 for a restricted or missing item (pack's _NOT_AUTH, _NOT_EXIST).
-REFUSALS = ("Извините, но для просмотра этой страницы у Вас недостаточно прав.",
-            "Извините, страница не найдена.", "You are not authorized to view this resource.",
-            "The page you are trying to access does not exist.")
+#: The counter at the top of each page of a {mospagebreak} article.
+PAGE_COUNTER_RE = re.compile(r"(?:Страница|Page)\s+\d+\s+(?:из|of)\s+(\d+)")
+#: No article on the site comes near this; a counter above it is garbage.
+MAX_PAGES = 200
+#: Joomla's answers on HTTP 200 for a restricted or missing item (pack's _NOT_AUTH, _NOT_EXIST),
+#: Russian pack and English, with what each means.
+REFUSAL_KINDS = (("Извините, но для просмотра этой страницы у Вас недостаточно прав.", "restricted"),
+                 ("Извините, страница не найдена.", "not found"),
+                 ("You are not authorized to view this resource.", "restricted"),
+                 ("The page you are trying to access does not exist.", "not found"))
+REFUSALS = tuple(message for message, _ in REFUSAL_KINDS)
 #: The hidden fallback text of Joomla's e-mail cloaking (pack's _CLOAKING) and the English one.
 CLOAKING = (("Этот e-mail защищен от спам-ботов. Для его просмотра в вашем браузере должна "
              "быть включена поддержка Java-script"),
@@ -57,6 +64,8 @@ class Page:
     author_row: str | None = None
     body: lxml.html.HtmlElement | None = None
     """The cleaned body cell, None when the page is not the known template."""
+    page_total: int = 1
+    """N of the «Страница K из N» counter ({mospagebreak} articles), 1 when there is none."""
 
 
 def parse(text: str) -> lxml.html.HtmlElement:
@@ -67,24 +76,37 @@ def parse(text: str) -> lxml.html.HtmlElement:
     return lxml.html.document_fromstring(text)
 
 
-def is_refusal(root: lxml.html.HtmlElement) -> bool:
-    """Whether the page is Joomla's «not authorised» / «not found» answer instead of an item."""
+def refusal_kind(root: lxml.html.HtmlElement) -> str | None:
+    """Return "restricted" or "not found" when the page is Joomla's refusal instead of an item
+    (served with HTTP 200), None for any other page."""
     if root.xpath(f"//td[{_CLASS.format('contentheading')}]"):
-        return False
+        return None
     content = root.xpath("//div[@class='content']") or [root]
     text = " ".join(content[0].text_content().split())
-    return any(message in text for message in REFUSALS)
+    return next((kind for message, kind in REFUSAL_KINDS if message in text), None)
+
+
+def is_refusal(root: lxml.html.HtmlElement) -> bool:
+    """Whether the page is Joomla's «not authorised» / «not found» answer instead of an item."""
+    return refusal_kind(root) is not None
 
 
 def read_page(root: lxml.html.HtmlElement) -> Page:
     """Return the parts of an article page; ``body`` None when the template is not there."""
     title = _cell_text(root, "contentheading")
     page = Page(title, _crumbs(root), _cell_text(root, "createdate"),
-                _cell_text(root, "modifydate"), _author_row(root))
+                _cell_text(root, "modifydate"), _author_row(root), page_total=page_total(root))
     cell = _body_cell(root)
     if title is not None and cell is not None:
         page.body = clean_cell(cell)
     return page
+
+
+def page_total(root: lxml.html.HtmlElement) -> int:
+    """Return N of the «Страница K из N» / «Page K of N» counter, 1 when absent or garbage."""
+    counters = root.xpath(f"//div[{_CLASS.format('pagenavcounter')}]")
+    match = PAGE_COUNTER_RE.search(" ".join(counters[0].text_content().split())) if counters else None
+    return max(1, min(int(match.group(1)), MAX_PAGES)) if match else 1
 
 
 def _cell_text(root: lxml.html.HtmlElement, cls: str) -> str | None:

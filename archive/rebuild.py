@@ -1,13 +1,17 @@
-"""Rebuild the corpus from WARC files alone, offline: the same records a crawl writes.
+"""Rebuild the corpus from WARC files alone, offline: the same versions a crawl writes.
 
-Two passes, so memory stays flat as the archive grows: the first reads every record's WARC
-headers and HTTP head and keeps, per article page (id, page — whatever Itemid it was fetched
-under), a small pointer to the newest complete ``200`` response; the second reads back the
-chosen records article by article (with the categories every captured listing page files
-the article under: pass one keeps pointers to the listing pages, and the pool reads them with
-:func:`archive.listings.listed_articles` before the articles), in article-id order, and turns each into a record with
-:func:`archive.record.build_record` in a process pool (``imap`` keeps the order, so the output
-does not depend on the number of workers or on the order the files were given in).
+Two passes, so memory stays flat as the archive grows. The first reads every record's WARC
+headers and HTTP head and keeps small pointers: per crawl run (the ``ifes-run`` field of each
+file's warcinfo; files without one form a single run) and article page (id, page — whatever Itemid
+it was fetched under), the newest capture that says something about the article: a complete
+``200`` response, a revisit (its content is the record it refers to), a 404 or 410 of the first
+page; and every listing page. The second pass goes article by article in article-id order: each
+run's captures become one observation (:mod:`archive.versions`) — a record built with
+:func:`archive.record.build_record` from the pages' content, a 304 that confirms an earlier
+capture, or a removal — and the observations fold into versions exactly as the crawl's journal
+does. Articles are handed to a process pool (``map`` keeps the order, so the output does not
+depend on the number of workers or on the order the files were given in); the same content
+is built once per article however many runs saw it.
 
 Anything that is not an article page is skipped and counted with the reason; a bad or
 truncated record never stops the run.
@@ -30,10 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.corpus import add_listed
+from archive.corpus import add_listed, version_line
 from archive.listings import listed_articles, listing_task
-from archive.record import CapturedPage, build_record, record_to_json
+from archive.record import CapturedPage, build_record, refusal_of
 from archive.verify import entity_of, parse_http
+from archive.versions import CONFIRMED, GONE, INCOMPLETE, RECORD, Observation, content_digest, fold
+from archive.warc import REVISIT_NOT_MODIFIED, RUN_FIELD
 from crawler.joomla import parse_url
 
 if TYPE_CHECKING:
@@ -44,11 +50,13 @@ logger = logging.getLogger(__name__)
 #: Articles handed to a worker at a time: big enough to amortise the hand-over.
 CHUNK = 16
 _HEAD_LIMIT = 65536
+#: Statuses of an article's first page that say it was removed.
+GONE_STATUSES = (404, 410)
 
 
 @dataclass(frozen=True, order=True)
 class PageCapture:
-    """Where the chosen capture of one article page is."""
+    """Where one capture is: a response (or, with ``refers_to``, a revisit)."""
 
     date: str
     record_id: str
@@ -56,19 +64,35 @@ class PageCapture:
     offset: int
     length: int
     target_uri: str
+    status: int = 200
+    refers_to: str = ""
+    """A revisit's WARC-Refers-To: the record holding its content."""
+    not_modified: bool = False
+    """A revisit of the server-not-modified profile (a 304)."""
+
+    def pointer(self) -> dict[str, Any]:
+        """Return the pointer records carry (as the crawl writes it)."""
+        return {"warc_filename": Path(self.path).name, "warc_offset": self.offset,
+                "warc_length": self.length, "warc_record_id": self.record_id,
+                "target_uri": self.target_uri, "date": self.date}
 
 
 #: An ordered map: the builtin, or a process pool's.
 Mapper = Callable[..., "Iterator[Any]"]
-#: One article's work: its id, its chosen page captures in page order, its listing sections.
-Job = tuple[int, list[PageCapture], list[str]]
+#: What one run saw of an article: ("gone", capture) | ("confirmed", revisit) |
+#: ("record", [(page, content capture, date seen)]).
+Seen = tuple[str, Any]
+#: One article's work: its id, what each run saw of it, its listing sections.
+Job = tuple[int, list[Seen], list[str]]
 
 
 @dataclass
 class Selection:
-    """What pass one found: chosen pages per article, and what was skipped and why."""
+    """What pass one found: per (run, article, page) the newest capture, and what was skipped."""
 
-    pages: dict[tuple[int, int], PageCapture] = field(default_factory=dict)
+    pages: dict[tuple[str, int, int], PageCapture] = field(default_factory=dict)
+    contents: dict[str, PageCapture] = field(default_factory=dict)
+    """Record id -> complete ``200`` article-page response (what revisits refer to)."""
     skipped: Counter = field(default_factory=Counter)
     records_read: int = 0
     listings: list[PageCapture] = field(default_factory=list)
@@ -77,7 +101,7 @@ class Selection:
     """Article id -> category names the listing pages file it under (filled by
     :func:`read_listings`)."""
 
-    def offer(self, key: tuple[int, int], capture: PageCapture) -> None:
+    def offer(self, key: tuple[str, int, int], capture: PageCapture) -> None:
         """Keep ``capture`` for ``key`` if it is newer than the one kept (date, then id)."""
         if key not in self.pages or capture > self.pages[key]:
             self.pages[key] = capture
@@ -95,7 +119,7 @@ def warc_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def select(files: list[Path]) -> Selection:
-    """Pass one: choose the capture of every article page in ``files``."""
+    """Pass one: choose the captures of every article page in ``files``, run by run."""
     selection = Selection()
     for path in files:
         try:
@@ -107,6 +131,7 @@ def select(files: list[Path]) -> Selection:
 
 
 def _scan(path: Path, selection: Selection) -> None:
+    run = ""
     with open(path, "rb") as stream:
         iterator = ArchiveIterator(stream, no_record_parse=True)
         for record in iterator:
@@ -118,18 +143,35 @@ def _scan(path: Path, selection: Selection) -> None:
                 # The file ends inside this record (a crawl cut short, a copy cut off).
                 selection.skipped["incomplete record at the end of a file"] += 1
                 continue
-            reason, key = _classify(headers, head)
-            if key is None and reason != "listing page":
+            if headers.get_header("WARC-Type") == "warcinfo":
+                run = _run_of(head) if len(head) < _HEAD_LIMIT else run
+                selection.skipped["warcinfo record"] += 1
+                continue
+            reason, key, status = _classify(headers, head)
+            if not key and reason != "listing page":
                 selection.skipped[reason] += 1
                 continue
             capture = PageCapture(
                 headers.get_header("WARC-Date") or "", headers.get_header("WARC-Record-ID") or "",
                 str(path), iterator.get_record_offset(), iterator.get_record_length(),
-                headers.get_header("WARC-Target-URI") or "")
+                headers.get_header("WARC-Target-URI") or "", status,
+                headers.get_header("WARC-Refers-To") or "",
+                headers.get_header("WARC-Profile") == REVISIT_NOT_MODIFIED)
             if key is None:
                 selection.listings.append(capture)
-            else:
-                selection.offer(key, capture)
+                continue
+            if status == 200 and not capture.refers_to:
+                selection.contents[capture.record_id] = capture
+            selection.offer((run, *key), capture)
+
+
+def _run_of(block: bytes) -> str:
+    """Return the run label of a warcinfo block (``""`` when it names none)."""
+    for line in block.decode("utf-8", "replace").splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip() == RUN_FIELD:
+            return value.strip()
+    return ""
 
 
 def _drain(stream: object) -> int:
@@ -140,22 +182,35 @@ def _drain(stream: object) -> int:
     return total
 
 
-def _classify(headers: object, head: bytes) -> tuple[str, tuple[int, int] | None]:
-    """Return (why skipped, None) or ("", (article id, page)) for one record."""
+def _classify(headers: object, head: bytes) -> tuple[str, tuple[int, int] | None, int]:
+    """Return (why skipped, None, 0), ("listing page", None, 200) or ("", (article id, page),
+    status) for one record."""
     rec_type = headers.get_header("WARC-Type")  # type: ignore[attr-defined]
-    if rec_type != "response":
-        return f"{rec_type} record", None
-    if headers.get_header("WARC-Truncated"):  # type: ignore[attr-defined]
-        return "truncated response", None
-    if not head.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")):
-        return "not a 200 response", None
     uri = headers.get_header("WARC-Target-URI") or ""  # type: ignore[attr-defined]
-    if listing_task(uri) is not None:
-        return "listing page", None
     parsed = parse_url(uri)
-    if parsed.kind not in ("article", "article_page") or parsed.id is None:
-        return "not an article page", None
-    return "", (parsed.id, parsed.limitstart or 0)
+    key = (parsed.id, parsed.limitstart or 0) if parsed.id is not None else None
+    is_article = parsed.kind in ("article", "article_page") and key is not None
+    if rec_type == "revisit":
+        return ("", key, 200) if is_article else ("revisit record", None, 0)
+    if rec_type != "response":
+        return f"{rec_type} record", None, 0
+    if headers.get_header("WARC-Truncated"):  # type: ignore[attr-defined]
+        return "truncated response", None, 0
+    status = _status(head)
+    if is_article and status in GONE_STATUSES and key[1] == 0:  # type: ignore[index]
+        return "", key, status
+    if status != 200:
+        return "not a 200 response", None, 0
+    if listing_task(uri) is not None:
+        return "listing page", None, 200
+    if not is_article:
+        return "not an article page", None, 0
+    return "", key, 200
+
+
+def _status(head: bytes) -> int:
+    parts = head.split(b"\r\n", 1)[0].split(b" ")
+    return int(parts[1]) if len(parts) > 1 and parts[0].startswith(b"HTTP/") and parts[1].isdigit() else 0
 
 
 def listing_pairs(capture: PageCapture) -> tuple[list[tuple[int, str]], str]:
@@ -179,18 +234,43 @@ def read_listings(selection: Selection, run: Mapper = map) -> None:
 
 
 def article_jobs(selection: Selection) -> Iterator[Job]:
-    """Yield (article id, its page captures in page order, its listing sections), in
-    article-id order."""
-    by_article: dict[int, list[tuple[int, PageCapture]]] = {}
-    for (article_id, page), capture in selection.pages.items():
-        by_article.setdefault(article_id, []).append((page, capture))
+    """Yield (article id, what each run saw of it, its listing sections), in article-id
+    order; what a run saw is ordered by run label (the fold orders by date)."""
+    by_article: dict[int, dict[str, dict[int, PageCapture]]] = {}
+    for (run, article_id, page), capture in selection.pages.items():
+        by_article.setdefault(article_id, {}).setdefault(run, {})[page] = capture
     for article_id in sorted(by_article):
-        yield (article_id, [c for _, c in sorted(by_article[article_id])],
-               selection.sections.get(article_id, []))
+        seen = [s for run in sorted(by_article[article_id])
+                if (s := _seen_in_run(by_article[article_id][run], selection)) is not None]
+        if seen:
+            yield article_id, seen, selection.sections.get(article_id, [])
+
+
+def _seen_in_run(pages: dict[int, PageCapture], selection: Selection) -> Seen | None:
+    """Return what one run's captures of an article show, None when nothing usable."""
+    first = pages.get(0)
+    if first is None:
+        return None  # later pages only: the first page failed this run
+    if first.status in GONE_STATUSES:
+        return GONE, first
+    if first.not_modified and len(pages) == 1:
+        return CONFIRMED, first
+    content = []
+    for page in sorted(pages):
+        capture = pages[page]
+        original = selection.contents.get(capture.refers_to) if capture.refers_to else capture
+        if capture.status != 200 or original is None:
+            if capture.refers_to and original is None:
+                selection.skipped["revisit whose original is not in the input"] += 1
+            if page == 0:
+                return None
+            continue
+        content.append((page, original, capture.date))
+    return RECORD, content
 
 
 def captured_page(page: int, capture: PageCapture) -> CapturedPage:
-    """Read one chosen response back and return it as the record builder takes it."""
+    """Read one response back and return it as the record builder takes it."""
     with open(capture.path, "rb") as stream:
         stream.seek(capture.offset)
         record = next(iter(ArchiveIterator(stream, no_record_parse=True)))
@@ -199,33 +279,75 @@ def captured_page(page: int, capture: PageCapture) -> CapturedPage:
     if [v.lower() for v in message.values("Content-Encoding")] == ["gzip"]:
         body = gzip.decompress(body)
     content_types = message.values("Content-Type")
-    pointer = {"warc_filename": Path(capture.path).name, "warc_offset": capture.offset,
-               "warc_length": capture.length, "warc_record_id": capture.record_id,
-               "target_uri": capture.target_uri, "date": capture.date}
     return CapturedPage(page, capture.target_uri, content_types[-1] if content_types else None,
-                        body, pointer)
+                        body, capture.pointer())
 
 
-#: Why an article page gave no record: build_record's None (Joomla's refusal on HTTP 200, or
-#: neither the template nor any text).
-NOT_AN_ARTICLE = "article page that is no article (refusal or no text)"
+#: Why an article gave no record: build_record's None for every run (neither the template nor
+#: any text), or no page 0 that could be read.
+NOT_AN_ARTICLE = "article page that is no article (no template, no text)"
 
 
-def record_line(job: Job) -> tuple[str | None, str]:
-    """Return (the JSON line of one article, "") or (None, why there is none)."""
-    article_id, captures, sections = job
-    try:
-        pages = [captured_page(_page_of(c), c) for c in captures]
-        base_url = captures[0].target_uri.split("index.php", 1)[0]
-        record = build_record(article_id, base_url, pages, sections)
-    except Exception as exc:  # noqa: BLE001 - one bad article is reported, the rest goes on
-        logger.warning("article %d (%s): %r", article_id, captures[0].path, exc)
-        return None, f"article that failed to build: {type(exc).__name__}"
-    return (record_to_json(record), "") if record is not None else (None, NOT_AN_ARTICLE)
+@dataclass
+class ArticleResult:
+    """What one article gave: its version lines, and why observations gave nothing."""
+
+    lines: list[str] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
 
 
-def _page_of(capture: PageCapture) -> int:
-    return parse_url(capture.target_uri).limitstart or 0
+def article_lines(job: Job) -> ArticleResult:
+    """Return the corpus lines of one article: its observations, run by run, folded into
+    versions (the same fold the crawl's journal goes through)."""
+    article_id, seen, sections = job
+    result = ArticleResult()
+    built: dict[tuple[str, ...], tuple[dict[str, Any] | None, str | None]] = {}
+    observations = []
+    for kind, what in seen:
+        try:
+            observation = _observe(article_id, kind, what, built)
+        except Exception as exc:  # noqa: BLE001 - one bad article is reported, the rest goes on
+            logger.warning("article %d: %r", article_id, exc)
+            result.skipped[f"article that failed to build: {type(exc).__name__}"] += 1
+            continue
+        if observation is None:
+            result.skipped[NOT_AN_ARTICLE] += 1
+        else:
+            observations.append(observation)
+    versions = fold(observations)
+    for number, version in enumerate(versions, 1):
+        result.lines.append(version_line(version.ref, version, number, number == len(versions),
+                                         sections))
+    return result
+
+
+def _observe(article_id: int, kind: str, what: Any,
+             built: dict[tuple[str, ...], tuple[dict[str, Any] | None, str | None]],
+             ) -> Observation | None:
+    """Return one run's observation of an article (None: its page is no article)."""
+    if kind == GONE:
+        return Observation(what.date, GONE, f"HTTP {what.status}", what.record_id,
+                           gone={"reason": f"HTTP {what.status}", "capture": what.pointer()})
+    if kind == CONFIRMED:
+        return Observation(what.date, CONFIRMED, what.refers_to)
+    content: list[tuple[int, PageCapture, str]] = what
+    key = tuple(capture.record_id for _, capture, _ in content)
+    if key not in built:
+        pages = [captured_page(page, capture) for page, capture, _ in content]
+        base_url = content[0][1].target_uri.split("index.php", 1)[0]
+        record = build_record(article_id, base_url, pages)
+        built[key] = (record, refusal_of(pages[0]) if record is None else None)
+    record, refusal = built[key]
+    seen = max(date for _, _, date in content)
+    first = content[0][1]
+    if record is None:
+        if refusal is None:
+            return None
+        reason = f"{refusal} page"
+        return Observation(seen, GONE, reason, first.record_id,
+                           gone={"reason": reason, "capture": first.pointer()})
+    return Observation(seen, RECORD, content_digest(record), first.record_id,
+                       INCOMPLETE not in record["flags"], record)
 
 
 @contextmanager
@@ -246,8 +368,12 @@ class RebuildResult:
     records_read: int
     listing_pages: int
     articles: int
+    """Articles with at least one version."""
     not_articles: int
+    """Article pages that gave no record in any run (no template and no text)."""
     skipped: dict[str, int]
+    versions: int = 0
+    """Lines written: every version of every article."""
 
 
 def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
@@ -257,22 +383,23 @@ def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
     selection = select(files)
     workers = workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
-    written = not_articles = 0
+    articles = versions = not_articles = 0
     unfinished = out.with_name(out.name + ".partial")
     with _mapper(workers) as run, open(unfinished, "w", encoding="utf-8", newline="\n") as target:
         read_listings(selection, run)
         jobs = list(article_jobs(selection))
-        for done, (line, why) in enumerate(run(record_line, jobs), 1):
-            if line is None:
-                not_articles += 1
-                selection.skipped[why] += 1
+        for done, result in enumerate(run(article_lines, jobs), 1):
+            selection.skipped.update(result.skipped)
+            if result.lines:
+                target.write("".join(line + "\n" for line in result.lines))
+                articles += 1
+                versions += len(result.lines)
             else:
-                target.write(line + "\n")
-                written += 1
+                not_articles += 1
             if show and (done % 50 == 0 or done == len(jobs)):
                 print(f"\rrebuild: {done}/{len(jobs)} articles", end="", file=sys.stderr)
     if show:
         print(file=sys.stderr)
     os.replace(unfinished, out)
-    return RebuildResult(files, selection.records_read, len(selection.listings), written, not_articles,
-                         dict(sorted(selection.skipped.items())))
+    return RebuildResult(files, selection.records_read, len(selection.listings), articles,
+                         not_articles, dict(sorted(selection.skipped.items())), versions)

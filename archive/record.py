@@ -31,6 +31,7 @@ from archive.extract import (
     is_refusal,
     parse,
     read_page,
+    refusal_kind,
     trafilatura_paragraphs,
 )
 from archive.language import detect_language
@@ -48,6 +49,7 @@ __all__ = [
     "Record",
     "build_record",
     "decode_html",
+    "refusal_of",
     "html_root",
     "meta_charset",
     "record_to_json",
@@ -59,6 +61,8 @@ logger = logging.getLogger(__name__)
 PACKAGES = ("ifes-archive", "trafilatura", "lxml", "dateparser", "charset-normalizer")
 #: Flag of a record whose pages are not the known template.
 GENERIC_FLAG = "generic-extraction"
+#: Flag of a record with fewer pages than the article's page counter says it has.
+INCOMPLETE_FLAG = "incomplete"
 #: Longest byline line: a few names (more words than that is a sentence, not a byline).
 MAX_BYLINE_WORDS = 16
 #: A proper tail of the title shorter than this is not taken for the repeated title line.
@@ -110,6 +114,8 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
             return None  # neither the template nor any body text: not an article page
     else:
         fields = _template_fields(reads)
+    if len(ordered) < reads[0].page_total or [p.page for p in ordered] != list(range(len(ordered))):
+        fields["flags"] = [*fields["flags"], INCOMPLETE_FLAG]
     crumbs = [name for read in reads for name in category_crumbs(read.crumbs)]
     text = fields["text"]
     record = Record(
@@ -123,6 +129,12 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
                   for p, d in zip(ordered, decoded)],
         **fields)
     return dataclasses.asdict(record)
+
+
+def refusal_of(page: CapturedPage) -> str | None:
+    """Return "restricted" or "not found" when ``page`` is Joomla's refusal (HTTP 200), else
+    None."""
+    return refusal_kind(parse(decode_html(page.body, page.content_type).text))
 
 
 def record_to_json(record: dict[str, Any]) -> str:

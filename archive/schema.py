@@ -60,7 +60,22 @@ class Record:
     """What produced the record: method (``template`` or ``generic``), package versions,
     options."""
     flags: list[str]
-    """Warnings for the researcher, e.g. ``generic-extraction`` (page not the known template)."""
+    """Warnings for the researcher: ``generic-extraction`` (page not the known template),
+    ``incomplete`` (fewer pages captured than the article's «Страница 1 из N» counter says)."""
+    version: int = 1
+    """Which version of the article this is: 1, 2, ... in the order the crawls saw them. A
+    version is a span of captures whose record is the same (``captures``, the version fields
+    aside); the corpus keeps every version, the newest last."""
+    first_seen: str | None = None
+    """WARC-Date of the first capture that showed this version (response or revisit record)."""
+    last_seen: str | None = None
+    """WARC-Date of the last capture that showed it (a 304 or an unchanged payload confirms it)."""
+    status: str = "current"
+    """``current`` (the newest version, still there), ``superseded`` (a later version exists) or
+    ``gone`` (the newest version, and the article was found removed after it)."""
+    gone: dict[str, Any] | None = None
+    """When the article was found removed after this version: ``{"date": WARC-Date, "reason":
+    "HTTP 404" | "HTTP 410" | "not found page" | "restricted page", "capture": pointer}``."""
 
 
 RECORD_KEYS = tuple(f.name for f in fields(Record))
@@ -73,13 +88,17 @@ _TYPES: dict[str, dict[str, Any]] = {
     "dict[str, Any]": {"type": "object"},
     "dict[str, Any] | None": {"type": ["object", "null"]},
 }
+_GONE = {"type": ["object", "null"], "required": ["date", "reason", "capture"], "properties": {
+    "date": {"type": "string"}, "reason": {"type": "string"}, "capture": {"type": "object"}}}
 _DATE = {"type": ["object", "null"], "required": ["value", "raw", "source"], "properties": {
     "value": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
     "raw": {"type": "string"}, "source": {"type": "string"}}}
 _PERSON = {"type": "object", "required": ["name", "spellings"], "properties": {
     "name": {"type": "string"}, "spellings": {"type": "array", "items": {"type": "string"}}}}
 _REFINED = {"date_published": _DATE, "date_modified": _DATE,
-            "authors": {"type": "array", "items": _PERSON}}
+            "authors": {"type": "array", "items": _PERSON}, "gone": _GONE,
+            "version": {"type": "integer", "minimum": 1},
+            "status": {"type": "string", "enum": ["current", "superseded", "gone"]}}
 
 
 def field_docs(cls: type) -> dict[str, str]:

@@ -12,6 +12,7 @@ The WARC files stay the truth: this is an index of them, committed often, cheap 
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,15 +30,19 @@ CREATE TABLE IF NOT EXISTS captures (
     run_id INTEGER NOT NULL,
     warc_filename TEXT NOT NULL,
     warc_offset INTEGER NOT NULL,
-    warc_length INTEGER NOT NULL
+    warc_length INTEGER NOT NULL,
+    seen_date TEXT
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     started TEXT NOT NULL,
     finished TEXT,
-    finish_reason TEXT
+    finish_reason TEXT,
+    label TEXT
 );
 """
+#: Columns added since the first version of the schema: (table, column, type).
+ADDED_COLUMNS = (("captures", "seen_date", "TEXT"), ("runs", "label", "TEXT"))
 #: Commit after every write: a killed crawl must know every page it captured (WAL mode
 #: makes a commit cheap: no fsync, and the OS keeps it through a SIGKILL).
 COMMIT_EVERY = 1
@@ -60,6 +65,8 @@ class KnownCapture:
     warc_filename: str
     warc_offset: int
     warc_length: int
+    seen_date: str | None = None
+    """WARC-Date of the last capture that showed it (a revisit's, when one confirmed it)."""
 
 
 class CrawlState:
@@ -71,6 +78,10 @@ class CrawlState:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        for table, column, kind in ADDED_COLUMNS:
+            columns = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in columns:  # a folder made by an earlier version
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         self._db.execute("BEGIN")
         self._pending = 0
 
@@ -78,22 +89,28 @@ class CrawlState:
         """Return the last full capture under ``key``, if any."""
         row = self._db.execute(
             "SELECT key, target_uri, status, etag, last_modified, payload_digest, record_id,"
-            " warc_date, run_id, warc_filename, warc_offset, warc_length FROM captures WHERE key = ?",
+            " warc_date, run_id, warc_filename, warc_offset, warc_length, seen_date"
+            " FROM captures WHERE key = ?",
             (key,)).fetchone()
         return KnownCapture(*row) if row else None
 
     def remember(self, capture: KnownCapture) -> None:
         """Store ``capture`` as the last full capture of its key."""
-        self._db.execute("INSERT OR REPLACE INTO captures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         (capture.key, capture.target_uri, capture.status, capture.etag,
-                          capture.last_modified, capture.payload_digest, capture.record_id,
-                          capture.warc_date, capture.run_id, capture.warc_filename,
-                          capture.warc_offset, capture.warc_length))
+        self._db.execute(
+            "INSERT OR REPLACE INTO captures (key, target_uri, status, etag, last_modified,"
+            " payload_digest, record_id, warc_date, run_id, warc_filename, warc_offset,"
+            " warc_length, seen_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (capture.key, capture.target_uri, capture.status, capture.etag,
+             capture.last_modified, capture.payload_digest, capture.record_id,
+             capture.warc_date, capture.run_id, capture.warc_filename,
+             capture.warc_offset, capture.warc_length, capture.seen_date or capture.warc_date))
         self._wrote()
 
-    def touch(self, key: str, run_id: int) -> None:
-        """Note that ``key`` was confirmed (unchanged) in run ``run_id``."""
-        self._db.execute("UPDATE captures SET run_id = ? WHERE key = ?", (run_id, key))
+    def touch(self, key: str, run_id: int, seen_date: str) -> None:
+        """Note that ``key`` was confirmed (unchanged) in run ``run_id`` by a capture of
+        ``seen_date``."""
+        self._db.execute("UPDATE captures SET run_id = ?, seen_date = ? WHERE key = ?",
+                         (run_id, seen_date, key))
         self._wrote()
 
     def begin_run(self) -> tuple[int, bool]:
@@ -101,9 +118,20 @@ class CrawlState:
         row = self._db.execute("SELECT id, finished FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         if row and row[1] is None:
             return row[0], True
-        cursor = self._db.execute("INSERT INTO runs (started) VALUES (?)", (_now(),))
+        cursor = self._db.execute("INSERT INTO runs (started, label) VALUES (?, ?)",
+                                  (_now(), new_run_label()))
         self.commit()
         return int(cursor.lastrowid or 0), False
+
+    def run_label(self, run_id: int) -> str:
+        """Return the run's label (the WARC files of the run name it), making one if missing."""
+        row = self._db.execute("SELECT label FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row and row[0]:
+            return str(row[0])
+        label = new_run_label()
+        self._db.execute("UPDATE runs SET label = ? WHERE id = ?", (label, run_id))
+        self.commit()
+        return label
 
     def finish_run(self, run_id: int, reason: str) -> None:
         """Mark run ``run_id`` finished with ``reason``."""
@@ -137,6 +165,11 @@ class CrawlState:
         self._pending += 1
         if self._pending >= COMMIT_EVERY:
             self.commit()
+
+
+def new_run_label() -> str:
+    """Return a label for a new run: unique even when the state file is lost."""
+    return f"urn:uuid:{uuid.uuid4()}"
 
 
 def _now() -> str:

@@ -52,6 +52,10 @@ GZIP_LEVEL = 6
 _SERIAL_RE = re.compile(r"^(?P<prefix>.+)-(?P<ts>\d{14})-(?P<serial>\d{5})-")
 
 
+#: warcinfo field naming the crawl run a file belongs to (a resumed run keeps its label): an
+#: offline rebuild groups captures into runs by it, as the crawl saw them.
+RUN_FIELD = "ifes-run"
+
 @dataclass(frozen=True)
 class HttpExchange:
     """One HTTP request and whatever came back, as raw bytes."""

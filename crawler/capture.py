@@ -39,7 +39,7 @@ from scrapy.exceptions import (
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
-from archive.state import CrawlState, KnownCapture
+from archive.state import CrawlState, KnownCapture, new_run_label
 from archive.verify import entity_of, parse_http
 from archive.warc import (
     REVISIT_IDENTICAL,
@@ -48,6 +48,7 @@ from archive.warc import (
     CapturePointer,
     CaptureWriter,
     OPEN_SUFFIX,
+    RUN_FIELD,
     HttpExchange,
     Revisit,
     close_out_open_files,
@@ -71,6 +72,9 @@ META_KEY = "warc_capture"
 REVISIT_KEY = "warc_revisit"
 #: Set to "gone" on a request to a page captured before that answers 404 or 410 now.
 CHANGE_KEY = "capture_change"
+#: WARC-Date of this crawl's capture of the answer (the revisit's own date for a revisit; for a
+#: page a resumed run answers from its WARC, the date of that earlier capture in the same run).
+SEEN_KEY = "warc_seen"
 _ERRORS: dict[str, type[Exception]] = {
     "connect": DownloadConnectionRefusedError,
     "timeout": DownloadTimeoutError,
@@ -81,10 +85,11 @@ _ERRORS: dict[str, type[Exception]] = {
 class CaptureSession:
     """The crawl's WARC writer and (when ``CRAWL_STATE_PATH`` is set) its state and run."""
 
-    def __init__(self, crawler: Crawler, writer: CaptureWriter, state: CrawlState | None):
+    def __init__(self, crawler: Crawler, writer: CaptureWriter, state: CrawlState | None,
+                 run: tuple[int, bool]):
         self.writer = writer
         self.state = state
-        self.run_id, self.resumed = state.begin_run() if state else (0, False)
+        self.run_id, self.resumed = run
         self._stats = crawler.stats
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.close, signal=signals.engine_stopped)
@@ -106,8 +111,6 @@ class CaptureSession:
         # New, changed and unchanged are judged on the record (the pipeline); what only the
         # capture shows is a page that was captured before and is now 404 or 410: gone.
         change = "gone" if known and fetched and fetched.status in (404, 410) else None
-        if change and _is_first_page(key) and self._stats is not None:
-            self._stats.inc_value("recrawl/articles_gone")
         if revisit is not None and known is not None:
             # The content is the original capture's: records point there (and keep the revisit).
             return _pointer_of(known), pointer, change
@@ -117,7 +120,7 @@ class CaptureSession:
                   fetched: Fetched, pointer: CapturePointer) -> None:
         assert self.state is not None
         if revisit is not None and known is not None:
-            self.state.touch(key, self.run_id)
+            self.state.touch(key, self.run_id, pointer.date)
         elif fetched.status == 200:
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in fetched.headers}
             self.state.remember(KnownCapture(
@@ -157,10 +160,6 @@ def _pointer_of(known: KnownCapture) -> CapturePointer:
                           known.record_id, known.target_uri, known.warc_date)
 
 
-def _is_first_page(key: str) -> bool:
-    return key.startswith("article:") and key.endswith(":0")
-
-
 def _revisit_of(known: KnownCapture | None, fetched: Fetched | None,
                 exchange: HttpExchange) -> Revisit | None:
     if known is None or fetched is None or exchange.truncated:
@@ -193,13 +192,15 @@ def _make_session(crawler: Crawler) -> CaptureSession | None:
     closed = close_out_open_files(Path(directory)) if Path(directory).is_dir() else []
     for path in closed:
         logger.warning("Closed out %s, left open by an interrupted crawl", path.name)
-    writer = CaptureWriter(Path(directory), prefix=settings.get("WARC_PREFIX", "ifes"),
-                           max_size=settings.getint("WARC_MAX_SIZE", 1_000_000_000),
-                           warcinfo=warcinfo_fields(crawler),
-                           fsync_every=settings.getint("WARC_FSYNC_EVERY", 50))
     state_path = settings.get("CRAWL_STATE_PATH")
     state = CrawlState(Path(state_path)) if state_path else None
-    return CaptureSession(crawler, writer, state)
+    run = state.begin_run() if state else (0, False)
+    label = state.run_label(run[0]) if state else new_run_label()
+    writer = CaptureWriter(Path(directory), prefix=settings.get("WARC_PREFIX", "ifes"),
+                           max_size=settings.getint("WARC_MAX_SIZE", 1_000_000_000),
+                           warcinfo=warcinfo_fields(crawler, label),
+                           fsync_every=settings.getint("WARC_FSYNC_EVERY", 50))
+    return CaptureSession(crawler, writer, state, run)
 
 
 def _version(package: str) -> str:
@@ -216,7 +217,7 @@ def software() -> str:
     return " ".join([*parts, f"Python/{platform.python_version()}"])
 
 
-def warcinfo_fields(crawler: Crawler) -> dict[str, str]:
+def warcinfo_fields(crawler: Crawler, run_label: str) -> dict[str, str]:
     """Return the fields of the warcinfo record that opens every WARC file of this crawl."""
     settings = crawler.settings
     return {
@@ -229,6 +230,7 @@ def warcinfo_fields(crawler: Crawler) -> dict[str, str]:
         "description": settings.get("WARC_DESCRIPTION", ""),
         "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
         "http-header-user-agent": settings.get("USER_AGENT", ""),
+        RUN_FIELD: run_label,
     }
 
 
@@ -280,6 +282,7 @@ class CapturingDownloadHandler(BaseDownloadHandler):
             return
         pointer, revisit, change = self._session.write(exchange, fetched)
         request.meta[META_KEY] = pointer.as_dict()
+        request.meta[SEEN_KEY] = (revisit or pointer).date
         if change:
             request.meta[CHANGE_KEY] = change
         if revisit is not None:
@@ -303,6 +306,7 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         fetched = Fetched(status, "", "HTTP/1.1", headers, entity_of(message, truncated=False),
                           HttpExchange(known.target_uri, utc_now(), b"", block, b""))
         request.meta[META_KEY] = _pointer_of(known).as_dict()
+        request.meta[SEEN_KEY] = known.seen_date or known.warc_date
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("capture/replayed_on_resume")
         response = _to_scrapy(request, fetched)

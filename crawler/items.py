@@ -1,4 +1,5 @@
-"""The items the spider yields: one article with every page of it as fetched; one listing page."""
+"""The items the spider yields: one article with every page of it as fetched; one listing page;
+an article seen unchanged (304) or removed."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ class ArticleItem:
     pages: list[dict[str, Any]] = field(default_factory=list)
     """One dict per page, in order: ``page`` (0-based limitstart), ``url`` (as fetched),
     ``status``, ``headers`` (list of ``[name, value]`` str pairs, repeats kept), ``body`` (bytes,
-    content coding removed) and ``capture`` (the WARC pointer the capturing handler left in
-    ``response.meta["warc_capture"]``, or None)."""
+    content coding removed), ``capture`` (the WARC pointer the capturing handler left in
+    ``response.meta["warc_capture"]``, or None: for a revisit, the capture holding the content)
+    and ``seen`` (WARC-Date of this crawl's capture of the page: the revisit's own date for a
+    revisit)."""
     itemids: list[int] = field(default_factory=list)
     """Menu items (Itemids) the article was linked under so far, sorted."""
     errors: list[str] = field(default_factory=list)
@@ -37,3 +40,21 @@ class ListingItem:
     """The entity, content coding removed."""
     capture: dict[str, Any] | None = None
     """The WARC pointer of the capture (``response.meta["warc_capture"]``), or None."""
+
+
+@dataclass
+class ObservedItem:
+    """An article seen without a record to build: its first page answered 304 (unchanged
+    since the capture it refers to) or showed it removed (404, 410, Joomla's refusal)."""
+
+    article_id: int
+    observed: str
+    """``not-modified`` or ``gone``."""
+    seen: str
+    """WARC-Date of the capture that showed it."""
+    refers_to: str = ""
+    """``not-modified``: the record id of the capture the 304 confirms."""
+    reason: str = ""
+    """``gone``: ``HTTP 404``, ``HTTP 410``, ``not found page`` or ``restricted page``."""
+    capture: dict[str, Any] | None = None
+    """``gone``: the pointer to the capture that showed the removal."""

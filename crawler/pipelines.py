@@ -1,14 +1,15 @@
-"""Item pipeline: turn each article item into a record, journal it, write the corpus at the end.
+"""Item pipeline: journal what each crawl saw of every article, write the corpus at the end.
 
-Listing items are evidence for sections: the (article id, category name) pairs
-:func:`archive.listings.listed_articles` reads off each listing page go to a second journal, and
-at close every record gets the categories all listings of all runs file it under.
-
-The pipeline is a thin adapter around :func:`archive.record.build_record`, the same function an
-offline rebuild from WARC uses. Records go to a journal beside ``ARTICLES_PATH`` (each line
-flushed at once, fsynced every ``ARTICLES_FSYNC_EVERY`` items), which survives a crash and is
-shared by every run into the folder; at close :func:`archive.corpus.finalize` writes
-``ARTICLES_PATH``: one record per article, sorted by id.
+An :class:`~crawler.items.ArticleItem` becomes a record (:func:`archive.record.build_record`, the
+same function an offline rebuild from WARC uses) with ``first_seen`` / ``last_seen`` set to the
+date of this crawl's captures; an :class:`~crawler.items.ObservedItem` (a 304, a removal) becomes
+a short line. All go to a journal beside ``ARTICLES_PATH`` (each line flushed at once, fsynced
+every ``ARTICLES_FSYNC_EVERY`` items), which survives a crash and is shared by every run into the
+folder; each line is counted as new, changed, unchanged or gone by what it does to the article's
+versions (:func:`archive.versions.fold`). Listing items are evidence for sections: the (article
+id, category name) pairs :func:`archive.listings.listed_articles` reads off each listing page go
+to a second journal. At close :func:`archive.corpus.finalize` writes ``ARTICLES_PATH``: every
+version of every article, sorted, with the categories all listings of all runs file it under.
 
 Settings: ``ARTICLES_PATH`` (the JSON lines file; the pipeline is off when empty),
 ``ARTICLES_FSYNC_EVERY`` (default 10).
@@ -16,6 +17,7 @@ Settings: ``ARTICLES_PATH`` (the JSON lines file; the pipeline is off when empty
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -24,18 +26,18 @@ from typing import IO, TYPE_CHECKING, Any
 from scrapy.exceptions import NotConfigured
 
 from archive.corpus import (
-    change_of,
+    classify,
     finalize,
-    index_journal,
     journal_path,
     listing_line,
     listings_path,
-    read_line,
     read_listings,
+    read_observations,
 )
 from archive.listings import listed_articles
 from archive.record import CapturedPage, build_record, record_to_json
-from crawler.items import ArticleItem, ListingItem
+from archive.versions import fold, gone_line, not_modified_line, observation_of_line
+from crawler.items import ArticleItem, ListingItem, ObservedItem
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -67,7 +69,7 @@ def header_value(headers: list[list[str]] | list[tuple[str, str]], name: str) ->
 
 
 class ArticleRecordPipeline:
-    """Append one JSON line per :class:`~crawler.items.ArticleItem` to ``ARTICLES_PATH``."""
+    """Journal articles and what was seen of them; write ``ARTICLES_PATH`` at the end."""
 
     def __init__(self, crawler: Crawler, path: Path, fsync_every: int) -> None:
         self.crawler = crawler
@@ -89,7 +91,7 @@ class ArticleRecordPipeline:
 
     def open_spider(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._previous = index_journal(self.journal) if self.journal.exists() else {}
+        self._observations = read_observations(self.journal)
         self._file = self.journal.open("a", encoding="utf-8", newline="\n")
         self._listings_file = self.listings.open("a", encoding="utf-8", newline="\n")
 
@@ -110,20 +112,38 @@ class ArticleRecordPipeline:
         if isinstance(item, ListingItem):
             self._note_listing(item)
             return item
+        if isinstance(item, ObservedItem):
+            if item.observed == "not-modified":
+                self._journal(item.article_id, not_modified_line(item.article_id, item.seen,
+                                                                 item.refers_to))
+            else:
+                self._journal(item.article_id, gone_line(item.article_id, item.seen,
+                                                         item.reason, item.capture))
+            return item
         if not isinstance(item, ArticleItem):
             return item
         base_url = getattr(self.crawler.spider, "base_url", None) or _base_of(item.url)
         record = build_record(item.article_id, base_url, captured_pages(item))
         if record is None:
             return item
-        where = self._previous.get(item.article_id)
-        change = change_of(read_line(self.journal, where) if where else None, record)
-        self._write(record_to_json(record))
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"ifes/articles_{change}")
+        seen = max((page.get("seen") or "" for page in item.pages), default="") or None
+        record.update(first_seen=seen, last_seen=seen)
+        self._journal(item.article_id, record)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("ifes/articles")
         return item
+
+    def _journal(self, article_id: int, line: dict[str, Any]) -> None:
+        """Append ``line`` to the journal and count what it did to the article's versions."""
+        text = record_to_json(line) if "observed" not in line else json.dumps(line, ensure_ascii=False)
+        self._write(text)
+        _, observation = observation_of_line(text.encode("utf-8"))
+        seen = self._observations.setdefault(article_id, [])
+        before = fold(seen)
+        seen.append(observation)
+        change = classify(before, fold(seen))
+        if change is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"ifes/articles_{change}")
 
     def _note_listing(self, item: ListingItem) -> None:
         """Journal which articles the listing page files under which category (a lost line

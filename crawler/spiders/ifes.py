@@ -14,9 +14,7 @@ Run: ``scrapy crawl ifes -a base_url=http://HOST:PORT/``.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -26,11 +24,11 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive.record import decode_html, html_root
-from archive.corpus import index_journal, journal_path
+from archive.extract import page_total, refusal_kind
 from archive.listings import listing_task
-from crawler.capture import capture_session
-from crawler.items import ArticleItem, ListingItem
+from archive.record import decode_html, html_root
+from crawler.capture import META_KEY, REVISIT_KEY, SEEN_KEY, capture_session
+from crawler.items import ArticleItem, ListingItem, ObservedItem
 from crawler.joomla import (
     ARTICLE_KINDS,
     JoomlaUrl,
@@ -55,14 +53,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "http://japanstudies.ru/"
-#: Joomla RE (Joom.Ru) pack, _NOT_AUTH: an unpublished or restricted item, served with HTTP 200.
-RESTRICTED_TEXT = "Извините, но для просмотра этой страницы у Вас недостаточно прав."
-#: Joomla RE pack, _NOT_EXIST: a missing item, served with HTTP 200.
-NOT_FOUND_TEXT = "Извините, страница не найдена."
-#: The counter at the top of each page of a {mospagebreak} article: «Страница K из N».
-PAGE_COUNTER_RE = re.compile(r"Страница\s+(\d+)\s+из\s+(\d+)")
-#: No article on the site comes near this; a counter above it is garbage, not a reason to loop.
-MAX_ARTICLE_PAGES = 200
+#: HTTP statuses of an article page that say the article was removed.
+GONE_STATUSES = (404, 410)
 #: Pages of a multi-page article go ahead of listings, so a chain ends soon after it starts.
 CHAIN_PRIORITY = 10
 
@@ -95,16 +87,11 @@ class IfesSpider(scrapy.Spider):
         self.failures: list[dict[str, str]] = []
         self._seen: set[DedupKey] = set()
         self._revisited = False
-        #: Articles the corpus journal of the folder already holds a record of.
-        self.recorded: set[int] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> IfesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._revisit_unlisted, signal=signals.spider_idle)
-        articles = crawler.settings.get("ARTICLES_PATH")
-        journal = journal_path(Path(articles)) if articles else None
-        spider.recorded = set(index_journal(journal)) if journal and journal.exists() else set()
         return spider
 
     def _revisit_unlisted(self) -> None:
@@ -146,20 +133,31 @@ class IfesSpider(scrapy.Spider):
 
     def parse_article(
         self, response: Response, article_id: int, itemid: int | None
-    ) -> Iterator[scrapy.Request | ArticleItem]:
-        """Yield the item of a single-page article, or start the chain of a multi-page one."""
+    ) -> Iterator[scrapy.Request | ArticleItem | ObservedItem]:
+        """Yield the item of a single-page article, or start the chain of a multi-page one; for a
+        304 or a removed article, what was seen of it."""
         if response.status == 304:
-            # Unchanged since the last crawl (a conditional request): nothing new to record.
-            if article_id in self.recorded:  # a refusal page unchanged is still no article
-                self._stats_inc("ifes/unchanged")
+            # Unchanged since the capture the 304 confirms: no pages to fetch, nothing to build.
+            if response.meta.get(REVISIT_KEY):
+                yield ObservedItem(article_id, "not-modified", response.meta[SEEN_KEY],
+                                   refers_to=response.meta[META_KEY]["warc_record_id"])
             return
         selector = page_selector(response)
         yield from self._follow_links(response, selector)
-        if self._note_denied(response, selector) or not self._is_article(response, selector):
+        denied = self._note_denied(response, selector)
+        if denied:
+            if response.meta.get(META_KEY):
+                yield ObservedItem(article_id, "gone", response.meta[SEEN_KEY],
+                                   reason=f"{denied} page", capture=response.meta[META_KEY])
+            return
+        if not self._is_article(response, selector):
             return
         pages = [page_dict(response, 0)]
         total = page_count(selector)
         if total > 1:
+            # Later pages under the menu item page 0 was fetched under (a recrawl may have asked
+            # for the URL captured before): the breadcrumbs, and so the record, stay the same.
+            itemid = parse_url(response.url, self.base_url).itemid
             yield self._page_request(article_id, itemid, pages, total)
         else:
             yield self._item(article_id, pages, [])
@@ -186,11 +184,17 @@ class IfesSpider(scrapy.Spider):
         else:
             yield self._item(article_id, pages, [])
 
-    def on_error(self, failure: Failure) -> Iterator[ArticleItem]:
-        """Record a failed request; for a later page of an article, yield what was fetched."""
+    def on_error(self, failure: Failure) -> Iterator[ArticleItem | ObservedItem]:
+        """Record a failed request; for a later page of an article, yield what was fetched; for
+        a first page that answers 404 or 410, that the article is gone."""
         request = failure.request  # type: ignore[attr-defined]
         reason = self._record_failure(request.url, failure)
         kwargs = request.cb_kwargs
+        response = failure.value.response if failure.check(HttpError) else None
+        if (response is not None and response.status in GONE_STATUSES and "pages" not in kwargs
+                and "article_id" in kwargs and response.meta.get(META_KEY)):
+            yield ObservedItem(kwargs["article_id"], "gone", response.meta[SEEN_KEY],
+                               reason=reason, capture=response.meta[META_KEY])
         if "pages" in kwargs:
             page, total = len(kwargs["pages"]), kwargs["total"]
             errors = [f"page {page} of {total}: {reason}"]
@@ -284,6 +288,8 @@ class IfesSpider(scrapy.Spider):
             cb_kwargs={"article_id": article_id, "itemid": itemid, "pages": pages, "total": total},
             # The chain must not be cut by the dupefilter, or the article would never be yielded.
             dont_filter=True,
+            # Page 0 changed, so the article did: its later pages are fetched whole.
+            meta={"dont_revalidate": True},
             priority=CHAIN_PRIORITY,
         )
 
@@ -308,11 +314,6 @@ class IfesSpider(scrapy.Spider):
         state = denied_state(selector)
         if state is not None:
             self._stats_inc(f"ifes/{state.replace(' ', '_')}")
-            request = response.request
-            article_id = request.cb_kwargs.get("article_id") if request is not None else None
-            if state == "not found" and article_id in self.recorded:
-                # Recorded by an earlier crawl, «not found» now: the article is gone.
-                self._stats_inc("recrawl/articles_gone")
         return state
 
     def _is_article(self, response: Response, selector: Selector) -> bool:
@@ -373,29 +374,19 @@ def page_dict(response: Response, page: int) -> dict[str, Any]:
             for value in values
         ],
         "body": response.body,
-        "capture": response.meta.get("warc_capture"),
+        "capture": response.meta.get(META_KEY),
+        "seen": response.meta.get(SEEN_KEY),
     }
 
 
 def page_count(selector: Selector) -> int:
     """Return N of «Страница 1 из N» in ``div.pagenavcounter`` (1 when absent), capped."""
-    counter = " ".join(selector.css("div.pagenavcounter ::text").getall())
-    match = PAGE_COUNTER_RE.search(counter)
-    if not match:
-        return 1
-    return max(1, min(int(match.group(2)), MAX_ARTICLE_PAGES))
+    return page_total(selector.root)
 
 
 def denied_state(selector: Selector) -> str | None:
     """Return "restricted" or "not found" for Joomla's refusal pages, None for any other page."""
-    if selector.css("td.contentheading"):
-        return None
-    text = " ".join(" ".join(selector.css("body ::text").getall()).split())
-    if RESTRICTED_TEXT in text:
-        return "restricted"
-    if NOT_FOUND_TEXT in text:
-        return "not found"
-    return None
+    return refusal_kind(selector.root)
 
 
 def failure_reason(failure: Failure) -> str:

@@ -1,36 +1,55 @@
-"""The corpus file: journal in, sorted records with listing sections out."""
+"""The corpus file: journal in, every version sorted, with listing sections out."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from archive.corpus import finalize, listing_line, read_listings, with_sections
+from archive.corpus import finalize, listing_line, read_listings, version_line
 from archive.record import record_to_json, sort_sections
+from archive.versions import Version, gone_line, not_modified_line
 
 
-def _line(article_id: int, sections: list[str]) -> str:
-    return record_to_json({"article_id": article_id, "sections": sections, "title": "t"})
+def _record(article_id: int, sections: list[str], title: str = "t", seen: str = "2026-01-01",
+            capture: str = "urn:a") -> dict:
+    return {"article_id": article_id, "sections": sections, "title": title, "flags": [],
+            "captures": [{"warc_record_id": capture, "date": seen}],
+            "first_seen": seen, "last_seen": seen}
 
 
-def test_with_sections_gives_what_the_builder_gives_when_handed_them() -> None:
+def test_version_line_joins_sections_as_the_builder_does() -> None:
     crumbs = sort_sections(["Economy", "Publications"])
     listed = ["economy", " Elections  ", "Economy"]
-    joined = with_sections((_line(1, crumbs) + "\n").encode(), listed)
-    expected = sort_sections([*listed, "Economy", "Publications"])
-    assert json.loads(joined)["sections"] == expected
-    assert with_sections(b"same\n", []) == b"same\n"
+    line = version_line(_record(1, crumbs), Version(None, "d", "a", "b"), 1, True, listed)
+    assert json.loads(line)["sections"] == sort_sections([*listed, "Economy", "Publications"])
+    plain = json.loads(version_line(_record(1, crumbs), Version(None, "d", "a", "b"), 2, False))
+    assert plain["sections"] == crumbs
+    assert (plain["version"], plain["first_seen"], plain["last_seen"], plain["status"]) == (
+        2, "a", "b", "superseded")
 
 
-def test_finalize_sorts_keeps_last_and_joins_listings(tmp_path: Path) -> None:
+def test_finalize_keeps_every_version_sorted_and_joins_listings(tmp_path: Path) -> None:
     journal = tmp_path / "a.journal.jsonl"
-    journal.write_text("\n".join([_line(3, []), _line(1, ["Old"]), _line(1, ["New"])]) + "\n"
-                       + '{"article_id": 2, "sec', encoding="utf-8")  # torn last line
+    lines = [
+        record_to_json(_record(3, [], seen="2026-01-01T00:00:03Z", capture="urn:3")),
+        record_to_json(_record(1, ["Old"], seen="2026-01-01T00:00:01Z", capture="urn:1a")),
+        # a second crawl: article 1 unchanged (304), then changed; article 3 removed
+        json.dumps(not_modified_line(1, "2026-02-01T00:00:00Z", "urn:1a")),
+        json.dumps(gone_line(3, "2026-02-01T00:00:03Z", "HTTP 404", {"warc_record_id": "urn:g"})),
+        record_to_json(_record(1, ["New"], seen="2026-03-01T00:00:00Z", capture="urn:1b")),
+    ]
+    journal.write_text("\n".join(lines) + "\n" + '{"article_id": 2, "sec', encoding="utf-8")
     listings = tmp_path / "a.listings.jsonl"
     listings.write_text(listing_line([(3, "Elections"), (1, "Law")]) + "\n"
                         + listing_line([(3, "Economy")]) + "\n[[9, ", encoding="utf-8")
     out = tmp_path / "a.jsonl"
     assert finalize(journal, out, read_listings(listings)) == 2
     records = [json.loads(x) for x in out.read_text().splitlines()]
-    assert [(r["article_id"], r["sections"]) for r in records] == [
-        (1, ["Law", "New"]), (3, ["Economy", "Elections"])]
+    assert [(r["article_id"], r["version"], r["sections"], r["status"]) for r in records] == [
+        (1, 1, ["Law", "Old"], "superseded"), (1, 2, ["Law", "New"], "current"),
+        (3, 1, ["Economy", "Elections"], "gone")]
+    assert (records[0]["first_seen"], records[0]["last_seen"]) == (
+        "2026-01-01T00:00:01Z", "2026-02-01T00:00:00Z")
+    assert records[2]["gone"] == {"date": "2026-02-01T00:00:03Z", "reason": "HTTP 404",
+                                  "capture": {"warc_record_id": "urn:g"}}
+    assert records[1]["gone"] is None and records[1]["captures"][0]["warc_record_id"] == "urn:1b"

@@ -1,0 +1,65 @@
+"""Folding what the crawls saw of an article into versions."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.versions import CONFIRMED, GONE, RECORD, Observation, content_digest, fold
+
+
+def _record(seen: str, digest: str, capture: str, complete: bool = True) -> Observation:
+    return Observation(seen, RECORD, digest, capture, complete, ref=f"{digest}@{seen}")
+
+
+def _spans(observations: list[Observation]) -> list[tuple]:
+    return [(v.digest, v.first_seen, v.last_seen, (v.gone or {}).get("reason"), v.ref)
+            for v in fold(observations)]
+
+
+def test_same_content_extends_a_version_and_new_content_starts_one() -> None:
+    seen = [_record("3", "B", "c3"), _record("1", "A", "c1"), _record("2", "A", "c2")]
+    assert _spans(seen) == [("A", "1", "2", None, "A@1"), ("B", "3", "3", None, "B@3")]
+
+
+def test_a_304_confirms_the_content_of_the_capture_it_refers_to() -> None:
+    seen = [_record("1", "A", "c1"), _record("2", "A", "c2"), _record("3", "B", "c3"),
+            # a 304 in run 4 refers to c2, which showed A: A is back (a new version)
+            Observation("4", CONFIRMED, "c2"),
+            # one that refers to nothing recorded changes nothing
+            Observation("5", CONFIRMED, "unknown")]
+    assert _spans(seen) == [("A", "1", "2", None, "A@1"), ("B", "3", "3", None, "B@3"),
+                            ("A", "4", "4", None, "A@1")]
+
+
+def test_gone_marks_the_newest_version_once_and_a_return_is_a_new_version() -> None:
+    seen = [_record("1", "A", "c1"),
+            Observation("2", GONE, "HTTP 404", "g2", gone={"reason": "HTTP 404"}),
+            Observation("3", GONE, "HTTP 404", "g3", gone={"reason": "HTTP 404"}),
+            Observation("4", CONFIRMED, "g3"),  # a 304 to the removal page: still gone
+            _record("5", "A", "c5")]
+    versions = fold(seen)
+    assert [(v.digest, v.first_seen, v.last_seen) for v in versions] == [("A", "1", "1"), ("A", "5", "5")]
+    assert versions[0].gone == {"date": "2", "reason": "HTTP 404"} and versions[1].gone is None
+
+
+def test_removal_pages_of_an_article_never_recorded_give_nothing() -> None:
+    assert fold([Observation("1", GONE, "not found page", "g1", gone={}),
+                 Observation("2", CONFIRMED, "g1")]) == []
+
+
+def test_missing_pages_start_no_version_once_there_is_one() -> None:
+    seen = [_record("1", "A", "c1"), _record("2", "A-short", "c2", complete=False)]
+    assert _spans(seen) == [("A", "1", "1", None, "A@1")]
+    assert _spans([_record("1", "A-short", "c1", complete=False)])[0][0] == "A-short"
+
+
+def test_duplicates_change_nothing() -> None:
+    seen = [_record("1", "A", "c1"), _record("2", "B", "c2")]
+    assert fold(seen + seen) == fold(seen)
+
+
+@pytest.mark.parametrize("key", ["captures", "version", "first_seen", "last_seen", "status", "gone"])
+def test_pointers_and_version_fields_are_not_content(key: str) -> None:
+    record = {"title": "t", "text": "x", key: "one"}
+    assert content_digest(record) == content_digest({**record, key: "two"})
+    assert content_digest(record) != content_digest({**record, "text": "y"})
