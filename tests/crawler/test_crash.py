@@ -10,11 +10,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from archive.rebuild import rebuild
 from archive.verify import parse_http, read_raw_records, verify_file
 from crawler.joomla import state_key
 from crawler.run import MIRROR_SETTINGS
 from fixtures.mirror import Mirror
+from fixtures.epochs import site_at
 from fixtures.site import build_site
+from fixtures.timeline import wait_for_epoch
 from tests.conftest import Crawl, serve
 
 KILLS = 3
@@ -90,4 +93,65 @@ def test_killed_crawls_resume_without_loss_or_doubles(tmp_path: Path) -> None:
     assert len(ids) == len(set(ids)), "a record is doubled"
     assert set(ids) == set(site.crawlable_article_ids()), "a record is lost"
     assert left_open == KILLS, "the kills did not land mid-crawl"
+    rebuilt = tmp_path / "rebuilt.jsonl"
+    rebuild([out / "warc"], rebuilt, workers=2, progress=False)
+    assert rebuilt.read_bytes() == (out / "articles.jsonl").read_bytes(), \
+        "the WARCs of the killed and resumed runs do not give the crawl's corpus"
     assert crawl.summary["captures"] < crawl.summary["requests"], "the last run fetched everything again"
+
+
+def _recrawl_captures(out: Path, before: set[str]) -> Counter:
+    """Count, per article page, the captures (full or revisit) the recrawl's files hold."""
+    counts: Counter = Counter()
+    for path in sorted((out / "warc").iterdir()):
+        if path.name in before:
+            continue
+        for record in read_raw_records(path):
+            if record.type == "revisit" or (
+                    record.type == "response" and "WARC-Truncated" not in record.headers
+                    and parse_http(record.block).start_line.startswith(b"HTTP/1.1 200")):
+                key = state_key(record.headers["WARC-Target-URI"])
+                if key.startswith("article:"):
+                    counts[key] += 1
+    return counts
+
+
+def test_a_killed_recrawl_resumes_and_keeps_versions_exact(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for served in serve(tmp_path, "--validators", "--fault", r"task=(view|category|blog)=slow:0.05"):
+        first = subprocess.run(_command(served.base_url, out), capture_output=True, text=True,
+                               timeout=600)
+        assert first.returncode == 0, first.stderr[-3000:]
+        before = {p.name for p in (out / "warc").iterdir()}
+        base = _size(out / "warc")
+        assert served.process is not None
+        served.process.send_signal(signal.SIGUSR1)
+        wait_for_epoch(served.base_url, 1)
+        left_open = 0
+        for grown in sorted(random.Random(5).sample(range(20_000, 300_000, 5_000), KILLS)):
+            process = subprocess.Popen(_command(served.base_url, out), stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+            _kill_when_grown(process, out / "warc", base + grown)
+            left_open += len(list((out / "warc").glob("*.open")))
+        done = subprocess.run(_command(served.base_url, out), capture_output=True, text=True,
+                              timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert left_open == KILLS, "the kills did not land mid-recrawl"
+    assert not list((out / "warc").glob("*.open"))
+    for path in (out / "warc").iterdir():
+        report = verify_file(path)
+        assert report.ok, (path.name, report.problems[:5])
+    doubled = {k: n for k, n in _recrawl_captures(out, before).items() if n > 1}
+    assert not doubled, f"fetched twice by the resumed recrawl: {doubled}"
+    _, (changes,) = site_at(epoch=1)
+    versions: dict[int, list[dict]] = {}
+    for record in Crawl(out, 0, "", "").records():
+        versions.setdefault(record["article_id"], []).append(record)
+    for article_id, kept in versions.items():
+        expected = 2 if article_id in changes.edited else 1
+        assert len(kept) == expected, (article_id, [r["first_seen"] for r in kept])
+        assert kept[-1]["status"] == ("gone" if article_id in changes.removed else "current")
+    assert changes.added <= set(versions)
+    rebuilt = tmp_path / "rebuilt.jsonl"
+    rebuild([out / "warc"], rebuilt, workers=2, progress=False)
+    assert rebuilt.read_bytes() == (out / "articles.jsonl").read_bytes()
