@@ -134,3 +134,25 @@ def test_rebuild_reproduces_the_versions_byte_for_byte(three_runs, tmp_path) -> 
     expected = (runs[-1].out / "articles.jsonl").read_bytes()
     assert result.versions == len(expected.splitlines()) > result.articles
     assert out.read_bytes() == expected
+
+
+def test_a_server_with_dates_only_gets_if_modified_since(tmp_path) -> None:
+    for served in serve(tmp_path, "--validators", "last-modified"):
+        first = run_crawl(served.base_url, tmp_path / "out")
+        before = set(first.warc_files)
+        runs = [first, run_crawl(served.base_url, tmp_path / "out")]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr[-2000:]
+    second = [p for p in runs[-1].warc_files if p not in before]
+    records = [r for p in second for r in read_raw_records(p)
+               if "task=view" in r.headers.get("WARC-Target-URI", "")]
+    requests = {r.headers["WARC-Record-ID"]: parse_http(r.block) for r in records
+                if r.type == "request"}
+    not_modified = [r for r in records if r.type == "revisit"
+                    and r.headers["WARC-Profile"] == REVISIT_NOT_MODIFIED]
+    assert len(not_modified) >= 170
+    assert not any(m.values("If-None-Match") for m in requests.values())
+    for revisit in not_modified:
+        asked = requests[revisit.headers["WARC-Concurrent-To"]]
+        assert asked.values("If-Modified-Since")
+        assert parse_http(revisit.block).start_line.startswith(b"HTTP/1.1 304")
+    assert json.loads((tmp_path / "out" / "crawl-summary.json").read_text())["unchanged"] >= 170
