@@ -133,7 +133,9 @@ def _safe_host(name: str) -> str:
 
 
 class _GzipMembers:
-    """A file-like sink that ends a gzip member at every ``flush``: one member per record.
+    """A file-like sink that ends a gzip member at every ``flush`` (one member per record) and
+    writes to the file only on :meth:`commit`, in one ``write``: a request/response pair reaches
+    the file whole, so a killed crawl cannot leave half a pair behind.
 
     warcio's own gzip wrapper always compresses at level 9; :data:`GZIP_LEVEL` is as small and
     much faster on HTML.
@@ -141,21 +143,34 @@ class _GzipMembers:
 
     def __init__(self, stream: BinaryIO):
         self.stream = stream
+        self.pending = bytearray()
         self._compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, GZIP_WBITS)
 
     def write(self, data: bytes) -> None:
-        self.stream.write(self._compressor.compress(data))
+        self.pending += self._compressor.compress(data)
 
     def flush(self) -> None:
-        self.stream.write(self._compressor.flush())
+        self.pending += self._compressor.flush()
         self._compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, GZIP_WBITS)
-        self.stream.flush()
+
+    def position(self) -> int:
+        """Return the file offset the next record will start at."""
+        return self.stream.tell() + len(self.pending)
+
+    def commit(self) -> None:
+        """Write the records so far to the file (a single system call unless the disk fails)."""
+        view = memoryview(self.pending)
+        while view:
+            written = self.stream.write(view)
+            view = view[written or 0:]
+        self.pending = bytearray()
 
 
 @dataclass
 class _OpenFile:
     path: Path  # the final name, without .open
-    stream: BinaryIO
+    stream: BinaryIO  # unbuffered: _GzipMembers.commit is the one write of a pair
+    members: _GzipMembers
     writer: WARCWriter
 
 
@@ -188,9 +203,9 @@ class CaptureWriter:
             response = _response_record(exchange, date, response_id, request_id)
         else:
             response = _revisit_record(exchange, date, response_id, request_id, revisit)
-        offset = current.stream.tell()
+        offset = current.members.position()
         current.writer.write_record(response)
-        length = current.stream.tell() - offset
+        length = current.members.position() - offset
         current.writer.write_record(_request_record(exchange, date, request_id, response_id))
         self._after_write(current)
         return CapturePointer(current.path.name, offset, length, response_id,
@@ -232,12 +247,13 @@ class CaptureWriter:
         name = f"{self.prefix}-{stamp}-{self._serial:05d}-{_safe_host(self.hostname)}.warc.gz"
         self._serial += 1
         path = self.directory / name
-        stream = open(str(path) + OPEN_SUFFIX, "xb")  # noqa: SIM115 - closed in close()
-        opened = _OpenFile(path, stream,
-                           WARCWriter(_GzipMembers(stream), gzip=False, warc_version="1.1"))
+        stream = open(str(path) + OPEN_SUFFIX, "xb", buffering=0)  # noqa: SIM115 - see close()
+        members = _GzipMembers(stream)
+        opened = _OpenFile(path, stream, members,
+                           WARCWriter(members, gzip=False, warc_version="1.1"))
         self.files.append(path)
         opened.writer.write_record(self._warcinfo_record(name))
-        stream.flush()
+        members.commit()
         logger.info("Opened WARC file %s", path)
         return opened
 
@@ -248,7 +264,7 @@ class CaptureWriter:
         return _record("warcinfo", headers, block, "application/warc-fields")
 
     def _after_write(self, current: _OpenFile) -> None:
-        current.stream.flush()
+        current.members.commit()
         self._unsynced += 1
         if self.fsync_every and self._unsynced >= self.fsync_every:
             os.fsync(current.stream.fileno())
@@ -350,9 +366,16 @@ def close_out_open_files(directory: Path) -> list[Path]:
     return closed
 
 
+#: Records written first of a pair: a file must not end with one (its request is missing).
+_FIRST_OF_PAIR = re.compile(rb"(?im)^warc-type:\s*(response|revisit)\s*$")
+
+
 def _complete_prefix_length(path: Path) -> int:
-    """Return how many leading bytes of ``path`` are whole gzip members holding whole records."""
+    """Return how many leading bytes of ``path`` are whole gzip members holding whole records,
+    up to the last whole pair (a response or revisit whose request did not make it to the disk
+    goes too: the page was not fetched, as far as the crawl state and the corpus know)."""
     end = position = 0
+    before_pair = -1  # where the last record starts, when it is the first of a pair
     member, decompressor = bytearray(), zlib.decompressobj(GZIP_WBITS)
     with open(path, "rb") as stream:
         while chunk := stream.read(READ_CHUNK):
@@ -360,16 +383,18 @@ def _complete_prefix_length(path: Path) -> int:
                 try:
                     member += decompressor.decompress(chunk)
                 except zlib.error:
-                    return end
+                    return before_pair if before_pair >= 0 else end
                 if not decompressor.eof:
                     position += len(chunk)
                     break
                 position += len(chunk) - len(decompressor.unused_data)
                 if not _is_whole_record(bytes(member)):
-                    return end
+                    return before_pair if before_pair >= 0 else end
+                head = bytes(member).partition(b"\r\n\r\n")[0]
+                before_pair = end if _FIRST_OF_PAIR.search(head) else -1
                 end, chunk = position, decompressor.unused_data
                 member, decompressor = bytearray(), zlib.decompressobj(GZIP_WBITS)
-    return end
+    return before_pair if before_pair >= 0 else end
 
 
 def _is_whole_record(data: bytes) -> bool:

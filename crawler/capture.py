@@ -38,6 +38,7 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
+from warcio.archiveiterator import ArchiveIterator
 
 from archive.state import CrawlState, KnownCapture, new_run_label
 from archive.verify import entity_of, parse_http
@@ -70,6 +71,9 @@ META_KEY = "warc_capture"
 #: Set on a request whose answer was stored as a revisit: the revisit record's pointer
 #: (``warc_capture`` then points at the original capture, which holds the content).
 REVISIT_KEY = "warc_revisit"
+#: Set (by ConditionalRequestMiddleware) on a conditional request whose 304 is to reach Scrapy
+#: as the capture it confirms: a listing whose links are still to be followed.
+REPLAY_304_KEY = "replay_not_modified"
 #: Set to "gone" on a request to a page captured before that answers 404 or 410 now.
 CHANGE_KEY = "capture_change"
 #: WARC-Date of this crawl's capture of the answer (the revisit's own date for a revisit; for a
@@ -195,12 +199,57 @@ def _make_session(crawler: Crawler) -> CaptureSession | None:
     state_path = settings.get("CRAWL_STATE_PATH")
     state = CrawlState(Path(state_path)) if state_path else None
     run = state.begin_run() if state else (0, False)
+    if state is not None and run[1] and closed:
+        learned = recover_state(state, closed, run[0])
+        if learned:
+            logger.warning("Learned %d captures of the interrupted run from its WARC files", learned)
     label = state.run_label(run[0]) if state else new_run_label()
     writer = CaptureWriter(Path(directory), prefix=settings.get("WARC_PREFIX", "ifes"),
                            max_size=settings.getint("WARC_MAX_SIZE", 1_000_000_000),
                            warcinfo=warcinfo_fields(crawler, label),
                            fsync_every=settings.getint("WARC_FSYNC_EVERY", 50))
     return CaptureSession(crawler, writer, state, run)
+
+
+def recover_state(state: CrawlState, paths: list[Path], run_id: int) -> int:
+    """Teach ``state`` the captures in ``paths`` (files of the interrupted run ``run_id``) that
+    it missed: a crash between writing a record and committing the state would otherwise make
+    the resumed run fetch the page again. Return how many it learned."""
+    learned = 0
+    for path in paths:
+        with open(path, "rb") as stream:
+            iterator = ArchiveIterator(stream, no_record_parse=True)
+            for record in iterator:
+                headers = record.rec_headers
+                block = record.raw_stream.read()
+                kind = headers.get_header("WARC-Type")
+                if kind not in ("response", "revisit") or headers.get_header("WARC-Truncated"):
+                    continue
+                uri = headers.get_header("WARC-Target-URI") or ""
+                date = headers.get_header("WARC-Date") or ""
+                key = state_key(uri)
+                known = state.known(key)
+                if kind == "revisit":
+                    if known is not None and (known.seen_date or known.warc_date) < date and \
+                            known.record_id == headers.get_header("WARC-Refers-To"):
+                        state.touch(key, run_id, date)
+                        learned += 1
+                    continue
+                try:
+                    message = parse_http(block)
+                except ValueError:
+                    continue
+                if not message.start_line.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")) or (
+                        known is not None and known.warc_date >= date):
+                    continue
+                values = {name.lower(): value for name, value in message.headers}
+                state.remember(KnownCapture(
+                    key, uri, 200, values.get("etag"), values.get("last-modified"),
+                    headers.get_header("WARC-Payload-Digest") or "",
+                    headers.get_header("WARC-Record-ID") or "", date, run_id, path.name,
+                    iterator.get_record_offset(), iterator.get_record_length()))
+                learned += 1
+    return learned
 
 
 def _version(package: str) -> str:
@@ -267,6 +316,13 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         request.meta["download_latency"] = time.monotonic() - started
         self._capture(request, fetched.exchange, fetched)
         self._warn_size(request, fetched)
+        if fetched.status == 304 and request.meta.get(REPLAY_304_KEY) and request.meta.get(REVISIT_KEY):
+            # Not modified: hand Scrapy the capture the 304 confirms, as a cache would.
+            response = self._from_warc(request, request.meta[META_KEY]["warc_filename"],
+                                       request.meta[META_KEY]["warc_offset"],
+                                       request.meta[META_KEY]["target_uri"])
+            response.flags.append("not-modified")
+            return response
         return _to_scrapy(request, fetched)
 
     async def close(self) -> None:
@@ -295,23 +351,29 @@ class CapturingDownloadHandler(BaseDownloadHandler):
 
     def _replay(self, request: Request, known: KnownCapture) -> Response:
         """Answer from the WARC: this run captured the page before it was interrupted."""
-        assert self._session is not None
-        path = self._session.writer.directory / known.warc_filename
-        if not path.exists():  # written by this very process: the file is still open
-            path = path.with_name(path.name + OPEN_SUFFIX)
-        _, block = read_record_at(path, known.warc_offset)
-        message = parse_http(block)
-        status = int(message.start_line.split(b" ")[1])
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in message.headers]
-        fetched = Fetched(status, "", "HTTP/1.1", headers, entity_of(message, truncated=False),
-                          HttpExchange(known.target_uri, utc_now(), b"", block, b""))
+        response = self._from_warc(request, known.warc_filename, known.warc_offset,
+                                   known.target_uri)
         request.meta[META_KEY] = _pointer_of(known).as_dict()
         request.meta[SEEN_KEY] = known.seen_date or known.warc_date
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("capture/replayed_on_resume")
-        response = _to_scrapy(request, fetched)
         response.flags.append("replayed")
         return response
+
+    def _from_warc(self, request: Request, filename: str, offset: int, target_uri: str,
+                   ) -> Response:
+        """Return Scrapy's response made from the response record at ``filename:offset``."""
+        assert self._session is not None
+        path = self._session.writer.directory / filename
+        if not path.exists():  # written by this very process: the file is still open
+            path = path.with_name(path.name + OPEN_SUFFIX)
+        _, block = read_record_at(path, offset)
+        message = parse_http(block)
+        status = int(message.start_line.split(b" ")[1])
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in message.headers]
+        fetched = Fetched(status, "", "HTTP/1.1", headers, entity_of(message, truncated=False),
+                          HttpExchange(target_uri, utc_now(), b"", block, b""))
+        return _to_scrapy(request, fetched)
 
     def _warn_size(self, request: Request, fetched: Fetched) -> None:
         warnsize = request.meta.get("download_warnsize", self._warnsize)

@@ -23,7 +23,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from tldextract import TLDExtract
 
-from crawler.capture import CaptureSession, capture_session
+from crawler.capture import REPLAY_304_KEY, CaptureSession, capture_session
 from crawler.joomla import state_key
 
 if TYPE_CHECKING:
@@ -110,12 +110,15 @@ class OfflineCookiesMiddleware(CookiesMiddleware):
 
 
 class ConditionalRequestMiddleware:
-    """Asks for known article pages conditionally: ``If-None-Match`` / ``If-Modified-Since``.
+    """Asks for known pages conditionally: ``If-None-Match`` / ``If-Modified-Since``.
 
-    Listings are always fetched whole (they are how new articles are found); an article page
-    whose last full capture carried an ``ETag`` or ``Last-Modified`` is asked for with them, so
-    an unchanged page costs the server a 304. Needs the crawl state (``CRAWL_STATE_PATH``);
-    ``REVALIDATE_ARTICLES = False`` switches it off; ``meta["dont_revalidate"]`` skips one request.
+    A page whose last full capture carried an ``ETag`` or ``Last-Modified`` is asked for with
+    them, so an unchanged page costs the server a 304. The first page of an article is asked for
+    under the URL captured before (same article, other Itemid); its 304 reaches the spider as a
+    304 (nothing to fetch or build). Any other page's 304 — a listing, whose links must still be
+    followed; robots.txt — reaches Scrapy as the capture it confirms (``REPLAY_304_KEY``), as an
+    HTTP cache would answer. Needs the crawl state (``CRAWL_STATE_PATH``);
+    ``REVALIDATE_PAGES = False`` switches it off; ``meta["dont_revalidate"]`` skips one request.
     """
 
     def __init__(self, session: CaptureSession):
@@ -123,23 +126,24 @@ class ConditionalRequestMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("REVALIDATE_ARTICLES", True):
-            raise NotConfigured("REVALIDATE_ARTICLES is off")
+        if not crawler.settings.getbool("REVALIDATE_PAGES", True):
+            raise NotConfigured("REVALIDATE_PAGES is off")
         session = capture_session(crawler)
         if session is None or session.state is None:
             raise NotConfigured("no crawl state (CRAWL_STATE_PATH) to revalidate against")
         return cls(session)
 
     def process_request(self, request: Request, spider: object = None) -> Request | None:
-        """Add the validators of the last capture of an article page."""
-        key = state_key(request.url)
+        """Add the validators of the last capture of the page."""
         state = self.session.state
-        if state is None or not key.startswith("article:") or request.meta.get("dont_revalidate"):
+        if state is None or request.meta.get("dont_revalidate") or request.method not in ("GET", "HEAD"):
             return None
+        key = state_key(request.url)
         known = state.known(key)
         if known is None or known.status != 200:
             return None
-        if known.target_uri != request.url:
+        article = key.startswith("article:")
+        if article and known.target_uri != request.url:
             # Same article, reached through another menu item (Itemid) this time: ask for the
             # URL captured before, so an unchanged page is recognised as unchanged.
             return request.replace(url=known.target_uri, dont_filter=True)
@@ -147,4 +151,5 @@ class ConditionalRequestMiddleware:
             request.headers.setdefault(b"If-None-Match", known.etag.encode("latin-1"))
         if known.last_modified:
             request.headers.setdefault(b"If-Modified-Since", known.last_modified.encode("latin-1"))
+        request.meta.setdefault(REPLAY_304_KEY, not article)
         return None

@@ -61,7 +61,7 @@ WARC_IS_PART_OF = "ifes-archive"
 ARTICLES_PATH = ""
 #: The crawl state (SQLite) that makes a recrawl incremental; the CLI puts it in the folder.
 CRAWL_STATE_PATH = ""
-REVALIDATE_ARTICLES = True
+REVALIDATE_PAGES = True
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -121,6 +121,21 @@ def test_crash_leftover_is_closed_out_with_whole_records(tmp_path: Path) -> None
     assert verify_file(closed).ok
 
 
+def test_a_pair_reaches_the_file_whole_or_not_at_all(tmp_path: Path) -> None:
+    w = writer(tmp_path)
+    w.write_exchange(exchange())
+    open_file = next(tmp_path.glob("*.open"))
+    whole = open_file.stat().st_size
+    w.write_exchange(exchange())
+    data = open_file.read_bytes()
+    # The disk kept the response of the second pair and half its request (a machine crash).
+    (request_start,) = [i for i in range(whole + 1, len(data) - 1) if data[i:i + 3] == b"\x1f\x8b\x08"]
+    open_file.write_bytes(data[: request_start + (len(data) - request_start) // 2])
+    (closed,) = close_out_open_files(tmp_path)
+    assert closed.stat().st_size == whole, "the lone response must go with its torn request"
+    assert verify_file(closed).ok
+
+
 @pytest.mark.parametrize(("response", "payload", "expected"), [
     (RESPONSE.replace(b"Content-Length: ", b"Content-Length: 1"), BODY, "Content-Length"),
     (RESPONSE.replace(b"Content-Encoding: gzip\r\n", b""), BODY, "without Content-Encoding"),

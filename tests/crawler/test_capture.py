@@ -145,3 +145,26 @@ def test_pointers_in_records_open_their_response(crawl) -> None:
             head = gzip.decompress(member).split(b"\r\n\r\n", 1)[0].decode()
             assert f"WARC-Record-ID: {capture['warc_record_id']}" in head
             assert "WARC-Type: response" in head
+
+
+def test_a_resumed_run_learns_what_its_files_hold_and_the_state_missed(crawl, tmp_path: Path) -> None:
+    """A kill between writing a record and committing the state: the state is taught from
+    the interrupted run's closed-out files, so the page is not fetched again."""
+    from archive.state import CrawlState
+    from crawler.capture import recover_state
+
+    original = CrawlState(crawl.out / "state.sqlite")
+    keys = [row[0] for row in original._db.execute("SELECT key FROM captures")]  # noqa: SLF001
+    blank = CrawlState(tmp_path / "state.sqlite")
+    run_id, resumed = blank.begin_run()
+    assert not resumed and keys
+    assert recover_state(blank, crawl.warc_files, run_id) == len(keys)
+    fields = ("target_uri", "status", "etag", "last_modified", "payload_digest", "record_id",
+              "warc_date", "warc_filename", "warc_offset", "warc_length")
+    for key in keys:
+        want, got = original.known(key), blank.known(key)
+        assert got is not None and got.run_id == run_id, key
+        assert [getattr(got, f) for f in fields] == [getattr(want, f) for f in fields], key
+    assert recover_state(blank, crawl.warc_files, run_id) == 0  # nothing new the second time
+    original.close()
+    blank.close()
