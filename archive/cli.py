@@ -61,7 +61,7 @@ def _rebuild(args: argparse.Namespace) -> int:
     out = Path(args.out)
     result = rebuild([Path(p) for p in args.paths], out, workers=args.workers)
     manifest = write_manifest(out, result)
-    print(f"{result.articles} records from {len(result.files)} WARC files "
+    print(f"{result.articles} articles, {result.versions} versions from {len(result.files)} WARC files "
           f"({result.records_read} WARC records read) -> {out}")
     print(f"not articles: {result.not_articles}; skipped records: "
           + (", ".join(f"{why} {n}" for why, n in result.skipped.items()) or "none"))

@@ -44,7 +44,8 @@ def write_manifest(corpus: Path, result: RebuildResult) -> Path:
     """Write ``CORPUS.manifest.json`` and return its path."""
     manifest = {
         "corpus": {"file": corpus.name, "bytes": corpus.stat().st_size,
-                   "sha256": sha256_of(corpus), "records": result.articles},
+                   "sha256": sha256_of(corpus), "records": result.versions,
+                   "articles": result.articles},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": [{"file": str(p), "bytes": p.stat().st_size, "sha256": sha256_of(p)}
                    for p in result.files],
@@ -52,7 +53,7 @@ def write_manifest(corpus: Path, result: RebuildResult) -> Path:
         "python": platform.python_version(),
         "extractor": {"trafilatura_options": TRAFILATURA_OPTIONS},
         "counts": {"warc_records_read": result.records_read, "listing_pages": result.listing_pages,
-                   "articles": result.articles,
+                   "articles": result.articles, "versions": result.versions,
                    "not_articles": result.not_articles, "skipped": result.skipped},
     }
     path = corpus.with_name(corpus.name + ".manifest.json")

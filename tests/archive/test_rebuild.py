@@ -76,7 +76,8 @@ def test_manifest_names_inputs_versions_and_counts(crawl, tmp_path: Path) -> Non
     (source,) = manifest["inputs"]
     assert len(source["sha256"]) == 64 and source["bytes"] > 0
     assert manifest["packages"]["trafilatura"] and manifest["packages"]["ifes-archive"]
-    assert manifest["counts"]["articles"] == len(crawl.records())
+    assert manifest["counts"]["articles"] == manifest["counts"]["versions"] == len(crawl.records())
+    assert manifest["corpus"]["records"] == len(out.read_text().splitlines())
     assert manifest["counts"]["skipped"]["request record"] > 0
 
 
