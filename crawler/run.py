@@ -151,6 +151,7 @@ def _crawl(base_url: str, out: Path, overrides: dict[str, str] | None) -> CrawlS
     reports.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     (reports / f"run-{stamp}.json").write_text(report)
+    (reports / f"run-{stamp}.txt").write_text(str(summary) + "\n", encoding="utf-8")
     (out / "crawl-summary.json").write_text(report)
     return summary
 

@@ -167,4 +167,7 @@ def test_run_reports_say_what_changed(twice) -> None:
     assert after["new"] == 0 and after["changed"] == 0 and after["unchanged"] == before["new"]
     assert after["duration_seconds"] > 0 and after["response_bytes"] > 0
     assert {f["reason"] for f in after["failures"]} == {"HTTP 404"}
-    assert "unchanged" in second.stdout
+    assert f"unchanged {after['unchanged']}" in second.stdout
+    texts = sorted((second.out / "reports").glob("run-*.txt"))
+    assert [p.stem for p in texts] == [p.stem for p in reports]
+    assert texts[-1].read_text().strip() in second.stdout
