@@ -36,8 +36,10 @@ NOT_CONTENT = frozenset({"captures", "version", "first_seen", "last_seen", "stat
 RECORD, CONFIRMED, GONE = "record", "confirmed", "gone"
 #: The flag of a record with pages missing (see :mod:`archive.record`).
 INCOMPLETE = "incomplete"
-#: ``observed`` values of journal lines that are no record.
-NOT_MODIFIED_LINE, GONE_LINE = "not-modified", "gone"
+#: ``observed`` values of journal lines that are no record: a 304, a removal, and a record equal
+#: to the article's current version (journaled short: a server without validators sends every
+#: page whole on every run).
+NOT_MODIFIED_LINE, GONE_LINE, SAME_LINE = "not-modified", "gone", "same"
 
 
 def content_digest(record: dict[str, Any]) -> str:
@@ -101,14 +103,17 @@ def fold(observations: Iterable[Observation]) -> list[Version]:
             continue
         if seen.kind == CONFIRMED:
             digest = shown.get(seen.key)
-            if digest is None:
+            ref = refs.get(digest) if digest is not None else None
+            if digest is None or ref is None:
                 continue  # confirms a removal page, or a capture no record came from
-            ref = refs[digest]
         else:
             if not seen.complete and current is not None:
                 continue  # pages missing this time: no evidence the article changed
-            digest, ref = seen.key, seen.ref
+            digest = seen.key
             shown[seen.first_capture] = digest
+            ref = seen.ref if seen.ref is not None else refs.get(digest)
+            if ref is None:
+                continue  # a short line whose record is not at hand (a journal cut short)
             refs.setdefault(digest, ref)
         if current is not None and current.gone is None and current.digest == digest:
             current.last_seen = max(current.last_seen, seen.seen)
@@ -127,6 +132,9 @@ def observation_of_line(line: bytes, ref: Any = None) -> tuple[int, Observation]
     observed = data.get("observed")
     if observed == NOT_MODIFIED_LINE:
         return article_id, Observation(str(data["seen"]), CONFIRMED, str(data["refers_to"]))
+    if observed == SAME_LINE:
+        return article_id, Observation(str(data["seen"]), RECORD, str(data["digest"]),
+                                       str(data["first_capture"]))
     if observed == GONE_LINE:
         gone = data["gone"]
         return article_id, Observation(str(data["seen"]), GONE, str(gone["reason"]),
@@ -142,6 +150,12 @@ def not_modified_line(article_id: int, seen: str, refers_to: str) -> dict[str, A
     """Return the journal line of a 304 to the first page of an article."""
     return {"article_id": article_id, "observed": NOT_MODIFIED_LINE, "seen": seen,
             "refers_to": refers_to}
+
+
+def same_line(article_id: int, seen: str, digest: str, first_capture: str) -> dict[str, Any]:
+    """Return the short journal line of a record equal to the article's current version."""
+    return {"article_id": article_id, "observed": SAME_LINE, "seen": seen, "digest": digest,
+            "first_capture": first_capture}
 
 
 def gone_line(article_id: int, seen: str, reason: str, capture: dict[str, Any] | None,

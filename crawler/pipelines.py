@@ -36,7 +36,14 @@ from archive.corpus import (
 )
 from archive.listings import listed_articles
 from archive.record import CapturedPage, build_record, record_to_json
-from archive.versions import fold, gone_line, not_modified_line, observation_of_line
+from archive.versions import (
+    content_digest,
+    fold,
+    gone_line,
+    not_modified_line,
+    observation_of_line,
+    same_line,
+)
 from crawler.items import ArticleItem, ListingItem, ObservedItem
 
 if TYPE_CHECKING:
@@ -128,7 +135,14 @@ class ArticleRecordPipeline:
             return item
         seen = max((page.get("seen") or "" for page in item.pages), default="") or None
         record.update(first_seen=seen, last_seen=seen)
-        self._journal(item.article_id, record)
+        versions = fold(self._observations.get(item.article_id, []))
+        digest = content_digest(record)
+        if versions and versions[-1].gone is None and versions[-1].digest == digest and seen:
+            # The current version again: a short line (the record is journaled already).
+            first = (record["captures"] or [{}])[0].get("warc_record_id") or ""
+            self._journal(item.article_id, same_line(item.article_id, seen, digest, first))
+        else:
+            self._journal(item.article_id, record)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("ifes/articles")
         return item
@@ -137,8 +151,8 @@ class ArticleRecordPipeline:
         """Append ``line`` to the journal and count what it did to the article's versions."""
         text = record_to_json(line) if "observed" not in line else json.dumps(line, ensure_ascii=False)
         self._write(text)
-        _, observation = observation_of_line(text.encode("utf-8"))
         seen = self._observations.setdefault(article_id, [])
+        _, observation = observation_of_line(text.encode("utf-8"), ref=(article_id, len(seen)))
         before = fold(seen)
         seen.append(observation)
         change = classify(before, fold(seen))

@@ -288,7 +288,7 @@ class IfesSpider(scrapy.Spider):
             cb_kwargs={"article_id": article_id, "itemid": itemid, "pages": pages, "total": total},
             # The chain must not be cut by the dupefilter, or the article would never be yielded.
             dont_filter=True,
-            # Page 0 changed, so the article did: its later pages are fetched whole.
+            # Page 0 came whole (changed, or the server sends no validators): so do the others.
             meta={"dont_revalidate": True},
             priority=CHAIN_PRIORITY,
         )

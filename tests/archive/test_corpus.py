@@ -7,7 +7,7 @@ from pathlib import Path
 
 from archive.corpus import finalize, listing_line, read_listings, version_line
 from archive.record import record_to_json, sort_sections
-from archive.versions import Version, gone_line, not_modified_line
+from archive.versions import Version, content_digest, gone_line, not_modified_line, same_line
 
 
 def _record(article_id: int, sections: list[str], title: str = "t", seen: str = "2026-01-01",
@@ -53,3 +53,21 @@ def test_finalize_keeps_every_version_sorted_and_joins_listings(tmp_path: Path) 
     assert records[2]["gone"] == {"date": "2026-02-01T00:00:03Z", "reason": "HTTP 404",
                                   "capture": {"warc_record_id": "urn:g"}}
     assert records[1]["gone"] is None and records[1]["captures"][0]["warc_record_id"] == "urn:1b"
+
+
+def test_a_short_line_extends_the_version_its_digest_names(tmp_path: Path) -> None:
+    journal = tmp_path / "a.journal.jsonl"
+    record = _record(5, [], seen="2026-01-01T00:00:00Z", capture="urn:5a")
+    journal.write_text("\n".join([
+        record_to_json(record),
+        json.dumps(same_line(5, "2026-02-01T00:00:00Z",
+                             content_digest(json.loads(record_to_json(record))), "urn:5b")),
+        # a 304 to the capture the short line stood for confirms the same content
+        json.dumps(not_modified_line(5, "2026-03-01T00:00:00Z", "urn:5b")),
+    ]) + "\n", encoding="utf-8")
+    out = tmp_path / "a.jsonl"
+    assert finalize(journal, out) == 1
+    (only,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert (only["first_seen"], only["last_seen"], only["version"]) == (
+        "2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z", 1)
+    assert only["captures"][0]["warc_record_id"] == "urn:5a"

@@ -171,3 +171,17 @@ def test_run_reports_say_what_changed(twice) -> None:
     texts = sorted((second.out / "reports").glob("run-*.txt"))
     assert [p.stem for p in texts] == [p.stem for p in reports]
     assert texts[-1].read_text().strip() in second.stdout
+
+
+def test_unchanged_articles_are_journaled_short(twice) -> None:
+    """A server without validators sends every page whole: the record built again equals the
+    current version, and the journal gets a short line for it, not the record again."""
+    import json
+
+    _, first, second = twice
+    lines = [json.loads(x) for x in (second.out / "articles.journal.jsonl").read_text().splitlines()]
+    kinds = [line.get("observed", "record") for line in lines]
+    records = kinds.count("record")
+    assert records == len({line["article_id"] for line in lines if "observed" not in line})
+    assert kinds.count("same") == records
+    assert len(second.records()) == records
