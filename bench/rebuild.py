@@ -23,6 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.decode import decode_html
 from archive.rebuild import article_jobs, captured_page, rebuild, select, warc_files
+from archive.versions import RECORD
 from bench.crawl import crawl_command, with_mirror
 from bench.targets import print_targets
 from crawler.run import MIRROR_SETTINGS
@@ -62,10 +63,13 @@ def warcio_floor(files: list[Path]) -> int:
 def article_html(files: list[Path]) -> list[str]:
     """Return the decoded HTML of every chosen article page (prepared outside the timing)."""
     pages = []
-    for _, captures, _ in article_jobs(select(files)):
-        for capture in captures:
-            page = captured_page(0, capture)
-            pages.append(decode_html(page.body, page.content_type).text)
+    for _, seen, _ in article_jobs(select(files)):
+        for kind, content in seen:
+            if kind != RECORD:
+                continue
+            for number, capture, _ in content:
+                page = captured_page(number, capture)
+                pages.append(decode_html(page.body, page.content_type).text)
     return pages
 
 

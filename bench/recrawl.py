@@ -22,6 +22,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.rebuild import rebuild
 from bench.targets import print_targets
 from archive.verify import read_raw_records
 from bench.crawl import crawl_command
@@ -99,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         full_bytes = sum(p.stat().st_size for p in first_files)
         re_bytes = sum(p.stat().st_size for p in new_files)
         parts = stored_by_kind(new_files)
+        started = time.perf_counter()
+        rebuilt = rebuild([work / "out" / "warc"], work / "rebuilt.jsonl", progress=False)
+        rebuild_seconds = time.perf_counter() - started
+        same = (work / "rebuilt.jsonl").read_bytes() == (work / "out" / "articles.jsonl").read_bytes()
         _, (changes,) = site_at(articles=args.articles, epoch=1, change_rate=args.change_rate,
                                 additions=0, removals=0)
         minimum = minimum_requests(first_files, changes.edited, args.articles)
@@ -129,11 +134,17 @@ def main(argv: list[str] | None = None) -> int:
               f"member per record, as WARC tools expect)\n  against {full_pair:,.0f} for a page "
               f"captured in full: the {pairs:,} pairs alone are {pair * pairs / full_bytes:.1%} "
               f"of a full crawl")
+    print(f"\n  rebuild of both runs from their WARCs: {rebuilt.articles:,} articles, "
+          f"{rebuilt.versions:,} versions in {rebuild_seconds:.1f} s")
     ratio, share = again["requests"] / minimum, re_bytes / full_bytes
     checks = [(f"recrawl requests / minimum = {ratio:.3f} (target <= 1.1)", ratio <= 1.1),
               (f"recrawl bytes / full crawl bytes = {share:.3f} (target <= 0.10)", share <= 0.10),
               (f"changed articles found = {again['changed']} of {len(changes.edited)}",
-               again["changed"] == len(changes.edited))]
+               again["changed"] == len(changes.edited)),
+              (f"versions = {rebuilt.versions:,} (articles + changed = "
+               f"{rebuilt.articles + len(changes.edited):,})",
+               rebuilt.versions == rebuilt.articles + len(changes.edited)),
+              ("rebuild from the WARCs gives the crawl's corpus byte for byte", same)]
     return print_targets(checks)
 
 
