@@ -35,10 +35,9 @@ test: venv $(PYWB_STAMP)
 ## Benchmarks: figures side by side with their baselines, in one run.
 bench: venv
 	@command -v wget >/dev/null || (apt-get update -qq && apt-get install -y -qq wget)
-	$(PY) -m bench.crawl
-	$(PY) -m bench.rebuild
-	$(PY) -m bench.recrawl
-	$(PY) -m bench.extract
+	@status=0; for b in crawl rebuild recrawl extract; do \
+		echo "$(PY) -m bench.$$b"; $(PY) -m bench.$$b || status=1; \
+	done; exit $$status
 
 ## Extraction quality and speed on the gold set beside trafilatura, readability-lxml, jusText.
 bench-extract: venv

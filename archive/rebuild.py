@@ -65,8 +65,12 @@ class PageCapture:
     length: int
     target_uri: str
     status: int = 200
+    revisit: bool = False
     refers_to: str = ""
     """A revisit's WARC-Refers-To: the record holding its content."""
+    refers_to_target: tuple[str, str] = ("", "")
+    """A revisit's WARC-Refers-To-Target-URI and -Date (how tools that write no WARC-Refers-To
+    name the original)."""
     not_modified: bool = False
     """A revisit of the server-not-modified profile (a 304)."""
 
@@ -79,8 +83,8 @@ class PageCapture:
 
 #: An ordered map: the builtin, or a process pool's.
 Mapper = Callable[..., "Iterator[Any]"]
-#: What one run saw of an article: ("gone", capture) | ("confirmed", revisit) |
-#: ("record", [(page, content capture, date seen)]).
+#: What one run saw of an article: ("gone", capture) | ("confirmed", (date seen, record id of
+#: the original)) | ("record", [(page, content capture, date seen)]).
 Seen = tuple[str, Any]
 #: One article's work: its id, what each run saw of it, its listing sections.
 Job = tuple[int, list[Seen], list[str]]
@@ -93,6 +97,14 @@ class Selection:
     pages: dict[tuple[str, int, int], PageCapture] = field(default_factory=dict)
     contents: dict[str, PageCapture] = field(default_factory=dict)
     """Record id -> complete ``200`` article-page response (what revisits refer to)."""
+    contents_at: dict[tuple[str, str], PageCapture] = field(default_factory=dict)
+    """(target URI, WARC-Date) -> the same responses."""
+
+    def original(self, revisit: PageCapture) -> PageCapture | None:
+        """Return the response a revisit refers to, if the input holds it."""
+        if revisit.refers_to:
+            return self.contents.get(revisit.refers_to)
+        return self.contents_at.get(revisit.refers_to_target)
     skipped: Counter = field(default_factory=Counter)
     records_read: int = 0
     listings: list[PageCapture] = field(default_factory=list)
@@ -151,17 +163,21 @@ def _scan(path: Path, selection: Selection) -> None:
             if not key and reason != "listing page":
                 selection.skipped[reason] += 1
                 continue
+            revisit = headers.get_header("WARC-Type") == "revisit"
             capture = PageCapture(
                 headers.get_header("WARC-Date") or "", headers.get_header("WARC-Record-ID") or "",
                 str(path), iterator.get_record_offset(), iterator.get_record_length(),
-                headers.get_header("WARC-Target-URI") or "", status,
+                headers.get_header("WARC-Target-URI") or "", status, revisit,
                 headers.get_header("WARC-Refers-To") or "",
+                (headers.get_header("WARC-Refers-To-Target-URI") or "",
+                 headers.get_header("WARC-Refers-To-Date") or ""),
                 headers.get_header("WARC-Profile") == REVISIT_NOT_MODIFIED)
             if key is None:
                 selection.listings.append(capture)
                 continue
-            if status == 200 and not capture.refers_to:
+            if status == 200 and not revisit:
                 selection.contents[capture.record_id] = capture
+                selection.contents_at[(capture.target_uri, capture.date)] = capture
             selection.offer((run, *key), capture)
 
 
@@ -186,14 +202,14 @@ def _classify(headers: object, head: bytes) -> tuple[str, tuple[int, int] | None
     """Return (why skipped, None, 0), ("listing page", None, 200) or ("", (article id, page),
     status) for one record."""
     rec_type = headers.get_header("WARC-Type")  # type: ignore[attr-defined]
+    if rec_type not in ("response", "revisit"):
+        return f"{rec_type} record", None, 0
     uri = headers.get_header("WARC-Target-URI") or ""  # type: ignore[attr-defined]
     parsed = parse_url(uri)
     key = (parsed.id, parsed.limitstart or 0) if parsed.id is not None else None
     is_article = parsed.kind in ("article", "article_page") and key is not None
     if rec_type == "revisit":
         return ("", key, 200) if is_article else ("revisit record", None, 0)
-    if rec_type != "response":
-        return f"{rec_type} record", None, 0
     if headers.get_header("WARC-Truncated"):  # type: ignore[attr-defined]
         return "truncated response", None, 0
     status = _status(head)
@@ -253,19 +269,20 @@ def _seen_in_run(pages: dict[int, PageCapture], selection: Selection) -> Seen | 
         return None  # later pages only: the first page failed this run
     if first.status in GONE_STATUSES:
         return GONE, first
-    if first.not_modified and len(pages) == 1:
-        return CONFIRMED, first
     content = []
     for page in sorted(pages):
         capture = pages[page]
-        original = selection.contents.get(capture.refers_to) if capture.refers_to else capture
+        original = selection.original(capture) if capture.revisit else capture
+        if original is None:
+            selection.skipped["revisit whose original is not in the input"] += 1
         if capture.status != 200 or original is None:
-            if capture.refers_to and original is None:
-                selection.skipped["revisit whose original is not in the input"] += 1
             if page == 0:
                 return None
             continue
         content.append((page, original, capture.date))
+    if first.not_modified and len(pages) == 1:
+        # A 304 and nothing more this run: it confirms what the original showed.
+        return CONFIRMED, (first.date, content[0][1].record_id)
     return RECORD, content
 
 
@@ -329,7 +346,8 @@ def _observe(article_id: int, kind: str, what: Any,
         return Observation(what.date, GONE, f"HTTP {what.status}", what.record_id,
                            gone={"reason": f"HTTP {what.status}", "capture": what.pointer()})
     if kind == CONFIRMED:
-        return Observation(what.date, CONFIRMED, what.refers_to)
+        seen, original = what
+        return Observation(seen, CONFIRMED, original)
     content: list[tuple[int, PageCapture, str]] = what
     key = tuple(capture.record_id for _, capture, _ in content)
     if key not in built:

@@ -138,3 +138,27 @@ def test_crawl_records_carry_every_listing_category(crawl) -> None:
         article = site.article(record["article_id"])
         assert article is not None
         assert set(site.sections_of(article)) <= set(record["sections"]), record["article_id"]
+
+
+def test_revisits_that_name_their_original_by_uri_and_date(crawl, tmp_path: Path) -> None:
+    """Tools that write no WARC-Refers-To name the original by target URI and date: a later
+    run's revisit found that way confirms the version it refers to."""
+    (source,) = crawl.warc_files
+    first = next(r for r in crawl.records() if r["pages"] == 1)
+    pointer = first["captures"][0]
+    later = tmp_path / "later.warc.gz"
+    with open(later, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True, warc_version="1.1")
+        writer.write_record(writer.create_warcinfo_record("later.warc.gz", {"ifes-run": "another"}))
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        revisit = writer.create_revisit_record(
+            pointer["target_uri"], "sha1:AAAA", pointer["target_uri"], pointer["date"],
+            http_headers=http)
+        revisit.rec_headers.replace_header("WARC-Date", "2030-01-01T00:00:00Z")
+        writer.write_record(revisit)
+    out = tmp_path / "corpus.jsonl"
+    result = rebuild([source, later], out, workers=1, progress=False)
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    (mine,) = [r for r in records if r["article_id"] == first["article_id"]]
+    assert (mine["first_seen"], mine["last_seen"]) == (first["first_seen"], "2030-01-01T00:00:00Z")
+    assert result.versions == result.articles == len(crawl.records())

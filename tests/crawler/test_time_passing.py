@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 
 import pytest
 
 from archive.verify import parse_http, read_raw_records, verify_file
 from archive.warc import REVISIT_NOT_MODIFIED
 from fixtures.epochs import site_at
+from fixtures.timeline import wait_for_epoch
 from tests.conftest import run_crawl, serve
 
 
@@ -21,7 +21,7 @@ def three_runs(tmp_path_factory: pytest.TempPathFactory):
     for served in serve(tmp, "--validators"):
         runs = [run_crawl(served.base_url, tmp / "out"), run_crawl(served.base_url, tmp / "out")]
         served.process.send_signal(signal.SIGUSR1)
-        time.sleep(2)  # the server rebuilds the site at epoch 1
+        wait_for_epoch(served.base_url, 1)
         runs.append(run_crawl(served.base_url, tmp / "out"))
         yield served, runs
 
