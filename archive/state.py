@@ -6,7 +6,8 @@ and page, whatever Itemid it was fetched under) the last full capture: status, `
 send conditional requests and to write revisit records that refer to that capture. It also
 keeps the runs: a run that never finished (killed) is resumed by the next crawl.
 
-The WARC files stay the truth: this is an index of them, committed often, cheap to lose.
+The WARC files stay the truth: this is an index of them, committed often; a lost state file
+is relearned from the WARC files by the next crawl (:func:`crawler.capture.recover_state`).
 """
 
 from __future__ import annotations
@@ -112,6 +113,10 @@ class CrawlState:
         self._db.execute("UPDATE captures SET run_id = ?, seen_date = ? WHERE key = ?",
                          (run_id, seen_date, key))
         self._wrote()
+
+    def is_new(self) -> bool:
+        """Whether no run was ever recorded here (a new folder, or a state file that was lost)."""
+        return self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
 
     def begin_run(self) -> tuple[int, bool]:
         """Return (run id, resumed): the unfinished last run continues, else a new one starts."""

@@ -198,6 +198,13 @@ def _make_session(crawler: Crawler) -> CaptureSession | None:
         logger.warning("Closed out %s, left open by an interrupted crawl", path.name)
     state_path = settings.get("CRAWL_STATE_PATH")
     state = CrawlState(Path(state_path)) if state_path else None
+    if state is not None and state.is_new() and Path(directory).is_dir():
+        # The WARC files are the truth and the state an index of them: a lost state is relearned.
+        files = sorted(Path(directory).glob("*.warc.gz"))
+        learned = recover_state(state, files, 0) if files else 0
+        if learned:
+            logger.warning("No crawl state beside %d WARC files: learned %d captures from them",
+                           len(files), learned)
     run = state.begin_run() if state else (0, False)
     if state is not None and run[1] and closed:
         learned = recover_state(state, closed, run[0])

@@ -156,3 +156,21 @@ def test_a_server_with_dates_only_gets_if_modified_since(tmp_path) -> None:
         assert asked.values("If-Modified-Since")
         assert parse_http(revisit.block).start_line.startswith(b"HTTP/1.1 304")
     assert json.loads((tmp_path / "out" / "crawl-summary.json").read_text())["unchanged"] >= 170
+
+
+def test_a_lost_state_is_relearned_from_the_warcs(tmp_path) -> None:
+    for served in serve(tmp_path, "--validators"):
+        first = run_crawl(served.base_url, tmp_path / "out")
+        before = set(first.warc_files)
+        (tmp_path / "out" / "state.sqlite").unlink()
+        for leftover in (tmp_path / "out").glob("state.sqlite-*"):
+            leftover.unlink()
+        second = run_crawl(served.base_url, tmp_path / "out")
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "learned" in second.stderr
+    records = [r for p in second.warc_files if p not in before for r in read_raw_records(p)
+               if "task=view" in r.headers.get("WARC-Target-URI", "")]
+    revisits = [r for r in records if r.type == "revisit"]
+    assert len(revisits) >= 170
+    assert all(r.headers["WARC-Profile"] == REVISIT_NOT_MODIFIED for r in revisits)
+    assert second.summary["unchanged"] >= 170 and second.summary["new"] == 0
