@@ -93,6 +93,23 @@ def _warc_paths(path: Path) -> list[Path]:
     return [path]
 
 
+def _history(args: argparse.Namespace) -> int:
+    from archive.history import corpus_path, describe, versions_of
+
+    corpus = corpus_path(Path(args.corpus))
+    if not corpus.exists():
+        print(f"ifes-archive history: no corpus at {corpus}", file=sys.stderr)
+        return 2
+    versions = versions_of(corpus, args.article_id)
+    if not versions:
+        print(f"ifes-archive history: article {args.article_id} is not in {corpus}", file=sys.stderr)
+        return 1
+    print(f"article {args.article_id}: {len(versions)} version(s) in {corpus}")
+    for line in describe(versions, diff=args.diff):
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every verb."""
     parser = argparse.ArgumentParser(prog="ifes-archive", description=__doc__.splitlines()[0])
@@ -125,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--url", required=True, help="the URL the page was fetched from")
     extract.add_argument("--content-type", help="the HTTP Content-Type header it came with")
     extract.set_defaults(run=_extract)
+
+    history = verbs.add_parser("history", help="the versions of one article, and what changed")
+    history.add_argument("corpus", help="articles.jsonl, or the archive folder holding it")
+    history.add_argument("article_id", type=int, help="the Joomla id of the article")
+    history.add_argument("--diff", action="store_true", help="show what changed in the text")
+    history.set_defaults(run=_history)
 
     serve = verbs.add_parser("serve-fixtures", add_help=False,
                              help="serve the bundled mirror of the site (see --help)")

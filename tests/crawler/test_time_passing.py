@@ -174,3 +174,21 @@ def test_a_lost_state_is_relearned_from_the_warcs(tmp_path) -> None:
     assert len(revisits) >= 170
     assert all(r.headers["WARC-Profile"] == REVISIT_NOT_MODIFIED for r in revisits)
     assert second.summary["unchanged"] >= 170 and second.summary["new"] == 0
+
+
+def test_history_shows_versions_and_what_changed(three_runs, capsys) -> None:
+    from archive.cli import main as cli
+
+    _, runs = three_runs
+    (changes,) = site_at(epoch=1)[1]
+    edited = min(changes.edited)
+    assert cli(["history", str(runs[-1].out), str(edited), "--diff"]) == 0
+    shown = capsys.readouterr().out
+    assert "2 version(s)" in shown and "version 1 (superseded)" in shown
+    assert "version 2 (current)" in shown
+    added = [line for line in shown.splitlines() if line.startswith("  +") and "[1]" in line]
+    assert added, shown
+    removed = min(changes.removed)
+    assert cli(["history", str(runs[-1].out / "articles.jsonl"), str(removed)]) == 0
+    assert "gone: " in capsys.readouterr().out
+    assert cli(["history", str(runs[-1].out), "999999"]) == 1
