@@ -67,6 +67,31 @@ def read_listings(journal: Path) -> dict[int, list[str]]:
     return sections
 
 
+def cut_torn_tail(path: Path) -> int:
+    """Cut a torn last line (a crash mid-write) off the journal ``path``, so the next line
+    appended starts a line of its own; return how many bytes were cut."""
+    if not path.exists() or path.stat().st_size == 0:
+        return 0
+    with open(path, "r+b") as stream:
+        size = stream.seek(0, os.SEEK_END)
+        position = size
+        while position > 0:
+            step = min(65536, position)
+            stream.seek(position - step)
+            chunk = stream.read(step)
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                end = position - step + newline + 1
+                break
+            position -= step
+        else:
+            end = 0
+        if end < size:
+            stream.truncate(end)
+            logger.warning("cut a torn last line (%d bytes) off %s", size - end, path)
+        return size - end
+
+
 def read_observations(journal: Path) -> dict[int, list[Observation]]:
     """Return article id -> what the journal says each crawl saw of it (whole lines only; a
     torn or bad line is skipped with a warning). Each observation's ``ref`` is its line's
@@ -134,6 +159,7 @@ def finalize(journal: Path, out: Path, sections: Mapping[int, Sequence[str]] | N
                 offset, length = version.ref
                 source.seek(offset)
                 record = json.loads(source.read(length))
+                record.pop("run", None)  # the journal's, not the record's
                 target.write(version_line(record, version, number, number == len(versions),
                                           sections.get(article_id, ())) + "\n")
         target.flush()

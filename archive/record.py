@@ -107,6 +107,9 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
     roots = [parse(d.text) for d in decoded]
     if is_refusal(roots[0]):
         return None
+    refused = next((i for i, root in enumerate(roots) if i and is_refusal(root)), None)
+    if refused is not None:  # a later page refused: the article ends before it, incomplete
+        ordered, decoded, roots = ordered[:refused], decoded[:refused], roots[:refused]
     reads = [read_page(root) for root in roots]
     if reads[0].body is None:
         fields = _generic_fields(decoded[0].text, reads[0])

@@ -107,6 +107,11 @@ class CrawlState:
              capture.warc_offset, capture.warc_length, capture.seen_date or capture.warc_date))
         self._wrote()
 
+    def forget(self, key: str) -> None:
+        """Forget the capture of ``key``: the next crawl asks for it whole."""
+        self._db.execute("DELETE FROM captures WHERE key = ?", (key,))
+        self._wrote()
+
     def touch(self, key: str, run_id: int, seen_date: str) -> None:
         """Note that ``key`` was confirmed (unchanged) in run ``run_id`` by a capture of
         ``seen_date``."""

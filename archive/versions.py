@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 #: Record keys that say where and when, not what: left out of the content comparison.
-NOT_CONTENT = frozenset({"captures", "version", "first_seen", "last_seen", "status", "gone"})
+NOT_CONTENT = frozenset({"captures", "version", "first_seen", "last_seen", "status", "gone", "run"})
 #: Kinds of observation, in the order ties on the date are taken.
 RECORD, CONFIRMED, GONE = "record", "confirmed", "gone"
 #: The flag of a record with pages missing (see :mod:`archive.record`).
@@ -69,6 +69,8 @@ class Observation:
     """Where the record is (a journal position, a list of captures): opaque to the fold."""
     gone: dict[str, Any] | None = field(default=None, compare=False)
     """``gone``: ``{"date", "reason", "capture"}``."""
+    run: str = field(default="", compare=False)
+    """The label of the crawl run that saw it (``""``: not known)."""
 
 
 @dataclass
@@ -88,33 +90,47 @@ class Version:
                 "status": status, "gone": self.gone}
 
 
+def last_of_each_run(observations: Iterable[Observation]) -> list[Observation]:
+    """Return ``observations`` (in the order they were made) with only the last one of each
+    run: a run resumed after a kill may look at an article twice (a 404 fetched again, a chain
+    completed after the restart), and what it saw last is what its newest captures show."""
+    listed = list(observations)
+    last = {seen.run: i for i, seen in enumerate(listed) if seen.run}
+    return [seen for i, seen in enumerate(listed) if not seen.run or last[seen.run] == i]
+
+
 def fold(observations: Iterable[Observation]) -> list[Version]:
-    """Return the versions ``observations`` (of one article, any order) make, oldest first."""
-    versions: list[Version] = []
-    #: First-page capture id -> content digest it showed (None: a removal page).
-    shown: dict[str, str | None] = {}
+    """Return the versions ``observations`` of one article make, oldest first. They may come in
+    any order but, within one run, in the order they were made (only each run's last counts)."""
+    listed = list(observations)
+    #: Content digest -> where its record is (the first one); first-page capture id -> the
+    #: digest it showed (None: a removal page). Every observation teaches these, kept or not.
     refs: dict[str, Any] = {}
-    for seen in sorted(observations):
+    shown: dict[str, str | None] = {}
+    for seen in sorted(listed):
+        if seen.kind == RECORD:
+            if seen.ref is not None:
+                refs.setdefault(seen.key, seen.ref)
+            shown.setdefault(seen.first_capture, seen.key)
+        elif seen.kind == GONE:
+            shown.setdefault(seen.first_capture, None)
+    versions: list[Version] = []
+    for seen in sorted(last_of_each_run(listed)):
         current = versions[-1] if versions else None
         if seen.kind == GONE:
-            shown[seen.first_capture] = None
             if current is not None and current.gone is None:
                 current.gone = {"date": seen.seen, **(seen.gone or {})}
             continue
         if seen.kind == CONFIRMED:
             digest = shown.get(seen.key)
-            ref = refs.get(digest) if digest is not None else None
-            if digest is None or ref is None:
-                continue  # confirms a removal page, or a capture no record came from
         else:
             if not seen.complete and current is not None:
                 continue  # pages missing this time: no evidence the article changed
             digest = seen.key
-            shown[seen.first_capture] = digest
-            ref = seen.ref if seen.ref is not None else refs.get(digest)
-            if ref is None:
-                continue  # a short line whose record is not at hand (a journal cut short)
-            refs.setdefault(digest, ref)
+        ref = refs.get(digest) if digest is not None else None
+        if digest is None or ref is None:
+            continue  # confirms a removal page or a capture no record came from; or a short
+            # line whose record is not at hand (a journal cut short)
         if current is not None and current.gone is None and current.digest == digest:
             current.last_seen = max(current.last_seen, seen.seen)
         else:
@@ -129,21 +145,22 @@ def observation_of_line(line: bytes, ref: Any = None) -> tuple[int, Observation]
         article_id = int(data["article_id"])
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"not a journal line: {exc}") from exc
-    observed = data.get("observed")
+    observed, run = data.get("observed"), str(data.get("run") or "")
     if observed == NOT_MODIFIED_LINE:
-        return article_id, Observation(str(data["seen"]), CONFIRMED, str(data["refers_to"]))
+        return article_id, Observation(str(data["seen"]), CONFIRMED, str(data["refers_to"]),
+                                       run=run)
     if observed == SAME_LINE:
         return article_id, Observation(str(data["seen"]), RECORD, str(data["digest"]),
-                                       str(data["first_capture"]))
+                                       str(data["first_capture"]), run=run)
     if observed == GONE_LINE:
         gone = data["gone"]
         return article_id, Observation(str(data["seen"]), GONE, str(gone["reason"]),
-                                       _record_id(gone.get("capture")), gone=gone)
+                                       _record_id(gone.get("capture")), gone=gone, run=run)
     captures = data.get("captures") or []
     seen = data.get("first_seen") or max((str(c.get("date", "")) for c in captures), default="")
     first = _record_id(captures[0]) if captures else ""
     return article_id, Observation(seen, RECORD, content_digest(data), first,
-                                   INCOMPLETE not in (data.get("flags") or []), ref)
+                                   INCOMPLETE not in (data.get("flags") or []), ref, run=run)
 
 
 def not_modified_line(article_id: int, seen: str, refers_to: str) -> dict[str, Any]:

@@ -158,11 +158,25 @@ class _GzipMembers:
         return self.stream.tell() + len(self.pending)
 
     def commit(self) -> None:
-        """Write the records so far to the file (a single system call unless the disk fails)."""
+        """Write the records so far to the file (a single system call unless the disk fails).
+        On a failure the file is cut back to where it was and the records are dropped (the
+        error goes up: the exchange counts as not captured), so no torn member stays inside."""
+        start = self.stream.tell()
         view = memoryview(self.pending)
-        while view:
-            written = self.stream.write(view)
-            view = view[written or 0:]
+        try:
+            while view:
+                written = self.stream.write(view)
+                view = view[written or 0:]
+        except BaseException:
+            view.release()
+            self.pending = bytearray()
+            try:
+                self.stream.truncate(start)
+                self.stream.seek(start)
+            except OSError:
+                logger.exception("could not cut a failed write back out of %s", self.stream)
+            raise
+        view.release()
         self.pending = bytearray()
 
 

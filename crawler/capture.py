@@ -90,10 +90,12 @@ class CaptureSession:
     """The crawl's WARC writer and (when ``CRAWL_STATE_PATH`` is set) its state and run."""
 
     def __init__(self, crawler: Crawler, writer: CaptureWriter, state: CrawlState | None,
-                 run: tuple[int, bool]):
+                 run: tuple[int, bool], run_label: str = ""):
         self.writer = writer
         self.state = state
         self.run_id, self.resumed = run
+        #: The run's label, named in the warcinfo of its WARC files and on its journal lines.
+        self.run_label = run_label
         self._stats = crawler.stats
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.close, signal=signals.engine_stopped)
@@ -215,47 +217,60 @@ def _make_session(crawler: Crawler) -> CaptureSession | None:
                            max_size=settings.getint("WARC_MAX_SIZE", 1_000_000_000),
                            warcinfo=warcinfo_fields(crawler, label),
                            fsync_every=settings.getint("WARC_FSYNC_EVERY", 50))
-    return CaptureSession(crawler, writer, state, run)
+    return CaptureSession(crawler, writer, state, run, label)
 
 
 def recover_state(state: CrawlState, paths: list[Path], run_id: int) -> int:
-    """Teach ``state`` the captures in ``paths`` (files of the interrupted run ``run_id``) that
-    it missed: a crash between writing a record and committing the state would otherwise make
-    the resumed run fetch the page again. Return how many it learned."""
+    """Teach ``state`` the captures in ``paths`` that it missed: those of the interrupted run
+    ``run_id`` (a crash between writing a record and committing the state would otherwise make
+    the resumed run fetch the page again), or all of a folder whose state file was lost. Return
+    how many it learned; a file that cannot be read is reported and skipped."""
     learned = 0
     for path in paths:
-        with open(path, "rb") as stream:
-            iterator = ArchiveIterator(stream, no_record_parse=True)
-            for record in iterator:
-                headers = record.rec_headers
-                block = record.raw_stream.read()
-                kind = headers.get_header("WARC-Type")
-                if kind not in ("response", "revisit") or headers.get_header("WARC-Truncated"):
-                    continue
-                uri = headers.get_header("WARC-Target-URI") or ""
-                date = headers.get_header("WARC-Date") or ""
-                key = state_key(uri)
-                known = state.known(key)
-                if kind == "revisit":
-                    if known is not None and (known.seen_date or known.warc_date) < date and \
-                            known.record_id == headers.get_header("WARC-Refers-To"):
-                        state.touch(key, run_id, date)
-                        learned += 1
-                    continue
-                try:
-                    message = parse_http(block)
-                except ValueError:
-                    continue
-                if not message.start_line.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")) or (
-                        known is not None and known.warc_date >= date):
-                    continue
-                values = {name.lower(): value for name, value in message.headers}
-                state.remember(KnownCapture(
-                    key, uri, 200, values.get("etag"), values.get("last-modified"),
-                    headers.get_header("WARC-Payload-Digest") or "",
-                    headers.get_header("WARC-Record-ID") or "", date, run_id, path.name,
-                    iterator.get_record_offset(), iterator.get_record_length()))
-                learned += 1
+        try:
+            learned += _learn_from(state, path, run_id)
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the crawl
+            logger.warning("Could not learn captures from %s: %r", path.name, exc)
+    return learned
+
+
+def _learn_from(state: CrawlState, path: Path, run_id: int) -> int:
+    learned = 0
+    with open(path, "rb") as stream:
+        iterator = ArchiveIterator(stream, no_record_parse=True)
+        for record in iterator:
+            headers = record.rec_headers
+            block = record.raw_stream.read()
+            kind = headers.get_header("WARC-Type")
+            if kind not in ("response", "revisit"):
+                continue
+            uri = headers.get_header("WARC-Target-URI") or ""
+            date = headers.get_header("WARC-Date") or ""
+            key = state_key(uri)
+            known = state.known(key)
+            if kind == "revisit":
+                # (WARC-Truncated: length is what an identical-payload revisit carries.)
+                if known is not None and (known.seen_date or known.warc_date) < date and \
+                        known.record_id == headers.get_header("WARC-Refers-To"):
+                    state.touch(key, run_id, date)
+                    learned += 1
+                continue
+            if headers.get_header("WARC-Truncated"):
+                continue
+            try:
+                message = parse_http(block)
+            except ValueError:
+                continue
+            if not message.start_line.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")) or (
+                    known is not None and known.warc_date >= date):
+                continue
+            values = {name.lower(): value for name, value in message.headers}
+            state.remember(KnownCapture(
+                key, uri, 200, values.get("etag"), values.get("last-modified"),
+                headers.get_header("WARC-Payload-Digest") or "",
+                headers.get_header("WARC-Record-ID") or "", date, run_id, path.name,
+                iterator.get_record_offset(), iterator.get_record_length()))
+            learned += 1
     return learned
 
 

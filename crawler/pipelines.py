@@ -27,6 +27,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive.corpus import (
     classify,
+    cut_torn_tail,
     finalize,
     journal_path,
     listing_line,
@@ -35,7 +36,7 @@ from archive.corpus import (
     read_observations,
 )
 from archive.listings import listed_articles
-from archive.record import CapturedPage, build_record, record_to_json
+from archive.record import INCOMPLETE_FLAG, CapturedPage, build_record, record_to_json
 from archive.versions import (
     content_digest,
     fold,
@@ -44,6 +45,8 @@ from archive.versions import (
     observation_of_line,
     same_line,
 )
+from archive.state import new_run_label
+from crawler.capture import capture_session
 from crawler.items import ArticleItem, ListingItem, ObservedItem
 
 if TYPE_CHECKING:
@@ -98,11 +101,17 @@ class ArticleRecordPipeline:
 
     def open_spider(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        cut_torn_tail(self.journal)
+        cut_torn_tail(self.listings)
         self._observations = read_observations(self.journal)
+        session = capture_session(self.crawler)
+        # Without a capture session (no WARC_DIR) the process is the run.
+        self._run = session.run_label if session is not None else new_run_label()
         self._file = self.journal.open("a", encoding="utf-8", newline="\n")
         self._listings_file = self.listings.open("a", encoding="utf-8", newline="\n")
 
     def close_spider(self) -> None:
+        self._count_changes()
         if self._file is not None:
             self._sync()
             self._file.close()
@@ -137,7 +146,8 @@ class ArticleRecordPipeline:
         record.update(first_seen=seen, last_seen=seen)
         versions = fold(self._observations.get(item.article_id, []))
         digest = content_digest(record)
-        if versions and versions[-1].gone is None and versions[-1].digest == digest and seen:
+        if (versions and versions[-1].gone is None and versions[-1].digest == digest and seen
+                and INCOMPLETE_FLAG not in record["flags"]):
             # The current version again: a short line (the record is journaled already).
             first = (record["captures"] or [{}])[0].get("warc_record_id") or ""
             self._journal(item.article_id, same_line(item.article_id, seen, digest, first))
@@ -148,16 +158,30 @@ class ArticleRecordPipeline:
         return item
 
     def _journal(self, article_id: int, line: dict[str, Any]) -> None:
-        """Append ``line`` to the journal and count what it did to the article's versions."""
+        """Append ``line`` (marked with the run) to the journal; keep its observation."""
+        line["run"] = self._run
         text = record_to_json(line) if "observed" not in line else json.dumps(line, ensure_ascii=False)
         self._write(text)
         seen = self._observations.setdefault(article_id, [])
         _, observation = observation_of_line(text.encode("utf-8"), ref=(article_id, len(seen)))
-        before = fold(seen)
         seen.append(observation)
-        change = classify(before, fold(seen))
-        if change is not None and self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"ifes/articles_{change}")
+
+    def _count_changes(self) -> None:
+        """Count what this run (all its processes, if it was resumed) did to each article:
+        new, changed, unchanged or gone, against the versions before the run."""
+        stats = self.crawler.stats
+        if stats is None or not self._run:
+            return
+        counts: dict[str, int] = {}
+        for observations in self._observations.values():
+            before = [o for o in observations if o.run != self._run]
+            if len(before) == len(observations):
+                continue
+            change = classify(fold(before), fold(observations))
+            if change is not None:
+                counts[change] = counts.get(change, 0) + 1
+        for change in ("new", "changed", "unchanged", "gone"):
+            stats.set_value(f"ifes/articles_{change}", counts.get(change, 0))
 
     def _note_listing(self, item: ListingItem) -> None:
         """Journal which articles the listing page files under which category (a lost line

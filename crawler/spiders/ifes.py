@@ -299,6 +299,11 @@ class IfesSpider(scrapy.Spider):
         if errors:
             self._stats_inc("ifes/incomplete_articles")
             logger.warning("article %d incomplete: %s", article_id, "; ".join(errors))
+            # Page 1 must not answer 304 next time, or the missing pages would never be asked
+            # for again: the next crawl fetches the article whole.
+            session = capture_session(self.crawler) if hasattr(self, "crawler") else None
+            if session is not None and session.state is not None:
+                session.state.forget(f"article:{article_id}:0")
         return ArticleItem(
             article_id=article_id,
             url=canonical_article_url(self.base_url, article_id),

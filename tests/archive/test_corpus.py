@@ -71,3 +71,15 @@ def test_a_short_line_extends_the_version_its_digest_names(tmp_path: Path) -> No
     assert (only["first_seen"], only["last_seen"], only["version"]) == (
         "2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z", 1)
     assert only["captures"][0]["warc_record_id"] == "urn:5a"
+
+
+def test_a_torn_last_line_is_cut_so_the_next_one_stands_alone(tmp_path: Path) -> None:
+    from archive.corpus import cut_torn_tail
+
+    journal = tmp_path / "a.journal.jsonl"
+    journal.write_bytes(b'{"a": 1}\n{"b": 2}\n{"article_id": 3, "ti')
+    assert cut_torn_tail(journal) == len(b'{"article_id": 3, "ti')
+    assert journal.read_bytes() == b'{"a": 1}\n{"b": 2}\n'
+    assert cut_torn_tail(journal) == 0
+    journal.write_bytes(b"no newline at all")
+    assert cut_torn_tail(journal) == len(b"no newline at all") and journal.read_bytes() == b""

@@ -63,3 +63,25 @@ def test_pointers_and_version_fields_are_not_content(key: str) -> None:
     record = {"title": "t", "text": "x", key: "one"}
     assert content_digest(record) == content_digest({**record, key: "two"})
     assert content_digest(record) != content_digest({**record, "text": "y"})
+
+
+def test_only_the_last_look_of_a_run_counts() -> None:
+    """A run resumed after a kill may look twice: a 404 fetched again, a chain completed."""
+    gone = {"reason": "HTTP 404"}
+    seen = [Observation("1", RECORD, "A", "c1", ref="A@1", run="r1"),
+            Observation("2", GONE, "HTTP 404", "g2", gone=gone, run="r2"),
+            Observation("3", GONE, "HTTP 404", "g3", gone=gone, run="r2")]
+    (only,) = fold(seen)
+    assert only.gone == {"date": "3", "reason": "HTTP 404"}
+    incomplete_then_whole = [Observation("1", RECORD, "A-short", "c1", False, ref="s", run="r1"),
+                             Observation("2", RECORD, "A", "c2", True, ref="w", run="r1")]
+    assert [(v.digest, v.ref) for v in fold(incomplete_then_whole)] == [("A", "w")]
+
+
+def test_a_short_line_after_its_record_in_the_same_run_keeps_the_record() -> None:
+    """A resumed run builds the article again from its own captures: the record journaled
+    before the kill, a short line after it; the version is the record's."""
+    seen = [Observation("1", RECORD, "A", "c1", ref="A@1", run="r1"),
+            Observation("1", RECORD, "A", "c1", run="r1")]
+    (only,) = fold(seen)
+    assert (only.ref, only.first_seen, only.last_seen) == ("A@1", "1", "1")

@@ -178,3 +178,35 @@ def test_revisits_refer_to_the_original(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+class _FullDisk:
+    """A file that takes half of the next write, then fails as a full disk does."""
+
+    def __init__(self, real) -> None:
+        self.real, self.fail_next = real, True
+
+    def write(self, data) -> int:
+        if self.fail_next:
+            self.fail_next = False
+            self.real.write(bytes(data[: len(data) // 2]))
+            raise OSError(28, "No space left on device")
+        return self.real.write(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)
+
+
+def test_a_failed_write_leaves_no_torn_pair_inside_the_file(tmp_path: Path) -> None:
+    w = writer(tmp_path)
+    w.write_exchange(exchange())
+    current = w._current  # noqa: SLF001 - the test stands in for the disk
+    current.members.stream = _FullDisk(current.stream)
+    with pytest.raises(OSError, match="No space"):
+        w.write_exchange(exchange())
+    third = w.write_exchange(exchange())
+    w.close()
+    path = tmp_path / third.warc_filename
+    assert verify_file(path).ok
+    with open(path, "rb") as stream:
+        assert len(list(ArchiveIterator(stream))) == 5  # warcinfo and two whole pairs

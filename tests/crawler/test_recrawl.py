@@ -185,3 +185,27 @@ def test_unchanged_articles_are_journaled_short(twice) -> None:
     assert records == len({line["article_id"] for line in lines if "observed" not in line})
     assert kinds.count("same") == records
     assert len(second.records()) == records
+
+
+def test_a_lost_state_is_relearned_with_revisits_and_seen_dates(twice, tmp_path: Path) -> None:
+    from archive.state import CrawlState
+    from crawler.capture import recover_state
+
+    _, _, second = twice
+    original = CrawlState(second.out / "state.sqlite")
+    keys = [row[0] for row in original._db.execute("SELECT key FROM captures")]  # noqa: SLF001
+    blank = CrawlState(tmp_path / "state.sqlite")
+    broken = tmp_path / "broken.warc.gz"
+    broken.write_bytes(b"\x1f\x8b\x08 not a WARC file")
+    assert recover_state(blank, [*second.warc_files, broken], 0) >= 2 * len(keys) - 10
+    fields = ("target_uri", "etag", "payload_digest", "record_id", "warc_date", "seen_date",
+              "warc_filename", "warc_offset", "warc_length")
+    revisited = 0
+    for key in keys:
+        want, got = original.known(key), blank.known(key)
+        assert got is not None, key
+        assert [getattr(got, f) for f in fields] == [getattr(want, f) for f in fields], key
+        revisited += want.seen_date != want.warc_date
+    assert revisited > 150  # the second crawl's identical-payload revisits were learned
+    original.close()
+    blank.close()
