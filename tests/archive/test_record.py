@@ -258,3 +258,17 @@ def test_decode_html_never_fails() -> None:
 )
 def test_meta_charset(body: bytes, expected: str | None) -> None:
     assert meta_charset(body) == expected
+
+
+def test_a_missing_or_refused_later_page_makes_the_record_incomplete() -> None:
+    first = page(0, article_page("<p>First page.</p>", counter=(1, 3)), None, {"n": 0})
+    second = page(1, article_page("<p>Second page.</p>", counter=(2, 3)), None)
+    refusal = page(2, "<html><body><p>Извините, но для просмотра этой страницы у Вас недостаточно "
+                      "прав.</p></body></html>".encode("cp1251"), "text/html")
+    whole = build_record(941, BASE, [first, second,
+                                     page(2, article_page("<p>Third.</p>", counter=(3, 3)), None)])
+    assert whole["flags"] == [] and whole["pages"] == 3
+    for pages in ([first, second], [first, second, refusal]):
+        record = build_record(941, BASE, pages)
+        assert record["pages"] == 2 and "incomplete" in record["flags"]
+        assert record["text"] == "First page.\n\nSecond page."
