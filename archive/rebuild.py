@@ -38,8 +38,17 @@ from archive.corpus import add_listed, version_line
 from archive.listings import listed_articles, listing_task
 from archive.record import CapturedPage, build_record, refusal_of
 from archive.verify import entity_of, parse_http
-from archive.versions import CONFIRMED, GONE, INCOMPLETE, RECORD, Observation, content_digest, fold
-from archive.warc import REVISIT_NOT_MODIFIED, RUN_FIELD
+from archive.versions import (
+    CONFIRMED,
+    GONE,
+    GONE_STATUSES,
+    INCOMPLETE,
+    RECORD,
+    Observation,
+    content_digest,
+    fold,
+)
+from archive.warc import REVISIT_NOT_MODIFIED, RUN_FIELD, CapturePointer
 from crawler.joomla import parse_url
 
 if TYPE_CHECKING:
@@ -50,8 +59,6 @@ logger = logging.getLogger(__name__)
 #: Articles handed to a worker at a time: big enough to amortise the hand-over.
 CHUNK = 16
 _HEAD_LIMIT = 65536
-#: Statuses of an article's first page that say it was removed.
-GONE_STATUSES = (404, 410)
 
 
 @dataclass(frozen=True, order=True)
@@ -75,10 +82,9 @@ class PageCapture:
     """A revisit of the server-not-modified profile (a 304)."""
 
     def pointer(self) -> dict[str, Any]:
-        """Return the pointer records carry (as the crawl writes it)."""
-        return {"warc_filename": Path(self.path).name, "warc_offset": self.offset,
-                "warc_length": self.length, "warc_record_id": self.record_id,
-                "target_uri": self.target_uri, "date": self.date}
+        """Return the pointer records carry (the crawl's :class:`CapturePointer`)."""
+        return CapturePointer(Path(self.path).name, self.offset, self.length, self.record_id,
+                              self.target_uri, self.date).as_dict()
 
 
 #: An ordered map: the builtin, or a process pool's.

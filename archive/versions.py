@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 NOT_CONTENT = frozenset({"captures", "version", "first_seen", "last_seen", "status", "gone", "run"})
 #: Kinds of observation, in the order ties on the date are taken.
 RECORD, CONFIRMED, GONE = "record", "confirmed", "gone"
+#: HTTP statuses of an article's first page that say the article was removed.
+GONE_STATUSES = (404, 410)
 #: The flag of a record with pages missing (see :mod:`archive.record`).
 INCOMPLETE = "incomplete"
 #: ``observed`` values of journal lines that are no record: a 304, a removal, and a record equal

@@ -41,6 +41,7 @@ from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.state import CrawlState, KnownCapture, new_run_label
+from archive.versions import GONE_STATUSES
 from archive.verify import entity_of, parse_http
 from archive.warc import (
     REVISIT_IDENTICAL,
@@ -116,7 +117,7 @@ class CaptureSession:
             self._stats.inc_value(f"capture/revisit/{revisit.profile.rsplit('/', 1)[1]}")
         # New, changed and unchanged are judged on the record (the pipeline); what only the
         # capture shows is a page that was captured before and is now 404 or 410: gone.
-        change = "gone" if known and fetched and fetched.status in (404, 410) else None
+        change = "gone" if known and fetched and fetched.status in GONE_STATUSES else None
         if revisit is not None and known is not None:
             # The content is the original capture's: records point there (and keep the revisit).
             return _pointer_of(known), pointer, change
@@ -128,12 +129,9 @@ class CaptureSession:
         if revisit is not None and known is not None:
             self.state.touch(key, self.run_id, pointer.date)
         elif fetched.status == 200:
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in fetched.headers}
-            self.state.remember(KnownCapture(
-                key, pointer.target_uri, fetched.status, headers.get("etag"),
-                headers.get("last-modified"), sha1_digest(fetched.exchange.payload),
-                pointer.warc_record_id, pointer.date, self.run_id, pointer.warc_filename,
-                pointer.warc_offset, pointer.warc_length))
+            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in fetched.headers]
+            self.state.remember(known_capture(key, pointer, headers,
+                                              sha1_digest(fetched.exchange.payload), self.run_id))
 
     def replayable(self, url: str) -> KnownCapture | None:
         """Return the capture of ``url``'s article page made earlier in this (resumed) run."""
@@ -220,6 +218,17 @@ def _make_session(crawler: Crawler) -> CaptureSession | None:
     return CaptureSession(crawler, writer, state, run, label)
 
 
+def known_capture(key: str, pointer: CapturePointer, headers: list[tuple[str, str]],
+                  payload_digest: str, run_id: int) -> KnownCapture:
+    """Return what the state keeps of a ``200`` response captured at ``pointer`` (its last
+    ``ETag`` and ``Last-Modified``)."""
+    values = {name.lower(): value for name, value in headers}
+    return KnownCapture(key, pointer.target_uri, 200, values.get("etag"),
+                        values.get("last-modified"), payload_digest, pointer.warc_record_id,
+                        pointer.date, run_id, pointer.warc_filename, pointer.warc_offset,
+                        pointer.warc_length)
+
+
 def recover_state(state: CrawlState, paths: list[Path], run_id: int) -> int:
     """Teach ``state`` the captures in ``paths`` that it missed: those of the interrupted run
     ``run_id`` (a crash between writing a record and committing the state would otherwise make
@@ -264,12 +273,11 @@ def _learn_from(state: CrawlState, path: Path, run_id: int) -> int:
             if not message.start_line.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")) or (
                     known is not None and known.warc_date >= date):
                 continue
-            values = {name.lower(): value for name, value in message.headers}
-            state.remember(KnownCapture(
-                key, uri, 200, values.get("etag"), values.get("last-modified"),
-                headers.get_header("WARC-Payload-Digest") or "",
-                headers.get_header("WARC-Record-ID") or "", date, run_id, path.name,
-                iterator.get_record_offset(), iterator.get_record_length()))
+            pointer = CapturePointer(path.name, iterator.get_record_offset(),
+                                     iterator.get_record_length(),
+                                     headers.get_header("WARC-Record-ID") or "", uri, date)
+            state.remember(known_capture(key, pointer, message.headers,
+                                         headers.get_header("WARC-Payload-Digest") or "", run_id))
             learned += 1
     return learned
 

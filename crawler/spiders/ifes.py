@@ -27,6 +27,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from archive.extract import page_total, refusal_kind
 from archive.listings import listing_task
 from archive.record import decode_html, html_root
+from archive.versions import GONE_STATUSES
 from crawler.capture import META_KEY, REVISIT_KEY, SEEN_KEY, capture_session
 from crawler.items import ArticleItem, ListingItem, ObservedItem
 from crawler.joomla import (
@@ -53,8 +54,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "http://japanstudies.ru/"
-#: HTTP statuses of an article page that say the article was removed.
-GONE_STATUSES = (404, 410)
 #: Pages of a multi-page article go ahead of listings, so a chain ends soon after it starts.
 CHAIN_PRIORITY = 10
 

@@ -55,11 +55,17 @@ def _command(base_url: str, out: Path) -> list[str]:
             str(out), *pairs]
 
 
-def _complete_article_captures(out: Path) -> Counter:
+def _complete_article_captures(out: Path, skip: set[str] | frozenset[str] = frozenset(),
+                               revisits: bool = False) -> Counter:
+    """Count, per article page, its complete 200 captures (and its revisits, if asked) in the
+    folder's files but those named in ``skip``."""
     counts: Counter = Counter()
     for path in sorted((out / "warc").iterdir()):
+        if path.name in skip:
+            continue
         for record in read_raw_records(path):
-            if (record.type == "response" and "WARC-Truncated" not in record.headers
+            if (revisits and record.type == "revisit") or (
+                    record.type == "response" and "WARC-Truncated" not in record.headers
                     and parse_http(record.block).start_line.startswith(b"HTTP/1.1 200")):
                 key = state_key(record.headers["WARC-Target-URI"])
                 if key.startswith("article:"):
@@ -100,22 +106,6 @@ def test_killed_crawls_resume_without_loss_or_doubles(tmp_path: Path) -> None:
     assert crawl.summary["captures"] < crawl.summary["requests"], "the last run fetched everything again"
 
 
-def _recrawl_captures(out: Path, before: set[str]) -> Counter:
-    """Count, per article page, the captures (full or revisit) the recrawl's files hold."""
-    counts: Counter = Counter()
-    for path in sorted((out / "warc").iterdir()):
-        if path.name in before:
-            continue
-        for record in read_raw_records(path):
-            if record.type == "revisit" or (
-                    record.type == "response" and "WARC-Truncated" not in record.headers
-                    and parse_http(record.block).start_line.startswith(b"HTTP/1.1 200")):
-                key = state_key(record.headers["WARC-Target-URI"])
-                if key.startswith("article:"):
-                    counts[key] += 1
-    return counts
-
-
 def test_a_killed_recrawl_resumes_and_keeps_versions_exact(tmp_path: Path) -> None:
     out = tmp_path / "out"
     for served in serve(tmp_path, "--validators", "--fault", r"task=(view|category|blog)=slow:0.05"):
@@ -141,7 +131,8 @@ def test_a_killed_recrawl_resumes_and_keeps_versions_exact(tmp_path: Path) -> No
     for path in (out / "warc").iterdir():
         report = verify_file(path)
         assert report.ok, (path.name, report.problems[:5])
-    doubled = {k: n for k, n in _recrawl_captures(out, before).items() if n > 1}
+    recrawled = _complete_article_captures(out, skip=before, revisits=True)
+    doubled = {k: n for k, n in recrawled.items() if n > 1}
     assert not doubled, f"fetched twice by the resumed recrawl: {doubled}"
     _, (changes,) = site_at(epoch=1)
     versions: dict[int, list[dict]] = {}

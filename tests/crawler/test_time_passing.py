@@ -74,15 +74,12 @@ def _versions(run) -> dict[int, list[dict]]:
 
 
 def _run_dates(run) -> list[tuple[str, str]]:
-    """Return (first, last) WARC-Date of the captures of each run, in run order."""
-    spans = []
-    for report in _reports(run):
-        names = [f["name"] for f in report["warc_files"]]
-        spans.append(names)
+    """Return (first, last) WARC-Date of the captures of each run, in run order (a run's
+    report lists every file of the folder so far: its own are those no earlier one listed)."""
     dates = []
     seen: set[str] = set()
-    for names in spans:
-        new = [n for n in names if n not in seen]
+    for report in _reports(run):
+        new = [f["name"] for f in report["warc_files"] if f["name"] not in seen]
         seen.update(new)
         stamps = [r.headers["WARC-Date"] for n in new for r in read_raw_records(run.out / "warc" / n)
                   if r.type in ("response", "revisit")]
