@@ -28,8 +28,9 @@ venv: $(STAMP)
 demo: venv
 	$(PY) -m fixtures.demo --out $(DEMO_OUT)
 
-## The whole test suite (real crawls of the mirror on loopback).
+## The whole test suite (real crawls of the mirror on loopback; replay in pywb and Chromium).
 test: venv $(PYWB_STAMP)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	$(PY) -m pytest -q -n 2 tests
 
 ## Benchmarks: figures side by side with their baselines, in one run.

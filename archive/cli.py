@@ -87,6 +87,27 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _index(args: argparse.Namespace) -> int:
+    from archive.index import INDEX_PATH, write_index
+    from archive.wacz import write_wacz
+
+    folder = Path(args.archive_dir)
+    warcs = _warc_paths(folder / "warc") if (folder / "warc").is_dir() else []
+    if not warcs:
+        print(f"ifes-archive index: no WARC files in {folder / 'warc'}", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else folder / INDEX_PATH
+    report = write_index(warcs, out, args.replay)
+    print(f"{len(report.lines)} captures from {len(warcs)} WARC files -> {out} ({args.replay}); "
+          f"304 revisits: {report.not_modified}, resolved {report.resolved}")
+    for missing in report.unresolved:
+        print(f"  original not in these files: {missing}")
+    if args.wacz:
+        lines = write_wacz(folder, Path(args.wacz))
+        print(f"WACZ for ReplayWeb.page: {args.wacz} ({lines} captures)")
+    return 0
+
+
 def _warc_paths(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.name.endswith((".warc", ".warc.gz")))
@@ -148,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("article_id", type=int, help="the Joomla id of the article")
     history.add_argument("--diff", action="store_true", help="show what changed in the text")
     history.set_defaults(run=_history)
+
+    index = verbs.add_parser("index", help="CDXJ index for pywb (and a WACZ for ReplayWeb.page)")
+    index.add_argument("archive_dir", help="the archive folder (with warc/)")
+    index.add_argument("--replay", choices=("pywb", "replayweb"), default="pywb",
+                       help="which replay tool the index is for (default: pywb)")
+    index.add_argument("-o", "--out", help="where to write it (default: ARCHIVE_DIR/indexes/index.cdxj)")
+    index.add_argument("--wacz", metavar="FILE", help="also write a WACZ of the folder for ReplayWeb.page")
+    index.set_defaults(run=_index)
 
     serve = verbs.add_parser("serve-fixtures", add_help=False,
                              help="serve the bundled mirror of the site (see --help)")

@@ -83,7 +83,9 @@ def _reason(source: str, encoding: str, header: str | None, meta: str | None,
         said = "header and page agree" if meta == header else "header charset"
         return "; ".join(notes + [f"{said}: {encoding}"])
     if header and header != encoding:
-        notes = notes + [f"page declares {encoding} over header {header}"]
+        # Browsers (and replay in them) follow the header: the reader saw mojibake.
+        notes = notes + [f"page declares {encoding} over header {header}; a browser follows the "
+                         f"header, so the page showed garbled live and does so in replay"]
     else:
         notes = notes + [f"page declares {encoding}"]
     return "; ".join(notes)

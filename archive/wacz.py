@@ -1,0 +1,88 @@
+"""A WACZ of an archive folder: its WARC files, the replay index, the articles as pages.
+
+WACZ 1.1.1 (https://specs.webrecorder.net/wacz/1.1.1/): a ZIP holding ``archive/*.warc.gz``
+(stored, not compressed again, so a reader can seek into them), ``indexes/index.cdxj``,
+``pages/pages.jsonl`` and ``datapackage.json`` with the SHA-256 of each, and
+``datapackage-digest.json`` with the digest of that. The index is the ReplayWeb.page flavour of
+:mod:`archive.index` (a 304 revisit answers with the page it confirmed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archive.index import REPLAYWEB, build_index
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+WACZ_VERSION = "1.1.1"
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
+
+
+def write_wacz(archive_dir: Path, out: Path, title: str = "ifes-archive") -> int:
+    """Write the WACZ of ``archive_dir`` to ``out``; return the number of index lines."""
+    warcs = sorted((archive_dir / "warc").glob("*.warc.gz"))
+    index = build_index(warcs, REPLAYWEB)
+    members: dict[str, bytes | Path] = {f"archive/{p.name}": p for p in warcs}
+    members["indexes/index.cdxj"] = "".join(f"{line}\n" for line in index.lines).encode()
+    members["pages/pages.jsonl"] = "".join(
+        json.dumps(page, ensure_ascii=False) + "\n"
+        for page in [PAGES_HEADER, *_pages(archive_dir / "articles.jsonl")]).encode("utf-8")
+    resources = [_resource(name, data) for name, data in members.items()]
+    package = {"profile": "data-package", "wacz_version": WACZ_VERSION, "title": title,
+               "software": f"ifes-archive {version('ifes-archive')}",
+               "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+               "resources": resources}
+    package_bytes = json.dumps(package, indent=2).encode()
+    digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+    partial = out.with_name(out.name + ".partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as wacz:
+        for name, data in members.items():
+            if isinstance(data, Path):
+                wacz.write(data, name)
+            else:
+                wacz.writestr(name, data)
+        wacz.writestr("datapackage.json", package_bytes)
+        wacz.writestr("datapackage-digest.json", json.dumps(digest, indent=2))
+    partial.replace(out)
+    return len(index.lines)
+
+
+def _resource(name: str, data: bytes | Path) -> dict[str, str | int]:
+    sha = hashlib.sha256()
+    size = 0
+    for chunk in _chunks(data):
+        sha.update(chunk)
+        size += len(chunk)
+    return {"name": Path(name).name, "path": name, "hash": "sha256:" + sha.hexdigest(),
+            "bytes": size}
+
+
+def _chunks(data: bytes | Path) -> Iterator[bytes]:
+    if isinstance(data, bytes):
+        yield data
+        return
+    with open(data, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            yield chunk
+
+
+def _pages(corpus: Path) -> Iterator[dict[str, str]]:
+    """Yield one page per article version: the capture it came from, when, its title."""
+    if not corpus.exists():
+        return
+    with open(corpus, encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            capture = (record.get("captures") or [{}])[0]
+            if capture.get("target_uri") and capture.get("date"):
+                yield {"id": f"{record.get('article_id')}-v{record.get('version')}",
+                       "url": capture["target_uri"], "ts": capture["date"],
+                       "title": record.get("title") or capture["target_uri"]}
