@@ -185,6 +185,12 @@ def test_history_shows_versions_and_what_changed(three_runs, capsys) -> None:
     assert "version 2 (current)" in shown
     added = [line for line in shown.splitlines() if line.startswith("  +") and "[1]" in line]
     assert added, shown
+    blocks = [{a.id: sum(map(len, a.pages)) for a in site_at(epoch=e)[0].articles} for e in (0, 1)]
+    # An edit that amends a paragraph: the paragraph shown once, the words added marked.
+    altered = next(i for i in sorted(changes.edited) if blocks[0][i] == blocks[1][i])
+    assert cli(["history", str(runs[-1].out), str(altered), "--diff"]) == 0
+    changed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ~ ¶")]
+    assert len(changed) == 1 and "[1]+}" in changed[0] and "{+(" in changed[0], changed
     removed = min(changes.removed)
     assert cli(["history", str(runs[-1].out / "articles.jsonl"), str(removed)]) == 0
     assert "gone: " in capsys.readouterr().out
