@@ -25,6 +25,8 @@ def _crawl(args: argparse.Namespace) -> int:
         overrides["CLOSESPIDER_TIMEOUT"] = str(args.max_time)
     if args.max_pages:
         overrides["CLOSESPIDER_PAGECOUNT"] = str(args.max_pages)
+    if args.page_requisites:
+        overrides["PAGE_REQUISITES"] = "True"
     try:
         summary = crawl(args.base_url, Path(args.out), overrides)
     except CrawlLocked as exc:
@@ -146,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="stop cleanly after this long (a later run resumes)")
     crawl.add_argument("--max-pages", type=int, metavar="N",
                        help="stop cleanly after N responses (a later run resumes)")
+    crawl.add_argument("--page-requisites", action="store_true",
+                       help="also capture the stylesheets, scripts, images and favicon pages embed "
+                            "on the site's host, even where robots.txt disallows them")
     crawl.set_defaults(run=_crawl)
 
     verify = verbs.add_parser("verify", help="strict checks of WARC captures (more than warcio check)")

@@ -296,6 +296,10 @@ def software() -> str:
     return " ".join([*parts, f"Python/{platform.python_version()}"])
 
 
+#: How warcinfo names the page-requisites option when it is on.
+REQUISITES_ON = "on: what pages embed on the same host, fetched even where robots.txt disallows it"
+
+
 def warcinfo_fields(crawler: Crawler, run_label: str) -> dict[str, str]:
     """Return the fields of the warcinfo record that opens every WARC file of this crawl."""
     settings = crawler.settings
@@ -308,6 +312,7 @@ def warcinfo_fields(crawler: Crawler, run_label: str) -> dict[str, str]:
         "isPartOf": settings.get("WARC_IS_PART_OF", ""),
         "description": settings.get("WARC_DESCRIPTION", ""),
         "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "page-requisites": (REQUISITES_ON if settings.getbool("PAGE_REQUISITES") else "off"),
         "http-header-user-agent": settings.get("USER_AGENT", ""),
         RUN_FIELD: run_label,
     }

@@ -47,6 +47,8 @@ class CrawlSummary:
     unchanged: int = 0
     gone: int = 0
     robots_blocked: int = 0
+    #: ``PAGE_REQUISITES``: on or off, requisites captured, and those that failed.
+    page_requisites: dict[str, Any] = field(default_factory=dict)
     response_bytes: int = 0
     duration_seconds: float = 0.0
     started: str = ""
@@ -68,6 +70,9 @@ class CrawlSummary:
             f"  since the last run: new {self.new}, changed {self.changed}, "
             f"unchanged {self.unchanged}, gone {self.gone}; blocked by robots.txt "
             f"{self.robots_blocked}",
+            *([f"  page requisites: {self.page_requisites['captured']} captured, "
+               f"{self.page_requisites['failed']} failed"]
+              if self.page_requisites.get("enabled") else []),
             f"  {self.response_bytes:,} bytes received in {self.duration_seconds:.1f} s",
             f"  records: {self.articles_path}",
             f"  WARC files ({len(self.warc_files)}) in {Path(self.out) / 'warc'}:",
@@ -145,6 +150,9 @@ def _crawl(base_url: str, out: Path, overrides: dict[str, str] | None) -> CrawlS
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     summary = _summarise(base_url, out, stats)
+    summary.page_requisites = {"enabled": settings.getbool("PAGE_REQUISITES"),
+                               "captured": stats.get("ifes/requisites", 0),
+                               "failed": stats.get("ifes/requisites_failed", 0)}
     summary.failures = list(getattr(crawler.spider, "failures", []))
     report = json.dumps(summary.as_dict(), indent=2, default=str) + "\n"
     reports = out / "reports"

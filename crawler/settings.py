@@ -48,6 +48,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OfflineCookiesMiddleware": 700,
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
 }
+SPIDER_MIDDLEWARES = {
+    # Off unless PAGE_REQUISITES: stylesheets, scripts, images, favicon the pages embed.
+    "crawler.requisites.PageRequisitesMiddleware": 800,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.ArticleRecordPipeline": 300,
 }
@@ -62,6 +66,8 @@ ARTICLES_PATH = ""
 #: The crawl state (SQLite) that makes a recrawl incremental; the CLI puts it in the folder.
 CRAWL_STATE_PATH = ""
 REVALIDATE_PAGES = True
+#: Capture what pages embed on the site's host, robots.txt set aside for them (crawler/requisites.py).
+PAGE_REQUISITES = False
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,9 +1,9 @@
 """Replay as an archivist tries it: three crawls of a mirror with validators, browsed in pywb.
 
-Crawl; crawl again (every unchanged page answers 304, kept as a server-not-modified revisit);
-move the site a week on; crawl again (edited articles get a second version). Then
-``ifes-archive index`` and pywb 2.10 (its own environment, ``.venv-pywb``) over the folder, and
-headless Chromium for what a reader sees.
+Crawl with page requisites; crawl again (every unchanged page, stylesheet and image answers
+304, kept as a server-not-modified revisit); move the site a week on; crawl again (edited
+articles get a second version). Then ``ifes-archive index`` and pywb 2.10 (its own environment,
+``.venv-pywb``) over the folder, and headless Chromium for what a reader sees.
 """
 
 from __future__ import annotations
@@ -33,7 +33,17 @@ PYWB_BIN = Path(__file__).resolve().parents[2] / ".venv-pywb" / "bin"
 #: Screenshots and page texts of the browser tests land here (kept after the run).
 ARTEFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artefacts"
 #: pywb answers a top-level visit with its frame (banner above, the page in an iframe).
-REPLAYED_TEXT = "document.querySelector('#wb_iframe_div iframe').contentDocument.body.innerText"
+REPLAYED = "document.querySelector('#wb_iframe_div iframe').contentDocument"
+REPLAYED_TEXT = f"{REPLAYED}.body.innerText"
+#: How the replayed page looks: the template's layout applied, every image drawn.
+REPLAYED_LOOK = f"""(() => {{
+    const doc = {REPLAYED}, view = doc.defaultView;
+    doc.querySelector('#pathway').scrollIntoView();
+    return {{font: view.getComputedStyle(doc.body).fontFamily,
+             menu: view.getComputedStyle(doc.querySelector('#leftcol')).float,
+             banner: view.getComputedStyle(doc.querySelector('#header')).backgroundImage,
+             images: Array.from(doc.images).map(i => [i.getAttribute('src'), i.naturalWidth])}};
+}})()"""
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +51,10 @@ def archive(tmp_path_factory: pytest.TempPathFactory):
     """One archive folder after three crawls (the middle one all 304s), and its mirror."""
     tmp = tmp_path_factory.mktemp("replay")
     for served in serve(tmp, "--validators"):
-        runs = [run_crawl(served.base_url, tmp / "out"), run_crawl(served.base_url, tmp / "out")]
+        runs = [run_crawl(served.base_url, tmp / "out", PAGE_REQUISITES="True") for _ in range(2)]
         served.process.send_signal(signal.SIGUSR1)
         wait_for_epoch(served.base_url, 1)
-        runs.append(run_crawl(served.base_url, tmp / "out"))
+        runs.append(run_crawl(served.base_url, tmp / "out", PAGE_REQUISITES="True"))
         assert all(r.returncode == 0 for r in runs), runs[-1].stderr[-2000:]
         assert cli(["index", str(tmp / "out")]) == 0
         yield runs[-1]
@@ -172,8 +182,8 @@ def _article_id(url: str) -> int:
 
 def test_chromium_shows_unchanged_articles_replayed_from_their_304(archive, wayback,
                                                                    tmp_path: Path) -> None:
-    """A reader's view: the article's text on screen, and a page the server mislabelled
-    (``charset=utf-8`` over windows-1251 bytes) garbled in replay exactly as it was live."""
+    """A reader's view: the article's text on screen in the site's style, and a page the server
+    mislabelled (``charset=utf-8`` over windows-1251 bytes) garbled in replay as it was live."""
     binary = chromium_or_skip()
     (changes,) = site_at(epoch=1)[1]
     records = _records_by_id(archive)
@@ -191,6 +201,7 @@ def test_chromium_shows_unchanged_articles_replayed_from_their_304(archive, wayb
         revisit, target = by_charset["windows-1251"]
         page = browser.open(f"{wayback}{_stamp(revisit.headers['WARC-Date'])}/{target}")
         text = page.evaluate(REPLAYED_TEXT)
+        look = page.evaluate(REPLAYED_LOOK)
         shot = page.screenshot(ARTEFACTS / "pywb-304-article.png")
         revisit, wrong = by_charset["utf-8"]
         replayed = browser.open(f"{wayback}{_stamp(revisit.headers['WARC-Date'])}/{wrong}")
@@ -206,6 +217,10 @@ def test_chromium_shows_unchanged_articles_replayed_from_their_304(archive, wayb
     assert paragraphs and all(" ".join(p.split()) in shown for p in paragraphs[:3])
     assert " ".join(record["title_raw"].split()) in shown and "\ufffd" not in shown
     assert shot.stat().st_size > 10_000
+    # Styled as the site (page requisites, themselves 304s in this crawl): the template's font
+    # and columns, its banner image, every image loaded.
+    assert "Tahoma" in look["font"] and look["menu"] == "left" and "header_bg.png" in look["banner"]
+    assert look["images"] and all(width > 0 for _, width in look["images"]), look["images"]
     # The mislabelled page: garbled live and in replay alike; the record's text is right.
     garbled = record_of[wrong]
     assert "\ufffd" in live_text and "\ufffd" in replayed_text
