@@ -1,11 +1,15 @@
 """Decoding a captured page: which charset, and why.
 
 The site's HTTP ``Content-Type`` is not to be trusted (site profile, "What is not known"): it
-may carry no charset, or say ``utf-8`` over windows-1251 bytes. The order is: the header's
-charset when the bytes decode strictly with it and the page's own declaration does not name
-another; then the page's declaration (``<meta>`` or the XML prolog, which this template puts
-*after* the DOCTYPE); then detection (charset-normalizer); then windows-1251, the site's
-charset. The result says which charset was used and why, for the record's ``extractor``.
+may carry no charset, or say ``utf-8`` over windows-1251 bytes. The order is: a byte-order mark
+(it cannot lie); then the charsets the page and the header declare (the page's ``<meta>`` or
+XML prolog, which this template puts *after* the DOCTYPE, before the header: the header is the
+one known to lie here) — bytes that are valid UTF-8 under a declaration of UTF-8 are UTF-8
+whatever the other says, as text in a single-byte code page almost never is; a declaration that
+fails on a few bytes only is kept, those bytes replaced (U+FFFD) and counted, rather than swapped
+for another charset that "decodes" the whole page into mojibake; then detection
+(charset-normalizer); then windows-1251, the site's charset. The result says which charset was
+used, why, and how many bytes were replaced.
 """
 
 from __future__ import annotations
@@ -26,7 +30,17 @@ META_SCAN_BYTES = 4096
 CYRILLIC_LETTER_SHARE = 0.7
 #: Below this many non-ASCII bytes detection is guesswork; the site's charset is used instead.
 MIN_DETECTION_BYTES = 16
+#: A declared charset is kept with replacements when at most this share of the non-ASCII bytes
+#: fail (a few stray bytes in a long page); above it the declaration is wrong for these bytes
+#: (windows-1251 text under ``utf-8`` fails on nearly every Cyrillic letter).
+MAX_REPLACED_SHARE = 0.02
+#: Byte-order marks, longest first (UTF-32 LE starts with UTF-16 LE's mark).
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"))
 
+#: What ``surrogateescape`` turns an undecodable byte into.
+_ESCAPED = re.compile("[\udc80-\udcff]")
 _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_ENCODING_RE = re.compile(
     rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)["']""", re.IGNORECASE
@@ -41,39 +55,90 @@ class DecodedPage:
     encoding: str
     """Python codec name (``cp1251``, ``utf-8``)."""
     source: str
-    """Where the encoding came from: ``header``, ``meta``, ``detected`` or ``fallback``."""
+    """Where the encoding came from: ``bom``, ``header``, ``meta``, ``detected`` or
+    ``fallback``."""
     reason: str
     """Why, in a sentence (e.g. the header's charset that did not decode the bytes)."""
+    replaced: int = 0
+    """Bytes the charset could not decode, replaced by U+FFFD."""
 
 
 def decode_html(body: bytes, content_type: str | None) -> DecodedPage:
-    """Return the decoded page: header charset, page declaration, detection, windows-1251."""
+    """Return the decoded page: BOM, declared charsets, UTF-8, detection, windows-1251."""
+    for bom, encoding in BOMS:
+        if body.startswith(bom):
+            text, replaced = _decode(body[len(bom):], encoding)
+            return DecodedPage(text, encoding, "bom", f"byte-order mark of {encoding}", replaced)
     header = codec(header_charset(content_type))
     meta = codec(meta_charset(body))
+    candidates = _candidates(header, meta)
+    high = sum(1 for b in body if b > 0x7F)
+    allowed = max(1.0, MAX_REPLACED_SHARE * high)
     notes: list[str] = []
-    for encoding, source in _candidates(header, meta):
-        try:
-            text = body.decode(encoding)
-        except UnicodeDecodeError:
-            notes.append(f"{source} charset {encoding} does not decode the bytes")
-            continue
-        return DecodedPage(text, encoding, source, _reason(source, encoding, header, meta, notes))
+    utf8 = _utf8(body) if high else None
+    if utf8 is not None:
+        text, replaced, multibyte = utf8
+        said = next((source for encoding, source in candidates if encoding == "utf-8"), None)
+        if replaced <= allowed and (said or multibyte >= MIN_DETECTION_BYTES):
+            if replaced:
+                notes.append(f"{replaced} undecodable byte(s) replaced")
+            if said:
+                reason = _reason(said, "utf-8", header, meta, notes)
+            else:
+                reason = "; ".join(notes + [f"{multibyte} characters of valid UTF-8"] + [
+                    f"over the {source}'s {encoding}" for encoding, source in candidates])
+            return DecodedPage(text, "utf-8", said or "detected", reason, replaced)
+    for encoding, source in candidates:
+        if encoding != "utf-8" and _strict(body, encoding):
+            return DecodedPage(body.decode(encoding), encoding, source,
+                               _reason(source, encoding, header, meta, notes))
+        notes.append(f"{source} charset {encoding} does not decode the bytes")
+    for encoding, source in candidates:
+        text, replaced = _decode(body, encoding)
+        if encoding != "utf-8" and replaced <= allowed:
+            notes.append(f"{replaced} undecodable byte(s) replaced")
+            return DecodedPage(text, encoding, source,
+                               _reason(source, encoding, header, meta, notes), replaced)
     detected = detect(body)
     if detected:
         notes.append(f"detected {detected}")
-        return DecodedPage(body.decode(detected), detected, "detected", "; ".join(notes))
+        text, replaced = _decode(body, detected)
+        return DecodedPage(text, detected, "detected", "; ".join(notes), replaced)
     notes.append(f"site charset {FALLBACK_ENCODING} used")
-    return DecodedPage(body.decode(FALLBACK_ENCODING, "replace"), FALLBACK_ENCODING, "fallback",
-                       "; ".join(notes))
+    text, replaced = _decode(body, FALLBACK_ENCODING)
+    return DecodedPage(text, FALLBACK_ENCODING, "fallback", "; ".join(notes), replaced)
+
+
+def _utf8(body: bytes) -> tuple[str, int, int]:
+    """Return the bytes read as UTF-8, the bytes replaced, and the multibyte characters."""
+    text, replaced = _decode(body, "utf-8")
+    multibyte = sum(1 for ch in text if ch > "\x7f") - replaced
+    return text, replaced, multibyte
+
+
+def _strict(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode(body: bytes, encoding: str) -> tuple[str, int]:
+    """Return *body* decoded, each byte *encoding* cannot decode replaced by U+FFFD, and how
+    many bytes were replaced."""
+    text = body.decode(encoding, "surrogateescape")
+    escaped = _ESCAPED.findall(text)
+    return (_ESCAPED.sub("\ufffd", text), len(escaped)) if escaped else (text, 0)
 
 
 def _candidates(header: str | None, meta: str | None) -> list[tuple[str, str]]:
-    """Return (encoding, source) pairs to try, in order."""
-    if header and meta and meta != header:
-        return [(meta, "meta"), (header, "header")]
-    out = [(header, "header")] if header else []
-    if meta and meta != header:
-        out.append((meta, "meta"))
+    """Return (encoding, source) pairs to try, in order: the page's declaration first."""
+    out = [(meta, "meta")] if meta else []
+    if header and header != meta:
+        out.append((header, "header"))
+    elif header:
+        out = [(header, "header")]
     return out
 
 
@@ -92,17 +157,11 @@ def _reason(source: str, encoding: str, header: str | None, meta: str | None,
 
 
 def detect(body: bytes) -> str | None:
-    """Return the charset the bytes look like: utf-8 when they decode strictly; windows-1251 or
-    KOI8-R when the high bytes are Cyrillic letters; else charset-normalizer's guess. None when
-    there is too little to tell."""
+    """Return the charset the bytes look like: windows-1251 or KOI8-R when the high bytes are
+    Cyrillic letters; else charset-normalizer's guess. None when there is too little to tell."""
     high = [b for b in body if b > 0x7F]
     if len(high) < MIN_DETECTION_BYTES:
         return None
-    try:
-        body.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
     letters = sum(1 for b in high if b >= 0xC0)
     if letters / len(high) >= CYRILLIC_LETTER_SHARE:
         # Both code pages put the Cyrillic letters at 0xC0-0xFF, windows-1251 the lower case in

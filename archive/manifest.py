@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archive.extract import TRAFILATURA_OPTIONS
+from archive.extract import GENERIC_OPTIONS
 from archive.record import PACKAGES as RECORD_PACKAGES
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def write_manifest(corpus: Path, result: RebuildResult) -> Path:
                    for p in result.files],
         "packages": {name: _version(name) for name in PACKAGES},
         "python": platform.python_version(),
-        "extractor": {"trafilatura_options": TRAFILATURA_OPTIONS},
+        "extractor": {"template": "body cells, archive.flatten", "generic": {"trafilatura_options": GENERIC_OPTIONS}},
         "counts": {"warc_records_read": result.records_read, "listing_pages": result.listing_pages,
                    "articles": result.articles, "versions": result.versions,
                    "not_articles": result.not_articles, "skipped": result.skipped},

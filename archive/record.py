@@ -23,17 +23,18 @@ from archive import authors as names
 from archive.dates import read_date
 from archive.decode import DecodedPage, decode_html, meta_charset
 from archive.extract import (
-    TRAFILATURA_OPTIONS,
+    GENERIC_OPTIONS,
     Page,
-    block_texts,
+    body_blocks,
     category_crumbs,
-    generic_text,
+    generic_blocks,
     is_refusal,
     parse,
+    parse_page,
     read_page,
     refusal_kind,
-    trafilatura_paragraphs,
 )
+from archive.flatten import paragraphs, text_of
 from archive.language import detect_language
 from archive.schema import RECORD_KEYS, Record
 
@@ -63,10 +64,19 @@ PACKAGES = ("ifes-archive", "trafilatura", "lxml", "dateparser", "charset-normal
 GENERIC_FLAG = "generic-extraction"
 #: Flag of a record with fewer pages than the article's page counter says it has.
 INCOMPLETE_FLAG = "incomplete"
+#: Flag of a record whose body shows no text.
+EMPTY_FLAG = "empty-body"
+#: Flag of a record whose page was nested deeper than the HTML parser goes.
+PARSE_LIMIT_FLAG = "parse-limit"
+#: Flag of a record with bytes its declared charset does not decode (replaced by U+FFFD).
+CHARSET_REPLACED_FLAG = "charset-replaced"
 #: Longest byline line: a few names (more words than that is a sentence, not a byline).
 MAX_BYLINE_WORDS = 16
 #: A proper tail of the title shorter than this is not taken for the repeated title line.
 MIN_HEADING_WORDS = 2
+#: A page of another layout whose main text has fewer words than this is a stub (an error or
+#: redirect notice, a frame), not an article.
+MIN_GENERIC_WORDS = 5
 _WORDS = re.compile(r"\w+")
 
 
@@ -104,33 +114,44 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
         raise ValueError(f"article {article_id}: no pages")
     ordered = _unique_pages(pages)
     decoded = [decode_html(p.body, p.content_type) for p in ordered]
-    roots = [parse(d.text) for d in decoded]
+    parsed = [parse_page(d.text) for d in decoded]
+    roots = [p.root for p in parsed]
     if is_refusal(roots[0]):
         return None
     refused = next((i for i, root in enumerate(roots) if i and is_refusal(root)), None)
     if refused is not None:  # a later page refused: the article ends before it, incomplete
-        ordered, decoded, roots = ordered[:refused], decoded[:refused], roots[:refused]
+        ordered, decoded, parsed, roots = (ordered[:refused], decoded[:refused],
+                                           parsed[:refused], roots[:refused])
     reads = [read_page(root) for root in roots]
     if reads[0].body is None:
         fields = _generic_fields(decoded[0].text, reads[0])
-        if fields["text"] is None:
-            return None  # neither the template nor any body text: not an article page
+        if len(_WORDS.findall(fields["text"] or "")) < MIN_GENERIC_WORDS:
+            return None  # neither the template nor a text of some words: not an article page
     else:
         fields = _template_fields(reads)
+        if fields["text"] is None and not reads[0].shows_article:
+            return None  # the template with a title and nothing else
+    flags = list(fields.pop("flags"))
     if len(ordered) < reads[0].page_total or [p.page for p in ordered] != list(range(len(ordered))):
-        fields["flags"] = [*fields["flags"], INCOMPLETE_FLAG]
+        flags.append(INCOMPLETE_FLAG)
+    if fields["text"] is None:
+        flags.append(EMPTY_FLAG)
+    if any(p.limited for p in parsed):
+        flags.append(PARSE_LIMIT_FLAG)
+    if any(d.replaced for d in decoded):
+        flags.append(CHARSET_REPLACED_FLAG)
     crumbs = [name for read in reads for name in category_crumbs(read.crumbs)]
     text = fields["text"]
     record = Record(
         url=canonical_url(base_url, article_id), article_id=article_id,
-        date_published=_date(reads[0].created_raw, "createdate"),
-        date_modified=_date(reads[0].modified_raw, "modifydate"),
+        date_published=_date(reads[0].created_raw, "createdate", flags),
+        date_modified=_date(reads[0].modified_raw, "modifydate", flags),
         language=detect_language(text), sections=sort_sections([*sections, *crumbs]),
         pages=len(ordered), word_count=len(_WORDS.findall(text or "")),
         captures=[p.capture for p in ordered if p.capture is not None],
         encoding=[{"page": p.page, "charset": d.encoding, "source": d.source, "reason": d.reason}
                   for p, d in zip(ordered, decoded)],
-        **fields)
+        flags=flags, **fields)
     return dataclasses.asdict(record)
 
 
@@ -163,46 +184,48 @@ def _template_fields(reads: list[Page]) -> dict[str, Any]:
     """Return title, authors, text, bio and extractor of pages of the known template."""
     first = reads[0]
     title_raw = first.title_raw or ""
-    heading, byline = _lead_lines(first, title_raw)
+    blocks = [b for read in reads if read.body is not None for b in body_blocks(read.body)]
+    heading, byline, blocks = _lead_lines(blocks, title_raw)
     mentions: list[names.Mention] = list(byline)
     if first.author_row:
         row = names.given_first(first.author_row, "row")
         mentions += [row] if row else []
-    paragraphs = [p for read in reads if read.body is not None
-                  for p in trafilatura_paragraphs(read.body)]
+    body = paragraphs(blocks)
     title, prefix = names.split_title(title_raw, heading, mentions)
-    bio = _bio(paragraphs, mentions + prefix)
+    bio = _bio(body, mentions + prefix)
     if bio is not None:
         mentions.append(bio[1])
     people = names.reconcile(mentions + prefix)
-    cyrillic = detect_language("\n".join(paragraphs)) == "ru"
+    text = text_of(blocks)
+    cyrillic = detect_language(text) == "ru"
     return {"title": title or None, "title_raw": title_raw or None,
             "authors": [p.as_dict(cyrillic) for p in people],
-            "text": "\n\n".join(paragraphs) or None, "bio": bio[0] if bio else None,
+            "text": text, "bio": bio[0] if bio else None,
             "extractor": extractor_info("template"), "flags": []}
 
 
-def _lead_lines(page: Page, title_raw: str) -> tuple[str | None, list[names.Mention]]:
-    """Remove the repeated title line and the byline from the top of the first page's body;
-    return the title line and the byline's names."""
-    assert page.body is not None
+def _lead_lines(blocks: list[list[str]], title_raw: str
+                ) -> tuple[str | None, list[names.Mention], list[list[str]]]:
+    """Return the repeated title line and the byline's names from the top of the body, and the
+    body without them."""
     heading: str | None = None
     byline: list[names.Mention] = []
-    for block, text in block_texts(page.body):
-        if not text:
-            continue
+    blocks = [list(b) for b in blocks]
+    while blocks:
+        lines = blocks[0]
+        text = lines[0]
         if heading is None and not byline and title_raw.endswith(text) and (
                 text == title_raw or len(text.split()) >= MIN_HEADING_WORDS):
             heading = text
-            block.drop_tree()
-            continue
-        found = names.byline_mentions(text) if len(text.split()) <= MAX_BYLINE_WORDS else None
-        if found and not byline:
+        else:
+            found = names.byline_mentions(text) if len(text.split()) <= MAX_BYLINE_WORDS else None
+            if not found or byline:
+                break
             byline = found
-            block.drop_tree()
-            continue
-        break
-    return heading, byline
+        lines.pop(0)
+        if not lines:
+            blocks.pop(0)
+    return heading, byline, blocks
 
 
 def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.Mention] | None:
@@ -221,19 +244,23 @@ def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.
 
 def _generic_fields(html: str, page: Page) -> dict[str, Any]:
     """Return the fields trafilatura's generic extraction gives for an unknown page."""
-    title, paragraphs = generic_text(html)
+    title, blocks = generic_blocks(html)
     title_raw = page.title_raw or title
-    paragraphs = [p for p in paragraphs if p != title_raw]  # the repeated title line
+    if blocks and blocks[0] and blocks[0][0] == title_raw:  # the repeated title line
+        blocks[0] = blocks[0][1:]
     return {"title": title_raw, "title_raw": title_raw, "authors": [],
-            "text": "\n\n".join(paragraphs) or None, "bio": None,
+            "text": text_of(blocks), "bio": None,
             "extractor": extractor_info("generic"), "flags": [GENERIC_FLAG]}
 
 
-def _date(raw: str | None, source: str) -> dict[str, Any] | None:
+def _date(raw: str | None, source: str, flags: list[str]) -> dict[str, Any] | None:
+    """Return the date a cell shows (value null, and a flag, when it shows none that exists)."""
     if not raw:
         return None
     day = read_date(raw)
-    return {"value": day.isoformat(), "raw": raw, "source": source} if day else None
+    if day is None:
+        flags.append(f"{source}-unreadable")
+    return {"value": day.isoformat() if day else None, "raw": raw, "source": source}
 
 
 @lru_cache(maxsize=2)
@@ -245,11 +272,11 @@ def extractor_info(method: str) -> dict[str, Any]:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = None
-    options = dict(TRAFILATURA_OPTIONS) if method == "template" else {
-        "output_format": "xml", "include_tables": True, "deduplicate": False}
-    return {"method": method, "packages": versions, "trafilatura_options": options,
-            "input": "body cell of table.contentpaneopen" if method == "template" else "page",
-            "recall_guard": method == "template",
+    template = method == "template"
+    return {"method": method, "packages": versions,
+            "input": "body cells of table.contentpaneopen" if template else "page",
+            "text": "archive.flatten: blocks and <br><br> end paragraphs, <br> ends a line",
+            **({} if template else {"trafilatura_options": GENERIC_OPTIONS}),
             "dates": {"fast_path": "%d.%m.%Y", "dateparser_languages": ["ru", "en"],
                       "date_order": "DMY"}}
 

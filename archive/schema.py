@@ -15,6 +15,23 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
+#: Every flag a record may carry, and what it tells the researcher.
+FLAGS = {
+    "generic-extraction": "The page is not the known template: the text is trafilatura's generic "
+                          "extraction of the whole page; no authors, dates or sections are read.",
+    "incomplete": "Fewer pages were captured than the article's «Страница 1 из N» counter says, "
+                  "or a later page was refused: the text stops early.",
+    "empty-body": "The article's body shows no text (an empty body cell, or none at all): "
+                  "``text`` is null.",
+    "parse-limit": "The page was nested deeper than the HTML parser goes; the excess nesting "
+                   "was flattened so that no text is lost.",
+    "charset-replaced": "Bytes the page's charset cannot decode were replaced by U+FFFD (a few "
+                        "stray bytes; the charset itself is right for the rest).",
+    "createdate-unreadable": "The created line shows no date that exists: ``date_published`` "
+                             "keeps its raw string, its value is null.",
+    "modifydate-unreadable": "The «Последнее обновление» line shows no date that exists: "
+                             "``date_modified`` keeps its raw string, its value is null.",
+}
 SCHEMA_ID = "https://github.com/ifes-archive/ifes-archive/archive/record.schema.json"
 
 
@@ -60,8 +77,8 @@ class Record:
     """What produced the record: method (``template`` or ``generic``), package versions,
     options."""
     flags: list[str]
-    """Warnings for the researcher: ``generic-extraction`` (page not the known template),
-    ``incomplete`` (fewer pages captured than the article's «Страница 1 из N» counter says)."""
+    """Warnings for the researcher: where the record is less than a whole article read plainly
+    from the known template. Each flag, and what it means:"""
     version: int = 1
     """Which version of the article this is: 1, 2, ... in the order the crawls saw them. A
     version is a span of captures whose record is the same (``captures``, the version fields
@@ -91,13 +108,15 @@ _TYPES: dict[str, dict[str, Any]] = {
 _GONE = {"type": ["object", "null"], "required": ["date", "reason", "capture"], "properties": {
     "date": {"type": "string"}, "reason": {"type": "string"}, "capture": {"type": "object"}}}
 _DATE = {"type": ["object", "null"], "required": ["value", "raw", "source"], "properties": {
-    "value": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+    "value": {"type": ["string", "null"], "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
+              "description": "The day; null when the raw string shows no day that exists."},
     "raw": {"type": "string"}, "source": {"type": "string"}}}
 _PERSON = {"type": "object", "required": ["name", "spellings"], "properties": {
     "name": {"type": "string"}, "spellings": {"type": "array", "items": {"type": "string"}}}}
 _REFINED = {"date_published": _DATE, "date_modified": _DATE,
             "authors": {"type": "array", "items": _PERSON}, "gone": _GONE,
             "version": {"type": "integer", "minimum": 1},
+            "flags": {"type": "array", "items": {"type": "string", "enum": list(FLAGS)}},
             "status": {"type": "string", "enum": ["current", "superseded", "gone"]}}
 
 
@@ -120,6 +139,8 @@ def record_schema() -> dict[str, Any]:
     for f in fields(Record):
         spec = dict(_REFINED.get(f.name) or _TYPES[str(f.type)])
         spec["description"] = docs.get(f.name, "")
+        if f.name == "flags":
+            spec["description"] += " " + " ".join(f"``{k}``: {v}" for k, v in FLAGS.items())
         properties[f.name] = spec
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
             "title": "ifes-archive article record",

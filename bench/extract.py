@@ -1,9 +1,9 @@
 """Extraction quality and speed on the gold set, this extractor beside generic ones.
 
-``python -m bench.extract`` (``make bench-extract``) prints, per extractor: text F1 as the Zyte
-article-extraction-benchmark computes it (lowercased ``\\w+`` tokens, multisets of overlapping
-4-token shingles, precision and recall per page, averaged over pages, F1 of the two averages),
-the accuracy of title, authors, both dates, language and sections, and ms per page; then the
+``python -m bench.extract`` (``make bench-extract``) prints, per extractor: text F1 and the
+share of token-exact texts as the Zyte article-extraction-benchmark computes them
+(:mod:`bench.scoring`), the accuracy of title, authors, both dates, language and sections, and
+ms per page; then the
 share of extraction time spent reading dates. ``--seed N`` runs on the site of another seed
 (built in memory): the hold-out check.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,13 +23,11 @@ import archive.record
 from archive.decode import decode_html
 from archive.listings import listed_articles, sections_by_article
 from archive.record import CapturedPage, build_record
+from bench.scoring import TextScores
 
 GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "gold"
 BASE_URL = "http://127.0.0.1:8123/"
-SHINGLE = 4
-"""Shingle length of the Zyte benchmark."""
 FIELDS = ("title", "authors", "date_published", "date_modified", "language", "sections")
-_TOKEN = re.compile(r"\w+")
 
 
 @dataclass
@@ -71,22 +68,6 @@ def load_seed(seed: int) -> list[Case]:
                  evidence.get(c.article_id, [])) for c in gold]
 
 
-def shingles(text: str | None) -> Counter:
-    """Return the multiset of 4-token shingles of lowercased ``\\w+`` tokens."""
-    tokens = _TOKEN.findall((text or "").lower())
-    return Counter(zip(*(tokens[i:] for i in range(SHINGLE))))
-
-
-def precision_recall(expected: str | None, got: str | None) -> tuple[float, float]:
-    """Return shingle precision and recall of one page (Zyte's conventions for empty sides)."""
-    true, pred = shingles(expected), shingles(got)
-    tp = sum((true & pred).values())
-    fp, fn = sum((pred - true).values()), sum((true - pred).values())
-    precision = 1.0 if fp == fn == 0 else 0.0 if tp == fp == 0 else tp / (tp + fp)
-    recall = 1.0 if fp == fn == 0 else 0.0 if tp == fn == 0 else tp / (tp + fn)
-    return precision, recall
-
-
 def _date_value(value: Any) -> Any:
     return value.get("value") if isinstance(value, dict) else value
 
@@ -103,8 +84,7 @@ class Scores:
     """Scores of one extractor over the gold cases."""
 
     name: str
-    precision: list[float] = field(default_factory=list)
-    recall: list[float] = field(default_factory=list)
+    text: TextScores = field(default_factory=TextScores)
     right: Counter = field(default_factory=Counter)
     tried: Counter = field(default_factory=Counter)
     seconds: float = 0.0
@@ -112,9 +92,7 @@ class Scores:
 
     def f1(self) -> float:
         """F1 of the averaged precision and recall."""
-        p = sum(self.precision) / len(self.precision)
-        r = sum(self.recall) / len(self.recall)
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return self.text.f1()
 
     def accuracy(self, name: str) -> float | None:
         """Share of cases with the field right; None when the extractor does not give it."""
@@ -122,7 +100,8 @@ class Scores:
 
     def summary(self) -> dict[str, float | None]:
         """Return the scores the floors file holds."""
-        out: dict[str, float | None] = {"text_f1": round(self.f1(), 4)}
+        out: dict[str, float | None] = {"text_f1": round(self.f1(), 4),
+                                        "token_exact": round(self.text.token_exact(), 4)}
         out.update({f: _round(self.accuracy(f)) for f in FIELDS})
         return out
 
@@ -208,9 +187,7 @@ def score(name: str, extractor: Extractor, cases: list[Case]) -> Scores:
         got = extractor(case) or {}
         scores.seconds += time.perf_counter() - start
         scores.pages += len(case.pages)
-        p, r = precision_recall(case.expected["text"], got.get("text"))
-        scores.precision.append(p)
-        scores.recall.append(r)
+        scores.text.add(case.expected["text"], got.get("text"))
         for f in FIELDS:
             if f in got:
                 scores.tried[f] += 1
@@ -253,12 +230,12 @@ def _cell(value: float | None) -> str:
 
 def report(all_scores: list[Scores]) -> str:
     """Return the side-by-side table."""
-    head = f"{'extractor':<22} {'textF1':>6} " + " ".join(f"{f[:9]:>9}" for f in FIELDS) + \
+    head = f"{'extractor':<22} {'textF1':>6} {'exact':>6} " + " ".join(f"{f[:9]:>9}" for f in FIELDS) + \
         f" {'ms/page':>8}"
     lines = [head, "-" * len(head)]
     for s in all_scores:
         cells = " ".join(f"{_cell(s.accuracy(f)):>9}" for f in FIELDS)
-        lines.append(f"{s.name:<22} {s.f1() * 100:6.2f} {cells} {s.seconds * 1000 / s.pages:8.1f}")
+        lines.append(f"{s.name:<22} {s.f1() * 100:6.2f} {s.text.token_exact() * 100:6.1f} {cells} {s.seconds * 1000 / s.pages:8.1f}")
     return "\n".join(lines)
 
 

@@ -72,6 +72,9 @@ def test_byline_of_two_and_not_a_sentence() -> None:
     ("5 марта 2012 г.", date(2012, 3, 5)),
     ("March 5, 2012", date(2012, 3, 5)),
     ("нет даты", None),
+    ("31.02.2012 г.", None),  # no such day: no date, never a neighbouring one
+    ("вчера", None), ("2 дня назад", None),  # relative to the day it is read: not the article's
+    ("1234567890", None),  # not a timestamp of the article
 ])
 def test_read_date(raw: str, expected: date | None) -> None:
     assert read_date(raw) == expected

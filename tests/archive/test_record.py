@@ -224,18 +224,40 @@ def test_record_to_json_is_one_line_in_fixed_order() -> None:
         (article_page("x", meta=False), "text/html; charset=koi8-r", "koi8-r", "header"),
         # The page's own declaration beats a header naming another charset that also decodes.
         (article_page("x"), "text/html; charset=koi8-r", "cp1251", "meta"),
-        # A utf-8 page whose meta wrongly says windows-1251: the meta decodes too, so it wins.
+        # A utf-8 page whose meta wrongly says windows-1251 under a header saying utf-8: the
+        # bytes are valid UTF-8, which windows-1251 text never is, so the header is right (the
+        # meta would "decode" them too, into mojibake).
         (
             '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">Да'.encode(),
             "text/html; charset=utf-8",
-            "cp1251",
-            "meta",
+            "utf-8",
+            "header",
         ),
+        # Long valid UTF-8 under a single-byte declaration: UTF-8, detected.
+        ("Это длинная строка по-русски.".encode(), "text/html; charset=windows-1251", "utf-8",
+         "detected"),
+        # A byte-order mark beats every declaration.
+        (b"\xff\xfe" + "<p>Привет</p>".encode("utf-16-le"), "text/html; charset=windows-1251",
+         "utf-16-le", "bom"),
+        (b"\xef\xbb\xbf" + "Да".encode(), "text/html; charset=windows-1251", "utf-8", "bom"),
     ],
 )
 def test_decode_html(body: bytes, content_type: str | None, encoding: str, source: str) -> None:
     decoded = decode_html(body, content_type)
     assert (decoded.encoding, decoded.source) == (encoding, source)
+
+
+def test_a_declared_charset_failing_on_a_few_bytes_is_kept_and_counted() -> None:
+    text = "<p>" + "Российско-японские отношения. " * 40 + "</p>"
+    body = text[:60].encode() + b"\xff\xfe" + text[60:].encode()  # two stray bytes
+    for content_type in ("text/html; charset=utf-8", None):
+        decoded = decode_html(body, content_type)
+        assert decoded.encoding == "utf-8" and decoded.replaced == 2
+        assert decoded.text.count("\ufffd") == 2 and "японские отношения" in decoded.text
+    record = build_record(941, BASE, [page(0, article_page(BODY).replace(
+        "Посмотрим".encode("cp1251"), b"\x98"), "text/html; charset=windows-1251")])
+    assert "charset-replaced" in record["flags"]
+    assert record["encoding"][0]["charset"] == "cp1251"
 
 
 def test_decode_html_never_fails() -> None:
@@ -272,3 +294,47 @@ def test_a_missing_or_refused_later_page_makes_the_record_incomplete() -> None:
         record = build_record(941, BASE, pages)
         assert record["pages"] == 2 and "incomplete" in record["flags"]
         assert record["text"] == "First page.\n\nSecond page."
+
+
+def test_words_split_by_line_breaks_stay_apart() -> None:
+    body = "<p>It ap<span>peared</span> together with<br />the<br />minds of<br/>men.</p>"
+    record = build_record(941, BASE, [page(0, article_page(body), None)])
+    assert record["text"] == "It appeared together with\nthe\nminds of\nmen."
+    assert record["word_count"] == 8
+
+
+def test_an_empty_body_is_flagged_not_silent() -> None:
+    for body in ("", "<p>&nbsp;</p>", "<div><br /></div>"):
+        record = build_record(941, BASE, [page(0, article_page(body), None)])
+        assert record is not None and record["text"] is None and record["word_count"] == 0
+        assert record["flags"] == ["empty-body"]
+        assert record["title"] and record["date_published"]["value"] == "2012-11-30"
+
+
+def test_the_template_without_a_body_cell_gives_no_menus_as_text() -> None:
+    html = article_page("<p>SENTINEL</p>").decode("cp1251")
+    start = html.index('<tr><td valign="top" colspan="2">')
+    end = html.index("</tr>", start) + len("</tr>")
+    record = build_record(941, BASE, [page(0, (html[:start] + html[end:]).encode("cp1251"), None)])
+    assert record["text"] is None and "empty-body" in record["flags"]
+    assert "generic-extraction" not in record["flags"]
+
+
+def test_a_body_nested_past_the_parser_limit_is_kept_and_flagged() -> None:
+    depth = 2500
+    body = "<div>" * depth + "<p>Deep words of the article.</p>" + "</div>" * depth + \
+        "<p>The paragraph after.</p>"
+    record = build_record(941, BASE, [page(0, article_page(body), None)])
+    assert "parse-limit" in record["flags"]
+    assert "Deep words of the article." in record["text"]
+    assert "The paragraph after." in record["text"]
+    assert record["date_modified"]["value"] == "2012-12-26"
+
+
+def test_an_impossible_date_keeps_its_raw_string_and_is_flagged() -> None:
+    html = article_page("<p>Body.</p>").replace(b" 30.11.2012", b" 31.02.2012")
+    record = build_record(941, BASE, [page(0, html, None)])
+    assert record["date_published"] == {"value": None, "raw": "31.02.2012 г.",
+                                        "source": "createdate"}
+    assert "createdate-unreadable" in record["flags"]
+    assert record["date_modified"]["value"] == "2012-12-26"

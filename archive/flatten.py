@@ -1,0 +1,170 @@
+"""Text as a reader sees it: the one routine that turns markup into paragraphs and lines.
+
+Both extraction paths end here: the known template's body cell (HTML) and trafilatura's XML
+output on the generic path (``<p>``, ``<head>``, ``<list>``/``<item>``, ``<table>``/``<row>``/
+``<cell>``, ``<lb/>``). What a browser shows decides: a block element (paragraph, heading,
+list, table, ``div``...) starts and ends a paragraph; a list item or a table row is a line of
+its paragraph, table cells are joined by a space; one ``<br>`` (``<lb/>``) is a line break, two
+in a row end the paragraph; text after an element (its *tail*) belongs where the element
+stood. So a word is never glued to the next across a ``<br />`` or a block boundary, and no text
+node of the input is lost. Scripts, styles and elements hidden with ``display:none`` are not
+shown, so they are not text. Whitespace inside a line collapses to one space (``&nbsp;``
+included); soft hyphens, which a reader never sees, are dropped.
+
+The walk is iterative: nesting as deep as a parser lets through cannot overflow the stack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import lxml.etree
+
+#: Elements that start and end a paragraph: HTML's block elements and trafilatura's XML blocks.
+BLOCK_TAGS = frozenset([
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "dir", "menu", "table",
+    "blockquote", "pre", "hr", "center", "form", "fieldset", "legend", "address", "article",
+    "aside", "details", "summary", "figure", "figcaption", "footer", "header", "hgroup", "main",
+    "nav", "section", "caption", "noframes", "body",
+    # trafilatura's XML output
+    "head", "list", "quote", "code", "doc", "comments",
+])
+#: Elements that are a line of the paragraph around them: list items and table rows.
+LINE_TAGS = frozenset(["li", "dt", "dd", "tr", "item", "row"])
+#: Table cells: joined by a space on their row's line.
+CELL_TAGS = frozenset(["td", "th", "cell"])
+#: A line break: HTML's ``<br>``, trafilatura's ``<lb/>``.
+BREAK_TAGS = frozenset(["br", "lb"])
+#: Elements whose content a reader never sees as text.
+HIDDEN_TAGS = frozenset([
+    "script", "style", "noscript", "template", "title", "meta", "link", "iframe", "object",
+    "embed", "select", "textarea", "svg", "math", "graphic",
+])
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+#: Characters a reader does not see: soft hyphen, zero-width no-break space (a stray BOM).
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\ufeff"))
+
+Skip = Callable[["lxml.etree._Element"], bool]
+
+
+class _Text:
+    """Paragraphs being assembled from a stream of text, line breaks and paragraph breaks."""
+
+    def __init__(self) -> None:
+        self.blocks: list[list[str]] = []
+        self.lines: list[str] = []
+        self.line: list[str] = []
+        self.breaks = 0
+        """``<br>`` seen since the last text on the current line."""
+
+    def text(self, value: str | None) -> None:
+        if value:
+            self.line.append(value)
+            if value.strip():
+                self.breaks = 0
+
+    def end_line(self) -> None:
+        line = " ".join("".join(self.line).translate(_INVISIBLE).split())
+        self.line = []
+        if line:
+            self.lines.append(line)
+
+    def line_break(self) -> None:
+        """One ``<br>``: a new line; a second one with nothing between: a new paragraph."""
+        self.breaks += 1
+        if self.breaks >= 2 or not "".join(self.line).strip() and not self.lines:
+            self.end_block()
+            self.breaks = 1
+        else:
+            self.end_line()
+
+    def end_block(self) -> None:
+        self.end_line()
+        if self.lines:
+            self.blocks.append(self.lines)
+        self.lines = []
+        self.breaks = 0
+
+
+def is_hidden(element: lxml.etree._Element) -> bool:
+    """Whether a reader never sees *element*'s text (scripts, ``display:none``, ``hidden``)."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return True  # comments and processing instructions
+    if tag.lower() in HIDDEN_TAGS:
+        return True
+    style = element.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style)) or element.get("hidden") is not None
+
+
+def flatten(root: lxml.etree._Element, skip: Skip | None = None) -> list[list[str]]:
+    """Return the paragraphs *root* shows, each a list of lines (its own tail excluded).
+
+    *skip* names further elements to leave out (their tails stay).
+    """
+    out = _Text()
+    stack: list[tuple[lxml.etree._Element, bool]] = [(root, False)]
+    while stack:
+        element, closing = stack.pop()
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if closing:
+            _close(out, tag)
+            if element is not root:
+                out.text(element.tail)
+            continue
+        if element is not root and (is_hidden(element) or (skip is not None and skip(element))):
+            out.text(element.tail)
+            continue
+        _open(out, tag)
+        if tag == "pre":
+            _preformatted(out, element)
+            stack.append((element, True))
+            continue
+        out.text(element.text)
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(element))
+    out.end_block()
+    return out.blocks
+
+
+def _open(out: _Text, tag: str) -> None:
+    if tag in BREAK_TAGS:
+        out.line_break()
+    elif tag in BLOCK_TAGS:
+        out.end_block()
+    elif tag in LINE_TAGS:
+        out.end_line()
+    elif tag in CELL_TAGS:
+        out.text(" ")
+
+
+def _close(out: _Text, tag: str) -> None:
+    if tag in BLOCK_TAGS:
+        out.end_block()
+    elif tag in LINE_TAGS:
+        out.end_line()
+    elif tag in CELL_TAGS:
+        out.text(" ")
+
+
+def _preformatted(out: _Text, element: lxml.etree._Element) -> None:
+    """A ``<pre>`` keeps its line breaks (its markup is flattened inline)."""
+    text = "".join(element.itertext())
+    for i, line in enumerate(text.split("\n")):
+        if i:
+            out.end_line()
+        out.text(line)
+    out.end_block()
+
+
+def paragraphs(blocks: list[list[str]]) -> list[str]:
+    """Return *blocks* as paragraph strings, lines joined by a newline."""
+    return ["\n".join(lines) for lines in blocks if lines]
+
+
+def text_of(blocks: list[list[str]]) -> str | None:
+    """Return *blocks* as a record's text: paragraphs separated by a blank line; None if empty."""
+    return "\n\n".join(paragraphs(blocks)) or None
