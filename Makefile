@@ -36,13 +36,15 @@ test: venv $(PYWB_STAMP)
 ## Benchmarks: figures side by side with their baselines, in one run.
 bench: venv
 	@command -v wget >/dev/null || (apt-get update -qq && apt-get install -y -qq wget)
-	@status=0; for b in crawl rebuild recrawl extract; do \
+	@status=0; for b in crawl rebuild recrawl extract generic; do \
 		echo "$(PY) -m bench.$$b"; $(PY) -m bench.$$b || status=1; \
 	done; exit $$status
 
-## Extraction quality and speed on the gold set beside trafilatura, readability-lxml, jusText.
+## Extraction quality and speed on the gold set beside trafilatura, readability-lxml, jusText;
+## the generic path beside trafilatura on the article-extraction-benchmark (a local clone).
 bench-extract: venv
 	$(PY) -m bench.extract
+	$(PY) -m bench.generic
 
 clean:
 	rm -rf out build *.egg-info
