@@ -20,6 +20,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from archive import authors as names
+from archive import titles
 from archive.dates import read_date
 from archive.decode import DecodedPage, decode_html, meta_charset
 from archive.extract import (
@@ -70,10 +71,6 @@ EMPTY_FLAG = "empty-body"
 PARSE_LIMIT_FLAG = "parse-limit"
 #: Flag of a record with bytes its declared charset does not decode (replaced by U+FFFD).
 CHARSET_REPLACED_FLAG = "charset-replaced"
-#: Longest byline line: a few names (more words than that is a sentence, not a byline).
-MAX_BYLINE_WORDS = 16
-#: A proper tail of the title shorter than this is not taken for the repeated title line.
-MIN_HEADING_WORDS = 2
 #: A page of another layout whose main text has fewer words than this is a stub (an error or
 #: redirect notice, a frame), not an article.
 MIN_GENERIC_WORDS = 5
@@ -181,51 +178,27 @@ def canonical_url(base_url: str, article_id: int) -> str:
 
 
 def _template_fields(reads: list[Page]) -> dict[str, Any]:
-    """Return title, authors, text, bio and extractor of pages of the known template."""
+    """Return title, subtitle, authors, text, bio and extractor of pages of the template."""
     first = reads[0]
     title_raw = first.title_raw or ""
     blocks = [b for read in reads if read.body is not None for b in body_blocks(read.body)]
-    heading, byline, blocks = _lead_lines(blocks, title_raw)
-    mentions: list[names.Mention] = list(byline)
+    expected = [m for reading in titles.prefixes(title_raw) for m in reading.names]
+    lead = titles.read_lead(blocks, title_raw, expected)
+    mentions: list[names.Mention] = list(lead.byline)
     if first.author_row:
         row = names.given_first(first.author_row, "row")
         mentions += [row] if row else []
-    body = paragraphs(blocks)
-    title, prefix = names.split_title(title_raw, heading, mentions)
-    bio = _bio(body, mentions + prefix)
+    title, prefix = titles.split_title(title_raw, lead.heading, mentions)
+    bio = _bio(paragraphs(lead.blocks), mentions + prefix)
     if bio is not None:
         mentions.append(bio[1])
     people = names.reconcile(mentions + prefix)
-    text = text_of(blocks)
+    text = text_of(lead.blocks)
     cyrillic = detect_language(text) == "ru"
-    return {"title": title or None, "title_raw": title_raw or None,
+    return {"title": title or None, "title_raw": title_raw or None, "subtitle": lead.subtitle,
             "authors": [p.as_dict(cyrillic) for p in people],
             "text": text, "bio": bio[0] if bio else None,
             "extractor": extractor_info("template"), "flags": []}
-
-
-def _lead_lines(blocks: list[list[str]], title_raw: str
-                ) -> tuple[str | None, list[names.Mention], list[list[str]]]:
-    """Return the repeated title line and the byline's names from the top of the body, and the
-    body without them."""
-    heading: str | None = None
-    byline: list[names.Mention] = []
-    blocks = [list(b) for b in blocks]
-    while blocks:
-        lines = blocks[0]
-        text = lines[0]
-        if heading is None and not byline and title_raw.endswith(text) and (
-                text == title_raw or len(text.split()) >= MIN_HEADING_WORDS):
-            heading = text
-        else:
-            found = names.byline_mentions(text) if len(text.split()) <= MAX_BYLINE_WORDS else None
-            if not found or byline:
-                break
-            byline = found
-        lines.pop(0)
-        if not lines:
-            blocks.pop(0)
-    return heading, byline, blocks
 
 
 def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.Mention] | None:
@@ -248,7 +221,7 @@ def _generic_fields(html: str, page: Page) -> dict[str, Any]:
     title_raw = page.title_raw or title
     if blocks and blocks[0] and blocks[0][0] == title_raw:  # the repeated title line
         blocks[0] = blocks[0][1:]
-    return {"title": title_raw, "title_raw": title_raw, "authors": [],
+    return {"title": title_raw, "title_raw": title_raw, "subtitle": None, "authors": [],
             "text": text_of(blocks), "bio": None,
             "extractor": extractor_info("generic"), "flags": [GENERIC_FLAG]}
 

@@ -44,9 +44,14 @@ class Record:
     article_id: int
     """Joomla content id (``id``): the identity of the article."""
     title: str | None
-    """The title without the author prefix ("Streltsov Dmitry, ..." removed)."""
+    """The title without the author prefix ("Streltsov Dmitry, ..." removed; a title that only
+    looks like one keeps its words)."""
     title_raw: str | None
     """The title as the page displays it (``td.contentheading``)."""
+    subtitle: str | None
+    """The subtitle the body's repeated title line adds ("Title - Subtitle", or a line of its
+    own under the title): part of the title the reader sees, kept apart so that ``title`` stays
+    the displayed title without its author prefix; null when there is none."""
     authors: list[dict[str, Any]]
     """People, in byline order: ``{"name": display name, "spellings": [every form seen]}``;
     title prefix, byline, author row and bio reconciled across transliterations and scripts."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import authors
+from archive import authors, titles
 from archive.cli import main
 from archive.dates import read_date
 from archive.decode import decode_html
@@ -43,7 +43,7 @@ def test_different_surnames_keep_different_keys() -> None:
 ])
 def test_split_title(title_raw: str, heading: str | None, title: str, prefix: list[str]) -> None:
     known = [authors.given_first("Dmitry Streltzov", "byline")]
-    got_title, names = authors.split_title(title_raw, heading, known)  # type: ignore[list-item]
+    got_title, names = titles.split_title(title_raw, heading, known)  # type: ignore[list-item]
     assert got_title == title
     assert [n.text for n in names] == prefix
 

@@ -1,0 +1,75 @@
+"""Given names the site's authors carry: the last word on whether a title starts with a name.
+
+A title prefix is read as an author only on evidence (:mod:`archive.titles`): the body's
+repeated title line, a byline or author row naming the same person, initials. When the page
+offers none of these, "Mikhailova Yulia. The Visual Language ..." and «Japan Studies in Russia.
+Summary» differ in one thing only: "Yulia" is a given name. These are the common given names of
+the two peoples the site's authors come from, Russian in Cyrillic (their Latin spellings are
+derived: Yulia, Yuliya, Julia are one key, and a few Western forms are added), and Japanese in
+Hepburn romaji.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+RUSSIAN = """
+Александр Алексей Анатолий Андрей Антон Аркадий Арсений Артём Артем Борис Вадим Валентин Валерий
+Василий Виктор Виталий Владимир Владислав Всеволод Вячеслав Георгий Геннадий Глеб Григорий Даниил
+Денис Дмитрий Евгений Егор Иван Игорь Илья Иннокентий Иосиф Кирилл Константин Лев Леонид Максим
+Марк Матвей Михаил Никита Николай Олег Павел Пётр Петр Роман Ростислав Руслан Семён Семен Сергей
+Станислав Степан Тимофей Тимур Фёдор Федор Филипп Эдуард Юрий Яков Ярослав Эрнст Вениамин Герман
+Альберт Аркадий Валериан Захар Лаврентий Марат Платон Рафаил Савелий Тарас Эмиль
+Александра Алина Алла Анастасия Ангелина Анна Антонина Валентина Валерия Вера Вероника Виктория
+Галина Дарья Диана Евгения Екатерина Елена Елизавета Жанна Зинаида Зоя Инна Ирина Карина Кира
+Ксения Лариса Лидия Любовь Людмила Маргарита Марина Мария Надежда Наталья Наталия Нина Нонна Оксана
+Ольга Полина Раиса Светлана София Софья Тамара Татьяна Ульяна Юлия Яна Элеонора Эльвира Римма
+Майя Василиса Варвара Таисия Регина Лилия Олеся Снежана
+"""
+JAPANESE = """
+Akira Akiko Aiko Asako Atsushi Ayako Ayumi Chie Chieko Daisuke Eiji Emi Emiko Fumiko Goro Haruki
+Haruko Hideaki Hideki Hideo Hiroko Hiromi Hiroshi Hiroyuki Hisashi Ichiro Isamu Jiro Jun Junko
+Junichiro Kaori Katsuya Kazuhiko Kazuko Kazuo Kazuya Keiko Kenichi Kenji Kenta Kenzaburo Kiyoshi
+Koichi Koji Kumiko Kunio Makoto Mamoru Mariko Masahiro Masako Masao Masaru Masato Mayumi Michiko
+Minoru Mitsuo Naoki Naoko Naomi Noboru Nobuo Noriko Osamu Reiko Ryo Ryoko Ryuichi Sachiko Satoru
+Satoshi Setsuko Shigeru Shinichi Shinji Shinzo Shiro Shoji Sumiko Susumu Tadashi Takako Takashi
+Takehiko Takeo Takeshi Taro Tatsuya Teruo Tetsuya Tomoko Toru Toshiaki Toshiko Toshio Tsutomu
+Yasuhiro Yasuko Yasuo Yoichi Yoko Yoshiaki Yoshihiko Yoshiko Yoshio Yoshiro Yuichi Yuji Yukio
+Yuko Yumiko Yusuke Yutaka Kōji Yōko Shūji Ryūichi Jun'ichirō Shin'ichi Kōichi Yūko
+"""
+#: Western spellings Russian authors use for themselves (Alexander for Александр).
+WESTERN = """
+Alexander Alexandra Alexei Alexey Michael Eugene Eugenia Catherine Helen Paul Peter Nicholas
+George Gregory Jacob Leo Mark Philip Stephen Theodore Valentine Victor Vladimir Sophia Tatiana
+"""
+_LATIN = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
+     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+#: Spelling drift folded before comparing: Dmitry = Dmitri = Dmitriy, Yulia = Yuliya = Julia,
+#: Natalia = Natalya, Mikhail = Michail, Fyodor = Fedor.
+_FOLDS = ((r"kh", "h"), (r"ch", "h"), (r"[jy]", "i"), (r"ii+", "i"), (r"ie", "e"), (r"io", "e"),
+          (r"yo", "e"), (r"x", "ks"), (r"w", "v"), (r"([a-z])\1", r"\1"), (r"i$", ""),
+          (r"ia$", "a"))
+
+
+def given_key(word: str) -> str:
+    """Return a key under which spellings of one given name meet (Юлия = Yulia = Julia)."""
+    text = unicodedata.normalize("NFKD", word.lower())
+    text = "".join(_LATIN.get(ch, ch) for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[^a-z]", "", text)
+    for pattern, replacement in _FOLDS:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+@lru_cache(maxsize=1)
+def _keys() -> frozenset[str]:
+    return frozenset(given_key(name) for name in (RUSSIAN + WESTERN + JAPANESE).split())
+
+
+def is_given_name(word: str) -> bool:
+    """Whether *word* is a known given name in any of its spellings, either script."""
+    return len(word) > 1 and given_key(word) in _keys()

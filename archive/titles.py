@@ -1,0 +1,203 @@
+"""The title of an article: its author prefix, the body's repeated title line, the byline.
+
+The site prints titles with the authors first (site profile, "Body habits"): "Surname Firstname,
+Title", "Surname F.M. Title", "Surname Firstname. Title", several authors joined by commas
+("Surname F.M., Surname F.M. Title"), in Latin or Cyrillic letters. The body then usually repeats
+the title on its first line — without the prefix, sometimes with a subtitle ("Title - Subtitle")
+— and names the authors on the next line (the byline). A prefix is read as names only on
+evidence: the repeated title line shows where it ends; or each name in it is matched by the
+byline or the author row, is written with initials, or starts from a known given name. A title
+that merely looks like "Word Word. Rest" («Japan Studies in Russia. Summary») keeps its words,
+and no author is made from them.
+
+The subtitle is kept apart (the record's ``subtitle``): ``title`` stays the displayed title
+without the prefix, the same string listings and the page's ``<title>`` show.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from archive import authors as names
+from archive.given_names import is_given_name
+
+#: Longest byline line: a few names (more words than that is a sentence, not a byline).
+MAX_BYLINE_WORDS = 16
+#: A proper tail of the title shorter than this is not taken for the repeated title line.
+MIN_HEADING_WORDS = 2
+#: Most authors a title prefix names.
+MAX_PREFIX_NAMES = 3
+#: Lines at the top of the body looked at for the title, subtitle and byline.
+LEAD_LINES = 4
+#: Between a title and its subtitle: a dash, a colon or a full stop.
+SUBTITLE_SEPARATOR = re.compile(r"\s+[-–—]\s+|:\s+|\.\s+")
+#: What may precede the names of a byline line.
+BYLINE_LABEL = re.compile(r"^(?:By|Автор[ыа]?|Authors?)\s*:?\s+", re.IGNORECASE)
+_NAME = rf"{names.WORD}\s+(?:{names.INITIALS}|{names.WORD})"
+_AND = r"\s*(?:,|\s(?:и|and|&))\s+"
+#: "NAMES SEPARATOR TITLE" with 1, 2 and 3 surname-first names: the separator is a comma, full
+#: stop, colon or dash, or just a space after initials.
+_PREFIXES = {count: re.compile(rf"^({_NAME}(?:{_AND}{_NAME}){{{count - 1}}})"
+                               r"(?:\s*[,.:]\s+|\s+[-–—]\s+|(?<=\.)\s+)(\S.*)$")
+             for count in range(1, MAX_PREFIX_NAMES + 1)}
+_NAME_SPLIT = re.compile(_AND)
+_QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'",
+                         "–": "-", "—": "-", "\u00a0": " "})
+#: Russian surname endings (Latin and Cyrillic), for names given with initials only.
+_RUSSIAN_SURNAME = re.compile(
+    r"(?:ov|ova|ev|eva|yov|yova|in|ina|yn|yna|sky|skiy|skii|skaya|tsky|ko|enko|uk|yuk|ich|vich|"
+    r"ian|yan|dze|shvili|ikh|ykh|ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|ский|ская|ко|енко|ук|юк|ич|"
+    r"ян|дзе|швили|их|ых)$", re.IGNORECASE)
+#: A word made of Japanese syllables (Hepburn), macrons allowed: Tanaka, Satō, Watanabe.
+_ROMAJI = re.compile(r"^(?:(?:[kgsztdnhbpmr]y?|sh|ch|ts|j|f|w|y)?[aiueoāīūēō]|n(?![aiueoy]))+$",
+                     re.IGNORECASE)
+#: Places a title may start with that are shaped like Japanese names.
+_PLACES = frozenset({"japan", "tokyo", "osaka", "kyoto", "nagoya", "kobe", "okinawa", "sakhalin",
+                     "hokkaido", "kuriles", "kurile", "asia", "china", "korea", "amur", "kamchatka"})
+
+
+def fold(text: str) -> str:
+    """Return *text* for comparison: case, quotes, dashes and spacing unified."""
+    return " ".join(text.translate(_QUOTES).casefold().split()).strip(" .")
+
+
+@dataclass
+class Lead:
+    """The top of an article's body: its repeated title, subtitle and byline, and the rest."""
+
+    heading: str | None = None
+    """The title as the body repeats it (without the subtitle)."""
+    subtitle: str | None = None
+    byline: list[names.Mention] = field(default_factory=list)
+    blocks: list[list[str]] = field(default_factory=list)
+    """The body without those lines."""
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """One way to read the start of a title as author names."""
+
+    names: list[names.Mention]
+    rest: str
+
+
+def prefixes(title_raw: str) -> list[Prefix]:
+    """Return the readings of *title_raw* as "NAMES SEPARATOR TITLE", most names first."""
+    out = []
+    for count in range(MAX_PREFIX_NAMES, 0, -1):
+        match = _PREFIXES[count].match(title_raw)
+        if match:
+            mentions = [names.surname_first(p) for p in _NAME_SPLIT.split(match.group(1))]
+            if len(mentions) == count and all(mentions):
+                out.append(Prefix([m for m in mentions if m], match.group(2)))
+    return out
+
+
+def heading_parts(line: str, title_raw: str) -> tuple[str, str | None] | None:
+    """Return (title, subtitle) when *line* repeats the title — whole, or a tail of it of at
+    least two words, or either followed by a subtitle — else None."""
+    if _is_title_tail(line, title_raw):
+        return line, None
+    for match in SUBTITLE_SEPARATOR.finditer(line):
+        head, subtitle = line[:match.start()], line[match.end():]
+        if subtitle.strip() and _is_title_tail(head, title_raw):
+            return head, subtitle.strip()
+    return None
+
+
+def _is_title_tail(text: str, title_raw: str) -> bool:
+    folded, title = fold(text), fold(title_raw)
+    if not folded or not title.endswith(folded):
+        return False
+    return folded == title or (len(folded.split()) >= MIN_HEADING_WORDS
+                               and title[: len(title) - len(folded)].endswith(" "))
+
+
+def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Mention]) -> Lead:
+    """Return the repeated title (and subtitle) and the byline at the top of the body.
+
+    A byline right under the repeated title needs only to be name-shaped; one without it must
+    name someone of *expected* (the title prefix's names) or start from known given names.
+    """
+    lead = Lead(blocks=[list(b) for b in blocks])
+    lines = [line for block in lead.blocks[:LEAD_LINES] for line in block][:LEAD_LINES]
+    used = 0
+    while used < len(lines):
+        line = lines[used]
+        parts = heading_parts(line, title_raw) if lead.heading is None and not lead.byline \
+            else None
+        if parts:
+            lead.heading, lead.subtitle = parts
+        elif (lead.heading and lead.subtitle is None and not lead.byline and used + 1 < len(lines)
+              and len(line.split()) <= MAX_BYLINE_WORDS and not _byline(line, False, expected)
+              and _byline(lines[used + 1], False, expected)):
+            lead.subtitle = line  # the subtitle on a line of its own, between title and byline
+        elif not lead.byline and (found := _byline(line, lead.heading is not None, expected)):
+            lead.byline = found
+        else:
+            break
+        used += 1
+    _drop_lines(lead.blocks, used)
+    return lead
+
+
+def _byline(line: str, after_title: bool, expected: list[names.Mention]
+            ) -> list[names.Mention] | None:
+    text = BYLINE_LABEL.sub("", line)
+    if len(text.split()) > MAX_BYLINE_WORDS:
+        return None
+    found = names.byline_mentions(text)
+    if not found or after_title:
+        return found
+    keys = [names.name_key(m.surname) for m in expected]
+    for mention in found:
+        key = names.name_key(mention.surname)
+        if not (key in keys or any(names.near(key, k) for k in keys) or mention.given is None
+                or is_given_name(mention.given)):
+            return None
+    return found
+
+
+def _drop_lines(blocks: list[list[str]], count: int) -> None:
+    while count and blocks:
+        blocks[0].pop(0)
+        count -= 1
+        if not blocks[0]:
+            blocks.pop(0)
+
+
+def split_title(title_raw: str, heading: str | None, known: list[names.Mention]
+                ) -> tuple[str, list[names.Mention]]:
+    """Return the title without its author prefix, and the prefix's names.
+
+    The repeated title line (*heading*), when it is a proper tail of the displayed title, marks
+    where the prefix ends; otherwise a reading of the prefix is taken when each of its names
+    has evidence: a mention elsewhere on the page (*known*), initials, a known given name.
+    """
+    readings = prefixes(title_raw)
+    if heading and fold(heading) != fold(title_raw):
+        for reading in readings:
+            if fold(reading.rest) == fold(heading):
+                return reading.rest, reading.names
+    keys = [names.name_key(m.surname) for m in known]
+    for reading in readings:
+        if all(_evidenced(m, keys) for m in reading.names):
+            return reading.rest, reading.names
+    return title_raw, []
+
+
+def _evidenced(mention: names.Mention, keys: list[str]) -> bool:
+    key = names.name_key(mention.surname)
+    if key in keys or any(names.near(key, k) for k in keys):
+        return True
+    if mention.given is not None:
+        return is_given_name(mention.given)
+    return looks_like_surname(mention.surname)
+
+
+def looks_like_surname(word: str) -> bool:
+    """Whether *word* is shaped like a Russian or Japanese surname (for initials-only names)."""
+    if word.casefold() in _PLACES:
+        return False
+    return bool(names.is_cyrillic(word) or _RUSSIAN_SURNAME.search(word) or _ROMAJI.match(word))
