@@ -75,18 +75,31 @@ def _extract(args: argparse.Namespace) -> int:
     from archive.listings import article_id_of
     from archive.record import CapturedPage, build_record, record_to_json
 
-    article_id = article_id_of(args.url)
-    if article_id is None:
-        print(f"ifes-archive extract: no article id in {args.url}", file=sys.stderr)
-        return 2
-    page = CapturedPage(0, args.url, args.content_type, Path(args.file).read_bytes(), None)
-    base_url = args.url.split("index.php")[0].split("index2.php")[0]
-    record = build_record(article_id, base_url, [page])
+    path = Path(args.file)
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        return _fail("extract", f"cannot read {path}: {exc.strerror or exc}")
+    url = args.url or path.resolve().as_uri()
+    article_id = article_id_of(url)
+    page = CapturedPage(0, url, args.content_type, body, None)
+    base_url = url.split("index.php")[0].split("index2.php")[0]
+    try:
+        # a page that is no Joomla article: id 0, its own URL
+        record = build_record(article_id or 0, base_url, [page],
+                              url=None if article_id else url)
+    except Exception as exc:  # noqa: BLE001 - one line for the user, not a traceback
+        return _fail("extract", f"{path}: {type(exc).__name__}: {exc}", 1)
     if record is None:
-        print("ifes-archive extract: not an article (Joomla refusal page)", file=sys.stderr)
-        return 1
+        return _fail("extract", f"{path}: not an article (a Joomla refusal page, or no text)", 1)
     print(record_to_json(record))
     return 0
+
+
+def _fail(verb: str, message: str, status: int = 2) -> int:
+    """Print one line of error for the user and return the exit status."""
+    print(f"ifes-archive {verb}: {message}", file=sys.stderr)
+    return status
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -163,9 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     rebuild.set_defaults(run=_rebuild)
 
-    extract = verbs.add_parser("extract", help="print the record of one saved article page (JSON)")
+    extract = verbs.add_parser("extract", help="print the record of one saved page (JSON); a page "
+                               "that is not a Joomla article is extracted generically, and flagged")
     extract.add_argument("file", help="the saved page (the entity, content coding removed)")
-    extract.add_argument("--url", required=True, help="the URL the page was fetched from")
+    extract.add_argument("--url", help="the URL the page was fetched from (default: the file's)")
     extract.add_argument("--content-type", help="the HTTP Content-Type header it came with")
     extract.set_defaults(run=_extract)
 

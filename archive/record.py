@@ -99,13 +99,14 @@ def html_root(text: str) -> lxml.html.HtmlElement:
 
 
 def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
-                 sections: Sequence[str] = ()) -> dict[str, Any] | None:
+                 sections: Sequence[str] = (), url: str | None = None) -> dict[str, Any] | None:
     """Return the record of article *article_id* from its captured *pages* (any order), or
     None when the first page is no article: Joomla's «not authorised» / «not found» answers, or
     a page that is neither the known template nor holds any text trafilatura can extract.
 
     *sections* are category names listings of the crawl show the article under; the record's
-    ``sections`` are those and the categories of the pages' breadcrumbs, sorted.
+    ``sections`` are those and the categories of the pages' breadcrumbs, sorted. *url* replaces
+    the canonical article URL for a page that is no Joomla article (``ifes-archive extract``).
     """
     if not pages:
         raise ValueError(f"article {article_id}: no pages")
@@ -140,7 +141,7 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
     crumbs = [name for read in reads for name in category_crumbs(read.crumbs)]
     text = fields["text"]
     record = Record(
-        url=canonical_url(base_url, article_id), article_id=article_id,
+        url=url or canonical_url(base_url, article_id), article_id=article_id,
         date_published=_date(reads[0].created_raw, "createdate", flags),
         date_modified=_date(reads[0].modified_raw, "modifydate", flags),
         language=detect_language(text), sections=sort_sections([*sections, *crumbs]),

@@ -42,7 +42,8 @@ class Record:
     url: str
     """Canonical article URL: ``BASE + index.php?option=com_content&task=view&id=N``."""
     article_id: int
-    """Joomla content id (``id``): the identity of the article."""
+    """Joomla content id (``id``): the identity of the article (0 for a page of another site
+    given to ``ifes-archive extract``)."""
     title: str | None
     """The title without the author prefix ("Streltsov Dmitry, ..." removed; a title that only
     looks like one keeps its words)."""

@@ -143,3 +143,33 @@ def test_display_name_follows_the_script_of_the_text() -> None:
     person = authors.reconcile([m for m in mentions if m])[0]
     assert person.display(cyrillic=False) == "Dmitry Streltzov"
     assert person.display(cyrillic=True) == "Дмитрий Стрельцов"
+
+
+def test_extract_verb_takes_any_page_and_any_url(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    prose = " ".join(["Russo-Japanese relations are clearly on hold this winter."] * 12)
+    page = tmp_path / "story.html"
+    page.write_text(f"<html><head><title>A story</title></head><body><nav>Home News</nav>"
+                    f"<article><h1>A story</h1><p>{prose}</p><p>{prose}<br>Next line"
+                    f"</p></article></body></html>", encoding="utf-8")
+    url = "https://news.example/2020/story.html"
+    assert main(["extract", str(page), "--url", url]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["url"] == url and record["article_id"] == 0
+    assert record["flags"] == ["generic-extraction"] and "on hold this winter.\nNext line" in \
+        record["text"]
+    assert main(["extract", str(page)]) == 0
+    assert json.loads(capsys.readouterr().out)["url"] == page.resolve().as_uri()
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: p / "missing.html",  # no such file
+    lambda p: p,  # a folder
+    lambda p: (p / "empty.html", (p / "empty.html").write_bytes(b""))[0],  # nothing in it
+])
+def test_extract_verb_gives_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            make) -> None:
+    status = main(["extract", str(make(tmp_path)), "--url", BASE + "index.php?id=5"])
+    err = capsys.readouterr().err
+    assert status != 0 and err.startswith("ifes-archive extract: ") and err.count("\n") == 1
+    assert "Traceback" not in err
