@@ -16,9 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from archive.checks import crumb_check
 from archive.record import record_to_json, sort_sections
 from archive.versions import Observation, Version, fold, observation_of_line
 
@@ -38,33 +40,57 @@ def listings_path(articles_path: Path) -> Path:
     return articles_path.with_name(articles_path.stem + ".listings.jsonl")
 
 
-def listing_line(pairs: Iterable[tuple[int, str]]) -> str:
-    """Return one listing page's (article id, category name) pairs as a journal line."""
-    return json.dumps([[article_id, name] for article_id, name in pairs], ensure_ascii=False)
+#: One listing's evidence: (article id, listing name) or (article id, name, the listing's Itemid).
+Listed = tuple
 
 
-def add_listed(sections: dict[int, list[str]], pairs: Iterable[tuple[int, str]]) -> None:
-    """Add listing ``pairs`` to ``sections`` (article id -> category names, each once)."""
-    for article_id, name in pairs:
-        names = sections.setdefault(article_id, [])
-        if name not in names:
-            names.append(name)
+@dataclass
+class ListingEvidence:
+    """What the listing pages say: the names each article is listed under, and by menu item."""
+
+    sections: dict[int, list[str]] = field(default_factory=dict)
+    """Article id -> listing names (each once, first seen first)."""
+    by_itemid: dict[int, dict[int, list[str]]] = field(default_factory=dict)
+    """Article id -> Itemid of the listing -> its names: what the crumb check compares."""
+
+    def add(self, entries: Iterable[Listed]) -> None:
+        """Add one listing page's (article id, name[, itemid]) entries."""
+        for article_id, name, *rest in entries:
+            _add_once(self.sections.setdefault(article_id, []), name)
+            itemid = rest[0] if rest else None
+            if itemid is not None:
+                _add_once(self.by_itemid.setdefault(article_id, {}).setdefault(itemid, []), name)
+
+    def get(self, article_id: int, default: Sequence[str] = ()) -> Sequence[str]:
+        """Return the listing names of an article (mapping-style, as the sections are read)."""
+        return self.sections.get(article_id, default)
 
 
-def read_listings(journal: Path) -> dict[int, list[str]]:
-    """Return article id -> category names from a listing journal (torn lines skipped)."""
-    sections: dict[int, list[str]] = {}
+def _add_once(names: list[str], name: str) -> None:
+    if name not in names:
+        names.append(name)
+
+
+def listing_line(entries: Iterable[Listed]) -> str:
+    """Return one listing page's (article id, name[, itemid]) entries as a journal line."""
+    return json.dumps([list(entry) for entry in entries], ensure_ascii=False)
+
+
+def read_listings(journal: Path) -> ListingEvidence:
+    """Return the listing evidence of a listing journal (torn lines skipped)."""
+    evidence = ListingEvidence()
     if not journal.exists():
-        return sections
+        return evidence
     with open(journal, "rb") as stream:
         for line in stream:
             try:
-                pairs = [(int(i), str(n)) for i, n in json.loads(line)] if line.endswith(b"\n") else []
+                entries = [(int(i), str(n), *rest) for i, n, *rest in json.loads(line)] \
+                    if line.endswith(b"\n") else []
             except (ValueError, TypeError):
                 logger.warning("skipping a torn or bad line of %s", journal)
                 continue
-            add_listed(sections, pairs)
-    return sections
+            evidence.add(entries)
+    return evidence
 
 
 def cut_torn_tail(path: Path) -> int:
@@ -116,12 +142,19 @@ def read_observations(journal: Path) -> dict[int, list[Observation]]:
 
 
 def version_line(record: dict[str, Any], version: Version, number: int, newest: bool,
-                 sections: Sequence[str] = ()) -> str:
-    """Return the corpus line of one version: ``record`` with its version fields (and listing
-    ``sections`` joined in, as :func:`archive.record.build_record` joins them)."""
+                 sections: Sequence[str] = (),
+                 listing_names: Mapping[int, Sequence[str]] | None = None) -> str:
+    """Return the corpus line of one version: ``record`` with its version fields, listing
+    ``sections`` joined in (as :func:`archive.record.build_record` joins them), and the crumb
+    check against the names of the listings by Itemid (*listing_names*) that list it."""
     record = {**record, **version.fields(number, newest)}
     if sections:
         record["sections"] = sort_sections([*sections, *record.get("sections", [])])
+    crumb = record.get("breadcrumb") or {}
+    if listing_names and crumb.get("itemid") is not None:
+        said = crumb_check({crumb["itemid"]: crumb.get("path") or []}, listing_names)
+        if said is not None:
+            record["checks"] = [*(record.get("checks") or []), said]
     return record_to_json(record)
 
 
@@ -142,11 +175,10 @@ def classify(before: list[Version], after: list[Version]) -> str | None:
     return None
 
 
-def finalize(journal: Path, out: Path, sections: Mapping[int, Sequence[str]] | None = None) -> int:
+def finalize(journal: Path, out: Path, listed: ListingEvidence | None = None) -> int:
     """Write ``out`` from ``journal``: every version of every article, sorted by article id
-    and version, with listing ``sections`` (article id -> category names) joined in; return
-    the number of articles."""
-    sections = sections or {}
+    and version, with the *listed* evidence joined in; return the number of articles."""
+    listed = listed or ListingEvidence()
     observations = read_observations(journal)
     partial = out.with_name(out.name + ".partial")
     articles = 0
@@ -161,7 +193,8 @@ def finalize(journal: Path, out: Path, sections: Mapping[int, Sequence[str]] | N
                 record = json.loads(source.read(length))
                 record.pop("run", None)  # the journal's, not the record's
                 target.write(version_line(record, version, number, number == len(versions),
-                                          sections.get(article_id, ())) + "\n")
+                                          listed.get(article_id, ()),
+                                          listed.by_itemid.get(article_id)) + "\n")
         target.flush()
         os.fsync(target.fileno())
     os.replace(partial, out)

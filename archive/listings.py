@@ -10,7 +10,10 @@ blogs (``task=blogcategory``) name their category in ``div.componentheading`` an
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urljoin, urlsplit
+
+import lxml.html
 
 from archive.decode import decode_html
 from archive.extract import parse
@@ -26,6 +29,9 @@ ITEM_LINKS = ("//tr[starts-with(@class, 'sectiontableentry')]//a[@href]"
               " or contains(concat(' ', normalize-space(@class), ' '), ' contentpagetitle ')]")
 _SEF_LISTING = re.compile(r"/content/(category|blogcategory)/")
 _SEF_VIEW = re.compile(r"/content/view/(\d+)/")
+#: The Itemid of a SEF listing: /content/category/S/C/M/, /content/blogcategory/C/M/.
+_SEF_ITEMID = re.compile(r"/content/(?:category/\d+/\d+|blogcategory/\d+)/(\d+)/")
+_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 
 
 def listing_task(url: str) -> str | None:
@@ -49,30 +55,89 @@ def article_id_of(href: str) -> int | None:
     return int(sef.group(1)) if sef else None
 
 
-def listed_articles(url: str, content_type: str | None, body: bytes,
-                    base_url: str) -> list[tuple[int, str]]:
-    """Return the (article id, category name) pairs a category table or category blog page
-    lists, in page order, each once; [] for any other page."""
+@dataclass(frozen=True)
+class Listing:
+    """What one listing page shows: its name, its breadcrumb's last crumb, its menu item, and
+    the articles it lists (page order, each once)."""
+
+    name: str
+    crumb: str
+    itemid: int | None
+    article_ids: tuple[int, ...]
+
+
+def read_listing(url: str, content_type: str | None, body: bytes,
+                 base_url: str) -> Listing | None:
+    """Return what a category table or category blog page shows; None for any other page, or
+    one without a name (``div.componentheading``, else its breadcrumb's last crumb)."""
     if listing_task(url) is None:
-        return []
+        return None
     root = parse(decode_html(body, content_type).text)
-    heading = root.xpath("//div[contains(concat(' ', normalize-space(@class), ' '), "
-                         "' componentheading ')]")
-    name = " ".join(heading[0].text_content().split()) if heading else ""
+    heading = root.xpath(f"//div[{_CLASS.format('componentheading')}]")
+    crumb = _last_crumb(root)
+    name = " ".join(heading[0].text_content().split()) if heading else crumb
     if not name:
-        return []
+        return None
     seen: dict[int, None] = {}
     for link in root.xpath(ITEM_LINKS):
         found = article_id_of(urljoin(base_url, link.get("href")))
         if found is not None:
             seen.setdefault(found)
-    return [(article_id, name) for article_id in seen]
+    return Listing(name, crumb, itemid_of(url), tuple(seen))
 
 
-def sections_by_article(pairs: list[tuple[int, str]]) -> dict[int, list[str]]:
-    """Return category names per article id from listing pairs (first seen first, each once)."""
+def _last_crumb(root: lxml.html.HtmlElement) -> str:
+    """Return the last entry of the page's breadcrumb (``span.pathway``): the plain text after
+    its last link and arrow, else that link's text; "" without a breadcrumb."""
+    pathway = root.xpath(f"//span[{_CLASS.format('pathway')}]")
+    if not pathway:
+        return ""
+    children = list(pathway[0])
+    text = " ".join(((children[-1].tail if children else pathway[0].text) or "").split())
+    links = pathway[0].xpath("./a")
+    return text or (" ".join(links[-1].text_content().split()) if links else "")
+
+
+def itemid_of(url: str) -> int | None:
+    """Return the ``Itemid`` of a URL (any case; SEF listings: its place in the path)."""
+    parts = urlsplit(url)
+    query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
+    value = query.get("itemid", [""])[0]
+    if value.isdigit():
+        return int(value)
+    sef = _SEF_ITEMID.search(parts.path)
+    return int(sef.group(1)) if sef else None
+
+
+def listed_articles(url: str, content_type: str | None, body: bytes,
+                    base_url: str) -> list[tuple[int, str, int | None]]:
+    """Return the (article id, listing name, the listing's Itemid) entries a category table or
+    category blog page lists, in page order, each once; [] for any other page."""
+    listing = read_listing(url, content_type, body, base_url)
+    if listing is None:
+        return []
+    return [(article_id, listing.name, listing.itemid) for article_id in listing.article_ids]
+
+
+def listing_check(listing: Listing) -> dict[str, object] | None:
+    """Return whether a listing's name is its breadcrumb's last crumb (the menu item it is
+    read under names it the same), None when it shows no breadcrumb."""
+    if not listing.crumb:
+        return None
+    agrees = fold_name(listing.name) == fold_name(listing.crumb)
+    return {"itemid": listing.itemid, "name": listing.name, "crumb": listing.crumb,
+            "agrees": agrees}
+
+
+def fold_name(name: str) -> str:
+    """Return a listing or crumb name for comparison (case and spacing)."""
+    return " ".join(name.split()).casefold()
+
+
+def sections_by_article(pairs: list[tuple[int, str, int | None]]) -> dict[int, list[str]]:
+    """Return category names per article id from listing entries (first seen first, once)."""
     out: dict[int, list[str]] = {}
-    for article_id, name in pairs:
+    for article_id, name, _ in pairs:
         names = out.setdefault(article_id, [])
         if name not in names:
             names.append(name)

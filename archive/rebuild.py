@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.corpus import add_listed, version_line
+from archive.corpus import ListingEvidence, version_line
 from archive.listings import listed_articles, listing_task
-from archive.record import CapturedPage, build_record, refusal_of
+from archive.record import PRINT_PAGE, CapturedPage, build_record, refusal_of
 from archive.verify import entity_of, parse_http
 from archive.versions import (
     CONFIRMED,
@@ -92,8 +92,8 @@ Mapper = Callable[..., "Iterator[Any]"]
 #: What one run saw of an article: ("gone", capture) | ("confirmed", (date seen, record id of
 #: the original)) | ("record", [(page, content capture, date seen)]).
 Seen = tuple[str, Any]
-#: One article's work: its id, what each run saw of it, its listing sections.
-Job = tuple[int, list[Seen], list[str]]
+#: One article's work: its id, what each run saw of it, its listing names (all, and by Itemid).
+Job = tuple[int, list[Seen], list[str], dict[int, list[str]]]
 
 
 @dataclass
@@ -115,9 +115,8 @@ class Selection:
     records_read: int = 0
     listings: list[PageCapture] = field(default_factory=list)
     """Every complete ``200`` capture of a category listing page (the sections evidence)."""
-    sections: dict[int, list[str]] = field(default_factory=dict)
-    """Article id -> category names the listing pages file it under (filled by
-    :func:`read_listings`)."""
+    sections: ListingEvidence = field(default_factory=ListingEvidence)
+    """What the listing pages say of each article (filled by :func:`read_listings`)."""
 
     def offer(self, key: tuple[str, int, int], capture: PageCapture) -> None:
         """Keep ``capture`` for ``key`` if it is newer than the one kept (date, then id)."""
@@ -213,7 +212,9 @@ def _classify(headers: object, head: bytes) -> tuple[str, tuple[int, int] | None
     uri = headers.get_header("WARC-Target-URI") or ""  # type: ignore[attr-defined]
     parsed = parse_url(uri)
     key = (parsed.id, parsed.limitstart or 0) if parsed.id is not None else None
-    is_article = parsed.kind in ("article", "article_page") and key is not None
+    if parsed.kind == "print" and key is not None:
+        key = (parsed.id, PRINT_PAGE)  # the article's print view: what its text is checked by
+    is_article = parsed.kind in ("article", "article_page", "print") and key is not None
     if rec_type == "revisit":
         return ("", key, 200) if is_article else ("revisit record", None, 0)
     if headers.get_header("WARC-Truncated"):  # type: ignore[attr-defined]
@@ -235,9 +236,9 @@ def _status(head: bytes) -> int:
     return int(parts[1]) if len(parts) > 1 and parts[0].startswith(b"HTTP/") and parts[1].isdigit() else 0
 
 
-def listing_pairs(capture: PageCapture) -> tuple[list[tuple[int, str]], str]:
-    """Return ((article id, category name) pairs one captured listing page shows, "") or
-    ([], why it could not be read)."""
+def listing_pairs(capture: PageCapture) -> tuple[list[tuple[int, str, int | None]], str]:
+    """Return ((article id, listing name, Itemid) entries one captured listing page shows, "")
+    or ([], why it could not be read)."""
     try:
         page = captured_page(0, capture)
     except Exception as exc:  # noqa: BLE001 - one bad listing is reported, the rest goes on
@@ -252,7 +253,7 @@ def read_listings(selection: Selection, run: Mapper = map) -> None:
     for pairs, why in run(listing_pairs, selection.listings):
         if why:
             selection.skipped[why] += 1
-        add_listed(selection.sections, pairs)
+        selection.sections.add(pairs)
 
 
 def article_jobs(selection: Selection) -> Iterator[Job]:
@@ -265,11 +266,15 @@ def article_jobs(selection: Selection) -> Iterator[Job]:
         seen = [s for run in sorted(by_article[article_id])
                 if (s := _seen_in_run(by_article[article_id][run], selection)) is not None]
         if seen:
-            yield article_id, seen, selection.sections.get(article_id, [])
+            yield (article_id, seen, list(selection.sections.get(article_id, [])),
+                   selection.sections.by_itemid.get(article_id, {}))
 
 
 def _seen_in_run(pages: dict[int, PageCapture], selection: Selection) -> Seen | None:
-    """Return what one run's captures of an article show, None when nothing usable."""
+    """Return what one run's captures of an article show, None when nothing usable. The print
+    view, when the run fetched it, goes last (page ``PRINT_PAGE``)."""
+    pages = dict(pages)
+    printed = pages.pop(PRINT_PAGE, None)
     first = pages.get(0)
     if first is None:
         return None  # later pages only: the first page failed this run
@@ -289,6 +294,9 @@ def _seen_in_run(pages: dict[int, PageCapture], selection: Selection) -> Seen | 
     if first.not_modified and len(pages) == 1:
         # A 304 and nothing more this run: it confirms what the original showed.
         return CONFIRMED, (first.date, content[0][1].record_id)
+    original = selection.original(printed) if printed and printed.revisit else printed
+    if printed is not None and printed.status == 200 and original is not None:
+        content.append((PRINT_PAGE, original, printed.date))
     return RECORD, content
 
 
@@ -322,7 +330,7 @@ class ArticleResult:
 def article_lines(job: Job) -> ArticleResult:
     """Return the corpus lines of one article: its observations, run by run, folded into
     versions (the same fold the crawl's journal goes through)."""
-    article_id, seen, sections = job
+    article_id, seen, sections, by_itemid = job
     result = ArticleResult()
     built: dict[tuple[str, ...], tuple[dict[str, Any] | None, str | None]] = {}
     observations = []
@@ -340,7 +348,7 @@ def article_lines(job: Job) -> ArticleResult:
     versions = fold(observations)
     for number, version in enumerate(versions, 1):
         result.lines.append(version_line(version.ref, version, number, number == len(versions),
-                                         sections))
+                                         sections, by_itemid))
     return result
 
 
@@ -359,10 +367,11 @@ def _observe(article_id: int, kind: str, what: Any,
     if key not in built:
         pages = [captured_page(page, capture) for page, capture, _ in content]
         base_url = content[0][1].target_uri.split("index.php", 1)[0]
-        record = build_record(article_id, base_url, pages)
+        record = build_record(article_id, base_url, [p for p in pages if p.page != PRINT_PAGE],
+                              print_pages=[p for p in pages if p.page == PRINT_PAGE])
         built[key] = (record, refusal_of(pages[0]) if record is None else None)
     record, refusal = built[key]
-    seen = max(date for _, _, date in content)
+    seen = max(date for page, _, date in content if page != PRINT_PAGE)
     first = content[0][1]
     if record is None:
         if refusal is None:

@@ -20,7 +20,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from archive import authors as names
-from archive import titles
+from archive import checks, titles
 from archive.dates import read_date
 from archive.decode import DecodedPage, decode_html, meta_charset
 from archive.extract import (
@@ -37,6 +37,7 @@ from archive.extract import (
 )
 from archive.flatten import paragraphs, text_of
 from archive.language import detect_language
+from archive.listings import itemid_of
 from archive.schema import RECORD_KEYS, Record
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     import lxml.html
 
 __all__ = [
+    "PRINT_PAGE",
     "RECORD_KEYS",
     "CapturedPage",
     "DecodedPage",
@@ -61,6 +63,8 @@ logger = logging.getLogger(__name__)
 
 #: Packages whose versions make the record what it is.
 PACKAGES = ("ifes-archive", "trafilatura", "lxml", "dateparser", "charset-normalizer")
+#: Page number of an article's print view among its captures (its pages are 0, 1, ...).
+PRINT_PAGE = -1
 #: Flag of a record whose pages are not the known template.
 GENERIC_FLAG = "generic-extraction"
 #: Flag of a record with fewer pages than the article's page counter says it has.
@@ -99,7 +103,8 @@ def html_root(text: str) -> lxml.html.HtmlElement:
 
 
 def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
-                 sections: Sequence[str] = (), url: str | None = None) -> dict[str, Any] | None:
+                 sections: Sequence[str] = (), url: str | None = None,
+                 print_pages: Sequence[CapturedPage] = ()) -> dict[str, Any] | None:
     """Return the record of article *article_id* from its captured *pages* (any order), or
     None when the first page is no article: Joomla's «not authorised» / «not found» answers, or
     a page that is neither the known template nor holds any text trafilatura can extract.
@@ -107,6 +112,7 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
     *sections* are category names listings of the crawl show the article under; the record's
     ``sections`` are those and the categories of the pages' breadcrumbs, sorted. *url* replaces
     the canonical article URL for a page that is no Joomla article (``ifes-archive extract``).
+    *print_pages*, the article's print view, is what its text is checked against.
     """
     if not pages:
         raise ValueError(f"article {article_id}: no pages")
@@ -129,6 +135,10 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
         fields = _template_fields(reads)
         if fields["text"] is None and not reads[0].shows_article:
             return None  # the template with a title and nothing else
+        printed = _print_text(print_pages, fields["title_raw"] or "")
+        if printed is not None:
+            fields["checks"].append(checks.text_check(checks.PRINT_VIEW, fields["text"], printed,
+                                                      "print view"))
     flags = list(fields.pop("flags"))
     if len(ordered) < reads[0].page_total or [p.page for p in ordered] != list(range(len(ordered))):
         flags.append(INCOMPLETE_FLAG)
@@ -145,6 +155,7 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
         date_published=_date(reads[0].created_raw, "createdate", flags),
         date_modified=_date(reads[0].modified_raw, "modifydate", flags),
         language=detect_language(text), sections=sort_sections([*sections, *crumbs]),
+        breadcrumb=_breadcrumb(ordered[0].url, reads[0]),
         pages=len(ordered), word_count=len(_WORDS.findall(text or "")),
         captures=[p.capture for p in ordered if p.capture is not None],
         encoding=[{"page": p.page, "charset": d.encoding, "source": d.source, "reason": d.reason}
@@ -190,6 +201,8 @@ def _template_fields(reads: list[Page]) -> dict[str, Any]:
         row = names.given_first(first.author_row, "row")
         mentions += [row] if row else []
     title, prefix = titles.split_title(title_raw, lead.heading, mentions)
+    said = checks.authors_check({"title prefix": prefix, "byline": lead.byline,
+                                 "author row": mentions[len(lead.byline):]})
     bio = _bio(paragraphs(lead.blocks), mentions + prefix)
     if bio is not None:
         mentions.append(bio[1])
@@ -199,7 +212,28 @@ def _template_fields(reads: list[Page]) -> dict[str, Any]:
     return {"title": title or None, "title_raw": title_raw or None, "subtitle": lead.subtitle,
             "authors": [p.as_dict(cyrillic) for p in people],
             "text": text, "bio": bio[0] if bio else None,
-            "extractor": extractor_info("template"), "flags": []}
+            "extractor": extractor_info("template"), "flags": [],
+            "checks": [said] if said else []}
+
+
+def _breadcrumb(url: str, page: Page) -> dict[str, Any] | None:
+    """Return the first page's breadcrumb: its menu item, and the linked crumbs' names."""
+    if not page.crumbs and page.body is None:
+        return None
+    return {"itemid": itemid_of(url), "path": [name for name, _ in page.crumbs]}
+
+
+def _print_text(print_pages: Sequence[CapturedPage], title_raw: str) -> str | None:
+    """Return the body text of the print view as the view pages' is read; None without one
+    (or when it is a refusal, or not the template)."""
+    if not print_pages:
+        return None
+    root = parse_page(decode_html(print_pages[0].body, print_pages[0].content_type).text).root
+    read = read_page(root)
+    if is_refusal(root) or read.body is None:
+        return None
+    expected = [m for reading in titles.prefixes(title_raw) for m in reading.names]
+    return text_of(titles.read_lead(body_blocks(read.body), title_raw, expected).blocks) or ""
 
 
 def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.Mention] | None:
@@ -224,7 +258,7 @@ def _generic_fields(html: str, page: Page) -> dict[str, Any]:
         blocks[0] = blocks[0][1:]
     return {"title": title_raw, "title_raw": title_raw, "subtitle": None, "authors": [],
             "text": text_of(blocks), "bio": None,
-            "extractor": extractor_info("generic"), "flags": [GENERIC_FLAG]}
+            "extractor": extractor_info("generic"), "flags": [GENERIC_FLAG], "checks": []}
 
 
 def _date(raw: str | None, source: str, flags: list[str]) -> dict[str, Any] | None:

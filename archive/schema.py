@@ -65,6 +65,10 @@ class Record:
     sections: list[str]
     """Every category the article is filed under: names from listings that list it and from its
     own breadcrumb, sorted case-insensitively (then by exact string)."""
+    breadcrumb: dict[str, Any] | None
+    """The breadcrumb of the article's first page as fetched: ``{"itemid": the menu item it was
+    read under (null: none), "path": the linked crumbs between «Главная» and the title}``;
+    null when the page shows none."""
     text: str | None
     """Article body only: every page in order, paragraphs separated by a blank line; abstract,
     keywords, tables (a line per row) and lists (a line per item) kept; no title line, byline or
@@ -85,6 +89,14 @@ class Record:
     flags: list[str]
     """Warnings for the researcher: where the record is less than a whole article read plainly
     from the known template. Each flag, and what it means:"""
+    checks: list[dict[str, Any]]
+    """Cross-checks of what the site says twice, made without any gold: ``{"check", "agrees",
+    "detail"}``, ``detail`` saying what disagreed. ``authors``: the title prefix, the byline and
+    the author row name the same people; ``print-view``: the text of the article's view pages
+    has the words of its print view (``index2.php?...&pop=1``, the whole article without
+    chrome), in order; ``crumb``: the breadcrumb of the article's page under its menu item
+    names what the listings of that menu item are called. A check with one side missing is not
+    listed."""
     version: int = 1
     """Which version of the article this is: 1, 2, ... in the order the crawls saw them. A
     version is a span of captures whose record is the same (``captures``, the version fields

@@ -30,8 +30,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-#: Record keys that say where and when, not what: left out of the content comparison.
-NOT_CONTENT = frozenset({"captures", "version", "first_seen", "last_seen", "status", "gone", "run"})
+#: Record keys that say where and when, not what, and how far the record agrees with what the
+#: site says elsewhere (a run that did not fetch the print view changes no version): left out
+#: of the content comparison.
+NOT_CONTENT = frozenset({"captures", "version", "first_seen", "last_seen", "status", "gone", "run",
+                         "checks"})
 #: Kinds of observation, in the order ties on the date are taken.
 RECORD, CONFIRMED, GONE = "record", "confirmed", "gone"
 #: HTTP statuses of an article's first page that say the article was removed.

@@ -26,6 +26,9 @@ class ArticleItem:
     """Menu items (Itemids) the article was linked under so far, sorted."""
     errors: list[str] = field(default_factory=list)
     """What went wrong while fetching the pages (a later page failed, ...)."""
+    print_page: dict[str, Any] | None = None
+    """The article's print view (``index2.php?...&pop=1``), a page dict as above (``page``
+    -1), for the record's cross-check of its text; None when not fetched."""
 
 
 @dataclass

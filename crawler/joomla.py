@@ -125,6 +125,14 @@ def article_page_url(base_url: str, article_id: int, itemid: int | None, limitst
     return url
 
 
+def print_view_url(base_url: str, article_id: int, itemid: int | None) -> str:
+    """Return the URL of an article's print view (the whole article, no chrome), as its print
+    button links it."""
+    url = (f"{normalise_base_url(base_url)}index2.php?option=com_content&task=view"
+           f"&id={article_id}&pop=1&page=0")
+    return url + (f"&Itemid={itemid}" if itemid is not None else "")
+
+
 def parse_url(url: str, base_url: str | None = None) -> JoomlaUrl:
     """Return what *url* points at; *base_url* tells where the site's root is (default ``/``)."""
     parts = urlsplit(_unamp(url.strip()))
@@ -147,8 +155,10 @@ def parse_url(url: str, base_url: str | None = None) -> JoomlaUrl:
 def dedup_key(url: str | JoomlaUrl, base_url: str | None = None) -> DedupKey:
     """Return the key under which a URL is fetched once.
 
-    Article pages: ``("article", id, limitstart)`` whatever the Itemid. Listings: kind, ids, limit,
-    limitstart, year, month, without Itemid. Anything else: its parameters in sorted order.
+    Article pages: ``("article", id, limitstart)`` whatever the Itemid. Listings: what changes
+    their content (:func:`listing_identity`), and the page: limitstart, and limit past the first
+    page (the first page is the first page whatever page size a pager link names). Anything else:
+    its parameters in sorted order.
     """
     parsed = url if isinstance(url, JoomlaUrl) else parse_url(url, base_url)
     if parsed.kind in ARTICLE_KINDS:
@@ -156,18 +166,27 @@ def dedup_key(url: str | JoomlaUrl, base_url: str | None = None) -> DedupKey:
     if parsed.kind == "print":
         return ("print", parsed.id, parsed.page or 0)
     if parsed.kind in LISTING_KINDS:
-        return (
-            parsed.kind,
-            parsed.task if parsed.kind == "archive" else None,
-            parsed.id,
-            parsed.sectionid,
-            parsed.limit,
-            parsed.limitstart or 0,
-            parsed.year,
-            parsed.month,
-        )
+        start = parsed.limitstart or 0
+        return (listing_identity(parsed), parsed.limit if start else None, start)
     kept = tuple(f"{k}={v}" for k, v in parsed.params if k not in _LISTING_IGNORED)
     return (parsed.kind, parsed.path, *kept)
+
+
+def listing_identity(parsed: JoomlaUrl) -> str:
+    """Return what identifies a listing (all its pages): its kind and target, and the menu item
+    where the menu item decides what it lists — a blog of several categories
+    (``task=blogcategory&id=0``, each menu item its own set) and a section blog. ``Itemid`` of
+    a category table or a one-category blog only says how the visitor came.
+    """
+    if parsed.kind == "frontpage":
+        return "frontpage"
+    if parsed.kind == "archive":
+        month = f":{parsed.year}-{parsed.month}" if parsed.year or parsed.month else ""
+        return f"{parsed.task}:{parsed.id or 0}{month}"
+    identity = f"{parsed.kind}:{parsed.id or 0}"
+    if parsed.kind == "blogsection" or (parsed.kind == "blogcategory" and not parsed.id):
+        identity += f"@{parsed.itemid or 0}"
+    return identity
 
 
 def listing_label(parsed: JoomlaUrl) -> str | None:
@@ -177,7 +196,9 @@ def listing_label(parsed: JoomlaUrl) -> str | None:
     if parsed.kind == "frontpage":
         return "frontpage"
     name = parsed.task if parsed.kind == "archive" else parsed.kind
-    return f"{name}:{parsed.id}" if parsed.id is not None else name
+    label = f"{name}:{parsed.id}" if parsed.id is not None else name
+    identity = listing_identity(parsed)
+    return f"{label}@{identity.rsplit('@', 1)[1]}" if "@" in identity else label
 
 
 def is_html_page(parsed: JoomlaUrl) -> bool:

@@ -35,7 +35,8 @@ from archive.corpus import (
     read_listings,
     read_observations,
 )
-from archive.listings import listed_articles
+from archive.checks import tally
+from archive.listings import listing_check, read_listing
 from archive.record import INCOMPLETE_FLAG, CapturedPage, build_record, record_to_json
 from archive.versions import (
     content_digest,
@@ -60,16 +61,14 @@ DEFAULT_FSYNC_EVERY = 10
 
 def captured_pages(item: ArticleItem) -> list[CapturedPage]:
     """Return the pages of *item* as the record builder takes them."""
-    return [
-        CapturedPage(
-            page=page["page"],
-            url=page["url"],
-            content_type=header_value(page.get("headers") or [], "Content-Type"),
-            body=page["body"],
-            capture=page.get("capture"),
-        )
-        for page in item.pages
-    ]
+    return [captured_page(page) for page in item.pages]
+
+
+def captured_page(page: dict[str, Any]) -> CapturedPage:
+    """Return one page dict of an item as the record builder takes it."""
+    return CapturedPage(page=page["page"], url=page["url"],
+                        content_type=header_value(page.get("headers") or [], "Content-Type"),
+                        body=page["body"], capture=page.get("capture"))
 
 
 def header_value(headers: list[list[str]] | list[tuple[str, str]], name: str) -> str | None:
@@ -90,6 +89,7 @@ class ArticleRecordPipeline:
         self.fsync_every = max(1, fsync_every)
         self._file: IO[str] | None = None
         self._unsynced = 0
+        self._listing_checks: list[dict[str, Any]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleRecordPipeline:
@@ -123,6 +123,7 @@ class ArticleRecordPipeline:
             self._listings_file = None
         count = finalize(self.journal, self.path, read_listings(self.listings))
         logger.info("wrote %d records to %s", count, self.path)
+        self._report_checks()
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ListingItem):
@@ -139,7 +140,9 @@ class ArticleRecordPipeline:
         if not isinstance(item, ArticleItem):
             return item
         base_url = getattr(self.crawler.spider, "base_url", None) or _base_of(item.url)
-        record = build_record(item.article_id, base_url, captured_pages(item))
+        printed = [captured_page(item.print_page)] if item.print_page else []
+        record = build_record(item.article_id, base_url, captured_pages(item),
+                              print_pages=printed)
         if record is None:
             return item
         seen = max((page.get("seen") or "" for page in item.pages), default="") or None
@@ -184,12 +187,36 @@ class ArticleRecordPipeline:
             stats.set_value(f"ifes/articles_{change}", counts.get(change, 0))
 
     def _note_listing(self, item: ListingItem) -> None:
-        """Journal which articles the listing page files under which category (a lost line
-        costs a section until the next crawl or a rebuild: the page itself is in the WARC)."""
-        pairs = listed_articles(item.url, item.content_type, item.body, _base_of(item.url))
-        if pairs and self._listings_file is not None:
-            self._listings_file.write(listing_line(pairs) + "\n")
+        """Journal which articles the listing page files under which name and menu item (a
+        lost line costs a section until the next crawl or a rebuild: the page itself is in the
+        WARC); count whether its name is its breadcrumb's last crumb."""
+        listing = read_listing(item.url, item.content_type, item.body, _base_of(item.url))
+        if listing is None:
+            return
+        said = listing_check(listing)
+        if said is not None:
+            self._listing_checks.append({"url": item.url, **said})
+        entries = [(article_id, listing.name, listing.itemid) for article_id in listing.article_ids]
+        if entries and self._listings_file is not None:
+            self._listings_file.write(listing_line(entries) + "\n")
             self._listings_file.flush()
+
+    def _report_checks(self) -> None:
+        """Put the cross-checks of the current records and of the listings in the stats."""
+        stats = self.crawler.stats
+        if stats is None or not self.path.exists():
+            return
+        with open(self.path, encoding="utf-8") as corpus:
+            current = [r for r in map(json.loads, corpus) if r.get("status") != "superseded"]
+        result = tally(current)
+        listings = {"agree": sum(c["agrees"] for c in self._listing_checks),
+                    "disagree": sum(not c["agrees"] for c in self._listing_checks)}
+        result["counts"]["listing-crumb"] = {k: v for k, v in listings.items() if v}
+        result["disagreements"] += [
+            {"url": c["url"], "check": "listing-crumb",
+             "detail": f"Itemid {c['itemid']}: listing {c['name']!r}, crumb {c['crumb']!r}"}
+            for c in self._listing_checks if not c["agrees"]]
+        stats.set_value("ifes/checks", result)
 
     def _write(self, line: str) -> None:
         assert self._file is not None, "open_spider() was not called"

@@ -55,6 +55,12 @@ class CrawlSummary:
     failures: list[dict[str, str]] = field(default_factory=list)
     warc_files: list[dict[str, Any]] = field(default_factory=list)
     articles_path: str = ""
+    listings: dict[str, Any] = field(default_factory=dict)
+    """Listing pages fetched per distinct listing (``distinct``, ``pages``, ``fetches``, and
+    ``refetched``: pages fetched more than once)."""
+    checks: dict[str, Any] = field(default_factory=dict)
+    """Cross-checks without gold (:mod:`archive.checks`): per check how many current records
+    (and listing pages) agree and disagree, and every disagreement."""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the summary as plain JSON-ready data."""
@@ -78,6 +84,16 @@ class CrawlSummary:
             f"  WARC files ({len(self.warc_files)}) in {Path(self.out) / 'warc'}:",
         ]
         lines += [f"    {f['name']}  {f['bytes']:,} bytes" for f in self.warc_files]
+        if self.listings:
+            lines.append(f"  listings {self.listings['distinct']}: {self.listings['pages']} pages, "
+                         f"{self.listings['fetches']} fetches, refetched "
+                         f"{len(self.listings['refetched'])}")
+        if self.checks.get("counts"):
+            counts = ", ".join(f"{name} {c.get('agree', 0)} agree / {c.get('disagree', 0)} disagree"
+                               for name, c in self.checks["counts"].items())
+            lines.append(f"  cross-checks: {counts}")
+            lines += [f"    disagrees: {d.get('article_id', d.get('url'))} {d['check']}: "
+                      f"{d['detail']}" for d in self.checks["disagreements"][:20]]
         lines += [f"  failed: {f['url']} ({f['reason']})" for f in self.failures[:20]]
         return "\n".join(lines)
 
@@ -186,4 +202,18 @@ def _summarise(base_url: str, out: Path, stats: dict[str, Any]) -> CrawlSummary:
         started=str(stats.get("start_time", "")),
         warc_files=[{"name": p.name, "bytes": p.stat().st_size} for p in warcs],
         articles_path=str(out / "articles.jsonl"),
+        listings=_listings(stats.get("ifes/listing_fetches") or {}),
+        checks=stats.get("ifes/checks") or {},
     )
+
+
+def _listings(fetches: dict[str, list[int]]) -> dict[str, Any]:
+    """Return the listing fetches of a run, counted per distinct listing and page."""
+    if not fetches:
+        return {}
+    pages = {(identity, start) for identity, starts in fetches.items() for start in starts}
+    refetched = sorted(f"{identity} from {start}" for identity, starts in fetches.items()
+                       for start in set(starts) if starts.count(start) > 1)
+    return {"distinct": len(fetches), "pages": len(pages),
+            "fetches": sum(len(v) for v in fetches.values()), "refetched": refetched,
+            "per_listing": {k: len(v) for k, v in sorted(fetches.items())}}

@@ -68,6 +68,9 @@ CRAWL_STATE_PATH = ""
 REVALIDATE_PAGES = True
 #: Capture what pages embed on the site's host, robots.txt set aside for them (crawler/requisites.py).
 PAGE_REQUISITES = False
+#: Fetch each article's print view (index2.php?...&pop=1) once, to cross-check its text: one
+#: request more per new or changed article.
+PRINT_VIEW_CHECK = True
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

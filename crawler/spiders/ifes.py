@@ -26,20 +26,23 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.extract import page_total, refusal_kind
 from archive.listings import listing_task
-from archive.record import decode_html, html_root
+from archive.record import PRINT_PAGE, decode_html, html_root
 from archive.versions import GONE_STATUSES
 from crawler.capture import META_KEY, REVISIT_KEY, SEEN_KEY, capture_session
 from crawler.items import ArticleItem, ListingItem, ObservedItem
 from crawler.joomla import (
     ARTICLE_KINDS,
+    LISTING_KINDS,
     JoomlaUrl,
     article_page_url,
     canonical_article_url,
     clean_url,
     dedup_key,
+    listing_identity,
     listing_label,
     normalise_base_url,
     parse_url,
+    print_view_url,
     should_follow,
 )
 
@@ -84,6 +87,8 @@ class IfesSpider(scrapy.Spider):
         self.article_listings: dict[int, ArticleSightings] = {}
         #: Every request that failed: {"url", "reason"}.
         self.failures: list[dict[str, str]] = []
+        #: Listing identity -> the limitstart of every page of it fetched.
+        self.listing_fetches: dict[str, list[int]] = {}
         self._seen: set[DedupKey] = set()
         self._revisited = False
 
@@ -125,6 +130,7 @@ class IfesSpider(scrapy.Spider):
         selector = page_selector(response)
         self._note_denied(response, selector)
         yield from self._follow_links(response, selector)
+        self._count_listing_fetch(response.url)
         if listing_task(response.url) is not None:
             content_type = response.headers.get("Content-Type")
             yield ListingItem(response.url, content_type.decode("latin-1") if content_type else None,
@@ -153,13 +159,13 @@ class IfesSpider(scrapy.Spider):
             return
         pages = [page_dict(response, 0)]
         total = page_count(selector)
+        # Later pages under the menu item page 0 was fetched under (a recrawl may have asked
+        # for the URL captured before): the breadcrumbs, and so the record, stay the same.
+        itemid = parse_url(response.url, self.base_url).itemid
         if total > 1:
-            # Later pages under the menu item page 0 was fetched under (a recrawl may have asked
-            # for the URL captured before): the breadcrumbs, and so the record, stay the same.
-            itemid = parse_url(response.url, self.base_url).itemid
             yield self._page_request(article_id, itemid, pages, total)
         else:
-            yield self._item(article_id, pages, [])
+            yield self._after_pages(article_id, itemid, pages, [])
 
     def parse_article_page(
         self,
@@ -181,7 +187,14 @@ class IfesSpider(scrapy.Spider):
         if len(pages) < total:
             yield self._page_request(article_id, itemid, pages, total)
         else:
-            yield self._item(article_id, pages, [])
+            yield self._after_pages(article_id, itemid, pages, [])
+
+    def parse_print(self, response: Response, article_id: int, pages: list[dict[str, Any]],
+                    errors: list[str]) -> Iterator[ArticleItem]:
+        """Yield the article with its print view (the cross-check of its text)."""
+        denied = denied_state(page_selector(response))
+        printed = None if denied else page_dict(response, PRINT_PAGE)
+        yield self._item(article_id, pages, errors, printed)
 
     def on_error(self, failure: Failure) -> Iterator[ArticleItem | ObservedItem]:
         """Record a failed request; for a later page of an article, yield what was fetched; for
@@ -194,7 +207,9 @@ class IfesSpider(scrapy.Spider):
                 and "article_id" in kwargs and response.meta.get(META_KEY)):
             yield ObservedItem(kwargs["article_id"], "gone", response.meta[SEEN_KEY],
                                reason=reason, capture=response.meta[META_KEY])
-        if "pages" in kwargs:
+        if "errors" in kwargs:  # the print view failed: the article without it
+            yield self._item(kwargs["article_id"], kwargs["pages"], kwargs["errors"])
+        elif "pages" in kwargs:
             page, total = len(kwargs["pages"]), kwargs["total"]
             errors = [f"page {page} of {total}: {reason}"]
             yield self._item(kwargs["article_id"], kwargs["pages"], errors)
@@ -202,6 +217,8 @@ class IfesSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         listings = {str(k): v.to_dict() for k, v in sorted(self.article_listings.items())}
         self._stats_set("ifes/article_listings", listings)
+        self._stats_set("ifes/listing_fetches", {k: sorted(v) for k, v in
+                                                 sorted(self.listing_fetches.items())})
         for failure in self.failures:
             logger.warning("failed: %(url)s (%(reason)s)", failure)
         logger.info(
@@ -255,6 +272,14 @@ class IfesSpider(scrapy.Spider):
             return None
         return self._request(clean_url(url), self.parse)
 
+    def _count_listing_fetch(self, url: str) -> None:
+        """Count one fetch of a listing page under its listing's identity (the run report shows
+        fetches per distinct listing: a page fetched twice under aliases shows there)."""
+        parsed = parse_url(url, self.base_url)
+        if parsed.kind in LISTING_KINDS:
+            self.listing_fetches.setdefault(listing_identity(parsed), []).append(
+                parsed.limitstart or 0)
+
     def _note_sighting(self, target: JoomlaUrl, label: str | None) -> None:
         assert target.id is not None
         sightings = self.article_listings.setdefault(target.id, ArticleSightings())
@@ -292,7 +317,21 @@ class IfesSpider(scrapy.Spider):
             priority=CHAIN_PRIORITY,
         )
 
-    def _item(self, article_id: int, pages: list[dict[str, Any]], errors: list[str]) -> ArticleItem:
+    def _after_pages(self, article_id: int, itemid: int | None, pages: list[dict[str, Any]],
+                     errors: list[str]) -> scrapy.Request | ArticleItem:
+        """Return the request of the article's print view, or the item when print views are
+        not checked (``PRINT_VIEW_CHECK``) or already fetched."""
+        settings = getattr(getattr(self, "crawler", None), "settings", None)
+        if (settings is not None and not settings.getbool("PRINT_VIEW_CHECK", True)) or \
+                not self._first_time(("print", article_id, 0)):
+            return self._item(article_id, pages, errors)
+        return self._request(
+            print_view_url(self.base_url, article_id, itemid), self.parse_print,
+            cb_kwargs={"article_id": article_id, "pages": pages, "errors": errors},
+            dont_filter=True, priority=CHAIN_PRIORITY)
+
+    def _item(self, article_id: int, pages: list[dict[str, Any]], errors: list[str],
+              printed: dict[str, Any] | None = None) -> ArticleItem:
         sightings = self.article_listings.get(article_id, ArticleSightings())
         self._stats_inc("ifes/article_items")
         if errors:
@@ -309,6 +348,7 @@ class IfesSpider(scrapy.Spider):
             pages=pages,
             itemids=sorted(sightings.itemids),
             errors=errors,
+            print_page=printed,
         )
 
     # Page states ----------------------------------------------------------------------------

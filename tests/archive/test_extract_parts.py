@@ -107,8 +107,10 @@ def test_listed_articles_of_a_table_and_a_blog() -> None:
     for entry in (table, blog):
         pairs = listed_articles(entry["url"], entry["content_type"],
                                 (GOLD / entry["file"]).read_bytes(), BASE)
-        assert pairs and len({i for i, _ in pairs}) == len(pairs)
-        assert len({name for _, name in pairs}) == 1
+        assert pairs and len({i for i, _, _ in pairs}) == len(pairs)
+        assert len({name for _, name, _ in pairs}) == 1
+        assert {itemid for _, _, itemid in pairs} == {int(entry["url"].rsplit("Itemid=")[1]
+                                                          .split("&")[0])}
 
 
 def test_listed_articles_of_other_pages_is_empty() -> None:

@@ -240,6 +240,9 @@ SAME_FETCH = [
         _article("option=com_content&task=category&sectionid=1&id=12&Itemid=64"),
         _article("id=12&sectionid=1&Itemid=64&task=category&option=com_content"),
         _article("option=com_content&task=category&sectionid=1&id=12&Itemid=60&limitstart=0"),
+        # the pager's «Первая» link names the page size: still the first page
+        _article("option=com_content&task=category&sectionid=1&id=12&Itemid=60&limit=30"
+                 "&limitstart=0"),
         BASE + "content/category/1/12/60/",
     ],
     [
@@ -262,6 +265,12 @@ SAME_FETCH = [
         BASE + "content/blogcategory/12/61/9/9/",
     ],
     [_article("option=com_content&task=blogsection&id=12&Itemid=61")],
+    # a section blog and a blog of several categories (id=0): each menu item lists its own set
+    [_article("option=com_content&task=blogsection&id=12&Itemid=62")],
+    [_article("option=com_content&task=blogcategory&id=0&Itemid=60"),
+     _article("Itemid=60&task=blogcategory&option=com_content")],
+    [_article("option=com_content&task=blogcategory&id=0&Itemid=64")],
+    [_article("option=com_content&task=blogcategory&id=0&Itemid=64&limit=9&limitstart=9")],
     [_article("option=com_content&task=section&id=12&Itemid=61")],
     [
         _article("option=com_content&task=archivecategory&year=2012&month=11&module=1"),
@@ -290,7 +299,9 @@ def test_dedup_key_accepts_parsed_url() -> None:
     ("url", "expected"),
     [
         (_article("option=com_content&task=category&sectionid=1&id=12&Itemid=60"), "category:12"),
-        (_article("option=com_content&task=blogsection&id=3&Itemid=60"), "blogsection:3"),
+        (_article("option=com_content&task=blogsection&id=3&Itemid=60"), "blogsection:3@60"),
+        (_article("option=com_content&task=blogcategory&id=0&Itemid=64"), "blogcategory:0@64"),
+        (_article("option=com_content&task=blogcategory&id=7&Itemid=64"), "blogcategory:7"),
         (_article("option=com_content&task=archivecategory&year=2012&month=11"), "archivecategory"),
         (BASE, "frontpage"),
         (ARTICLE, None),

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from fixtures.mirror import Mirror
 from fixtures.site import build_site
 
-NEVER = re.compile(r"emailform|do_pdf|com_registration|pop=1|^/images/|^/administrator/")
+NEVER = re.compile(r"emailform|do_pdf|com_registration|^/images/|^/administrator/")
 
 
 def _site() -> Mirror:
@@ -42,6 +42,34 @@ def test_never_fetches_what_is_not_content(crawl, mirror) -> None:
     assert targets[0] == "/robots.txt"
     bad = [t for t in targets if NEVER.search(t)]
     assert not bad, bad[:10]
+
+
+def test_each_article_print_view_is_fetched_once_and_nothing_else_in_index2(crawl, mirror) -> None:
+    printed = Counter(int(_query(e.target)["id"]) for e in mirror.exchanges()
+                      if e.target.startswith("/index2.php"))
+    assert all("pop=1" in e.target for e in mirror.exchanges() if e.target.startswith("/index2"))
+    assert set(printed) == set(_site().crawlable_article_ids())
+    assert set(printed.values()) == {1}
+
+
+def test_every_listing_page_is_fetched_once_and_counted(crawl) -> None:
+    listings = crawl.summary["listings"]
+    assert listings["refetched"] == [] and listings["fetches"] == listings["pages"]
+    assert listings["distinct"] >= len(_site().site.categories)
+    assert "crawl-summary" not in listings and f"listings {listings['distinct']}:" in crawl.stdout
+
+
+def test_cross_checks_agree_on_the_mirror_and_are_counted(crawl) -> None:
+    checks = crawl.summary["checks"]
+    articles = len(_site().crawlable_article_ids())
+    assert checks["counts"]["print-view"] == {"agree": articles}
+    assert checks["counts"]["authors"]["agree"] > articles // 2
+    assert checks["counts"]["crumb"]["agree"] > articles // 2
+    assert checks["counts"]["listing-crumb"]["agree"] > 0
+    assert checks["disagreements"] == []
+    records = crawl.records()
+    assert all(any(c["check"] == "print-view" and c["agrees"] for c in r["checks"])
+               for r in records)
 
 
 def test_stays_on_the_site(crawl, mirror) -> None:

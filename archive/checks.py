@@ -1,0 +1,110 @@
+"""Cross-checks of what the site says twice: how far to trust a record without any gold.
+
+On the live site there is no gold to score against, but the site repeats itself: the authors
+are named in the title prefix, the byline and the author row; the article's words are on its
+view pages and again on its print view (``index2.php?...&pop=1``: the whole article, no
+chrome); the menu item an article is read under names it in the breadcrumb and heads its
+listing. Each check gives ``{"check", "agrees", "detail"}`` for the record's ``checks``; the
+crawl report counts them (:func:`tally`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from archive import authors as names
+
+AUTHORS = "authors"
+PRINT_VIEW = "print-view"
+CRUMB = "crumb"
+#: Words of one text the other may lack before the texts count as disagreeing: none.
+_WORD = re.compile(r"\w+")
+
+
+def check(name: str, agrees: bool, detail: str = "") -> dict[str, Any]:
+    """Return one check's entry."""
+    return {"check": name, "agrees": agrees, "detail": detail}
+
+
+def authors_check(sources: Mapping[str, Sequence[names.Mention]]) -> dict[str, Any] | None:
+    """Return whether the sources that name authors (``title prefix``, ``byline``, ``author
+    row``) name the same people; None when fewer than two name anyone. The author row holds one
+    name (Joomla's alias): it must be one of the others' people."""
+    present = {source: list(found) for source, found in sources.items() if found}
+    if len(present) < 2:
+        return None
+    lists = [(s, m) for s, m in present.items() if s != "author row"]
+    problems = []
+    for (one, first), (other, second) in zip(lists, lists[1:]):
+        if not _same_people(first, second):
+            problems.append(f"{one} names {_surnames(first)}, {other} {_surnames(second)}")
+    if "author row" in present:
+        row = present["author row"][0]
+        others = [m for _, found in lists for m in found]
+        if others and not any(_same_person(row, m) for m in others):
+            problems.append(f"author row names {row.surname}, not {_surnames(others)}")
+    return check(AUTHORS, not problems, "; ".join(problems))
+
+
+def _surnames(mentions: Sequence[names.Mention]) -> str:
+    return ", ".join(m.surname for m in mentions)
+
+
+def _same_person(one: names.Mention, other: names.Mention) -> bool:
+    a, b = names.name_key(one.surname), names.name_key(other.surname)
+    return a == b or names.near(a, b)
+
+
+def _same_people(first: Sequence[names.Mention], second: Sequence[names.Mention]) -> bool:
+    return len(first) == len(second) and all(any(_same_person(m, n) for n in second)
+                                             for m in first)
+
+
+def text_check(name: str, text: str | None, other: str | None, what: str) -> dict[str, Any]:
+    """Return whether *text* has the words of *other* (``\\w+`` tokens, in order); *what*
+    names the other side in the detail."""
+    mine, theirs = _WORD.findall(text or ""), _WORD.findall(other or "")
+    if mine == theirs:
+        return check(name, True)
+    missing, extra = Counter(theirs) - Counter(mine), Counter(mine) - Counter(theirs)
+    if not missing and not extra:
+        return check(name, False, f"same words as the {what}, in another order")
+    return check(name, False, f"{sum(missing.values())} word(s) of the {what} missing "
+                              f"({_sample(missing)}), {sum(extra.values())} not in it "
+                              f"({_sample(extra)})")
+
+
+def _sample(words: Counter) -> str:
+    return " ".join(w for w, _ in words.most_common(5)) or "-"
+
+
+def crumb_check(crumbs: Mapping[int, Sequence[str]],
+                listing_names: Mapping[int, Sequence[str]]) -> dict[str, Any] | None:
+    """Return whether the breadcrumb under each menu item (Itemid -> crumb names) names what
+    that menu item's listings that list the article are called; None when no menu item has
+    both."""
+    shared = [itemid for itemid in sorted(crumbs) if listing_names.get(itemid)]
+    if not shared:
+        return None
+    problems = [f"Itemid {i}: crumb {' / '.join(crumbs[i]) or '-'}, listing "
+                f"{' / '.join(listing_names[i])}" for i in shared
+                if not set(listing_names[i]) & set(crumbs[i])]
+    return check(CRUMB, not problems, "; ".join(problems))
+
+
+def tally(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Return per check how many records agree and disagree, and the disagreements."""
+    counts: dict[str, Counter] = {}
+    disagreements = []
+    for record in records:
+        for entry in record.get("checks") or []:
+            counts.setdefault(entry["check"], Counter())["agree" if entry["agrees"]
+                                                         else "disagree"] += 1
+            if not entry["agrees"]:
+                disagreements.append({"article_id": record.get("article_id"),
+                                      "check": entry["check"], "detail": entry["detail"]})
+    return {"counts": {k: dict(sorted(v.items())) for k, v in sorted(counts.items())},
+            "disagreements": disagreements}
