@@ -42,9 +42,11 @@ def faulty(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _responses(crawl: Crawl, article_id: int) -> list:
+    """The captures of the article's page (its print view, index2.php, aside)."""
     return [r for p in crawl.warc_files for r in read_raw_records(p) if r.type == "response"
             and f"id={article_id}&" in r.headers["WARC-Target-URI"] + "&"
-            and "task=view" in r.headers["WARC-Target-URI"]]
+            and "task=view" in r.headers["WARC-Target-URI"]
+            and "/index2.php" not in r.headers["WARC-Target-URI"]]
 
 
 def _when(record) -> datetime:
