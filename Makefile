@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 PYWB_VENV ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-stamp
 DEMO_OUT ?= out/demo
+# ReplayWeb.page (replay test of the WACZ): the npm package, as replayweb.page serves it.
+REPLAYWEB ?= .replayweb
+REPLAYWEB_VERSION ?= 2.5.3
+REPLAYWEB_STAMP := $(REPLAYWEB)/.installed-stamp
 
 .PHONY: venv demo test bench bench-extract clean
 
@@ -22,6 +26,12 @@ $(PYWB_STAMP):
 	$(PYWB_VENV)/bin/python -m pip install --quiet 'pywb>=2.8'
 	touch $(PYWB_STAMP)
 
+$(REPLAYWEB_STAMP):
+	@if command -v npm >/dev/null && mkdir -p $(REPLAYWEB) && (cd $(REPLAYWEB) \
+		&& npm pack --silent replaywebpage@$(REPLAYWEB_VERSION) >/dev/null \
+		&& tar xzf replaywebpage-$(REPLAYWEB_VERSION).tgz); then touch $@; \
+	else echo "ReplayWeb.page not fetched (npm missing or failed): its test will be skipped"; fi
+
 venv: $(STAMP)
 
 ## Serve the bundled mirror on 127.0.0.1, crawl it, print where the WARCs and records went.
@@ -29,7 +39,7 @@ demo: venv
 	$(PY) -m fixtures.demo --out $(DEMO_OUT)
 
 ## The whole test suite (real crawls of the mirror on loopback; replay in pywb and Chromium).
-test: venv $(PYWB_STAMP)
+test: venv $(PYWB_STAMP) $(REPLAYWEB_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	$(PY) -m pytest -q -n 2 tests
 

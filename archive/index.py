@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cdxj_indexer.main import CDXJIndexer
+from warcio.timeutils import iso_date_to_timestamp
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -70,7 +71,8 @@ def build_index(warc_paths: Iterable[Path], flavour: str = PYWB) -> IndexReport:
         raise ValueError(f"index flavour: one of {', '.join(FLAVOURS)}, not {flavour!r}")
     entries = _index_records([Path(p) for p in warc_paths])
     by_id = {e.fields["warc-record-id"]: e for e in entries if "warc-record-id" in e.fields}
-    by_uri_date = {(e.fields["url"], e.timestamp): e for e in entries
+    by_uri_date: dict[tuple[str, str | None], _Entry] = {
+        (e.fields["url"], e.timestamp): e for e in entries
                    if e.fields.get("status") != "304"}
     report = IndexReport([])
     for entry in entries:
@@ -110,7 +112,7 @@ def _index_records(paths: list[Path]) -> list[_Entry]:
 
 
 def _confirmed_capture(entry: _Entry, by_id: dict[str, _Entry],
-                       by_uri_date: dict[tuple[str, str], _Entry]) -> _Entry | None:
+                       by_uri_date: dict[tuple[str, str | None], _Entry]) -> _Entry | None:
     """Return the line of the capture a 304 confirms (through a chain of 304s if need be)."""
     seen = {id(entry)}
     current: _Entry | None = entry
@@ -119,13 +121,20 @@ def _confirmed_capture(entry: _Entry, by_id: dict[str, _Entry],
         target = by_id.get(fields.get("warc-refers-to", ""))
         if target is None and "warc-refers-to-target-uri" in fields:
             # Tools that write no WARC-Refers-To name the original by URI and date.
-            date = "".join(c for c in fields.get("warc-refers-to-date", "") if c.isdigit())[:14]
-            target = by_uri_date.get((fields["warc-refers-to-target-uri"], date))
+            target = by_uri_date.get((fields["warc-refers-to-target-uri"],
+                                      _timestamp(fields.get("warc-refers-to-date"))))
         if target is None or id(target) in seen:
             return None
         seen.add(id(target))
         current = target
     return current
+
+
+def _timestamp(warc_date: str | None) -> str | None:
+    try:
+        return iso_date_to_timestamp(warc_date) if warc_date else None
+    except ValueError:
+        return None
 
 
 def _resolved_fields(entry: _Entry, confirmed: _Entry, flavour: str) -> dict[str, str]:

@@ -148,6 +148,25 @@ class Page:
             raise RuntimeError(f"{expression[:60]}: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    def frame_urls(self) -> dict[str, str]:
+        """Return the id -> URL of every frame of the tab, nested ones included."""
+        frames: dict[str, str] = {}
+        pending = [self.browser.send("Page.getFrameTree", session=self.session)["frameTree"]]
+        while pending:
+            tree = pending.pop()
+            frames[tree["frame"]["id"]] = tree["frame"]["url"]
+            pending += tree.get("childFrames", [])
+        return frames
+
+    def evaluate_in_frame(self, frame_id: str, expression: str) -> Any:
+        """Return the value of a JavaScript expression in one frame (any origin)."""
+        context = self.browser.send("Page.createIsolatedWorld", {"frameId": frame_id},
+                                    session=self.session)["executionContextId"]
+        result = self.browser.send("Runtime.evaluate", {
+            "expression": expression, "returnByValue": True, "contextId": context},
+            session=self.session)
+        return result["result"].get("value")
+
     def screenshot(self, path: Path) -> Path:
         """Save a PNG of what the tab shows and return its path."""
         data = self.browser.send("Page.captureScreenshot", {"format": "png"},

@@ -8,17 +8,19 @@ articles get a second version). Then ``ifes-archive index`` and pywb 2.10 (its o
 
 from __future__ import annotations
 
+import functools
 import gzip
+import http.server
 import json
+import shutil
 import signal
-import socket
-import subprocess
+import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from warcio.timeutils import iso_date_to_timestamp as _stamp
 
 from archive.cli import main as cli
 from archive.index import INDEX_PATH, PYWB, REPLAYWEB, build_index
@@ -28,8 +30,9 @@ from fixtures.epochs import site_at
 from fixtures.timeline import wait_for_epoch
 from tests.browser import Chromium, chromium_or_skip
 from tests.conftest import run_crawl, serve
+from tests.pywb import get, pywb_or_skip
+from tests.pywb import wayback as pywb_server
 
-PYWB_BIN = Path(__file__).resolve().parents[2] / ".venv-pywb" / "bin"
 #: Screenshots and page texts of the browser tests land here (kept after the run).
 ARTEFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artefacts"
 #: pywb answers a top-level visit with its frame (banner above, the page in an iframe).
@@ -70,42 +73,21 @@ def _entity(block: bytes) -> bytes:
     return gzip.decompress(entity) if message.values("Content-Encoding") == ["gzip"] else entity
 
 
-def _stamp(warc_date: str) -> str:
-    return "".join(c for c in warc_date if c.isdigit())[:14]
-
-
 @pytest.fixture(scope="module")
 def wayback(archive, tmp_path_factory: pytest.TempPathFactory):
     """pywb serving the archive folder as collection ``ifes`` with the folder's own index."""
-    if not (PYWB_BIN / "wayback").exists():
-        pytest.skip("pywb is not installed: `make test` builds it in .venv-pywb")
+    pywb_or_skip()
     home = tmp_path_factory.mktemp("pywb")
     (home / "config.yaml").write_text(
         f"collections:\n  ifes:\n    index_paths: {archive.out / INDEX_PATH.parent}/\n"
         f"    archive_paths: {archive.out / 'warc'}/\n", encoding="utf-8")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([PYWB_BIN / "wayback", "-p", str(port), "-b", "127.0.0.1"],
-                               cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    root = f"http://127.0.0.1:{port}/ifes/"
-    deadline = time.monotonic() + 60
-    while _get(root)[0] is None:
-        assert time.monotonic() < deadline and process.poll() is None, "pywb did not start"
-        time.sleep(0.3)
-    yield root
-    process.terminate()
-    process.wait(timeout=10)
+    with pywb_server(home) as root:
+        yield f"{root}ifes/"
 
 
 def _get(url: str) -> tuple[int | None, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-    except (urllib.error.URLError, ConnectionError):
-        return None, b""
+    status, body, _ = get(url)
+    return status, body
 
 
 def _not_modified(archive) -> list:
@@ -180,20 +162,29 @@ def _article_id(url: str) -> int:
     return int(url.split("&id=")[1].split("&")[0])
 
 
+def _unchanged_articles(archive) -> list[tuple]:
+    """Return (304 revisit, charset its original's header declared) of the articles the
+    second crawl found unchanged and the third did not see edited."""
+    (changes,) = site_at(epoch=1)[1]
+    records = _records_by_id(archive)
+    found = []
+    for revisit in _not_modified(archive):
+        target = revisit.headers["WARC-Target-URI"]
+        if "task=view" in target and _article_id(target) not in changes.edited:
+            _, original = records[revisit.headers["WARC-Refers-To"]]
+            content_type = parse_http(original.block).values("Content-Type")[0]
+            found.append((revisit, content_type.partition("charset=")[2]))
+    return found
+
+
 def test_chromium_shows_unchanged_articles_replayed_from_their_304(archive, wayback,
                                                                    tmp_path: Path) -> None:
     """A reader's view: the article's text on screen in the site's style, and a page the server
     mislabelled (``charset=utf-8`` over windows-1251 bytes) garbled in replay as it was live."""
     binary = chromium_or_skip()
-    (changes,) = site_at(epoch=1)[1]
-    records = _records_by_id(archive)
     by_charset: dict[str, tuple] = {}
-    for revisit in _not_modified(archive):
-        target = revisit.headers["WARC-Target-URI"]
-        if "task=view" in target and _article_id(target) not in changes.edited:
-            _, original = records[revisit.headers["WARC-Refers-To"]]
-            charset = parse_http(original.block).values("Content-Type")[0].partition("charset=")[2]
-            by_charset.setdefault(charset, (revisit, target))
+    for revisit, charset in _unchanged_articles(archive):
+        by_charset.setdefault(charset, (revisit, revisit.headers["WARC-Target-URI"]))
     record_of = {r["captures"][0]["target_uri"]: r for r in archive.records()}
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     browser = Chromium(binary, tmp_path / "profile")
@@ -252,3 +243,57 @@ def test_the_wacz_carries_the_warcs_the_replayweb_index_and_checksums(archive, t
         pages = [json.loads(x) for x in wacz.read("pages/pages.jsonl").decode().splitlines()]
         assert pages[0]["format"] == "json-pages-1.0"
         assert len(pages) - 1 == len(archive.records())
+
+
+REPLAYWEB_APP = Path(__file__).resolve().parents[2] / ".replayweb" / "package"
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _replayweb_text(page, timeout: float = 60.0) -> str:
+    """Return the text of the archived page inside ReplayWeb.page (its innermost replay frame)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frames = [f for f, url in page.frame_urls().items() if "mp_/" in url]
+        text = frames and page.evaluate_in_frame(frames[-1], "document.body && document.body.innerText")
+        if text:
+            return text
+        time.sleep(0.3)
+    raise TimeoutError("ReplayWeb.page showed no page")
+
+
+def test_replayweb_page_shows_304_captures_from_the_wacz(archive, tmp_path: Path) -> None:
+    """ReplayWeb.page (npm package, as on replayweb.page) opens the WACZ in headless Chromium:
+    unchanged articles at their 304's date show their text, in the site's style."""
+    binary = chromium_or_skip()
+    if not (REPLAYWEB_APP / "sw.js").exists():
+        pytest.skip("ReplayWeb.page is not installed: `make test` fetches it with npm into .replayweb")
+    site = tmp_path / "site"
+    shutil.copytree(REPLAYWEB_APP, site)
+    assert cli(["index", str(archive.out), "--wacz", str(site / "ifes.wacz")]) == 0
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(_QuietFiles, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    record_of = {r["captures"][0]["target_uri"]: r for r in archive.records()}
+    revisits = [r for r, charset in _unchanged_articles(archive) if charset == "windows-1251"]
+    browser = Chromium(binary, tmp_path / "profile")
+    try:
+        shown = []
+        for revisit in revisits[::50]:
+            url = revisit.headers["WARC-Target-URI"]
+            page = browser.open(f"http://127.0.0.1:{server.server_address[1]}/index.html"
+                                f"?source=/ifes.wacz#view=replay&url={quote(url, safe=':/')}"
+                                f"&ts={_stamp(revisit.headers['WARC-Date'])}")
+            shown.append((record_of[url], " ".join(_replayweb_text(page).split())))
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(ARTEFACTS / "replayweb-304-article.png")
+    finally:
+        browser.close()
+        server.shutdown()
+    assert len(shown) >= 3
+    for record, text in shown:
+        first = next(p for p in record["text"].split("\n\n") if len(p) > 40)
+        assert "Not Found" not in text and " ".join(first.split()) in text, record["article_id"]

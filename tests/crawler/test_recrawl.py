@@ -13,6 +13,7 @@ from archive.verify import read_raw_records, verify_file
 from archive.warc import REVISIT_IDENTICAL
 from crawler.run import MIRROR_SETTINGS
 from tests.conftest import run_crawl, serve
+from tests.pywb import get, pywb_or_skip, wayback
 
 
 @pytest.fixture(scope="module")
@@ -87,33 +88,18 @@ def test_a_capped_run_stops_cleanly(tmp_path: Path) -> None:
     assert 40 <= len(responses) < 100
 
 
-PYWB = Path(__file__).resolve().parents[2] / ".venv-pywb" / "bin"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_pywb_replays_revisits_with_the_original_content(twice, tmp_path: Path) -> None:
     import gzip
-    import urllib.request
 
     from archive.verify import entity_of, parse_http
 
-    assert (PYWB / "wayback").exists(), "pywb is installed by `make venv` into .venv-pywb"
+    pywb = pywb_or_skip()
     _, _, second = twice
-    subprocess.run([PYWB / "wb-manager", "init", "ifes"], cwd=tmp_path, check=True,
+    subprocess.run([pywb / "wb-manager", "init", "ifes"], cwd=tmp_path, check=True,
                    capture_output=True)
-    subprocess.run([PYWB / "wb-manager", "add", "ifes", *map(str, second.warc_files)],
+    subprocess.run([pywb / "wb-manager", "add", "ifes", *map(str, second.warc_files)],
                    cwd=tmp_path, check=True, capture_output=True)
-    port = _free_port()
-    wayback = subprocess.Popen([PYWB / "wayback", "-p", str(port), "-b", "127.0.0.1"],
-                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with wayback(tmp_path) as root:
         originals = {r.id: r for r in read_raw_records(second.warc_files[0])}
         revisits = [r for r in read_raw_records(second.warc_files[1]) if r.type == "revisit"
                     and "task=view" in r.headers["WARC-Target-URI"]][:5]
@@ -124,28 +110,11 @@ def test_pywb_replays_revisits_with_the_original_content(twice, tmp_path: Path) 
             if original.values("Content-Encoding") == ["gzip"]:
                 entity = gzip.decompress(entity)
             stamp = "".join(c for c in revisit.headers["WARC-Date"] if c.isdigit())[:14]
-            url = f"http://127.0.0.1:{port}/ifes/{stamp}id_/{revisit.headers['WARC-Target-URI']}"
-            body, memento = _get(url)
+            url = f"{root}ifes/{stamp}id_/{revisit.headers['WARC-Target-URI']}"
+            _, body, headers = get(url)
+            memento = headers and headers.get("Memento-Datetime")
             assert body == entity
             assert memento and memento.startswith(_http_date(revisit.headers["WARC-Date"]))
-    finally:
-        wayback.terminate()
-        wayback.wait(timeout=10)
-
-
-def _get(url: str) -> tuple[bytes, str | None]:
-    import urllib.error
-    import urllib.request
-
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=10) as answer:
-                return answer.read(), answer.headers.get("Memento-Datetime")
-        except (urllib.error.URLError, ConnectionError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
 
 
 def _http_date(warc_date: str) -> str:
