@@ -12,7 +12,10 @@ other (docs/design.md, "Replay"), so there are two flavours of the same index:
   ``Memento-Datetime`` says when those bytes were captured, the index when they were confirmed.
 - :data:`REPLAYWEB` — the line stays on the revisit record (ReplayWeb.page checks that the record
   it loads carries the line's date) with the status of the capture it confirms: ReplayWeb.page
-  then loads the original's payload through ``WARC-Refers-To-Target-URI`` and ``-Date``.
+  then loads the original's payload through ``WARC-Refers-To-Target-URI`` and ``-Date``. Its
+  timestamps have 17 digits (milliseconds): ReplayWeb.page looks for the original from the exact
+  ``WARC-Refers-To-Date`` forwards, so with whole seconds it passes the original's line and takes
+  the URL's *next* capture (an edited article's new version, a 404) as the revisit's payload.
 
 Identical-payload revisits (a 200 whose body was dropped) replay in both tools as they are.
 """
@@ -42,7 +45,7 @@ INDEX_PATH = Path("indexes") / "index.cdxj"
 REVISIT_MIME = "warc/revisit"
 #: WARC headers read only to resolve revisits; they do not stay in the lines.
 _LINK_FIELDS = ("warc-record-id", "warc-refers-to", "warc-refers-to-target-uri",
-                "warc-refers-to-date")
+                "warc-refers-to-date", "warc-date")
 
 
 @dataclass
@@ -85,6 +88,8 @@ def build_index(warc_paths: Iterable[Path], flavour: str = PYWB) -> IndexReport:
                 entry.fields = _resolved_fields(entry, confirmed, flavour)
                 report.resolved += 1
     for entry in entries:
+        if flavour == REPLAYWEB:
+            entry.timestamp = _millisecond_timestamp(entry.fields["warc-date"])
         for name in _LINK_FIELDS:
             entry.fields.pop(name, None)
     report.lines = sorted(e.line() for e in entries)
@@ -135,6 +140,12 @@ def _timestamp(warc_date: str | None) -> str | None:
         return iso_date_to_timestamp(warc_date) if warc_date else None
     except ValueError:
         return None
+
+
+def _millisecond_timestamp(warc_date: str) -> str:
+    """Return the 17-digit timestamp (to the millisecond) of a WARC date."""
+    fraction = warc_date.partition(".")[2].rstrip("Z")
+    return iso_date_to_timestamp(warc_date) + (fraction + "000")[:3]
 
 
 def _resolved_fields(entry: _Entry, confirmed: _Entry, flavour: str) -> dict[str, str]:

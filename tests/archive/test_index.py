@@ -39,9 +39,9 @@ def _lines(report) -> list[dict]:
 def test_a_304_naming_its_original_by_uri_and_date_is_resolved(tmp_path: Path) -> None:
     warc = tmp_path / "a.warc.gz"
     _write(warc, [
-        ("response", "2024-01-01T10:00:00Z", "200 OK", {}),
+        ("response", "2024-01-01T10:00:00.123456Z", "200 OK", {}),
         ("revisit", "2024-02-01T10:00:00Z", "304 Not Modified",
-         {"WARC-Refers-To-Target-URI": URL, "WARC-Refers-To-Date": "2024-01-01T10:00:00Z"}),
+         {"WARC-Refers-To-Target-URI": URL, "WARC-Refers-To-Date": "2024-01-01T10:00:00.123456Z"}),
     ])
     original, revisit = _lines(build_index([warc], PYWB))
     assert revisit["ts"] == "20240201100000" and revisit["status"] == "200"
@@ -49,6 +49,8 @@ def test_a_304_naming_its_original_by_uri_and_date_is_resolved(tmp_path: Path) -
     original, revisit = _lines(build_index([warc], REPLAYWEB))
     assert revisit["mime"] == "warc/revisit" and revisit["status"] == "200"
     assert revisit["offset"] != original["offset"]
+    # ReplayWeb.page finds a revisit's original from its exact date: milliseconds kept.
+    assert (original["ts"], revisit["ts"]) == ("20240101100000123", "20240201100000000")
     assert all(not k.startswith("warc-") for line in _lines(build_index([warc])) for k in line)
 
 

@@ -290,6 +290,17 @@ def test_replayweb_page_shows_304_captures_from_the_wacz(archive, tmp_path: Path
             shown.append((record_of[url], " ".join(_replayweb_text(page).split())))
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(ARTEFACTS / "replayweb-304-article.png")
+        # An edited article: its first version at the 304's date, the second at its own.
+        (changes,) = site_at(epoch=1)[1]
+        edited = [[r for r in archive.records() if r["article_id"] == i] for i in changes.edited]
+        old, new = next(pair for pair in edited if pair[0]["text"].count("[1]") == 0)
+        versions = []
+        for record, date in ((old, old["last_seen"]), (new, new["first_seen"])):
+            url = record["captures"][0]["target_uri"]
+            page = browser.open(f"http://127.0.0.1:{server.server_address[1]}/index.html"
+                                f"?source=/ifes.wacz#view=replay&url={quote(url, safe=':/')}"
+                                f"&ts={_stamp(date)}")
+            versions.append(" ".join(_replayweb_text(page).split()))
     finally:
         browser.close()
         server.shutdown()
@@ -297,3 +308,4 @@ def test_replayweb_page_shows_304_captures_from_the_wacz(archive, tmp_path: Path
     for record, text in shown:
         first = next(p for p in record["text"].split("\n\n") if len(p) > 40)
         assert "Not Found" not in text and " ".join(first.split()) in text, record["article_id"]
+    assert "[1]" not in versions[0] and "[1]" in versions[1], old["article_id"]

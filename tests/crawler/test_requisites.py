@@ -9,6 +9,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.test import get_crawler
 
+from archive.rebuild import rebuild
 from archive.verify import read_raw_records
 from crawler.requisites import (
     REQUISITE_KEY,
@@ -100,3 +101,7 @@ def test_with_requisites_every_embedded_file_is_captured_and_no_document(tmp_pat
     assert f"page requisites: {len(STATIC_FILES)} captured, 0 failed" in done.stdout
     warcinfo = next(r for r in records if r.type == "warcinfo")
     assert b"page-requisites: on" in warcinfo.block and b"robots: obey" in warcinfo.block
+    # The corpus does not see them: rebuilt from these WARCs, it is the crawl's, byte for byte.
+    rebuilt = tmp_path / "rebuilt.jsonl"
+    rebuild([tmp_path / "out" / "warc"], rebuilt, workers=1, progress=False)
+    assert rebuilt.read_bytes() == (tmp_path / "out" / "articles.jsonl").read_bytes()
