@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,8 +33,6 @@ from warcio.timeutils import iso_date_to_timestamp
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-logger = logging.getLogger(__name__)
 
 PYWB = "pywb"
 REPLAYWEB = "replayweb"
