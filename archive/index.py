@@ -72,8 +72,7 @@ def build_index(warc_paths: Iterable[Path], flavour: str = PYWB) -> IndexReport:
     entries = _index_records([Path(p) for p in warc_paths])
     by_id = {e.fields["warc-record-id"]: e for e in entries if "warc-record-id" in e.fields}
     by_uri_date: dict[tuple[str, str | None], _Entry] = {
-        (e.fields["url"], e.timestamp): e for e in entries
-                   if e.fields.get("status") != "304"}
+        (e.fields["url"], e.timestamp): e for e in entries if e.fields.get("status") != "304"}
     report = IndexReport([])
     for entry in entries:
         if entry.fields.get("mime") == REVISIT_MIME and entry.fields.get("status") == "304":
@@ -86,7 +85,7 @@ def build_index(warc_paths: Iterable[Path], flavour: str = PYWB) -> IndexReport:
                 report.resolved += 1
     for entry in entries:
         if flavour == REPLAYWEB:
-            entry.timestamp = _millisecond_timestamp(entry.fields["warc-date"])
+            entry.timestamp = _millisecond_timestamp(entry.fields.get("warc-date"), entry.timestamp)
         for name in _LINK_FIELDS:
             entry.fields.pop(name, None)
     report.lines = sorted(e.line() for e in entries)
@@ -139,10 +138,11 @@ def _timestamp(warc_date: str | None) -> str | None:
         return None
 
 
-def _millisecond_timestamp(warc_date: str) -> str:
-    """Return the 17-digit timestamp (to the millisecond) of a WARC date."""
-    fraction = warc_date.partition(".")[2].rstrip("Z")
-    return iso_date_to_timestamp(warc_date) + (fraction + "000")[:3]
+def _millisecond_timestamp(warc_date: str | None, seconds: str) -> str:
+    """Return the 17-digit timestamp (to the millisecond) of a WARC date (of ``seconds``, the
+    14-digit one, when the date is unreadable)."""
+    fraction = (warc_date or "").partition(".")[2].rstrip("Z")
+    return (_timestamp(warc_date) or seconds) + (fraction + "000")[:3]
 
 
 def _resolved_fields(entry: _Entry, confirmed: _Entry, flavour: str) -> dict[str, str]:
