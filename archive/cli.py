@@ -47,12 +47,14 @@ def _verify(args: argparse.Namespace) -> int:
     from archive.verify import verify_file
 
     paths = [p for arg in args.paths for p in _warc_paths(Path(arg))]
-    reports = [verify_file(path) for path in paths]
+    reports = [verify_file(path, args.max_body) for path in paths]
     for report in reports:
         print(f"{report.path}: {report.records} records, "
               f"{'ok' if report.ok else f'{len(report.problems)} problems'}")
         for problem in report.problems:
             print(f"  {problem}")
+        for note in report.notes:
+            print(f"  note: {note}")
     return 0 if reports and all(r.ok for r in reports) else 1
 
 
@@ -61,7 +63,8 @@ def _rebuild(args: argparse.Namespace) -> int:
     from archive.rebuild import rebuild
 
     out = Path(args.out)
-    result = rebuild([Path(p) for p in args.paths], out, workers=args.workers)
+    result = rebuild([Path(p) for p in args.paths], out, workers=args.workers,
+                     max_size=args.max_body)
     manifest = write_manifest(out, result)
     print(f"{result.articles} articles, {result.versions} versions from {len(result.files)} WARC files "
           f"({result.records_read} WARC records read) -> {out}")
@@ -146,6 +149,14 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
+    from archive.reader import DEFAULT_MAX_BODY
+
+    parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
+                        help=f"decode at most this many bytes of a body to {what} "
+                             f"(default {DEFAULT_MAX_BODY}, the crawl's DOWNLOAD_MAXSIZE)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every verb."""
     parser = argparse.ArgumentParser(prog="ifes-archive", description=__doc__.splitlines()[0])
@@ -168,12 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = verbs.add_parser("verify", help="strict checks of WARC captures (more than warcio check)")
     verify.add_argument("paths", nargs="+", help="WARC files or folders of them")
+    _max_body_option(verify, "check a body's content coding")
     verify.set_defaults(run=_verify)
 
     rebuild = verbs.add_parser("rebuild", help="rebuild the corpus from WARC files, offline")
     rebuild.add_argument("paths", nargs="+", help="WARC files (.warc, .warc.gz) or folders")
     rebuild.add_argument("--out", required=True, help="the corpus (JSON lines) to write")
     rebuild.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    _max_body_option(rebuild, "read a page (a larger one is skipped and counted)")
     rebuild.set_defaults(run=_rebuild)
 
     extract = verbs.add_parser("extract", help="print the record of one saved page (JSON); a page "

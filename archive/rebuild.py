@@ -19,7 +19,6 @@ truncated record never stops the run.
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 import sys
@@ -32,12 +31,19 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from warcio.archiveiterator import ArchiveIterator
-
 from archive.corpus import ListingEvidence, version_line
 from archive.listings import listed_articles, listing_task
 from archive.record import PRINT_PAGE, CapturedPage, build_record, refusal_of
-from archive.verify import entity_of, parse_http
+from archive.reader import (
+    DEFAULT_MAX_BODY,
+    TOO_LARGE,
+    HttpHead,
+    RecordHead,
+    open_records,
+    record_at,
+    response_entity,
+    warcinfo_fields,
+)
 from archive.versions import (
     CONFIRMED,
     GONE,
@@ -58,7 +64,6 @@ logger = logging.getLogger(__name__)
 
 #: Articles handed to a worker at a time: big enough to amortise the hand-over.
 CHUNK = 16
-_HEAD_LIMIT = 65536
 
 
 @dataclass(frozen=True, order=True)
@@ -149,77 +154,54 @@ def select(files: list[Path]) -> Selection:
 
 def _scan(path: Path, selection: Selection) -> None:
     run = ""
-    with open(path, "rb") as stream:
-        iterator = ArchiveIterator(stream, no_record_parse=True)
-        for record in iterator:
+    with open_records(path) as records:
+        for record in records:
             selection.records_read += 1
-            headers = record.rec_headers
-            head = record.raw_stream.read(_HEAD_LIMIT)
-            size = len(head) + _drain(record.raw_stream)
-            if size != int(headers.get_header("Content-Length") or -1):
+            head = record.head
+            http = record.http_head() if head.type in ("response", "revisit") else None
+            info = warcinfo_fields(record) if head.type == "warcinfo" else None
+            if not record.complete:
                 # The file ends inside this record (a crawl cut short, a copy cut off).
                 selection.skipped["incomplete record at the end of a file"] += 1
                 continue
-            if headers.get_header("WARC-Type") == "warcinfo":
-                run = _run_of(head) if len(head) < _HEAD_LIMIT else run
+            if info is not None:
+                run = info.get(RUN_FIELD, "")
                 selection.skipped["warcinfo record"] += 1
                 continue
-            reason, key, status = _classify(headers, head)
+            reason, key, status = _classify(head, http)
             if not key and reason != "listing page":
                 selection.skipped[reason] += 1
                 continue
-            revisit = headers.get_header("WARC-Type") == "revisit"
             capture = PageCapture(
-                headers.get_header("WARC-Date") or "", headers.get_header("WARC-Record-ID") or "",
-                str(path), iterator.get_record_offset(), iterator.get_record_length(),
-                headers.get_header("WARC-Target-URI") or "", status, revisit,
-                headers.get_header("WARC-Refers-To") or "",
-                (headers.get_header("WARC-Refers-To-Target-URI") or "",
-                 headers.get_header("WARC-Refers-To-Date") or ""),
-                headers.get_header("WARC-Profile") == REVISIT_NOT_MODIFIED)
+                head.date, head.id, str(path), head.offset, record.length, head.target_uri,
+                status, head.type == "revisit", head.refers_to,
+                (head.refers_to_target_uri, head.refers_to_date),
+                head.profile == REVISIT_NOT_MODIFIED)
             if key is None:
                 selection.listings.append(capture)
                 continue
-            if status == 200 and not revisit:
+            if status == 200 and not capture.revisit:
                 selection.contents[capture.record_id] = capture
                 selection.contents_at[(capture.target_uri, capture.date)] = capture
             selection.offer((run, *key), capture)
 
 
-def _run_of(block: bytes) -> str:
-    """Return the run label of a warcinfo block (``""`` when it names none)."""
-    for line in block.decode("utf-8", "replace").splitlines():
-        name, sep, value = line.partition(":")
-        if sep and name.strip() == RUN_FIELD:
-            return value.strip()
-    return ""
-
-
-def _drain(stream: object) -> int:
-    """Read ``stream`` to its end; return how many bytes that was."""
-    total = 0
-    while chunk := stream.read(_HEAD_LIMIT):  # type: ignore[attr-defined]
-        total += len(chunk)
-    return total
-
-
-def _classify(headers: object, head: bytes) -> tuple[str, tuple[int, int] | None, int]:
+def _classify(head: RecordHead, http: HttpHead | None) -> tuple[str, tuple[int, int] | None, int]:
     """Return (why skipped, None, 0), ("listing page", None, 200) or ("", (article id, page),
     status) for one record."""
-    rec_type = headers.get_header("WARC-Type")  # type: ignore[attr-defined]
-    if rec_type not in ("response", "revisit"):
-        return f"{rec_type} record", None, 0
-    uri = headers.get_header("WARC-Target-URI") or ""  # type: ignore[attr-defined]
+    if head.type not in ("response", "revisit"):
+        return f"{head.type} record", None, 0
+    uri = head.target_uri
     parsed = parse_url(uri)
     key = (parsed.id, parsed.limitstart or 0) if parsed.id is not None else None
     if parsed.kind == "print" and key is not None:
         key = (parsed.id, PRINT_PAGE)  # the article's print view: what its text is checked by
     is_article = parsed.kind in ("article", "article_page", "print") and key is not None
-    if rec_type == "revisit":
+    if head.type == "revisit":
         return ("", key, 200) if is_article else ("revisit record", None, 0)
-    if headers.get_header("WARC-Truncated"):  # type: ignore[attr-defined]
+    if head.truncated:
         return "truncated response", None, 0
-    status = _status(head)
+    status = http.status if http is not None else 0
     if is_article and status in GONE_STATUSES and key[1] == 0:  # type: ignore[index]
         return "", key, status
     if status != 200:
@@ -231,16 +213,12 @@ def _classify(headers: object, head: bytes) -> tuple[str, tuple[int, int] | None
     return "", key, 200
 
 
-def _status(head: bytes) -> int:
-    parts = head.split(b"\r\n", 1)[0].split(b" ")
-    return int(parts[1]) if len(parts) > 1 and parts[0].startswith(b"HTTP/") and parts[1].isdigit() else 0
-
-
-def listing_pairs(capture: PageCapture) -> tuple[list[tuple[int, str, int | None]], str]:
+def listing_pairs(capture: PageCapture, max_size: int = DEFAULT_MAX_BODY,
+                  ) -> tuple[list[tuple[int, str, int | None]], str]:
     """Return ((article id, listing name, Itemid) entries one captured listing page shows, "")
     or ([], why it could not be read)."""
     try:
-        page = captured_page(0, capture)
+        page = captured_page(0, capture, max_size)
     except Exception as exc:  # noqa: BLE001 - one bad listing is reported, the rest goes on
         logger.warning("%s at %d: unreadable listing: %r", capture.path, capture.offset, exc)
         return [], f"unreadable listing page: {type(exc).__name__}"
@@ -248,9 +226,10 @@ def listing_pairs(capture: PageCapture) -> tuple[list[tuple[int, str, int | None
     return listed_articles(page.url, page.content_type, page.body, base_url), ""
 
 
-def read_listings(selection: Selection, run: Mapper = map) -> None:
+def read_listings(selection: Selection, run: Mapper = map,
+                  max_size: int = DEFAULT_MAX_BODY) -> None:
     """Fill ``selection.sections`` from its listing captures, read with ``run`` (a map)."""
-    for pairs, why in run(listing_pairs, selection.listings):
+    for pairs, why in run(partial(listing_pairs, max_size=max_size), selection.listings):
         if why:
             selection.skipped[why] += 1
         selection.sections.add(pairs)
@@ -300,18 +279,20 @@ def _seen_in_run(pages: dict[int, PageCapture], selection: Selection) -> Seen | 
     return RECORD, content
 
 
-def captured_page(page: int, capture: PageCapture) -> CapturedPage:
-    """Read one response back and return it as the record builder takes it."""
-    with open(capture.path, "rb") as stream:
-        stream.seek(capture.offset)
-        record = next(iter(ArchiveIterator(stream, no_record_parse=True)))
-        message = parse_http(record.raw_stream.read())
-    body = entity_of(message, truncated=False)
-    if [v.lower() for v in message.values("Content-Encoding")] == ["gzip"]:
-        body = gzip.decompress(body)
-    content_types = message.values("Content-Type")
-    return CapturedPage(page, capture.target_uri, content_types[-1] if content_types else None,
-                        body, capture.pointer())
+class UnreadablePage(Exception):
+    """A captured page whose body cannot be had: over the size bound, or no decodable bytes."""
+
+
+def captured_page(page: int, capture: PageCapture,
+                  max_size: int = DEFAULT_MAX_BODY) -> CapturedPage:
+    """Read one response back and return it as the record builder takes it (the body decoded
+    as the crawl decoded it, within ``max_size``)."""
+    with record_at(Path(capture.path), capture.offset) as record:
+        entity = response_entity(record, max_size)
+    if entity.problem is not None and (entity.problem.startswith(TOO_LARGE) or not entity.body):
+        raise UnreadablePage(entity.problem)
+    return CapturedPage(page, capture.target_uri, entity.head.content_type, entity.body,
+                        capture.pointer())
 
 
 #: Why an article gave no record: build_record's None for every run (neither the template nor
@@ -327,7 +308,7 @@ class ArticleResult:
     skipped: Counter = field(default_factory=Counter)
 
 
-def article_lines(job: Job) -> ArticleResult:
+def article_lines(job: Job, max_size: int = DEFAULT_MAX_BODY) -> ArticleResult:
     """Return the corpus lines of one article: its observations, run by run, folded into
     versions (the same fold the crawl's journal goes through)."""
     article_id, seen, sections, by_itemid = job
@@ -336,7 +317,10 @@ def article_lines(job: Job) -> ArticleResult:
     observations = []
     for kind, what in seen:
         try:
-            observation = _observe(article_id, kind, what, built)
+            observation = _observe(article_id, kind, what, built, max_size)
+        except UnreadablePage as exc:
+            result.skipped[f"article page that cannot be read: {exc}"] += 1
+            continue
         except Exception as exc:  # noqa: BLE001 - one bad article is reported, the rest goes on
             logger.warning("article %d: %r", article_id, exc)
             result.skipped[f"article that failed to build: {type(exc).__name__}"] += 1
@@ -354,7 +338,7 @@ def article_lines(job: Job) -> ArticleResult:
 
 def _observe(article_id: int, kind: str, what: Any,
              built: dict[tuple[str, ...], tuple[dict[str, Any] | None, str | None]],
-             ) -> Observation | None:
+             max_size: int = DEFAULT_MAX_BODY) -> Observation | None:
     """Return one run's observation of an article (None: its page is no article)."""
     if kind == GONE:
         return Observation(what.date, GONE, f"HTTP {what.status}", what.record_id,
@@ -365,7 +349,7 @@ def _observe(article_id: int, kind: str, what: Any,
     content: list[tuple[int, PageCapture, str]] = what
     key = tuple(capture.record_id for _, capture, _ in content)
     if key not in built:
-        pages = [captured_page(page, capture) for page, capture, _ in content]
+        pages = [captured_page(page, capture, max_size) for page, capture, _ in content]
         base_url = content[0][1].target_uri.split("index.php", 1)[0]
         record = build_record(article_id, base_url, [p for p in pages if p.page != PRINT_PAGE],
                               print_pages=[p for p in pages if p.page == PRINT_PAGE])
@@ -410,8 +394,9 @@ class RebuildResult:
 
 
 def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
-            progress: bool | None = None) -> RebuildResult:
-    """Rebuild the corpus from the WARCs under ``paths`` into ``out``; return the counts."""
+            progress: bool | None = None, max_size: int = DEFAULT_MAX_BODY) -> RebuildResult:
+    """Rebuild the corpus from the WARCs under ``paths`` into ``out``; return the counts.
+    A page whose body is over ``max_size`` bytes (decoded) is skipped and counted."""
     files = warc_files(paths)
     selection = select(files)
     workers = workers or os.cpu_count() or 1
@@ -419,9 +404,9 @@ def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
     articles = versions = not_articles = 0
     unfinished = out.with_name(out.name + ".partial")
     with _mapper(workers) as run, open(unfinished, "w", encoding="utf-8", newline="\n") as target:
-        read_listings(selection, run)
+        read_listings(selection, run, max_size)
         jobs = list(article_jobs(selection))
-        for done, result in enumerate(run(article_lines, jobs), 1):
+        for done, result in enumerate(run(partial(article_lines, max_size=max_size), jobs), 1):
             selection.skipped.update(result.skipped)
             if result.lines:
                 target.write("".join(line + "\n" for line in result.lines))

@@ -26,15 +26,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archive.reader import TRAILING_FIELD, RecordHead, parse_warc_head
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,11 @@ class HttpExchange:
     #: The entity with any transfer coding removed (content coding kept): the WARC payload.
     payload: bytes
     ip_address: str | None = None
-    #: ``WARC-Truncated`` reason when the response is incomplete: length, time or disconnect.
+    #: ``WARC-Truncated`` reason when the response is incomplete: length, time, disconnect or
+    #: unspecified (the bytes stopped being HTTP).
     truncated: str | None = None
+    #: Bytes at the end of ``response_bytes`` that came after the end of the HTTP message.
+    trailing: int = 0
 
 
 #: Revisit profiles of WARC 1.1 §6.7.
@@ -109,7 +113,12 @@ class CapturePointer:
 
 def sha1_digest(data: bytes) -> str:
     """Return ``sha1:BASE32`` as WARC digests are written."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+    return digest_text(hashlib.sha1(data))
+
+
+def digest_text(sha1: hashlib._Hash) -> str:
+    """Return a running SHA-1 as WARC digests are written (``sha1:BASE32``)."""
+    return "sha1:" + base64.b32encode(sha1.digest()).decode("ascii")
 
 
 def warc_date(moment: datetime) -> str:
@@ -319,11 +328,17 @@ def _ip_header(exchange: HttpExchange) -> list[tuple[str, str]]:
 def _response_record(exchange: HttpExchange, date: str, record_id: str,
                      request_id: str) -> ArcWarcRecord:
     headers = _pair_headers("response", exchange, date, record_id, request_id)
-    headers += _ip_header(exchange)
-    if exchange.truncated:
-        headers.append(("WARC-Truncated", exchange.truncated))
+    headers += _ip_header(exchange) + _problem_headers(exchange)
     return _record("response", headers, exchange.response_bytes,
                    "application/http; msgtype=response", sha1_digest(exchange.payload))
+
+
+def _problem_headers(exchange: HttpExchange) -> list[tuple[str, str]]:
+    """Return the headers that say a response block is not one whole, lone HTTP message."""
+    headers = [("WARC-Truncated", exchange.truncated)] if exchange.truncated else []
+    if exchange.trailing:
+        headers.append((TRAILING_FIELD, str(exchange.trailing)))
+    return headers
 
 
 def _revisit_record(exchange: HttpExchange, date: str, record_id: str, request_id: str,
@@ -332,6 +347,7 @@ def _revisit_record(exchange: HttpExchange, date: str, record_id: str, request_i
     headers += [("WARC-Profile", revisit.profile), ("WARC-Refers-To", revisit.refers_to),
                 ("WARC-Refers-To-Target-URI", revisit.refers_to_uri),
                 ("WARC-Refers-To-Date", revisit.refers_to_date), *_ip_header(exchange)]
+    headers += _problem_headers(exchange)
     block = exchange.response_bytes
     if revisit.profile == REVISIT_IDENTICAL:
         # The payload is the one already stored: keep the head, drop the body (§6.7.2).
@@ -380,55 +396,75 @@ def close_out_open_files(directory: Path) -> list[Path]:
     return closed
 
 
-#: Records written first of a pair: a file must not end with one (its request is missing).
-_FIRST_OF_PAIR = re.compile(rb"(?im)^warc-type:\s*(response|revisit)\s*$")
+#: A WARC head longer than this inside a member is no head of ours: the file is damaged there.
+_MAX_WARC_HEAD = 1 << 20
+
+
+class _MemberRecord:
+    """The record inside one gzip member, checked as it streams by (only its head is kept)."""
+
+    def __init__(self) -> None:
+        self.head_bytes = bytearray()
+        self.head: RecordHead | None = None
+        self.block_and_end = 0  # bytes after the head: the block and the closing CRLF CRLF
+        self.tail = b""
+        self.damaged = False
+
+    def feed(self, data: bytes) -> None:
+        if self.head is None:
+            self.head_bytes += data
+            end = self.head_bytes.find(b"\r\n\r\n")
+            if end < 0:
+                self.damaged = len(self.head_bytes) > _MAX_WARC_HEAD
+                return
+            self.head = parse_warc_head(bytes(self.head_bytes[:end]), 0)
+            data = bytes(self.head_bytes[end + 4:])
+            self.head_bytes.clear()
+        self.block_and_end += len(data)
+        self.tail = (self.tail + data)[-4:]
+
+    def whole(self) -> bool:
+        """Whether the member held one whole record (its block as long as it says)."""
+        return (self.head is not None and self.head.content_length >= 0
+                and self.block_and_end == self.head.content_length + 4
+                and self.tail == b"\r\n\r\n")
 
 
 def _complete_prefix_length(path: Path) -> int:
     """Return how many leading bytes of ``path`` are whole gzip members holding whole records,
     up to the last whole pair (a response or revisit whose request did not make it to the disk
-    goes too: the page was not fetched, as far as the crawl state and the corpus know)."""
-    end = position = 0
+    goes too: the page was not fetched, as far as the crawl state and the corpus know). The file
+    is streamed: nothing but a record's head is held, however large the record."""
+    end = 0
     before_pair = -1  # where the last record starts, when it is the first of a pair
-    member, decompressor = bytearray(), zlib.decompressobj(GZIP_WBITS)
+    member, decompressor = _MemberRecord(), zlib.decompressobj(GZIP_WBITS)
     with open(path, "rb") as stream:
         while chunk := stream.read(READ_CHUNK):
             while chunk:
                 try:
-                    member += decompressor.decompress(chunk)
+                    _inflate_into(member, decompressor, chunk)
                 except zlib.error:
                     return before_pair if before_pair >= 0 else end
-                if not decompressor.eof:
-                    position += len(chunk)
-                    break
-                position += len(chunk) - len(decompressor.unused_data)
-                if not _is_whole_record(bytes(member)):
+                if member.damaged:
                     return before_pair if before_pair >= 0 else end
-                head = bytes(member).partition(b"\r\n\r\n")[0]
-                before_pair = end if _FIRST_OF_PAIR.search(head) else -1
-                end, chunk = position, decompressor.unused_data
-                member, decompressor = bytearray(), zlib.decompressobj(GZIP_WBITS)
+                if not decompressor.eof:
+                    break
+                chunk = decompressor.unused_data
+                if not member.whole():
+                    return before_pair if before_pair >= 0 else end
+                assert member.head is not None
+                before_pair = end if member.head.type in ("response", "revisit") else -1
+                end = stream.tell() - len(chunk)
+                member, decompressor = _MemberRecord(), zlib.decompressobj(GZIP_WBITS)
     return before_pair if before_pair >= 0 else end
 
 
-def _is_whole_record(data: bytes) -> bool:
-    head, _, rest = data.partition(b"\r\n\r\n")
-    match = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
-    return bool(match) and len(rest) == int(match[1]) + 4 and rest.endswith(b"\r\n\r\n")
-
-
-def iter_records(path: Path) -> Iterator[tuple[int, ArcWarcRecord]]:
-    """Yield ``(offset, record)`` for every record of a WARC file."""
-    with open(path, "rb") as stream:
-        iterator = ArchiveIterator(stream)
-        for record in iterator:
-            yield iterator.get_record_offset(), record
-
-
-def read_record_at(path: Path, offset: int) -> tuple[dict[str, str], bytes]:
-    """Return the WARC headers and raw block of the record at ``offset`` of ``path``."""
-    with open(path, "rb") as stream:
-        stream.seek(offset)
-        record = next(iter(ArchiveIterator(stream, no_record_parse=True)))
-        headers = dict(record.rec_headers.headers)
-        return headers, record.raw_stream.read()
+def _inflate_into(member: _MemberRecord, decompressor: Any, data: bytes) -> None:
+    """Feed ``data`` through ``decompressor`` into ``member``, never more than READ_CHUNK of
+    output at a time (a member may hold a very large record)."""
+    out = decompressor.decompress(data, READ_CHUNK)
+    member.feed(out)
+    while not decompressor.eof and not member.damaged and (
+            decompressor.unconsumed_tail or len(out) == READ_CHUNK):
+        out = decompressor.decompress(decompressor.unconsumed_tail, READ_CHUNK)
+        member.feed(out)

@@ -24,7 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.rebuild import rebuild
 from bench.targets import print_targets
-from archive.verify import read_raw_records
+from archive.reader import read_raw_records
 from bench.crawl import crawl_command
 from crawler.joomla import state_key
 from crawler.run import MIRROR_SETTINGS

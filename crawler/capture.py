@@ -38,11 +38,16 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
-from warcio.archiveiterator import ArchiveIterator
 
+from archive.reader import (
+    MAX_HTTP_HEAD,
+    content_codings,
+    open_records,
+    record_at,
+    response_entity,
+)
 from archive.state import CrawlState, KnownCapture, new_run_label
 from archive.versions import GONE_STATUSES
-from archive.verify import entity_of, parse_http
 from archive.warc import (
     REVISIT_IDENTICAL,
     REVISIT_NOT_MODIFIED,
@@ -54,7 +59,6 @@ from archive.warc import (
     HttpExchange,
     Revisit,
     close_out_open_files,
-    read_record_at,
     sha1_digest,
     utc_now,
 )
@@ -168,6 +172,8 @@ def _revisit_of(known: KnownCapture | None, fetched: Fetched | None,
                 exchange: HttpExchange) -> Revisit | None:
     if known is None or fetched is None or exchange.truncated:
         return None
+    if exchange.trailing and fetched.status != 304:
+        return None  # kept whole: the bytes after the message are not the original's
     refer = dict(refers_to=known.record_id, refers_to_uri=known.target_uri,
                  refers_to_date=known.warc_date, payload_digest=known.payload_digest)
     if fetched.status == 304:
@@ -245,39 +251,28 @@ def recover_state(state: CrawlState, paths: list[Path], run_id: int) -> int:
 
 def _learn_from(state: CrawlState, path: Path, run_id: int) -> int:
     learned = 0
-    with open(path, "rb") as stream:
-        iterator = ArchiveIterator(stream, no_record_parse=True)
-        for record in iterator:
-            headers = record.rec_headers
-            block = record.raw_stream.read()
-            kind = headers.get_header("WARC-Type")
-            if kind not in ("response", "revisit"):
+    with open_records(path) as records:
+        for record in records:
+            head = record.head
+            if head.type not in ("response", "revisit"):
                 continue
-            uri = headers.get_header("WARC-Target-URI") or ""
-            date = headers.get_header("WARC-Date") or ""
-            key = state_key(uri)
+            key = state_key(head.target_uri)
             known = state.known(key)
-            if kind == "revisit":
+            if head.type == "revisit":
                 # (WARC-Truncated: length is what an identical-payload revisit carries.)
-                if known is not None and (known.seen_date or known.warc_date) < date and \
-                        known.record_id == headers.get_header("WARC-Refers-To"):
-                    state.touch(key, run_id, date)
+                if known is not None and (known.seen_date or known.warc_date) < head.date and \
+                        known.record_id == head.refers_to:
+                    state.touch(key, run_id, head.date)
                     learned += 1
                 continue
-            if headers.get_header("WARC-Truncated"):
+            http = record.http_head()
+            if head.truncated or http is None or http.status != 200 or (
+                    known is not None and known.warc_date >= head.date):
                 continue
-            try:
-                message = parse_http(block)
-            except ValueError:
-                continue
-            if not message.start_line.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")) or (
-                    known is not None and known.warc_date >= date):
-                continue
-            pointer = CapturePointer(path.name, iterator.get_record_offset(),
-                                     iterator.get_record_length(),
-                                     headers.get_header("WARC-Record-ID") or "", uri, date)
-            state.remember(known_capture(key, pointer, message.headers,
-                                         headers.get_header("WARC-Payload-Digest") or "", run_id))
+            pointer = CapturePointer(path.name, head.offset, record.length, head.id,
+                                     head.target_uri, head.date)
+            state.remember(known_capture(key, pointer, list(http.headers), head.payload_digest,
+                                         run_id))
             learned += 1
     return learned
 
@@ -327,9 +322,13 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         super().__init__(crawler)
         settings = crawler.settings
         self._maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        self._maxwire = settings.getint("DOWNLOAD_MAXWIRESIZE")
         self._warnsize = settings.getint("DOWNLOAD_WARNSIZE")
         self._timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
-        self._client = Http11Client(connect_timeout=min(self._timeout, 30.0))
+        self._client = Http11Client(connect_timeout=min(self._timeout, 30.0),
+                                    max_head=settings.getint("DOWNLOAD_MAXHEADSIZE",
+                                                             MAX_HTTP_HEAD),
+                                    on_stray=self._stray)
         self._session = capture_session(crawler)
 
     async def download_request(self, request: Request) -> Response:
@@ -344,7 +343,8 @@ class CapturingDownloadHandler(BaseDownloadHandler):
             fetched = await self._client.fetch(
                 request.url, request.method, _header_pairs(request.headers), request.body,
                 timeout=request.meta.get("download_timeout", self._timeout),
-                maxsize=request.meta.get("download_maxsize", self._maxsize))
+                maxsize=request.meta.get("download_maxsize", self._maxsize),
+                maxwire=request.meta.get("download_maxwiresize", self._maxwire))
         except FetchError as exc:
             self._capture(request, exc.exchange, None, failed=exc.kind)
             raise _ERRORS[exc.kind](str(exc)) from exc
@@ -402,13 +402,23 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         path = self._session.writer.directory / filename
         if not path.exists():  # written by this very process: the file is still open
             path = path.with_name(path.name + OPEN_SUFFIX)
-        _, block = read_record_at(path, offset)
-        message = parse_http(block)
-        status = int(message.start_line.split(b" ")[1])
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in message.headers]
-        fetched = Fetched(status, "", "HTTP/1.1", headers, entity_of(message, truncated=False),
-                          HttpExchange(target_uri, utc_now(), b"", block, b""))
+        with record_at(path, offset) as record:
+            entity = response_entity(record, self._maxsize)
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in entity.head.headers]
+        fetched = Fetched(entity.head.status, "", "HTTP/1.1", headers, b"",
+                          HttpExchange(target_uri, utc_now(), b"", b"", b""), entity.body,
+                          entity.problem)
         return _to_scrapy(request, fetched)
+
+    def _stray(self, url: str, data: bytes) -> None:
+        """Keep bytes a kept-alive connection received while idle (they answer nothing asked:
+        the connection was closed), as a metadata record about the URL fetched last on it."""
+        logger.warning("%d bytes arrived on an idle connection after %s: connection closed, "
+                       "the bytes kept in a metadata record", len(data), url)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("capture/stray_bytes", len(data))
+        if self._session is not None:
+            self._session.writer.write_metadata(url, {"ifes-stray-bytes": data.hex()})
 
     def _warn_size(self, request: Request, fetched: Fetched) -> None:
         warnsize = request.meta.get("download_warnsize", self._warnsize)
@@ -421,10 +431,26 @@ def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:
     return [(name, value) for name, values in headers.items() for value in values]
 
 
+class UndecodableBody(Exception):
+    """The body does not decode as its Content-Encoding says (not one byte of it): captured,
+    reported, not retried (the server would send the same bytes)."""
+
+
 def _to_scrapy(request: Request, fetched: Fetched) -> Response:
+    """Return Scrapy's response: the body with its content coding undone (by the one decoder
+    the offline rebuild uses too), ``Content-Encoding`` dropped as Scrapy's own middleware
+    does."""
     headers = Headers(fetched.headers)
-    respcls = responsetypes.from_args(headers=headers, url=request.url, body=fetched.body)
+    if fetched.decode_problem is not None and not fetched.decoded:
+        raise UndecodableBody(f"{request.url}: {fetched.decode_problem}")
+    if fetched.decode_problem is not None:
+        logger.warning("%s: %s (the part that decoded is used)", request.url,
+                       fetched.decode_problem)
+    if content_codings(v.decode("latin-1") for v in headers.getlist("Content-Encoding")):
+        del headers["Content-Encoding"]
+    body = fetched.decoded
+    respcls = responsetypes.from_args(headers=headers, url=request.url, body=body)
     ip = fetched.exchange.ip_address
-    return respcls(url=request.url, status=fetched.status, headers=headers, body=fetched.body,
+    return respcls(url=request.url, status=fetched.status, headers=headers, body=body,
                    ip_address=ipaddress.ip_address(ip) if ip else None,
                    protocol=fetched.http_version)

@@ -6,7 +6,17 @@ client writes the request bytes itself (serialised by h11, so they are what went
 every byte the transport delivers before h11 parses it. The result carries both the parsed
 response and an :class:`~archive.warc.HttpExchange` with the wire bytes.
 
-Connections are kept alive and reused per origin (polite to the server, and fast).
+Connections are kept alive and reused per origin (polite to the server, and fast), but only
+at a clean message boundary: a response followed by more bytes than its framing says (a second
+response riding along, a body after a 304, a Content-Length short of the body) closes the
+connection, the extra bytes kept in the exchange and counted (``trailing``); a pooled connection
+that received anything while idle is closed, never reused, and what it received is handed to
+``on_stray`` — otherwise the leftovers would become the next URL's answer.
+
+Every size is bounded: bytes received for one exchange (interim responses, heads, chunk framing
+and body) by ``maxwire``, one head by ``max_head``, interim responses by
+:data:`~archive.reader.MAX_INTERIM_RESPONSES`, the body by ``maxsize`` as sent and again once
+its content coding is undone (decoded as it arrives, so a gzip bomb stops after a few kB).
 """
 
 from __future__ import annotations
@@ -20,9 +30,19 @@ from urllib.parse import urlsplit
 
 import h11
 
+from archive.reader import (
+    MAX_HTTP_HEAD,
+    MAX_INTERIM_RESPONSES,
+    BodyTooLarge,
+    ContentCodingError,
+    ContentDecoder,
+    content_codings,
+    held_entity,
+)
 from archive.warc import HttpExchange, utc_now
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
 logger = logging.getLogger(__name__)
@@ -54,14 +74,20 @@ class Fetched:
     #: The entity, transfer coding removed, content coding kept.
     body: bytes
     exchange: HttpExchange
+    #: The entity with its content coding undone too (``body`` when it has none).
+    decoded: bytes = b""
+    #: Why ``decoded`` is not the whole entity (a coding that fails half-way), or None.
+    decode_problem: str | None = None
 
 
 @dataclass
 class _Connection:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
-    protocol: h11.Connection = field(default_factory=lambda: h11.Connection(h11.CLIENT))
+    protocol: h11.Connection
     reused: bool = False
+    #: The URL of the last exchange on it (whom bytes arriving while idle would belong to).
+    last_url: str = ""
 
     @property
     def ip_address(self) -> str | None:
@@ -84,11 +110,21 @@ class _Exchange:
     body: bytearray = field(default_factory=bytearray)
     response: h11.Response | None = None
     method: bytes = b"GET"
+    interim: int = 0
+    decoder: ContentDecoder | None = None
+    decoded: bytearray = field(default_factory=bytearray)
+    decode_problem: str | None = None
 
-    def freeze(self, truncated: str | None, unused: int = 0) -> HttpExchange:
-        wire = bytes(self.received[: len(self.received) - unused])
-        return HttpExchange(self.url, self.date, self.sent, wire, bytes(self.body),
-                            self.ip_address, truncated)
+    def freeze(self, truncated: str | None, trailing: int = 0,
+               parser: h11.Connection | None = None) -> HttpExchange:
+        """Return the exchange as it stands. Given the ``parser``, the bytes it has not read
+        yet are left out (a body cut at a size bound ends where the bound was crossed)."""
+        unread = len(parser.trailing_data[0]) if parser is not None else 0
+        wire = bytes(self.received[:len(self.received) - unread])
+        # A cut-off answer: the payload is the entity its bytes hold (read as verify reads it).
+        payload = held_entity(wire) if truncated else bytes(self.body)
+        return HttpExchange(self.url, self.date, self.sent, wire, payload, self.ip_address,
+                            truncated, trailing)
 
 
 def _no_verify_context() -> ssl.SSLContext:
@@ -102,24 +138,34 @@ def _no_verify_context() -> ssl.SSLContext:
 class Http11Client:
     """Fetches URLs over HTTP/1.1 with keep-alive, returning wire bytes with every response."""
 
-    def __init__(self, connect_timeout: float = 30.0, user_ssl: ssl.SSLContext | None = None):
+    def __init__(self, connect_timeout: float = 30.0, user_ssl: ssl.SSLContext | None = None,
+                 max_head: int = MAX_HTTP_HEAD,
+                 on_stray: Callable[[str, bytes], None] | None = None):
         self._connect_timeout = connect_timeout
         self._ssl = user_ssl or _no_verify_context()
+        self._max_head = max_head
+        #: Told (URL of the last exchange, bytes) when an idle connection received something.
+        self._on_stray = on_stray
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
 
     async def fetch(self, url: str, method: str, headers: list[tuple[bytes, bytes]],
-                    body: bytes = b"", timeout: float = 180.0, maxsize: int = 0) -> Fetched:
-        """Return the response to one request; raise :class:`FetchError` when it fails."""
+                    body: bytes = b"", timeout: float = 180.0, maxsize: int = 0,
+                    maxwire: int = 0) -> Fetched:
+        """Return the response to one request; raise :class:`FetchError` when it fails.
+
+        ``maxsize`` bounds the body (as sent, and decoded), ``maxwire`` every byte received
+        (0: :func:`wire_bound` of ``maxsize``); 0 and 0 for no bound."""
+        bounds = (maxsize, maxwire or wire_bound(maxsize, self._max_head))
         parts = urlsplit(url)
         origin = (parts.scheme, parts.hostname or "", parts.port or DEFAULT_PORTS[parts.scheme])
         deadline = asyncio.get_running_loop().time() + timeout
         request = _h11_request(method, parts, headers, body)
         connection = await self._connection(origin, deadline)
         try:
-            return await self._exchange(origin, connection, url, request, body, deadline, maxsize)
+            return await self._exchange(origin, connection, url, request, body, deadline, bounds)
         except _StaleConnection:
             fresh = await self._connection(origin, deadline, pooled=False)
-            return await self._exchange(origin, fresh, url, request, body, deadline, maxsize)
+            return await self._exchange(origin, fresh, url, request, body, deadline, bounds)
 
     async def close(self) -> None:
         """Close every idle connection."""
@@ -131,12 +177,18 @@ class Http11Client:
     async def _connection(self, origin: tuple[str, str, int], deadline: float,
                           pooled: bool = True) -> _Connection:
         idle = self._idle.get(origin, [])
+        if pooled and idle:
+            await asyncio.sleep(0)  # let whatever arrived while idle reach the readers
         while pooled and idle:
             connection = idle.pop()
-            # A FIN leaves the reader at EOF; an RST closes the transport.
-            if not connection.reader.at_eof() and not connection.writer.is_closing():
+            stray = _salvage(connection.reader)
+            # A FIN leaves the reader at EOF; an RST closes the transport; bytes that came
+            # while idle answer nothing we asked: the connection is out of step.
+            if not stray and not connection.reader.at_eof() and not connection.writer.is_closing():
                 connection.reused = True
                 return connection
+            if stray and self._on_stray is not None:
+                self._on_stray(connection.last_url, stray)
             connection.close()
         scheme, host, port = origin
         tls = self._ssl if scheme == "https" else None
@@ -148,27 +200,39 @@ class Http11Client:
         except (OSError, asyncio.TimeoutError) as exc:
             kind = "timeout" if isinstance(exc, asyncio.TimeoutError) else "connect"
             raise FetchError(kind, f"cannot connect to {host}:{port}: {exc!r}") from exc
-        return _Connection(reader, writer)
+        return _Connection(reader, writer, h11.Connection(
+            h11.CLIENT, max_incomplete_event_size=self._max_head))
 
     async def _exchange(self, origin: tuple[str, str, int], connection: _Connection, url: str,
                         request: h11.Request, body: bytes, deadline: float,
-                        maxsize: int) -> Fetched:
+                        bounds: tuple[int, int]) -> Fetched:
         sent = _serialise(connection.protocol, request, body)
         state = _Exchange(url, utc_now(), sent, connection.ip_address, method=request.method)
+        connection.last_url = url
         try:
             await self._send(connection, state, deadline)
-            await self._read_response(connection, state, deadline, maxsize)
+            await self._read_response(connection, state, deadline, bounds)
         except BaseException:
             connection.close()
             raise
-        self._release(origin, connection)
+        trailing = len(connection.protocol.trailing_data[0])
+        if trailing:
+            logger.warning("%s: %d bytes after the end of the response: connection closed, "
+                           "the bytes kept in the capture", url, trailing)
+            connection.close()
+        else:
+            self._release(origin, connection)
         response = state.response
         assert response is not None
-        unused = len(connection.protocol.trailing_data[0])
+        if state.decoder is not None and state.decode_problem is None \
+                and not state.decoder.complete():
+            state.decode_problem = "the content coding's stream ends early"
         return Fetched(response.status_code, response.reason.decode("latin-1"),
                        "HTTP/" + response.http_version.decode("ascii"),
                        list(response.headers.raw_items()), bytes(state.body),
-                       state.freeze(None, unused))
+                       state.freeze(None, trailing),
+                       bytes(state.decoded) if state.decoder or state.decode_problem
+                       else bytes(state.body), state.decode_problem)
 
     @staticmethod
     async def _send(connection: _Connection, state: _Exchange, deadline: float) -> None:
@@ -184,7 +248,8 @@ class Http11Client:
                                          f"{exc!r}") from exc
 
     async def _read_response(self, connection: _Connection, state: _Exchange, deadline: float,
-                             maxsize: int) -> None:
+                             bounds: tuple[int, int]) -> None:
+        maxsize, maxwire = bounds
         protocol = connection.protocol
         while True:
             try:
@@ -192,19 +257,32 @@ class Http11Client:
             except h11.RemoteProtocolError as exc:
                 self._fail_protocol(connection, state, exc)
             if event is h11.NEED_DATA:
-                await self._receive(connection, state, deadline)
+                await self._receive(connection, state, deadline, maxwire)
+            elif isinstance(event, h11.InformationalResponse):
+                state.interim += 1
+                if state.interim > MAX_INTERIM_RESPONSES:
+                    raise FetchError("protocol", f"{state.url}: more than "
+                                     f"{MAX_INTERIM_RESPONSES} interim (1xx) responses",
+                                     state.freeze("unspecified"))
             elif isinstance(event, h11.Response):
                 state.response = event
-                _check_declared_size(event, state, maxsize)
+                _check_declared_size(event, state, maxsize, protocol)
+                _start_decoding(event, state, maxsize)
             elif isinstance(event, h11.Data):
                 state.body += event.data
-                _check_size(state, maxsize)
+                _check_size(state, maxsize, protocol)
+                _decode(state, bytes(event.data), protocol)
             elif isinstance(event, h11.EndOfMessage):
                 return
 
-    async def _receive(self, connection: _Connection, state: _Exchange, deadline: float) -> None:
+    async def _receive(self, connection: _Connection, state: _Exchange, deadline: float,
+                       maxwire: int) -> None:
+        if maxwire and len(state.received) >= maxwire:
+            raise FetchError("maxsize", f"{state.url}: over {maxwire} bytes received "
+                             "(DOWNLOAD_MAXWIRESIZE)", state.freeze("length"))
+        size = min(READ_SIZE, maxwire - len(state.received)) if maxwire else READ_SIZE
         try:
-            data = await asyncio.wait_for(connection.reader.read(READ_SIZE), _remaining(deadline))
+            data = await asyncio.wait_for(connection.reader.read(size), _remaining(deadline))
         except asyncio.TimeoutError as exc:
             raise FetchError("timeout", f"no answer in time from {state.url}",
                              state.freeze("time") if state.received else None) from exc
@@ -228,9 +306,11 @@ class Http11Client:
                        exc: h11.RemoteProtocolError) -> None:
         if connection.reused and not state.received:
             raise _StaleConnection from exc
-        complete_head = state.response is not None
-        kind = "dataloss" if complete_head else "protocol"
-        exchange = state.freeze("disconnect") if state.received else None
+        # The peer hung up inside the message (data loss), or sent something that is no HTTP.
+        closed = connection.protocol.trailing_data[1]
+        kind = "dataloss" if closed else "protocol"
+        truncated = "disconnect" if closed else "unspecified"
+        exchange = state.freeze(truncated) if state.received else None
         raise FetchError(kind, f"{state.url}: {exc}", exchange) from exc
 
     def _release(self, origin: tuple[str, str, int], connection: _Connection) -> None:
@@ -285,6 +365,13 @@ def _serialise(protocol: h11.Connection, request: h11.Request, body: bytes) -> b
     return wire + (protocol.send(h11.EndOfMessage()) or b"")
 
 
+def wire_bound(maxsize: int, max_head: int = MAX_HTTP_HEAD) -> int:
+    """Return the bound on bytes received for a body bound of ``maxsize``: twice it and a whole
+    head (the interim responses and chunk framing of an honest server take far less), 0 for
+    none."""
+    return 2 * maxsize + max_head if maxsize else 0
+
+
 def _declared_length(response: h11.Response) -> int | None:
     for name, value in response.headers:
         if name == b"content-length":
@@ -292,16 +379,44 @@ def _declared_length(response: h11.Response) -> int | None:
     return None
 
 
-def _check_declared_size(response: h11.Response, state: _Exchange, maxsize: int) -> None:
+def _check_declared_size(response: h11.Response, state: _Exchange, maxsize: int,
+                         parser: h11.Connection) -> None:
     if state.method == b"HEAD" or response.status_code in (204, 304):
         return  # Content-Length is that of an entity not sent
     declared = _declared_length(response)
     if maxsize and declared is not None and declared > maxsize:
         raise FetchError("maxsize", f"{state.url}: Content-Length {declared} > {maxsize}",
-                         state.freeze("length"))
+                         state.freeze("length", parser=parser))
 
 
-def _check_size(state: _Exchange, maxsize: int) -> None:
+def _check_size(state: _Exchange, maxsize: int, parser: h11.Connection) -> None:
     if maxsize and len(state.body) > maxsize:
-        raise FetchError("maxsize", f"{state.url}: body over {maxsize} bytes",
-                         state.freeze("length"))
+        raise FetchError("maxsize", f"{state.url}: body over {maxsize} bytes (DOWNLOAD_MAXSIZE)",
+                         state.freeze("length", parser=parser))
+
+
+def _start_decoding(response: h11.Response, state: _Exchange, maxsize: int) -> None:
+    if state.method == b"HEAD" or response.status_code in (204, 304):
+        return
+    codings = content_codings(v.decode("latin-1") for k, v in response.headers
+                              if k == b"content-encoding")
+    if not codings:
+        return
+    try:
+        state.decoder = ContentDecoder(codings, maxsize)
+    except ContentCodingError as exc:
+        state.decode_problem = str(exc)
+
+
+def _decode(state: _Exchange, data: bytes, parser: h11.Connection) -> None:
+    """Undo the content coding of the next piece of body; stop at ``maxsize`` decoded bytes."""
+    if state.decoder is None or state.decode_problem is not None:
+        return
+    try:
+        for piece in state.decoder.feed(data):
+            state.decoded += piece
+    except BodyTooLarge as exc:
+        raise FetchError("maxsize", f"{state.url}: {exc} (DOWNLOAD_MAXSIZE)",
+                         state.freeze("length", parser=parser)) from exc
+    except ContentCodingError as exc:
+        state.decode_problem = f"the content coding does not decode: {exc}"

@@ -28,9 +28,15 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 DOWNLOAD_TIMEOUT = 60
-#: Pages of the site are tens of kB; 20 MB stops a runaway body (and a decompression bomb).
+#: Pages of the site are tens of kB; 20 MB stops a runaway body, as sent and once decoded
+#: (a decompression bomb stops after a few kB of it).
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+#: Every byte received for one exchange: heads, interim responses, chunk framing and body
+#: (0: twice DOWNLOAD_MAXSIZE and one head). Stops a flood of chunk extensions or 100 Continue lines.
+DOWNLOAD_MAXWIRESIZE = 0
+#: One HTTP head (status line and headers) at most.
+DOWNLOAD_MAXHEADSIZE = 64 * 1024
 
 RETRY_ENABLED = True
 RETRY_TIMES = 4

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.verify import verify_file, read_raw_records
+from archive.reader import read_raw_records
+from archive.verify import verify_file
 from archive.warc import CaptureWriter, HttpExchange, close_out_open_files, sha1_digest
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc)

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.verify import parse_http, read_raw_records, verify_file
+from archive.reader import parse_http, read_raw_records
+from archive.verify import verify_file
 
 NAME = re.compile(r"^ifes-\d{14}-\d{5}-[A-Za-z0-9._]+\.warc\.gz$")
 

@@ -11,7 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 from archive.rebuild import rebuild
-from archive.verify import parse_http, read_raw_records, verify_file
+from archive.reader import parse_http, read_raw_records
+from archive.verify import verify_file
 from crawler.joomla import state_key
 from crawler.run import MIRROR_SETTINGS
 from fixtures.mirror import Mirror

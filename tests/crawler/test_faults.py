@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.verify import parse_http, read_raw_records, verify_file
+from archive.reader import parse_http, read_raw_records
+from archive.verify import verify_file
 from fixtures.mirror import Mirror
 from fixtures.site import build_site
 from tests.conftest import Crawl, run_crawl, serve

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.verify import read_raw_records, verify_file
+from archive.reader import read_raw_records
+from archive.verify import verify_file
 from archive.warc import REVISIT_IDENTICAL
 from crawler.run import MIRROR_SETTINGS
 from tests.conftest import run_crawl, serve
@@ -89,9 +90,7 @@ def test_a_capped_run_stops_cleanly(tmp_path: Path) -> None:
 
 
 def test_pywb_replays_revisits_with_the_original_content(twice, tmp_path: Path) -> None:
-    import gzip
-
-    from archive.verify import entity_of, parse_http
+    from archive.reader import read_http
 
     pywb = pywb_or_skip()
     _, _, second = twice
@@ -105,10 +104,8 @@ def test_pywb_replays_revisits_with_the_original_content(twice, tmp_path: Path) 
                     and "task=view" in r.headers["WARC-Target-URI"]][:5]
         assert revisits
         for revisit in revisits:
-            original = parse_http(originals[revisit.headers["WARC-Refers-To"]].block)
-            entity = entity_of(original, truncated=False)
-            if original.values("Content-Encoding") == ["gzip"]:
-                entity = gzip.decompress(entity)
+            original = originals[revisit.headers["WARC-Refers-To"]].block
+            entity = bytes(read_http([original], keep=True, decode=True).body)
             stamp = "".join(c for c in revisit.headers["WARC-Date"] if c.isdigit())[:14]
             url = f"{root}ifes/{stamp}id_/{revisit.headers['WARC-Target-URI']}"
             _, body, headers = get(url)

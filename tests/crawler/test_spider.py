@@ -73,7 +73,7 @@ def test_cross_checks_agree_on_the_mirror_and_are_counted(crawl) -> None:
 
 
 def test_stays_on_the_site(crawl, mirror) -> None:
-    from archive.verify import read_raw_records
+    from archive.reader import read_raw_records
 
     uris = {r.headers["WARC-Target-URI"] for p in crawl.warc_files for r in read_raw_records(p)
             if r.type == "response"}

@@ -7,7 +7,8 @@ import signal
 
 import pytest
 
-from archive.verify import parse_http, read_raw_records, verify_file
+from archive.reader import parse_http, read_raw_records
+from archive.verify import verify_file
 from archive.warc import REVISIT_NOT_MODIFIED
 from fixtures.epochs import site_at
 from fixtures.timeline import wait_for_epoch
