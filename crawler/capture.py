@@ -328,7 +328,8 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         self._client = Http11Client(connect_timeout=min(self._timeout, 30.0),
                                     max_head=settings.getint("DOWNLOAD_MAXHEADSIZE",
                                                              MAX_HTTP_HEAD),
-                                    on_stray=self._stray)
+                                    on_stray=self._stray,
+                                    keep_alive=settings.getbool("DOWNLOAD_KEEPALIVE", False))
         self._session = capture_session(crawler)
 
     async def download_request(self, request: Request) -> Response:

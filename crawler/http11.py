@@ -6,12 +6,15 @@ client writes the request bytes itself (serialised by h11, so they are what went
 every byte the transport delivers before h11 parses it. The result carries both the parsed
 response and an :class:`~archive.warc.HttpExchange` with the wire bytes.
 
-Connections are kept alive and reused per origin (polite to the server, and fast), but only
-at a clean message boundary: a response followed by more bytes than its framing says (a second
+Connections are kept alive and reused per origin (polite to the server, and fast; or not at all
+with ``keep_alive=False``), but only at a clean message boundary: a response followed by more bytes than its framing says (a second
 response riding along, a body after a 304, a Content-Length short of the body) closes the
 connection, the extra bytes kept in the exchange and counted (``trailing``); a pooled connection
 that received anything while idle is closed, never reused, and what it received is handed to
-``on_stray`` — otherwise the leftovers would become the next URL's answer.
+``on_stray`` — otherwise the leftovers would become the next URL's answer. An origin that did
+either once gets one connection per request from then on. (Bytes a server sends after a pause
+can still reach a kept-alive connection just after the next request went out, where nothing
+tells them from its answer: only ``keep_alive=False`` rules that out.)
 
 Every size is bounded: bytes received for one exchange (interim responses, heads, chunk framing
 and body) by ``maxwire``, one head by ``max_head``, interim responses by
@@ -140,8 +143,13 @@ class Http11Client:
 
     def __init__(self, connect_timeout: float = 30.0, user_ssl: ssl.SSLContext | None = None,
                  max_head: int = MAX_HTTP_HEAD,
-                 on_stray: Callable[[str, bytes], None] | None = None):
+                 on_stray: Callable[[str, bytes], None] | None = None, keep_alive: bool = True):
         self._connect_timeout = connect_timeout
+        #: False: one request per connection (``Connection: close``), as Heritrix does by
+        #: default — no server can make one URL's answer another's, however it misbehaves.
+        self._keep_alive = keep_alive
+        #: Origins that sent bytes out of step once: never reused again this run.
+        self._out_of_step: set[tuple[str, str, int]] = set()
         self._ssl = user_ssl or _no_verify_context()
         self._max_head = max_head
         #: Told (URL of the last exchange, bytes) when an idle connection received something.
@@ -159,7 +167,8 @@ class Http11Client:
         parts = urlsplit(url)
         origin = (parts.scheme, parts.hostname or "", parts.port or DEFAULT_PORTS[parts.scheme])
         deadline = asyncio.get_running_loop().time() + timeout
-        request = _h11_request(method, parts, headers, body)
+        close = not self._keep_alive or origin in self._out_of_step
+        request = _h11_request(method, parts, headers, body, close)
         connection = await self._connection(origin, deadline)
         try:
             return await self._exchange(origin, connection, url, request, body, deadline, bounds)
@@ -187,8 +196,10 @@ class Http11Client:
             if not stray and not connection.reader.at_eof() and not connection.writer.is_closing():
                 connection.reused = True
                 return connection
-            if stray and self._on_stray is not None:
-                self._on_stray(connection.last_url, stray)
+            if stray:
+                self._out_of_step.add(origin)
+                if self._on_stray is not None:
+                    self._on_stray(connection.last_url, stray)
             connection.close()
         scheme, host, port = origin
         tls = self._ssl if scheme == "https" else None
@@ -219,6 +230,7 @@ class Http11Client:
         if trailing:
             logger.warning("%s: %d bytes after the end of the response: connection closed, "
                            "the bytes kept in the capture", url, trailing)
+            self._out_of_step.add(origin)
             connection.close()
         else:
             self._release(origin, connection)
@@ -347,7 +359,7 @@ def _remaining(deadline: float) -> float:
 
 
 def _h11_request(method: str, parts: object, headers: list[tuple[bytes, bytes]],
-                 body: bytes) -> h11.Request:
+                 body: bytes, close: bool = False) -> h11.Request:
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")  # type: ignore[attr-defined]
     host = parts.netloc.rsplit("@", 1)[-1]  # type: ignore[attr-defined]
     names = {name.lower() for name, _ in headers}
@@ -355,6 +367,8 @@ def _h11_request(method: str, parts: object, headers: list[tuple[bytes, bytes]],
     all_headers += [(name, value) for name, value in headers if name.lower() != b"host"]
     if body and b"content-length" not in names:
         all_headers.append((b"Content-Length", str(len(body)).encode()))
+    if close and b"connection" not in names:
+        all_headers.append((b"Connection", b"close"))
     return h11.Request(method=method, target=target.encode("ascii"), headers=all_headers)
 
 

@@ -37,6 +37,10 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXWIRESIZE = 0
 #: One HTTP head (status line and headers) at most.
 DOWNLOAD_MAXHEADSIZE = 64 * 1024
+#: One request per connection (``Connection: close``), as Heritrix does by default: however a
+#: server misbehaves, no URL's answer can be another's. True reuses kept-alive connections at
+#: clean message boundaries (and stops for a server that once sent bytes out of step).
+DOWNLOAD_KEEPALIVE = False
 
 RETRY_ENABLED = True
 RETRY_TIMES = 4

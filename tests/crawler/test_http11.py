@@ -448,3 +448,128 @@ def test_malformed_response_is_a_protocol_error_with_the_bytes(garbage: bytes) -
         error = fetch_error(server.url)
     assert error.kind == "protocol" and error.exchange is not None
     assert error.exchange.response_bytes == garbage
+
+
+# --- never out of step: bytes beyond a message ------------------------------------------------
+
+def page(path: str, extra: bytes = b"", short_by: int = 0) -> bytes:
+    """Return a keep-alive response naming ``path``, its Content-Length ``short_by`` bytes
+    short, ``extra`` bytes riding along after it."""
+    body = f"<html>page {path}</html>".encode()
+    return (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: keep-alive\r\n\r\n"
+            % (len(body) - short_by) + body + extra)
+
+
+def target_of(request: bytes) -> str:
+    return request.split(b" ", 2)[1].decode()
+
+
+def serve_requests(server: ScriptedServer, conn: socket.socket, n: int,
+                   answer_for: Callable[[str], list[bytes]]) -> None:
+    """Answer every request on the connection with ``answer_for(path)`` (written piece by
+    piece, a short pause between pieces)."""
+    while request := server.receive(conn, n):
+        for i, piece in enumerate(answer_for(target_of(request))):
+            if i:
+                time.sleep(0.02)
+            conn.sendall(piece)
+
+
+def test_a_response_riding_along_is_kept_and_never_answers_the_next_request() -> None:
+    smuggled = page("/smuggled")
+    with ScriptedServer(lambda conn, n: serve_requests(
+            server, conn, n, lambda path: [page(path, extra=smuggled)])) as server:
+        first, second = fetch_all([server.url + "one", server.url + "two"])
+    assert (first.body, second.body) == (b"<html>page /one</html>", b"<html>page /two</html>")
+    assert first.exchange.response_bytes == page("/one", extra=smuggled)
+    assert first.exchange.trailing == len(smuggled) and first.exchange.payload == first.body
+    assert server.connections == 2  # the out-of-step connection was closed
+
+
+@pytest.mark.parametrize("answer", [
+    lambda path: [page(path, short_by=7)],  # Content-Length 7 bytes short of the body
+    lambda path: [b"HTTP/1.1 304 Not Modified\r\nETag: \"1\"\r\n\r\n" + page(path)],
+], ids=["content-length-short", "body-after-304"])
+def test_bytes_beyond_the_framing_close_the_connection(answer: Callable) -> None:
+    with ScriptedServer(lambda conn, n: serve_requests(server, conn, n, answer)) as server:
+        results = fetch_all([server.url + "a", server.url + "b", server.url + "c"])
+    for fetched, path in zip(results, ("/a", "/b", "/c")):
+        assert fetched.exchange.trailing > 0
+        assert fetched.exchange.response_bytes == answer(path)[0]
+    assert server.connections == 3
+
+
+def test_bytes_arriving_on_an_idle_connection_answer_nothing() -> None:
+    stray: list[tuple[str, bytes]] = []
+
+    async def run() -> list[Fetched]:
+        client = Http11Client(connect_timeout=TIMEOUT, user_ssl=TLS,
+                              on_stray=lambda url, data: stray.append((url, data)))
+        try:
+            first = await client.fetch(server.url + "one", "GET", HEADERS, timeout=TIMEOUT)
+            await asyncio.sleep(0.2)  # the late leftovers arrive while the connection idles
+            second = await client.fetch(server.url + "two", "GET", HEADERS, timeout=TIMEOUT)
+            return [first, second]
+        finally:
+            await client.close()
+
+    late = page("/late")
+    with ScriptedServer(lambda conn, n: serve_requests(
+            server, conn, n, lambda path: [page(path), late])) as server:
+        first, second = asyncio.run(run())
+        url = server.url
+    assert (first.body, second.body) == (b"<html>page /one</html>", b"<html>page /two</html>")
+    assert stray == [(url + "one", late)] and server.connections == 2
+
+
+@pytest.mark.parametrize("keep_alive", [True, False], ids=["kept-alive", "one-per-request"])
+def test_no_answer_is_ever_attributed_to_another_url_under_pipelining_abuse(
+        keep_alive: bool) -> None:
+    """Every way a server can run ahead of the client, mixed at random over many requests: each
+    URL gets its own page, every byte is in an exchange or was reported as stray. Kept alive,
+    the client stops reusing connections to the server at its first sign of running ahead (a
+    server that first sends leftovers after a pause is the one case only one connection per
+    request rules out: the crawl's default)."""
+    import random
+
+    rng = random.Random(10)
+    abuses = [
+        lambda path: [page(path)],
+        lambda path: [page(path, extra=page("/smuggled"))],
+        lambda path: [page(path, short_by=7) + b"trails"],
+        lambda path: [page(path), page("/late")],
+        lambda path: [page(path)[:30], page(path)[30:] + page("/split")],
+        lambda path: [b"HTTP/1.1 100 Continue\r\n\r\n" + page(path) + b"HTTP/1.1 100 Con"],
+    ]
+    plan: dict[str, Callable] = {}
+    stray: list[bytes] = []
+
+    def answer_for(path: str) -> list[bytes]:
+        return plan[path](path)
+
+    async def run(urls: list[str]) -> list[Fetched]:
+        client = Http11Client(connect_timeout=TIMEOUT, user_ssl=TLS, keep_alive=keep_alive,
+                              on_stray=lambda url, data: stray.append(data))
+        results = []
+        try:
+            for url in urls:
+                results.append(await client.fetch(url, "GET", HEADERS, timeout=TIMEOUT))
+                await asyncio.sleep(rng.choice([0, 0, 0.05]))
+        finally:
+            await client.close()
+        return results
+
+    with ScriptedServer(lambda conn, n: serve_requests(server, conn, n, answer_for)) as server:
+        paths = [f"/p{i}" for i in range(60)]
+        plan.update({path: rng.choice(abuses) for path in paths})
+        plan[paths[0]] = abuses[1]  # kept alive, the first sign comes before any pause
+        results = asyncio.run(run([server.url + path[1:] for path in paths]))
+    sent = {path: b"".join(plan[path](path)) for path in paths}
+    for path, fetched in zip(paths, results):
+        own = f"<html>page {path}</html>".encode()
+        # (A Content-Length short of the body gives as much of it as the length says.)
+        assert fetched.body == (own[:-7] if plan[path] is abuses[2] else own), path
+        # What the client read for a URL is what the server sent for it, from its first byte.
+        assert sent[path].startswith(fetched.exchange.response_bytes), path
+    # Bytes read while a connection idled are the end of some earlier URL's answer.
+    assert all(any(answer.endswith(data) for answer in sent.values()) for data in stray)
