@@ -10,7 +10,6 @@ Chromium for what a reader sees.
 from __future__ import annotations
 
 import functools
-import gzip
 import http.server
 import json
 import shutil
@@ -25,8 +24,8 @@ from warcio.timeutils import iso_date_to_timestamp as _stamp
 
 from archive.cli import main as cli
 from archive.index import INDEX_PATH, PYWB, REPLAYWEB, build_index
-from archive.verify import entity_of, parse_http, read_raw_records
-from archive.warc import REVISIT_NOT_MODIFIED, read_record_at
+from archive.reader import parse_http, read_http, read_raw_records, record_at
+from archive.warc import REVISIT_NOT_MODIFIED
 from fixtures.epochs import site_at
 from fixtures.timeline import wait_for_epoch
 from tests.browser import Chromium, chromium_or_skip
@@ -69,9 +68,7 @@ def _records_by_id(archive) -> dict:
 
 
 def _entity(block: bytes) -> bytes:
-    message = parse_http(block)
-    entity = entity_of(message, truncated=False)
-    return gzip.decompress(entity) if message.values("Content-Encoding") == ["gzip"] else entity
+    return bytes(read_http([block], keep=True, decode=True, max_size=0).body)
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +122,9 @@ def test_an_edited_article_replays_each_version_at_its_date(archive, wayback) ->
         bodies = []
         for record in (old, new):
             pointer = record["captures"][0]
-            _, block = read_record_at(archive.out / "warc" / pointer["warc_filename"],
-                                      pointer["warc_offset"])
+            with record_at(archive.out / "warc" / pointer["warc_filename"],
+                           pointer["warc_offset"]) as stored:
+                block = b"".join(stored.chunks())
             url = f"{wayback}{_stamp(pointer['date'])}id_/{pointer['target_uri']}"
             status, body = _get(url)
             assert status == 200 and body == _entity(block), (article_id, record["version"])

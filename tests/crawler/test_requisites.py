@@ -10,7 +10,7 @@ from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.test import get_crawler
 
 from archive.rebuild import rebuild
-from archive.verify import read_raw_records
+from archive.reader import read_raw_records
 from crawler.requisites import (
     REQUISITE_KEY,
     PageRequisitesMiddleware,
