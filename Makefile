@@ -12,7 +12,7 @@ REPLAYWEB ?= .replayweb
 REPLAYWEB_VERSION ?= 2.5.3
 REPLAYWEB_STAMP := $(REPLAYWEB)/.installed-stamp
 
-.PHONY: venv demo test bench bench-extract clean
+.PHONY: venv demo test bench bench-extract bench-stranger clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench: venv
 bench-extract: venv
 	$(PY) -m bench.extract
 	$(PY) -m bench.generic
+
+## Crawl the clean-room stranger mirror and score against its own truth (SEED=1: development; >= 1000 held out).
+bench-stranger: venv
+	$(PY) -m bench.stranger --seed $(or $(SEED),1)
 
 clean:
 	rm -rf out build *.egg-info

@@ -37,13 +37,60 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fixtures.stranger.app import App  # noqa: E402
-from fixtures.stranger.generate import build_site  # noqa: E402
-from fixtures.stranger.truth import article_truth  # noqa: E402
+from fixtures.stranger.app import App
+from fixtures.stranger.generate import build_site
+from fixtures.stranger.truth import article_truth
 
-FIELDS = ["text", "title", "authors", "date_published", "date_modified", "language", "sections", "bio"]
-CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-               "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch _ y _ e yu ya".split()))
+FIELDS = [
+    "text",
+    "title",
+    "authors",
+    "date_published",
+    "date_modified",
+    "language",
+    "sections",
+    "bio",
+]
+CYR = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "_",
+            "y",
+            "_",
+            "e",
+            "yu",
+            "ya",
+        ],
+    )
+)
 
 
 def ws(s: str | None) -> str | None:
@@ -62,19 +109,28 @@ def skeleton(word: str) -> str:
 def authors_lenient(truth: list[str], got: list[str]) -> bool:
     if len(truth) != len(got):
         return False
-    return all(skeleton(t.split()[-1]) in {skeleton(w) for w in re.split(r"[\s.]+", g) if w}
-               for t, g in zip(truth, got))
+    return all(
+        skeleton(t.split()[-1]) in {skeleton(w) for w in re.split(r"[\s.]+", g) if w}
+        for t, g in zip(truth, got)
+    )
 
 
 def record_view(rec: dict[str, Any]) -> dict[str, Any]:
     """The scored fields of an ``articles.jsonl`` record, in the truth's shape."""
+
     def value(d: dict | None) -> str | None:
         return d.get("value") if d else None
 
-    return {"text": rec.get("text") or "", "title": rec.get("title"),
-            "authors": [a.get("name") for a in rec.get("authors") or []],
-            "date_published": value(rec.get("date_published")), "date_modified": value(rec.get("date_modified")),
-            "language": rec.get("language"), "sections": rec.get("sections") or [], "bio": rec.get("bio")}
+    return {
+        "text": rec.get("text") or "",
+        "title": rec.get("title"),
+        "authors": [a.get("name") for a in rec.get("authors") or []],
+        "date_published": value(rec.get("date_published")),
+        "date_modified": value(rec.get("date_modified")),
+        "language": rec.get("language"),
+        "sections": rec.get("sections") or [],
+        "bio": rec.get("bio"),
+    }
 
 
 def _excerpt(truth: str, got: str) -> str:
@@ -82,8 +138,16 @@ def _excerpt(truth: str, got: str) -> str:
     t, g = truth.split(), got.split()
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, t, g, autojunk=False).get_opcodes():
         if op != "equal":
+
             def show(words: list[str], a: int, b: int) -> str:
-                return " ".join(words[max(0, a - 3):a] + ["["] + words[a:min(b, a + 8)] + ["]"] + words[b:b + 2])
+                return " ".join(
+                    words[max(0, a - 3) : a]
+                    + ["["]
+                    + words[a : min(b, a + 8)]
+                    + ["]"]
+                    + words[b : b + 2]
+                )
+
             return f"{op}: truth …{show(t, i1, i2)}… | got …{show(g, j1, j2)}…"
     return "same tokens, different paragraphs"
 
@@ -119,24 +183,41 @@ def compare(truth: dict[int, dict], records: dict[int, dict]) -> dict[str, Any]:
         ok["authors"] += names == t["authors"]
         ok["authors_lenient"] += authors_lenient(t["authors"], names)
         if names != t["authors"]:
-            worst["authors"].append((float(authors_lenient(t["authors"], names)), aid,
-                                     f"truth {t['authors']} | got {names}"))
+            worst["authors"].append(
+                (
+                    float(authors_lenient(t["authors"], names)),
+                    aid,
+                    f"truth {t['authors']} | got {names}",
+                )
+            )
         ts, gs = set(t["sections"]), {ws(s) for s in r["sections"]}
         ok["sections"] += ts == gs
         if ts != gs:
-            worst["sections"].append((len(ts & gs) / len(ts | gs), aid,
-                                      f"missing {sorted(ts - gs)} extra {sorted(gs - ts)}"))
+            worst["sections"].append(
+                (
+                    len(ts & gs) / len(ts | gs),
+                    aid,
+                    f"missing {sorted(ts - gs)} extra {sorted(gs - ts)}",
+                )
+            )
     p = overlap / g_total if g_total else 0.0
     rc = overlap / t_total if t_total else 0.0
     found = len(set(truth) & set(records))
     share = {k: v / n if n else 0.0 for k, v in ok.items()}
     return {
-        "expected": n, "found": found, "spurious": sorted(set(records) - set(truth)),
-        "text_f1": 2 * p * rc / (p + rc) if p + rc else 0.0, "text_precision": p, "text_recall": rc,
-        "text_exact": share.get("text_exact", 0.0), "paragraphs_exact": share.get("paragraphs", 0.0),
+        "expected": n,
+        "found": found,
+        "spurious": sorted(set(records) - set(truth)),
+        "text_f1": 2 * p * rc / (p + rc) if p + rc else 0.0,
+        "text_precision": p,
+        "text_recall": rc,
+        "text_exact": share.get("text_exact", 0.0),
+        "paragraphs_exact": share.get("paragraphs", 0.0),
         **{f: share.get(f, 0.0) for f in FIELDS if f != "text"},
         "authors_lenient": share.get("authors_lenient", 0.0),
-        "worst": {f: [f"{aid}: {line}" for _, aid, line in sorted(w)[:10]] for f, w in worst.items()},
+        "worst": {
+            f: [f"{aid}: {line}" for _, aid, line in sorted(w)[:10]] for f, w in worst.items()
+        },
     }
 
 
@@ -148,14 +229,32 @@ def cli() -> str:
 
 def crawl_records(seed: int, out: Path, max_time: int) -> tuple[dict[int, dict], str]:
     """Serve the seed, crawl it the way the README tells a user to, read the current records."""
-    server = subprocess.Popen([sys.executable, "-m", "fixtures.stranger.serve", "--seed", str(seed), "--port", "0"],
-                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "fixtures.stranger.serve", "--seed", str(seed), "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = server.stdout.readline().strip()
-        cmd = [cli(), "crawl", "--base-url", base, "--out", str(out), "--max-time", str(max_time),
-               "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+        cmd = [
+            cli(),
+            "crawl",
+            "--base-url",
+            base,
+            "--out",
+            str(out),
+            "--max-time",
+            str(max_time),
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+        ]
         run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        summary = "\n".join(line for line in run.stdout.splitlines() if line.startswith(("crawl of", "  ")))
+        summary = "\n".join(
+            line for line in run.stdout.splitlines() if line.startswith(("crawl of", "  "))
+        )
         if run.returncode:
             summary += f"\ncrawl exited {run.returncode}: {run.stderr[-2000:]}"
     finally:
@@ -170,7 +269,9 @@ def crawl_records(seed: int, out: Path, max_time: int) -> tuple[dict[int, dict],
     return records, summary
 
 
-def page_records(seed: int, truth: dict[int, dict], limit: int | None, workdir: Path) -> dict[int, dict]:
+def page_records(
+    seed: int, truth: dict[int, dict], limit: int | None, workdir: Path
+) -> dict[int, dict]:
     """``ifes-archive extract`` on each article's first page, under one of its listings' Itemids."""
     site = build_site(seed)
     base = "http://127.0.0.1:8080/"
@@ -179,14 +280,29 @@ def page_records(seed: int, truth: dict[int, dict], limit: int | None, workdir: 
 
     def one(aid: int) -> tuple[int, dict | None]:
         itemid = (site.itemids_for(site.articles[aid]) or [0])[0]
-        target = f"/index.php?option=com_content&task=view&id={aid}" + (f"&Itemid={itemid}" if itemid else "")
+        target = f"/index.php?option=com_content&task=view&id={aid}" + (
+            f"&Itemid={itemid}" if itemid else ""
+        )
         resp = app.respond("GET", target, {})
         page = workdir / f"{aid}.html"
         page.write_bytes(resp.body)
         ctype = dict(resp.headers)["Content-Type"]
-        run = subprocess.run([cli(), "extract", str(page), "--url", base.rstrip("/") + target, "--content-type", ctype],
-                             capture_output=True, text=True)
-        return aid, record_view(json.loads(run.stdout)) if run.returncode == 0 and run.stdout.strip() else None
+        run = subprocess.run(
+            [
+                cli(),
+                "extract",
+                str(page),
+                "--url",
+                base.rstrip("/") + target,
+                "--content-type",
+                ctype,
+            ],
+            capture_output=True,
+            text=True,
+        )
+        return aid, record_view(
+            json.loads(run.stdout)
+        ) if run.returncode == 0 and run.stdout.strip() else None
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         return {aid: rec for aid, rec in pool.map(one, ids) if rec is not None}
@@ -204,19 +320,29 @@ def page_truth(truth: dict[int, dict], limit: int | None) -> dict[int, dict]:
 
 # --- report -----------------------------------------------------------------------------------
 def report(s: dict[str, Any], head: str, pages: bool) -> str:
-    pct = lambda v: f"{100 * v:5.1f}%"  # noqa: E731
-    lines = [head,
-             f"articles found   {s['found']} / {s['expected']}   records of non-articles: {len(s['spurious'])}"
-             + (f" {s['spurious'][:10]}" if s["spurious"] else ""),
-             f"text             token F1 {s['text_f1']:.3f} (P {s['text_precision']:.3f}, R {s['text_recall']:.3f})"
-             f"   token-exact {pct(s['text_exact'])}   paragraphs-exact {pct(s['paragraphs_exact'])}",
-             f"title            exact {pct(s['title'])}",
-             f"authors          exact {pct(s['authors'])}   lenient (surnames, transliteration) {pct(s['authors_lenient'])}",
-             f"date_published   {pct(s['date_published'])}",
-             f"date_modified    {pct(s['date_modified'])}",
-             f"language         {pct(s['language'])}",
-             "sections         n/a (one page shows one breadcrumb)" if pages else f"sections         exact set {pct(s['sections'])}",
-             f"bio              exact {pct(s['bio'])}"]
+    pct = lambda v: f"{100 * v:5.1f}%"
+    lines = [
+        head,
+        f"articles found   {s['found']} / {s['expected']}   records of non-articles: "
+        f"{len(s['spurious'])}" + (f" {s['spurious'][:10]}" if s["spurious"] else ""),
+        (
+            f"text             token F1 {s['text_f1']:.3f} (P {s['text_precision']:.3f}, R "
+            f"{s['text_recall']:.3f})"
+            f"   token-exact {pct(s['text_exact'])}   paragraphs-exact {pct(s['paragraphs_exact'])}"
+        ),
+        f"title            exact {pct(s['title'])}",
+        (
+            f"authors          exact {pct(s['authors'])}   lenient (surnames, transliteration) "
+            f"{pct(s['authors_lenient'])}"
+        ),
+        f"date_published   {pct(s['date_published'])}",
+        f"date_modified    {pct(s['date_modified'])}",
+        f"language         {pct(s['language'])}",
+        "sections         n/a (one page shows one breadcrumb)"
+        if pages
+        else f"sections         exact set {pct(s['sections'])}",
+        f"bio              exact {pct(s['bio'])}",
+    ]
     for f in FIELDS:
         if s["worst"][f] and not (pages and f == "sections"):
             lines.append(f"worst {f}:")
@@ -226,10 +352,16 @@ def report(s: dict[str, Any], head: str, pages: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seed", type=int, default=1, help="1 for development; seeds >= 1000 are held out")
-    ap.add_argument("--pages", action="store_true", help="score `ifes-archive extract` page by page, no crawl")
+    ap.add_argument(
+        "--seed", type=int, default=1, help="1 for development; seeds >= 1000 are held out"
+    )
+    ap.add_argument(
+        "--pages", action="store_true", help="score `ifes-archive extract` page by page, no crawl"
+    )
     ap.add_argument("--limit", type=int, help="--pages: only the first N articles")
-    ap.add_argument("--out", type=Path, help="keep the crawl (or pages) here instead of a temporary folder")
+    ap.add_argument(
+        "--out", type=Path, help="keep the crawl (or pages) here instead of a temporary folder"
+    )
     ap.add_argument("--max-time", type=int, default=1800, help="crawl's --max-time (seconds)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
@@ -239,13 +371,21 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         if args.pages:
             truth = page_truth(truth, args.limit)
-            records, summary = page_records(args.seed, truth, args.limit, work), "extract, page 1 of each article"
+            records, summary = (
+                page_records(args.seed, truth, args.limit, work),
+                "extract, page 1 of each article",
+            )
         else:
             records, summary = crawl_records(args.seed, work / "crawl", args.max_time)
         scores = compare(truth, records)
     if args.json:
-        print(json.dumps({"seed": args.seed, "mode": "pages" if args.pages else "crawl", **scores},
-                         ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {"seed": args.seed, "mode": "pages" if args.pages else "crawl", **scores},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         print(report(scores, f"stranger mirror, seed {args.seed} ({summary})", args.pages))
     return 0

@@ -29,8 +29,10 @@ def app(site):
 @pytest.fixture(scope="session")
 def get(app):
     """GET a target (``/index.php?...``) in-process: the page decoded from windows-1251."""
+
     def fetch(target: str) -> str:
         resp = app.respond("GET", target, {})
         assert resp.status == 200, target
         return resp.body.decode("cp1251")
+
     return fetch

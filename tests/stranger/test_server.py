@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def served():
-    server, thread = serve_in_thread(1, gzip=True)
+    server, _thread = serve_in_thread(1, gzip=True)
     yield base_url(server), server
     server.shutdown()
     server.server_close()
@@ -32,8 +32,12 @@ def fetch(url: str, gz: bool = False) -> tuple[int, dict[str, str], bytes]:
 
 
 def test_cli_prints_its_base_url_first():
-    proc = subprocess.Popen([sys.executable, "-m", "fixtures.stranger.serve", "--seed", "1", "--port", "0"],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fixtures.stranger.serve", "--seed", "1", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = proc.stdout.readline().strip()
         assert base.startswith("http://127.0.0.1:") and base.endswith("/")
@@ -55,8 +59,13 @@ def test_pages_are_windows_1251_and_parse_with_lxml(served):
         doc = lxml.html.fromstring(body.decode("cp1251"))
         heading = doc.xpath("string(//td[@class='contentheading'])").strip()
         assert heading == site.articles[aid].title_raw
-        assert doc.xpath("//a[@class='pathway']") and doc.xpath("//div[@id='leftcol']//a[@class='mainlevel']")
-        assert all(h.startswith(("http://", "index.php#", "#", "index.php")) for h in doc.xpath("//a/@href"))
+        assert doc.xpath("//a[@class='pathway']") and doc.xpath(
+            "//div[@id='leftcol']//a[@class='mainlevel']"
+        )
+        assert all(
+            h.startswith(("http://", "index.php#", "#", "index.php"))
+            for h in doc.xpath("//a/@href")
+        )
 
 
 def test_gzip_when_asked_and_keep_alive(served):
@@ -64,7 +73,7 @@ def test_gzip_when_asked_and_keep_alive(served):
     status, headers, body = fetch(base + "index.php", gz=True)
     assert headers.get("Content-Encoding") == "gzip"
     assert "Главная".encode("cp1251") in gzip.decompress(body)
-    status, headers, body = fetch(base + "index.php")
+    _status, headers, body = fetch(base + "index.php")
     assert "Content-Encoding" not in headers and int(headers["Content-Length"]) == len(body)
 
 
