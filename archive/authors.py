@@ -4,11 +4,15 @@ The site names a person up to four ways on one page (site profile, "Body habits"
 prefix, surname first ("Streltsov Dmitry, ...", "Streltsov D.V. ..."); the byline line of the
 body, given name first and often transliterated differently ("Dmitry Streltzov"); Joomla's
 optional author row ("Автор NAME"); and the closing bio ("Dmitry Viktorovich Streltsov is ...").
+A name may be written given name first or surname first anywhere but in the title prefix
+(bylines «Grishin P.S.», bios «Жуков Андрей Петрович — ...»): :func:`name_mention` tells the
+order from the other mentions of the page, initials, a patronymic, and known given names.
 Mentions are the same person when their surnames have the same transliteration key
 (:func:`name_key`: Cyrillic romanised, spelling drift such as tz/ts, y/i, yo/e folded, vowels
-dropped). A person's display name is "given name + surname" (patronymic dropped), each part taken
-from the most formal source that spells it in full: author row, bio, title prefix, byline —
-mentions in the script of the article's text first.
+dropped). A person's display name is "given name + surname" (patronymic dropped): the surname as
+the highest of title prefix, byline, author row, bio spells it; the given name from the highest
+of them that writes it in full, else that one's initials — mentions in the script of the
+article's text first.
 """
 
 from __future__ import annotations
@@ -17,21 +21,27 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-#: Sources of a mention, most formal first: the order in which a display name is assembled.
-SOURCES = ("row", "bio", "title", "byline")
+from archive.given_names import is_given_name
+
+#: Sources of a mention, highest first: the order in which a display name is assembled (the
+#: title prefix is the site's own listing of its authors; the byline is the author's own line).
+SOURCES = ("title", "byline", "row", "bio")
 #: A name word: capitalised letters (Latin or Cyrillic, diacritics), hyphens and apostrophes.
 WORD = r"[A-ZА-ЯЁ\u00c0-\u024f][\w'’-]*"
-#: Initials: "D.", "D.V.", "Д.В." (a space may follow each full stop).
-INITIALS = r"(?:[A-ZА-ЯЁ]\.\s?){1,3}"
+#: Initials: "D.", "D.V.", "Д.В.", "Yu.D." (Russian Ю, Ж, Ш... in Latin letters take two), a
+#: space may follow each full stop.
+INITIALS = r"(?:[A-ZА-ЯЁ][a-z]?\.\s?){1,3}"
 _INITIALS_RE = re.compile(rf"^{INITIALS}$")
 _WORD_RE = re.compile(rf"^{WORD}$")
-#: A name given first: "Dmitry Streltzov", "Dmitry V. Streltzov", "Д.В. Стрельцов",
-#: "Dmitry Viktorovich Streltsov".
-GIVEN_FIRST = re.compile(rf"^(?:{WORD}|{INITIALS})(?:\s+(?:{WORD}|{INITIALS})){{0,2}}\s*{WORD}$")
-#: Bio opening: a given-first name, then the verb or dash that starts the description.
+#: Bio opening: a name (either order), then the verb or dash that starts the description.
 BIO_OPENING = re.compile(
-    rf"^((?:{WORD}|{INITIALS})(?:\s+(?:{WORD}|{INITIALS})){{0,2}}\s*{WORD})"
+    rf"^((?:{WORD}|{INITIALS})(?:\s*(?:{WORD}|{INITIALS})){{1,3}})"
     r"(?:\s+(?:is|was|has|works|—|–|-)\s|,\s)")
+#: Russian patronymics (Cyrillic and Latin): the given name comes just before one.
+PATRONYMIC = re.compile(r"(?:ovich|evich|ich|ovna|evna|ichna|inichna|ович|евич|ич|овна|евна|ична|"
+                        r"инична)$", re.IGNORECASE)
+#: Between the names of a byline: commas, semicolons, and/и/&.
+NAME_SEPARATOR = re.compile(r"\s*[,;]\s*|\s+(?:and|и|&)\s+")
 #: Most words a byline line holds per person (given, middle, surname, and a spare).
 MAX_NAME_WORDS = 4
 _CYRILLIC = dict(zip(
@@ -74,7 +84,7 @@ class Person:
         surname = ranked[0].surname
         given = next((m.given for m in ranked if m.given), None)
         if given is None:
-            given = max((m.initials for m in ranked), key=len)
+            given = next((m.initials for m in ranked if m.initials), "")
         return f"{given} {surname}".strip()
 
     def as_dict(self, cyrillic: bool = False) -> dict[str, object]:
@@ -105,50 +115,145 @@ def is_initials(token: str) -> bool:
 
 
 def _split_initials(text: str) -> list[str]:
-    """Return the name's tokens, initials written with spaces ("D. V.") kept as one token."""
-    return re.sub(r"(?<=\.)\s+(?=[A-ZА-ЯЁ]\.)", "", text).split()
+    """Return the name's tokens, initials written with spaces ("D. V.") kept as one token (as
+    written)."""
+    tokens: list[str] = []
+    for token in text.split():
+        if tokens and is_initials(token) and is_initials(tokens[-1]):
+            tokens[-1] += " " + token
+        else:
+            tokens.append(token)
+    return tokens
+
+
+def _tokens(text: str) -> list[str] | None:
+    """Return a name's tokens, None unless each is a capitalised word or initials."""
+    tokens = _split_initials(" ".join(text.split()).strip(" ,;"))
+    if not 2 <= len(tokens) <= MAX_NAME_WORDS:
+        return None
+    if not all(_WORD_RE.match(t) or is_initials(t) for t in tokens):
+        return None
+    return tokens
+
+
+def _initials_of(words: list[str]) -> str:
+    return "".join(f"{w[0]}." for w in words if not is_initials(w)) or ""
+
+
+def _given_first(tokens: list[str], text: str, source: str) -> Mention:
+    first = tokens[0]
+    given = None if is_initials(first) else first
+    initials = first if is_initials(first) else _initials_of(tokens[:-1])
+    return Mention(text, source, tokens[-1], given, initials)
+
+
+def _surname_first(tokens: list[str], text: str, source: str) -> Mention:
+    rest = tokens[1:]
+    given = None if is_initials(rest[0]) else rest[0]
+    initials = "".join(rest) if all(is_initials(t) for t in rest) else _initials_of(rest)
+    return Mention(text, source, tokens[0], given, initials)
 
 
 def given_first(text: str, source: str) -> Mention | None:
     """Return the mention of a name written given name first, None if it is not name-shaped."""
-    text = " ".join(text.split()).strip(" ,;")
-    tokens = _split_initials(text)
-    if not 2 <= len(tokens) <= MAX_NAME_WORDS or not GIVEN_FIRST.match(text):
+    tokens = _tokens(text)
+    if tokens is None or is_initials(tokens[-1]):
         return None
-    first = tokens[0]
-    initials = "".join(f"{t[0]}." for t in tokens[:-1]) if not is_initials(first) else first
-    given = None if is_initials(first) else first
-    return Mention(text, source, tokens[-1], given, initials)
+    return _given_first(tokens, " ".join(text.split()).strip(" ,;"), source)
 
 
 def surname_first(text: str, source: str = "title") -> Mention | None:
     """Return the mention of a name written surname first ("Streltsov D.V.", "Стрельцов
     Дмитрий"), None if it is not name-shaped."""
-    text = " ".join(text.split()).strip(" ,;")
-    tokens = _split_initials(text)
-    if len(tokens) != 2 or not _WORD_RE.match(tokens[0]):
+    tokens = _tokens(text)
+    if tokens is None or len(tokens) != 2 or is_initials(tokens[0]):
         return None
-    second = tokens[1]
-    if is_initials(second):
-        return Mention(text, source, tokens[0], None, second)
-    if _WORD_RE.match(second):
-        return Mention(text, source, tokens[0], second, f"{second[0]}.")
+    return _surname_first(tokens, " ".join(text.split()).strip(" ,;"), source)
+
+
+def name_mention(text: str, source: str, expected: frozenset[str] = frozenset()
+                 ) -> Mention | None:
+    """Return the mention of a name written in either order, None if it is not name-shaped.
+
+    Initials say the order ("Grishin P.S.", "P.S. Grishin"); else a word whose key is one of
+    *expected* (surname keys named elsewhere on the page) is the surname; else a patronymic
+    follows the given name; else a known given name; else the given name comes first.
+    """
+    tokens = _tokens(text)
+    if tokens is None:
+        return None
+    clean = " ".join(text.split()).strip(" ,;")
+    first, last = tokens[0], tokens[-1]
+    if is_initials(last) or is_initials(first):
+        surname_first_ = is_initials(last) and not is_initials(first)
+    elif name_key(last) in expected:
+        surname_first_ = False
+    elif name_key(first) in expected:
+        surname_first_ = True
+    elif len(tokens) == 3 and (PATRONYMIC.search(last) or PATRONYMIC.search(tokens[1])):
+        surname_first_ = bool(PATRONYMIC.search(last))
+    else:
+        surname_first_ = is_given_name(tokens[1]) and not is_given_name(first)
+    return _surname_first(tokens, clean, source) if surname_first_ else \
+        _given_first(tokens, clean, source)
+
+
+def has_evidence(mention: Mention, expected: frozenset[str] = frozenset()) -> bool:
+    """Whether a name-shaped mention is a name: its surname is named elsewhere on the page
+    (*expected*), it is written with initials, its given name is a known one, or both its words
+    are Japanese syllables."""
+    key = name_key(mention.surname)
+    if key in expected or any(near(key, k) for k in expected):
+        return True
+    if mention.given is None:
+        return looks_like_surname(mention.surname)
+    return is_given_name(mention.given) or (is_romaji(mention.given) and is_romaji(mention.surname))
+
+
+def byline_mentions(line: str, expected: frozenset[str] = frozenset()) -> list[Mention] | None:
+    """Return the names of a byline line ("A B, C D", "Grishin P.S. и Zhukov A.P.", names with
+    only spaces between), None unless all of it is names."""
+    mentions: list[Mention] = []
+    for part in (p for p in NAME_SEPARATOR.split(line.strip()) if p.strip()):
+        names = _segment(part, expected)
+        if names is None:
+            return None
+        mentions += names
+    return mentions or None
+
+
+def _segment(part: str, expected: frozenset[str]) -> list[Mention] | None:
+    """Return the names in one part of a byline: one name, or several with only spaces between
+    when each of them is evidenced (a name of the page, initials, known given names)."""
+    tokens = _split_initials(" ".join(part.split()))
+    whole = name_mention(part, "byline", expected)
+    if len(tokens) < 4:
+        return [whole] if whole else None
+    best = _split_names(tokens, expected)
+    if best is not None and (whole is None or not has_evidence(whole, expected)):
+        return best
+    return [whole] if whole else best
+
+
+def _split_names(tokens: list[str], expected: frozenset[str]) -> list[Mention] | None:
+    """Return *tokens* cut into evidenced names of two or three tokens, None if they are not."""
+    if not tokens:
+        return []
+    for size in (2, 3):
+        if len(tokens) < size:
+            break
+        mention = name_mention(" ".join(tokens[:size]), "byline", expected)
+        if mention is not None and has_evidence(mention, expected):
+            rest = _split_names(tokens[size:], expected)
+            if rest is not None:
+                return [mention, *rest]
     return None
 
 
-def byline_mentions(line: str) -> list[Mention] | None:
-    """Return the names of a byline line ("A B, C D"), None unless every part is a name."""
-    parts = [p for p in re.split(r",\s*|\s+(?:and|и)\s+", line.strip()) if p.strip()]
-    mentions = [given_first(p, "byline") for p in parts]
-    if not mentions or any(m is None for m in mentions):
-        return None
-    return [m for m in mentions if m]
-
-
-def bio_mention(paragraph: str) -> Mention | None:
+def bio_mention(paragraph: str, expected: frozenset[str] = frozenset()) -> Mention | None:
     """Return the name a bio paragraph opens with, None when it opens with none."""
     match = BIO_OPENING.match(paragraph.strip())
-    return given_first(match.group(1), "bio") if match else None
+    return name_mention(match.group(1), "bio", expected) if match else None
 
 
 def reconcile(mentions: list[Mention]) -> list[Person]:
@@ -175,10 +280,46 @@ def _match(people: list[Person], mention: Mention) -> Person | None:
 
 
 def near(a: str, b: str) -> bool:
-    """Whether two keys differ by at most one letter (added, dropped or changed)."""
-    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 3:
+    """Whether two keys differ by at most one letter (added, dropped or changed) after the
+    first, which spelling drift never touches (Sokolova and Nikolaev are two people)."""
+    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 3 or a[:1] != b[:1]:
         return False
     if len(a) == len(b):
         return sum(x != y for x, y in zip(a, b)) <= 1
     short, long_ = sorted((a, b), key=len)
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+#: Russian surname endings (Latin and Cyrillic), for names given with initials only.
+_RUSSIAN_SURNAME = re.compile(
+    r"(?:ov|ova|ev|eva|yov|yova|in|ina|yn|yna|sky|skiy|skii|skaya|tsky|ko|enko|uk|yuk|ich|vich|"
+    r"ian|yan|dze|shvili|ikh|ykh|ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|ский|ская|ко|енко|ук|юк|ич|"
+    r"ян|дзе|швили|их|ых)$", re.IGNORECASE)
+#: A word made of Japanese syllables (Hepburn), macrons allowed: Tanaka, Satō, Watanabe.
+_ROMAJI = re.compile(r"^(?:(?:[kgsztdnhbpmr]y?|sh|ch|ts|j|f|w|y)?[aiueoāīūēō]|n(?![aiueoy]))+$",
+                     re.IGNORECASE)
+#: Places a title may start with that are shaped like Japanese names.
+_PLACES = frozenset({"japan", "tokyo", "osaka", "kyoto", "nagoya", "kobe", "okinawa", "sakhalin",
+                     "hokkaido", "kuriles", "kurile", "asia", "china", "korea", "amur", "kamchatka",
+                     "meiji", "showa", "heisei", "taisho", "edo", "tokugawa"})
+
+
+#: Russian spelling of Japanese syllables (Polivanov) back to romaji; letters Japanese names
+#: never take in Cyrillic (л, ы, щ, ь, ъ) fail the syllable test.
+_POLIVANOV = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                      ["a", "b", "w", "g", "d", "e", "yo", "j", "z", "i", "i", "k", "x", "m", "n",
+                       "o", "p", "r", "s", "t", "u", "f", "h", "ts", "ch", "sh", "x", "x", "x", "x",
+                       "e", "yu", "ya"]))
+
+
+def is_romaji(word: str) -> bool:
+    """Whether *word* is made of Japanese syllables (in Latin letters, or in Russian ones
+    as Russian writes Japanese names) and is not a place or era name."""
+    if is_cyrillic(word):
+        word = "".join(_POLIVANOV.get(ch, ch) for ch in word.lower())
+    return word.casefold() not in _PLACES and bool(_ROMAJI.match(word))
+
+
+def looks_like_surname(word: str) -> bool:
+    """Whether *word* is shaped like a Russian or Japanese surname (for initials-only names)."""
+    return bool(is_cyrillic(word) or _RUSSIAN_SURNAME.search(word) or is_romaji(word))

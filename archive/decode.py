@@ -39,8 +39,10 @@ BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
         (codecs.BOM_UTF16_BE, "utf-16-be"))
 
-#: What ``surrogateescape`` turns an undecodable byte into.
-_ESCAPED = re.compile("[\udc80-\udcff]")
+#: Byte ranges deleted to count the others: ASCII; below the letters (0xC0); below 0xE0.
+_ASCII = bytes(range(0x80))
+_BELOW_LETTERS = bytes(range(0xC0))
+_BELOW_LOWER = bytes(range(0xE0))
 _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_ENCODING_RE = re.compile(
     rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)["']""", re.IGNORECASE
@@ -60,7 +62,7 @@ class DecodedPage:
     reason: str
     """Why, in a sentence (e.g. the header's charset that did not decode the bytes)."""
     replaced: int = 0
-    """Bytes the charset could not decode, replaced by U+FFFD."""
+    """Byte sequences the charset could not decode, replaced by U+FFFD."""
 
 
 def decode_html(body: bytes, content_type: str | None) -> DecodedPage:
@@ -72,7 +74,7 @@ def decode_html(body: bytes, content_type: str | None) -> DecodedPage:
     header = codec(header_charset(content_type))
     meta = codec(meta_charset(body))
     candidates = _candidates(header, meta)
-    high = sum(1 for b in body if b > 0x7F)
+    high = len(body.translate(None, _ASCII))
     allowed = max(1.0, MAX_REPLACED_SHARE * high)
     notes: list[str] = []
     utf8 = _utf8(body) if high else None
@@ -81,7 +83,7 @@ def decode_html(body: bytes, content_type: str | None) -> DecodedPage:
         said = next((source for encoding, source in candidates if encoding == "utf-8"), None)
         if replaced <= allowed and (said or multibyte >= MIN_DETECTION_BYTES):
             if replaced:
-                notes.append(f"{replaced} undecodable byte(s) replaced")
+                notes.append(f"{replaced} undecodable byte sequence(s) replaced")
             if said:
                 reason = _reason(said, "utf-8", header, meta, notes)
             else:
@@ -96,7 +98,7 @@ def decode_html(body: bytes, content_type: str | None) -> DecodedPage:
     for encoding, source in candidates:
         text, replaced = _decode(body, encoding)
         if encoding != "utf-8" and replaced <= allowed:
-            notes.append(f"{replaced} undecodable byte(s) replaced")
+            notes.append(f"{replaced} undecodable byte sequence(s) replaced")
             return DecodedPage(text, encoding, source,
                                _reason(source, encoding, header, meta, notes), replaced)
     detected = detect(body)
@@ -112,7 +114,7 @@ def decode_html(body: bytes, content_type: str | None) -> DecodedPage:
 def _utf8(body: bytes) -> tuple[str, int, int]:
     """Return the bytes read as UTF-8, the bytes replaced, and the multibyte characters."""
     text, replaced = _decode(body, "utf-8")
-    multibyte = sum(1 for ch in text if ch > "\x7f") - replaced
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - replaced
     return text, replaced, multibyte
 
 
@@ -125,11 +127,20 @@ def _strict(body: bytes, encoding: str) -> bool:
 
 
 def _decode(body: bytes, encoding: str) -> tuple[str, int]:
-    """Return *body* decoded, each byte *encoding* cannot decode replaced by U+FFFD, and how
-    many bytes were replaced."""
-    text = body.decode(encoding, "surrogateescape")
-    escaped = _ESCAPED.findall(text)
-    return (_ESCAPED.sub("\ufffd", text), len(escaped)) if escaped else (text, 0)
+    """Return *body* decoded, what *encoding* cannot decode replaced by U+FFFD, and how many
+    undecodable sequences were replaced."""
+    text = body.decode(encoding, "replace")
+    replaced = text.count("\ufffd")
+    if replaced:  # a U+FFFD the page itself holds is not one of ours
+        replaced -= _genuine_replacements(body, encoding)
+    return text, max(0, replaced)
+
+
+def _genuine_replacements(body: bytes, encoding: str) -> int:
+    try:
+        return body.count("\ufffd".encode(encoding))
+    except UnicodeEncodeError:  # a code page without it
+        return 0
 
 
 def _candidates(header: str | None, meta: str | None) -> list[tuple[str, str]]:
@@ -159,15 +170,15 @@ def _reason(source: str, encoding: str, header: str | None, meta: str | None,
 def detect(body: bytes) -> str | None:
     """Return the charset the bytes look like: windows-1251 or KOI8-R when the high bytes are
     Cyrillic letters; else charset-normalizer's guess. None when there is too little to tell."""
-    high = [b for b in body if b > 0x7F]
+    high = body.translate(None, _ASCII)
     if len(high) < MIN_DETECTION_BYTES:
         return None
-    letters = sum(1 for b in high if b >= 0xC0)
-    if letters / len(high) >= CYRILLIC_LETTER_SHARE:
+    letters = high.translate(None, _BELOW_LETTERS)
+    if len(letters) / len(high) >= CYRILLIC_LETTER_SHARE:
         # Both code pages put the Cyrillic letters at 0xC0-0xFF, windows-1251 the lower case in
         # the upper half, KOI8-R in the lower: running text is mostly lower case.
-        lower = sum(1 for b in high if b >= 0xE0)
-        return "cp1251" if lower >= letters - lower else "koi8-r"
+        lower = len(letters.translate(None, _BELOW_LOWER))
+        return "cp1251" if lower >= len(letters) - lower else "koi8-r"
     from charset_normalizer import from_bytes  # lazy: only pages of an unknown kind
 
     best = from_bytes(body).best()

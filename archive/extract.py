@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import lxml.etree
 import lxml.html
 
+from archive.cloak import run_writes
 from archive.depth import cap_depth
 from archive.flatten import flatten
 
@@ -51,6 +52,10 @@ CHROME = re.compile(
     r"Результаты \d+ - \d+ из \d+|Только для зарегистрированных пользователей.*|"
     rf"(?=.*{_PAGE_WORD})[<>\[\]«» ]*(?:{_PAGE_WORD}|\d+)(?:[<>\[\]«» ]+"
     rf"(?:{_PAGE_WORD}|\d+))*[<>\[\]«» ]*)$")
+#: Listing tasks whose name a reader knows an article under (and the crumbs that link them):
+#: category tables, category blogs (also over several categories, id=0), section blogs. Not the
+#: front page, a section's list of categories, or the archive: no set of articles of their own.
+NAMED_TASKS = ("category", "blogcategory", "blogsection")
 #: Joomla's page navigation inside the body cell of a {mospagebreak} page.
 PAGE_NAVIGATION = frozenset({"pagenavcounter", "pagenavbar"})
 _CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
@@ -90,12 +95,12 @@ class Parsed:
 
 
 def parse_page(text: str) -> Parsed:
-    """Return the lxml tree of a decoded page (its XML prolog, which lxml refuses, removed).
-
-    A page nested deeper than libxml2 goes is parsed again with the excess nesting flattened
+    """Return the lxml tree of a decoded page (its XML prolog, which lxml refuses, removed), its
+    scripts of ``document.write`` calls replaced by what they write (:mod:`archive.cloak`: the
+    e-mail addresses Joomla cloaks). A page nested deeper than libxml2 goes is parsed again with the excess nesting flattened
     (:func:`archive.depth.cap_depth`): libxml2 would drop everything after the limit.
     """
-    text = _XML_PROLOG.sub("", text, count=1)
+    text = run_writes(_XML_PROLOG.sub("", text, count=1))
     if not text.strip():
         return Parsed(lxml.html.fromstring("<html></html>"), False)
     root = lxml.html.document_fromstring(text, parser=_PARSER)
@@ -157,11 +162,11 @@ def _crumbs(root: lxml.html.HtmlElement) -> list[tuple[str, str]]:
 
 
 def category_crumbs(crumbs: list[tuple[str, str]]) -> list[str]:
-    """Return the names of breadcrumb links that lead to a category (table or blog)."""
+    """Return the names of breadcrumb links that lead to a named listing (:data:`NAMED_TASKS`)."""
     names = []
     for name, href in crumbs:
         task = parse_qs(urlsplit(href).query).get("task", [""])[0].lower()
-        if task in ("category", "blogcategory") and name:
+        if task in NAMED_TASKS and name:
             names.append(name)
     return names
 

@@ -8,6 +8,7 @@ else is left unknown (null) rather than guessed.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: Share of letters that must be Cyrillic (or Latin) for the text to count as that script.
 SCRIPT_SHARE = 0.6
@@ -17,20 +18,22 @@ ENGLISH_SHARE = 0.05
 ENGLISH_WORDS = frozenset(
     ["the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "as", "by", "it", "was", "are", "be", "from", "at", "this", "which", "an", "or", "has", "have", "not", "its", "their", "were", "but", "been", "will"])
 _WORD = re.compile(r"[^\W\d_]+")
+_LETTER = re.compile(r"[^\W\d_]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z]")
 
 
+@lru_cache(maxsize=8)
 def detect_language(text: str | None) -> str | None:
     """Return ``ru``, ``en`` or None for *text*."""
     if not text:
         return None
-    letters = [ch for ch in text if ch.isalpha()]
+    letters = len(_LETTER.findall(text))
     if not letters:
         return None
-    cyrillic = sum(1 for ch in letters if "\u0400" <= ch <= "\u04ff")
-    if cyrillic / len(letters) >= SCRIPT_SHARE:
+    if len(_CYRILLIC.findall(text)) / letters >= SCRIPT_SHARE:
         return "ru"
-    latin = sum(1 for ch in letters if ch.isascii())
-    if latin / len(letters) < SCRIPT_SHARE:
+    if len(_LATIN.findall(text)) / letters < SCRIPT_SHARE:
         return None
     words = _WORD.findall(text.lower())
     english = sum(1 for w in words if w in ENGLISH_WORDS)

@@ -1,8 +1,10 @@
-"""Listing evidence: which articles a category listing page shows, under which category name.
+"""Listing evidence: which articles a listing page shows, under which name.
 
-A Joomla 1.0 article is filed under every category whose listings show it (site profile,
-"URLs": the same ``id`` under several Itemids). Category tables (``task=category``) and category
-blogs (``task=blogcategory``) name their category in ``div.componentheading`` and link each item
+A reader knows an article under the name of every listing that shows it (site profile, "URLs":
+the same ``id`` under several Itemids, with the crumb of each): category tables
+(``task=category``), category blogs and blogs over several categories (``task=blogcategory``,
+``id=0``), and section blogs (``task=blogsection``). Each names itself in
+``div.componentheading`` (a menu item's blog: the menu item's name) and links each item
 (``task=view&id=N``); the crawl and the offline rebuild both read them with
 :func:`listed_articles` to fill a record's ``sections``.
 """
@@ -16,11 +18,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import lxml.html
 
 from archive.decode import decode_html
-from archive.extract import parse
+from archive.extract import NAMED_TASKS, parse
 
-#: Listing tasks that show one category (SEF forms: ``/content/category/...``,
-#: ``/content/blogcategory/...``).
-CATEGORY_TASKS = ("category", "blogcategory")
 #: Links to the listed items (not links inside intro texts): table rows, and the blog's
 #: title, «Подробнее...» (``a.readon``) and «Далее...» (``a.blogsection``) links.
 ITEM_LINKS = ("//tr[starts-with(@class, 'sectiontableentry')]//a[@href]"
@@ -35,12 +34,13 @@ _CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 
 
 def listing_task(url: str) -> str | None:
-    """Return ``category`` or ``blogcategory`` when *url* is such a listing, else None."""
+    """Return ``category``, ``blogcategory`` or ``blogsection`` when *url* is such a listing,
+    else None."""
     parts = urlsplit(url)
     query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
     if query.get("option", [""])[0] == "com_content":
         task = query.get("task", [""])[0].lower()
-        return task if task in CATEGORY_TASKS else None
+        return task if task in NAMED_TASKS else None
     sef = _SEF_LISTING.search(parts.path)
     return sef.group(1) if sef else None
 
@@ -68,7 +68,7 @@ class Listing:
 
 def read_listing(url: str, content_type: str | None, body: bytes,
                  base_url: str) -> Listing | None:
-    """Return what a category table or category blog page shows; None for any other page, or
+    """Return what a category table, blog or section blog page shows; None for any other page, or
     one without a name (``div.componentheading``, else its breadcrumb's last crumb)."""
     if listing_task(url) is None:
         return None
@@ -111,8 +111,8 @@ def itemid_of(url: str) -> int | None:
 
 def listed_articles(url: str, content_type: str | None, body: bytes,
                     base_url: str) -> list[tuple[int, str, int | None]]:
-    """Return the (article id, listing name, the listing's Itemid) entries a category table or
-    category blog page lists, in page order, each once; [] for any other page."""
+    """Return the (article id, listing name, the listing's Itemid) entries a named listing page
+    (:data:`NAMED_TASKS`) lists, in page order, each once; [] for any other page."""
     listing = read_listing(url, content_type, body, base_url)
     if listing is None:
         return []

@@ -240,10 +240,10 @@ def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.
     """Return the closing bio paragraph and its name, when it opens with a known person."""
     if not paragraphs or not known:
         return None
-    mention = names.bio_mention(paragraphs[-1])
+    keys = [names.name_key(m.surname) for m in known]
+    mention = names.bio_mention(paragraphs[-1], frozenset(keys))
     if mention is None:
         return None
-    keys = [names.name_key(m.surname) for m in known]
     key = names.name_key(mention.surname)
     if key in keys or any(names.near(key, k) for k in keys):
         return paragraphs[-1], mention

@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, field
 
 from archive import authors as names
-from archive.given_names import is_given_name
 
 #: Longest byline line: a few names (more words than that is a sentence, not a byline).
 MAX_BYLINE_WORDS = 16
@@ -29,7 +28,7 @@ MIN_HEADING_WORDS = 2
 #: Most authors a title prefix names.
 MAX_PREFIX_NAMES = 3
 #: Lines at the top of the body looked at for the title, subtitle and byline.
-LEAD_LINES = 4
+LEAD_LINES = 6
 #: Between a title and its subtitle: a dash, a colon or a full stop.
 SUBTITLE_SEPARATOR = re.compile(r"\s+[-–—]\s+|:\s+|\.\s+")
 #: What may precede the names of a byline line.
@@ -44,19 +43,6 @@ _PREFIXES = {count: re.compile(rf"^({_NAME}(?:{_AND}{_NAME}){{{count - 1}}})"
 _NAME_SPLIT = re.compile(_AND)
 _QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'",
                          "–": "-", "—": "-", "\u00a0": " "})
-#: Russian surname endings (Latin and Cyrillic), for names given with initials only.
-_RUSSIAN_SURNAME = re.compile(
-    r"(?:ov|ova|ev|eva|yov|yova|in|ina|yn|yna|sky|skiy|skii|skaya|tsky|ko|enko|uk|yuk|ich|vich|"
-    r"ian|yan|dze|shvili|ikh|ykh|ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|ский|ская|ко|енко|ук|юк|ич|"
-    r"ян|дзе|швили|их|ых)$", re.IGNORECASE)
-#: A word made of Japanese syllables (Hepburn), macrons allowed: Tanaka, Satō, Watanabe.
-_ROMAJI = re.compile(r"^(?:(?:[kgsztdnhbpmr]y?|sh|ch|ts|j|f|w|y)?[aiueoāīūēō]|n(?![aiueoy]))+$",
-                     re.IGNORECASE)
-#: Places a title may start with that are shaped like Japanese names.
-_PLACES = frozenset({"japan", "tokyo", "osaka", "kyoto", "nagoya", "kobe", "okinawa", "sakhalin",
-                     "hokkaido", "kuriles", "kurile", "asia", "china", "korea", "amur", "kamchatka"})
-
-
 def fold(text: str) -> str:
     """Return *text* for comparison: case, quotes, dashes and spacing unified."""
     return " ".join(text.translate(_QUOTES).casefold().split()).strip(" .")
@@ -117,24 +103,35 @@ def _is_title_tail(text: str, title_raw: str) -> bool:
 def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Mention]) -> Lead:
     """Return the repeated title (and subtitle) and the byline at the top of the body.
 
-    A byline right under the repeated title needs only to be name-shaped; one without it must
-    name someone of *expected* (the title prefix's names) or start from known given names.
+    The byline may come before or after the title line, one name or several to a line, or a
+    name a line. A byline line right under the title line, or in the block of a byline line
+    already read, needs only to be name-shaped; any other must be evidenced: each name in it
+    is one of *expected* (the title prefix's names), or written with initials, or starts from
+    a known given name.
     """
+    keys = frozenset(names.name_key(m.surname) for m in expected)
     lead = Lead(blocks=[list(b) for b in blocks])
-    lines = [line for block in lead.blocks[:LEAD_LINES] for line in block][:LEAD_LINES]
+    places = [(b, i) for b, block in enumerate(lead.blocks[:LEAD_LINES])
+              for i in range(len(block))][:LEAD_LINES]
     used = 0
-    while used < len(lines):
-        line = lines[used]
-        parts = heading_parts(line, title_raw) if lead.heading is None and not lead.byline \
-            else None
+    byline_block = None
+    previous = ""
+    while used < len(places):
+        block, index = places[used]
+        line = lead.blocks[block][index]
+        parts = heading_parts(line, title_raw) if lead.heading is None else None
         if parts:
             lead.heading, lead.subtitle = parts
-        elif (lead.heading and lead.subtitle is None and not lead.byline and used + 1 < len(lines)
-              and len(line.split()) <= MAX_BYLINE_WORDS and not _byline(line, False, expected)
-              and _byline(lines[used + 1], False, expected)):
+            previous = "title"
+        elif (previous == "title" and lead.subtitle is None and used + 1 < len(places)
+              and len(line.split()) <= MAX_BYLINE_WORDS and not _byline(line, keys, False)
+              and _byline(lead.blocks[places[used + 1][0]][places[used + 1][1]], keys, False)):
             lead.subtitle = line  # the subtitle on a line of its own, between title and byline
-        elif not lead.byline and (found := _byline(line, lead.heading is not None, expected)):
-            lead.byline = found
+        elif found := _byline(line, keys, loose=(previous == "title" and not lead.byline)
+                              or block == byline_block):
+            lead.byline += found
+            byline_block = block
+            previous = "byline"
         else:
             break
         used += 1
@@ -142,21 +139,14 @@ def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Ment
     return lead
 
 
-def _byline(line: str, after_title: bool, expected: list[names.Mention]
-            ) -> list[names.Mention] | None:
+def _byline(line: str, keys: frozenset[str], loose: bool) -> list[names.Mention] | None:
     text = BYLINE_LABEL.sub("", line)
     if len(text.split()) > MAX_BYLINE_WORDS:
         return None
-    found = names.byline_mentions(text)
-    if not found or after_title:
+    found = names.byline_mentions(text, keys)
+    if found and (loose or all(names.has_evidence(m, keys) for m in found)):
         return found
-    keys = [names.name_key(m.surname) for m in expected]
-    for mention in found:
-        key = names.name_key(mention.surname)
-        if not (key in keys or any(names.near(key, k) for k in keys) or mention.given is None
-                or is_given_name(mention.given)):
-            return None
-    return found
+    return None
 
 
 def _drop_lines(blocks: list[list[str]], count: int) -> None:
@@ -180,24 +170,8 @@ def split_title(title_raw: str, heading: str | None, known: list[names.Mention]
         for reading in readings:
             if fold(reading.rest) == fold(heading):
                 return reading.rest, reading.names
-    keys = [names.name_key(m.surname) for m in known]
+    keys = frozenset(names.name_key(m.surname) for m in known)
     for reading in readings:
-        if all(_evidenced(m, keys) for m in reading.names):
+        if all(names.has_evidence(m, keys) for m in reading.names):
             return reading.rest, reading.names
     return title_raw, []
-
-
-def _evidenced(mention: names.Mention, keys: list[str]) -> bool:
-    key = names.name_key(mention.surname)
-    if key in keys or any(names.near(key, k) for k in keys):
-        return True
-    if mention.given is not None:
-        return is_given_name(mention.given)
-    return looks_like_surname(mention.surname)
-
-
-def looks_like_surname(word: str) -> bool:
-    """Whether *word* is shaped like a Russian or Japanese surname (for initials-only names)."""
-    if word.casefold() in _PLACES:
-        return False
-    return bool(names.is_cyrillic(word) or _RUSSIAN_SURNAME.search(word) or _ROMAJI.match(word))

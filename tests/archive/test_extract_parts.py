@@ -54,9 +54,13 @@ def test_reconcile_joins_title_byline_row_and_bio() -> None:
                 authors.given_first("Dmitry Streltsov", "row"),
                 authors.bio_mention("Dmitry Viktorovich Streltsov is head of a department.")]
     people = authors.reconcile([m for m in mentions if m])
-    assert [p.as_dict() for p in people] == [{"name": "Dmitry Streltsov", "spellings": [
+    # the surname as the title prefix spells it; the given name from the highest source that
+    # writes it in full: the byline (title prefix, byline, author row, bio)
+    assert [p.as_dict() for p in people] == [{"name": "Dmitri Streltsov", "spellings": [
         "Dmitri Streltzov", "Dmitry Streltsov", "Dmitry Viktorovich Streltsov",
         "Streltsov D.V."]}]
+    without_byline = authors.reconcile([m for m in mentions[1:] if m])
+    assert without_byline[0].display() == "Dmitry Streltsov"  # from the author row
 
 
 def test_byline_of_two_and_not_a_sentence() -> None:
@@ -117,7 +121,8 @@ def test_listed_articles_of_other_pages_is_empty() -> None:
     page = (GOLD / "pages" / "941-60-0.html").read_bytes()
     url = BASE + "index.php?option=com_content&task=view&id=941&Itemid=60"
     assert listed_articles(url, None, page, BASE) == []
-    assert listing_task(BASE + "index.php?option=com_content&task=blogsection&id=5") is None
+    assert listing_task(BASE + "index.php?option=com_content&task=section&id=5") is None
+    assert listing_task(BASE + "index.php?option=com_content&task=blogsection&id=5") == "blogsection"
     assert listing_task(BASE + "content/category/5/34/60/") == "category"
 
 

@@ -86,7 +86,9 @@ BODY = (
     "<p>Japan: Где диалог? Посмотрим.</p>\n"
     "<p>Russo-Japanese relations\n are   clearly&nbsp;on hold.</p>"
     "<script type='text/javascript'>document.write('x');</script>"
-    "<p>Write to <script>var a = 1;</script>" + CLOAK + "<script>document.write('</');</script></p>"
+    "<p>Write to <script>var a = 1;</script><script>document.write('<span style=\\'display: "
+    "none;\\'>');</script>" + CLOAK + "<script>document.write('</'); document.write('span>');"
+    "</script></p>"
     "<noscript>noscript text</noscript>"
     "Line one<br /><br />Line two"
 )
@@ -126,6 +128,7 @@ def test_build_record_decodes_windows_1251_whatever_the_header(content_type: str
     assert record["text"] == (
         "Japan: Где диалог? Посмотрим.\n\n"
         "Russo-Japanese relations are clearly on hold.\n\n"
+        "x\n\n"  # what the script writes: a browser shows it
         "Write to\n\n"
         "Line one\n\nLine two"
     )
