@@ -48,9 +48,13 @@ _CYRILLIC = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
      "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
-#: Spelling drift of Russian names in Latin script, folded before vowels are dropped.
-_DRIFT = (("shch", "sch"), ("tz", "ts"), ("kh", "h"), ("x", "ks"), ("yo", "e"), ("ye", "e"),
-          ("j", "i"), ("w", "v"))
+#: Spelling drift of Russian names in Latin script, folded before vowels are dropped: the
+#: schemes in use (Streltsov/Streltzov, Kuznetsov/Kouznetsov, Zhukov/Joukov, Fedorov/Fyodorov,
+#: Shcherbakova/Scherbakova).
+_DRIFT = (("shch", "sch"), ("zh", "j"), ("tch", "ch"), ("tz", "ts"), ("kh", "h"), ("x", "ks"),
+          ("ou", "u"), ("yo", "e"), ("ye", "e"), ("w", "v"))
+#: An iotated first vowel written with y, i or j-less: Yakovleva, Iakovleva; Yuriev, Iuriev.
+_IOTATED = re.compile(r"^[yi](?=[aeiou])")
 
 
 @dataclass
@@ -99,12 +103,15 @@ def is_cyrillic(word: str) -> bool:
 
 
 def name_key(word: str) -> str:
-    """Return a key under which transliterations of one surname meet (Streltsov = Стрельцов)."""
+    """Return a key under which transliterations of one surname meet (Streltsov = Стрельцов,
+    Zhukov = Joukov, Yakovleva = Iakovleva): romanised, drift folded, an iotated first vowel
+    and then every vowel after the first letter dropped."""
     text = unicodedata.normalize("NFKD", word.lower())
     text = "".join(_CYRILLIC.get(ch, ch) for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"[^a-z]", "", text)
     for old, new in _DRIFT:
         text = text.replace(old, new)
+    text = _IOTATED.sub("", text)
     text = re.sub(r"(?<=[aeiouy])h$", "", text)  # Satoh = Sato
     return text[:1] + re.sub(r"[aeiouy]", "", text[1:])
 

@@ -4,13 +4,17 @@ libxml2 (lxml's parser) stops at a nesting depth of 256, or 2048 with ``huge_tre
 *everything after* that point, not only what is too deep: one page of runaway ``<div>``s (an
 editor's paste, a broken template) would lose its article. :func:`cap_depth` re-writes such a
 page with the standard library's tokenizer, leaving out the start and end tags of elements
-nested deeper than :data:`MAX_DEPTH`, so their text joins the element at the limit.
+nested deeper than :data:`MAX_DEPTH`, so their text joins the element at the limit; a block
+left out still ends its paragraph (``<br /><br />``), a row or a cell its line, so no two words
+are joined.
 """
 
 from __future__ import annotations
 
 from html import escape
 from html.parser import HTMLParser
+
+from archive.flatten import BLOCK_TAGS, CELL_TAGS, LINE_TAGS
 
 #: Deepest nesting kept: well under libxml2's ``huge_tree`` limit of 2048.
 MAX_DEPTH = 1000
@@ -32,6 +36,7 @@ class _Capper(HTMLParser):
             self.out.append(self.get_starttag_text() or "")
         elif len(self.open) >= MAX_DEPTH:
             self.dropped += 1
+            self.out.append(_break(tag))
         else:
             self.open.append(tag)
             self.out.append(self.get_starttag_text() or "")
@@ -42,6 +47,7 @@ class _Capper(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self.dropped:
             self.dropped -= 1
+            self.out.append(_break(tag))
         elif tag in self.open:
             while self.open and self.open.pop() != tag:
                 pass
@@ -61,6 +67,13 @@ class _Capper(HTMLParser):
 
     def handle_decl(self, decl: str) -> None:
         self.out.append(f"<!{decl}>")
+
+
+def _break(tag: str) -> str:
+    """Return what stands for a left-out tag: the break its boundary makes, if any."""
+    if tag in BLOCK_TAGS:
+        return "<br /><br />"
+    return "<br />" if tag in LINE_TAGS or tag in CELL_TAGS else ""
 
 
 def cap_depth(html: str) -> str:

@@ -70,6 +70,22 @@ def _keys() -> frozenset[str]:
     return frozenset(given_key(name) for name in (RUSSIAN + WESTERN + JAPANESE).split())
 
 
+#: Russian spelling of Japanese syllables (Polivanov) that Hepburn writes otherwise.
+_HEPBURN = (("дзи", "ji"), ("дзё", "jo"), ("дзю", "ju"), ("дзя", "ja"), ("дз", "z"), ("си", "shi"),
+            ("сё", "sho"), ("сю", "shu"), ("ся", "sha"), ("ти", "chi"), ("тё", "cho"),
+            ("тю", "chu"), ("тя", "cha"), ("цу", "tsu"), ("х", "h"), ("ва", "wa"), ("э", "e"))
+
+
 def is_given_name(word: str) -> bool:
-    """Whether *word* is a known given name in any of its spellings, either script."""
-    return len(word) > 1 and given_key(word) in _keys()
+    """Whether *word* is a known given name in any of its spellings, either script (a
+    Japanese name in Cyrillic read back into Hepburn: Хироси = Hiroshi)."""
+    if len(word) < 2:
+        return False
+    if given_key(word) in _keys():
+        return True
+    lower = word.lower()
+    if not any(cyrillic in lower for cyrillic, _ in _HEPBURN):
+        return False
+    for cyrillic, latin in _HEPBURN:
+        lower = lower.replace(cyrillic, latin)
+    return given_key(lower) in _keys()
