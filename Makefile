@@ -17,7 +17,7 @@ REPLAYWEB_STAMP := $(REPLAYWEB)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[release,browse,dev]'
 	touch $(STAMP)
 
 $(PYWB_STAMP):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 DEFAULT_BASE_URL = "http://japanstudies.ru/"
@@ -157,6 +158,85 @@ def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
                              f"(default {DEFAULT_MAX_BODY}, the crawl's DOWNLOAD_MAXSIZE)")
 
 
+def _release(args: argparse.Namespace) -> int:
+    from archive.release.build import ReleaseOptions, build_release
+    from archive.release.scope import ReleaseInputError, Scope
+
+    options = ReleaseOptions(
+        scope=Scope(args.date_from, args.date_to, tuple(args.section), tuple(args.language)),
+        all_versions=args.all_versions, exclude=args.exclude, previous=args.previous,
+        rebuild=args.rebuild, released=args.date, version=args.release_version, title=args.title,
+        license=args.license, creators=tuple(args.creator), shard_bytes=args.shard_size,
+        workers=args.workers, progress=args.progress)
+    try:
+        summary = build_release(args.archive, args.out, options)
+    except ReleaseInputError as exc:
+        print(f"ifes-archive release: {exc}", file=sys.stderr)
+        return 2
+    print(summary)
+    return 0
+
+
+def _browse(args: argparse.Namespace) -> int:
+    from archive.browse import serve
+
+    try:
+        serve(args.release, args.host, args.port, args.db, args.replay_prefix)
+    except FileNotFoundError as exc:
+        print(f"ifes-archive browse: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _add_release(verbs: argparse._SubParsersAction) -> None:
+    release = verbs.add_parser("release", help="build a citable, loadable research release",
+                               description="Build a release of an archive folder: Parquet and "
+                               "JSON Lines tables, texts with metadata.csv, a dataset card, "
+                               "datapackage.json, CITATION.cff, a WACZ and SHA256SUMS.")
+    release.add_argument("archive", type=Path, help="the archive folder (warc/, articles.jsonl)")
+    release.add_argument("--out", type=Path, required=True, help="the release folder to write")
+    release.add_argument("--from", dest="date_from", type=_day, metavar="DATE",
+                         help="only articles published on or after DATE")
+    release.add_argument("--to", dest="date_to", type=_day, metavar="DATE",
+                         help="only articles published on or before DATE")
+    release.add_argument("--section", action="append", default=[], metavar="S",
+                         help="only articles filed under section S (repeatable)")
+    release.add_argument("--language", action="append", default=[], metavar="L",
+                         help="only articles in language L, ISO 639-1 (repeatable)")
+    release.add_argument("--exclude", type=Path, metavar="FILE",
+                         help="articles to leave out: an id or URL and the reason, one a line")
+    release.add_argument("--previous", type=Path, metavar="OLD_RELEASE_DIR",
+                         help="an earlier release: CHANGES.md says what changed since")
+    release.add_argument("--all-versions", action="store_true",
+                         help="every version of each article (default: the newest)")
+    release.add_argument("--rebuild", action="store_true",
+                         help="rebuild the corpus from the WARC files, not read articles.jsonl")
+    release.add_argument("--date", type=_day, help="release date (default: SOURCE_DATE_EPOCH, "
+                         "else today)")
+    release.add_argument("--release-version", metavar="V", help="default: the date, YYYY.MM.DD")
+    release.add_argument("--title", help="the dataset's title")
+    release.add_argument("--license", default="other",
+                         help="SPDX id of the licence, e.g. CC-BY-4.0 (default: other)")
+    release.add_argument("--creator", action="append", default=[], metavar="NAME",
+                         help="who compiled it, 'Name <e-mail>' (repeatable; default: the "
+                         "crawl's operator)")
+    release.add_argument("--shard-size", type=int, metavar="BYTES",
+                         help="split tables into Parquet shards of about this much data")
+    release.add_argument("--workers", type=int, help="processes for --rebuild (default: all)")
+    release.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                         help="show progress (default: on a terminal, not in CI)")
+    release.set_defaults(run=_release)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every verb."""
     parser = argparse.ArgumentParser(prog="ifes-archive", description=__doc__.splitlines()[0])
@@ -209,6 +289,19 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("-o", "--out", help="where to write it (default: ARCHIVE_DIR/indexes/index.cdxj)")
     index.add_argument("--wacz", metavar="FILE", help="also write a WACZ of the folder for ReplayWeb.page")
     index.set_defaults(run=_index)
+
+    _add_release(verbs)
+
+    browse = verbs.add_parser("browse", help="open a release in Datasette (search, facets)")
+    browse.add_argument("release", type=Path, help="the release folder")
+    browse.add_argument("--host", default="127.0.0.1", help="address to serve on (default: "
+                        "127.0.0.1, this machine only)")
+    browse.add_argument("--port", type=int, default=8001, help="port (0: any free one)")
+    browse.add_argument("--db", type=Path, help="keep the SQLite database here (default: a "
+                        "temporary file)")
+    browse.add_argument("--replay-prefix", metavar="URL", help="replay in a wayback-style "
+                        "replay (pywb: http://HOST:PORT/COLLECTION/) instead of the page alone")
+    browse.set_defaults(run=_browse)
 
     serve = verbs.add_parser("serve-fixtures", add_help=False,
                              help="serve the bundled mirror of the site (see --help)")

@@ -116,23 +116,46 @@ class Record:
 RECORD_KEYS = tuple(f.name for f in fields(Record))
 
 _TYPES: dict[str, dict[str, Any]] = {
-    "str": {"type": "string"}, "int": {"type": "integer"},
-    "str | None": {"type": ["string", "null"]},
+    "str": {"type": "string"}, "int": {"type": "integer"}, "bool": {"type": "boolean"},
+    "str | None": {"type": ["string", "null"]}, "int | None": {"type": ["integer", "null"]},
     "list[str]": {"type": "array", "items": {"type": "string"}},
     "list[dict[str, Any]]": {"type": "array", "items": {"type": "object"}},
     "dict[str, Any]": {"type": "object"},
     "dict[str, Any] | None": {"type": ["object", "null"]},
 }
+_INSTANT = {"type": "string", "format": "date-time"}
+_POINTER = {"type": "object", "required": ["warc_filename", "warc_offset", "warc_length",
+                                           "warc_record_id", "target_uri", "date"], "properties": {
+    "warc_filename": {"type": "string", "description": "The WARC file holding the record."},
+    "warc_offset": {"type": "integer", "description": "Byte offset of the record in the file."},
+    "warc_length": {"type": "integer", "description": "Bytes the record takes in the file."},
+    "warc_record_id": {"type": "string", "description": "Its WARC-Record-ID."},
+    "target_uri": {"type": "string", "description": "Its WARC-Target-URI: the URL as fetched."},
+    "date": {**_INSTANT, "description": "Its WARC-Date."}}}
 _GONE = {"type": ["object", "null"], "required": ["date", "reason", "capture"], "properties": {
-    "date": {"type": "string"}, "reason": {"type": "string"}, "capture": {"type": "object"}}}
+    "date": _INSTANT, "reason": {"type": "string"},
+    "capture": {**_POINTER, "type": ["object", "null"]}}}
+_ENCODING = {"type": "object", "required": ["page", "charset", "source", "reason"], "properties": {
+    "page": {"type": "integer"}, "charset": {"type": "string"}, "source": {"type": "string"},
+    "reason": {"type": "string"}}}
 _DATE = {"type": ["object", "null"], "required": ["value", "raw", "source"], "properties": {
     "value": {"type": ["string", "null"], "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
               "description": "The day; null when the raw string shows no day that exists."},
     "raw": {"type": "string"}, "source": {"type": "string"}}}
 _PERSON = {"type": "object", "required": ["name", "spellings"], "properties": {
     "name": {"type": "string"}, "spellings": {"type": "array", "items": {"type": "string"}}}}
+_CRUMB = {"type": ["object", "null"], "required": ["itemid", "path"], "properties": {
+    "itemid": {"type": ["integer", "null"]}, "path": {"type": "array", "items": {"type": "string"}}}}
+_CHECK = {"type": "object", "required": ["check", "agrees", "detail"], "properties": {
+    "check": {"type": "string"}, "agrees": {"type": "boolean"},
+    "detail": {"type": ["string", "null"]}}}
 _REFINED = {"date_published": _DATE, "date_modified": _DATE,
             "authors": {"type": "array", "items": _PERSON}, "gone": _GONE,
+            "captures": {"type": "array", "items": _POINTER},
+            "encoding": {"type": "array", "items": _ENCODING}, "breadcrumb": _CRUMB,
+            "checks": {"type": "array", "items": _CHECK},
+            "first_seen": {**_INSTANT, "type": ["string", "null"]},
+            "last_seen": {**_INSTANT, "type": ["string", "null"]},
             "version": {"type": "integer", "minimum": 1},
             "flags": {"type": "array", "items": {"type": "string", "enum": list(FLAGS)}},
             "status": {"type": "string", "enum": ["current", "superseded", "gone"]}}
@@ -150,16 +173,23 @@ def field_docs(cls: type) -> dict[str, str]:
     return docs
 
 
+def properties_of(cls: type, refined: dict[str, dict[str, Any]] | None = None,
+                  ) -> dict[str, dict[str, Any]]:
+    """Return the JSON Schema of each attribute of dataclass ``cls``, by name, with its
+    docstring as description: from its annotation, or from ``refined`` where that says more."""
+    docs = field_docs(cls)
+    properties = {}
+    for f in fields(cls):
+        spec = dict((refined or {}).get(f.name) or _TYPES[str(f.type)])
+        spec["description"] = docs.get(f.name, "")
+        properties[f.name] = spec
+    return properties
+
+
 def record_schema() -> dict[str, Any]:
     """Return the JSON Schema (draft 2020-12) of :class:`Record`, with field descriptions."""
-    docs = field_docs(Record)
-    properties = {}
-    for f in fields(Record):
-        spec = dict(_REFINED.get(f.name) or _TYPES[str(f.type)])
-        spec["description"] = docs.get(f.name, "")
-        if f.name == "flags":
-            spec["description"] += " " + " ".join(f"``{k}``: {v}" for k, v in FLAGS.items())
-        properties[f.name] = spec
+    properties = properties_of(Record, _REFINED)
+    properties["flags"]["description"] += " " + " ".join(f"``{k}``: {v}" for k, v in FLAGS.items())
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
             "title": "ifes-archive article record",
             "description": " ".join((Record.__doc__ or "").split()), "type": "object",

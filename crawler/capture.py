@@ -309,6 +309,11 @@ def warcinfo_fields(crawler: Crawler, run_label: str) -> dict[str, str]:
         "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
         "page-requisites": (REQUISITES_ON if settings.getbool("PAGE_REQUISITES") else "off"),
         "http-header-user-agent": settings.get("USER_AGENT", ""),
+        # How politely the run fetched: a release's card tells it from here.
+        "ifes-download-delay": str(settings.getfloat("DOWNLOAD_DELAY")),
+        "ifes-autothrottle": "on" if settings.getbool("AUTOTHROTTLE_ENABLED") else "off",
+        "ifes-concurrent-requests-per-domain":
+            str(settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")),
         RUN_FIELD: run_label,
     }
 

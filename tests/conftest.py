@@ -91,3 +91,23 @@ def crawl(mirror: Served, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     result = run_crawl(mirror.base_url, tmp_path_factory.mktemp("crawl") / "out")
     assert result.returncode == 0, result.stderr[-3000:]
     return result
+
+
+#: The date every test release is built with (a release's bytes depend on it and nothing else).
+RELEASE_DATE = "2026-12-01"
+
+
+def build_release_cli(archive: Path, out: Path, *options: str) -> int:
+    """Run ``ifes-archive release ARCHIVE --out OUT --date RELEASE_DATE OPTIONS`` in-process."""
+    from archive.cli import main
+
+    return main(["release", str(archive), "--out", str(out), "--date", RELEASE_DATE,
+                 "--no-progress", *options])
+
+
+@pytest.fixture(scope="session")
+def release(crawl: Crawl, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release of the default crawl, shared by the tests that read it."""
+    out = tmp_path_factory.mktemp("release") / "release"
+    assert build_release_cli(crawl.out, out) == 0
+    return out

@@ -65,6 +65,9 @@ def test_files_are_named_closed_and_start_with_warcinfo(crawl) -> None:
         assert re.search(r"ifes-archive/\S+ Scrapy/\S+ Twisted/\S+ h11/\S+ warcio/\S+",
                          fields["software"])
         assert fields["robots"] == "obey" and fields["http-header-user-agent"].startswith("ifes-archive")
+        # the mirror settings the crawl ran with (tests/conftest.py: MIRROR_SETTINGS)
+        assert fields["ifes-download-delay"] == "0.0" and fields["ifes-autothrottle"] == "off"
+        assert fields["ifes-concurrent-requests-per-domain"] == "8"
 
 
 def test_strict_verification_passes(crawl) -> None:

@@ -1,0 +1,156 @@
+"""``ifes-archive browse RELEASE_DIR``: a release in Datasette, for researchers who do not program.
+
+The release's tables go into a SQLite database (sqlite-utils): ``articles`` with full-text search
+over titles and texts (FTS5) and facets on section, language, year and author (lists are JSON
+arrays, which Datasette facets value by value), ``versions`` and ``captures`` beside it. Each row
+links to its capture — the WARC record it came from, shown with its headers — and to its replay,
+the archived page itself, both read from the release's WACZ by :mod:`archive.browse_plugin`
+(``--replay-prefix`` points replay links at a wayback-style replay such as pywb instead).
+Datasette serves it on loopback; its JSON API answers the same queries as its pages.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archive.release.build import WACZ
+from archive.release.contents import text_file
+from archive.release.scope import published_on
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+#: The database's name in Datasette's URLs (``/release/articles``).
+DATABASE = "release"
+PLUGIN = "ifes-archive"
+#: Datasette settings: short cells in tables (a text is read whole on its row's page).
+SETTINGS = {"truncate_cells_html": 100, "default_page_size": 50, "facet_time_limit_ms": 2000,
+            "sql_time_limit_ms": 5000, "default_facet_size": 10}
+FACETS = ["language", "year", {"array": "sections"}, {"array": "authors"}]
+
+
+def capture_path(kind: str, pointer: dict[str, Any]) -> str:
+    """Return the browse server's path of a capture (``kind`` ``capture``) or its replay."""
+    return f"/-/{kind}/{pointer['warc_filename']}/{pointer['warc_offset']}/{pointer['warc_length']}"
+
+
+def replay_link(pointer: dict[str, Any], prefix: str | None) -> str:
+    """Return where a capture replays: the browse server, or a wayback-style ``prefix``."""
+    if not prefix:
+        return capture_path("replay", pointer)
+    stamp = "".join(ch for ch in pointer["date"] if ch.isdigit())[:14]
+    return f"{prefix.rstrip('/')}/{stamp}/{pointer['target_uri']}"
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as stream:
+        for line in stream:
+            yield json.loads(line)
+
+
+def _article_rows(release: Path, links: bool, prefix: str | None,
+                  all_versions: bool) -> Iterator[dict[str, Any]]:
+    for record in _jsonl(release / "data" / "articles.jsonl"):
+        published = published_on(record)
+        first = (record.get("captures") or [None])[0]
+        yield {"article_id": record["article_id"], "title": record.get("title"),
+               "authors": json.dumps([a["name"] for a in record.get("authors") or []],
+                                     ensure_ascii=False),
+               "date": published.isoformat() if published else None,
+               "year": published.year if published else None,
+               "sections": json.dumps(record.get("sections") or [], ensure_ascii=False),
+               "language": record.get("language"), "words": record.get("word_count"),
+               "replay": replay_link(first, prefix) if links and first else None,
+               "capture": capture_path("capture", first) if links and first else None,
+               "version": record.get("version"), "status": record.get("status"),
+               "pages": record.get("pages"),
+               "flags": json.dumps(record.get("flags") or [], ensure_ascii=False),
+               "first_seen": record.get("first_seen"), "last_seen": record.get("last_seen"),
+               "url": record["url"], "file": text_file(record, all_versions),
+               "text": record.get("text")}
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """Return a table row with its lists and objects as JSON text (SQLite has neither)."""
+    return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+            for k, v in row.items()}
+
+
+def build_database(release: Path, path: Path, replay_prefix: str | None = None) -> Path:
+    """Write the SQLite database of ``release`` to ``path``; return it."""
+    import sqlite_utils
+
+    descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    all_versions = bool(descriptor.get("ifes_archive", {}).get("all_versions"))
+    links = (release / WACZ).is_file()
+    db = sqlite_utils.Database(path, recreate=True)
+    key = ("article_id", "version") if all_versions else "article_id"
+    db["articles"].insert_all(_article_rows(release, links, replay_prefix, all_versions), pk=key)
+    db["versions"].insert_all((_flat(r) for r in _jsonl(release / "data" / "versions.jsonl")),
+                              pk=("article_id", "version"))
+    db["captures"].insert_all(({**_flat(r), **_capture_links(r, links, replay_prefix)}
+                               for r in _jsonl(release / "data" / "captures.jsonl")),
+                              pk=("warc_filename", "warc_offset"))
+    if not all_versions:
+        for table in ("versions", "captures"):
+            db[table].add_foreign_key("article_id", "articles", "article_id")
+    for column in ("language", "year", "date", "status"):
+        db["articles"].create_index([column])
+    db["articles"].enable_fts(["title", "text"], tokenize="unicode61 remove_diacritics 2")
+    db.vacuum()
+    return path
+
+
+def _capture_links(row: dict[str, Any], links: bool, prefix: str | None) -> dict[str, Any]:
+    if not links:
+        return {"replay": None, "capture": None}
+    return {"replay": replay_link(row, prefix), "capture": capture_path("capture", row)}
+
+
+def metadata(release: Path, database: str = DATABASE) -> dict[str, Any]:
+    """Return Datasette's metadata: the card's title and source, facets, the WACZ to read."""
+    descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    source = (descriptor.get("sources") or [{}])[0]
+    licence = (descriptor.get("licenses") or [{}])[0]
+    return {"title": descriptor.get("title"), "description": descriptor.get("description"),
+            "source": source.get("title"), "source_url": source.get("path"),
+            "license": licence.get("title") or licence.get("name"),
+            "license_url": licence.get("path"),
+            "plugins": {PLUGIN: {"wacz": str(release / WACZ)}},
+            "databases": {database: {"tables": {
+                "articles": {"facets": FACETS, "sort_desc": "date", "label_column": "title",
+                             "description": "One row per article; search titles and texts."},
+                "versions": {"label_column": "title", "facets": ["status"],
+                             "description": "Every version of each article."},
+                "captures": {"description": "The WARC record each version was built from."}}}}}
+
+
+def serve(release: Path, host: str = "127.0.0.1", port: int = 8001, db: Path | None = None,
+          replay_prefix: str | None = None) -> None:
+    """Serve ``release`` with Datasette until interrupted; print its address first."""
+    import uvicorn
+    from datasette.app import Datasette
+    from datasette.plugins import pm
+
+    from archive import browse_plugin
+
+    if not (release / "data" / "articles.jsonl").is_file():
+        raise FileNotFoundError(f"{release} is not a release (no data/articles.jsonl)")
+    folder = None if db else tempfile.TemporaryDirectory(prefix="ifes-browse-")
+    path = db or Path(folder.name) / f"{DATABASE}.db"  # type: ignore[union-attr]
+    build_database(release, path, replay_prefix)
+    if not pm.is_registered(browse_plugin):
+        pm.register(browse_plugin, name=PLUGIN)
+    datasette = Datasette([str(path)], metadata=metadata(release, path.stem), settings=SETTINGS)
+    listener = socket.create_server((host, port))
+    print(f"http://{host}:{listener.getsockname()[1]}/{path.stem}/articles", flush=True)
+    try:
+        uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning")).run(
+            sockets=[listener])
+    finally:
+        if folder is not None:
+            folder.cleanup()

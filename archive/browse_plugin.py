@@ -1,0 +1,142 @@
+"""The Datasette plugin of ``ifes-archive browse``: captures and replays read from the WACZ,
+and the link cells that lead to them.
+
+``/-/capture/FILE/OFFSET/LENGTH`` shows one WARC record of the release's WACZ: its WARC headers,
+the HTTP status line and headers, and the page as text. ``/-/replay/FILE/OFFSET/LENGTH`` answers
+with the archived page itself (its entity, with the Content-Type it was captured with), under a
+Content-Security-Policy that lets it fetch nothing: an archived page must not reach the live web.
+The WARC files sit uncompressed (stored) in the WACZ, so a record is read by seeking to it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import struct
+import zipfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from datasette import Response, hookimpl
+from markupsafe import Markup
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.verify import entity_of, parse_http
+
+PLUGIN = "ifes-archive"
+#: An archived page is shown as it was, and may load nothing (no live-web leaks).
+REPLAY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+_LINK_COLUMNS = {"capture": "capture", "replay": "replay"}
+_ROUTE = r"/(?P<file>[^/]+\.warc(?:\.gz)?)/(?P<offset>\d+)/(?P<length>\d+)$"
+
+
+class CaptureNotFound(LookupError):
+    """No such record in the WACZ."""
+
+
+def member_start(wacz: Path, name: str) -> tuple[int, int]:
+    """Return (offset of the data, size) of a stored member of a ZIP file."""
+    with zipfile.ZipFile(wacz) as archive:
+        try:
+            info = archive.getinfo(name)
+        except KeyError:
+            raise CaptureNotFound(f"no {name} in {wacz.name}") from None
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise CaptureNotFound(f"{name} is compressed in {wacz.name}: it cannot be seeked into")
+    with open(wacz, "rb") as stream:
+        stream.seek(info.header_offset)
+        fields = _LOCAL_HEADER.unpack(stream.read(_LOCAL_HEADER.size))
+    return info.header_offset + _LOCAL_HEADER.size + fields[-2] + fields[-1], info.file_size
+
+
+def read_capture(wacz: Path, file: str, offset: int, length: int,
+                 ) -> tuple[list[tuple[str, str]], Any, bytes]:
+    """Return (WARC headers, HTTP message, entity with content coding removed) of a record."""
+    start, size = member_start(wacz, f"archive/{file}")
+    if offset + length > size:
+        raise CaptureNotFound(f"{file} has no record at {offset}")
+    with open(wacz, "rb") as stream:
+        stream.seek(start + offset)
+        raw = stream.read(length)
+    try:
+        record = next(iter(ArchiveIterator(BytesIO(raw), no_record_parse=True)))
+        message = parse_http(record.raw_stream.read())
+    except Exception as exc:  # noqa: BLE001 - whatever is there, it is no record
+        raise CaptureNotFound(f"{file} has no record at {offset}: {exc!r}") from exc
+    body = entity_of(message, truncated=False)
+    if [v.lower() for v in message.values("Content-Encoding")] == ["gzip"]:
+        body = gzip.decompress(body)
+    return list(record.rec_headers.headers), message, body
+
+
+def _charset(content_type: str) -> str:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return "utf-8"
+
+
+def _wacz(datasette: Any) -> Path:
+    return Path((datasette.plugin_config(PLUGIN) or {}).get("wacz", ""))
+
+
+def _located(request: Any, datasette: Any) -> tuple[list[tuple[str, str]], Any, bytes]:
+    args = request.url_vars
+    return read_capture(_wacz(datasette), args["file"], int(args["offset"]), int(args["length"]))
+
+
+async def capture_view(request: Any, datasette: Any) -> Response:
+    """Show one WARC record: headers, HTTP head, the page as text."""
+    try:
+        warc_headers, message, body = _located(request, datasette)
+    except CaptureNotFound as exc:
+        return Response.text(str(exc), status=404)
+    content_type = (message.values("Content-Type") or ["text/html"])[-1]
+    text = body.decode(_charset(content_type), "replace")
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                   for k, v in warc_headers)
+    head = html.escape("\n".join([message.start_line.decode("latin-1"),
+                                   *(f"{k}: {v}" for k, v in message.headers)]))
+    replay = request.path.replace("/-/capture/", "/-/replay/", 1)
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Capture "
+            f"{html.escape(request.url_vars['file'])}</title></head><body>"
+            f"<h1>WARC record</h1><p><a href='{replay}'>Replay the archived page</a></p>"
+            f"<table>{rows}</table><h2>HTTP</h2><pre>{head}</pre><h2>Page as text</h2>"
+            f"<pre style='white-space: pre-wrap'>{html.escape(text)}</pre></body></html>")
+    return Response.html(page)
+
+
+async def replay_view(request: Any, datasette: Any) -> Response:
+    """Answer with the archived page itself, fetching nothing else."""
+    try:
+        _, message, body = _located(request, datasette)
+    except CaptureNotFound as exc:
+        return Response.text(str(exc), status=404)
+    content_type = (message.values("Content-Type") or ["application/octet-stream"])[-1]
+    return Response(body, content_type=content_type,
+                    headers={"Content-Security-Policy": REPLAY_POLICY,
+                             "X-Archived-From": message_uri(request)})
+
+
+def message_uri(request: Any) -> str:
+    """Return the record a replay came from, for its response header."""
+    args = request.url_vars
+    return f"{args['file']}@{args['offset']}"
+
+
+@hookimpl
+def register_routes(datasette: Any) -> list[tuple[str, Any]]:  # noqa: ARG001
+    """Give the capture and replay pages."""
+    return [(r"^/-/capture" + _ROUTE, capture_view), (r"^/-/replay" + _ROUTE, replay_view)]
+
+
+@hookimpl
+def render_cell(value: Any, column: str, table: str, database: str,  # noqa: ARG001
+                datasette: Any) -> Markup | None:
+    """Show capture and replay paths as links."""
+    if column in _LINK_COLUMNS and isinstance(value, str) and value:
+        return Markup(f'<a href="{html.escape(value)}">{_LINK_COLUMNS[column]}</a>')
+    return None

@@ -1,0 +1,19 @@
+"""Releases: an archive folder turned into a bundle researchers can cite, load, browse and check.
+
+``ifes-archive release ARCHIVE_DIR --out RELEASE_DIR`` (:func:`archive.release.build.build_release`)
+writes::
+
+    README.md            dataset card: Hugging Face YAML header, what/how/fields/gaps/citation, plots
+    data/articles.parquet, versions.parquet, captures.parquet   typed tables (and .jsonl twins)
+    texts/<id>.txt, metadata.csv                                the texts as corpus tools read them
+    plots/*.png          the card's plots
+    datapackage.json     Frictionless: every part with size and SHA-256, table schemas
+    CITATION.cff         the dataset, its version and date, the publisher as source
+    CHANGES.md           what changed since --previous
+    archive.wacz         the captures, replayable
+    SHA256SUMS           every file, for sha256sum -c
+
+One module per part: :mod:`.scope` (which articles), :mod:`.warcs` (the captures kept),
+:mod:`.tables` and :mod:`.contents` (the data), :mod:`.coverage`, :mod:`.plots`, :mod:`.card`,
+:mod:`.changes`, :mod:`.package`, :mod:`.identity`.
+"""

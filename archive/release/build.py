@@ -1,0 +1,325 @@
+"""Build a release: read (or rebuild) the corpus, choose the articles, write every part.
+
+The release is written into a fresh folder beside ``--out`` and put in its place only when
+whole, so a failed build leaves the earlier release untouched and a new one never keeps a file
+of an old one. Nothing is reused from an earlier build: ``--previous`` is only read, to say
+what changed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from archive.progress import Progress, wanted
+from archive.rebuild import rebuild, warc_files
+from archive.release.card import CardFacts, languages_of, summary, write_card
+from archive.release.changes import changes_markdown, compare, read_previous
+from archive.release.contents import METADATA_CSV, ContentsWriter
+from archive.release.identity import DEFAULT_CREATOR, DEFAULT_LICENSE, Identity, release_date
+from archive.release.package import (
+    SUMS,
+    citation_cff,
+    datapackage,
+    resource,
+    table_schema,
+    write_json,
+    write_sums,
+)
+from archive.release.plots import draw_plots
+from archive.release.scope import (
+    Exclusions,
+    ReleaseInputError,
+    Scope,
+    articles,
+    read_exclusions,
+)
+from archive.release.tables import all_tables
+from archive.release.warcs import Copies, copy_warcs
+
+if TYPE_CHECKING:
+    from collections import Counter
+
+    from archive.release.coverage import Coverage
+
+CORPUS = "articles.jsonl"
+WACZ = "archive.wacz"
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    """How to build a release (``ifes-archive release --help`` says the same)."""
+
+    scope: Scope = Scope()
+    all_versions: bool = False
+    exclude: Path | None = None
+    previous: Path | None = None
+    rebuild: bool = False
+    """Rebuild the corpus from the WARC files even when the archive has ``articles.jsonl``."""
+    released: date | None = None
+    """The release date (default: SOURCE_DATE_EPOCH, else today)."""
+    version: str | None = None
+    """The release's version (default: the date, ``YYYY.MM.DD``)."""
+    title: str | None = None
+    license: str = DEFAULT_LICENSE
+    creators: tuple[str, ...] = ()
+    """Who compiled it (default: the crawl's operator, as warcinfo names it)."""
+    shard_bytes: int | None = None
+    workers: int | None = None
+    progress: bool | None = None
+    """Show progress (default: when stderr is a terminal)."""
+
+
+@dataclass
+class Plan:
+    """Which articles of the corpus a release takes."""
+
+    kept: set[int] = field(default_factory=set)
+    excluded: set[int] = field(default_factory=set)
+    out_of_scope: set[int] = field(default_factory=set)
+    site: str = ""
+
+    @property
+    def dropped(self) -> set[int]:
+        """Return the articles of the corpus the release leaves out."""
+        return self.excluded | self.out_of_scope
+
+
+@dataclass
+class ReleaseSummary:
+    """What a build made."""
+
+    out: Path
+    identity: Identity
+    coverage: Coverage
+    excluded: Counter
+    out_of_scope: int
+    parts: list[tuple[str, int]]
+    wacz: str
+
+    def __str__(self) -> str:
+        total = sum(size for _, size in self.parts)
+        lines = [f"release {self.identity.version} ({self.identity.released}) -> {self.out}",
+                 f"  {self.coverage.articles:,} articles, {self.coverage.rows:,} rows, "
+                 f"{self.coverage.versions:,} versions, {self.coverage.captures:,} capture "
+                 f"pointers; {sum(self.excluded.values()):,} excluded, {self.out_of_scope:,} "
+                 "outside the scope",
+                 f"  {total:,} bytes in all; WACZ: {self.wacz}"]
+        lines += [f"    {name}  {size:,} bytes" for name, size in self.parts]
+        return "\n".join(lines)
+
+
+def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions) -> Plan:
+    """Return which articles of ``corpus`` the release takes (judged on the newest version)."""
+    plan = Plan()
+    for versions in articles(corpus):
+        newest = versions[-1]
+        article_id = newest["article_id"]
+        plan.site = plan.site or newest["url"].split("index.php", 1)[0]
+        if article_id in exclusions.reasons:
+            plan.excluded.add(article_id)
+        elif not scope.admits(newest):
+            plan.out_of_scope.add(article_id)
+        else:
+            plan.kept.add(article_id)
+    return plan
+
+
+def build_release(archive_dir: Path, out: Path, options: ReleaseOptions) -> ReleaseSummary:
+    """Build the release of ``archive_dir`` into ``out`` (replacing an earlier release there);
+    raise :class:`ReleaseInputError` when an input is not what it should be."""
+    _check_target(archive_dir, out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent))
+    try:
+        result = _build(archive_dir, staging, work, options)
+        _put_in_place(staging, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+    result.out = out
+    return result
+
+
+def _check_target(archive_dir: Path, out: Path) -> None:
+    if not archive_dir.is_dir():
+        raise ReleaseInputError(f"{archive_dir} is not an archive folder")
+    if out.exists() and any(out.iterdir()) and not _is_release(out):
+        raise ReleaseInputError(f"{out} exists and is not a release: not replacing it")
+
+
+def _is_release(folder: Path) -> bool:
+    return (folder / SUMS).is_file() and (folder / "datapackage.json").is_file()
+
+
+def _put_in_place(staging: Path, out: Path) -> None:
+    if not out.exists():
+        staging.rename(out)
+        return
+    old = out.with_name(f".{out.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old)
+
+
+def _corpus(archive_dir: Path, work: Path, options: ReleaseOptions) -> tuple[Path, str]:
+    """Return the corpus to release from, and how it was had."""
+    crawled = archive_dir / CORPUS
+    if crawled.is_file() and not options.rebuild:
+        return crawled, "read from the archive's corpus (`articles.jsonl`, as the crawl wrote it)"
+    if not (archive_dir / "warc").is_dir():
+        raise ReleaseInputError(f"{archive_dir} has neither {CORPUS} nor warc/")
+    corpus = work / CORPUS
+    rebuild([archive_dir / "warc"], corpus, workers=options.workers,
+            progress=wanted() if options.progress is None else options.progress)
+    return corpus, "rebuilt from the WARC files (`ifes-archive rebuild`)"
+
+
+def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -> ReleaseSummary:
+    exclusions = read_exclusions(options.exclude) if options.exclude else Exclusions()
+    previous = read_previous(options.previous) if options.previous else None
+    corpus, source = _corpus(archive_dir, work, options)
+    plan = plan_release(corpus, options.scope, exclusions)
+    warcs = warc_files([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
+    copies = copy_warcs(warcs, work / "archive" / "warc", plan.dropped,
+                        Progress("release: WARC files", len(warcs), options.progress))
+    writer = _write_contents(corpus, plan, copies, root, work, options)
+    parquet = {name: [p.relative_to(root).as_posix() for p in files]
+               for name, files in writer.close().items()}
+    identity = _identity(options, plan, copies)
+    changes = compare(previous, writer.released, set(exclusions.reasons))
+    (root / "CHANGES.md").write_text(changes_markdown(changes, identity.version,
+                                                      identity.released.isoformat()),
+                                     encoding="utf-8")
+    plots = draw_plots(writer.coverage, root / "plots")
+    wacz = _wacz(work / "archive", root, identity, bool(warcs))
+    excluded = exclusions.counts(plan.excluded)
+    facts = CardFacts(identity, writer.coverage, all_tables(), parquet, _parts(root), plots,
+                      copies.ordered_runs(), _reports(archive_dir), changes,
+                      options.scope.describe(), len(plan.out_of_scope), excluded, source,
+                      options.all_versions, wacz)
+    write_card(facts, root)
+    description = summary(facts)
+    accessed = writer.coverage.seen[1] if writer.coverage.seen else None
+    (root / "CITATION.cff").write_text(
+        citation_cff(identity, description, languages_of(writer.coverage), accessed),
+        encoding="utf-8")
+    extra = _provenance(options, plan, copies, writer.coverage, excluded, source)
+    write_json(root / "datapackage.json",
+               datapackage(identity, description, _resources(root, parquet), extra))
+    write_sums(root)
+    return ReleaseSummary(root, identity, writer.coverage, excluded, len(plan.out_of_scope),
+                          _parts(root), wacz)
+
+
+def _write_contents(corpus: Path, plan: Plan, copies: Copies, root: Path, work: Path,
+                    options: ReleaseOptions) -> ContentsWriter:
+    progress = Progress("release: articles", len(plan.kept), options.progress)
+    (work / "archive").mkdir(parents=True, exist_ok=True)
+    with open(work / "archive" / CORPUS, "w", encoding="utf-8", newline="\n") as pages:
+        writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes, pages)
+        done = 0
+        for versions in articles(corpus):
+            if versions[-1]["article_id"] in plan.kept:
+                writer.add(versions)
+                done += 1
+                progress(done)
+    progress.done(f"{done:,} articles")
+    return writer
+
+
+def _identity(options: ReleaseOptions, plan: Plan, copies: Copies) -> Identity:
+    released = options.released or release_date()
+    operators = sorted({run.info["operator"] for run in copies.runs.values()
+                        if run.info.get("operator")})
+    host = urlsplit(plan.site).netloc or plan.site
+    return Identity(title=options.title or f"Japan studies publications of IFES RAS ({host})",
+                    version=options.version or released.strftime("%Y.%m.%d"),
+                    released=released, site=plan.site,
+                    creators=options.creators or tuple(operators) or (DEFAULT_CREATOR,),
+                    license=options.license)
+
+
+def _wacz(archive_copy: Path, root: Path, identity: Identity, has_warcs: bool) -> str:
+    """Write the WACZ of the release's captures; return its name, or why there is none."""
+    if not has_warcs:
+        return "the archive has no WARC files"
+    try:
+        from archive.wacz import write_wacz  # issue 13's writer
+    except ImportError:
+        return "not built: waiting for the WACZ writer (archive/wacz.py, issue 13)"
+    write_wacz(archive_copy, root / WACZ, title=identity.title)
+    return WACZ
+
+
+def _parts(root: Path) -> list[tuple[str, int]]:
+    """Return (part, bytes) of the release: each file at the top and in data/, each other
+    folder as one part."""
+    parts = []
+    for path in sorted(root.iterdir()):
+        if path.is_dir() and path.name != "data":
+            size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+            count = sum(1 for p in path.rglob("*") if p.is_file())
+            parts.append((f"{path.name}/ ({count:,} files)", size))
+        elif path.is_dir():
+            parts += [(f"data/{p.name}", p.stat().st_size) for p in sorted(path.iterdir())]
+        else:
+            parts.append((path.name, path.stat().st_size))
+    return parts
+
+
+def _reports(archive_dir: Path) -> list[dict[str, Any]]:
+    """Return the archive's run reports, oldest first."""
+    import json
+
+    reports = []
+    for path in sorted((archive_dir / "reports").glob("run-*.json")):
+        try:
+            reports.append(json.loads(path.read_text(encoding="utf-8")))
+        except ValueError:
+            continue  # a report cut short: the WARC files still tell the run
+    return sorted(reports, key=lambda r: str(r.get("started", "")))
+
+
+def _resources(root: Path, parquet: dict[str, list[str]]) -> list[dict[str, Any]]:
+    tables = all_tables()
+    entries = [resource(root, root / "data" / f"{name}.jsonl", name, schema=table_schema(
+        tables[name])) for name in parquet]
+    for name, files in parquet.items():
+        entries += [resource(root, root / path, f"{name}-parquet" + (f"-{i}" if len(files) > 1
+                                                                     else ""),
+                             f"The rows of {name} (JSON Lines) as typed Parquet")
+                    for i, path in enumerate(files)]
+    entries.append(resource(root, root / METADATA_CSV, "metadata",
+                            "One row per file of texts/", table_schema(tables["metadata"])))
+    for path in sorted((root / "texts").iterdir(), key=lambda p: p.name):
+        entries.append(resource(root, path, f"text-{path.stem}"))
+    for path in sorted((root / "plots").iterdir()):
+        entries.append(resource(root, path, f"plot-{path.stem.replace('_', '-')}"))
+    for name in ("README.md", "CHANGES.md", "CITATION.cff", WACZ):
+        if (root / name).exists():
+            entries.append(resource(root, root / name, name.lower().replace(".", "-")))
+    return entries
+
+
+def _provenance(options: ReleaseOptions, plan: Plan, copies: Copies, coverage: Coverage,
+                excluded: Counter, source: str) -> dict[str, Any]:
+    return {"software": f"ifes-archive {package_version('ifes-archive')}", "corpus": source,
+            "scope": options.scope.describe(), "all_versions": options.all_versions,
+            "counts": {"articles": coverage.articles, "rows": coverage.rows,
+                       "versions": coverage.versions, "captures": coverage.captures,
+                       "excluded": sum(excluded.values()), "out_of_scope": len(plan.out_of_scope),
+                       "warc_records": copies.records, "warc_records_left_out": copies.dropped},
+            "exclusion_reasons": dict(sorted(excluded.items())),
+            "runs": [{"label": run.label, "first": run.first, "last": run.last,
+                      "records": run.records} for run in copies.ordered_runs()]}

@@ -1,0 +1,322 @@
+"""The dataset card (``README.md``): a Hugging Face YAML header, then what a reader needs.
+
+The header names the languages, licence, pretty name, size category and the configs that map
+each table to its Parquet files, so ``datasets.load_dataset(RELEASE_DIR)`` loads it. The body:
+what the release holds (with plots), how it was collected (crawl windows and software from the
+WARC files' warcinfo, counts and failures from the run reports, politeness, extractor versions),
+its fields (from the record schema), its coverage and known gaps (flags, empty fields, failures,
+exclusions), its changes, how to load it and how to cite it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from archive.release.identity import PUBLISHER, PUBLISHER_RU
+from archive.release.package import yaml_string
+from archive.release.tables import json_type
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from archive.release.changes import Changes
+    from archive.release.coverage import Coverage
+    from archive.release.identity import Identity
+    from archive.release.warcs import Run
+
+#: Hugging Face size categories: (upper bound, label).
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                   (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"))
+#: Failures listed by URL in the card; the rest are counted.
+LISTED_FAILURES = 20
+#: warcinfo fields that say how politely the crawl ran, and what the card calls them.
+POLITENESS_FIELDS = {"robots": "robots.txt", "ifes-download-delay": "delay between requests (s)",
+                     "ifes-autothrottle": "AutoThrottle",
+                     "ifes-concurrent-requests-per-domain": "parallel requests to the site",
+                     "http-header-user-agent": "User-Agent", "operator": "operator"}
+
+
+@dataclass
+class CardFacts:
+    """Everything the card tells."""
+
+    identity: Identity
+    coverage: Coverage
+    tables: dict[str, dict[str, dict[str, Any]]]
+    """Table -> its columns (JSON Schema properties)."""
+    parquet: dict[str, list[str]]
+    """Table -> its Parquet files, relative to the release."""
+    parts: list[tuple[str, int]]
+    """(part, bytes) of every part of the release."""
+    plots: dict[str, str]
+    runs: list[Run]
+    reports: list[dict[str, Any]]
+    changes: Changes
+    scope: list[str]
+    out_of_scope: int
+    excluded: Counter
+    corpus_source: str
+    all_versions: bool
+    wacz: str | None
+    """The WACZ's file name, or why there is none."""
+    notes: list[str] = field(default_factory=list)
+
+
+def size_category(rows: int) -> str:
+    """Return the Hugging Face size category of ``rows`` rows."""
+    return next((label for bound, label in SIZE_CATEGORIES if rows < bound), "n>10M")
+
+
+def languages_of(coverage: Coverage) -> list[str]:
+    """Return the ISO 639-1 codes of the released texts, sorted."""
+    return sorted(code for code in coverage.languages if code != "unknown")
+
+
+def header(facts: CardFacts) -> list[str]:
+    """Return the YAML header (between its ``---`` lines)."""
+    identity = facts.identity
+    lines = ["---", f"pretty_name: {yaml_string(identity.title)}", "language:"]
+    lines += [f"- {code}" for code in languages_of(facts.coverage)]
+    lines.append(f"license: {identity.license.lower()}")
+    if not identity.open_license:
+        lines += ["license_name: rights-reserved-by-authors-and-publisher",
+                  "license_link: README.md"]
+    lines += ["size_categories:", f"- {size_category(facts.coverage.rows)}",
+              "multilinguality:", "- multilingual" if len(facts.coverage.languages) > 1
+              else "- monolingual", "source_datasets:", "- original", "language_creators:",
+              "- found", "annotations_creators:", "- no-annotation", "tags:", "- web-archive", "- warc",
+              "- wacz", "- area-studies", "- japan", "- russia", "configs:"]
+    for number, (table, files) in enumerate(facts.parquet.items()):
+        lines += [f"- config_name: {table}", "  data_files:", "  - split: train", "    path:"]
+        lines += [f"    - {name}" for name in files]
+        if number == 0:
+            lines.append("  default: true")
+    return [*lines, "---"]
+
+
+def summary(facts: CardFacts) -> str:
+    """Return the one-paragraph description of the release (card, datapackage, citation)."""
+    coverage, identity = facts.coverage, facts.identity
+    languages = ", ".join(f"{n:,} {code}" for code, n in
+                          sorted(coverage.languages.items(), key=lambda item: (-item[1], item[0])))
+    years = f", published {coverage.published[0][:4]}–{coverage.published[1][:4]}" \
+        if coverage.published else ""
+    kept = "every version of each" if facts.all_versions else "the newest version of each"
+    return (f"{coverage.articles:,} articles ({languages}){years}, from the publications site of "
+            f"the {PUBLISHER} ({PUBLISHER_RU}), {identity.site}: title, authors, dates, "
+            f"sections, language and full text of {kept}, with the history of their versions and "
+            "a pointer to the exact web-archive capture (WARC record) each came from.")
+
+
+def type_label(spec: dict[str, Any]) -> str:
+    """Return a column's type in words (``list of struct {name, spellings}``)."""
+    kind, nullable = json_type(spec)
+    if kind == "array":
+        label = "list of " + type_label(spec.get("items", {}))
+    elif kind == "object":
+        label = "struct {" + ", ".join(spec["properties"]) + "}" if "properties" in spec \
+            else "JSON text"
+    else:
+        label = {"date": "date", "date-time": "timestamp (UTC)"}.get(spec.get("format", ""), kind)
+    return label + (" or null" if nullable else "")
+
+
+def _cell(text: Any) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
+    return ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head),
+            *["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows], ""]
+
+
+def _human(size: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:,} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1000  # type: ignore[assignment]
+    return str(size)
+
+
+def _what(facts: CardFacts) -> list[str]:
+    lines = ["## What is in it", "", summary(facts), ""]
+    if facts.scope:
+        lines += ["This release is limited to articles " + "; ".join(facts.scope) + ".", ""]
+    lines += _table(["part", "size"], [[f"`{name}`", _human(size)] for name, size in facts.parts])
+    lines += ["`data/` holds three tables, each as Parquet (typed: dates are dates, lists are "
+              "lists, authors are structs) and as JSON Lines: `articles` (one row per article"
+              + (" version" if facts.all_versions else "") + "), `versions` (one row per version "
+              "of each article), `captures` (one row per WARC record a version was built from); "
+              "they join on `article_id` and `version`. `texts/` has the text of each row of "
+              "`articles` as a UTF-8 file (paragraphs separated by blank lines) and "
+              "`metadata.csv` one row per file, the form corpus tools (AntConc, Sketch Engine, "
+              "quanteda) read.", ""]
+    for name, caption in facts.plots.items():
+        lines += [f"![{caption}](plots/{name})", ""]
+    return lines
+
+
+def _loading(facts: CardFacts) -> list[str]:
+    articles = facts.parquet.get("articles", ["data/articles.parquet"])
+    pattern = articles[0] if len(articles) == 1 else "data/articles-*.parquet"
+    return ["## How to load it", "", "```python", "import pandas as pd",
+            f'articles = pd.read_parquet("{articles[0]}")' if len(articles) == 1 else
+            f'articles = pd.concat(pd.read_parquet(f) for f in {articles!r})', "",
+            "from datasets import load_dataset",
+            'articles = load_dataset("path/to/this/release")["train"]  # the card\'s configs',
+            'versions = load_dataset("path/to/this/release", "versions")["train"]', "",
+            "import duckdb",
+            f"duckdb.sql(\"SELECT language, count(*) FROM '{pattern}' GROUP BY 1\")", "```", "",
+            "In R: `arrow::read_parquet(\"" + articles[0] + "\")`, or with quanteda "
+            "`readtext::readtext(\"texts/*.txt\")` and `read.csv(\"metadata.csv\")` (joined on "
+            "the file name). `ifes-archive browse .` opens the release in Datasette (search, "
+            "facets, links to each capture) for those who do not program.", ""]
+
+
+def _collection(facts: CardFacts) -> list[str]:
+    lines = ["## How it was collected", "",
+             f"The site {facts.identity.site} was crawled by ifes-archive (Scrapy): menus, "
+             "sections, category and blog listings and multi-page articles, every article "
+             "fetched once per run, every HTTP exchange kept as a WARC/1.1 capture as the server "
+             "sent it. Later runs ask for known pages conditionally and keep what changed as "
+             "new versions. The text was separated from the site's bilingual menus with the "
+             "template's own markup (trafilatura for pages that are not the template), dates "
+             "read day-first (Russian), names reconciled across spellings and scripts. "
+             f"The records of this release were {facts.corpus_source}.", "",
+             "### Crawl runs (from the WARC files)", ""]
+    lines += _table(["run", "first capture", "last capture", "records", "software"],
+                    [[run.label or "(unnamed)", run.first, run.last, f"{run.records:,}",
+                      run.info.get("software", "")] for run in facts.runs])
+    polite = {label: sorted({run.info[key] for run in facts.runs if run.info.get(key)})
+              for key, label in POLITENESS_FIELDS.items()}
+    lines += ["Politeness, as the runs' warcinfo records state it: " + "; ".join(
+        f"{label}: {', '.join(values) or 'not recorded'}" for label, values in polite.items())
+        + ".", ""]
+    if facts.reports:
+        lines += ["### Run reports", ""]
+        lines += _table(["started", "seconds", "finish", "requests", "new", "changed", "gone",
+                         "blocked by robots.txt", "failed"],
+                        [[r.get("started", ""), f"{float(r.get('duration_seconds') or 0):.0f}",
+                          r.get("finish_reason", ""), r.get("requests", 0), r.get("new", 0),
+                          r.get("changed", 0), r.get("gone", 0), r.get("robots_blocked", 0),
+                          len(r.get("failures") or [])] for r in facts.reports])
+    lines += ["### Extraction", ""]
+    lines += _table(["rows", "extractor"], [[n, _extractor(text)] for text, n in
+                                            facts.coverage.extractors.most_common()])
+    return lines
+
+
+def _extractor(text: str) -> str:
+    extractor = json.loads(text)
+    packages = ", ".join(f"{name} {version}" for name, version in
+                         (extractor.get("packages") or {}).items())
+    return f"{extractor.get('method', '?')}: {packages}"
+
+
+def _fields(facts: CardFacts) -> list[str]:
+    lines = ["## Fields", "", "Generated from the record schema (`archive/schema.py` of "
+             "ifes-archive); `datapackage.json` has the same as Frictionless table schemas.", ""]
+    for table, properties in facts.tables.items():
+        where = "`metadata.csv`" if table == "metadata" else f"`{table}`"
+        lines += [f"### {where}", ""]
+        lines += _table(["field", "type", "description"],
+                        [[f"`{name}`", type_label(spec), spec.get("description", "")]
+                         for name, spec in properties.items()])
+    return lines
+
+
+def _coverage(facts: CardFacts) -> list[str]:
+    coverage = facts.coverage
+    lines = ["## Coverage and known gaps", ""]
+    lines += [f"- {n:,} rows {status}" for status, n in sorted(coverage.statuses.items())]
+    lines += [f"- {n:,} rows without {name.replace('_', ' ')}"
+              for name, n in sorted(coverage.missing.items()) if n]
+    lines += [f"- {n:,} rows flagged `{flag}`" for flag, n in sorted(coverage.flags.items())]
+    if coverage.flags:
+        lines.append("- flags are explained in the description of the `flags` field below")
+    if coverage.seen:
+        lines.append(f"- captures dated {coverage.seen[0]} to {coverage.seen[1]}")
+    failures = [f for report in facts.reports for f in report.get("failures") or []]
+    if failures:
+        reasons = Counter(f.get("reason", "") for f in failures)
+        lines.append(f"- {len(failures):,} requests failed in the crawl runs: " + ", ".join(
+            f"{reason} ({n})" for reason, n in reasons.most_common()))
+        lines += [f"  - {f.get('url')}: {f.get('reason')}" for f in failures[:LISTED_FAILURES]]
+    if facts.out_of_scope:
+        lines.append(f"- {facts.out_of_scope:,} articles of the archive are outside this "
+                     "release's scope")
+    lines.append("")
+    if facts.excluded:
+        total = sum(facts.excluded.values())
+        lines += ["### Exclusions", "", f"{total:,} articles were excluded on request (their "
+                  "records, texts and captures are not in this release; the archive keeps them). "
+                  "The reasons given:", ""]
+        lines += _table(["reason", "articles"], [[reason, n] for reason, n in
+                                                 sorted(facts.excluded.items())])
+    return lines + facts.notes + ([""] if facts.notes else [])
+
+
+def _changes(facts: CardFacts) -> list[str]:
+    changes = facts.changes
+    if changes.previous is None:
+        return ["## Changes", "", "The first release (no earlier one was given); see "
+                "`CHANGES.md`.", ""]
+    return ["## Changes", "", f"Against release {changes.previous.version}: "
+            f"{len(changes.added):,} added, {len(changes.changed):,} changed, "
+            f"{len(changes.withdrawn):,} withdrawn by the publisher, {len(changes.dropped):,} "
+            f"no longer included, {changes.removed_on_request:,} removed on request; see "
+            "`CHANGES.md`.", ""]
+
+
+def _replay(facts: CardFacts) -> list[str]:
+    if facts.wacz is None or not facts.wacz.endswith(".wacz"):
+        return ["## Captures", "", f"No WACZ in this release: {facts.wacz}.", ""]
+    return ["## Captures and replay", "", f"`{facts.wacz}` (WACZ 1.1.1) holds the WARC "
+            "captures of the released articles and of the site's other pages, their replay "
+            "index, and one page entry per article (title, date, text). Open it in "
+            "ReplayWeb.page (<https://replayweb.page/>, *Choose File*), or serve it with pywb; "
+            "`captures` tells which record of which WARC file inside it each version came "
+            "from.", ""]
+
+
+def _terms(facts: CardFacts) -> list[str]:
+    identity = facts.identity
+    if identity.open_license:
+        return ["## Licence", "", f"{identity.license}.", ""]
+    return ["## Licence and terms", "", "The texts are the work of their authors and were "
+            f"published by the {PUBLISHER}; the rights remain theirs. This release is a web "
+            "archive compiled for research (text and data mining, citation, verification of "
+            "sources); ask the publisher before republishing texts.", ""]
+
+
+def _citation(facts: CardFacts) -> list[str]:
+    identity = facts.identity
+    authors = " and ".join(c.split("<")[0].strip() for c in identity.creators)
+    key = f"{identity.name.replace('-', '_')}_{identity.version.replace('.', '_')}"
+    return ["## How to cite", "", "`CITATION.cff` has the citation; in BibTeX:", "", "```bibtex",
+            f"@misc{{{key},", f"  title = {{{identity.title}}},", f"  author = {{{authors}}},",
+            f"  year = {{{identity.released.year}}},", f"  version = {{{identity.version}}},",
+            f"  howpublished = {{Dataset (web archive of {identity.site}), released "
+            f"{identity.released.isoformat()}}},",
+            f"  note = {{Source: {PUBLISHER} ({PUBLISHER_RU})}}", "}", "```", ""]
+
+
+def card_markdown(facts: CardFacts) -> str:
+    """Return the whole card."""
+    identity = facts.identity
+    lines = [*header(facts), "", f"# {identity.title}", "",
+             f"Release {identity.version} of {identity.released.isoformat()}.", ""]
+    for section in (_what, _loading, _collection, _fields, _coverage, _changes, _replay, _terms,
+                    _citation):
+        lines += section(facts)
+    return "\n".join(lines)
+
+
+def write_card(facts: CardFacts, root: Path) -> Path:
+    """Write ``README.md`` into ``root``."""
+    path = root / "README.md"
+    path.write_text(card_markdown(facts), encoding="utf-8")
+    return path

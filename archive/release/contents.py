@@ -1,0 +1,138 @@
+"""The release's data, written article by article: the tables, the texts and their metadata.
+
+For each released article: a row of ``articles`` for its newest version (every version with
+``--all-versions``), a row of ``versions`` for every version, a row of ``captures`` for every
+capture pointer of every version, a file of ``texts/`` and a row of ``metadata.csv`` per row of
+``articles``. Pointers are those of the release's own WARC copies (:meth:`Copies.pointer`).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from archive.record import record_to_json
+from archive.release.coverage import Coverage
+from archive.release.scope import published_on
+from archive.release.tables import (
+    LIST_SEPARATOR,
+    CaptureRow,
+    TableWriter,
+    TextRow,
+    VersionRow,
+    all_tables,
+    row_of,
+)
+from archive.versions import content_digest
+from crawler.joomla import parse_url
+
+if TYPE_CHECKING:
+    from archive.release.warcs import Copies
+
+#: Tables of ``data/`` (``metadata`` is the CSV beside ``texts/``).
+DATA_TABLES = ("articles", "versions", "captures")
+METADATA_CSV = "metadata.csv"
+
+
+@dataclass(frozen=True)
+class Released:
+    """What the release says of one article: enough to compare releases."""
+
+    digest: str
+    title: str | None
+    status: str
+
+
+def text_file(record: dict[str, Any], all_versions: bool) -> str:
+    """Return the text file of a row of ``articles``, relative to the release folder."""
+    suffix = f"-v{record.get('version') or 1}" if all_versions else ""
+    return f"texts/{record['article_id']}{suffix}.txt"
+
+
+class ContentsWriter:
+    """Writes the data of a release into ``root`` (data/, texts/, metadata.csv)."""
+
+    def __init__(self, root: Path, copies: Copies, all_versions: bool = False,
+                 shard_bytes: int | None = None, pages: IO[str] | None = None):
+        self.root, self.copies, self.all_versions = root, copies, all_versions
+        properties = all_tables()
+        options = {"shard_bytes": shard_bytes} if shard_bytes else {}
+        self.tables = {name: TableWriter(root / "data", name, properties[name], **options)
+                       for name in DATA_TABLES}
+        (root / "texts").mkdir(parents=True, exist_ok=True)
+        self._csv_file = open(root / METADATA_CSV, "w", encoding="utf-8", newline="")
+        self._csv = csv.writer(self._csv_file)
+        self._csv.writerow([f.name for f in fields(TextRow)])
+        self.pages = pages
+        self.coverage = Coverage()
+        self.released: dict[int, Released] = {}
+
+    def add(self, versions: list[dict[str, Any]]) -> None:
+        """Write one article, given every version of it, oldest first."""
+        versions = [self._relocated(record) for record in versions]
+        rows = versions if self.all_versions else versions[-1:]
+        captures = 0
+        for record in versions:
+            released = self.all_versions or record is versions[-1]
+            self.tables["versions"].write(row_of(_version_row(record, content_digest(record),
+                                                              released)))
+            for pointer in record.get("captures") or []:
+                self.tables["captures"].write(row_of(_capture_row(record, pointer)))
+                captures += 1
+        for record in rows:
+            self._write_row(record)
+        newest = versions[-1]
+        self.coverage.add_article(len(versions), captures)
+        self.released[newest["article_id"]] = Released(content_digest(newest), newest.get("title"),
+                                                       newest.get("status") or "current")
+        if self.pages is not None:
+            self.pages.write(record_to_json(newest) + "\n")
+
+    def _relocated(self, record: dict[str, Any]) -> dict[str, Any]:
+        moved = {**record, "captures": [self.copies.pointer(p) for p in record.get("captures") or []]}
+        if record.get("gone"):
+            moved["gone"] = {**record["gone"], "capture": self.copies.pointer(record["gone"].get("capture"))}
+        return moved
+
+    def _write_row(self, record: dict[str, Any]) -> None:
+        self.tables["articles"].write(record, record_to_json(record))
+        name = text_file(record, self.all_versions)
+        text = record.get("text") or ""
+        (self.root / name).write_text(text + "\n" if text else "", encoding="utf-8", newline="\n")
+        self._csv.writerow(["" if v is None else v for v in row_of(_text_row(record, name)).values()])
+        self.coverage.add_row(record)
+
+    def close(self) -> dict[str, list[Path]]:
+        """Finish every file; return the Parquet files of each table."""
+        self._csv_file.close()
+        return {name: writer.close() for name, writer in self.tables.items()}
+
+
+def _version_row(record: dict[str, Any], digest: str, released: bool) -> VersionRow:
+    return VersionRow(record["article_id"], record.get("version") or 1,
+                      record.get("status") or "current", record.get("first_seen"),
+                      record.get("last_seen"), record.get("gone"), record.get("title"),
+                      record.get("date_modified"), record.get("word_count") or 0,
+                      record.get("flags") or [], digest, released)
+
+
+def _capture_row(record: dict[str, Any], pointer: dict[str, Any]) -> CaptureRow:
+    page = parse_url(pointer.get("target_uri", "")).limitstart or 0
+    return CaptureRow(record["article_id"], record.get("version") or 1, page,
+                      pointer["warc_filename"], pointer["warc_offset"], pointer["warc_length"],
+                      pointer["warc_record_id"], pointer["target_uri"], pointer["date"])
+
+
+def _text_row(record: dict[str, Any], name: str) -> TextRow:
+    published = published_on(record)
+    return TextRow(record["article_id"], record.get("version") or 1,
+                   record.get("status") or "current", record.get("title"),
+                   LIST_SEPARATOR.join(a.get("name", "") for a in record.get("authors") or [])
+                   or None,
+                   published.isoformat() if published else None,
+                   published.year if published else None,
+                   LIST_SEPARATOR.join(record.get("sections") or []) or None,
+                   record.get("language"),
+                   record.get("word_count") or 0, record["url"], name)

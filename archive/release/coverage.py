@@ -1,0 +1,68 @@
+"""What a release holds, counted as it is written: for the card, its plots and the summary."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from archive.release.scope import published_on
+
+#: The year an undated article is counted under.
+NO_DATE = "no date"
+
+
+@dataclass
+class Coverage:
+    """Counts over the released articles (their rows of ``articles``)."""
+
+    articles: int = 0
+    rows: int = 0
+    versions: int = 0
+    captures: int = 0
+    words: list[int] = field(default_factory=list)
+    years: Counter = field(default_factory=Counter)
+    sections: Counter = field(default_factory=Counter)
+    languages: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    flags: Counter = field(default_factory=Counter)
+    extractors: Counter = field(default_factory=Counter)
+    missing: Counter = field(default_factory=Counter)
+    """Field -> rows where it is empty (no date, no authors, no language, no text)."""
+    published: list[str] = field(default_factory=list)
+    """The earliest and latest publication date."""
+    seen: list[str] = field(default_factory=list)
+    """The earliest first_seen and the latest last_seen."""
+
+    def add_article(self, versions: int, captures: int) -> None:
+        """Count one released article of ``versions`` versions and ``captures`` pointers."""
+        self.articles += 1
+        self.versions += versions
+        self.captures += captures
+
+    def add_row(self, record: dict[str, Any]) -> None:
+        """Count one row of ``articles``."""
+        self.rows += 1
+        self.words.append(int(record.get("word_count") or 0))
+        published = published_on(record)
+        self.years[str(published.year) if published else NO_DATE] += 1
+        self.sections.update(record.get("sections") or ["(none)"])
+        self.languages[record.get("language") or "unknown"] += 1
+        self.statuses[record.get("status") or "current"] += 1
+        self.flags.update(record.get("flags") or [])
+        self.extractors[json.dumps(record.get("extractor") or {}, sort_keys=True)] += 1
+        for name, empty in (("date_published", published is None),
+                            ("authors", not record.get("authors")),
+                            ("language", not record.get("language")),
+                            ("text", not record.get("text"))):
+            self.missing[name] += empty
+        if published:
+            self.published = _span(self.published, published.isoformat())
+        for when in (record.get("first_seen"), record.get("last_seen")):
+            if when:
+                self.seen = _span(self.seen, when)
+
+
+def _span(span: list[str], value: str) -> list[str]:
+    return [min(span[0], value), max(span[1], value)] if span else [value, value]

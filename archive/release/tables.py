@@ -1,0 +1,269 @@
+"""The release's tables: their columns, typed from the record schema, and their writers.
+
+Every table is described once, as JSON Schema properties: ``articles`` by the record schema
+(:func:`archive.schema.record_schema`, generated from :class:`archive.schema.Record`), the others
+by the documented dataclasses below, whose columns that share a record field's name take that
+field's type and description. From that one description come the Parquet (Arrow) schema — dates
+as dates, instants as UTC timestamps, lists as lists, objects with known properties as structs,
+free-form objects as JSON text — the Frictionless table schemas and the card's field lists.
+
+:class:`TableWriter` writes a table as Parquet (one schema for every shard; row groups sized for
+the Hugging Face dataset viewer; a page index so readers can seek) and as JSON Lines beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archive.schema import field_docs, properties_of, record_schema
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+#: Rows go to a row group until their JSON reaches this size. The Hugging Face dataset viewer
+#: refuses row groups over 286 MiB in memory and recommends 100-300 MB; staying at the low end
+#: keeps its first page quick.
+ROW_GROUP_BYTES = 100 * 2**20
+#: A table is split into shards of about this much JSON (the ``datasets`` library's default
+#: ``max_shard_size`` is 500 MB).
+SHARD_BYTES = 500 * 2**20
+#: zstd: several times smaller than snappy on text, read by pyarrow, DuckDB, Polars, Spark, R.
+COMPRESSION = "zstd"
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One version of a released article: when it was seen, what it was, whether it is gone."""
+
+    article_id: int
+    version: int
+    status: str
+    first_seen: str | None
+    last_seen: str | None
+    gone: dict[str, Any] | None
+    title: str | None
+    date_modified: dict[str, Any] | None
+    word_count: int
+    flags: list[str]
+    digest: str
+    """SHA-1 of what the version says (every record field but capture pointers and version
+    fields): two versions with the same digest say the same."""
+    released: bool
+    """True when this version is a row of ``articles`` (and has a file in ``texts/``)."""
+
+
+@dataclass(frozen=True)
+class CaptureRow:
+    """One WARC response record a released version was built from."""
+
+    article_id: int
+    version: int
+    page: int
+    """0-based page of the article (Joomla's ``limitstart``) the record holds."""
+    warc_filename: str
+    warc_offset: int
+    warc_length: int
+    warc_record_id: str
+    target_uri: str
+    date: str
+
+
+@dataclass(frozen=True)
+class TextRow:
+    """One text file of ``texts/``, as corpus tools read it (flat values, one row per file)."""
+
+    id: int
+    """The article's Joomla id (``article_id`` elsewhere)."""
+    version: int
+    """Which version of the article the text is."""
+    status: str
+    """``current``, ``superseded`` or ``gone`` (see the articles table)."""
+    title: str | None
+    """The title without the author prefix."""
+    authors: str | None
+    """Display names in byline order, separated by ``; ``; empty when none is known."""
+    date: str | None
+    """Publication date, ``YYYY-MM-DD``; empty when the page shows none."""
+    year: int | None
+    """Publication year; empty when no date."""
+    sections: str | None
+    """Categories the article is filed under, separated by ``; ``; empty when none."""
+    language: str | None
+    """ISO 639-1 code of the text."""
+    words: int
+    """Words (``\\w+`` runs) of the text."""
+    url: str
+    """Canonical article URL."""
+    file: str
+    """The text file, relative to the release folder."""
+
+
+#: Joins list values in the flat forms (CSV, SQLite facets keep the lists).
+LIST_SEPARATOR = "; "
+_TEXT_REFINED = {"date": {"type": ["string", "null"], "format": "date"}}
+
+
+def table_properties(cls: type) -> dict[str, dict[str, Any]]:
+    """Return the JSON Schema properties of a row dataclass: a column named like a record
+    field (or a capture pointer's) and given no docstring of its own is that field."""
+    record = record_schema()["properties"]
+    inherited = {**record["captures"]["items"]["properties"], **record}
+    own = field_docs(cls)
+    return {name: spec if name in own or name not in inherited else dict(inherited[name])
+            for name, spec in properties_of(cls, _TEXT_REFINED).items()}
+
+
+def all_tables() -> dict[str, dict[str, dict[str, Any]]]:
+    """Return the columns of every table of the release by name: ``articles`` (the record
+    schema's properties), ``versions``, ``captures``, ``metadata`` (of ``texts/``)."""
+    return {"articles": record_schema()["properties"], "versions": table_properties(VersionRow),
+            "captures": table_properties(CaptureRow), "metadata": table_properties(TextRow)}
+
+
+def json_type(spec: dict[str, Any]) -> tuple[str, bool]:
+    """Return (the JSON type of a spec, whether null is allowed)."""
+    kinds = spec.get("type", "string")
+    listed = [kinds] if isinstance(kinds, str) else list(kinds)
+    return next((k for k in listed if k != "null"), "null"), "null" in listed
+
+
+def arrow_type(spec: dict[str, Any]) -> pa.DataType:
+    """Return the Arrow type of a JSON Schema property (what it nests may be null)."""
+    import pyarrow as pa
+
+    kind, _ = json_type(spec)
+    if kind == "string":
+        return {"date": pa.date32(), "date-time": pa.timestamp("us", tz="UTC")}.get(
+            spec.get("format", ""), pa.string())
+    if kind == "array":
+        return pa.list_(arrow_type(spec.get("items", {})))
+    if kind == "object":
+        if "properties" not in spec:
+            return pa.string()  # free-form: its JSON text
+        return pa.struct([arrow_field(name, sub, nullable=True)
+                          for name, sub in spec["properties"].items()])
+    return {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}[kind]
+
+
+def arrow_field(name: str, spec: dict[str, Any], nullable: bool | None = None) -> pa.Field:
+    """Return the Arrow field of a JSON Schema property, its description in the metadata;
+    nullable when the schema allows null (or when ``nullable`` says so)."""
+    import pyarrow as pa
+
+    metadata = {"description": spec["description"]} if spec.get("description") else None
+    return pa.field(name, arrow_type(spec), nullable=json_type(spec)[1] if nullable is None
+                    else nullable, metadata=metadata)
+
+
+def arrow_schema(properties: dict[str, dict[str, Any]]) -> pa.Schema:
+    """Return the Arrow schema of a table."""
+    import pyarrow as pa
+
+    return pa.schema([arrow_field(name, spec) for name, spec in properties.items()])
+
+
+def instant(value: str) -> datetime:
+    """Return a WARC-Date (``2026-11-30T17:17:17.877899Z``) as an aware datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def arrow_value(spec: dict[str, Any], value: Any) -> Any:
+    """Return ``value`` (as JSON holds it) in the Python form its Arrow type takes."""
+    if value is None:
+        return None
+    kind, _ = json_type(spec)
+    if kind == "string":
+        form = spec.get("format")
+        return date.fromisoformat(value) if form == "date" else \
+            instant(value) if form == "date-time" else value
+    if kind == "array":
+        return [arrow_value(spec.get("items", {}), item) for item in value]
+    if kind == "object":
+        if "properties" not in spec:
+            return json.dumps(value, ensure_ascii=False)
+        return {name: arrow_value(sub, value.get(name)) for name, sub in spec["properties"].items()}
+    return value
+
+
+def row_of(instance: Any) -> dict[str, Any]:
+    """Return a row dataclass as the plain dict its JSON line holds (fields in order)."""
+    return {f.name: getattr(instance, f.name) for f in fields(instance)}
+
+
+@dataclass
+class _Shard:
+    path: Path
+    writer: Any
+    bytes: int = 0
+
+
+class TableWriter:
+    """Writes one table to ``data/NAME.parquet`` (or shards ``NAME-0000K-of-0000N.parquet``)
+    and ``data/NAME.jsonl``, row by row, in the order given."""
+
+    def __init__(self, folder: Path, name: str, properties: dict[str, dict[str, Any]],
+                 shard_bytes: int = SHARD_BYTES, row_group_bytes: int = ROW_GROUP_BYTES):
+        self.folder, self.name, self.properties = folder, name, properties
+        self.schema = arrow_schema(properties)
+        self.shard_bytes = shard_bytes
+        self.row_group_bytes = min(row_group_bytes, shard_bytes)  # a group is in one shard
+        self.rows = 0
+        self._shards: list[_Shard] = []
+        self._pending: list[dict[str, Any]] = []
+        self._pending_bytes = 0
+        folder.mkdir(parents=True, exist_ok=True)
+        self._jsonl = open(folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")
+
+    def write(self, row: dict[str, Any], line: str | None = None) -> None:
+        """Add one row (as JSON holds it); ``line`` is its JSON text when the caller has it."""
+        line = line if line is not None else json.dumps(row, ensure_ascii=False)
+        self._jsonl.write(line + "\n")
+        self._pending.append(row)
+        self._pending_bytes += len(line)
+        self.rows += 1
+        if self._pending_bytes >= self.row_group_bytes:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if not self._pending:
+            return
+        shard = self._shard()
+        columns = {name: [arrow_value(spec, row.get(name)) for row in self._pending]
+                   for name, spec in self.properties.items()}
+        table = pa.Table.from_pydict(columns, schema=self.schema)
+        shard.writer.write_table(table, row_group_size=len(self._pending))
+        shard.bytes += self._pending_bytes
+        self._pending, self._pending_bytes = [], 0
+
+    def _shard(self) -> _Shard:
+        import pyarrow.parquet as pq
+
+        if self._shards and self._shards[-1].bytes < self.shard_bytes:
+            return self._shards[-1]
+        path = self.folder / f"{self.name}-{len(self._shards):05d}.parquet.partial"
+        writer = pq.ParquetWriter(path, self.schema, compression=COMPRESSION,
+                                  write_page_index=True, use_content_defined_chunking=True)
+        self._shards.append(_Shard(path, writer))
+        return self._shards[-1]
+
+    def close(self) -> list[Path]:
+        """Finish the files; return the Parquet files written (shards in order)."""
+        self._flush()
+        self._jsonl.close()
+        if not self._shards:
+            self._shard()  # an empty table still has its file, with its schema
+        for shard in self._shards:
+            shard.writer.close()
+        count = len(self._shards)
+        final = [self.folder / (f"{self.name}.parquet" if count == 1 else
+                                f"{self.name}-{i:05d}-of-{count:05d}.parquet")
+                 for i in range(count)]
+        for shard, path in zip(self._shards, final):
+            shard.path.replace(path)
+        return final

@@ -1,0 +1,165 @@
+"""The release's copies of the archive's WARC files: every record but the captures of articles
+left out, and what the files say about the crawl runs.
+
+An article left out of a release (excluded, or outside its scope) leaves with its captures:
+every record whose target URI is one of its pages — article pages, print and PDF views, the
+e-mail form — is dropped (request, response and revisit alike). Everything else stays: robots.txt,
+listings, other pages, refusals. Each record is its own gzip member and is copied byte for byte,
+so a kept record is exactly what the archive holds; a file nothing is dropped from is linked (or
+copied) whole. Records after a dropped one move: :meth:`Copies.pointer` gives a capture pointer's
+place in the copy.
+
+The ``warcinfo`` record at the head of each file names its crawl run (``ifes-run``), the software,
+the robots policy, the User-Agent and the operator; the WARC-Dates of a run's records give its
+window. The card tells the crawl from these (:class:`Run`): the WARC files are the truth.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.release.scope import article_of
+from archive.warc import RUN_FIELD
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection
+
+_COPY_CHUNK = 1 << 20
+
+
+@dataclass
+class Run:
+    """One crawl run, as its WARC files tell it."""
+
+    label: str
+    """The ``ifes-run`` of its warcinfo (``""`` for files that name none)."""
+    info: dict[str, str] = field(default_factory=dict)
+    """The fields of its first warcinfo record."""
+    first: str = ""
+    """The earliest WARC-Date of its records."""
+    last: str = ""
+    """The latest."""
+    records: int = 0
+    files: list[str] = field(default_factory=list)
+
+    def saw(self, date: str) -> None:
+        """Widen the window to ``date``."""
+        self.records += 1
+        if date and (not self.first or date < self.first):
+            self.first = date
+        if date > self.last:
+            self.last = date
+
+
+@dataclass
+class Copies:
+    """The copies made for a release."""
+
+    files: list[Path] = field(default_factory=list)
+    runs: dict[str, Run] = field(default_factory=dict)
+    records: int = 0
+    dropped: int = 0
+    """Records left out: captures of articles not in the release."""
+    moved: dict[tuple[str, int], int] = field(default_factory=dict)
+    """(file name, offset in the archive) -> offset in the copy, for files records left."""
+
+    def pointer(self, pointer: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Return a capture pointer into the archive's files as one into the copies."""
+        if not pointer:
+            return pointer
+        key = (pointer.get("warc_filename", ""), pointer.get("warc_offset", -1))
+        if key not in self.moved:
+            return pointer
+        return {**pointer, "warc_offset": self.moved[key]}
+
+    def ordered_runs(self) -> list[Run]:
+        """Return the runs by the date they started."""
+        return sorted(self.runs.values(), key=lambda run: (run.first, run.label))
+
+
+def copy_warcs(files: list[Path], folder: Path, drop: Collection[int],
+               progress: Callable[[int], None] | None = None) -> Copies:
+    """Copy ``files`` into ``folder`` without the captures of articles ``drop``; return what
+    was copied, moved and dropped, and the runs the files tell."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = Copies()
+    names = [path.name for path in files]
+    if len(set(names)) != len(names):
+        raise ValueError("two WARC files of the archive have the same name: " +
+                         ", ".join(sorted({n for n in names if names.count(n) > 1})))
+    for number, path in enumerate(files, 1):
+        kept = _scan(path, drop, copies)
+        target = folder / path.name
+        if all(keep for _, _, keep in kept):
+            _link_or_copy(path, target)
+        else:
+            _copy_kept(path, target, kept, copies)
+        copies.files.append(target)
+        if progress:
+            progress(number)
+    return copies
+
+
+def _scan(path: Path, drop: Collection[int], copies: Copies) -> list[tuple[int, int, bool]]:
+    """Return (offset, length, keep) of every record of ``path``; note runs and counts."""
+    kept: list[tuple[int, int, bool]] = []
+    run: Run | None = None
+    with open(path, "rb") as stream:
+        records = ArchiveIterator(stream, no_record_parse=True)
+        for record in records:
+            headers = record.rec_headers
+            if headers.get_header("WARC-Type") == "warcinfo":
+                info = _warc_fields(record.raw_stream.read())
+                run = copies.runs.setdefault(info.get(RUN_FIELD, ""),
+                                             Run(info.get(RUN_FIELD, ""), info))
+                if path.name not in run.files:
+                    run.files.append(path.name)
+            if run is None:  # a file without warcinfo: the unnamed run
+                run = copies.runs.setdefault("", Run(""))
+            run.saw(headers.get_header("WARC-Date") or "")
+            uri = headers.get_header("WARC-Target-URI") or ""
+            keep = not (uri and drop and article_of(uri) in drop)
+            kept.append((records.get_record_offset(), records.get_record_length(), keep))
+    copies.records += len(kept)
+    copies.dropped += sum(not keep for _, _, keep in kept)
+    return kept
+
+
+def _warc_fields(block: bytes) -> dict[str, str]:
+    """Return the ``name: value`` fields of a warcinfo block."""
+    fields = {}
+    for line in block.decode("utf-8", "replace").splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip() and name.strip() not in fields:
+            fields[name.strip()] = value.strip()
+    return fields
+
+
+def _copy_kept(source: Path, target: Path, kept: list[tuple[int, int, bool]],
+               copies: Copies) -> None:
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        for offset, length, keep in kept:
+            if not keep:
+                continue
+            copies.moved[(source.name, offset)] = dst.tell()
+            src.seek(offset)
+            left = length
+            while left > 0:
+                chunk = src.read(min(_COPY_CHUNK, left))
+                if not chunk:
+                    raise ValueError(f"{source}: ends inside the record at {offset}")
+                dst.write(chunk)
+                left -= len(chunk)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or no hard links there
+        shutil.copyfile(source, target)

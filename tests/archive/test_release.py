@@ -1,0 +1,337 @@
+"""A release of the default crawl: its parts, typed tables, card, descriptors; loaded where
+researchers work (pandas, DuckDB, Hugging Face datasets, Frictionless); the same bytes twice."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from archive.cli import main
+from archive.rebuild import captured_page
+from archive.release.tables import ROW_GROUP_BYTES
+from archive.schema import RECORD_KEYS, Record, field_docs
+from archive.verify import read_raw_records
+from tests.conftest import RELEASE_DATE, build_release_cli
+
+FRICTIONLESS = Path(sys.executable).with_name("frictionless")
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _current(crawl) -> list[dict]:
+    return [r for r in crawl.records() if r["status"] != "superseded"]
+
+
+def _card(release: Path) -> tuple[dict, str]:
+    text = (release / "README.md").read_text(encoding="utf-8")
+    _, head, body = text.split("---\n", 2)
+    return yaml.safe_load(head), body
+
+
+def test_every_part_is_there(release: Path, crawl) -> None:
+    for name in ("README.md", "CHANGES.md", "CITATION.cff", "datapackage.json", "SHA256SUMS",
+                 "metadata.csv", "data/articles.parquet", "data/articles.jsonl",
+                 "data/versions.parquet", "data/versions.jsonl", "data/captures.parquet",
+                 "data/captures.jsonl"):
+        assert (release / name).is_file(), name
+    texts = sorted(p.name for p in (release / "texts").iterdir())
+    assert texts == sorted(f"{r['article_id']}.txt" for r in _current(crawl))
+    assert len(list((release / "plots").glob("*.png"))) == 4
+    assert not list(release.parent.glob(".*")), "work folders left behind"
+
+
+def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
+    table = pq.read_table(release / "data" / "articles.parquet")
+    schema = table.schema
+    assert schema.names == list(RECORD_KEYS)
+    assert schema.field("date_published").type.field("value").type == pa.date32()
+    assert schema.field("first_seen").type == pa.timestamp("us", tz="UTC")
+    assert schema.field("authors").type == pa.list_(pa.struct([
+        pa.field("name", pa.string()), pa.field("spellings", pa.list_(pa.string()))]))
+    assert schema.field("sections").type == pa.list_(pa.string())
+    docs = field_docs(Record)
+    assert {f.name: f.metadata[b"description"].decode() for f in schema} == \
+        {name: docs[name] for name in RECORD_KEYS}
+    records = _current(crawl)
+    rows = table.to_pylist()
+    assert [r["article_id"] for r in rows] == [r["article_id"] for r in records]
+    for row, record in zip(rows, records):
+        assert row["text"] == record["text"] and row["title"] == record["title"]
+        assert row["date_published"] is None or \
+            row["date_published"]["value"].isoformat() == record["date_published"]["value"]
+        assert [a["name"] for a in row["authors"]] == [a["name"] for a in record["authors"]]
+        assert row["first_seen"].isoformat().replace("+00:00", "Z") == record["first_seen"]
+    jsonl = _jsonl(release / "data" / "articles.jsonl")
+    assert jsonl == records
+
+
+def test_row_groups_fit_the_hub_viewer(release: Path) -> None:
+    for path in (release / "data").glob("*.parquet"):
+        metadata = pq.ParquetFile(path).metadata
+        for group in range(metadata.num_row_groups):
+            assert metadata.row_group(group).total_byte_size <= ROW_GROUP_BYTES
+        assert metadata.row_group(0).column(0).has_offset_index  # page index: readers seek
+
+
+def test_versions_and_captures_join_on_id_and_version(release: Path, crawl) -> None:
+    versions = _jsonl(release / "data" / "versions.jsonl")
+    captures = _jsonl(release / "data" / "captures.jsonl")
+    articles = {(r["article_id"], r["version"]) for r in _jsonl(release / "data" / "articles.jsonl")}
+    assert {(v["article_id"], v["version"]) for v in versions if v["released"]} == articles
+    assert {(c["article_id"], c["version"]) for c in captures} <= \
+        {(v["article_id"], v["version"]) for v in versions}
+    multi = [r for r in crawl.records() if r["pages"] > 1]
+    assert multi, "the mirror has multi-page articles"
+    pages = sorted(c["page"] for c in captures if c["article_id"] == multi[0]["article_id"])
+    assert pages == list(range(multi[0]["pages"]))
+    assert pq.read_table(release / "data" / "captures.parquet").num_rows == len(captures)
+
+
+def test_capture_pointers_open_their_records(release: Path, crawl) -> None:
+    by_offset = {(p.name, r.offset): r for p in crawl.warc_files for r in read_raw_records(p)}
+    captures = _jsonl(release / "data" / "captures.jsonl")
+    for capture in captures:
+        record = by_offset[(capture["warc_filename"], capture["warc_offset"])]
+        assert record.headers["WARC-Record-ID"] == capture["warc_record_id"]
+        assert record.headers["WARC-Target-URI"] == capture["target_uri"]
+    first = captures[0]
+    page = captured_page(first["page"], _capture(crawl, first))
+    assert b"<html" in page.body.lower()
+
+
+def _capture(crawl, row: dict):
+    from archive.rebuild import PageCapture
+
+    return PageCapture(row["date"], row["warc_record_id"], str(crawl.out / "warc" /
+                       row["warc_filename"]), row["warc_offset"], row["warc_length"],
+                       row["target_uri"])
+
+
+def test_texts_and_metadata_csv(release: Path, crawl) -> None:
+    with open(release / "metadata.csv", encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    records = {r["article_id"]: r for r in _current(crawl)}
+    assert len(rows) == len(records)
+    for row in rows:
+        record = records[int(row["id"])]
+        text = (release / row["file"]).read_text(encoding="utf-8")
+        assert text == (record["text"] + "\n" if record["text"] else "")
+        assert int(row["words"]) == record["word_count"]
+        assert row["authors"].split("; ") == [a["name"] for a in record["authors"]] or \
+            (row["authors"] == "" and not record["authors"])
+        assert row["date"] == ((record["date_published"] or {}).get("value") or "")
+        assert row["language"] == (record["language"] or "")
+        assert row["url"] == record["url"]
+
+
+def test_card_header_loads_and_sections_are_there(release: Path, crawl) -> None:
+    head, body = _card(release)
+    assert head["language"] == ["en", "ru"] and head["license"] == "other"
+    assert head["size_categories"] == ["n<1K"] and head["pretty_name"]
+    configs = {c["config_name"]: c for c in head["configs"]}
+    assert configs["articles"]["default"] is True
+    assert configs["versions"]["data_files"][0]["path"] == ["data/versions.parquet"]
+    for heading in ("## What is in it", "## How to load it", "## How it was collected",
+                    "### Crawl runs", "### Run reports", "### Extraction", "## Fields",
+                    "## Coverage and known gaps", "## How to cite"):
+        assert heading in body, heading
+    for name in RECORD_KEYS:
+        assert f"| `{name}` |" in body
+    for plot in (release / "plots").iterdir():
+        assert f"](plots/{plot.name})" in body
+        assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = crawl.summary
+    assert f"| {report['requests']} |" in body  # the run report's requests
+    assert "robots.txt: obey" in body and "delay between requests (s): 0.0" in body
+    assert f"{len(_current(crawl)):,} articles" in body
+
+
+def test_citation_names_dataset_version_date_and_publisher(release: Path) -> None:
+    cff = yaml.safe_load((release / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0" and cff["type"] == "dataset"
+    assert cff["version"] == "2026.12.01" and str(cff["date-released"]) == RELEASE_DATE
+    assert cff["authors"] and cff["title"]
+    (source,) = cff["references"]
+    assert "Far Eastern Studies" in source["authors"][0]["name"] and source["url"] == cff["url"]
+
+
+def test_sha256sums_cover_every_file_and_check(release: Path) -> None:
+    listed = {line.split("  ", 1)[1] for line in
+              (release / "SHA256SUMS").read_text().splitlines()}
+    files = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
+    assert listed == files - {"SHA256SUMS"}
+    done = subprocess.run(["sha256sum", "--check", "--quiet", "SHA256SUMS"], cwd=release,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _frictionless(package: Path) -> dict:
+    done = subprocess.run([str(FRICTIONLESS), "validate", "--json", str(package.name)],
+                          cwd=package.parent, capture_output=True, text=True, timeout=300)
+    return json.loads(done.stdout)
+
+
+def test_frictionless_accepts_the_package_and_catches_a_changed_file(release: Path,
+                                                                     tmp_path: Path) -> None:
+    descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    names = {r["name"]: r for r in descriptor["resources"]}
+    fields = {f["name"]: f for f in names["articles"]["schema"]["fields"]}
+    assert fields["title"]["description"] == field_docs(Record)["title"]
+    assert fields["article_id"]["constraints"]["required"] is True
+    assert all(r["hash"].startswith("sha256:") and r["bytes"] > 0 for r in names.values()
+               if not r["path"].startswith("texts/") or r["bytes"])
+    report = _frictionless(release / "datapackage.json")
+    assert report["valid"], [e["message"] for t in report["tasks"] for e in t["errors"]][:5]
+    assert len(report["tasks"]) == len(descriptor["resources"])
+    copy = tmp_path / "copy"
+    shutil.copytree(release, copy)
+    text = next(p for p in (copy / "texts").iterdir() if p.stat().st_size)
+    text.write_text(text.read_text(encoding="utf-8").replace(" ", "  ", 1), encoding="utf-8")
+    broken = _frictionless(copy / "datapackage.json")
+    assert not broken["valid"]
+    assert {e["type"] for t in broken["tasks"] for e in t["errors"]} >= {"hash-count"}
+
+
+def test_pandas_and_duckdb_read_the_parquet(release: Path, crawl) -> None:
+    import duckdb
+    import pandas as pd
+
+    frame = pd.read_parquet(release / "data" / "articles.parquet")
+    records = _current(crawl)
+    assert list(frame["article_id"]) == [r["article_id"] for r in records]
+    assert str(frame["first_seen"].dtype).startswith("datetime64")
+    languages = {}
+    for record in records:
+        languages[record["language"]] = languages.get(record["language"], 0) + 1
+    query = f"""SELECT language, count(*) FROM '{release}/data/articles.parquet'
+                GROUP BY 1 ORDER BY 1"""
+    assert dict(duckdb.sql(query).fetchall()) == languages
+    join = f"""SELECT count(*) FROM '{release}/data/articles.parquet' a
+               JOIN '{release}/data/captures.parquet' c USING (article_id, version)"""
+    assert duckdb.sql(join).fetchall()[0][0] == sum(len(r["captures"]) for r in records)
+    years = duckdb.sql(f"SELECT min(year(date_published.value)) FROM "
+                       f"'{release}/data/articles.parquet'").fetchall()[0][0]
+    assert years == min(int(r["date_published"]["value"][:4]) for r in records
+                        if r["date_published"])
+
+
+_LOAD = """
+import json, sys
+from datasets import load_dataset
+release = sys.argv[1]
+default = load_dataset(release)["train"]
+versions = load_dataset(release, "versions")["train"]
+parquet = load_dataset("parquet", data_files=release + "/data/articles*.parquet")["train"]
+print(json.dumps({"rows": default.num_rows, "versions": versions.num_rows,
+                  "parquet": parquet.num_rows, "ids": list(default["article_id"]),
+                  "value": str(default.features["date_published"]["value"].dtype),
+                  "first": default[0]["title"]}))
+"""
+
+
+def load_with_datasets(release: Path, home: Path) -> dict:
+    """Load a release with Hugging Face ``datasets`` in a child process, offline."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+           "HF_HOME": str(home), "HF_DATASETS_DISABLE_PROGRESS_BARS": "1"}
+    done = subprocess.run([sys.executable, "-c", _LOAD, str(release)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_hugging_face_datasets_loads_the_card_configs(release: Path, crawl,
+                                                      tmp_path: Path) -> None:
+    loaded = load_with_datasets(release, tmp_path / "hf")
+    records = _current(crawl)
+    assert loaded["rows"] == loaded["parquet"] == len(records)
+    assert loaded["ids"] == [r["article_id"] for r in records]
+    assert loaded["versions"] == len(crawl.records())
+    assert loaded["value"] == "date32" and loaded["first"] == records[0]["title"]
+
+
+def test_same_archive_same_options_same_bytes(release: Path, crawl, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    assert build_release_cli(crawl.out, again) == 0
+    assert (again / "SHA256SUMS").read_bytes() == (release / "SHA256SUMS").read_bytes()
+    later = tmp_path / "later"
+    assert main(["release", str(crawl.out), "--out", str(later), "--date", "2027-01-15",
+                 "--no-progress"]) == 0
+    differ = {line.split("  ", 1)[1] for line in set(
+        (later / "SHA256SUMS").read_text().splitlines()) ^ set(
+        (release / "SHA256SUMS").read_text().splitlines())}
+    # only the parts that state the release date (and the sums over them)
+    assert differ == {"README.md", "CHANGES.md", "CITATION.cff", "datapackage.json"}
+
+
+def test_a_second_release_into_the_same_folder_keeps_nothing_of_the_first(
+        crawl, tmp_path: Path) -> None:
+    out = tmp_path / "release"
+    assert build_release_cli(crawl.out, out) == 0
+    assert build_release_cli(crawl.out, out, "--language", "ru") == 0
+    rows = _jsonl(out / "data" / "articles.jsonl")
+    assert rows and {r["language"] for r in rows} == {"ru"}
+    assert sorted(p.name for p in (out / "texts").iterdir()) == \
+        sorted(f"{r['article_id']}.txt" for r in rows)
+    assert not list(tmp_path.glob(".*")), "work folders left behind"
+
+
+def test_not_a_release_is_never_replaced(crawl, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    precious = tmp_path / "thesis"
+    precious.mkdir()
+    (precious / "chapter1.tex").write_text("\\chapter{One}")
+    assert build_release_cli(crawl.out, precious) == 2
+    assert "not a release" in capsys.readouterr().err
+    assert [p.name for p in precious.iterdir()] == ["chapter1.tex"]
+    assert build_release_cli(crawl.out, crawl.out) == 2
+
+
+def test_scope_from_to_section_language(release: Path, crawl, tmp_path: Path) -> None:
+    out = tmp_path / "scoped"
+    records = _current(crawl)
+    section = records[0]["sections"][0]
+    assert build_release_cli(crawl.out, out, "--from", "2009-01-01", "--to", "2011-12-31",
+                             "--section", section.upper(), "--language", "en") == 0
+    expected = [r["article_id"] for r in records
+                if r["date_published"] and "2009-01-01" <= r["date_published"]["value"] <=
+                "2011-12-31" and section in r["sections"] and r["language"] == "en"]
+    rows = _jsonl(out / "data" / "articles.jsonl")
+    assert expected and [r["article_id"] for r in rows] == expected
+    descriptor = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["ifes_archive"]["counts"]["out_of_scope"] == len(records) - len(expected)
+    _, body = _card(out)
+    assert "published 2009-01-01 to 2011-12-31" in body and f"filed under {section.upper()}" in body
+
+
+def test_progress_on_request_and_quiet_in_ci(crawl, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "archive.cli", "release", str(crawl.out), "--date",
+               RELEASE_DATE, "--language", "ru"]
+    quiet = subprocess.run([*command, "--out", str(tmp_path / "a")], capture_output=True,
+                           text=True, env={**os.environ, "CI": "true"}, timeout=300)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    shown = subprocess.run([*command, "--out", str(tmp_path / "b"), "--progress"],
+                           capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0 and "release: articles" in shown.stderr
+    assert "release" in quiet.stdout and str(tmp_path / "a") in quiet.stdout
+
+
+def test_rebuilt_release_equals_the_read_one(release: Path, crawl, tmp_path: Path) -> None:
+    out = tmp_path / "rebuilt"
+    assert build_release_cli(crawl.out, out, "--rebuild", "--workers", "1") == 0
+    for name in ("data/articles.parquet", "data/versions.jsonl", "data/captures.jsonl",
+                 "metadata.csv", "plots/words_per_article.png"):
+        assert (out / name).read_bytes() == (release / name).read_bytes(), name
+    _, body = _card(out)
+    assert "rebuilt from the WARC files" in body

@@ -1,0 +1,206 @@
+"""Releases of an archive that lived through two crawls of a changing site: what changed since
+the earlier release, every version, and exclusions (records, texts and captures left out)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from archive.release.scope import article_of
+from archive.release.warcs import copy_warcs
+from archive.verify import read_raw_records
+from fixtures.epochs import Changes, site_at
+from fixtures.timeline import wait_for_epoch
+from tests.conftest import Crawl, build_release_cli, run_crawl, serve
+
+#: A small site that changes a lot from one week to the next.
+MIRROR = ("--validators", "--articles", "60", "--change-rate", "0.2")
+
+
+@dataclass
+class History:
+    archive: Path
+    crawl: Crawl
+    before: Path
+    """The release made after the first crawl."""
+    changes: Changes
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("release-history")
+    for served in serve(tmp, *MIRROR):
+        first = run_crawl(served.base_url, tmp / "archive")
+        assert first.returncode == 0, first.stderr[-2000:]
+        before = tmp / "release-1"
+        assert build_release_cli(first.out, before) == 0
+        served.process.send_signal(signal.SIGUSR1)
+        wait_for_epoch(served.base_url, 1)
+        second = run_crawl(served.base_url, tmp / "archive")
+        assert second.returncode == 0, second.stderr[-2000:]
+        (changes,) = site_at(articles=60, epoch=1, change_rate=0.2)[1]
+        yield History(tmp / "archive", second, before, changes)
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _listed(changes_md: str, heading: str) -> set[int]:
+    section = changes_md.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+    return {int(line[2:].split(":", 1)[0]) for line in section.splitlines()
+            if line.startswith("- ")}
+
+
+def _unchanged(history: History) -> dict:
+    """Return the record (of the earlier release) of an article the site did not change."""
+    changed = history.changes.edited | history.changes.removed
+    return next(r for r in _jsonl(history.before / "data" / "articles.jsonl")
+                if r["article_id"] not in changed)
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_changes_against_the_earlier_release(history: History, tmp_path: Path) -> None:
+    out = tmp_path / "release-2"
+    assert build_release_cli(history.archive, out, "--previous", str(history.before)) == 0
+    text = (out / "CHANGES.md").read_text(encoding="utf-8")
+    changes = history.changes
+    assert changes.added and changes.edited and changes.removed
+    assert _listed(text, "Added") == set(changes.added)
+    assert _listed(text, "Changed") == set(changes.edited)
+    assert _listed(text, "Withdrawn by the publisher") == set(changes.removed)
+    before = _jsonl(history.before / "data" / "articles.jsonl")
+    unchanged = len(before) - len(changes.edited) - len(changes.removed)
+    assert f"{unchanged} unchanged" in text and "Against release 2026.12.01" in text
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert f"{len(changes.added):,} added, {len(changes.edited):,} changed" in card
+    rows = {r["article_id"]: r for r in _jsonl(out / "data" / "articles.jsonl")}
+    assert all(rows[i]["status"] == "gone" and rows[i]["gone"]["reason"] for i in changes.removed)
+
+
+def test_every_version_with_all_versions(history: History, tmp_path: Path) -> None:
+    out = tmp_path / "all"
+    assert build_release_cli(history.archive, out, "--all-versions") == 0
+    corpus = history.crawl.records()
+    rows = _jsonl(out / "data" / "articles.jsonl")
+    assert [(r["article_id"], r["version"]) for r in rows] == \
+        [(r["article_id"], r["version"]) for r in corpus]
+    edited = min(history.changes.edited)
+    old, new = (out / "texts" / f"{edited}-v1.txt"), (out / "texts" / f"{edited}-v2.txt")
+    assert old.read_text(encoding="utf-8") != new.read_text(encoding="utf-8")
+    versions = _jsonl(out / "data" / "versions.jsonl")
+    assert all(v["released"] for v in versions) and len(versions) == len(corpus)
+    digests = {(v["article_id"], v["version"]): v["digest"] for v in versions}
+    assert digests[(edited, 1)] != digests[(edited, 2)]
+
+
+def test_exclusions_leave_records_texts_and_captures_out(history: History,
+                                                         tmp_path: Path) -> None:
+    edited, kept = min(history.changes.edited), _unchanged(history)
+    url = kept["url"].split("index.php")[0] + \
+        f"index.php?option=com_content&Itemid=3&task=view&id={edited}"
+    exclude = tmp_path / "takedowns.txt"
+    exclude.write_text(f"# takedown requests\n{url}\tcopyright claim by the publisher\n"
+                       f"{kept['article_id']}   the author asked, 2026-11-02\n\n",
+                       encoding="utf-8")
+    archive_before = _digests(history.archive)
+    out = tmp_path / "excluded"
+    assert build_release_cli(history.archive, out, "--exclude", str(exclude),
+                             "--previous", str(history.before)) == 0
+    assert _digests(history.archive) == archive_before, "the raw archive was touched"
+    gone_ids = {edited, kept["article_id"]}
+    for table in ("articles", "versions", "captures"):
+        ids = {r["article_id"] for r in _jsonl(out / "data" / f"{table}.jsonl")}
+        assert ids and not ids & gone_ids, table
+    texts = {p.stem.split("-")[0] for p in (out / "texts").iterdir()}
+    assert not texts & {str(i) for i in gone_ids}
+    metadata = (out / "metadata.csv").read_text(encoding="utf-8")
+    assert f"id={edited}," not in metadata and f"id={kept['article_id']}," not in metadata
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "2 articles were excluded on request" in card
+    assert "copyright claim by the publisher" in card and "the author asked" in card
+    assert kept["title"] not in card and f"id={edited}" not in card
+    changes = (out / "CHANGES.md").read_text(encoding="utf-8")
+    assert "2 removed on request" in changes and kept["title"] not in changes
+    descriptor = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["ifes_archive"]["counts"]["excluded"] == 2
+
+
+def test_warc_copies_drop_exactly_the_left_out_captures(history: History,
+                                                       tmp_path: Path) -> None:
+    # an edited article (fetched whole twice) and an unchanged one (a 304 revisit the second time)
+    drop = {min(history.changes.edited), _unchanged(history)["article_id"]}
+    files = sorted((history.archive / "warc").glob("*.warc.gz"))
+    copies = copy_warcs(files, tmp_path / "warc", drop)
+    assert len(copies.runs) == 2 and all(run.first <= run.last for run in copies.runs.values())
+    kept_total = dropped = 0
+    for original in files:
+        records = read_raw_records(original)
+        left = [r for r in records if article_of(r.headers.get("WARC-Target-URI", "")) in drop]
+        copied = read_raw_records(tmp_path / "warc" / original.name)
+        assert [(r.headers, r.block) for r in copied] == \
+            [(r.headers, r.block) for r in records if r not in left]
+        types = {r.type for r in left}
+        assert not left or types <= {"request", "response", "revisit"}
+        for record in records:
+            if record not in left:
+                pointer = copies.pointer({"warc_filename": original.name,
+                                          "warc_offset": record.offset})
+                moved = next(r for r in copied if r.offset == pointer["warc_offset"])
+                assert moved.headers["WARC-Record-ID"] == record.headers["WARC-Record-ID"]
+        kept_total += len(copied)
+        dropped += len(left)
+    assert dropped and copies.dropped == dropped and copies.records == kept_total + dropped
+    assert {"revisit"} <= {r.type for p in files for r in read_raw_records(p)
+                           if article_of(r.headers.get("WARC-Target-URI", "")) in drop}
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ("697\n", "an id or URL, then the reason"),
+    ("http://example.org/about.html  not ours\n", "neither an article id nor an article URL"),
+])
+def test_a_bad_exclusion_line_is_refused_with_its_place(history: History, tmp_path: Path,
+                                                        line: str, says: str,
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        ) -> None:
+    exclude = tmp_path / "exclude.txt"
+    exclude.write_text("# one bad line\n" + line, encoding="utf-8")
+    assert build_release_cli(history.archive, tmp_path / "out", "--exclude", str(exclude)) == 2
+    error = capsys.readouterr().err
+    assert f"{exclude}:2:" in error and says in error
+    assert not (tmp_path / "out").exists()
+
+
+def test_previous_must_be_a_release(history: History, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert build_release_cli(history.archive, tmp_path / "out", "--previous",
+                             str(history.archive)) == 2
+    assert "is not a release" in capsys.readouterr().err
+
+
+def test_shards_share_one_schema_and_load_as_one(history: History, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+    import yaml
+
+    from tests.archive.test_release import load_with_datasets
+
+    out = tmp_path / "sharded"
+    assert build_release_cli(history.archive, out, "--shard-size", "60000") == 0
+    shards = sorted((out / "data").glob("articles-*-of-*.parquet"))
+    assert len(shards) >= 3 and not (out / "data" / "articles.parquet").exists()
+    schemas = {pq.read_schema(path).to_string() for path in shards}
+    assert len(schemas) == 1
+    head = yaml.safe_load((out / "README.md").read_text(encoding="utf-8").split("---\n")[1])
+    (articles,) = [c for c in head["configs"] if c["config_name"] == "articles"]
+    assert articles["data_files"][0]["path"] == [p.relative_to(out).as_posix() for p in shards]
+    loaded = load_with_datasets(out, tmp_path / "hf")
+    assert loaded["rows"] == len(_jsonl(out / "data" / "articles.jsonl"))
