@@ -30,6 +30,15 @@ REPLAY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; s
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 _LINK_COLUMNS = {"capture": "capture", "replay": "replay"}
 _ROUTE = r"/(?P<file>[^/]+\.warc(?:\.gz)?)/(?P<offset>\d+)/(?P<length>\d+)$"
+STYLE_PATH = "/-/ifes-archive.css"
+#: Long cells get room to spread sideways (the table scrolls) instead of towering rows.
+STYLE = """
+.rows-and-columns td.col-text { min-width: 36em; }
+.rows-and-columns td.col-title { min-width: 18em; }
+.rows-and-columns td.col-authors, .rows-and-columns td.col-sections { min-width: 12em; }
+.rows-and-columns td.col-date, .rows-and-columns td.col-first_seen,
+.rows-and-columns td.col-last_seen, .rows-and-columns td.col-url { white-space: nowrap; }
+"""
 
 
 class CaptureNotFound(LookupError):
@@ -127,10 +136,22 @@ def message_uri(request: Any) -> str:
     return f"{args['file']}@{args['offset']}"
 
 
+async def style_view(request: Any) -> Response:  # noqa: ARG001
+    """Give the stylesheet of the tables."""
+    return Response(STYLE, content_type="text/css; charset=utf-8")
+
+
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:  # noqa: ARG001
-    """Give the capture and replay pages."""
-    return [(r"^/-/capture" + _ROUTE, capture_view), (r"^/-/replay" + _ROUTE, replay_view)]
+    """Give the capture and replay pages, and the stylesheet."""
+    return [(r"^/-/capture" + _ROUTE, capture_view), (r"^/-/replay" + _ROUTE, replay_view),
+            ("^" + STYLE_PATH + "$", style_view)]
+
+
+@hookimpl
+def extra_css_urls(datasette: Any) -> list[str]:  # noqa: ARG001
+    """Link the stylesheet from every page."""
+    return [STYLE_PATH]
 
 
 @hookimpl

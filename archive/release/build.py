@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timezone
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,7 @@ from archive.release.scope import (
 )
 from archive.release.tables import all_tables
 from archive.release.warcs import Copies, copy_warcs
+from archive.wacz import write_wacz
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -251,14 +252,12 @@ def _identity(options: ReleaseOptions, plan: Plan, copies: Copies) -> Identity:
 
 
 def _wacz(archive_copy: Path, root: Path, identity: Identity, has_warcs: bool) -> str:
-    """Write the WACZ of the release's captures; return its name, or why there is none."""
+    """Write the WACZ of the release's captures, one page (with its text) per article; return
+    its name, or why there is none."""
     if not has_warcs:
         return "the archive has no WARC files"
-    try:
-        from archive.wacz import write_wacz  # issue 13's writer
-    except ImportError:
-        return "not built: waiting for the WACZ writer (archive/wacz.py, issue 13)"
-    write_wacz(archive_copy, root / WACZ, title=identity.title)
+    released = datetime.combine(identity.released, time(), timezone.utc)
+    write_wacz(archive_copy, root / WACZ, title=identity.title, created=released, page_text=True)
     return WACZ
 
 

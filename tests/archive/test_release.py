@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,14 +17,15 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from archive.browse_plugin import read_capture
 from archive.cli import main
-from archive.rebuild import captured_page
 from archive.release.tables import ROW_GROUP_BYTES
-from archive.schema import RECORD_KEYS, Record, field_docs
+from archive.schema import RECORD_KEYS, Record, field_docs, record_schema
 from archive.verify import read_raw_records
 from tests.conftest import RELEASE_DATE, build_release_cli
 
 FRICTIONLESS = Path(sys.executable).with_name("frictionless")
+WACZ_TOOL = Path(sys.executable).with_name("wacz")
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -42,7 +44,7 @@ def _card(release: Path) -> tuple[dict, str]:
 
 def test_every_part_is_there(release: Path, crawl) -> None:
     for name in ("README.md", "CHANGES.md", "CITATION.cff", "datapackage.json", "SHA256SUMS",
-                 "metadata.csv", "data/articles.parquet", "data/articles.jsonl",
+                 "archive.wacz", "metadata.csv", "data/articles.parquet", "data/articles.jsonl",
                  "data/versions.parquet", "data/versions.jsonl", "data/captures.parquet",
                  "data/captures.jsonl"):
         assert (release / name).is_file(), name
@@ -61,9 +63,9 @@ def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
     assert schema.field("authors").type == pa.list_(pa.struct([
         pa.field("name", pa.string()), pa.field("spellings", pa.list_(pa.string()))]))
     assert schema.field("sections").type == pa.list_(pa.string())
-    docs = field_docs(Record)
-    assert {f.name: f.metadata[b"description"].decode() for f in schema} == \
-        {name: docs[name] for name in RECORD_KEYS}
+    described = {name: spec["description"] for name, spec in record_schema()["properties"].items()}
+    assert {f.name: f.metadata[b"description"].decode() for f in schema} == described
+    assert all(described.values())
     records = _current(crawl)
     rows = table.to_pylist()
     assert [r["article_id"] for r in rows] == [r["article_id"] for r in records]
@@ -99,24 +101,37 @@ def test_versions_and_captures_join_on_id_and_version(release: Path, crawl) -> N
     assert pq.read_table(release / "data" / "captures.parquet").num_rows == len(captures)
 
 
-def test_capture_pointers_open_their_records(release: Path, crawl) -> None:
+def test_capture_pointers_open_their_records_in_the_wacz(release: Path, crawl) -> None:
     by_offset = {(p.name, r.offset): r for p in crawl.warc_files for r in read_raw_records(p)}
     captures = _jsonl(release / "data" / "captures.jsonl")
     for capture in captures:
-        record = by_offset[(capture["warc_filename"], capture["warc_offset"])]
-        assert record.headers["WARC-Record-ID"] == capture["warc_record_id"]
-        assert record.headers["WARC-Target-URI"] == capture["target_uri"]
-    first = captures[0]
-    page = captured_page(first["page"], _capture(crawl, first))
-    assert b"<html" in page.body.lower()
+        headers, message, body = read_capture(release / "archive.wacz", capture["warc_filename"],
+                                              capture["warc_offset"], capture["warc_length"])
+        assert dict(headers)["WARC-Record-ID"] == capture["warc_record_id"]
+        assert dict(headers)["WARC-Target-URI"] == capture["target_uri"]
+        assert message.start_line == b"HTTP/1.1 200 OK" and b"<html" in body.lower()
+        # nothing was left out of this release: the WACZ's copies are the archive's files
+        original = by_offset[(capture["warc_filename"], capture["warc_offset"])]
+        assert original.headers["WARC-Record-ID"] == capture["warc_record_id"]
 
 
-def _capture(crawl, row: dict):
-    from archive.rebuild import PageCapture
-
-    return PageCapture(row["date"], row["warc_record_id"], str(crawl.out / "warc" /
-                       row["warc_filename"]), row["warc_offset"], row["warc_length"],
-                       row["target_uri"])
+def test_wacz_validates_with_one_page_per_article(release: Path, crawl) -> None:
+    done = subprocess.run([str(WACZ_TOOL), "validate", "-f", str(release / "archive.wacz")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "Validation succeeded" in done.stdout, done.stdout + done.stderr
+    with zipfile.ZipFile(release / "archive.wacz") as wacz:
+        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines()[1:]]
+        index = wacz.read("indexes/index.cdxj").decode().splitlines()
+        warcs = sorted(n for n in wacz.namelist() if n.startswith("archive/"))
+    records = _current(crawl)
+    assert [p["id"] for p in pages] == [f"{r['article_id']}-v{r['version']}" for r in records]
+    for page, record in zip(pages, records):
+        assert page["title"] == record["title"] and page["text"] == record["text"]
+        assert page["url"] == record["captures"][0]["target_uri"]
+        assert page["ts"] == record["captures"][0]["date"]
+    assert warcs == [f"archive/{p.name}" for p in crawl.warc_files]
+    assert len(index) == sum(1 for p in crawl.warc_files for r in read_raw_records(p)
+                             if r.type in ("response", "revisit"))
 
 
 def test_texts_and_metadata_csv(release: Path, crawl) -> None:
@@ -272,7 +287,8 @@ def test_same_archive_same_options_same_bytes(release: Path, crawl, tmp_path: Pa
         (later / "SHA256SUMS").read_text().splitlines()) ^ set(
         (release / "SHA256SUMS").read_text().splitlines())}
     # only the parts that state the release date (and the sums over them)
-    assert differ == {"README.md", "CHANGES.md", "CITATION.cff", "datapackage.json"}
+    assert differ == {"README.md", "CHANGES.md", "CITATION.cff", "datapackage.json",
+                      "archive.wacz"}
 
 
 def test_a_second_release_into_the_same_folder_keeps_nothing_of_the_first(

@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from archive.browse_plugin import read_capture
 from archive.release.scope import article_of
 from archive.release.warcs import copy_warcs
 from archive.verify import read_raw_records
@@ -133,6 +135,25 @@ def test_exclusions_leave_records_texts_and_captures_out(history: History,
     assert "2 removed on request" in changes and kept["title"] not in changes
     descriptor = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     assert descriptor["ifes_archive"]["counts"]["excluded"] == 2
+    _wacz_holds_none_of(out, gone_ids, tmp_path / "unpacked")
+
+
+def _wacz_holds_none_of(release: Path, left_out: set[int], folder: Path) -> None:
+    """Check that the WACZ has no capture, index line or page of ``left_out``, and that the
+    release's pointers open the records they name in the WACZ's (shorter) WARC copies."""
+    with zipfile.ZipFile(release / "archive.wacz") as wacz:
+        wacz.extractall(folder)
+    records = [r for p in sorted((folder / "archive").iterdir()) for r in read_raw_records(p)]
+    assert records and not {article_of(r.headers.get("WARC-Target-URI", "")) for r in records} \
+        & left_out
+    for line in (folder / "indexes" / "index.cdxj").read_text().splitlines():
+        assert article_of(json.loads(line.split(" ", 2)[2])["url"]) not in left_out
+    pages = _jsonl(folder / "pages" / "pages.jsonl")[1:]
+    assert pages and not {int(p["id"].split("-")[0]) for p in pages} & left_out
+    for capture in _jsonl(release / "data" / "captures.jsonl"):
+        headers, _, _ = read_capture(release / "archive.wacz", capture["warc_filename"],
+                                     capture["warc_offset"], capture["warc_length"])
+        assert dict(headers)["WARC-Record-ID"] == capture["warc_record_id"]
 
 
 def test_warc_copies_drop_exactly_the_left_out_captures(history: History,
