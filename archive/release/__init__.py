@@ -3,7 +3,7 @@
 ``ifes-archive release ARCHIVE_DIR --out RELEASE_DIR`` (:func:`archive.release.build.build_release`)
 writes::
 
-    README.md            dataset card: Hugging Face YAML header, what/how/fields/gaps/citation, plots
+    README.md            dataset card: Hugging Face YAML header, what, how, fields, gaps, plots
     data/articles.parquet, versions.parquet, captures.parquet   typed tables (and .jsonl twins)
     texts/<id>.txt, metadata.csv                                the texts as corpus tools read them
     plots/*.png          the card's plots

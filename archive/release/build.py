@@ -8,6 +8,7 @@ what changed.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -101,18 +102,19 @@ class ReleaseSummary:
     coverage: Coverage
     excluded: Counter
     out_of_scope: int
-    parts: list[tuple[str, int]]
+    parts: list[tuple[str, int, int]]
     wacz: str
 
     def __str__(self) -> str:
-        total = sum(size for _, size in self.parts)
+        total = sum(size for _, _, size in self.parts)
         lines = [f"release {self.identity.version} ({self.identity.released}) -> {self.out}",
                  f"  {self.coverage.articles:,} articles, {self.coverage.rows:,} rows, "
                  f"{self.coverage.versions:,} versions, {self.coverage.captures:,} capture "
                  f"pointers; {sum(self.excluded.values()):,} excluded, {self.out_of_scope:,} "
                  "outside the scope",
                  f"  {total:,} bytes in all; WACZ: {self.wacz}"]
-        lines += [f"    {name}  {size:,} bytes" for name, size in self.parts]
+        lines += [f"    {name}  {size:,} bytes" + (f" ({files:,} files)" if files > 1 else "")
+                  for name, files, size in self.parts]
         return "\n".join(lines)
 
 
@@ -205,22 +207,27 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     plots = draw_plots(writer.coverage, root / "plots")
     wacz = _wacz(work / "archive", root, identity, bool(warcs))
     excluded = exclusions.counts(plan.excluded)
-    facts = CardFacts(identity, writer.coverage, all_tables(), parquet, _parts(root), plots,
-                      copies.ordered_runs(), _reports(archive_dir), changes,
+    facts = CardFacts(identity, writer.coverage, all_tables(), parquet, release_parts(root),
+                      plots, copies.ordered_runs(), _reports(archive_dir), changes,
                       options.scope.describe(), len(plan.out_of_scope), excluded, source,
                       options.all_versions, wacz)
+    _describe(root, facts, _provenance(options, plan, copies, writer.coverage, excluded, source))
+    return ReleaseSummary(root, identity, writer.coverage, excluded, len(plan.out_of_scope),
+                          release_parts(root), wacz)
+
+
+def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
+    """Write the card, the citation, the package descriptor and, last, the checksums."""
     write_card(facts, root)
     description = summary(facts)
-    accessed = writer.coverage.seen[1] if writer.coverage.seen else None
+    seen = facts.coverage.seen
     (root / "CITATION.cff").write_text(
-        citation_cff(identity, description, languages_of(writer.coverage), accessed),
-        encoding="utf-8")
-    extra = _provenance(options, plan, copies, writer.coverage, excluded, source)
+        citation_cff(facts.identity, description, languages_of(facts.coverage),
+                     seen[1] if seen else None), encoding="utf-8")
     write_json(root / "datapackage.json",
-               datapackage(identity, description, _resources(root, parquet), extra))
+               datapackage(facts.identity, description, _resources(root, facts.parquet),
+                           provenance))
     write_sums(root)
-    return ReleaseSummary(root, identity, writer.coverage, excluded, len(plan.out_of_scope),
-                          _parts(root), wacz)
 
 
 def _write_contents(corpus: Path, plan: Plan, copies: Copies, root: Path, work: Path,
@@ -261,26 +268,22 @@ def _wacz(archive_copy: Path, root: Path, identity: Identity, has_warcs: bool) -
     return WACZ
 
 
-def _parts(root: Path) -> list[tuple[str, int]]:
-    """Return (part, bytes) of the release: each file at the top and in data/, each other
-    folder as one part."""
+def release_parts(root: Path) -> list[tuple[str, int, int]]:
+    """Return (part, files, bytes) of a release: each file at the top and in data/, each other
+    folder (``texts/``, ``plots/``) as one part."""
     parts = []
     for path in sorted(root.iterdir()):
-        if path.is_dir() and path.name != "data":
-            size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-            count = sum(1 for p in path.rglob("*") if p.is_file())
-            parts.append((f"{path.name}/ ({count:,} files)", size))
-        elif path.is_dir():
-            parts += [(f"data/{p.name}", p.stat().st_size) for p in sorted(path.iterdir())]
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        if path.name == "data":
+            parts += [(f"data/{p.name}", 1, p.stat().st_size) for p in files]
         else:
-            parts.append((path.name, path.stat().st_size))
+            parts.append((path.name + ("/" if path.is_dir() else ""), len(files),
+                          sum(p.stat().st_size for p in files)))
     return parts
 
 
 def _reports(archive_dir: Path) -> list[dict[str, Any]]:
     """Return the archive's run reports, oldest first."""
-    import json
-
     reports = []
     for path in sorted((archive_dir / "reports").glob("run-*.json")):
         try:

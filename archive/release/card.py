@@ -49,8 +49,8 @@ class CardFacts:
     """Table -> its columns (JSON Schema properties)."""
     parquet: dict[str, list[str]]
     """Table -> its Parquet files, relative to the release."""
-    parts: list[tuple[str, int]]
-    """(part, bytes) of every part of the release."""
+    parts: list[tuple[str, int, int]]
+    """(part, files, bytes) of every part of the release."""
     plots: dict[str, str]
     runs: list[Run]
     reports: list[dict[str, Any]]
@@ -87,8 +87,8 @@ def header(facts: CardFacts) -> list[str]:
     lines += ["size_categories:", f"- {size_category(facts.coverage.rows)}",
               "multilinguality:", "- multilingual" if len(facts.coverage.languages) > 1
               else "- monolingual", "source_datasets:", "- original", "language_creators:",
-              "- found", "annotations_creators:", "- no-annotation", "tags:", "- web-archive", "- warc",
-              "- wacz", "- area-studies", "- japan", "- russia", "configs:"]
+              "- found", "annotations_creators:", "- no-annotation", "tags:", "- web-archive",
+              "- warc", "- wacz", "- area-studies", "- japan", "- russia", "configs:"]
     for number, (table, files) in enumerate(facts.parquet.items()):
         lines += [f"- config_name: {table}", "  data_files:", "  - split: train", "    path:"]
         lines += [f"    - {name}" for name in files]
@@ -145,7 +145,8 @@ def _what(facts: CardFacts) -> list[str]:
     lines = ["## What is in it", "", summary(facts), ""]
     if facts.scope:
         lines += ["This release is limited to articles " + "; ".join(facts.scope) + ".", ""]
-    lines += _table(["part", "size"], [[f"`{name}`", _human(size)] for name, size in facts.parts])
+    lines += _table(["part", "files", "size"], [[f"`{name}`", f"{files:,}", _human(size)]
+                                               for name, files, size in facts.parts])
     lines += ["`data/` holds three tables, each as Parquet (typed: dates are dates, lists are "
               "lists, authors are structs) and as JSON Lines: `articles` (one row per article"
               + (" version" if facts.all_versions else "") + "), `versions` (one row per version "

@@ -91,9 +91,10 @@ class ContentsWriter:
             self.pages.write(record_to_json(newest) + "\n")
 
     def _relocated(self, record: dict[str, Any]) -> dict[str, Any]:
-        moved = {**record, "captures": [self.copies.pointer(p) for p in record.get("captures") or []]}
+        pointer = self.copies.pointer
+        moved = {**record, "captures": [pointer(p) for p in record.get("captures") or []]}
         if record.get("gone"):
-            moved["gone"] = {**record["gone"], "capture": self.copies.pointer(record["gone"].get("capture"))}
+            moved["gone"] = {**record["gone"], "capture": pointer(record["gone"].get("capture"))}
         return moved
 
     def _write_row(self, record: dict[str, Any]) -> None:
@@ -101,7 +102,8 @@ class ContentsWriter:
         name = text_file(record, self.all_versions)
         text = record.get("text") or ""
         (self.root / name).write_text(text + "\n" if text else "", encoding="utf-8", newline="\n")
-        self._csv.writerow(["" if v is None else v for v in row_of(_text_row(record, name)).values()])
+        row = row_of(_text_row(record, name))
+        self._csv.writerow(["" if value is None else value for value in row.values()])
         self.coverage.add_row(record)
 
     def close(self) -> dict[str, list[Path]]:

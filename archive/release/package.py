@@ -70,7 +70,8 @@ def resource(root: Path, path: Path, name: str, description: str = "",
 def datapackage(identity: Identity, description: str, resources: list[dict[str, Any]],
                 extra: dict[str, Any]) -> dict[str, Any]:
     """Return the ``datapackage.json`` descriptor."""
-    licence = {"name": identity.license, "path": f"https://spdx.org/licenses/{identity.license}.html"} \
+    licence = {"name": identity.license,
+               "path": f"https://spdx.org/licenses/{identity.license}.html"} \
         if identity.open_license else {"name": "other", "title": "Rights remain with the authors "
                                        "and the publisher; see README.md"}
     return {"profile": "data-package", "name": identity.name, "title": identity.title,

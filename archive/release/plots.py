@@ -22,6 +22,8 @@ SIZE_INCHES = (8.0, 4.0)
 DPI = 100
 #: Sections shown by name; the rest are summed into one bar.
 TOP_SECTIONS = 20
+#: Height of one bar of a horizontal chart: a section name's line and a little air.
+BAR_INCHES = 0.28
 HISTOGRAM_BINS = 30
 COLOUR = "#3b6ea5"
 
@@ -46,7 +48,8 @@ def _save(figure, path: Path) -> Path:  # noqa: ANN001
 
 
 def _bars(counts: list[tuple[str, int]], title: str, path: Path, horizontal: bool = False) -> Path:
-    figure, axes = _figure(max(SIZE_INCHES[1], 0.28 * len(counts)) if horizontal else SIZE_INCHES[1])
+    height = max(SIZE_INCHES[1], BAR_INCHES * len(counts)) if horizontal else SIZE_INCHES[1]
+    figure, axes = _figure(height)
     labels, values = [label for label, _ in counts], [value for _, value in counts]
     if horizontal:
         axes.barh(range(len(values)), values, color=COLOUR)

@@ -90,7 +90,8 @@ def test_row_groups_fit_the_hub_viewer(release: Path) -> None:
 def test_versions_and_captures_join_on_id_and_version(release: Path, crawl) -> None:
     versions = _jsonl(release / "data" / "versions.jsonl")
     captures = _jsonl(release / "data" / "captures.jsonl")
-    articles = {(r["article_id"], r["version"]) for r in _jsonl(release / "data" / "articles.jsonl")}
+    rows = _jsonl(release / "data" / "articles.jsonl")
+    articles = {(r["article_id"], r["version"]) for r in rows}
     assert {(v["article_id"], v["version"]) for v in versions if v["released"]} == articles
     assert {(c["article_id"], c["version"]) for c in captures} <= \
         {(v["article_id"], v["version"]) for v in versions}
