@@ -29,7 +29,13 @@ class Progress:
         if self.show and (now - self._drawn >= REDRAW_EVERY or done == self.total):
             self._drawn = now
             of = f"/{self.total}" if self.total is not None else ""
-            print(f"\r{self.label}: {done}{of}", end="", file=sys.stderr, flush=True)
+            print(f"\r{self.label}: {done}{of}\033[K", end="", file=sys.stderr, flush=True)
+
+    def begin(self) -> Progress:
+        """Say the step started (for a step that cannot count its work); return self."""
+        if self.show:
+            print(f"\r{self.label} ...", end="", file=sys.stderr, flush=True)
+        return self
 
     def done(self, note: str = "") -> None:
         """End the line (with ``note``)."""

@@ -104,6 +104,8 @@ class ReleaseSummary:
     out_of_scope: int
     parts: list[tuple[str, int, int]]
     wacz: str
+    unmatched: int = 0
+    """Exclusions that name no article of the archive."""
 
     def __str__(self) -> str:
         total = sum(size for _, _, size in self.parts)
@@ -113,6 +115,8 @@ class ReleaseSummary:
                  f"pointers; {sum(self.excluded.values()):,} excluded, {self.out_of_scope:,} "
                  "outside the scope",
                  f"  {total:,} bytes in all; WACZ: {self.wacz}"]
+        if self.unmatched:
+            lines.append(f"  {self.unmatched:,} exclusions name no article of the archive")
         lines += [f"    {name}  {size:,} bytes" + (f" ({files:,} files)" if files > 1 else "")
                   for name, files, size in self.parts]
         return "\n".join(lines)
@@ -194,8 +198,9 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     corpus, source = _corpus(archive_dir, work, options)
     plan = plan_release(corpus, options.scope, exclusions)
     warcs = warc_files([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
-    copies = copy_warcs(warcs, work / "archive" / "warc", plan.dropped,
-                        Progress("release: WARC files", len(warcs), options.progress))
+    progress = Progress("release: WARC files", len(warcs), options.progress)
+    copies = copy_warcs(warcs, work / "archive" / "warc", plan.dropped, progress)
+    progress.done(f"{copies.records:,} records, {copies.dropped:,} left out")
     writer = _write_contents(corpus, plan, copies, root, work, options)
     parquet = {name: [p.relative_to(root).as_posix() for p in files]
                for name, files in writer.close().items()}
@@ -205,7 +210,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
                                                       identity.released.isoformat()),
                                      encoding="utf-8")
     plots = draw_plots(writer.coverage, root / "plots")
-    wacz = _wacz(work / "archive", root, identity, bool(warcs))
+    wacz = _wacz(work / "archive", root, identity, bool(warcs), options.progress)
     excluded = exclusions.counts(plan.excluded)
     facts = CardFacts(identity, writer.coverage, all_tables(), parquet, release_parts(root),
                       plots, copies.ordered_runs(), _reports(archive_dir), changes,
@@ -213,7 +218,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
                       options.all_versions, wacz)
     _describe(root, facts, _provenance(options, plan, copies, writer.coverage, excluded, source))
     return ReleaseSummary(root, identity, writer.coverage, excluded, len(plan.out_of_scope),
-                          release_parts(root), wacz)
+                          release_parts(root), wacz, len(set(exclusions.reasons) - plan.excluded))
 
 
 def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
@@ -258,13 +263,17 @@ def _identity(options: ReleaseOptions, plan: Plan, copies: Copies) -> Identity:
                     license=options.license)
 
 
-def _wacz(archive_copy: Path, root: Path, identity: Identity, has_warcs: bool) -> str:
+def _wacz(archive_copy: Path, root: Path, identity: Identity, has_warcs: bool,
+          show: bool | None) -> str:
     """Write the WACZ of the release's captures, one page (with its text) per article; return
     its name, or why there is none."""
     if not has_warcs:
         return "the archive has no WARC files"
     released = datetime.combine(identity.released, time(), timezone.utc)
-    write_wacz(archive_copy, root / WACZ, title=identity.title, created=released, page_text=True)
+    progress = Progress("release: WACZ", show=show).begin()
+    lines = write_wacz(archive_copy, root / WACZ, title=identity.title, created=released,
+                       page_text=True)
+    progress.done(f"{lines:,} captures indexed")
     return WACZ
 
 

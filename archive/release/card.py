@@ -238,6 +238,8 @@ def _coverage(facts: CardFacts) -> list[str]:
     lines += [f"- {n:,} rows flagged `{flag}`" for flag, n in sorted(coverage.flags.items())]
     if coverage.flags:
         lines.append("- flags are explained in the description of the `flags` field below")
+    lines += [f"- {n:,} rows where the `{check}` cross-check disagrees (see the `checks` field)"
+              for check, n in sorted(coverage.disagreements.items())]
     if coverage.seen:
         lines.append(f"- captures dated {coverage.seen[0]} to {coverage.seen[1]}")
     failures = [f for report in facts.reports for f in report.get("failures") or []]

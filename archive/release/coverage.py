@@ -27,6 +27,8 @@ class Coverage:
     languages: Counter = field(default_factory=Counter)
     statuses: Counter = field(default_factory=Counter)
     flags: Counter = field(default_factory=Counter)
+    disagreements: Counter = field(default_factory=Counter)
+    """Cross-check (``checks``) -> rows where it disagrees."""
     extractors: Counter = field(default_factory=Counter)
     missing: Counter = field(default_factory=Counter)
     """Field -> rows where it is empty (no date, no authors, no language, no text)."""
@@ -51,6 +53,8 @@ class Coverage:
         self.languages[record.get("language") or "unknown"] += 1
         self.statuses[record.get("status") or "current"] += 1
         self.flags.update(record.get("flags") or [])
+        self.disagreements.update(c.get("check") for c in record.get("checks") or []
+                                  if not c.get("agrees"))
         self.extractors[json.dumps(record.get("extractor") or {}, sort_keys=True)] += 1
         for name, empty in (("date_published", published is None),
                             ("authors", not record.get("authors")),

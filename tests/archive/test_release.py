@@ -19,13 +19,18 @@ import yaml
 
 from archive.browse_plugin import read_capture
 from archive.cli import main
+from archive.index import INDEX_PATH
 from archive.release.tables import ROW_GROUP_BYTES
 from archive.schema import RECORD_KEYS, Record, field_docs, record_schema
 from archive.verify import read_raw_records
+from tests.browser import Chromium, chromium_or_skip
 from tests.conftest import RELEASE_DATE, build_release_cli
+from tests.pywb import pywb_or_skip, wayback
 
 FRICTIONLESS = Path(sys.executable).with_name("frictionless")
 WACZ_TOOL = Path(sys.executable).with_name("wacz")
+#: Screenshots of the browser tests land here (kept after the run).
+ARTEFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artefacts"
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -352,3 +357,48 @@ def test_rebuilt_release_equals_the_read_one(release: Path, crawl, tmp_path: Pat
         assert (out / name).read_bytes() == (release / name).read_bytes(), name
     _, body = _card(out)
     assert "rebuilt from the WARC files" in body
+
+
+def test_the_wacz_replays_in_pywb_as_a_reader_sees_it(release: Path, tmp_path: Path) -> None:
+    """pywb over the WACZ's WARC copies (unpacked and indexed as the README says: pywb 2.10
+    cannot add a WACZ whose index is CDXJ), an article opened in headless Chromium."""
+    pywb_or_skip()
+    folder = tmp_path / "unpacked"
+    (folder / "warc").mkdir(parents=True)
+    with zipfile.ZipFile(release / "archive.wacz") as wacz:
+        for name in wacz.namelist():
+            if name.startswith("archive/"):
+                (folder / "warc" / Path(name).name).write_bytes(wacz.read(name))
+    assert main(["index", str(folder)]) == 0
+    home = tmp_path / "pywb"
+    home.mkdir()
+    (home / "config.yaml").write_text(
+        f"collections:\n  release:\n    index_paths: {folder / INDEX_PATH.parent}/\n"
+        f"    archive_paths: {folder / 'warc'}/\n", encoding="utf-8")
+    record = next(r for r in _jsonl(release / "data" / "articles.jsonl")  # labelled right
+                  if r["text"] and "1251" in read_capture(
+                      release / "archive.wacz", **_where(r["captures"][0]))[1].values(
+                      "Content-Type")[-1])
+    pointer = record["captures"][0]
+    stamp = "".join(c for c in pointer["date"] if c.isdigit())[:14]
+    browser = Chromium(chromium_or_skip(), tmp_path / "profile")
+    try:
+        with wayback(home) as root:
+            page = browser.open(f"{root}release/{stamp}/{pointer['target_uri']}")
+            replayed = "document.querySelector('#wb_iframe_div iframe').contentDocument"
+            text = page.evaluate(f"{replayed}.body.innerText")
+            page.evaluate(f"{replayed}.querySelector('.contentheading').scrollIntoView()")
+            ARTEFACTS.mkdir(parents=True, exist_ok=True)
+            shot = page.screenshot(ARTEFACTS / "release-wacz-pywb.png")
+    finally:
+        browser.close()
+    shown = " ".join(text.split())
+    paragraphs = [p for p in record["text"].split("\n\n") if len(p) > 40]
+    assert paragraphs and all(" ".join(p.split()) in shown for p in paragraphs[:3])
+    assert " ".join(record["title_raw"].split()) in shown
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _where(pointer: dict) -> dict:
+    return {"file": pointer["warc_filename"], "offset": pointer["warc_offset"],
+            "length": pointer["warc_length"]}

@@ -105,19 +105,21 @@ def test_every_version_with_all_versions(history: History, tmp_path: Path) -> No
     assert digests[(edited, 1)] != digests[(edited, 2)]
 
 
-def test_exclusions_leave_records_texts_and_captures_out(history: History,
-                                                         tmp_path: Path) -> None:
+def test_exclusions_leave_records_texts_and_captures_out(
+        history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     edited, kept = min(history.changes.edited), _unchanged(history)
     url = kept["url"].split("index.php")[0] + \
         f"index.php?option=com_content&Itemid=3&task=view&id={edited}"
     exclude = tmp_path / "takedowns.txt"
     exclude.write_text(f"# takedown requests\n{url}\tcopyright claim by the publisher\n"
-                       f"{kept['article_id']}   the author asked, 2026-11-02\n\n",
+                       f"{kept['article_id']}   the author asked, 2026-11-02\n\n"
+                       "999999  an article this archive never saw\n",
                        encoding="utf-8")
     archive_before = _digests(history.archive)
     out = tmp_path / "excluded"
     assert build_release_cli(history.archive, out, "--exclude", str(exclude),
                              "--previous", str(history.before)) == 0
+    assert "1 exclusions name no article of the archive" in capsys.readouterr().out
     assert _digests(history.archive) == archive_before, "the raw archive was touched"
     gone_ids = {edited, kept["article_id"]}
     for table in ("articles", "versions", "captures"):
