@@ -10,7 +10,6 @@ The WARC files sit uncompressed (stored) in the WACZ, so a record is read by see
 
 from __future__ import annotations
 
-import gzip
 import html
 import struct
 import zipfile
@@ -20,9 +19,8 @@ from typing import Any
 
 from datasette import Response, hookimpl
 from markupsafe import Markup
-from warcio.archiveiterator import ArchiveIterator
 
-from archive.verify import entity_of, parse_http
+from archive.reader import HttpHead, iter_records, response_entity
 
 PLUGIN = "ifes-archive"
 #: An archived page is shown as it was, and may load nothing (no live-web leaks).
@@ -61,8 +59,9 @@ def member_start(wacz: Path, name: str) -> tuple[int, int]:
 
 
 def read_capture(wacz: Path, file: str, offset: int, length: int,
-                 ) -> tuple[list[tuple[str, str]], Any, bytes]:
-    """Return (WARC headers, HTTP message, entity with content coding removed) of a record."""
+                 ) -> tuple[tuple[tuple[str, str], ...], HttpHead, bytes]:
+    """Return (WARC header fields, HTTP head, entity with content coding removed) of the
+    response record at ``offset`` of member ``archive/FILE`` of a WACZ."""
     start, size = member_start(wacz, f"archive/{file}")
     if offset + length > size:
         raise CaptureNotFound(f"{file} has no record at {offset}")
@@ -70,14 +69,11 @@ def read_capture(wacz: Path, file: str, offset: int, length: int,
         stream.seek(start + offset)
         raw = stream.read(length)
     try:
-        record = next(iter(ArchiveIterator(BytesIO(raw), no_record_parse=True)))
-        message = parse_http(record.raw_stream.read())
-    except Exception as exc:  # noqa: BLE001 - whatever is there, it is no record
-        raise CaptureNotFound(f"{file} has no record at {offset}: {exc!r}") from exc
-    body = entity_of(message, truncated=False)
-    if [v.lower() for v in message.values("Content-Encoding")] == ["gzip"]:
-        body = gzip.decompress(body)
-    return list(record.rec_headers.headers), message, body
+        record = next(iter_records(BytesIO(raw)))
+        entity = response_entity(record)
+    except (StopIteration, ValueError, OSError, EOFError) as exc:
+        raise CaptureNotFound(f"{file} has no response record at {offset}: {exc}") from exc
+    return record.head.fields, entity.head, entity.body
 
 
 def _charset(content_type: str) -> str:
@@ -92,7 +88,8 @@ def _wacz(datasette: Any) -> Path:
     return Path((datasette.plugin_config(PLUGIN) or {}).get("wacz", ""))
 
 
-def _located(request: Any, datasette: Any) -> tuple[list[tuple[str, str]], Any, bytes]:
+def _located(request: Any, datasette: Any,
+             ) -> tuple[tuple[tuple[str, str], ...], HttpHead, bytes]:
     args = request.url_vars
     return read_capture(_wacz(datasette), args["file"], int(args["offset"]), int(args["length"]))
 
@@ -103,7 +100,7 @@ async def capture_view(request: Any, datasette: Any) -> Response:
         warc_headers, message, body = _located(request, datasette)
     except CaptureNotFound as exc:
         return Response.text(str(exc), status=404)
-    content_type = (message.values("Content-Type") or ["text/html"])[-1]
+    content_type = message.content_type or "text/html"
     text = body.decode(_charset(content_type), "replace")
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                    for k, v in warc_headers)
@@ -124,16 +121,10 @@ async def replay_view(request: Any, datasette: Any) -> Response:
         _, message, body = _located(request, datasette)
     except CaptureNotFound as exc:
         return Response.text(str(exc), status=404)
-    content_type = (message.values("Content-Type") or ["application/octet-stream"])[-1]
+    content_type = message.content_type or "application/octet-stream"
     return Response(body, content_type=content_type,
                     headers={"Content-Security-Policy": REPLAY_POLICY,
-                             "X-Archived-From": message_uri(request)})
-
-
-def message_uri(request: Any) -> str:
-    """Return the record a replay came from, for its response header."""
-    args = request.url_vars
-    return f"{args['file']}@{args['offset']}"
+                             "X-Archived-From": "{file}@{offset}".format(**request.url_vars)})
 
 
 async def style_view(request: Any) -> Response:  # noqa: ARG001

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from warcio.archiveiterator import ArchiveIterator
-
+from archive.reader import open_records, warcinfo_fields
 from archive.release.scope import article_of
 from archive.warc import RUN_FIELD
 
@@ -110,35 +109,23 @@ def _scan(path: Path, drop: Collection[int], copies: Copies) -> list[tuple[int, 
     """Return (offset, length, keep) of every record of ``path``; note runs and counts."""
     kept: list[tuple[int, int, bool]] = []
     run: Run | None = None
-    with open(path, "rb") as stream:
-        records = ArchiveIterator(stream, no_record_parse=True)
+    with open_records(path) as records:
         for record in records:
-            headers = record.rec_headers
-            if headers.get_header("WARC-Type") == "warcinfo":
-                info = _warc_fields(record.raw_stream.read())
+            head = record.head
+            if head.type == "warcinfo":
+                info = warcinfo_fields(record)
                 run = copies.runs.setdefault(info.get(RUN_FIELD, ""),
                                              Run(info.get(RUN_FIELD, ""), info))
                 if path.name not in run.files:
                     run.files.append(path.name)
             if run is None:  # a file without warcinfo: the unnamed run
                 run = copies.runs.setdefault("", Run(""))
-            run.saw(headers.get_header("WARC-Date") or "")
-            uri = headers.get_header("WARC-Target-URI") or ""
-            keep = not (uri and drop and article_of(uri) in drop)
-            kept.append((records.get_record_offset(), records.get_record_length(), keep))
+            run.saw(head.date)
+            keep = not (head.target_uri and drop and article_of(head.target_uri) in drop)
+            kept.append((head.offset, record.length, keep))
     copies.records += len(kept)
     copies.dropped += sum(not keep for _, _, keep in kept)
     return kept
-
-
-def _warc_fields(block: bytes) -> dict[str, str]:
-    """Return the ``name: value`` fields of a warcinfo block."""
-    fields = {}
-    for line in block.decode("utf-8", "replace").splitlines():
-        name, sep, value = line.partition(":")
-        if sep and name.strip() and name.strip() not in fields:
-            fields[name.strip()] = value.strip()
-    return fields
 
 
 def _copy_kept(source: Path, target: Path, kept: list[tuple[int, int, bool]],

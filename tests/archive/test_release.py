@@ -22,7 +22,7 @@ from archive.cli import main
 from archive.index import INDEX_PATH
 from archive.release.tables import ROW_GROUP_BYTES
 from archive.schema import RECORD_KEYS, Record, field_docs, record_schema
-from archive.verify import read_raw_records
+from archive.reader import read_raw_records
 from tests.browser import Chromium, chromium_or_skip
 from tests.conftest import RELEASE_DATE, build_release_cli
 from tests.pywb import pywb_or_skip, wayback

@@ -15,7 +15,7 @@ import pytest
 from archive.browse_plugin import read_capture
 from archive.release.scope import article_of
 from archive.release.warcs import copy_warcs
-from archive.verify import read_raw_records
+from archive.reader import read_raw_records
 from fixtures.epochs import Changes, site_at
 from fixtures.timeline import wait_for_epoch
 from tests.conftest import Crawl, build_release_cli, run_crawl, serve
