@@ -12,10 +12,13 @@ from datetime import date
 from pathlib import Path
 
 DEFAULT_BASE_URL = "http://japanstudies.ru/"
+OPERATOR_HELP = ("who runs the crawl and how to reach them, e.g. \"Jane Doe <jane@example.org>\" "
+                 "(default: $WARC_OPERATOR); needed for any host outside loopback")
 
 
 def _crawl(args: argparse.Namespace) -> int:
-    from crawler.run import CrawlLocked, crawl, parse_settings
+    from crawler.firstcontact import EXIT_STATUS, Verdict
+    from crawler.run import CrawlLocked, CrawlRefused, crawl, parse_settings
 
     try:
         overrides = parse_settings(args.setting)
@@ -29,13 +32,40 @@ def _crawl(args: argparse.Namespace) -> int:
     if args.page_requisites:
         overrides["PAGE_REQUISITES"] = "True"
     try:
-        summary = crawl(args.base_url, Path(args.out), overrides)
+        summary = crawl(args.base_url, Path(args.out), overrides, args.operator)
     except CrawlLocked as exc:
         print(f"ifes-archive crawl: {exc}; not starting a second one", file=sys.stderr)
         return 3
+    except CrawlRefused as exc:
+        print(f"ifes-archive crawl: not crawling: {exc}", file=sys.stderr)
+        return exc.status
     print(summary)
-    return 0 if summary.finish_reason in ("finished", "closespider_timeout",
-                                          "closespider_pagecount") else 1
+    if summary.finish_reason not in ("finished", "closespider_timeout", "closespider_pagecount"):
+        return 1
+    reason = summary.not_the_template()
+    if reason:
+        print(f"ifes-archive crawl: {reason}", file=sys.stderr)
+        return EXIT_STATUS[Verdict.NOT_TEMPLATE]
+    return 0
+
+
+def _probe(args: argparse.Namespace) -> int:
+    import json
+
+    from crawler.probe import report_lines, run_probe
+    from crawler.run import parse_settings, project_settings
+
+    try:
+        settings = project_settings(parse_settings(args.setting), args.operator)
+    except ValueError as exc:
+        print(f"ifes-archive probe: {exc}", file=sys.stderr)
+        return 2
+    report = run_probe(args.base_url, settings)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        print("\n".join(report_lines(report)))
+    return report.exit_status
 
 
 def _serve_fixtures(args: argparse.Namespace) -> int:
@@ -255,7 +285,18 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--page-requisites", action="store_true",
                        help="also capture the stylesheets, scripts, images and favicon pages embed "
                             "on the site's host, even where robots.txt disallows them")
+    crawl.add_argument("--operator", metavar="CONTACT", help=OPERATOR_HELP)
     crawl.set_defaults(run=_crawl)
+
+    probe = verbs.add_parser("probe", help="look at the site before crawling it: robots.txt, "
+                                           "redirects, template, one article's record")
+    probe.add_argument("--base-url", default=DEFAULT_BASE_URL,
+                       help=f"site to probe (default: the live site, {DEFAULT_BASE_URL})")
+    probe.add_argument("-s", "--set", dest="setting", action="append", default=[],
+                       metavar="NAME=VALUE", help="Scrapy setting, as for crawl (repeatable)")
+    probe.add_argument("--operator", metavar="CONTACT", help=OPERATOR_HELP)
+    probe.add_argument("--json", action="store_true", help="print the report as JSON")
+    probe.set_defaults(run=_probe)
 
     verify = verbs.add_parser("verify", help="strict checks of WARC captures (more than warcio check)")
     verify.add_argument("paths", nargs="+", help="WARC files or folders of them")

@@ -105,6 +105,7 @@ class CaptureSession:
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.close, signal=signals.engine_stopped)
         self._finish_reason = "unknown"
+        self._first_contact: dict[str, tuple[CapturePointer, CapturePointer | None]] = {}
 
     def write(self, exchange: HttpExchange, fetched: Fetched | None,
               ) -> tuple[CapturePointer, CapturePointer | None, str | None]:
@@ -117,8 +118,11 @@ class CaptureSession:
         pointer = self.writer.write_exchange(exchange, revisit)
         if self.state is not None and fetched is not None:
             self._remember(key, known, revisit, fetched, pointer)
-        if revisit is not None and self._stats is not None:
-            self._stats.inc_value(f"capture/revisit/{revisit.profile.rsplit('/', 1)[1]}")
+        if self._stats is not None:
+            self._stats.inc_value("capture/exchanges")
+            self._stats.inc_value("capture/response_bytes", len(exchange.response_bytes))
+            if revisit is not None:
+                self._stats.inc_value(f"capture/revisit/{revisit.profile.rsplit('/', 1)[1]}")
         # New, changed and unchanged are judged on the record (the pipeline); what only the
         # capture shows is a page that was captured before and is now 404 or 410: gone.
         change = "gone" if known and fetched and fetched.status in GONE_STATUSES else None
@@ -136,6 +140,19 @@ class CaptureSession:
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in fetched.headers]
             self.state.remember(known_capture(key, pointer, headers,
                                               sha1_digest(fetched.exchange.payload), self.run_id))
+
+    def keep_first_contact(self, exchanges: list[tuple[HttpExchange, Fetched | None]]) -> None:
+        """Write the exchanges of first contact (robots.txt, the front page, their redirects,
+        made before the crawl started); the crawl's own requests for those URLs are answered
+        from these captures instead of asking the site twice."""
+        for exchange, fetched in exchanges:
+            pointer, revisit, _ = self.write(exchange, fetched)
+            if fetched is not None:
+                self._first_contact[exchange.target_uri] = (pointer, revisit)
+
+    def first_contact_answer(self, url: str) -> tuple[CapturePointer, CapturePointer | None] | None:
+        """Return (once) the capture first contact made of ``url``, and its revisit, if any."""
+        return self._first_contact.pop(url, None)
 
     def replayable(self, url: str) -> KnownCapture | None:
         """Return the capture of ``url``'s article page made earlier in this (resumed) run."""
@@ -315,7 +332,19 @@ def warcinfo_fields(crawler: Crawler, run_label: str) -> dict[str, str]:
         "ifes-concurrent-requests-per-domain":
             str(settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")),
         RUN_FIELD: run_label,
+        **base_url_fields(getattr(crawler, "spider", None)),
     }
+
+
+def base_url_fields(spider: object) -> dict[str, str]:
+    """Return the warcinfo fields naming where the crawl ran: its base URL and, when first
+    contact followed redirects to get there, the base URL given and each redirect."""
+    fields = {"ifes-base-url": getattr(spider, "base_url", "")}
+    contact = getattr(spider, "first_contact", None)
+    if contact is not None and contact.hops:
+        fields["ifes-base-url-given"] = contact.given
+        fields["ifes-base-url-redirects"] = "; ".join(str(hop) for hop in contact.hops)
+    return fields
 
 
 class CapturingDownloadHandler(BaseDownloadHandler):
@@ -343,7 +372,14 @@ class CapturingDownloadHandler(BaseDownloadHandler):
             raise NotSupported("CapturingDownloadHandler does not support proxies")
         known = self._session.replayable(request.url) if self._session else None
         if known is not None:
-            return self._replay(request, known)
+            return self._replay(request, _pointer_of(known), known.seen_date or known.warc_date,
+                                "replayed_on_resume")
+        first = self._session.first_contact_answer(request.url) if self._session else None
+        if first is not None:
+            pointer, revisit = first
+            if revisit is not None:
+                request.meta[REVISIT_KEY] = revisit.as_dict()
+            return self._replay(request, pointer, (revisit or pointer).date, "first_contact")
         started = time.monotonic()
         try:
             fetched = await self._client.fetch(
@@ -384,20 +420,19 @@ class CapturingDownloadHandler(BaseDownloadHandler):
             request.meta[CHANGE_KEY] = change
         if revisit is not None:
             request.meta[REVISIT_KEY] = revisit.as_dict()
-        if stats is not None:
-            stats.inc_value("capture/exchanges")
-            stats.inc_value("capture/response_bytes", len(exchange.response_bytes))
-            if failed:
-                stats.inc_value(f"capture/incomplete/{failed}")
+        if stats is not None and failed:
+            stats.inc_value(f"capture/incomplete/{failed}")
 
-    def _replay(self, request: Request, known: KnownCapture) -> Response:
-        """Answer from the WARC: this run captured the page before it was interrupted."""
-        response = self._from_warc(request, known.warc_filename, known.warc_offset,
-                                   known.target_uri)
-        request.meta[META_KEY] = _pointer_of(known).as_dict()
-        request.meta[SEEN_KEY] = known.seen_date or known.warc_date
+    def _replay(self, request: Request, pointer: CapturePointer, seen: str, why: str,
+                ) -> Response:
+        """Answer from the WARC: this run captured the page already (before it was
+        interrupted, or at first contact)."""
+        response = self._from_warc(request, pointer.warc_filename, pointer.warc_offset,
+                                   pointer.target_uri)
+        request.meta[META_KEY] = pointer.as_dict()
+        request.meta[SEEN_KEY] = seen
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value("capture/replayed_on_resume")
+            self.crawler.stats.inc_value(f"capture/{why}")
         response.flags.append("replayed")
         return response
 

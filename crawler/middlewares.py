@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -52,15 +53,36 @@ def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> flo
     return max(0.0, (when - now).total_seconds())
 
 
+@dataclass(frozen=True)
+class Backoff:
+    """How long to wait before a retry: ``RETRY_BACKOFF_BASE * 2**attempt`` capped at
+    ``RETRY_BACKOFF_MAX``, or what the server asked for, capped at ``RETRY_AFTER_MAX``."""
+
+    base: float = 2.0
+    cap: float = 120.0
+    #: A Retry-After beyond this is cut to it (a crawl should not hang for a day).
+    asked_cap: float = 600.0
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Backoff:
+        """Return the policy the settings ask for."""
+        return cls(settings.getfloat("RETRY_BACKOFF_BASE", cls.base),
+                   settings.getfloat("RETRY_BACKOFF_MAX", cls.cap),
+                   settings.getfloat("RETRY_AFTER_MAX", cls.asked_cap))
+
+    def seconds(self, attempt: int, asked: float | None) -> float:
+        """Return the wait before retry number ``attempt + 1`` (``asked``: a Retry-After)."""
+        if asked is not None:
+            return min(asked, self.asked_cap)
+        return min(self.base * 2**attempt, self.cap)
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retry rules, with a wait before each retry."""
 
     def __init__(self, settings: BaseSettings):
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
-        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
-        #: A Retry-After beyond this is cut to it (a crawl should not hang for a day).
-        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 600.0)
+        self.policy = Backoff.from_settings(settings)
 
     async def process_response(self, request: Request, response: Response,
                                spider: object = None) -> Request | Response:
@@ -79,10 +101,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def backoff(self, request: Request, asked: float | None) -> float:
         """Return how long to wait before retrying ``request``."""
-        if asked is not None:
-            return min(asked, self.retry_after_max)
-        attempt = request.meta.get("retry_times", 0)
-        return min(self.backoff_base * 2**attempt, self.backoff_max)
+        return self.policy.seconds(request.meta.get("retry_times", 0), asked)
 
     async def _wait(self, request: Request, asked: float | None) -> None:
         delay = self.backoff(request, asked)

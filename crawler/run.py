@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
+    from archive.warc import HttpExchange
+    from crawler.firstcontact import FirstContact
+    from crawler.http11 import Fetched
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "http://japanstudies.ru/"
 #: Politeness relaxed for the local mirror on loopback (robots.txt is still obeyed).
@@ -42,6 +52,8 @@ class CrawlSummary:
     restricted: int
     not_found: int
     failed: int
+    not_articles: int = 0
+    """Pages at article URLs that were neither an article of the template nor a refusal."""
     new: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -61,14 +73,33 @@ class CrawlSummary:
     checks: dict[str, Any] = field(default_factory=dict)
     """Cross-checks without gold (:mod:`archive.checks`): per check how many current records
     (and listing pages) agree and disagree, and every disagreement."""
+    base_url_given: str = ""
+    """The base URL as given, when first contact followed it elsewhere (else ``base_url``)."""
+    redirects: list[str] = field(default_factory=list)
+    """The front page's redirects at first contact."""
+    template_misses: list[str] = field(default_factory=list)
+    """Parts of the known template the front page lacked."""
+
+    def not_the_template(self) -> str | None:
+        """Return why the run read nothing of the site as the template, None when it did."""
+        if self.articles or self.unchanged or not (self.not_articles or self.template_misses):
+            return None
+        misses = f"; the front page lacks {', '.join(self.template_misses)}" \
+            if self.template_misses else ""
+        return (f"no page of {self.base_url} was read as an article of the known template "
+                f"({self.not_articles} article pages were not{misses}): generic extraction "
+                "only; run `ifes-archive probe` to see what differs")
 
     def as_dict(self) -> dict[str, Any]:
         """Return the summary as plain JSON-ready data."""
         return asdict(self)
 
     def __str__(self) -> str:
-        lines = [
-            f"crawl of {self.base_url} {self.finish_reason}",
+        lines = [f"crawl of {self.base_url} {self.finish_reason}"]
+        if self.base_url_given and self.base_url_given != self.base_url:
+            lines.append(f"  the site moved: {self.base_url_given} redirects to {self.base_url}; "
+                         "crawled there (use that --base-url from now on)")
+        lines += [
             f"  requests {self.requests}, responses {self.responses}, "
             f"captures {self.captures} (request+response pairs)",
             f"  articles {self.articles}, restricted {self.restricted}, "
@@ -109,6 +140,10 @@ def parse_settings(pairs: list[str]) -> dict[str, str]:
     return settings
 
 
+#: Exit status of a usage error (argparse's), a missing operator contact among them.
+USAGE_STATUS = 2
+
+
 class CrawlLocked(RuntimeError):
     """Another crawl is writing into the same archive folder."""
 
@@ -131,44 +166,86 @@ def folder_lock(out: Path) -> Iterator[None]:
         yield
 
 
-def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None) -> CrawlSummary:
+class CrawlRefused(RuntimeError):
+    """The crawl did not start, or read nothing: why (one line), and the exit status."""
+
+    def __init__(self, reason: str, status: int):
+        super().__init__(reason)
+        self.status = status
+
+
+def project_settings(overrides: dict[str, str] | None = None,
+                     operator: str | None = None) -> Settings:
+    """Return the crawl's settings: the project's, ``-s`` overrides, the operator and the
+    User-Agent that carries it (:func:`crawler.useragent.settle_operator`)."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.useragent import settle_operator
+
+    settings = get_project_settings()
+    settings.setdict(overrides or {}, priority="cmdline")
+    settle_operator(settings, operator)
+    return settings
+
+
+def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
+          operator: str | None = None) -> CrawlSummary:
     """Crawl ``base_url`` into ``out`` (WARCs and records) and return the summary.
 
-    A folder that holds an earlier crawl is continued: the crawl state makes the recrawl
-    incremental, and a run that was killed is resumed. Raises CrawlLocked when another crawl
-    is running in ``out``.
+    A crawl of a host outside loopback needs an ``operator`` contact. First contact
+    (:mod:`crawler.firstcontact`) follows a redirecting base URL to the same site and the crawl
+    runs there. A folder that holds an earlier crawl is continued: the crawl state makes the
+    recrawl incremental, and a run that was killed is resumed. Raises CrawlRefused (no contact;
+    the site unreachable, closed by robots.txt, moved to another site; no page of it read as
+    an article of the template) and CrawlLocked (another crawl is running in ``out``).
     """
+    from crawler.firstcontact import EXIT_STATUS, Verdict, run_first_contact
+    from crawler.template import page_misses
+    from crawler.useragent import operator_problem
+
+    settings = project_settings(overrides, operator)
+    problem = operator_problem(base_url, settings.get("WARC_OPERATOR", ""))
+    if problem:
+        raise CrawlRefused(problem, USAGE_STATUS)
     with folder_lock(out):
-        return _crawl(base_url, out, overrides)
+        contact, fetcher = run_first_contact(base_url, settings)
+        if contact.verdict is not Verdict.OK:
+            raise CrawlRefused(contact.reason, EXIT_STATUS[contact.verdict])
+        assert contact.front is not None
+        misses = page_misses(contact.front.body, contact.front.header("Content-Type"))
+        if contact.moved:
+            logger.warning("%s redirects to %s: crawling there", contact.given, contact.base_url)
+        if misses:
+            logger.warning("the front page is not the known template: it lacks %s",
+                           "; ".join(misses))
+        time.sleep(fetcher.seconds_to_wait())  # the delay, between first contact and the crawl
+        return _crawl(contact, fetcher.exchanges, out, settings, misses)
 
 
-def _crawl(base_url: str, out: Path, overrides: dict[str, str] | None) -> CrawlSummary:
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+def _crawl(contact: FirstContact, exchanges: list[tuple[HttpExchange, Fetched | None]],
+           out: Path, settings: Settings, template_misses: list[str]) -> CrawlSummary:
     from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
 
     from crawler.spiders.ifes import IfesSpider
 
-    out.mkdir(parents=True, exist_ok=True)
-    settings = get_project_settings()
+    settings = settings.copy()
     settings.set("WARC_DIR", str(out / "warc"), priority="cmdline")
     settings.set("ARTICLES_PATH", str(out / "articles.jsonl"), priority="cmdline")
     settings.set("CRAWL_STATE_PATH", str(out / "state.sqlite"), priority="cmdline")
-    settings.setdict(overrides or {}, priority="cmdline")
-    operator = settings.get("WARC_OPERATOR")
-    if operator and "USER_AGENT" not in (overrides or {}):
-        # The site's admin should be able to reach whoever runs the crawl.
-        settings.set("USER_AGENT", f"ifes-archive/0.1 (web archiving for research; +{operator})",
-                     priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(IfesSpider)
-    process.crawl(crawler, base_url=base_url)
+    process.crawl(crawler, base_url=contact.base_url, first_contact=contact,
+                  first_exchanges=exchanges)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    summary = _summarise(base_url, out, stats)
+    summary = _summarise(contact.base_url, out, stats)
     summary.page_requisites = {"enabled": settings.getbool("PAGE_REQUISITES"),
                                "captured": stats.get("ifes/requisites", 0),
                                "failed": stats.get("ifes/requisites_failed", 0)}
+    summary.base_url_given = contact.given
+    summary.redirects = [str(hop) for hop in contact.hops]
+    summary.template_misses = template_misses
     summary.failures = list(getattr(crawler.spider, "failures", []))
     report = json.dumps(summary.as_dict(), indent=2, default=str) + "\n"
     reports = out / "reports"
@@ -185,13 +262,18 @@ def _summarise(base_url: str, out: Path, stats: dict[str, Any]) -> CrawlSummary:
     return CrawlSummary(
         base_url=base_url, out=str(out),
         finish_reason=str(stats.get("finish_reason", "unknown")),
-        requests=stats.get("downloader/request_count", 0),
-        responses=stats.get("downloader/response_count", 0),
+        # First contact's requests, made before Scrapy's, are the crawl's too; Scrapy's requests
+        # it answered (robots.txt, the front page) never reached the site.
+        requests=stats.get("downloader/request_count", 0)
+        + stats.get("ifes/first_contact/requests", 0) - stats.get("capture/first_contact", 0),
+        responses=stats.get("downloader/response_count", 0)
+        + stats.get("ifes/first_contact/responses", 0) - stats.get("capture/first_contact", 0),
         articles=stats.get("ifes/articles", 0),
         captures=stats.get("capture/exchanges", 0),
         restricted=stats.get("ifes/restricted", 0),
         not_found=stats.get("ifes/not_found", 0),
         failed=stats.get("ifes/failed", 0),
+        not_articles=stats.get("ifes/not_article", 0),
         new=stats.get("ifes/articles_new", 0),
         changed=stats.get("ifes/articles_changed", 0),
         unchanged=stats.get("ifes/articles_unchanged", 0),

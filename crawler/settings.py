@@ -11,9 +11,9 @@ BOT_NAME = "ifes_archive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-#: Names the project and a way to reach its operator, as archivists' crawlers do; the CLI puts
-#: WARC_OPERATOR (a name and an e-mail address) in it when that is set.
-USER_AGENT = "ifes-archive/0.1 (web archiving for research; operator: set WARC_OPERATOR)"
+#: Names the project and a way to reach its operator, as archivists' crawlers do: the spider makes
+#: it ``ifes-archive/VERSION (+CONTACT)`` from WARC_OPERATOR (crawler/useragent.py) unless set.
+USER_AGENT = "ifes-archive"
 ROBOTSTXT_OBEY = True
 
 # Politeness: one connection, >= 1 s apart, slower if the server slows down.

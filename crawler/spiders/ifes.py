@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import scrapy
 from parsel import Selector
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.extract import page_total, refusal_kind
@@ -45,6 +45,7 @@ from crawler.joomla import (
     print_view_url,
     should_follow,
 )
+from crawler.useragent import operator_problem, settle_operator
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -52,6 +53,9 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
+    from archive.warc import HttpExchange
+    from crawler.firstcontact import FirstContact
+    from crawler.http11 import Fetched
     from crawler.joomla import DedupKey
 
 logger = logging.getLogger(__name__)
@@ -79,9 +83,17 @@ class IfesSpider(scrapy.Spider):
 
     name = "ifes"
 
-    def __init__(self, base_url: str = DEFAULT_BASE_URL, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, base_url: str = DEFAULT_BASE_URL, *args: Any,
+                 first_contact: FirstContact | None = None,
+                 first_exchanges: list[tuple[HttpExchange, Fetched | None]] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.base_url = normalise_base_url(base_url)
+        #: What first contact found (``crawler.run`` makes it; None under plain Scrapy): the
+        #: base URL given and its redirects, named in warcinfo.
+        self.first_contact = first_contact
+        #: The exchanges of first contact, written into the WARC as the crawl starts.
+        self._first_exchanges = list(first_exchanges or [])
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
         #: Article id -> where it was linked (Itemids, listings); read by a later step.
         self.article_listings: dict[int, ArticleSightings] = {}
@@ -118,9 +130,30 @@ class IfesSpider(scrapy.Spider):
             self._stats_set("ifes/unlisted_revisited", len(missing))
             raise DontCloseSpider
 
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        settle_operator(settings)  # under plain Scrapy too: the contact in the User-Agent
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        problem = operator_problem(self.base_url, self.settings.get("WARC_OPERATOR", ""))
+        if problem:
+            logger.error("not crawling: %s", problem)
+            raise CloseSpider("no_operator_contact")
+        self._capture_first_contact()
         self._seen.add(dedup_key(self.base_url, self.base_url))
         yield self._request(self.base_url, self.parse)
+
+    def _capture_first_contact(self) -> None:
+        """Keep what first contact fetched (robots.txt, the front page and its redirects) in
+        the WARC, where the crawl's requests for the same URLs are answered from."""
+        session = capture_session(self.crawler)
+        if session is not None and self._first_exchanges:
+            session.keep_first_contact(self._first_exchanges)
+            self._stats_set("ifes/first_contact/requests", len(self._first_exchanges))
+            self._stats_set("ifes/first_contact/responses",
+                            sum(fetched is not None for _, fetched in self._first_exchanges))
+        self._first_exchanges = []
 
     # Callbacks ------------------------------------------------------------------------------
 

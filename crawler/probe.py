@@ -1,0 +1,376 @@
+"""``ifes-archive probe``: look at a site before crawling it, and say what a crawl would make of it.
+
+A handful of polite requests — robots.txt and the front page (:mod:`crawler.firstcontact`, as
+every crawl starts), one listing, one article, its print view — through the crawl's own HTTP
+client and manners. Pages are read by the code the crawl reads them with: links judged by
+:func:`crawler.joomla.should_follow`, listings by :func:`archive.listings.listed_articles`, the
+article by :func:`archive.record.build_record`; :mod:`crawler.template` says which parts of the
+known template each page shows. Nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from archive.decode import detect, header_charset, meta_charset
+from archive.listings import listed_articles
+from archive.record import GENERIC_FLAG, CapturedPage, build_record, decode_html, html_root
+from crawler import template
+from crawler.firstcontact import (
+    EXIT_STATUS,
+    Answer,
+    FirstContact,
+    PoliteFetcher,
+    Verdict,
+    first_contact,
+    origin_of,
+    run_polite,
+)
+from crawler.joomla import (
+    ARTICLE_KINDS,
+    JoomlaUrl,
+    clean_url,
+    parse_url,
+    should_follow,
+)
+
+if TYPE_CHECKING:
+    import lxml.html
+    from scrapy.settings import BaseSettings
+
+#: Listing kinds worth a probe's one listing request, best first: those that list articles.
+LISTING_PREFERENCE = ("category", "blogcategory", "blogsection", "section", "frontpage")
+#: Listings fetched at most (a section lists categories: one more step to reach articles).
+MAX_LISTINGS = 2
+#: Article pages tried at most (the first may be Joomla's «not authorised» page).
+MAX_ARTICLES = 2
+#: Menu items shown per menu module.
+MAX_MENU_ITEMS = 12
+#: Characters of the record's text shown.
+TEXT_PREVIEW = 300
+
+
+@dataclass
+class PageSeen:
+    """One page the probe fetched: how it came, how it decodes, which template parts it shows."""
+
+    role: str
+    url: str
+    status: int | None
+    answer: str
+    server: str | None = None
+    powered_by: str | None = None
+    content_type: str | None = None
+    content_encoding: str | None = None
+    validators: list[str] = field(default_factory=list)
+    charset: dict[str, str | None] = field(default_factory=dict)
+    parts: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def misses(self) -> list[str]:
+        """Return the template parts the page lacks."""
+        return [name for name, found in self.parts.items() if not found]
+
+
+@dataclass
+class MenuItem:
+    """A link of a menu module of the front page."""
+
+    menu: str
+    name: str
+    url: str
+    kind: str
+    itemid: int | None
+
+
+@dataclass
+class ProbeReport:
+    """What the probe saw, and its verdict."""
+
+    contact: FirstContact
+    user_agent: str
+    verdict: Verdict = Verdict.OK
+    reason: str = ""
+    pages: list[PageSeen] = field(default_factory=list)
+    menus: list[MenuItem] = field(default_factory=list)
+    links: dict[str, int] = field(default_factory=dict)
+    """Links of the front page: followed listings by kind, articles, and what is not followed."""
+    record: dict[str, Any] | None = None
+    record_note: str = ""
+    cross_checks: dict[str, Any] | None = None
+    crawl_delay: float | None = None
+
+    @property
+    def exit_status(self) -> int:
+        """Return the exit status of the verdict."""
+        return EXIT_STATUS[self.verdict]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report (JSON-ready)."""
+        return {"verdict": self.verdict.value, "reason": self.reason,
+                "exit_status": self.exit_status, "user_agent": self.user_agent,
+                "first_contact": self.contact.as_dict(), "crawl_delay": self.crawl_delay,
+                "pages": [{**vars(p), "misses": p.misses} for p in self.pages],
+                "menus": [vars(m) for m in self.menus], "links": self.links,
+                "record": self.record, "record_note": self.record_note,
+                "cross_checks": self.cross_checks}
+
+
+def record_cross_checks(record: dict[str, Any], article: Answer, print_view: Answer | None,
+                        ) -> dict[str, Any] | None:
+    """Return the gold-free cross-checks of the record (print view against view pages, title
+    prefix against byline and author row, crumb against listing name).
+
+    The hook for the records issue's cross-check function: None until that lands."""
+    return None
+
+
+async def probe(base_url: str, settings: BaseSettings, fetcher: PoliteFetcher) -> ProbeReport:
+    """Return what a probe of ``base_url`` finds."""
+    contact = await first_contact(base_url, settings, fetcher)
+    report = ProbeReport(contact, fetcher.user_agent, contact.verdict, contact.reason)
+    policy = contact.robots.get(origin_of(contact.base_url))
+    report.crawl_delay = policy.crawl_delay(fetcher.user_agent) if policy else None
+    if contact.verdict is not Verdict.OK or contact.front is None:
+        return report
+    front = _see(report, "front page", contact.front)
+    report.menus = menu_items(front, contact.base_url)
+    links = followed_links(front, contact.base_url)
+    report.links = _link_counts(front, contact)
+    listing_name, article_links = await _visit_listings(report, links, fetcher)
+    article_links += [url for url, parsed in links if parsed.kind in ARTICLE_KINDS]
+    await _visit_article(report, article_links, listing_name, fetcher)
+    return report
+
+
+def run_probe(base_url: str, settings: BaseSettings) -> ProbeReport:
+    """Return :func:`probe` of ``base_url``."""
+    return run_polite(settings, lambda fetcher: probe(base_url, settings, fetcher))[0]
+
+
+def _see(report: ProbeReport, role: str, answer: Answer) -> lxml.html.HtmlElement:
+    """Note ``answer`` as a page of the report; return its tree."""
+    content_type = answer.header("Content-Type")
+    decoded = decode_html(answer.body, content_type)
+    root = html_root(decoded.text)
+    report.pages.append(PageSeen(
+        role, answer.url, answer.status, answer.describe(), answer.header("Server"),
+        answer.header("X-Powered-By"), content_type, answer.header("Content-Encoding"),
+        [name for name in ("ETag", "Last-Modified") if answer.header(name)],
+        {"header": header_charset(content_type), "meta": meta_charset(answer.body),
+         "detected": detect(answer.body), "used": decoded.encoding, "source": decoded.source,
+         "reason": decoded.reason},
+        template.check(root, template.PARTS[role])))
+    return root
+
+
+def menu_items(root: lxml.html.HtmlElement, base_url: str) -> list[MenuItem]:
+    """Return the links of the page's menu modules (``div.module``: ``h3`` title, links)."""
+    items = []
+    for module in root.xpath("//div[contains(concat(' ', normalize-space(@class), ' '), "
+                             "' module ')][.//h3]"):
+        title = " ".join(module.xpath(".//h3")[0].text_content().split())
+        for link in module.xpath(".//a[@href]")[:MAX_MENU_ITEMS]:
+            url = clean_url(urljoin(base_url, link.get("href")))
+            parsed = parse_url(url, base_url)
+            items.append(MenuItem(title, " ".join(link.text_content().split()), url, parsed.kind,
+                                  parsed.itemid))
+    return items
+
+
+def followed_links(root: lxml.html.HtmlElement, base_url: str) -> list[tuple[str, JoomlaUrl]]:
+    """Return the page's links a crawl would follow, in page order, each once."""
+    found: dict[str, JoomlaUrl] = {}
+    for href in root.xpath("//a/@href"):
+        url = urljoin(base_url, href.strip())
+        decision = should_follow(url, base_url)
+        if decision:
+            found.setdefault(clean_url(url), decision.parsed)
+    return list(found.items())
+
+
+def _link_counts(root: lxml.html.HtmlElement, contact: FirstContact) -> dict[str, int]:
+    """Return how many links of the page a crawl follows, by kind, and why it leaves the rest."""
+    counts: Counter[str] = Counter()
+    for href in root.xpath("//a/@href"):
+        if href.strip().startswith(("javascript:", "mailto:", "#")):
+            continue
+        url = urljoin(contact.base_url, href.strip())
+        decision = should_follow(url, contact.base_url)
+        if decision:
+            counts[decision.parsed.kind] += 1
+        elif contact.moved and origin_of(url) == origin_of(contact.given):
+            counts["not followed: to the address given (it redirects here)"] += 1
+        else:
+            counts[f"not followed: {decision.reason.split(':')[0]}"] += 1
+    return dict(counts.most_common())
+
+
+async def _visit_listings(report: ProbeReport, links: list[tuple[str, JoomlaUrl]],
+                          fetcher: PoliteFetcher) -> tuple[str | None, list[str]]:
+    """Fetch a listing (two, if the first lists categories); return its category name and the
+    article links it shows."""
+    base = report.contact.base_url
+    candidates = [url for kind in LISTING_PREFERENCE for url, parsed in links
+                  if parsed.kind == kind and _allowed(report, url)]
+    for _ in range(MAX_LISTINGS):
+        if not candidates:
+            break
+        answer = await fetcher.get(candidates[0])
+        root = _see(report, "listing", answer)
+        pairs = listed_articles(answer.url, answer.header("Content-Type"), answer.body, base)
+        found = followed_links(root, base)
+        articles = [url for url, parsed in found if parsed.kind in ARTICLE_KINDS]
+        if pairs or articles:
+            return (pairs[0][1] if pairs else None), articles
+        candidates = [url for url, parsed in found if parsed.kind in ("category", "blogcategory")
+                      and _allowed(report, url)]
+    return None, []
+
+
+async def _visit_article(report: ProbeReport, links: list[str], listing_name: str | None,
+                         fetcher: PoliteFetcher) -> None:
+    """Fetch an article and its print view; give the record and the verdict."""
+    base = report.contact.base_url
+    tried = 0
+    for url in dict.fromkeys(u for u in links if _allowed(report, u)):
+        if tried == MAX_ARTICLES:
+            break
+        tried += 1
+        answer = await fetcher.get(url)
+        root = _see(report, "article", answer)
+        seen = report.pages[-1]
+        parsed = parse_url(url, base)
+        assert parsed.id is not None
+        page = CapturedPage(0, url, answer.header("Content-Type"), answer.body, None)
+        record = build_record(parsed.id, base, [page], [listing_name] if listing_name else [])
+        if record is None:
+            report.record_note = f"{url} is no article (Joomla's refusal, or no text)"
+            continue
+        report.record = record
+        print_view = await _visit_print_view(report, root, parsed, fetcher)
+        report.cross_checks = record_cross_checks(record, answer, print_view)
+        if record["pages"] == 1 and "incomplete" in record["flags"]:
+            report.record_note = "page 1 only: the crawl fetches every page of the article"
+        if GENERIC_FLAG in record["flags"]:
+            _verdict(report, Verdict.NOT_TEMPLATE,
+                     f"{url} is not an article of the known template (it lacks "
+                     f"{', '.join(seen.misses) or 'the body the record reads'}):"
+                     " generic extraction only")
+        return
+    _verdict(report, Verdict.NOT_TEMPLATE, "no article found on the front page or the listing "
+             "(the crawl follows Joomla 1.0 links only)" if not tried else report.record_note)
+
+
+async def _visit_print_view(report: ProbeReport, root: lxml.html.HtmlElement, parsed: JoomlaUrl,
+                            fetcher: PoliteFetcher) -> Answer | None:
+    """Fetch the article's print view (the page's own link, else the profile's URL form)."""
+    base = report.contact.base_url
+    hrefs = root.xpath("//td[contains(concat(' ', normalize-space(@class), ' '), ' buttonheading ')]"
+                       "//a[contains(@href, 'pop=1')]/@href")
+    url = clean_url(urljoin(base, hrefs[0])) if hrefs else (
+        f"{base}index2.php?option=com_content&task=view&id={parsed.id}&pop=1&page=0"
+        + (f"&Itemid={parsed.itemid}" if parsed.itemid else ""))
+    if not _allowed(report, url):
+        return None
+    answer = await fetcher.get(url)
+    _see(report, "print view", answer)
+    return answer
+
+
+def _allowed(report: ProbeReport, url: str) -> bool:
+    policy = report.contact.robots.get(origin_of(url))
+    return policy is None or policy.allows(url, report.user_agent)
+
+
+def _verdict(report: ProbeReport, verdict: Verdict, reason: str) -> None:
+    report.verdict, report.reason = verdict, reason
+
+# What the probe prints --------------------------------------------------------------------------
+
+
+def report_lines(report: ProbeReport) -> list[str]:
+    """Return the report for people: what was seen, then what it means for a crawl."""
+    contact = report.contact
+    lines = [f"probe of {contact.given} as {report.user_agent}", "first contact"]
+    for policy in {id(p): p for p in contact.robots.values()}.values():
+        lines.append(f"  robots.txt {policy.url}: {policy.rule} ({policy.why})")
+    if report.crawl_delay:
+        lines.append(f"  robots.txt asks for Crawl-delay {report.crawl_delay:g} s: crawl with "
+                     f"-s DOWNLOAD_DELAY={report.crawl_delay:g} or more")
+    lines += [f"  redirect {hop}" for hop in contact.hops]
+    if contact.moved and contact.verdict is Verdict.OK:
+        lines.append(f"  the site is at {contact.base_url}: use --base-url {contact.base_url} "
+                     "(a crawl of the address given follows it by itself)")
+    for page in report.pages:
+        lines += _page_lines(page)
+    if report.menus:
+        lines.append("menus of the front page")
+        for menu in dict.fromkeys(item.menu for item in report.menus):
+            items = [f"{i.name} ({i.kind}" + (f", Itemid {i.itemid})" if i.itemid else ")")
+                     for i in report.menus if i.menu == menu]
+            lines.append(f"  {menu}: " + "; ".join(items))
+    if report.links:
+        lines.append("links of the front page: "
+                     + ", ".join(f"{kind} {n}" for kind, n in report.links.items()))
+    lines += _record_lines(report)
+    lines.append(_verdict_line(report))
+    return [_printable(line) for line in lines]
+
+
+def _page_lines(page: PageSeen) -> list[str]:
+    server = ", ".join(v for v in (page.server, page.powered_by) if v) or "not named"
+    charset = page.charset
+    found = sum(page.parts.values())
+    lines = [
+        f"{page.role}: {page.url}",
+        f"  {page.answer}; server {server}; Content-Type {page.content_type or 'none'}"
+        + (f"; {page.content_encoding}" if page.content_encoding else "")
+        + ("; validators " + ", ".join(page.validators) if page.validators else
+           "; no ETag or Last-Modified (a recrawl fetches pages whole)"),
+        f"  charset declared: header {charset['header'] or 'none'}, page {charset['meta'] or 'none'};"
+        f" detected {charset['detected'] or 'nothing'}; read as {charset['used']} "
+        f"({charset['reason'] or charset['source']})",
+        f"  template: {found} of {len(page.parts)} parts"
+        + (f"; lacks {'; '.join(page.misses)}" if page.misses else ""),
+    ]
+    return lines
+
+
+def _record_lines(report: ProbeReport) -> list[str]:
+    record = report.record
+    if record is None:
+        return [f"record: none ({report.record_note})"] if report.record_note else []
+    published, modified = record.get("date_published"), record.get("date_modified")
+    text = " ".join((record.get("text") or "").split())
+    lines = [
+        f"record of article {record['article_id']} ({record['extractor']['method']} extraction)",
+        f"  title: {record.get('title')!r} (as shown: {record.get('title_raw')!r})",
+        "  authors: " + ("; ".join(a["name"] for a in record["authors"]) or "none"),
+        f"  published: {published['value'] if published else 'unknown'}; modified: "
+        f"{modified['value'] if modified else 'never'}; language {record.get('language')}; "
+        f"pages {record['pages']}; words {record['word_count']}",
+        "  sections: " + ("; ".join(record["sections"]) or "none"),
+        "  flags: " + (", ".join(record["flags"]) or "none")
+        + (f" ({report.record_note})" if report.record_note else ""),
+        f"  text: {text[:TEXT_PREVIEW]}" + ("..." if len(text) > TEXT_PREVIEW else ""),
+    ]
+    checks = report.cross_checks
+    lines.append("  cross-checks: " + ("not in this build" if checks is None else
+                                       "; ".join(f"{k}: {v}" for k, v in checks.items())))
+    return lines
+
+
+def _verdict_line(report: ProbeReport) -> str:
+    if report.verdict is Verdict.OK:
+        return (f"verdict: ok (exit 0): a crawl would work as designed: ifes-archive crawl "
+                f"--base-url {report.contact.base_url} --operator CONTACT --out FOLDER")
+    return f"verdict: {report.verdict.value} (exit {report.exit_status}): {report.reason}"
+
+
+def _printable(text: str) -> str:
+    """Return ``text`` with control characters (the site's, say) shown escaped."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
