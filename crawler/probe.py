@@ -3,7 +3,7 @@
 A handful of polite requests — robots.txt and the front page (:mod:`crawler.firstcontact`, as
 every crawl starts), one listing, one article, its print view — through the crawl's own HTTP
 client and manners. Pages are read by the code the crawl reads them with: links judged by
-:func:`crawler.joomla.should_follow`, listings by :func:`archive.listings.listed_articles`, the
+:func:`crawler.joomla.should_follow`, listings by :func:`archive.listings.read_listing`, the
 article by :func:`archive.record.build_record`; :mod:`crawler.template` says which parts of the
 known template each page shows. Nothing is written.
 """
@@ -15,9 +15,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from archive.checks import PRINT_VIEW, check, crumb_check
 from archive.decode import detect, header_charset, meta_charset
-from archive.listings import listed_articles
-from archive.record import GENERIC_FLAG, CapturedPage, build_record, decode_html, html_root
+from archive.extract import is_refusal, page_total
+from archive.listings import CATEGORY_TASKS, Listing, listing_check, read_listing
+from archive.record import (
+    GENERIC_FLAG,
+    PRINT_PAGE,
+    CapturedPage,
+    build_record,
+    decode_html,
+    html_root,
+)
 from crawler import template
 from crawler.firstcontact import (
     EXIT_STATUS,
@@ -34,6 +43,7 @@ from crawler.joomla import (
     JoomlaUrl,
     clean_url,
     parse_url,
+    print_view_url,
     should_follow,
 )
 
@@ -41,16 +51,19 @@ if TYPE_CHECKING:
     import lxml.html
     from scrapy.settings import BaseSettings
 
-#: Listing kinds worth a probe's one listing request, best first: those that list articles.
-LISTING_PREFERENCE = ("category", "blogcategory", "blogsection", "section", "frontpage")
+#: Listing kinds worth a probe's listing request, best first: a category (a section leads to one).
+LISTING_PREFERENCE = ("category", "blogcategory", "section", "blogsection", "frontpage")
 #: Listings fetched at most (a section lists categories: one more step to reach articles).
 MAX_LISTINGS = 2
-#: Article pages tried at most (the first may be Joomla's «not authorised» page).
+#: Article pages tried at most (the first may be Joomla's «not authorised» page, or the first
+#: of several pages).
 MAX_ARTICLES = 2
 #: Menu items shown per menu module.
 MAX_MENU_ITEMS = 12
 #: Characters of the record's text shown.
 TEXT_PREVIEW = 300
+#: The check of a listing's name against its breadcrumb's last crumb.
+LISTING_NAME = "listing-name"
 
 
 @dataclass
@@ -100,7 +113,9 @@ class ProbeReport:
     """Links of the front page: followed listings by kind, articles, and what is not followed."""
     record: dict[str, Any] | None = None
     record_note: str = ""
-    cross_checks: dict[str, Any] | None = None
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    """Cross-checks without gold (:mod:`archive.checks`): the record's own (authors, print
+    view), its crumb against the listing's name, and the listing's name against its crumb."""
     crawl_delay: float | None = None
 
     @property
@@ -116,16 +131,7 @@ class ProbeReport:
                 "pages": [{**vars(p), "misses": p.misses} for p in self.pages],
                 "menus": [vars(m) for m in self.menus], "links": self.links,
                 "record": self.record, "record_note": self.record_note,
-                "cross_checks": self.cross_checks}
-
-
-def record_cross_checks(record: dict[str, Any], article: Answer, print_view: Answer | None,
-                        ) -> dict[str, Any] | None:
-    """Return the gold-free cross-checks of the record (print view against view pages, title
-    prefix against byline and author row, crumb against listing name).
-
-    The hook for the records issue's cross-check function: None until that lands."""
-    return None
+                "checks": self.checks}
 
 
 async def probe(base_url: str, settings: BaseSettings, fetcher: PoliteFetcher) -> ProbeReport:
@@ -140,9 +146,9 @@ async def probe(base_url: str, settings: BaseSettings, fetcher: PoliteFetcher) -
     report.menus = menu_items(front, contact.base_url)
     links = followed_links(front, contact.base_url)
     report.links = _link_counts(front, contact)
-    listing_name, article_links = await _visit_listings(report, links, fetcher)
+    listing, article_links = await _visit_listings(report, links, fetcher)
     article_links += [url for url, parsed in links if parsed.kind in ARTICLE_KINDS]
-    await _visit_article(report, article_links, listing_name, fetcher)
+    await _visit_article(report, article_links, listing, fetcher)
     return report
 
 
@@ -210,75 +216,97 @@ def _link_counts(root: lxml.html.HtmlElement, contact: FirstContact) -> dict[str
 
 
 async def _visit_listings(report: ProbeReport, links: list[tuple[str, JoomlaUrl]],
-                          fetcher: PoliteFetcher) -> tuple[str | None, list[str]]:
-    """Fetch a listing (two, if the first lists categories); return its category name and the
-    article links it shows."""
+                          fetcher: PoliteFetcher) -> tuple[Listing | None, list[str]]:
+    """Fetch a category listing (through a section, if the front page links none); return what
+    it shows, as the crawl reads it, and the links of the articles it lists."""
     base = report.contact.base_url
-    candidates = [url for kind in LISTING_PREFERENCE for url, parsed in links
+    candidates = [(url, parsed) for kind in LISTING_PREFERENCE for url, parsed in links
                   if parsed.kind == kind and _allowed(report, url)]
+    visited = set()
     for _ in range(MAX_LISTINGS):
+        candidates = [(u, p) for u, p in candidates if u not in visited]
         if not candidates:
             break
-        answer = await fetcher.get(candidates[0])
-        root = _see(report, "listing", answer)
-        pairs = listed_articles(answer.url, answer.header("Content-Type"), answer.body, base)
-        found = followed_links(root, base)
-        articles = [url for url, parsed in found if parsed.kind in ARTICLE_KINDS]
-        if pairs or articles:
-            return (pairs[0][1] if pairs else None), articles
-        candidates = [url for url, parsed in found if parsed.kind in ("category", "blogcategory")
-                      and _allowed(report, url)]
+        url, parsed = candidates[0]
+        visited.add(url)
+        answer = await fetcher.get(url)
+        role = "listing" if parsed.kind in CATEGORY_TASKS else "section"
+        found = followed_links(_see(report, role, answer), base)
+        listing = read_listing(answer.url, answer.header("Content-Type"), answer.body, base)
+        if listing is not None:
+            _check_listing_name(report, listing)
+            return listing, [u for u, p in found if p.kind in ARTICLE_KINDS
+                             and p.id in listing.article_ids]
+        candidates = [(u, p) for u, p in found if p.kind in CATEGORY_TASKS and _allowed(report, u)]
     return None, []
 
 
-async def _visit_article(report: ProbeReport, links: list[str], listing_name: str | None,
+def _check_listing_name(report: ProbeReport, listing: Listing) -> None:
+    named = listing_check(listing)
+    if named is not None:
+        report.checks.append(check(LISTING_NAME, bool(named["agrees"]),
+                                   f"listing {named['name']!r}, crumb {named['crumb']!r}"))
+
+
+async def _visit_article(report: ProbeReport, links: list[str], listing: Listing | None,
                          fetcher: PoliteFetcher) -> None:
-    """Fetch an article and its print view; give the record and the verdict."""
+    """Fetch an article (a single-page one, if the second try finds one) and its print view;
+    give the record, its cross-checks, the verdict."""
     base = report.contact.base_url
-    tried = 0
-    for url in dict.fromkeys(u for u in links if _allowed(report, u)):
-        if tried == MAX_ARTICLES:
-            break
-        tried += 1
+    candidates = [u for u in dict.fromkeys(links) if _allowed(report, u)][:MAX_ARTICLES]
+    for number, url in enumerate(candidates, 1):
         answer = await fetcher.get(url)
         root = _see(report, "article", answer)
         seen = report.pages[-1]
+        pages = page_total(root)
+        if is_refusal(root) or (pages > 1 and number < len(candidates)):
+            continue  # not an article; or one of several pages, where one page shows less
         parsed = parse_url(url, base)
         assert parsed.id is not None
-        page = CapturedPage(0, url, answer.header("Content-Type"), answer.body, None)
-        record = build_record(parsed.id, base, [page], [listing_name] if listing_name else [])
+        printed = await _visit_print_view(report, print_view_url(base, parsed.id, parsed.itemid),
+                                          fetcher)
+        record = build_record(
+            parsed.id, base, [CapturedPage(0, url, answer.header("Content-Type"), answer.body,
+                                           None)],
+            [listing.name] if listing and parsed.id in listing.article_ids else [],
+            print_pages=[printed] if printed else [])
         if record is None:
-            report.record_note = f"{url} is no article (Joomla's refusal, or no text)"
-            continue
+            report.record_note = f"{url} is no article (no text)"
+            break
         report.record = record
-        print_view = await _visit_print_view(report, root, parsed, fetcher)
-        report.cross_checks = record_cross_checks(record, answer, print_view)
-        if record["pages"] == 1 and "incomplete" in record["flags"]:
-            report.record_note = "page 1 only: the crawl fetches every page of the article"
+        report.checks = [*record.get("checks", []), *report.checks, *_crumb(record, listing)]
+        if pages > 1:
+            report.record_note = (f"page 1 of {pages} only: the crawl fetches every page; the "
+                                  "print view, which holds them all, is not compared")
+            report.checks = [c for c in report.checks if c["check"] != PRINT_VIEW]
         if GENERIC_FLAG in record["flags"]:
             _verdict(report, Verdict.NOT_TEMPLATE,
                      f"{url} is not an article of the known template (it lacks "
                      f"{', '.join(seen.misses) or 'the body the record reads'}):"
                      " generic extraction only")
         return
-    _verdict(report, Verdict.NOT_TEMPLATE, "no article found on the front page or the listing "
-             "(the crawl follows Joomla 1.0 links only)" if not tried else report.record_note)
+    _verdict(report, Verdict.NOT_TEMPLATE, report.record_note or (
+        "no article found on the front page or the listing (the crawl follows Joomla 1.0 "
+        "links only)" if not candidates else "no article readable: Joomla's refusal pages"))
 
 
-async def _visit_print_view(report: ProbeReport, root: lxml.html.HtmlElement, parsed: JoomlaUrl,
-                            fetcher: PoliteFetcher) -> Answer | None:
-    """Fetch the article's print view (the page's own link, else the profile's URL form)."""
-    base = report.contact.base_url
-    hrefs = root.xpath("//td[contains(concat(' ', normalize-space(@class), ' '), ' buttonheading ')]"
-                       "//a[contains(@href, 'pop=1')]/@href")
-    url = clean_url(urljoin(base, hrefs[0])) if hrefs else (
-        f"{base}index2.php?option=com_content&task=view&id={parsed.id}&pop=1&page=0"
-        + (f"&Itemid={parsed.itemid}" if parsed.itemid else ""))
+def _crumb(record: dict[str, Any], listing: Listing | None) -> list[dict[str, Any]]:
+    """Return the crumb check of the record against the listing it was found in, if any."""
+    crumb = record.get("breadcrumb") or {}
+    if listing is None or crumb.get("itemid") is None or listing.itemid is None:
+        return []
+    said = crumb_check({crumb["itemid"]: crumb.get("path") or []}, {listing.itemid: [listing.name]})
+    return [said] if said is not None else []
+
+
+async def _visit_print_view(report: ProbeReport, url: str, fetcher: PoliteFetcher,
+                            ) -> CapturedPage | None:
+    """Fetch the article's print view, at the URL the crawl asks for it."""
     if not _allowed(report, url):
         return None
     answer = await fetcher.get(url)
     _see(report, "print view", answer)
-    return answer
+    return CapturedPage(PRINT_PAGE, url, answer.header("Content-Type"), answer.body, None)
 
 
 def _allowed(report: ProbeReport, url: str) -> bool:
@@ -358,9 +386,9 @@ def _record_lines(report: ProbeReport) -> list[str]:
         + (f" ({report.record_note})" if report.record_note else ""),
         f"  text: {text[:TEXT_PREVIEW]}" + ("..." if len(text) > TEXT_PREVIEW else ""),
     ]
-    checks = report.cross_checks
-    lines.append("  cross-checks: " + ("not in this build" if checks is None else
-                                       "; ".join(f"{k}: {v}" for k, v in checks.items())))
+    lines.append("  cross-checks: " + ("none possible" if not report.checks else "; ".join(
+        f"{c['check']} {'agrees' if c['agrees'] else 'DISAGREES: ' + c['detail']}"
+        for c in report.checks)))
     return lines
 
 

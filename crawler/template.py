@@ -58,10 +58,13 @@ SHELL = (
     Part("Joom.Ru home crumb «Главная»",
          _text_of(f"//span[{_CLASS.format('pathway')}]", lambda t: t.startswith("Главная"))),
 )
-#: A category table or category blog: what :func:`archive.listings.listed_articles` reads.
-LISTING = (
+#: A section (its categories) or section blog.
+SECTION = (
     Part("listing heading (div.componentheading)",
          _has(f"//div[{_CLASS.format('componentheading')}]")),
+)
+#: A category table or category blog: what :func:`archive.listings.read_listing` reads.
+LISTING = SECTION + (
     Part("listed items (tr.sectiontableentry*, or blog items a.readon / a.contentpagetitle)",
          _has("//tr[starts-with(@class, 'sectiontableentry')]//a[@href]"
               f" | //a[{_CLASS.format('readon')} or {_CLASS.format('contentpagetitle')}]")),
@@ -87,8 +90,8 @@ PRINT = (
          _has(f"//table[{_CLASS.format('contentpaneopen')}]")),
     Part("no menus (no div#leftcol)", lambda root: not root.xpath("//div[@id='leftcol']")),
 )
-PARTS = {"front page": SHELL, "listing": SHELL + LISTING, "article": SHELL + ARTICLE,
-         "print view": PRINT}
+PARTS = {"front page": SHELL, "section": SHELL + SECTION, "listing": SHELL + LISTING,
+         "article": SHELL + ARTICLE, "print view": PRINT}
 
 
 def check(root: lxml.html.HtmlElement, parts: tuple[Part, ...]) -> dict[str, bool]:
