@@ -40,7 +40,6 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
 from archive.reader import (
-    MAX_HTTP_HEAD,
     content_codings,
     open_records,
     record_at,
@@ -359,11 +358,7 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         self._maxwire = settings.getint("DOWNLOAD_MAXWIRESIZE")
         self._warnsize = settings.getint("DOWNLOAD_WARNSIZE")
         self._timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
-        self._client = Http11Client(connect_timeout=min(self._timeout, 30.0),
-                                    max_head=settings.getint("DOWNLOAD_MAXHEADSIZE",
-                                                             MAX_HTTP_HEAD),
-                                    on_stray=self._stray,
-                                    keep_alive=settings.getbool("DOWNLOAD_KEEPALIVE", False))
+        self._client = Http11Client.from_settings(settings, on_stray=self._stray)
         self._session = capture_session(crawler)
 
     async def download_request(self, request: Request) -> Response:

@@ -30,7 +30,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from scrapy.utils.gz import gunzip
+from scrapy.downloadermiddlewares.httpcompression import ACCEPTED_ENCODINGS
 from scrapy.utils.misc import load_object
 from tldextract import TLDExtract
 
@@ -89,7 +89,7 @@ class Answer:
     """The reason phrase, or what failed (connection refused, time-out...)."""
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
-    """The entity, content coding (gzip) removed."""
+    """The entity, content coding (gzip...) removed."""
     attempts: int = 0
 
     def header(self, name: str) -> str | None:
@@ -121,15 +121,16 @@ class PoliteFetcher:
         self.delay = settings.getfloat("DOWNLOAD_DELAY")
         self._timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
         self._maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        self._maxwire = settings.getint("DOWNLOAD_MAXWIRESIZE")
         self._retries = settings.getint("RETRY_TIMES") if settings.getbool("RETRY_ENABLED") else 0
         self._retry_codes = {int(code) for code in settings.getlist("RETRY_HTTP_CODES")}
         self._backoff = Backoff.from_settings(settings)
-        # Scrapy's DefaultHeadersMiddleware and UserAgentMiddleware; gzip as the crawl accepts it.
+        # What Scrapy's DefaultHeaders, UserAgent and HttpCompression middlewares send.
         self._headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in
                          settings.getdict("DEFAULT_REQUEST_HEADERS").items()]
         self._headers += [(b"User-Agent", self.user_agent.encode("latin-1")),
-                          (b"Accept-Encoding", b"gzip")]
-        self._client = Http11Client(connect_timeout=min(self._timeout, 30.0))
+                          (b"Accept-Encoding", b", ".join(ACCEPTED_ENCODINGS))]
+        self._client = Http11Client.from_settings(settings)
         self._last_start: float | None = None
         #: Every exchange that crossed the wire, in order, with its parsed response (None when
         #: it failed): the crawl writes them into its WARC.
@@ -153,26 +154,19 @@ class PoliteFetcher:
     async def _attempt(self, url: str) -> tuple[Answer, bool]:
         """Return what one GET of ``url`` gave, and whether the crawl would retry it."""
         try:
-            fetched = await self._client.fetch(url, "GET", self._headers,
-                                               timeout=self._timeout, maxsize=self._maxsize)
+            fetched = await self._client.fetch(url, "GET", self._headers, timeout=self._timeout,
+                                               maxsize=self._maxsize, maxwire=self._maxwire)
         except FetchError as exc:
             if exc.exchange is not None:
                 self.exchanges.append((exc.exchange, None))
             return Answer(url, reason=str(exc)), exc.kind in RETRIED_FAILURES
         self.exchanges.append((fetched.exchange, fetched))
+        if fetched.decode_problem:
+            logger.warning("%s: %s", url, fetched.decode_problem)
         answer = Answer(url, fetched.status, fetched.reason,
-                        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in fetched.headers])
-        answer.body = self._entity(answer, fetched.body)
+                        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in fetched.headers],
+                        fetched.decoded)
         return answer, fetched.status in self._retry_codes
-
-    def _entity(self, answer: Answer, body: bytes) -> bytes:
-        if (answer.header("Content-Encoding") or "").strip().lower() != "gzip":
-            return body
-        try:
-            return gunzip(body, max_size=self._maxsize)
-        except (OSError, ValueError) as exc:  # not gzip after all, or over the size cap
-            logger.warning("%s: gzip body not read: %s", answer.url, exc)
-            return b""
 
     async def _pause(self) -> None:
         await asyncio.sleep(self.seconds_to_wait())

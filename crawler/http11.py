@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from scrapy.settings import BaseSettings
+
 logger = logging.getLogger(__name__)
 
 READ_SIZE = 64 * 1024
@@ -155,6 +157,15 @@ class Http11Client:
         #: Told (URL of the last exchange, bytes) when an idle connection received something.
         self._on_stray = on_stray
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings,
+                      on_stray: Callable[[str, bytes], None] | None = None) -> Http11Client:
+        """Return the client the crawl's settings ask for (``DOWNLOAD_TIMEOUT`` bounds the
+        connect, ``DOWNLOAD_MAXHEADSIZE``, ``DOWNLOAD_KEEPALIVE``)."""
+        return cls(connect_timeout=min(settings.getfloat("DOWNLOAD_TIMEOUT"), 30.0),
+                   max_head=settings.getint("DOWNLOAD_MAXHEADSIZE", MAX_HTTP_HEAD),
+                   on_stray=on_stray, keep_alive=settings.getbool("DOWNLOAD_KEEPALIVE", False))
 
     async def fetch(self, url: str, method: str, headers: list[tuple[bytes, bytes]],
                     body: bytes = b"", timeout: float = 180.0, maxsize: int = 0,
