@@ -17,8 +17,8 @@ from urllib.parse import urljoin
 
 from archive.checks import PRINT_VIEW, check, crumb_check
 from archive.decode import detect, header_charset, meta_charset
-from archive.extract import is_refusal, page_total
-from archive.listings import CATEGORY_TASKS, Listing, listing_check, read_listing
+from archive.extract import NAMED_TASKS, is_refusal, page_total
+from archive.listings import Listing, listing_check, read_listing
 from archive.record import (
     GENERIC_FLAG,
     PRINT_PAGE,
@@ -51,8 +51,9 @@ if TYPE_CHECKING:
     import lxml.html
     from scrapy.settings import BaseSettings
 
-#: Listing kinds worth a probe's listing request, best first: a category (a section leads to one).
-LISTING_PREFERENCE = ("category", "blogcategory", "section", "blogsection", "frontpage")
+#: Listing kinds worth a probe's listing request, best first: a named listing (a section leads
+#: to one).
+LISTING_PREFERENCE = ("category", "blogcategory", "blogsection", "section", "frontpage")
 #: Listings fetched at most (a section lists categories: one more step to reach articles).
 MAX_LISTINGS = 2
 #: Article pages tried at most (the first may be Joomla's «not authorised» page, or the first
@@ -217,8 +218,9 @@ def _link_counts(root: lxml.html.HtmlElement, contact: FirstContact) -> dict[str
 
 async def _visit_listings(report: ProbeReport, links: list[tuple[str, JoomlaUrl]],
                           fetcher: PoliteFetcher) -> tuple[Listing | None, list[str]]:
-    """Fetch a category listing (through a section, if the front page links none); return what
-    it shows, as the crawl reads it, and the links of the articles it lists."""
+    """Fetch a named listing (category table or blog, section blog; through a section if the
+    front page links none); return what it shows, as the crawl reads it, and the links of the
+    articles it lists."""
     base = report.contact.base_url
     candidates = [(url, parsed) for kind in LISTING_PREFERENCE for url, parsed in links
                   if parsed.kind == kind and _allowed(report, url)]
@@ -230,14 +232,14 @@ async def _visit_listings(report: ProbeReport, links: list[tuple[str, JoomlaUrl]
         url, parsed = candidates[0]
         visited.add(url)
         answer = await fetcher.get(url)
-        role = "listing" if parsed.kind in CATEGORY_TASKS else "section"
+        role = "listing" if parsed.kind in NAMED_TASKS else "section"
         found = followed_links(_see(report, role, answer), base)
         listing = read_listing(answer.url, answer.header("Content-Type"), answer.body, base)
         if listing is not None:
             _check_listing_name(report, listing)
             return listing, [u for u, p in found if p.kind in ARTICLE_KINDS
                              and p.id in listing.article_ids]
-        candidates = [(u, p) for u, p in found if p.kind in CATEGORY_TASKS and _allowed(report, u)]
+        candidates = [(u, p) for u, p in found if p.kind in NAMED_TASKS and _allowed(report, u)]
     return None, []
 
 
