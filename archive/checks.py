@@ -20,6 +20,8 @@ from archive import authors as names
 AUTHORS = "authors"
 PRINT_VIEW = "print-view"
 CRUMB = "crumb"
+#: A listing's name against its breadcrumb's last crumb (:func:`archive.listings.listing_check`).
+LISTING_CRUMB = "listing-crumb"
 #: Words of one text the other may lack before the texts count as disagreeing: none.
 _WORD = re.compile(r"\w+")
 
@@ -93,6 +95,11 @@ def crumb_check(crumbs: Mapping[int, Sequence[str]],
                 f"{' / '.join(listing_names[i])}" for i in shared
                 if not set(listing_names[i]) & set(crumbs[i])]
     return check(CRUMB, not problems, "; ".join(problems))
+
+
+def listing_crumb_detail(said: Mapping[str, Any]) -> str:
+    """Return the detail of a listing's name against its crumb (``listing_check``'s result)."""
+    return f"Itemid {said['itemid']}: listing {said['name']!r}, crumb {said['crumb']!r}"
 
 
 def tally(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

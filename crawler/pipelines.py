@@ -35,7 +35,7 @@ from archive.corpus import (
     read_listings,
     read_observations,
 )
-from archive.checks import tally
+from archive.checks import LISTING_CRUMB, listing_crumb_detail, tally
 from archive.listings import listing_check, read_listing
 from archive.record import INCOMPLETE_FLAG, CapturedPage, build_record, record_to_json
 from archive.versions import (
@@ -211,10 +211,9 @@ class ArticleRecordPipeline:
         result = tally(current)
         listings = {"agree": sum(c["agrees"] for c in self._listing_checks),
                     "disagree": sum(not c["agrees"] for c in self._listing_checks)}
-        result["counts"]["listing-crumb"] = {k: v for k, v in listings.items() if v}
+        result["counts"][LISTING_CRUMB] = {k: v for k, v in listings.items() if v}
         result["disagreements"] += [
-            {"url": c["url"], "check": "listing-crumb",
-             "detail": f"Itemid {c['itemid']}: listing {c['name']!r}, crumb {c['crumb']!r}"}
+            {"url": c["url"], "check": LISTING_CRUMB, "detail": listing_crumb_detail(c)}
             for c in self._listing_checks if not c["agrees"]]
         stats.set_value("ifes/checks", result)
 

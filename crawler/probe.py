@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from archive.checks import PRINT_VIEW, check, crumb_check
+from archive.checks import LISTING_CRUMB, PRINT_VIEW, check, crumb_check, listing_crumb_detail
 from archive.decode import detect, header_charset, meta_charset
 from archive.extract import NAMED_TASKS, is_refusal, page_total
 from archive.listings import Listing, listing_check, read_listing
@@ -63,8 +63,6 @@ MAX_ARTICLES = 2
 MAX_MENU_ITEMS = 12
 #: Characters of the record's text shown.
 TEXT_PREVIEW = 300
-#: The check of a listing's name against its breadcrumb's last crumb.
-LISTING_NAME = "listing-name"
 
 
 @dataclass
@@ -244,10 +242,10 @@ async def _visit_listings(report: ProbeReport, links: list[tuple[str, JoomlaUrl]
 
 
 def _check_listing_name(report: ProbeReport, listing: Listing) -> None:
-    named = listing_check(listing)
-    if named is not None:
-        report.checks.append(check(LISTING_NAME, bool(named["agrees"]),
-                                   f"listing {named['name']!r}, crumb {named['crumb']!r}"))
+    said = listing_check(listing)
+    if said is not None:
+        report.checks.append(check(LISTING_CRUMB, bool(said["agrees"]),
+                                   listing_crumb_detail(said)))
 
 
 async def _visit_article(report: ProbeReport, links: list[str], listing: Listing | None,

@@ -167,7 +167,7 @@ def folder_lock(out: Path) -> Iterator[None]:
 
 
 class CrawlRefused(RuntimeError):
-    """The crawl did not start, or read nothing: why (one line), and the exit status."""
+    """The crawl did not start: why (one line), and the exit status."""
 
     def __init__(self, reason: str, status: int):
         super().__init__(reason)
@@ -197,8 +197,9 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
     (:mod:`crawler.firstcontact`) follows a redirecting base URL to the same site and the crawl
     runs there. A folder that holds an earlier crawl is continued: the crawl state makes the
     recrawl incremental, and a run that was killed is resumed. Raises CrawlRefused (no contact;
-    the site unreachable, closed by robots.txt, moved to another site; no page of it read as
-    an article of the template) and CrawlLocked (another crawl is running in ``out``).
+    the site unreachable, closed by robots.txt, moved to another site) and CrawlLocked (another
+    crawl is running in ``out``); :meth:`CrawlSummary.not_the_template` says when the run read
+    no article of the template.
     """
     from crawler.firstcontact import EXIT_STATUS, Verdict, run_first_contact
     from crawler.template import page_misses

@@ -176,7 +176,7 @@ def test_probe_json_gives_the_record_and_the_pages(small: Served, capsys) -> Non
                            for article in (["article"], ["article", "article"])), roles
     assert all(p["status"] == 200 and not p["misses"] for p in report["pages"])
     # Cross-checks of what the mirror says twice: all there, all agreeing.
-    assert {"print-view", "listing-name", "crumb"} <= {c["check"] for c in report["checks"]}
+    assert {"print-view", "listing-crumb", "crumb"} <= {c["check"] for c in report["checks"]}
     assert all(c["agrees"] for c in report["checks"]), report["checks"]
     record = report["record"]
     assert record["extractor"]["method"] == "template" and record["title"] and record["text"]
