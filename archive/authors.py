@@ -42,6 +42,10 @@ PATRONYMIC = re.compile(r"(?:ovich|evich|ich|ovna|evna|ichna|inichna|ович|е
                         r"инична)$", re.IGNORECASE)
 #: Between the names of a byline: commas, semicolons, and/и/&.
 NAME_SEPARATOR = re.compile(r"\s*[,;]\s*|\s+(?:and|и|&)\s+")
+#: Words a capitalised title or subtitle is made of that no name is.
+TITLE_WORDS = frozenset({"a", "an", "the", "of", "and", "in", "on", "for", "to", "at", "with",
+                         "from", "by", "as", "or", "its", "new", "old", "between", "towards",
+                         "и", "в", "на", "о", "об", "с", "по", "для", "от", "к"})
 #: Most words a byline line holds per person (given, middle, surname, and a spare).
 MAX_NAME_WORDS = 4
 _CYRILLIC = dict(zip(
@@ -134,11 +138,13 @@ def _split_initials(text: str) -> list[str]:
 
 
 def _tokens(text: str) -> list[str] | None:
-    """Return a name's tokens, None unless each is a capitalised word or initials."""
+    """Return a name's tokens, None unless each is initials or a capitalised word of two
+    letters or more that is no function word of a title ("A", "The", "Of" ...)."""
     tokens = _split_initials(" ".join(text.split()).strip(" ,;"))
     if not 2 <= len(tokens) <= MAX_NAME_WORDS:
         return None
-    if not all(_WORD_RE.match(t) or is_initials(t) for t in tokens):
+    if not all(is_initials(t) or (_WORD_RE.match(t) and len(t) > 1
+                                  and t.casefold() not in TITLE_WORDS) for t in tokens):
         return None
     return tokens
 

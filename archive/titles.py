@@ -104,7 +104,8 @@ def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Ment
     """Return the repeated title (and subtitle) and the byline at the top of the body.
 
     The byline may come before or after the title line, one name or several to a line, or a
-    name a line. A byline line right under the title line, or in the block of a byline line
+    name a line. A subtitle on a line of its own is the line after the title's in the same
+    paragraph, or the line between the title's and a byline. A byline line right under the title line, or in the block of a byline line
     already read, needs only to be name-shaped; any other must be evidenced: each name in it
     is one of *expected* (the title prefix's names), or written with initials, or starts from
     a known given name.
@@ -114,7 +115,7 @@ def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Ment
     places = [(b, i) for b, block in enumerate(lead.blocks[:LEAD_LINES])
               for i in range(len(block))][:LEAD_LINES]
     used = 0
-    byline_block = None
+    byline_block = title_block = None
     previous = ""
     while used < len(places):
         block, index = places[used]
@@ -122,11 +123,13 @@ def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Ment
         parts = heading_parts(line, title_raw) if lead.heading is None else None
         if parts:
             lead.heading, lead.subtitle = parts
-            previous = "title"
-        elif (previous == "title" and lead.subtitle is None and used + 1 < len(places)
+            previous, title_block = "title", block
+        elif (previous == "title" and lead.subtitle is None
               and len(line.split()) <= MAX_BYLINE_WORDS and not _byline(line, keys, False)
-              and _byline(lead.blocks[places[used + 1][0]][places[used + 1][1]], keys, False)):
-            lead.subtitle = line  # the subtitle on a line of its own, between title and byline
+              and (block == title_block or used + 1 < len(places) and _byline(
+                  lead.blocks[places[used + 1][0]][places[used + 1][1]], keys, False))):
+            # the subtitle on a line of its own: in the title's paragraph, or before a byline
+            lead.subtitle = line
         elif found := _byline(line, keys, loose=(previous == "title" and not lead.byline)
                               or block == byline_block):
             lead.byline += found

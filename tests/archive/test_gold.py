@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.extract import GOLD, load_committed, load_seed, ours, refusals_right, score
+from bench.extract import GOLD, TARGETS, load_committed, load_seed, ours, refusals_right, score
 from fixtures.gold.derive import gold_set
 
 FLOORS = json.loads((GOLD / "floors.json").read_text(encoding="utf-8"))
-#: The issue's targets, checked on a site of another seed (a stand-in for the hidden hold-out).
-TARGETS = {"text_f1": 0.995, "token_exact": 0.9, "title": 1.0, "date_published": 1.0, "date_modified": 1.0,
-           "language": 1.0, "sections": 1.0, "authors": 0.98}
-HOLD_OUT_SEED = 11
+#: A seed nobody tuned to: the generator draws every quirk on its own (fixtures/quirks.py), so
+#: this is a site whose combinations the extractor was not written against. It was written into
+#: this test before anyone ran the extractor on it; a failure here is a class of failure to
+#: fix in general, never by looking at this seed's pages.
+UNTUNED_SEED = 4242
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,10 @@ def committed() -> list:
 def test_gold_set_is_big_enough_and_covers_both_languages(committed: list) -> None:
     pages = sum(len(c.pages) for c in committed if c.expected is not None)
     assert pages >= 60
-    assert {c.expected["language"] for c in committed if c.expected} == {"en", "ru"}
+    assert {c.expected["language"] for c in committed if c.expected and c.expected["text"]} == {
+        "en", "ru"}
+    assert all(c.expected["language"] is None for c in committed if c.expected
+               and not c.expected["text"])  # an empty body has no language
 
 
 def test_committed_gold_is_what_the_generator_gives() -> None:
@@ -53,8 +57,8 @@ def test_gold_score_is_not_below_its_floor(committed: list, scores: dict, name: 
     assert scores[name] >= FLOORS[name], f"{name}: {scores[name]} < floor {FLOORS[name]}"
 
 
-def test_targets_hold_on_a_site_of_another_seed() -> None:
-    scores = score("ifes-archive", ours, load_seed(HOLD_OUT_SEED)).summary()
+def test_targets_hold_on_a_site_nobody_tuned_to() -> None:
+    scores = score("ifes-archive", ours, load_seed(UNTUNED_SEED)).summary()
     missed = {k: v for k, v in scores.items() if v is not None and v < TARGETS[k]}
     assert not missed
 

@@ -168,12 +168,14 @@ def _article_id(url: str) -> int:
 def _unchanged_articles(archive) -> list[tuple]:
     """Return (304 revisit, charset its original's header declared) of the articles the
     second crawl found unchanged and the third did not see edited."""
-    (changes,) = site_at(epoch=1)[1]
+    site, (changes,) = site_at(epoch=1)
     records = _records_by_id(archive)
     found = []
     for revisit in _not_modified(archive):
         target = revisit.headers["WARC-Target-URI"]
-        if "task=view" in target and _article_id(target) not in changes.edited:
+        article = site.article(_article_id(target)) if "task=view" in target else None
+        # windows-1251 pages under whatever header (the mirror serves a few in other charsets)
+        if article is not None and article.id not in changes.edited and article.charset == "cp1251":
             original = records[revisit.headers["WARC-Refers-To"]]
             content_type = parse_http(original.block).values("Content-Type")[0]
             found.append((revisit, content_type.partition("charset=")[2]))

@@ -97,7 +97,9 @@ def test_one_record_per_published_article(crawl) -> None:
         article = site.site.article(record["article_id"])
         assert record["url"] == f"{crawl.summary['base_url']}index.php?option=com_content&task=view&id={article.id}"
         assert record["title_raw"] == article.title_raw
-        assert record["text"]
+        # text, or (the one empty body the generator draws) none, and a flag that says so
+        assert bool(record["text"]) == (article.body_style != "empty")
+        assert ("empty-body" in record["flags"]) == (article.body_style == "empty")
         assert len(record["captures"]) == article.page_count
 
 
