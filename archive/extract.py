@@ -138,11 +138,6 @@ def read_page(root: lxml.html.HtmlElement) -> Page:
     return page
 
 
-def is_template(page: Page) -> bool:
-    """Whether the page is the known template (an article title or the content tables)."""
-    return page.body is not None
-
-
 def page_total(root: lxml.html.HtmlElement) -> int:
     """Return N of the «Страница K из N» / «Page K of N» counter, 1 when absent or garbage."""
     counters = root.xpath(f"//div[{_CLASS.format('pagenavcounter')}]")

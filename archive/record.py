@@ -106,8 +106,9 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
                  sections: Sequence[str] = (), url: str | None = None,
                  print_pages: Sequence[CapturedPage] = ()) -> dict[str, Any] | None:
     """Return the record of article *article_id* from its captured *pages* (any order), or
-    None when the first page is no article: Joomla's «not authorised» / «not found» answers, or
-    a page that is neither the known template nor holds any text trafilatura can extract.
+    None when the first page is no article: Joomla's «not authorised» / «not found» answers, a
+    page of the template showing a title and nothing else, or a page of another layout whose
+    main text (trafilatura's) is a stub.
 
     *sections* are category names listings of the crawl show the article under; the record's
     ``sections`` are those and the categories of the pages' breadcrumbs, sorted. *url* replaces
@@ -194,15 +195,12 @@ def _template_fields(reads: list[Page]) -> dict[str, Any]:
     first = reads[0]
     title_raw = first.title_raw or ""
     blocks = [b for read in reads if read.body is not None for b in body_blocks(read.body)]
-    expected = [m for reading in titles.prefixes(title_raw) for m in reading.names]
-    lead = titles.read_lead(blocks, title_raw, expected)
-    mentions: list[names.Mention] = list(lead.byline)
-    if first.author_row:
-        row = names.given_first(first.author_row, "row")
-        mentions += [row] if row else []
+    lead = titles.read_lead(blocks, title_raw, titles.expected_names(title_raw))
+    row = names.given_first(first.author_row, "row") if first.author_row else None
+    mentions: list[names.Mention] = [*lead.byline, *([row] if row else [])]
     title, prefix = titles.split_title(title_raw, lead.heading, mentions)
     said = checks.authors_check({"title prefix": prefix, "byline": lead.byline,
-                                 "author row": mentions[len(lead.byline):]})
+                                 "author row": [row] if row else []})
     bio = _bio(paragraphs(lead.blocks), mentions + prefix)
     if bio is not None:
         mentions.append(bio[1])
@@ -232,8 +230,8 @@ def _print_text(print_pages: Sequence[CapturedPage], title_raw: str) -> str | No
     read = read_page(root)
     if is_refusal(root) or read.body is None:
         return None
-    expected = [m for reading in titles.prefixes(title_raw) for m in reading.names]
-    return text_of(titles.read_lead(body_blocks(read.body), title_raw, expected).blocks) or ""
+    lead = titles.read_lead(body_blocks(read.body), title_raw, titles.expected_names(title_raw))
+    return text_of(lead.blocks) or ""
 
 
 def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.Mention] | None:

@@ -80,6 +80,11 @@ def prefixes(title_raw: str) -> list[Prefix]:
     return out
 
 
+def expected_names(title_raw: str) -> list[names.Mention]:
+    """Return every name any reading of the title's prefix gives: what a byline may repeat."""
+    return [m for reading in prefixes(title_raw) for m in reading.names]
+
+
 def heading_parts(line: str, title_raw: str) -> tuple[str, str | None] | None:
     """Return (title, subtitle) when *line* repeats the title — whole, or a tail of it of at
     least two words, or either followed by a subtitle — else None."""
