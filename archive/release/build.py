@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from archive.progress import Progress, wanted
@@ -23,6 +24,7 @@ from archive.rebuild import rebuild, warc_files
 from archive.release.card import CardFacts, languages_of, summary, write_card
 from archive.release.changes import changes_markdown, compare, read_previous
 from archive.release.contents import METADATA_CSV, ContentsWriter
+from archive.record import record_to_json
 from archive.release.identity import DEFAULT_CREATOR, DEFAULT_LICENSE, Identity, release_date
 from archive.release.package import (
     SUMS,
@@ -122,8 +124,10 @@ class ReleaseSummary:
         return "\n".join(lines)
 
 
-def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions) -> Plan:
-    """Return which articles of ``corpus`` the release takes (judged on the newest version)."""
+def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
+                 pages: IO[str] | None = None) -> Plan:
+    """Return which articles of ``corpus`` the release takes (judged on the newest version);
+    write the newest version of each to ``pages`` (the WACZ's page list reads them)."""
     plan = Plan()
     for versions in articles(corpus):
         newest = versions[-1]
@@ -135,6 +139,8 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions) -> Plan:
             plan.out_of_scope.add(article_id)
         else:
             plan.kept.add(article_id)
+            if pages is not None:
+                pages.write(record_to_json(newest) + "\n")
     return plan
 
 
@@ -196,21 +202,27 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     exclusions = read_exclusions(options.exclude) if options.exclude else Exclusions()
     previous = read_previous(options.previous) if options.previous else None
     corpus, source = _corpus(archive_dir, work, options)
-    plan = plan_release(corpus, options.scope, exclusions)
+    (work / "archive").mkdir(parents=True, exist_ok=True)
+    with open(work / "archive" / CORPUS, "w", encoding="utf-8", newline="\n") as pages:
+        plan = plan_release(corpus, options.scope, exclusions, pages)
     warcs = warc_files([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
     progress = Progress("release: WARC files", len(warcs), options.progress)
     copies = copy_warcs(warcs, work / "archive" / "warc", plan.dropped, progress)
     progress.done(f"{copies.records:,} records, {copies.dropped:,} left out")
-    writer = _write_contents(corpus, plan, copies, root, work, options)
-    parquet = {name: [p.relative_to(root).as_posix() for p in files]
-               for name, files in writer.close().items()}
     identity = _identity(options, plan, copies)
-    changes = compare(previous, writer.released, set(exclusions.reasons))
-    (root / "CHANGES.md").write_text(changes_markdown(changes, identity.version,
-                                                      identity.released.isoformat()),
-                                     encoding="utf-8")
-    plots = draw_plots(writer.coverage, root / "plots")
-    wacz = _wacz(work / "archive", root, identity, bool(warcs), options.progress)
+    # The WACZ reads the WARC copies and the page list only: it is written meanwhile, on the
+    # other core (forked before pyarrow and matplotlib are loaded).
+    with ProcessPoolExecutor(1) as pool:
+        job = _start_wacz(pool, work / "archive", root, identity) if warcs else None
+        writer = _write_contents(corpus, plan, copies, root, options)
+        parquet = {name: [p.relative_to(root).as_posix() for p in files]
+                   for name, files in writer.close().items()}
+        changes = compare(previous, writer.released, set(exclusions.reasons))
+        (root / "CHANGES.md").write_text(changes_markdown(changes, identity.version,
+                                                          identity.released.isoformat()),
+                                         encoding="utf-8")
+        plots = draw_plots(writer.coverage, root / "plots")
+        wacz = _finish_wacz(job, options.progress)
     excluded = exclusions.counts(plan.excluded)
     facts = CardFacts(identity, writer.coverage, all_tables(), parquet, release_parts(root),
                       plots, copies.ordered_runs(), _reports(archive_dir), changes,
@@ -235,18 +247,16 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     write_sums(root)
 
 
-def _write_contents(corpus: Path, plan: Plan, copies: Copies, root: Path, work: Path,
+def _write_contents(corpus: Path, plan: Plan, copies: Copies, root: Path,
                     options: ReleaseOptions) -> ContentsWriter:
     progress = Progress("release: articles", len(plan.kept), options.progress)
-    (work / "archive").mkdir(parents=True, exist_ok=True)
-    with open(work / "archive" / CORPUS, "w", encoding="utf-8", newline="\n") as pages:
-        writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes, pages)
-        done = 0
-        for versions in articles(corpus):
-            if versions[-1]["article_id"] in plan.kept:
-                writer.add(versions)
-                done += 1
-                progress(done)
+    writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes)
+    done = 0
+    for versions in articles(corpus):
+        if versions[-1]["article_id"] in plan.kept:
+            writer.add(versions)
+            done += 1
+            progress(done)
     progress.done(f"{done:,} articles")
     return writer
 
@@ -263,17 +273,21 @@ def _identity(options: ReleaseOptions, plan: Plan, copies: Copies) -> Identity:
                     license=options.license)
 
 
-def _wacz(archive_copy: Path, root: Path, identity: Identity, has_warcs: bool,
-          show: bool | None) -> str:
-    """Write the WACZ of the release's captures, one page (with its text) per article; return
-    its name, or why there is none."""
-    if not has_warcs:
-        return "the archive has no WARC files"
+def _start_wacz(pool: ProcessPoolExecutor, archive_copy: Path, root: Path,
+                identity: Identity) -> Future[int]:
+    """Start writing the WACZ of the release's captures: the WARC copies, one page (with its
+    text) per article; dated by the release."""
     released = datetime.combine(identity.released, time(), timezone.utc)
+    return pool.submit(write_wacz, archive_copy, root / WACZ, title=identity.title,
+                       created=released, page_text=True)
+
+
+def _finish_wacz(job: Future[int] | None, show: bool | None) -> str:
+    """Wait for the WACZ; return its name, or why there is none."""
+    if job is None:
+        return "the archive has no WARC files"
     progress = Progress("release: WACZ", show=show).begin()
-    lines = write_wacz(archive_copy, root / WACZ, title=identity.title, created=released,
-                       page_text=True)
-    progress.done(f"{lines:,} captures indexed")
+    progress.done(f"{job.result():,} captures indexed")
     return WACZ
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from archive.record import record_to_json
 from archive.release.coverage import Coverage
@@ -55,7 +55,7 @@ class ContentsWriter:
     """Writes the data of a release into ``root`` (data/, texts/, metadata.csv)."""
 
     def __init__(self, root: Path, copies: Copies, all_versions: bool = False,
-                 shard_bytes: int | None = None, pages: IO[str] | None = None):
+                 shard_bytes: int | None = None):
         self.root, self.copies, self.all_versions = root, copies, all_versions
         properties = all_tables()
         options = {"shard_bytes": shard_bytes} if shard_bytes else {}
@@ -65,7 +65,6 @@ class ContentsWriter:
         self._csv_file = open(root / METADATA_CSV, "w", encoding="utf-8", newline="")
         self._csv = csv.writer(self._csv_file)
         self._csv.writerow([f.name for f in fields(TextRow)])
-        self.pages = pages
         self.coverage = Coverage()
         self.released: dict[int, Released] = {}
 
@@ -87,8 +86,6 @@ class ContentsWriter:
         self.coverage.add_article(len(versions), captures)
         self.released[newest["article_id"]] = Released(content_digest(newest), newest.get("title"),
                                                        newest.get("status") or "current")
-        if self.pages is not None:
-            self.pages.write(record_to_json(newest) + "\n")
 
     def _relocated(self, record: dict[str, Any]) -> dict[str, Any]:
         pointer = self.copies.pointer

@@ -24,10 +24,10 @@ from archive.schema import field_docs, properties_of, record_schema
 if TYPE_CHECKING:
     import pyarrow as pa
 
-#: Rows go to a row group until their JSON reaches this size. The Hugging Face dataset viewer
-#: refuses row groups over 286 MiB in memory and recommends 100-300 MB; staying at the low end
-#: keeps its first page quick.
-ROW_GROUP_BYTES = 100 * 2**20
+#: Rows go to a row group until their JSON reaches this size. Writing a group holds about eight
+#: times its JSON in Python objects and Arrow arrays, so this bounds the memory a release takes
+#: whatever the corpus size; the Hugging Face dataset viewer refuses groups over 286 MiB.
+ROW_GROUP_BYTES = 8 * 2**20
 #: A table is split into shards of about this much JSON (the ``datasets`` library's default
 #: ``max_shard_size`` is 500 MB).
 SHARD_BYTES = 500 * 2**20
