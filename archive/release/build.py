@@ -28,6 +28,7 @@ from archive.record import record_to_json
 from archive.release.identity import DEFAULT_CREATOR, DEFAULT_LICENSE, Identity, release_date
 from archive.release.package import (
     SUMS,
+    Checksums,
     citation_cff,
     datapackage,
     resource,
@@ -241,10 +242,11 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     (root / "CITATION.cff").write_text(
         citation_cff(facts.identity, description, languages_of(facts.coverage),
                      seen[1] if seen else None), encoding="utf-8")
+    checksums = Checksums()
     write_json(root / "datapackage.json",
-               datapackage(facts.identity, description, _resources(root, facts.parquet),
-                           provenance))
-    write_sums(root)
+               datapackage(facts.identity, description,
+                           _resources(root, facts.parquet, checksums), provenance))
+    write_sums(root, checksums)
 
 
 def _write_contents(corpus: Path, plan: Plan, copies: Copies, root: Path,
@@ -316,24 +318,25 @@ def _reports(archive_dir: Path) -> list[dict[str, Any]]:
     return sorted(reports, key=lambda r: str(r.get("started", "")))
 
 
-def _resources(root: Path, parquet: dict[str, list[str]]) -> list[dict[str, Any]]:
+def _resources(root: Path, parquet: dict[str, list[str]],
+               checksums: Checksums) -> list[dict[str, Any]]:
     tables = all_tables()
-    entries = [resource(root, root / "data" / f"{name}.jsonl", name, schema=table_schema(
-        tables[name])) for name in parquet]
+    entries = [resource(root, root / "data" / f"{name}.jsonl", name, checksums,
+                        schema=table_schema(tables[name])) for name in parquet]
     for name, files in parquet.items():
-        entries += [resource(root, root / path, f"{name}-parquet" + (f"-{i}" if len(files) > 1
-                                                                     else ""),
+        entries += [resource(root, root / path,
+                             f"{name}-parquet" + (f"-{i}" if len(files) > 1 else ""), checksums,
                              f"The rows of {name} (JSON Lines) as typed Parquet")
                     for i, path in enumerate(files)]
-    entries.append(resource(root, root / METADATA_CSV, "metadata",
+    entries.append(resource(root, root / METADATA_CSV, "metadata", checksums,
                             "One row per file of texts/", table_schema(tables["metadata"])))
-    for path in sorted((root / "texts").iterdir(), key=lambda p: p.name):
-        entries.append(resource(root, path, f"text-{path.stem}"))
-    for path in sorted((root / "plots").iterdir()):
-        entries.append(resource(root, path, f"plot-{path.stem.replace('_', '-')}"))
+    for folder, prefix in (("texts", "text"), ("plots", "plot")):
+        entries += [resource(root, path, f"{prefix}-{path.stem.replace('_', '-')}", checksums)
+                    for path in sorted((root / folder).iterdir())]
     for name in ("README.md", "CHANGES.md", "CITATION.cff", WACZ):
         if (root / name).exists():
-            entries.append(resource(root, root / name, name.lower().replace(".", "-")))
+            entries.append(resource(root, root / name, name.lower().replace(".", "-"),
+                                    checksums))
     return entries
 
 

@@ -73,10 +73,10 @@ class ContentsWriter:
         versions = [self._relocated(record) for record in versions]
         rows = versions if self.all_versions else versions[-1:]
         captures = 0
-        for record in versions:
+        digests = [content_digest(record) for record in versions]
+        for record, digest in zip(versions, digests):
             released = self.all_versions or record is versions[-1]
-            self.tables["versions"].write(row_of(_version_row(record, content_digest(record),
-                                                              released)))
+            self.tables["versions"].write(row_of(_version_row(record, digest, released)))
             for pointer in record.get("captures") or []:
                 self.tables["captures"].write(row_of(_capture_row(record, pointer)))
                 captures += 1
@@ -84,7 +84,7 @@ class ContentsWriter:
             self._write_row(record)
         newest = versions[-1]
         self.coverage.add_article(len(versions), captures)
-        self.released[newest["article_id"]] = Released(content_digest(newest), newest.get("title"),
+        self.released[newest["article_id"]] = Released(digests[-1], newest.get("title"),
                                                        newest.get("status") or "current")
 
     def _relocated(self, record: dict[str, Any]) -> dict[str, Any]:

@@ -49,7 +49,21 @@ def _field(name: str, spec: dict[str, Any]) -> dict[str, Any]:
     return field
 
 
-def resource(root: Path, path: Path, name: str, description: str = "",
+class Checksums:
+    """SHA-256 of the files of one build, each file read once (the package descriptor and
+    ``SHA256SUMS`` both list them). Only for files that are final when first asked for."""
+
+    def __init__(self) -> None:
+        self._known: dict[Path, str] = {}
+
+    def of(self, path: Path) -> str:
+        """Return the hex SHA-256 of ``path``."""
+        if path not in self._known:
+            self._known[path] = sha256_of(path)
+        return self._known[path]
+
+
+def resource(root: Path, path: Path, name: str, checksums: Checksums, description: str = "",
              schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the resource of one file: a table when ``schema`` is given, a file otherwise."""
     relative = path.relative_to(root).as_posix()
@@ -63,7 +77,7 @@ def resource(root: Path, path: Path, name: str, description: str = "",
         entry["description"] = description
     if schema is not None:
         entry["schema"] = schema
-    entry |= {"bytes": path.stat().st_size, "hash": "sha256:" + sha256_of(path)}
+    entry |= {"bytes": path.stat().st_size, "hash": "sha256:" + checksums.of(path)}
     return entry
 
 
@@ -126,11 +140,11 @@ def yaml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def write_sums(root: Path) -> Path:
+def write_sums(root: Path, checksums: Checksums) -> Path:
     """Write ``SHA256SUMS`` over every file of ``root`` (itself aside), in ``sha256sum -c``
     form, sorted by path; return its path."""
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != SUMS)
-    lines = [f"{sha256_of(p)}  {p.relative_to(root).as_posix()}\n" for p in files]
+    lines = [f"{checksums.of(p)}  {p.relative_to(root).as_posix()}\n" for p in files]
     target = root / SUMS
     target.write_text("".join(lines), encoding="utf-8")
     return target

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from archive.schema import field_docs, properties_of, record_schema
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pyarrow as pa
 
 #: Rows go to a row group until their JSON reaches this size. Writing a group holds about eight
@@ -171,22 +173,23 @@ def instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def arrow_value(spec: dict[str, Any], value: Any) -> Any:
-    """Return ``value`` (as JSON holds it) in the Python form its Arrow type takes."""
-    if value is None:
-        return None
+def converter(spec: dict[str, Any]) -> Callable[[Any], Any]:
+    """Return the function that turns a value (as JSON holds it) into the Python form its
+    Arrow type takes: ISO dates and instants parsed, free-form objects as JSON text."""
     kind, _ = json_type(spec)
-    if kind == "string":
-        form = spec.get("format")
-        return date.fromisoformat(value) if form == "date" else \
-            instant(value) if form == "date-time" else value
+    if kind == "string" and spec.get("format") in ("date", "date-time"):
+        parse = date.fromisoformat if spec["format"] == "date" else instant
+        return lambda value: None if value is None else parse(value)
     if kind == "array":
-        return [arrow_value(spec.get("items", {}), item) for item in value]
+        item = converter(spec.get("items", {}))
+        return lambda value: None if value is None else [item(v) for v in value]
+    if kind == "object" and "properties" not in spec:
+        return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
     if kind == "object":
-        if "properties" not in spec:
-            return json.dumps(value, ensure_ascii=False)
-        return {name: arrow_value(sub, value.get(name)) for name, sub in spec["properties"].items()}
-    return value
+        parts = {name: converter(sub) for name, sub in spec["properties"].items()}
+        return lambda value: None if value is None else \
+            {name: part(value.get(name)) for name, part in parts.items()}
+    return lambda value: value
 
 
 def row_of(instance: Any) -> dict[str, Any]:
@@ -209,6 +212,7 @@ class TableWriter:
                  shard_bytes: int = SHARD_BYTES, row_group_bytes: int = ROW_GROUP_BYTES):
         self.folder, self.name, self.properties = folder, name, properties
         self.schema = arrow_schema(properties)
+        self._converters = {name: converter(spec) for name, spec in properties.items()}
         self.shard_bytes = shard_bytes
         self.row_group_bytes = min(row_group_bytes, shard_bytes)  # a group is in one shard
         self.rows = 0
@@ -234,8 +238,8 @@ class TableWriter:
         if not self._pending:
             return
         shard = self._shard()
-        columns = {name: [arrow_value(spec, row.get(name)) for row in self._pending]
-                   for name, spec in self.properties.items()}
+        columns = {name: [convert(row.get(name)) for row in self._pending]
+                   for name, convert in self._converters.items()}
         table = pa.Table.from_pydict(columns, schema=self.schema)
         shard.writer.write_table(table, row_group_size=len(self._pending))
         shard.bytes += self._pending_bytes
