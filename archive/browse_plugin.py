@@ -15,18 +15,22 @@ import struct
 import zipfile
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datasette import Response, hookimpl
 from markupsafe import Markup
 
 from archive.reader import HttpHead, iter_records, response_entity
 
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
 PLUGIN = "ifes-archive"
 #: An archived page is shown as it was, and may load nothing (no live-web leaks).
 REPLAY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
-_LINK_COLUMNS = {"capture": "capture", "replay": "replay"}
+#: Columns holding a path of this plugin: shown as a link named like the column.
+_LINK_COLUMNS = frozenset({"capture", "replay"})
 _ROUTE = r"/(?P<file>[^/]+\.warc(?:\.gz)?)/(?P<offset>\d+)/(?P<length>\d+)$"
 STYLE_PATH = "/-/ifes-archive.css"
 #: Long cells get room to spread sideways (the table scrolls) instead of towering rows.
@@ -88,20 +92,24 @@ def _wacz(datasette: Any) -> Path:
     return Path((datasette.plugin_config(PLUGIN) or {}).get("wacz", ""))
 
 
-def _located(request: Any, datasette: Any,
-             ) -> tuple[tuple[tuple[str, str], ...], HttpHead, bytes]:
-    args = request.url_vars
-    return read_capture(_wacz(datasette), args["file"], int(args["offset"]), int(args["length"]))
+def _serving(render: Callable[..., Response]) -> Callable[..., Awaitable[Response]]:
+    """Return a route that finds the capture its path names and hands it to ``render``
+    (404 when the WACZ has no such record)."""
+    async def view(request: Any, datasette: Any) -> Response:
+        args = request.url_vars
+        try:
+            capture = read_capture(_wacz(datasette), args["file"], int(args["offset"]),
+                                   int(args["length"]))
+        except CaptureNotFound as exc:
+            return Response.text(str(exc), status=404)
+        return render(request, *capture)
+    return view
 
 
-async def capture_view(request: Any, datasette: Any) -> Response:
+def _record_page(request: Any, warc_headers: tuple[tuple[str, str], ...], message: HttpHead,
+                 body: bytes) -> Response:
     """Show one WARC record: headers, HTTP head, the page as text."""
-    try:
-        warc_headers, message, body = _located(request, datasette)
-    except CaptureNotFound as exc:
-        return Response.text(str(exc), status=404)
-    content_type = message.content_type or "text/html"
-    text = body.decode(_charset(content_type), "replace")
+    text = body.decode(_charset(message.content_type or "text/html"), "replace")
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                    for k, v in warc_headers)
     head = html.escape("\n".join([message.start_line.decode("latin-1"),
@@ -115,16 +123,16 @@ async def capture_view(request: Any, datasette: Any) -> Response:
     return Response.html(page)
 
 
-async def replay_view(request: Any, datasette: Any) -> Response:
+def _replay(request: Any, warc_headers: tuple[tuple[str, str], ...],  # noqa: ARG001
+            message: HttpHead, body: bytes) -> Response:
     """Answer with the archived page itself, fetching nothing else."""
-    try:
-        _, message, body = _located(request, datasette)
-    except CaptureNotFound as exc:
-        return Response.text(str(exc), status=404)
-    content_type = message.content_type or "application/octet-stream"
-    return Response(body, content_type=content_type,
+    return Response(body, content_type=message.content_type or "application/octet-stream",
                     headers={"Content-Security-Policy": REPLAY_POLICY,
                              "X-Archived-From": "{file}@{offset}".format(**request.url_vars)})
+
+
+capture_view = _serving(_record_page)
+replay_view = _serving(_replay)
 
 
 async def style_view(request: Any) -> Response:  # noqa: ARG001
@@ -150,5 +158,5 @@ def render_cell(value: Any, column: str, table: str, database: str,  # noqa: ARG
                 datasette: Any) -> Markup | None:
     """Show capture and replay paths as links."""
     if column in _LINK_COLUMNS and isinstance(value, str) and value:
-        return Markup(f'<a href="{html.escape(value)}">{_LINK_COLUMNS[column]}</a>')
+        return Markup(f'<a href="{html.escape(value)}">{column}</a>')
     return None

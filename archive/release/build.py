@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 
 from archive.progress import Progress, wanted
 from archive.rebuild import rebuild, warc_files
+from archive.record import record_to_json
 from archive.release.card import CardFacts, languages_of, summary, write_card
 from archive.release.changes import changes_markdown, compare, read_previous
 from archive.release.contents import METADATA_CSV, ContentsWriter
-from archive.record import record_to_json
 from archive.release.identity import DEFAULT_CREATOR, DEFAULT_LICENSE, Identity, release_date
 from archive.release.package import (
     SUMS,
@@ -78,7 +78,7 @@ class ReleaseOptions:
     shard_bytes: int | None = None
     workers: int | None = None
     progress: bool | None = None
-    """Show progress (default: when stderr is a terminal)."""
+    """Show progress (default: when stderr is a terminal, and not in CI)."""
 
 
 @dataclass

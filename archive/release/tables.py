@@ -104,7 +104,7 @@ class TextRow:
     """The text file, relative to the release folder."""
 
 
-#: Joins list values in the flat forms (CSV, SQLite facets keep the lists).
+#: Joins list values in the flat CSV (the tables keep lists; browse keeps them as JSON arrays).
 LIST_SEPARATOR = "; "
 _TEXT_REFINED = {"date": {"type": ["string", "null"], "format": "date"}}
 
