@@ -350,4 +350,5 @@ def _provenance(options: ReleaseOptions, plan: Plan, copies: Copies, coverage: C
                        "warc_records": copies.records, "warc_records_left_out": copies.dropped},
             "exclusion_reasons": dict(sorted(excluded.items())),
             "runs": [{"label": run.label, "first": run.first, "last": run.last,
-                      "records": run.records} for run in copies.ordered_runs()]}
+                      "records": run.records, "files": run.files}
+                     for run in copies.ordered_runs()]}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from archive.release.identity import PUBLISHER, PUBLISHER_RU
@@ -62,7 +62,6 @@ class CardFacts:
     all_versions: bool
     wacz: str | None
     """The WACZ's file name, or why there is none."""
-    notes: list[str] = field(default_factory=list)
 
 
 def size_category(rows: int) -> str:
@@ -259,7 +258,7 @@ def _coverage(facts: CardFacts) -> list[str]:
                   "The reasons given:", ""]
         lines += _table(["reason", "articles"], [[reason, n] for reason, n in
                                                  sorted(facts.excluded.items())])
-    return lines + facts.notes + ([""] if facts.notes else [])
+    return lines
 
 
 def _changes(facts: CardFacts) -> list[str]:

@@ -215,7 +215,6 @@ class TableWriter:
         self._converters = {name: converter(spec) for name, spec in properties.items()}
         self.shard_bytes = shard_bytes
         self.row_group_bytes = min(row_group_bytes, shard_bytes)  # a group is in one shard
-        self.rows = 0
         self._shards: list[_Shard] = []
         self._pending: list[dict[str, Any]] = []
         self._pending_bytes = 0
@@ -228,7 +227,6 @@ class TableWriter:
         self._jsonl.write(line + "\n")
         self._pending.append(row)
         self._pending_bytes += len(line)
-        self.rows += 1
         if self._pending_bytes >= self.row_group_bytes:
             self._flush()
 

@@ -46,6 +46,7 @@ class Run:
     """The latest."""
     records: int = 0
     files: list[str] = field(default_factory=list)
+    """Its WARC files, by name."""
 
     def saw(self, date: str) -> None:
         """Widen the window to ``date``."""
@@ -60,7 +61,6 @@ class Run:
 class Copies:
     """The copies made for a release."""
 
-    files: list[Path] = field(default_factory=list)
     runs: dict[str, Run] = field(default_factory=dict)
     records: int = 0
     dropped: int = 0
@@ -99,7 +99,6 @@ def copy_warcs(files: list[Path], folder: Path, drop: Collection[int],
             _link_or_copy(path, target)
         else:
             _copy_kept(path, target, kept, copies)
-        copies.files.append(target)
         if progress:
             progress(number)
     return copies

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,6 +25,7 @@ from archive.index import INDEX_PATH
 from archive.release.tables import ROW_GROUP_BYTES
 from archive.schema import RECORD_KEYS, Record, field_docs, record_schema
 from archive.reader import read_raw_records
+from archive.release.identity import release_date
 from tests.browser import Chromium, chromium_or_skip
 from tests.conftest import RELEASE_DATE, build_release_cli
 from tests.pywb import pywb_or_skip, wayback
@@ -411,3 +413,10 @@ def test_the_wacz_replays_in_pywb_as_a_reader_sees_it(release: Path, tmp_path: P
 def _where(pointer: dict) -> dict:
     return {"file": pointer["warc_filename"], "offset": pointer["warc_offset"],
             "length": pointer["warc_length"]}
+
+
+def test_the_release_date_is_the_option_else_source_date_epoch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    assert release_date() == date(2026, 1, 1)
+    assert release_date("2027-03-04") == date(2027, 3, 4)
