@@ -107,6 +107,7 @@ class ReleaseSummary:
     out_of_scope: int
     parts: list[tuple[str, int, int]]
     wacz: str
+    copies: Copies
     unmatched: int = 0
     """Exclusions that name no article of the archive."""
 
@@ -120,6 +121,9 @@ class ReleaseSummary:
                  f"  {total:,} bytes in all; WACZ: {self.wacz}"]
         if self.unmatched:
             lines.append(f"  {self.unmatched:,} exclusions name no article of the archive")
+        if self.copies.unresolved or self.copies.torn:
+            lines.append(f"  WARC files: {self.copies.unresolved:,} capture pointers name no "
+                         f"record they hold, {self.copies.torn:,} records cut short")
         lines += [f"    {name}  {size:,} bytes" + (f" ({files:,} files)" if files > 1 else "")
                   for name, files, size in self.parts]
         return "\n".join(lines)
@@ -226,12 +230,13 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
         wacz = _finish_wacz(job, options.progress)
     excluded = exclusions.counts(plan.excluded)
     facts = CardFacts(identity, writer.coverage, all_tables(), parquet, release_parts(root),
-                      plots, copies.ordered_runs(), _reports(archive_dir), changes,
+                      plots, copies, _reports(archive_dir), changes,
                       options.scope.describe(), len(plan.out_of_scope), excluded, source,
                       options.all_versions, wacz)
     _describe(root, facts, _provenance(options, plan, copies, writer.coverage, excluded, source))
     return ReleaseSummary(root, identity, writer.coverage, excluded, len(plan.out_of_scope),
-                          release_parts(root), wacz, len(set(exclusions.reasons) - plan.excluded))
+                          release_parts(root), wacz, copies,
+                          len(set(exclusions.reasons) - plan.excluded))
 
 
 def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
@@ -347,7 +352,9 @@ def _provenance(options: ReleaseOptions, plan: Plan, copies: Copies, coverage: C
             "counts": {"articles": coverage.articles, "rows": coverage.rows,
                        "versions": coverage.versions, "captures": coverage.captures,
                        "excluded": sum(excluded.values()), "out_of_scope": len(plan.out_of_scope),
-                       "warc_records": copies.records, "warc_records_left_out": copies.dropped},
+                       "warc_records": copies.records, "warc_records_left_out": copies.dropped,
+                       "warc_records_cut_short": copies.torn,
+                       "capture_pointers_unresolved": copies.unresolved},
             "exclusion_reasons": dict(sorted(excluded.items())),
             "runs": [{"label": run.label, "first": run.first, "last": run.last,
                       "records": run.records, "files": run.files}

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from archive.release.changes import Changes
     from archive.release.coverage import Coverage
     from archive.release.identity import Identity
-    from archive.release.warcs import Run
+    from archive.release.warcs import Copies
 
 #: Hugging Face size categories: (upper bound, label).
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
@@ -52,7 +52,8 @@ class CardFacts:
     parts: list[tuple[str, int, int]]
     """(part, files, bytes) of every part of the release."""
     plots: dict[str, str]
-    runs: list[Run]
+    copies: Copies
+    """The release's WARC copies: the crawl runs they tell, what they hold."""
     reports: list[dict[str, Any]]
     changes: Changes
     scope: list[str]
@@ -189,8 +190,9 @@ def _collection(facts: CardFacts) -> list[str]:
              "### Crawl runs (from the WARC files)", ""]
     lines += _table(["run", "first capture", "last capture", "records", "software"],
                     [[run.label or "(unnamed)", run.first, run.last, f"{run.records:,}",
-                      run.info.get("software", "")] for run in facts.runs])
-    polite = {label: sorted({run.info[key] for run in facts.runs if run.info.get(key)})
+                      run.info.get("software", "")] for run in facts.copies.ordered_runs()])
+    polite = {label: sorted({run.info[key] for run in facts.copies.runs.values()
+                             if run.info.get(key)})
               for key, label in POLITENESS_FIELDS.items()}
     lines += ["Politeness, as the runs' warcinfo records state it: " + "; ".join(
         f"{label}: {', '.join(values) or 'not recorded'}" for label, values in polite.items())
@@ -247,6 +249,12 @@ def _coverage(facts: CardFacts) -> list[str]:
         lines.append(f"- {len(failures):,} requests failed in the crawl runs: " + ", ".join(
             f"{reason} ({n})" for reason, n in reasons.most_common()))
         lines += [f"  - {f.get('url')}: {f.get('reason')}" for f in failures[:LISTED_FAILURES]]
+    if facts.copies.unresolved:
+        lines.append(f"- {facts.copies.unresolved:,} capture pointers name a record the "
+                     "release's WARC files do not hold (the archive's files were not all there)")
+    if facts.copies.torn:
+        lines.append(f"- {facts.copies.torn:,} WARC records cut short at the end of a file were "
+                     "left out of the WACZ")
     if facts.out_of_scope:
         lines.append(f"- {facts.out_of_scope:,} articles of the archive are outside this "
                      "release's scope")

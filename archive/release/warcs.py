@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive.reader import open_records, warcinfo_fields
-from archive.release.scope import article_of
+from archive.release.scope import ReleaseInputError, article_of
 from archive.warc import RUN_FIELD
 
 if TYPE_CHECKING:
@@ -65,14 +65,22 @@ class Copies:
     records: int = 0
     dropped: int = 0
     """Records left out: captures of articles not in the release."""
+    torn: int = 0
+    """Records cut short at the end of a file (a copy cut off): not copied."""
     moved: dict[tuple[str, int], int] = field(default_factory=dict)
     """(file name, offset in the archive) -> offset in the copy, for files records left."""
+    held: set[tuple[str, int]] = field(default_factory=set)
+    """(file name, offset in the archive) of every response and revisit record copied."""
+    unresolved: int = 0
+    """Pointers asked for (:meth:`pointer`) that name no record copied."""
 
     def pointer(self, pointer: dict[str, Any] | None) -> dict[str, Any] | None:
-        """Return a capture pointer into the archive's files as one into the copies."""
+        """Return a capture pointer into the archive's files as one into the copies (counting
+        those that name no record the copies hold)."""
         if not pointer:
             return pointer
         key = (pointer.get("warc_filename", ""), pointer.get("warc_offset", -1))
+        self.unresolved += key not in self.held
         if key not in self.moved:
             return pointer
         return {**pointer, "warc_offset": self.moved[key]}
@@ -90,10 +98,14 @@ def copy_warcs(files: list[Path], folder: Path, drop: Collection[int],
     copies = Copies()
     names = [path.name for path in files]
     if len(set(names)) != len(names):
-        raise ValueError("two WARC files of the archive have the same name: " +
-                         ", ".join(sorted({n for n in names if names.count(n) > 1})))
+        raise ReleaseInputError("two WARC files of the archive have the same name: " + ", ".join(
+            sorted({n for n in names if names.count(n) > 1})))
     for number, path in enumerate(files, 1):
-        kept = _scan(path, drop, copies)
+        try:
+            kept = _scan(path, drop, copies)
+        except (OSError, EOFError, ValueError) as exc:
+            raise ReleaseInputError(f"{path}: cannot read it whole ({exc}); a release copies "
+                                    "every record of the archive's WARC files") from exc
         target = folder / path.name
         if all(keep for _, _, keep in kept):
             _link_or_copy(path, target)
@@ -120,10 +132,14 @@ def _scan(path: Path, drop: Collection[int], copies: Copies) -> list[tuple[int, 
             if run is None:  # a file without warcinfo: the unnamed run
                 run = copies.runs.setdefault("", Run(""))
             run.saw(head.date)
-            keep = not (head.target_uri and drop and article_of(head.target_uri) in drop)
-            kept.append((head.offset, record.length, keep))
+            wanted = not (head.target_uri and drop and article_of(head.target_uri) in drop)
+            whole = record.complete
+            copies.torn += not whole
+            copies.dropped += not wanted
+            kept.append((head.offset, record.length, wanted and whole))
+            if wanted and whole and head.type in ("response", "revisit"):
+                copies.held.add((path.name, head.offset))
     copies.records += len(kept)
-    copies.dropped += sum(not keep for _, _, keep in kept)
     return kept
 
 
@@ -139,7 +155,7 @@ def _copy_kept(source: Path, target: Path, kept: list[tuple[int, int, bool]],
             while left > 0:
                 chunk = src.read(min(_COPY_CHUNK, left))
                 if not chunk:
-                    raise ValueError(f"{source}: ends inside the record at {offset}")
+                    raise ReleaseInputError(f"{source}: ends inside the record at {offset}")
                 dst.write(chunk)
                 left -= len(chunk)
 

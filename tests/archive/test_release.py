@@ -420,3 +420,26 @@ def test_the_release_date_is_the_option_else_source_date_epoch(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
     assert release_date() == date(2026, 1, 1)
     assert release_date("2027-03-04") == date(2027, 3, 4)
+
+
+def test_a_warc_file_cut_short_is_said_not_hidden(crawl, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A copy of the archive whose WARC file was cut off mid-record: the torn record stays out
+    of the WACZ, and the card counts the pointers to records that are no longer there."""
+    archive = tmp_path / "archive"
+    (archive / "warc").mkdir(parents=True)
+    shutil.copy(crawl.out / "articles.jsonl", archive)
+    (original,) = crawl.warc_files
+    data = original.read_bytes()
+    (archive / "warc" / original.name).write_bytes(data[:len(data) * 3 // 5])
+    cut = len(data) * 3 // 5
+    beyond = sum(1 for r in crawl.records() for p in r["captures"]
+                 if p["warc_offset"] + p["warc_length"] > cut)
+    assert build_release_cli(archive, tmp_path / "release") == 0
+    assert f"WARC files: {beyond:,} capture pointers name no record they hold, 1 records cut " \
+           "short" in capsys.readouterr().out
+    card = (tmp_path / "release" / "README.md").read_text(encoding="utf-8")
+    assert f"{beyond:,} capture pointers name a record" in card
+    with zipfile.ZipFile(tmp_path / "release" / "archive.wacz") as wacz:
+        copy = wacz.read(f"archive/{original.name}")
+    assert len(copy) < cut and data.startswith(copy)  # whole records only, byte for byte
