@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from archive.given_names import is_given_name
+from archive.given_names import is_given_name, japanese_given_first
 
 #: Sources of a mention, highest first: the order in which a display name is assembled (the
 #: title prefix is the site's own listing of its authors; the byline is the author's own line).
@@ -190,7 +190,8 @@ def name_mention(text: str, source: str, expected: frozenset[str] = frozenset()
 
     Initials say the order ("Grishin P.S.", "P.S. Grishin"); else a word whose key is one of
     *expected* (surname keys named elsewhere on the page) is the surname; else a patronymic
-    follows the given name; else a known given name; else the given name comes first.
+    follows the given name; else a known given name, or for two Japanese words the endings
+    each kind of name takes; else the given name comes first.
     """
     tokens = _tokens(text)
     if tokens is None:
@@ -205,6 +206,8 @@ def name_mention(text: str, source: str, expected: frozenset[str] = frozenset()
         surname_first_ = True
     elif len(tokens) == 3 and (PATRONYMIC.search(last) or PATRONYMIC.search(tokens[1])):
         surname_first_ = bool(PATRONYMIC.search(last))
+    elif len(tokens) == 2 and is_romaji(first) and is_romaji(last):
+        surname_first_ = japanese_given_first(first, last) is False
     else:
         surname_first_ = is_given_name(tokens[1]) and not is_given_name(first)
     return _surname_first(tokens, clean, source) if surname_first_ else \
@@ -223,41 +226,43 @@ def has_evidence(mention: Mention, expected: frozenset[str] = frozenset()) -> bo
     return is_given_name(mention.given) or (is_romaji(mention.given) and is_romaji(mention.surname))
 
 
-def byline_mentions(line: str, expected: frozenset[str] = frozenset()) -> list[Mention] | None:
+def byline_mentions(line: str, expected: frozenset[str] = frozenset(),
+                    source: str = "byline") -> list[Mention] | None:
     """Return the names of a byline line ("A B, C D", "Grishin P.S. и Zhukov A.P.", names with
-    only spaces between), None unless all of it is names."""
+    only spaces between), None unless all of it is names (*source*: where the line is)."""
     mentions: list[Mention] = []
     for part in (p for p in NAME_SEPARATOR.split(line.strip()) if p.strip()):
-        names = _segment(part, expected)
+        names = _segment(part, expected, source)
         if names is None:
             return None
         mentions += names
     return mentions or None
 
 
-def _segment(part: str, expected: frozenset[str]) -> list[Mention] | None:
+def _segment(part: str, expected: frozenset[str], source: str) -> list[Mention] | None:
     """Return the names in one part of a byline: one name, or several with only spaces between
     when each of them is evidenced (a name of the page, initials, known given names)."""
     tokens = _split_initials(" ".join(part.split()))
-    whole = name_mention(part, "byline", expected)
+    whole = name_mention(part, source, expected)
     if len(tokens) < 4:
         return [whole] if whole else None
-    best = _split_names(tokens, expected)
+    best = _split_names(tokens, expected, source)
     if best is not None and (whole is None or not has_evidence(whole, expected)):
         return best
     return [whole] if whole else best
 
 
-def _split_names(tokens: list[str], expected: frozenset[str]) -> list[Mention] | None:
+def _split_names(tokens: list[str], expected: frozenset[str], source: str
+                 ) -> list[Mention] | None:
     """Return *tokens* cut into evidenced names of two or three tokens, None if they are not."""
     if not tokens:
         return []
     for size in (2, 3):
         if len(tokens) < size:
             break
-        mention = name_mention(" ".join(tokens[:size]), "byline", expected)
+        mention = name_mention(" ".join(tokens[:size]), source, expected)
         if mention is not None and has_evidence(mention, expected):
-            rest = _split_names(tokens[size:], expected)
+            rest = _split_names(tokens[size:], expected, source)
             if rest is not None:
                 return [mention, *rest]
     return None

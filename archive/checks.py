@@ -33,8 +33,8 @@ def check(name: str, agrees: bool, detail: str = "") -> dict[str, Any]:
 
 def authors_check(sources: Mapping[str, Sequence[names.Mention]]) -> dict[str, Any] | None:
     """Return whether the sources that name authors (``title prefix``, ``byline``, ``author
-    row``) name the same people; None when fewer than two name anyone. The author row holds one
-    name (Joomla's alias): it must be one of the others' people."""
+    row``) name the same people; None when fewer than two name anyone. The author row (Joomla's
+    alias: often the first author only) must name some of the others' people and no one else."""
     present = {source: list(found) for source, found in sources.items() if found}
     if len(present) < 2:
         return None
@@ -44,10 +44,11 @@ def authors_check(sources: Mapping[str, Sequence[names.Mention]]) -> dict[str, A
         if not _same_people(first, second):
             problems.append(f"{one} names {_surnames(first)}, {other} {_surnames(second)}")
     if "author row" in present:
-        row = present["author row"][0]
         others = [m for _, found in lists for m in found]
-        if others and not any(_same_person(row, m) for m in others):
-            problems.append(f"author row names {row.surname}, not {_surnames(others)}")
+        strangers = [r for r in present["author row"]
+                     if not any(_same_person(r, m) for m in others)]
+        if others and strangers:
+            problems.append(f"author row names {_surnames(strangers)}, not {_surnames(others)}")
     return check(AUTHORS, not problems, "; ".join(problems))
 
 

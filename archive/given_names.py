@@ -38,7 +38,19 @@ Satoshi Setsuko Shigeru Shinichi Shinji Shinzo Shiro Shoji Sumiko Susumu Tadashi
 Takehiko Takeo Takeshi Taro Tatsuya Teruo Tetsuya Tomoko Toru Toshiaki Toshiko Toshio Tsutomu
 Yasuhiro Yasuko Yasuo Yoichi Yoko Yoshiaki Yoshihiko Yoshiko Yoshio Yoshiro Yuichi Yuji Yukio
 Yuko Yumiko Yusuke Yutaka Kōji Yōko Shūji Ryūichi Jun'ichirō Shin'ichi Kōichi Yūko
+Akihiko Akihiro Akio Atsuko Chiaki Fumio Haruka Hideyuki Hiroki Hisako Ikuko Kazuhiro Keiichi
+Kenichiro Kiyoko Kyoko Mai Masahiko Masami Masayuki Michio Mitsuko Nobuyuki Noriaki Reiji
+Sadako Shigeki Shinichiro Shiori Takahiro Takao Takuya Tetsuo Tomohiro Toshihiro Toshiyuki
+Yasushi Yoshihiro Yoshiki Yoshinori Yukiko Yuki Yumi Yui Eriko Kaoru Miyuki Nobuko Sayaka
 """
+#: Endings of Japanese given names and of surnames (in romaji): which of two Japanese words,
+#: neither a known given name, is which (Akihiro Iwashita, Iwashita Akihiro).
+JAPANESE_GIVEN_ENDINGS = ("hiro", "hiko", "yuki", "nori", "taka", "masa", "shi", "ki", "ko",
+                          "mi", "ichi", "ichiro", "jiro", "ro", "ya", "suke", "to", "o", "e", "ka")
+JAPANESE_SURNAME_ENDINGS = ("moto", "mura", "yama", "kawa", "gawa", "shita", "hara", "wara",
+                            "saki", "zaki", "sawa", "zawa", "mori", "oka", "shima", "jima",
+                            "naka", "bashi", "hashi", "guchi", "uchi", "nishi", "ta", "da", "no",
+                            "ki", "i", "be")
 #: Western spellings Russian authors use for themselves (Alexander for Александр).
 WESTERN = """
 Alexander Alexandra Alexei Alexey Michael Eugene Eugenia Catherine Helen Paul Peter Nicholas
@@ -76,6 +88,25 @@ _HEPBURN = (("дзи", "ji"), ("дзё", "jo"), ("дзю", "ju"), ("дзя", "ja
             ("тю", "chu"), ("тя", "cha"), ("цу", "tsu"), ("х", "h"), ("ва", "wa"), ("э", "e"))
 
 
+def japanese_given_first(first: str, second: str) -> bool | None:
+    """Whether two Japanese words (romaji) are "given surname" (True), "surname given"
+    (False), or cannot be told (None): known given names first, then the endings each kind
+    of name takes, the longer ending deciding."""
+    one, two = is_given_name(first), is_given_name(second)
+    if one != two:
+        return one
+    score = _given_score(first) - _given_score(second)
+    return None if score == 0 else score > 0
+
+
+def _given_score(word: str) -> int:
+    """How much more *word* ends like a given name than like a surname (longest endings)."""
+    lower = _hepburn(word.lower())
+    given = max((len(e) for e in JAPANESE_GIVEN_ENDINGS if lower.endswith(e)), default=0)
+    family = max((len(e) for e in JAPANESE_SURNAME_ENDINGS if lower.endswith(e)), default=0)
+    return given - family
+
+
 def is_given_name(word: str) -> bool:
     """Whether *word* is a known given name in any of its spellings, either script (a
     Japanese name in Cyrillic read back into Hepburn: Хироси = Hiroshi)."""
@@ -84,8 +115,12 @@ def is_given_name(word: str) -> bool:
     if given_key(word) in _keys():
         return True
     lower = word.lower()
-    if not any(cyrillic in lower for cyrillic, _ in _HEPBURN):
-        return False
+    return any(cyrillic in lower for cyrillic, _ in _HEPBURN) and \
+        given_key(_hepburn(lower)) in _keys()
+
+
+def _hepburn(lower: str) -> str:
+    """Return a lower-case word with Russian spellings of Japanese syllables in Hepburn."""
     for cyrillic, latin in _HEPBURN:
         lower = lower.replace(cyrillic, latin)
-    return given_key(lower) in _keys()
+    return "".join(_LATIN.get(ch, ch) for ch in lower)

@@ -25,7 +25,13 @@ from archive.extract import NAMED_TASKS, parse
 ITEM_LINKS = ("//tr[starts-with(@class, 'sectiontableentry')]//a[@href]"
               " | //a[@href][contains(concat(' ', normalize-space(@class), ' '), ' readon ')"
               " or contains(concat(' ', normalize-space(@class), ' '), ' blogsection ')"
-              " or contains(concat(' ', normalize-space(@class), ' '), ' contentpagetitle ')]")
+              " or contains(concat(' ', normalize-space(@class), ' '), ' contentpagetitle ')]"
+              # an intro item whose title is no link and that has no more text than its intro
+              # (no «Подробнее...») is known by its own print, e-mail and PDF buttons
+              " | //td[contains(concat(' ', normalize-space(@class), ' '), ' buttonheading ')]"
+              "//a[@href]")
+#: Tasks of an item's buttons that name it by ``id`` (the print view is ``task=view&pop=1``).
+_BUTTON_TASKS = ("view", "emailform")
 _SEF_LISTING = re.compile(r"/content/(category|blogcategory)/")
 _SEF_VIEW = re.compile(r"/content/view/(\d+)/")
 #: The Itemid of a SEF listing: /content/category/S/C/M/, /content/blogcategory/C/M/.
@@ -45,11 +51,14 @@ def listing_task(url: str) -> str | None:
     return sef.group(1) if sef else None
 
 
-def article_id_of(href: str) -> int | None:
-    """Return the article id an article link points at (``task=view&id=N`` or SEF), or None."""
+def article_id_of(href: str, buttons: bool = False) -> int | None:
+    """Return the article id an article link points at (``task=view&id=N`` or SEF), or None;
+    with *buttons*, also the id an item's e-mail or PDF button names."""
     parts = urlsplit(href)
     query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
-    if query.get("task", [""])[0].lower() == "view" and query.get("id", [""])[0].isdigit():
+    task = query.get("task", [""])[0].lower()
+    named = task == "view" or buttons and (task in _BUTTON_TASKS or query.get("do_pdf") == ["1"])
+    if named and query.get("id", [""])[0].isdigit():
         return int(query["id"][0])
     sef = _SEF_VIEW.search(parts.path)
     return int(sef.group(1)) if sef else None
@@ -80,7 +89,7 @@ def read_listing(url: str, content_type: str | None, body: bytes,
         return None
     seen: dict[int, None] = {}
     for link in root.xpath(ITEM_LINKS):
-        found = article_id_of(urljoin(base_url, link.get("href")))
+        found = article_id_of(urljoin(base_url, link.get("href")), buttons=True)
         if found is not None:
             seen.setdefault(found)
     return Listing(name, crumb, itemid_of(url), tuple(seen))

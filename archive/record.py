@@ -196,11 +196,13 @@ def _template_fields(reads: list[Page]) -> dict[str, Any]:
     title_raw = first.title_raw or ""
     blocks = [b for read in reads if read.body is not None for b in body_blocks(read.body)]
     lead = titles.read_lead(blocks, title_raw, titles.expected_names(title_raw))
-    row = names.given_first(first.author_row, "row") if first.author_row else None
-    mentions: list[names.Mention] = [*lead.byline, *([row] if row else [])]
+    expected = frozenset(names.name_key(m.surname) for m in titles.expected_names(title_raw))
+    row = (names.byline_mentions(first.author_row, expected, "row") or []) \
+        if first.author_row else []
+    mentions: list[names.Mention] = [*lead.byline, *row]
     title, prefix = titles.split_title(title_raw, lead.heading, mentions)
     said = checks.authors_check({"title prefix": prefix, "byline": lead.byline,
-                                 "author row": [row] if row else []})
+                                 "author row": row})
     bio = _bio(paragraphs(lead.blocks), mentions + prefix)
     if bio is not None:
         mentions.append(bio[1])

@@ -14,7 +14,7 @@ Run: ``scrapy crawl ifes -a base_url=http://HOST:PORT/``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "http://japanstudies.ru/"
+#: Links that name an article without leading to its page: its print view, e-mail form, PDF.
+ARTICLE_BUTTONS = frozenset({"print", "emailform", "pdf"})
 #: Pages of a multi-page article go ahead of listings, so a chain ends soon after it starts.
 CHAIN_PRIORITY = 10
 
@@ -271,10 +273,16 @@ class IfesSpider(scrapy.Spider):
             if url is None:
                 continue
             decision = should_follow(url, self.base_url, referrer=response.url)
-            if not decision:
+            target = decision.parsed
+            if not decision and target.kind in ARTICLE_BUTTONS and target.id is not None and \
+                    decision.reason.startswith("not content"):
+                # An item's print, e-mail or PDF button: the article it names (a blog may show
+                # an item whole, with no link to its page but these).
+                target = replace(target, kind="article", limitstart=None, page=None)
+                url = article_page_url(self.base_url, target.id, target.itemid, 0)
+            elif not decision:
                 logger.debug("not following %s: %s", url, decision.reason)
                 continue
-            target = decision.parsed
             if target.kind in ARTICLE_KINDS:
                 self._note_sighting(target, label)
                 request = self._article_request(target, url)

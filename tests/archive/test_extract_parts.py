@@ -180,3 +180,22 @@ def test_extract_verb_gives_one_line_errors(tmp_path: Path, capsys: pytest.Captu
     err = capsys.readouterr().err
     assert status != 0 and err.startswith("ifes-archive extract: ") and err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_a_blog_item_shown_whole_is_listed_by_its_own_buttons() -> None:
+    """An intro item with no more text than its intro has no «Подробнее...», and with titles
+    not linked nothing but its print and e-mail buttons name it (a «See also» link in an intro
+    names another article, not a listed one)."""
+    url = BASE + "index.php?option=com_content&task=blogcategory&id=0&Itemid=71"
+    item = ('<table class="contentpaneopen"><tr><td class="contentheading">Title</td>'
+            '<td class="buttonheading"><a href="{base}index2.php?option=com_content&amp;task=view'
+            '&amp;id={id}&amp;pop=1&amp;page=0&amp;Itemid=71">P</a></td>'
+            '<td class="buttonheading"><a href="{base}index2.php?option=com_content&amp;'
+            'task=emailform&amp;id={id}">E</a></td></tr></table>'
+            '<table class="contentpaneopen"><tr><td valign="top" colspan="2"><p>Whole text. See '
+            '<a href="{base}index.php?option=com_content&amp;task=view&amp;id=999">this</a>.'
+            '</p></td></tr></table>')
+    page = ('<html><body><div class="componentheading">Языкознание</div><table class="blog">'
+            + "".join(item.format(base=BASE, id=i) for i in (486, 487)) + "</table></body></html>")
+    assert listed_articles(url, "text/html; charset=utf-8", page.encode(), BASE) == [
+        (486, "Языкознание", 71), (487, "Языкознание", 71)]

@@ -415,3 +415,22 @@ def test_should_follow_under_a_base_path() -> None:
     assert should_follow(base + "index.php?option=com_content&task=view&id=5", base)
     assert not should_follow("http://127.0.0.1:8080/other/index.php", base)
     assert not should_follow("http://127.0.0.2:8080/joomla/index.php", base)
+
+
+def test_the_spider_reads_an_article_named_only_by_its_buttons() -> None:
+    """A blog may show an item whole: its print, e-mail and PDF buttons are then the only links
+    naming it; the spider asks for the article's page (never for the buttons' targets)."""
+    from scrapy.http import HtmlResponse
+
+    from crawler.spiders.ifes import IfesSpider, page_selector
+
+    spider = IfesSpider(base_url=BASE)
+    body = (f'<html><body><a href="{BASE}index2.php?option=com_content&amp;task=view&amp;id=486'
+            f'&amp;pop=1&amp;page=0&amp;Itemid=71">print</a><a href="{BASE}index2.php?option='
+            f'com_content&amp;task=emailform&amp;id=486&amp;itemid=71">mail</a><a href="{BASE}'
+            f'index2.php?option=com_content&amp;do_pdf=1&amp;id=487">pdf</a></body></html>')
+    response = HtmlResponse(BASE + "index.php?option=com_content&task=blogcategory&id=0&Itemid=71",
+                            body=body.encode(), encoding="utf-8")
+    urls = [r.url for r in spider._follow_links(response, page_selector(response))]
+    assert urls == [BASE + "index.php?option=com_content&task=view&id=486&Itemid=71",
+                    BASE + "index.php?option=com_content&task=view&id=487"]
