@@ -26,7 +26,7 @@ from archive.rebuild import rebuild
 from bench.targets import print_targets
 from archive.reader import read_raw_records
 from bench.crawl import crawl_command
-from crawler.joomla import state_key
+from crawler.joomla import parse_url, state_key
 from crawler.run import MIRROR_SETTINGS
 from fixtures.epochs import site_at
 from fixtures.server import start_server_process
@@ -44,14 +44,17 @@ def crawl_once(base_url: str, out: Path) -> tuple[float, dict]:
 
 
 def minimum_requests(first_files: list[Path], edited: frozenset[int], articles: int) -> int:
-    """Return the fewest requests a recrawl needs, from what the first crawl fetched."""
-    keys = {state_key(r.headers["WARC-Target-URI"]) for p in first_files
-            for r in read_raw_records(p) if r.type == "response"}
+    """Return the fewest requests a recrawl needs, from what the first crawl fetched: every
+    listing, one conditional request per article, the later pages and the print view
+    (``PRINT_VIEW_CHECK``) of a changed article."""
+    uris = {r.headers["WARC-Target-URI"] for p in first_files for r in read_raw_records(p)
+            if r.type == "response"}
+    keys = {state_key(uri) for uri in uris if parse_url(uri).kind != "print"}
     article_keys = {k for k in keys if k.startswith("article:")}
     listings = len(keys - article_keys)
     first_pages = {k for k in article_keys if k.endswith(":0")}
     site, _ = site_at(articles=articles)
-    extra = sum(len(site.article(i).pages) - 1 for i in edited if site.article(i))
+    extra = sum(len(site.article(i).pages) for i in edited if site.article(i))
     return listings + len(first_pages) + extra
 
 
