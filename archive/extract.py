@@ -97,7 +97,8 @@ class Parsed:
 def parse_page(text: str) -> Parsed:
     """Return the lxml tree of a decoded page (its XML prolog, which lxml refuses, removed), its
     scripts of ``document.write`` calls replaced by what they write (:mod:`archive.cloak`: the
-    e-mail addresses Joomla cloaks). A page nested deeper than libxml2 goes is parsed again with the excess nesting flattened
+    e-mail addresses Joomla cloaks). A page nested deeper than libxml2 goes is parsed again
+    with the excess nesting flattened
     (:func:`archive.depth.cap_depth`): libxml2 would drop everything after the limit.
     """
     text = run_writes(_XML_PROLOG.sub("", text, count=1))
@@ -174,7 +175,8 @@ def _author_row(root: lxml.html.HtmlElement) -> str | None:
 
 
 def _author_spans(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    spans = root.xpath(f"//table[{_CLASS.format('contentpaneopen')}]//span[{_CLASS.format('small')}]")
+    spans = root.xpath(f"//table[{_CLASS.format('contentpaneopen')}]"
+                       f"//span[{_CLASS.format('small')}]")
     return [s for s in spans if WRITTEN_BY.match(s.text_content())]
 
 

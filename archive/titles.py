@@ -43,6 +43,8 @@ _PREFIXES = {count: re.compile(rf"^({_NAME}(?:{_AND}{_NAME}){{{count - 1}}})"
 _NAME_SPLIT = re.compile(_AND)
 _QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'",
                          "–": "-", "—": "-", "\u00a0": " "})
+
+
 def fold(text: str) -> str:
     """Return *text* for comparison: case, quotes, dashes and spacing unified."""
     return " ".join(text.translate(_QUOTES).casefold().split()).strip(" .")
@@ -110,10 +112,10 @@ def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Ment
 
     The byline may come before or after the title line, one name or several to a line, or a
     name a line. A subtitle on a line of its own is the line after the title's in the same
-    paragraph, or the line between the title's and a byline. A byline line right under the title line, or in the block of a byline line
-    already read, needs only to be name-shaped; any other must be evidenced: each name in it
-    is one of *expected* (the title prefix's names), or written with initials, or starts from
-    a known given name.
+    paragraph, or the line between the title's and a byline. A byline line right under the
+    title line, or in the block of a byline line already read, needs only to be name-shaped;
+    any other must be evidenced: each name in it is one of *expected* (the title prefix's
+    names), written with initials, or starts from a known given name.
     """
     keys = frozenset(names.name_key(m.surname) for m in expected)
     lead = Lead(blocks=[list(b) for b in blocks])

@@ -30,13 +30,14 @@ def sentence(draw: st.DrawFn) -> tuple[str, list[str]]:
     parts = []
     for i, word in enumerate(words):
         if i:
-            parts.append(draw(st.sampled_from([" ", " ", "&nbsp;", "<br />", "<br/>\n", " <o:p></o:p>",
-                                               "<span> </span>", "\n"])))
+            parts.append(draw(st.sampled_from([" ", " ", "&nbsp;", "<br />", "<br/>\n",
+                                               " <o:p></o:p>", "<span> </span>", "\n"])))
         style = draw(st.sampled_from(["plain", "plain", "b", "span-split", "font"]))
         if style == "b":
             parts.append(f"<b>{escape(word)}</b>")
         elif style == "span-split" and len(word) > 2:
-            parts.append(f'{escape(word[:1])}<span style="mso-spacerun:yes">{escape(word[1:])}</span>')
+            parts.append(f'{escape(word[:1])}<span style="mso-spacerun:yes">'
+                         f'{escape(word[1:])}</span>')
         elif style == "font":
             parts.append(f'<font face="Times">{escape(word)}</font>')
         else:
