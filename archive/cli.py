@@ -7,24 +7,40 @@ and the archive-side verbs never import Scrapy. ``main(argv)`` is what tests cal
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from datetime import date
 from pathlib import Path
+
+from archive.terminal import safe
 
 DEFAULT_BASE_URL = "http://japanstudies.ru/"
 OPERATOR_HELP = ("who runs the crawl and how to reach them, e.g. \"Jane Doe <jane@example.org>\" "
                  "(default: $WARC_OPERATOR); needed for any host outside loopback")
 
 
+#: Exit statuses (README, "Exit statuses").
+OK, FAILED, USAGE, LOCKED, UNWRITABLE, INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+
 def _crawl(args: argparse.Namespace) -> int:
     from crawler.firstcontact import EXIT_STATUS, Verdict
-    from crawler.run import CrawlLocked, CrawlRefused, crawl, parse_settings
+    from crawler.run import (
+        ArchiveUnwritable,
+        CrawlLocked,
+        CrawlRefused,
+        check_settings,
+        crawl,
+        parse_settings,
+    )
 
+    if not args.base_url.lower().startswith(("http://", "https://")) and "://" in args.base_url:
+        return _fail("crawl", f"--base-url must be an http or https URL, got {args.base_url!r}")
     try:
         overrides = parse_settings(args.setting)
+        check_settings(overrides)
     except ValueError as exc:
-        print(f"ifes-archive crawl: {exc}", file=sys.stderr)
-        return 2
+        return _fail("crawl", str(exc))
     if args.max_time:
         overrides["CLOSESPIDER_TIMEOUT"] = str(args.max_time)
     if args.max_pages:
@@ -34,19 +50,20 @@ def _crawl(args: argparse.Namespace) -> int:
     try:
         summary = crawl(args.base_url, Path(args.out), overrides, args.operator)
     except CrawlLocked as exc:
-        print(f"ifes-archive crawl: {exc}; not starting a second one", file=sys.stderr)
-        return 3
+        return _fail("crawl", f"{exc}; not starting a second one", LOCKED)
+    except ArchiveUnwritable as exc:
+        return _fail("crawl", str(exc), UNWRITABLE)
     except CrawlRefused as exc:
-        print(f"ifes-archive crawl: not crawling: {exc}", file=sys.stderr)
-        return exc.status
-    print(summary)
+        return _fail("crawl", f"not crawling: {exc}", exc.status)
+    print(safe(summary))
+    if summary.stopped:
+        return _fail("crawl", f"stopped: {summary.stopped}", UNWRITABLE)
     if summary.finish_reason not in ("finished", "closespider_timeout", "closespider_pagecount"):
-        return 1
+        return FAILED
     reason = summary.not_the_template()
     if reason:
-        print(f"ifes-archive crawl: {reason}", file=sys.stderr)
-        return EXIT_STATUS[Verdict.NOT_TEMPLATE]
-    return 0
+        return _fail("crawl", reason, EXIT_STATUS[Verdict.NOT_TEMPLATE])
+    return OK
 
 
 def _probe(args: argparse.Namespace) -> int:
@@ -64,7 +81,7 @@ def _probe(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str))
     else:
-        print("\n".join(report_lines(report)))
+        print(safe("\n".join(report_lines(report))))
     return report.exit_status
 
 
@@ -78,31 +95,47 @@ def _verify(args: argparse.Namespace) -> int:
     from archive.verify import verify_file
 
     paths = [p for arg in args.paths for p in _warc_paths(Path(arg))]
+    missing = [p for p in paths if not p.is_file()]
+    if missing or not paths:
+        return _fail("verify", f"no WARC file at {missing[0] if missing else args.paths[0]}")
     reports = [verify_file(path, args.max_body) for path in paths]
     for report in reports:
-        print(f"{report.path}: {report.records} records, "
-              f"{'ok' if report.ok else f'{len(report.problems)} problems'}")
+        print(safe(f"{report.path}: {report.records} records, "
+                   f"{'ok' if report.ok else f'{len(report.problems)} problems'}"))
         for problem in report.problems:
-            print(f"  {problem}")
+            print(safe(f"  {problem}"))
         for note in report.notes:
-            print(f"  note: {note}")
-    return 0 if reports and all(r.ok for r in reports) else 1
+            print(safe(f"  note: {note}"))
+    return OK if all(r.ok for r in reports) else FAILED
 
 
 def _rebuild(args: argparse.Namespace) -> int:
     from archive.manifest import write_manifest
-    from archive.rebuild import rebuild
+    from archive.rebuild import UNREADABLE_REST, rebuild
 
     out = Path(args.out)
-    result = rebuild([Path(p) for p in args.paths], out, workers=args.workers,
-                     max_size=args.max_body)
-    manifest = write_manifest(out, result)
-    print(f"{result.articles} articles, {result.versions} versions from {len(result.files)} WARC files "
-          f"({result.records_read} WARC records read) -> {out}")
-    print(f"not articles: {result.not_articles}; skipped records: "
-          + (", ".join(f"{why} {n}" for why, n in result.skipped.items()) or "none"))
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        return _fail("rebuild", f"no such file or folder: {missing[0]}")
+    try:
+        result = rebuild([Path(p) for p in args.paths], out, workers=args.workers,
+                         max_size=args.max_body, hosts=args.host)
+        manifest = write_manifest(out, result)
+    except OSError as exc:
+        return _fail("rebuild", f"cannot write {exc.filename or out}: {exc.strerror or exc}",
+                     UNWRITABLE)
+    print(safe(f"{result.articles} articles, {result.versions} versions from "
+               f"{len(result.files)} WARC files ({result.records_read} WARC records read) -> {out}"))
+    print(safe(f"not articles: {result.not_articles}; skipped records: "
+               + (", ".join(f"{why} {n}" for why, n in result.skipped.items()) or "none")))
+    print(safe(f"hosts: {', '.join(result.hosts)}" if result.hosts else
+               "hosts: every host (no warcinfo names the crawl's scope; --host to choose)"))
     print(f"manifest: {manifest}")
-    return 0 if result.files else 1
+    unreadable = result.skipped.get(UNREADABLE_REST, 0)
+    if not result.records_read or unreadable:
+        return _fail("rebuild", "nothing could be read" if not result.records_read else
+                     f"{unreadable} WARC file(s) could not be read to their end", FAILED)
+    return OK
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -130,9 +163,9 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fail(verb: str, message: str, status: int = 2) -> int:
+def _fail(verb: str, message: str, status: int = USAGE) -> int:
     """Print one line of error for the user and return the exit status."""
-    print(f"ifes-archive {verb}: {message}", file=sys.stderr)
+    print(safe(f"ifes-archive {verb}: {message}"), file=sys.stderr)
     return status
 
 
@@ -150,7 +183,7 @@ def _index(args: argparse.Namespace) -> int:
     print(f"{len(report.lines)} captures from {len(warcs)} WARC files -> {out} ({args.replay}); "
           f"304 revisits: {report.not_modified}, resolved {report.resolved}")
     for missing in report.unresolved:
-        print(f"  original not in these files: {missing}")
+        print(safe(f"  original not in these files: {missing}"))
     if args.wacz:
         lines = write_wacz(folder, Path(args.wacz))
         print(f"WACZ for ReplayWeb.page: {args.wacz} ({lines} captures)")
@@ -176,7 +209,7 @@ def _history(args: argparse.Namespace) -> int:
         return 1
     print(f"article {args.article_id}: {len(versions)} version(s) in {corpus}")
     for line in describe(versions, diff=args.diff):
-        print(line)
+        print(safe(line))  # titles and text are the site's: no escape sequences reach the terminal
     return 0
 
 
@@ -308,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--out", required=True, help="the corpus (JSON lines) to write")
     rebuild.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     _max_body_option(rebuild, "read a page (a larger one is skipped and counted)")
+    rebuild.add_argument("--host", action="append", metavar="HOST[:PORT]",
+                         help="use captures of this host only (repeatable; default: the hosts "
+                              "the archive's warcinfo names as the crawl's scope); captures of "
+                              "other hosts are counted and skipped")
     rebuild.set_defaults(run=_rebuild)
 
     extract = verbs.add_parser("extract", help="print the record of one saved page (JSON); a page "
@@ -358,7 +395,14 @@ def main(argv: list[str] | None = None) -> int:
         # argparse cannot hand options like --port on untouched; the server parses its own.
         return _serve_fixtures(argparse.Namespace(server_args=argv[1:]))
     args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        return _fail(args.verb, "interrupted", INTERRUPTED)
+    except OSError as exc:  # a file or folder the user named, or the disk: one line, no traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        return _fail(args.verb, f"{exc.strerror or exc}:{where}", UNWRITABLE if exc.errno in (
+            errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT) else USAGE)
 
 
 if __name__ == "__main__":

@@ -195,14 +195,17 @@ class ContentDecoder:
 
 
 def decode_body(body: bytes, codings: list[str], max_size: int = DEFAULT_MAX_BODY,
-                ) -> tuple[bytes, str | None]:
+                cut: bool = False) -> tuple[bytes, str | None]:
     """Return (the decoded body, why it is not all of it or None).
 
     Like browsers and Scrapy's gunzip, a body that breaks off or goes bad half-way gives what
     decoded before that; one whose first bytes already fail gives ``b""`` and the reason.
-    Raises :class:`BodyTooLarge` past ``max_size``."""
+    Past ``max_size`` it raises :class:`BodyTooLarge`, or with ``cut`` gives the first
+    ``max_size`` bytes at most."""
     if not codings:
         if max_size and len(body) > max_size:
+            if cut:
+                return body[:max_size], f"{TOO_LARGE} {max_size} bytes"
             raise BodyTooLarge(f"{TOO_LARGE} {max_size} bytes")
         return body, None
     try:
@@ -216,6 +219,10 @@ def decode_body(body: bytes, codings: list[str], max_size: int = DEFAULT_MAX_BOD
                 out += piece
     except ContentCodingError as exc:
         return bytes(out), f"{'+'.join(codings)} does not decode: {exc}"
+    except BodyTooLarge as exc:
+        if not cut:
+            raise
+        return bytes(out), str(exc)
     if not decoder.complete():
         return bytes(out), f"{'+'.join(codings)} stream ends early"
     return bytes(out), None

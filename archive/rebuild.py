@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, Any
 
 from archive.corpus import ListingEvidence, version_line
@@ -54,7 +55,13 @@ from archive.versions import (
     content_digest,
     fold,
 )
-from archive.warc import REVISIT_NOT_MODIFIED, RUN_FIELD, CapturePointer
+from archive.warc import (
+    BASE_FIELD,
+    REVISIT_NOT_MODIFIED,
+    RUN_FIELD,
+    SCOPE_FIELD,
+    CapturePointer,
+)
 from crawler.joomla import parse_url
 
 if TYPE_CHECKING:
@@ -62,6 +69,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Why the rest of a WARC file was skipped: it could not be read past a point.
+UNREADABLE_REST = "unreadable rest of a file"
 #: Articles handed to a worker at a time: big enough to amortise the hand-over.
 CHUNK = 16
 
@@ -140,23 +149,52 @@ def warc_files(paths: Iterable[Path]) -> list[Path]:
     return sorted(set(found), key=lambda p: (p.name, str(p)))
 
 
-def select(files: list[Path]) -> Selection:
-    """Pass one: choose the captures of every article page in ``files``, run by run."""
+def archive_hosts(files: list[Path]) -> set[str] | None:
+    """Return the hosts (``host`` or ``host:port``) the archive's warcinfo records name as the
+    crawl's scope, None when no file names any (an archive of another tool)."""
+    hosts: set[str] = set()
+    for path in files:
+        try:
+            with open_records(path) as records:
+                first = next(records, None)
+                if first is not None and first.head.type == "warcinfo":
+                    fields = warcinfo_fields(first)
+                    scope = fields.get(SCOPE_FIELD, "") or fields.get(BASE_FIELD, "")
+                    hosts.update(host_of(url) for url in scope.split())
+        except Exception as exc:  # noqa: BLE001 - pass one reports the file
+            logger.debug("%s: no warcinfo read: %r", path, exc)
+    return hosts or None
+
+
+def host_of(url: str) -> str:
+    """Return ``host`` or ``host:port`` of ``url`` (the port only when not the scheme's own)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return host if port in (None, default) else f"{host}:{port}"
+
+
+def select(files: list[Path], hosts: set[str] | None = None) -> Selection:
+    """Pass one: choose the captures of every article page in ``files``, run by run; a capture
+    of a host not in ``hosts`` (when given) is counted, not used."""
     selection = Selection()
     for path in files:
         try:
-            _scan(path, selection)
+            _scan(path, selection, hosts)
         except Exception as exc:  # noqa: BLE001 - a broken file is reported, the rest goes on
             logger.warning("%s: stopped reading after an error: %r", path, exc)
-            selection.skipped["unreadable rest of a file"] += 1
+            selection.skipped[UNREADABLE_REST] += 1
     return selection
 
 
-def _scan(path: Path, selection: Selection) -> None:
+def _scan(path: Path, selection: Selection, hosts: set[str] | None = None) -> None:
     run = ""
     with open_records(path) as records:
         for record in records:
-            selection.records_read += 1
             head = record.head
             http = record.http_head() if head.type in ("response", "revisit") else None
             info = warcinfo_fields(record) if head.type == "warcinfo" else None
@@ -164,11 +202,16 @@ def _scan(path: Path, selection: Selection) -> None:
                 # The file ends inside this record (a crawl cut short, a copy cut off).
                 selection.skipped["incomplete record at the end of a file"] += 1
                 continue
+            selection.records_read += 1
             if info is not None:
                 run = info.get(RUN_FIELD, "")
                 selection.skipped["warcinfo record"] += 1
                 continue
             reason, key, status = _classify(head, http)
+            if hosts is not None and head.type in ("response", "revisit") and \
+                    host_of(head.target_uri) not in hosts:
+                selection.skipped[f"capture of another host ({host_of(head.target_uri)})"] += 1
+                continue
             if not key and reason != "listing page":
                 selection.skipped[reason] += 1
                 continue
@@ -391,14 +434,20 @@ class RebuildResult:
     skipped: dict[str, int]
     versions: int = 0
     """Lines written: every version of every article."""
+    hosts: list[str] = field(default_factory=list)
+    """The hosts whose captures were used (empty: every host's)."""
 
 
 def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
-            progress: bool | None = None, max_size: int = DEFAULT_MAX_BODY) -> RebuildResult:
+            progress: bool | None = None, max_size: int = DEFAULT_MAX_BODY,
+            hosts: Iterable[str] | None = None) -> RebuildResult:
     """Rebuild the corpus from the WARCs under ``paths`` into ``out``; return the counts.
-    A page whose body is over ``max_size`` bytes (decoded) is skipped and counted."""
+    A page whose body is over ``max_size`` bytes (decoded) is skipped and counted; so is a
+    capture of a host not in ``hosts`` (default: the hosts the archive's warcinfo names)."""
     files = warc_files(paths)
-    selection = select(files)
+    kept = {host_of(h if "://" in h else f"http://{h}") for h in hosts} if hosts else \
+        archive_hosts(files)
+    selection = select(files, kept)
     workers = workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
     articles = versions = not_articles = 0
@@ -420,4 +469,5 @@ def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
         print(file=sys.stderr)
     os.replace(unfinished, out)
     return RebuildResult(files, selection.records_read, len(selection.listings), articles,
-                         not_articles, dict(sorted(selection.skipped.items())), versions)
+                         not_articles, dict(sorted(selection.skipped.items())), versions,
+                         sorted(kept) if kept else [])

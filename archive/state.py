@@ -12,6 +12,7 @@ is relearned from the WARC files by the next crawl (:func:`crawler.capture.recov
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -43,10 +44,16 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 #: Columns added since the first version of the schema: (table, column, type).
-ADDED_COLUMNS = (("captures", "seen_date", "TEXT"), ("runs", "label", "TEXT"))
+ADDED_COLUMNS = (("captures", "seen_date", "TEXT"), ("runs", "label", "TEXT"),
+                 ("runs", "base_url", "TEXT"), ("captures", "base_url", "TEXT"))
 #: Commit after every write: a killed crawl must know every page it captured (WAL mode
 #: makes a commit cheap: no fsync, and the OS keeps it through a SIGKILL).
 COMMIT_EVERY = 1
+
+
+class StateLost(Exception):
+    """The state file was removed or replaced while the crawl ran: what it learns from now on
+    would go nowhere."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ class KnownCapture:
     warc_length: int
     seen_date: str | None = None
     """WARC-Date of the last capture that showed it (a revisit's, when one confirmed it)."""
+    base_url: str | None = None
+    """The site's base URL when it was captured (the site may have moved since)."""
 
 
 class CrawlState:
@@ -85,12 +94,13 @@ class CrawlState:
                 self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         self._db.execute("BEGIN")
         self._pending = 0
+        self._inode = os.stat(path).st_ino
 
     def known(self, key: str) -> KnownCapture | None:
         """Return the last full capture under ``key``, if any."""
         row = self._db.execute(
             "SELECT key, target_uri, status, etag, last_modified, payload_digest, record_id,"
-            " warc_date, run_id, warc_filename, warc_offset, warc_length, seen_date"
+            " warc_date, run_id, warc_filename, warc_offset, warc_length, seen_date, base_url"
             " FROM captures WHERE key = ?",
             (key,)).fetchone()
         return KnownCapture(*row) if row else None
@@ -100,11 +110,12 @@ class CrawlState:
         self._db.execute(
             "INSERT OR REPLACE INTO captures (key, target_uri, status, etag, last_modified,"
             " payload_digest, record_id, warc_date, run_id, warc_filename, warc_offset,"
-            " warc_length, seen_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " warc_length, seen_date, base_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (capture.key, capture.target_uri, capture.status, capture.etag,
              capture.last_modified, capture.payload_digest, capture.record_id,
              capture.warc_date, capture.run_id, capture.warc_filename,
-             capture.warc_offset, capture.warc_length, capture.seen_date or capture.warc_date))
+             capture.warc_offset, capture.warc_length, capture.seen_date or capture.warc_date,
+             capture.base_url))
         self._wrote()
 
     def forget(self, key: str) -> None:
@@ -123,15 +134,24 @@ class CrawlState:
         """Whether no run was ever recorded here (a new folder, or a state file that was lost)."""
         return self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
 
-    def begin_run(self) -> tuple[int, bool]:
-        """Return (run id, resumed): the unfinished last run continues, else a new one starts."""
+    def begin_run(self, base_url: str | None = None) -> tuple[int, bool]:
+        """Return (run id, resumed): the unfinished last run continues, else a new one starts
+        (at ``base_url``, the site's address this run)."""
         row = self._db.execute("SELECT id, finished FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         if row and row[1] is None:
+            self._db.execute("UPDATE runs SET base_url = ? WHERE id = ?", (base_url, row[0]))
+            self.commit()
             return row[0], True
-        cursor = self._db.execute("INSERT INTO runs (started, label) VALUES (?, ?)",
-                                  (_now(), new_run_label()))
+        cursor = self._db.execute("INSERT INTO runs (started, label, base_url) VALUES (?, ?, ?)",
+                                  (_now(), new_run_label(), base_url))
         self.commit()
         return int(cursor.lastrowid or 0), False
+
+    def base_before(self, run_id: int) -> str | None:
+        """Return the site's base URL in the last run before ``run_id`` that named one."""
+        row = self._db.execute("SELECT base_url FROM runs WHERE id < ? AND base_url IS NOT NULL"
+                               " ORDER BY id DESC LIMIT 1", (run_id,)).fetchone()
+        return row[0] if row else None
 
     def run_label(self, run_id: int) -> str:
         """Return the run's label (the WARC files of the run name it), making one if missing."""
@@ -154,22 +174,36 @@ class CrawlState:
         rows = self._db.execute("SELECT key FROM captures WHERE run_id = ?", (run_id,))
         return {row[0] for row in rows}
 
-    def known_articles(self) -> list[tuple[int, str]]:
-        """Return (article id, URL last captured) of every article whose first page is known."""
-        rows = self._db.execute(
-            "SELECT key, target_uri FROM captures WHERE key LIKE 'article:%:0' ORDER BY key")
-        return [(int(key.split(":")[1]), uri) for key, uri in rows]
+    def known_articles(self) -> list[tuple[int, str, str | None]]:
+        """Return (article id, URL last captured, base URL then) of every article whose first
+        page is known."""
+        rows = self._db.execute("SELECT key, target_uri, base_url FROM captures"
+                                " WHERE key LIKE 'article:%:0' ORDER BY key")
+        return [(int(key.split(":")[1]), uri, base) for key, uri, base in rows]
 
     def commit(self) -> None:
-        """Make every write so far durable."""
+        """Make every write so far durable; raise StateLost when the file is gone."""
+        self._check_file()
         self._db.execute("COMMIT")
         self._db.execute("BEGIN")
         self._pending = 0
 
     def close(self) -> None:
         """Commit and close."""
-        self._db.execute("COMMIT")
-        self._db.close()
+        try:
+            self._check_file()
+            self._db.execute("COMMIT")
+        finally:
+            self._db.close()
+
+    def _check_file(self) -> None:
+        # SQLite goes on writing into a file that was deleted (or renamed away) under it.
+        try:
+            inode = os.stat(self.path).st_ino
+        except FileNotFoundError:
+            inode = None
+        if inode != self._inode:
+            raise StateLost(f"the crawl state {self.path} was removed or replaced during the run")
 
     def _wrote(self) -> None:
         self._pending += 1

@@ -122,10 +122,7 @@ def _check_encoding(scan: HttpScan, truncated: str | None) -> list[str]:
     assert scan.head is not None
     if not scan.head.codings and scan.entity_prefix[:2] == b"\x1f\x8b":
         return ["gzip body without Content-Encoding"]
-    problem = scan.body_problem
-    if problem is None or problem.startswith(TOO_LARGE) or truncated:
-        return []
-    return [f"Content-Encoding: {problem}"]
+    return []
 
 
 def check_revisit(head: RecordHead, scan: HttpScan | None) -> list[str]:
@@ -204,6 +201,9 @@ def _check_record(record: WarcRecord, max_size: int) -> tuple[list[str], list[st
     notes = []
     if scan is not None and scan.body_problem and scan.body_problem.startswith(TOO_LARGE):
         notes.append(f"{scan.body_problem}: its content coding was checked that far")
+    elif scan is not None and scan.body_problem and not head.truncated:
+        # What the server sent, kept as it came: the record is true, the server's header not.
+        notes.append(f"the server's Content-Encoding: {scan.body_problem}")
     if head.type == "response" and scan is not None:
         problems += check_response(head, scan, seen.prefix)
     elif head.type == "revisit":

@@ -53,6 +53,11 @@ GZIP_LEVEL = 6
 _SERIAL_RE = re.compile(r"^(?P<prefix>.+)-(?P<ts>\d{14})-(?P<serial>\d{5})-")
 
 
+#: warcinfo fields: the site's base URL this run, the base URLs in scope (whose hosts an offline
+#: rebuild keeps to), and the base URL of the run before when the site moved since.
+BASE_FIELD = "ifes-base-url"
+SCOPE_FIELD = "ifes-scope"
+MOVED_FIELD = "ifes-moved-from"
 #: warcinfo field naming the crawl run a file belongs to (a resumed run keeps its label): an
 #: offline rebuild groups captures into runs by it, as the crawl saw them.
 RUN_FIELD = "ifes-run"

@@ -296,13 +296,13 @@ def origin_of(url: str) -> str:
 
 
 async def first_contact(base_url: str, settings: BaseSettings, fetcher: PoliteFetcher,
-                        ) -> FirstContact:
+                        ask_again: bool = False) -> FirstContact:
     """Return what robots.txt and the front page of ``base_url`` say, redirects followed."""
     given = normalise_base_url(base_url)
     contact = FirstContact(given, given)
     url, seen = given, {given}
     for _ in range(MAX_REDIRECTS + 1):
-        policy = await _robots_for(contact, url, settings, fetcher)
+        policy = await _robots_for(contact, url, settings, fetcher, ask_again)
         if policy.rule == "disallow-all" and policy.answer is not None:
             return _refuse(contact, Verdict.UNREACHABLE, f"{policy.url}: {policy.why}")
         if not policy.allows(url, fetcher.user_agent):
@@ -341,14 +341,25 @@ def _off_site(given: str, location: str, answer: Answer) -> str:
 
 
 async def _robots_for(contact: FirstContact, url: str, settings: BaseSettings,
-                      fetcher: PoliteFetcher) -> RobotsPolicy:
-    """Return (fetching it the first time) the robots.txt policy of ``url``'s origin."""
+                      fetcher: PoliteFetcher, ask_again: bool = False) -> RobotsPolicy:
+    """Return (fetching it the first time) the robots.txt policy of ``url``'s origin. With
+    ``ask_again`` (a crawl, not a probe), a robots.txt that disallows everything for want of an
+    answer is asked again ``ROBOTSTXT_RETRIES`` times, ``ROBOTSTXT_RETRY_DELAY`` apart."""
     origin = origin_of(url)
     if origin not in contact.robots:
         robots_url = urljoin(url, "/robots.txt")
-        answer = await _follow(fetcher.get, robots_url, contact.given) \
-            if settings.getbool("ROBOTSTXT_OBEY") else None
+        obey = settings.getbool("ROBOTSTXT_OBEY")
+        answer = await _follow(fetcher.get, robots_url, contact.given) if obey else None
         policy = robots_policy(robots_url, answer, settings.get("ROBOTSTXT_PARSER"))
+        for _ in range(settings.getint("ROBOTSTXT_RETRIES") if obey and ask_again else 0):
+            if policy.rule != "disallow-all":
+                break
+            # Everything disallowed for now; asked again later, as the crawl would (RFC 9309).
+            logger.warning("%s; asking again in %g s", policy.why,
+                           settings.getfloat("ROBOTSTXT_RETRY_DELAY"))
+            await asyncio.sleep(settings.getfloat("ROBOTSTXT_RETRY_DELAY"))
+            answer = await _follow(fetcher.get, robots_url, contact.given)
+            policy = robots_policy(robots_url, answer, settings.get("ROBOTSTXT_PARSER"))
         contact.robots[origin] = policy
         if answer is not None and urlsplit(answer.url).path == "/robots.txt":
             # Redirected to another origin's robots.txt (http -> https): that origin's too.
@@ -391,4 +402,5 @@ def run_polite(settings: BaseSettings, work: Callable[[PoliteFetcher], Awaitable
 def run_first_contact(base_url: str, settings: BaseSettings,
                       ) -> tuple[FirstContact, PoliteFetcher]:
     """Return :func:`first_contact` with ``base_url``, and the fetcher that made it."""
-    return run_polite(settings, lambda fetcher: first_contact(base_url, settings, fetcher))
+    return run_polite(settings, lambda fetcher: first_contact(base_url, settings, fetcher,
+                                                              ask_again=True))

@@ -410,7 +410,8 @@ def _check_declared_size(response: h11.Response, state: _Exchange, maxsize: int,
         return  # Content-Length is that of an entity not sent
     declared = _declared_length(response)
     if maxsize and declared is not None and declared > maxsize:
-        raise FetchError("maxsize", f"{state.url}: Content-Length {declared} > {maxsize}",
+        raise FetchError("maxsize", f"{state.url}: Content-Length {declared} > {maxsize} "
+                         "(DOWNLOAD_MAXSIZE)",
                          state.freeze("length", parser=parser))
 
 

@@ -212,16 +212,19 @@ def should_follow(
     referrer: str | None = None,
     *,
     current_year: int | None = None,
+    also: tuple[str, ...] = (),
 ) -> FollowDecision:
     """Return whether the crawler should fetch *url* found on page *referrer*, and why not.
 
     Only pages of the site under *base_url* that lead to articles are followed. Archive (calendar)
     pages are followed only from a non-archive page, whose archive module lists the months that
     exist; from an archive page only its own pagination is, never another month (the calendar
-    trap). robots.txt is left to Scrapy's RobotsTxtMiddleware.
+    trap). robots.txt is left to Scrapy's RobotsTxtMiddleware. The site is scheme, host and
+    port of *base_url*, or of one of the base URLs *also* lists (the https twin, say).
     """
     parsed = parse_url(url, base_url)
-    reason = _offsite_reason(url, base_url)
+    reasons = [_offsite_reason(url, base) for base in (base_url, *also)]
+    reason = None if None in reasons else reasons[0]
     if reason is None and parsed.fragment.lower() in ANCHOR_FRAGMENTS:
         reason = "in-page anchor"
     if reason is None and parsed.kind not in FOLLOWED_KINDS and not is_html_page(parsed):
@@ -381,9 +384,27 @@ def _sorted(params: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(params.items()))
 
 
-def state_key(url: str, base_url: str | None = None) -> str:
-    """Return the key the crawl state remembers a URL under: an article page by id and page."""
-    parsed = parse_url(url, base_url)
+def state_key(url: str, *bases: str) -> str:
+    """Return the key the crawl state remembers a URL under: an article page by id and page;
+    any other page by its path and query under the first of ``bases`` (the site's base URL,
+    then any other base in scope) it is under, so the archive outlives a move of the site to
+    another address; else the URL itself."""
+    parsed = parse_url(url, bases[0] if bases else None)
     if parsed.kind in ARTICLE_KINDS and parsed.id is not None:
         return f"article:{parsed.id}:{parsed.limitstart or 0}"
-    return url.split("#", 1)[0]
+    url = url.split("#", 1)[0]
+    for base in bases:
+        if url.startswith(base):
+            return "/" + url[len(base):]
+    return url
+
+
+def rebase(url: str, old_base: str | None, new_base: str) -> str:
+    """Return ``url``, captured when the site was at ``old_base``, at the same place under
+    ``new_base`` (without an old base: the same path on the new scheme, host and port)."""
+    if url.startswith(new_base):
+        return url
+    if old_base and url.startswith(old_base):
+        return new_base + url[len(old_base):]
+    new = urlsplit(new_base)
+    return urlunsplit(urlsplit(url)._replace(scheme=new.scheme, netloc=new.netloc))

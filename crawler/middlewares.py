@@ -16,8 +16,9 @@ import logging
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from scrapy import Request
 from scrapy.downloadermiddlewares import cookies as cookies_module
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -25,15 +26,16 @@ from scrapy.exceptions import NotConfigured
 from tldextract import TLDExtract
 
 from crawler.capture import REPLAY_304_KEY, CaptureSession, capture_session
-from crawler.joomla import state_key
+from crawler.crawllog import HOPS_KEY, hops_of
+from crawler.requisites import REQUISITE_KEY
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from collections.abc import AsyncIterator, Iterable, Iterator
 
-    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
+    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -157,18 +159,43 @@ class ConditionalRequestMiddleware:
         state = self.session.state
         if state is None or request.meta.get("dont_revalidate") or request.method not in ("GET", "HEAD"):
             return None
-        key = state_key(request.url)
+        key = self.session.key(request.url)
         known = state.known(key)
         if known is None or known.status != 200:
             return None
         article = key.startswith("article:")
-        if article and known.target_uri != request.url:
+        # At the site's address now (it may have moved since that capture).
+        known_url = self.session.rebase(known.target_uri, known.base_url)
+        if article and known_url != request.url:
             # Same article, reached through another menu item (Itemid) this time: ask for the
             # URL captured before, so an unchanged page is recognised as unchanged.
-            return request.replace(url=known.target_uri, dont_filter=True)
+            return request.replace(url=known_url, dont_filter=True)
         if known.etag:
             request.headers.setdefault(b"If-None-Match", known.etag.encode("latin-1"))
         if known.last_modified:
             request.headers.setdefault(b"If-Modified-Since", known.last_modified.encode("latin-1"))
         request.meta.setdefault(REPLAY_304_KEY, not article)
         return None
+
+
+class DiscoveryPathMiddleware:
+    """A spider middleware giving each request its discovery path, as Heritrix writes it: the
+    path of the page it was found on (with that page's redirects), then ``L`` for a link or
+    ``E`` for an embedded resource (a page requisite). The seed has none."""
+
+    def process_spider_output(self, response: Response, result: Iterable[Any],
+                              spider: object = None) -> Iterator[Any]:
+        for item in result:
+            yield self._mark(response, item)
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any],
+                                          spider: object = None) -> AsyncIterator[Any]:
+        async for item in result:
+            yield self._mark(response, item)
+
+    @staticmethod
+    def _mark(response: Response, item: Any) -> Any:
+        if isinstance(item, Request) and HOPS_KEY not in item.meta:
+            hop = "E" if item.meta.get(REQUISITE_KEY) else "L"
+            item.meta[HOPS_KEY] = hops_of(response.request) + hop if response.request else hop
+        return item

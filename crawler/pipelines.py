@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.corpus import (
     classify,
@@ -47,7 +47,7 @@ from archive.versions import (
     same_line,
 )
 from archive.state import new_run_label
-from crawler.capture import capture_session
+from crawler.capture import STORAGE_ERRORS, capture_session, storage_message
 from crawler.items import ArticleItem, ListingItem, ObservedItem
 
 if TYPE_CHECKING:
@@ -111,6 +111,13 @@ class ArticleRecordPipeline:
         self._listings_file = self.listings.open("a", encoding="utf-8", newline="\n")
 
     def close_spider(self) -> None:
+        try:
+            self._close()
+        except STORAGE_ERRORS as exc:
+            # The journal keeps what was written; the next crawl writes the corpus from it.
+            self._storage_failed(exc)
+
+    def _close(self) -> None:
         self._count_changes()
         if self._file is not None:
             self._sync()
@@ -126,6 +133,22 @@ class ArticleRecordPipeline:
         self._report_checks()
 
     def process_item(self, item: Any) -> Any:
+        try:
+            return self._process(item)
+        except STORAGE_ERRORS as exc:
+            raise DropItem(self._storage_failed(exc)) from exc
+
+    def _storage_failed(self, exc: BaseException) -> str:
+        """Stop the crawl: the journal or the corpus cannot be written. Return why."""
+        why = storage_message(exc)
+        session = capture_session(self.crawler)
+        if session is not None:
+            session.fail(why)
+        else:
+            logger.critical("%s", why)
+        return why
+
+    def _process(self, item: Any) -> Any:
         if isinstance(item, ListingItem):
             self._note_listing(item)
             return item

@@ -10,6 +10,7 @@ import fcntl
 import json
 import logging
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,6 +90,19 @@ class CrawlSummary:
         return (f"no page of {self.base_url} was read as an article of the known template "
                 f"({self.not_articles} article pages were not{misses}): generic extraction "
                 "only; run `ifes-archive probe` to see what differs")
+    stopped: str = ""
+    """Why the run stopped before its end when the archive could not be written, else ""."""
+    robots: dict[str, str] = field(default_factory=dict)
+    """Per origin, what its robots.txt came to (RFC 9309: rules read, allow all on a 4xx,
+    disallow all on a 5xx or no answer)."""
+    scope: list[str] = field(default_factory=list)
+    """The base URLs whose scheme, host and port the crawl kept to."""
+    crawl_log: str = ""
+    """This run's crawl log: one line per fetch attempt (Heritrix's crawl.log columns)."""
+    moved_from: str = ""
+    """The base URL of the run before, when the site moved since (this run continued there)."""
+    incomplete_captures: dict[str, int] = field(default_factory=dict)
+    """Captures kept although cut short, by why (timeout, dataloss, maxsize, protocol)."""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the summary as plain JSON-ready data."""
@@ -96,9 +110,14 @@ class CrawlSummary:
 
     def __str__(self) -> str:
         lines = [f"crawl of {self.base_url} {self.finish_reason}"]
+        if self.stopped:
+            lines.append(f"  STOPPED: {self.stopped}")
         if self.base_url_given and self.base_url_given != self.base_url:
             lines.append(f"  the site moved: {self.base_url_given} redirects to {self.base_url}; "
                          "crawled there (use that --base-url from now on)")
+        if self.moved_from:
+            lines.append(f"  the site moved from {self.moved_from}: the archive continues at "
+                         f"{self.base_url}")
         lines += [
             f"  requests {self.requests}, responses {self.responses}, "
             f"captures {self.captures} (request+response pairs)",
@@ -111,7 +130,12 @@ class CrawlSummary:
                f"{self.page_requisites['failed']} failed"]
               if self.page_requisites.get("enabled") else []),
             f"  {self.response_bytes:,} bytes received in {self.duration_seconds:.1f} s",
+            *[f"  robots.txt of {origin}: {outcome}" for origin, outcome in self.robots.items()],
+            *([f"  captures cut short: " + ", ".join(f"{k} {v}" for k, v in
+                                                      self.incomplete_captures.items())]
+              if self.incomplete_captures else []),
             f"  records: {self.articles_path}",
+            f"  crawl log: {self.crawl_log}",
             f"  WARC files ({len(self.warc_files)}) in {Path(self.out) / 'warc'}:",
         ]
         lines += [f"    {f['name']}  {f['bytes']:,} bytes" for f in self.warc_files]
@@ -142,6 +166,26 @@ def parse_settings(pairs: list[str]) -> dict[str, str]:
 
 #: Exit status of a usage error (argparse's), a missing operator contact among them.
 USAGE_STATUS = 2
+
+
+def check_settings(overrides: dict[str, str]) -> None:
+    """Raise ValueError for a setting whose value Scrapy could not read as the type of its
+    default (``-s DOWNLOAD_DELAY=abc``): said now, in one line, not as a traceback mid-crawl."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    for name, value in overrides.items():
+        default = settings.get(name)
+        getter = {bool: settings.getbool, int: settings.getint,
+                  float: settings.getfloat}.get(type(default))
+        if getter is None:
+            continue
+        settings.set(name, value, priority="cmdline")
+        try:
+            getter(name)
+        except (TypeError, ValueError):
+            raise ValueError(f"setting {name}={value!r}: not a {type(default).__name__}") from None
 
 
 class CrawlLocked(RuntimeError):
@@ -198,7 +242,8 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
     runs there. A folder that holds an earlier crawl is continued: the crawl state makes the
     recrawl incremental, and a run that was killed is resumed. Raises CrawlRefused (no contact;
     the site unreachable, closed by robots.txt, moved to another site) and CrawlLocked (another
-    crawl is running in ``out``); :meth:`CrawlSummary.not_the_template` says when the run read
+    crawl is running in ``out``), ArchiveUnwritable (``out`` cannot be written: checked
+    before any request); :meth:`CrawlSummary.not_the_template` says when the run read
     no article of the template.
     """
     from crawler.firstcontact import EXIT_STATUS, Verdict, run_first_contact
@@ -209,6 +254,7 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
     problem = operator_problem(base_url, settings.get("WARC_OPERATOR", ""))
     if problem:
         raise CrawlRefused(problem, USAGE_STATUS)
+    check_writable(out)
     with folder_lock(out):
         contact, fetcher = run_first_contact(base_url, settings)
         if contact.verdict is not Verdict.OK:
@@ -224,16 +270,43 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
         return _crawl(contact, fetcher.exchanges, out, settings, misses)
 
 
+class ArchiveUnwritable(RuntimeError):
+    """The archive folder (or a folder in it) cannot be written."""
+
+
+def check_writable(out: Path) -> None:
+    """Raise ArchiveUnwritable unless ``out`` and the folders a crawl writes in it take files
+    (a folder not there yet: its nearest parent that is). Creates nothing."""
+    for folder in (out, out / "warc", out / "reports"):
+        if folder.exists() and not folder.is_dir():
+            raise ArchiveUnwritable(f"{folder} is a file, not a folder")
+        there = next(p for p in (folder, *folder.parents) if p.exists())
+        if not there.is_dir():
+            raise ArchiveUnwritable(f"{there} is a file, not a folder")
+        probe = there / f".write-test-{os.getpid()}"
+        try:
+            probe.write_bytes(b"x")
+            probe.unlink()
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            raise ArchiveUnwritable(f"cannot write to {there}: {why}") from None
+
+
 def _crawl(contact: FirstContact, exchanges: list[tuple[HttpExchange, Fetched | None]],
            out: Path, settings: Settings, template_misses: list[str]) -> CrawlSummary:
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spiders.ifes import IfesSpider
 
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    (out / "reports").mkdir(parents=True, exist_ok=True)
+    reserve_report(out, stamp)
     settings = settings.copy()
     settings.set("WARC_DIR", str(out / "warc"), priority="cmdline")
     settings.set("ARTICLES_PATH", str(out / "articles.jsonl"), priority="cmdline")
     settings.set("CRAWL_STATE_PATH", str(out / "state.sqlite"), priority="cmdline")
+    settings.set("CRAWL_LOG_PATH", str(out / "reports" / f"run-{stamp}.crawl.log"),
+                 priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(IfesSpider)
     process.crawl(crawler, base_url=contact.base_url, first_contact=contact,
@@ -248,14 +321,44 @@ def _crawl(contact: FirstContact, exchanges: list[tuple[HttpExchange, Fetched | 
     summary.redirects = [str(hop) for hop in contact.hops]
     summary.template_misses = template_misses
     summary.failures = list(getattr(crawler.spider, "failures", []))
-    report = json.dumps(summary.as_dict(), indent=2, default=str) + "\n"
-    reports = out / "reports"
-    reports.mkdir(exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    (reports / f"run-{stamp}.json").write_text(report)
-    (reports / f"run-{stamp}.txt").write_text(str(summary) + "\n", encoding="utf-8")
-    (out / "crawl-summary.json").write_text(report)
+    summary.crawl_log = settings.get("CRAWL_LOG_PATH")
+    summary.scope = list(dict.fromkeys([getattr(crawler.spider, "base_url", contact.base_url),
+                                        *getattr(crawler.spider, "scope_also", ())]))
+    write_report(out, stamp, summary)
     return summary
+
+
+#: Space set aside for the report files when the run starts, so that a run stopped by a full
+#: disk can still say why: (file, bytes).
+REPORT_RESERVE = (("run-{stamp}.json", 256 * 1024), ("run-{stamp}.txt", 64 * 1024))
+
+
+def _report_files(out: Path, stamp: str) -> list[tuple[Path, int]]:
+    files = [(out / "reports" / name.format(stamp=stamp), size) for name, size in REPORT_RESERVE]
+    return [*files, (out / "crawl-summary.json", REPORT_RESERVE[0][1])]
+
+
+def reserve_report(out: Path, stamp: str) -> None:
+    """Take the disk space the run's report will need before anything else does."""
+    for path, size in _report_files(out, stamp):
+        if path.name != "crawl-summary.json" or not path.exists():
+            path.write_bytes(b" " * size)
+
+
+def write_report(out: Path, stamp: str, summary: CrawlSummary) -> None:
+    """Write the run's report (JSON and text) and ``crawl-summary.json`` over the space set
+    aside for them; on a disk that refuses even so, say so on stderr (the summary is printed
+    anyway)."""
+    report = json.dumps(summary.as_dict(), indent=2, default=str) + "\n"
+    texts = [report, str(summary) + "\n", report]
+    try:
+        for (path, _), text in zip(_report_files(out, stamp), texts):
+            with open(path, "r+b" if path.exists() else "wb") as stream:
+                stream.write(text.encode("utf-8"))
+                stream.truncate()
+    except OSError as exc:
+        print(f"ifes-archive crawl: could not write the report in {out / 'reports'}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
 
 
 def _summarise(base_url: str, out: Path, stats: dict[str, Any]) -> CrawlSummary:
@@ -287,6 +390,11 @@ def _summarise(base_url: str, out: Path, stats: dict[str, Any]) -> CrawlSummary:
         articles_path=str(out / "articles.jsonl"),
         listings=_listings(stats.get("ifes/listing_fetches") or {}),
         checks=stats.get("ifes/checks") or {},
+        stopped=str(stats.get("ifes/storage_failure", "")),
+        moved_from=str(stats.get("ifes/moved_from", "")),
+        robots=dict(stats.get("ifes/robots") or {}),
+        incomplete_captures={k.rsplit("/", 1)[1]: v for k, v in sorted(stats.items())
+                             if k.startswith("capture/incomplete/")},
     )
 
 

@@ -42,6 +42,17 @@ DOWNLOAD_MAXHEADSIZE = 64 * 1024
 #: clean message boundaries (and stops for a server that once sent bytes out of step).
 DOWNLOAD_KEEPALIVE = False
 
+#: robots.txt (RFC 9309): a 5xx or no answer disallows everything, asked again this often, this
+#: many times, before the origin's URLs are refused for the run; its first 500 KiB are read.
+ROBOTSTXT_RETRY_DELAY = 120.0
+ROBOTSTXT_RETRIES = 5
+ROBOTSTXT_MAX_SIZE = 500 * 1024
+#: Base URLs of other origins the crawl may fetch from (the https twin of the site, say): a
+#: comma-separated list. Scope is otherwise scheme, host and port of the base URL.
+SCOPE_ALSO: list[str] = []
+#: Redirect chains longer than this fail (RFC 9309 asks at least five for robots.txt).
+REDIRECT_MAX_TIMES = 10
+
 RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -51,6 +62,15 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.capture.CapturingDownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Scope by scheme, host and port (Scrapy's compares host names only).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.policy.ScopeMiddleware": 50,
+    # robots.txt as RFC 9309 reads status codes: 5xx or no answer disallows everything.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.policy.Rfc9309RobotsMiddleware": 100,
+    # Redirect loops end at their first repeat, reported.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.policy.LoopSafeRedirectMiddleware": 600,
     # Replaces Scrapy's RetryMiddleware: same retries, with back-off and Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
@@ -59,6 +79,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
 }
 SPIDER_MIDDLEWARES = {
+    # Heritrix's discovery path of each request (L link, E embed, R redirect), for the crawl log.
+    "crawler.middlewares.DiscoveryPathMiddleware": 650,
     # Off unless PAGE_REQUISITES: stylesheets, scripts, images, favicon the pages embed.
     "crawler.requisites.PageRequisitesMiddleware": 800,
 }

@@ -69,13 +69,18 @@ def serve(tmp: Path, *args: str) -> Iterator[Served]:
         process.wait(timeout=10)
 
 
-def run_crawl(base_url: str, out: Path, **settings: str) -> Crawl:
-    """Crawl ``base_url`` into ``out`` in a subprocess with mirror-friendly settings."""
+def crawl_command(base_url: str, out: Path, **settings: str) -> list[str]:
+    """Return the ``ifes-archive crawl`` command line with mirror-friendly settings."""
     merged = {**MIRROR_SETTINGS, "LOG_LEVEL": "INFO", **settings}
     pairs = [a for k, v in merged.items() for a in ("-s", f"{k}={v}")]
-    command = [sys.executable, "-m", "archive.cli", "crawl", "--base-url", base_url,
-               "--out", str(out), *pairs]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
+    return [sys.executable, "-m", "archive.cli", "crawl", "--base-url", base_url,
+            "--out", str(out), *pairs]
+
+
+def run_crawl(base_url: str, out: Path, preexec_fn=None, **settings: str) -> Crawl:  # noqa: ANN001
+    """Crawl ``base_url`` into ``out`` in a subprocess with mirror-friendly settings."""
+    done = subprocess.run(crawl_command(base_url, out, **settings), capture_output=True,
+                          text=True, timeout=CRAWL_TIMEOUT, preexec_fn=preexec_fn)
     return Crawl(out, done.returncode, done.stdout, done.stderr)
 
 

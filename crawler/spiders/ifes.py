@@ -28,7 +28,15 @@ from archive.extract import page_total, refusal_kind
 from archive.listings import listing_task
 from archive.record import PRINT_PAGE, decode_html, html_root
 from archive.versions import GONE_STATUSES
-from crawler.capture import META_KEY, REVISIT_KEY, SEEN_KEY, capture_session
+from crawler.capture import (
+    META_KEY,
+    REVISIT_KEY,
+    SEEN_KEY,
+    STORAGE_ERRORS,
+    StorageFailed,
+    capture_session,
+    storage_message,
+)
 from crawler.items import ArticleItem, ListingItem, ObservedItem
 from crawler.joomla import (
     ARTICLE_KINDS,
@@ -63,6 +71,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "http://japanstudies.ru/"
 #: Links that name an article without leading to its page: its print view, e-mail form, PDF.
 ARTICLE_BUTTONS = frozenset({"print", "emailform", "pdf"})
+#: How the refusals that are no failure begin: robots.txt rules, links out of scope.
+NOT_FAILURES = ("Forbidden by robots.txt", "out of scope:")
 #: Pages of a multi-page article go ahead of listings, so a chain ends soon after it starts.
 CHAIN_PRIORITY = 10
 
@@ -99,6 +109,8 @@ class IfesSpider(scrapy.Spider):
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
         #: Article id -> where it was linked (Itemids, listings); read by a later step.
         self.article_listings: dict[int, ArticleSightings] = {}
+        #: Base URLs of other origins in scope (SCOPE_ALSO).
+        self.scope_also: tuple[str, ...] = ()
         #: Every request that failed: {"url", "reason"}.
         self.failures: list[dict[str, str]] = []
         #: Listing identity -> the limitstart of every page of it fetched.
@@ -109,6 +121,8 @@ class IfesSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> IfesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.scope_also = tuple(normalise_base_url(u) for u in
+                                  crawler.settings.getlist("SCOPE_ALSO") if u)
         crawler.signals.connect(spider._revisit_unlisted, signal=signals.spider_idle)
         return spider
 
@@ -122,7 +136,8 @@ class IfesSpider(scrapy.Spider):
         state = session.state if session is not None else None
         if state is None:
             return
-        missing = [(i, url) for i, url in state.known_articles() if ("article", i, 0) not in self._seen]
+        missing = [(i, session.rebase(url, base)) for i, url, base in state.known_articles()
+                   if ("article", i, 0) not in self._seen]
         for article_id, url in missing:
             self._seen.add(("article", article_id, 0))
             self.crawler.engine.crawl(self._request(
@@ -272,7 +287,8 @@ class IfesSpider(scrapy.Spider):
             url = _absolute(response, href)
             if url is None:
                 continue
-            decision = should_follow(url, self.base_url, referrer=response.url)
+            decision = should_follow(url, self.base_url, referrer=response.url,
+                                     also=self.scope_also)
             target = decision.parsed
             if not decision and target.kind in ARTICLE_BUTTONS and target.id is not None and \
                     decision.reason.startswith("not content"):
@@ -382,7 +398,10 @@ class IfesSpider(scrapy.Spider):
             # for again: the next crawl fetches the article whole.
             session = capture_session(self.crawler) if hasattr(self, "crawler") else None
             if session is not None and session.state is not None:
-                session.state.forget(f"article:{article_id}:0")
+                try:
+                    session.state.forget(f"article:{article_id}:0")
+                except STORAGE_ERRORS as exc:
+                    session.fail(storage_message(exc))
         return ArticleItem(
             article_id=article_id,
             url=canonical_article_url(self.base_url, article_id),
@@ -405,17 +424,23 @@ class IfesSpider(scrapy.Spider):
         if selector.css("table.contentpaneopen"):
             return True
         self._stats_inc("ifes/not_article")
+        # Kept in the WARC as it came, but no record: the report says so.
+        self.failures.append({"url": response.url, "reason": "not an article page"})
         logger.warning("not an article page: %s", response.url)
         return False
 
     def _record_failure(self, url: str, failure: Failure) -> str:
-        """Count and keep a failed request; return the reason. robots.txt refusals are not
-        failures."""
+        """Count and keep a failed request; return the reason. robots.txt refusals and links out
+        of scope are not failures (a redirect out of scope, a loop, robots.txt that never
+        answered are)."""
         reason = failure_reason(failure)
         if failure.check(HttpError) and failure.value.response.meta.get("capture_change") == "gone":
             logger.info("gone since the last crawl: %s (%s)", url, reason)
             return reason
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        if failure.check(StorageFailed):
+            return reason  # the run failed, not this page: the report says why
+        if failure.check(IgnoreRequest) and not failure.check(HttpError) and \
+                str(failure.value).startswith(NOT_FAILURES):
             self._stats_inc("ifes/ignored")
             logger.debug("ignored: %s (%s)", url, reason)
             return reason

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from warcio.warcwriter import WARCWriter
@@ -121,13 +122,21 @@ def test_foreign_and_broken_input_is_skipped_not_fatal(crawl, tmp_path: Path) ->
     data = source.read_bytes()
     (mixed / "cut.warc.gz").write_bytes(data[: len(data) - 300])
     out = tmp_path / "corpus.jsonl"
-    result = rebuild([mixed], out, workers=2, progress=False)
+    crawl_host = urlsplit(crawl.summary["base_url"]).netloc
+    # Both hosts asked for: the other host's records are read, and skipped for what they are.
+    result = rebuild([mixed], out, workers=2, progress=False,
+                     hosts=[crawl_host, "elsewhere.example"])
     ids = [json.loads(x)["article_id"] for x in out.read_text().splitlines()]
     assert len(ids) == len(set(ids)) == len(crawl.records())
     assert result.skipped["revisit record"] == 1
     assert result.skipped["incomplete record at the end of a file"] == 1
     assert result.not_articles >= 1  # the other host's page is no article of this site's template
     assert sum(n for why, n in result.skipped.items() if why.startswith("article page")) >= 1
+    # By default only the hosts the crawl's warcinfo names: the other host's captures stay out.
+    default = rebuild([mixed], tmp_path / "default.jsonl", workers=2, progress=False)
+    assert default.hosts == [crawl_host]
+    assert default.skipped["capture of another host (elsewhere.example)"] == 3
+    assert (tmp_path / "default.jsonl").read_bytes() == out.read_bytes()
 
 
 def test_crawl_records_carry_every_listing_category(crawl) -> None:

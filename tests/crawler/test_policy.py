@@ -1,0 +1,152 @@
+"""Policy: robots.txt as RFC 9309 reads it, a scope of scheme, host and port, a site that moved,
+and a rebuild that keeps to the archive's hosts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archive.cli import main as cli
+from archive.reader import open_records, read_http, read_raw_records, warcinfo_fields
+from crawler.crawllog import parse_line
+from fixtures.mirror import Mirror
+from fixtures.site import build_site
+from tests.conftest import Crawl, run_crawl, serve
+
+ARTICLES = 24
+SITE = Mirror(build_site(articles=ARTICLES))
+FAST = dict(RETRY_TIMES="0", ROBOTSTXT_RETRY_DELAY="0.3", DOWNLOAD_TIMEOUT="3")
+
+
+def _log(crawl: Crawl) -> list[dict[str, str]]:
+    path = Path(crawl.summary["crawl_log"])
+    return [parse_line(line) for line in path.read_text().splitlines()]
+
+
+def _robots_lines(crawl: Crawl) -> list[dict[str, str]]:
+    return [line for line in _log(crawl) if "robots" in line["url"]]
+
+
+def _metadata(crawl: Crawl) -> list[str]:
+    return [r.block.decode() for p in crawl.warc_files for r in read_raw_records(p)
+            if r.type == "metadata" and b"ifes-robots-policy" in r.block]
+
+
+def _warcinfo(crawl: Crawl) -> dict[str, str]:
+    with open_records(crawl.warc_files[0]) as records:
+        return warcinfo_fields(next(records))
+
+
+def _crawl_with_robots(tmp_path: Path, fault: str, **settings: str) -> Crawl:
+    for served in serve(tmp_path, "--articles", str(ARTICLES), "--fault", f"^/robots.txt$={fault}"):
+        return run_crawl(served.base_url, tmp_path / "out", **{**FAST, **settings})
+    raise AssertionError("unreachable")
+
+
+def test_robots_5xx_disallows_everything_until_it_answers(tmp_path: Path) -> None:
+    crawl = _crawl_with_robots(tmp_path, "500x2")
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    log = _log(crawl)
+    robots = [line for line in log if line["url"].endswith("/robots.txt")]
+    assert [int(line["status"]) for line in robots] == [500, 500, 200]
+    assert all("first-contact" in line["annotations"] for line in robots)
+    first_page = next(i for i, line in enumerate(log) if not line["url"].endswith("/robots.txt"))
+    last_robots = max(i for i, line in enumerate(log) if line["url"].endswith("/robots.txt"))
+    assert first_page > last_robots, "nothing may be fetched while robots.txt answers 5xx"
+    assert {r["article_id"] for r in crawl.records()} == set(SITE.crawlable_article_ids())
+    assert [r.headers["WARC-Target-URI"].endswith("/robots.txt") for p in crawl.warc_files
+            for r in read_raw_records(p) if r.type == "response"][:3] == [True] * 3
+    (outcome,) = crawl.summary["robots"].values()
+    assert outcome.startswith("rules read")
+    assert "ifes-robots-policy: rules read" in _metadata(crawl)[-1]
+    assert "RFC 9309" in _warcinfo(crawl)["robots-policy"]
+
+
+def test_robots_5xx_for_the_whole_run_refuses_the_crawl_in_one_line(tmp_path: Path) -> None:
+    for served in serve(tmp_path, "--articles", str(ARTICLES), "--fault", "^/robots.txt$=500"):
+        crawl = run_crawl(served.base_url, tmp_path / "out", **{**FAST, "ROBOTSTXT_RETRIES": "2"})
+        asked = [e.target for e in served.exchanges()]
+    assert crawl.returncode == 10, crawl.stderr[-2000:]
+    assert asked == ["/robots.txt"] * 3, "asked again later, and nothing else asked for"
+    (line,) = [x for x in crawl.stderr.splitlines() if x.startswith("ifes-archive crawl:")]
+    assert "robots.txt answers HTTP 500" in line and "RFC 9309 disallows everything" in line
+    assert "Traceback" not in crawl.stderr
+
+
+def test_robots_4xx_allows_everything(tmp_path: Path) -> None:
+    crawl = _crawl_with_robots(tmp_path, "404")
+    assert crawl.returncode == 0
+    (outcome,) = crawl.summary["robots"].values()
+    assert outcome.startswith("allow all: HTTP 404")
+    assert {r["article_id"] for r in crawl.records()} == set(SITE.crawlable_article_ids())
+
+
+def test_a_huge_robots_txt_is_read_to_500_kib(tmp_path: Path) -> None:
+    crawl = _crawl_with_robots(tmp_path, "huge:2")
+    assert crawl.returncode == 0
+    (robots,) = [r for p in crawl.warc_files for r in read_raw_records(p)
+                 if r.type == "response" and r.headers["WARC-Target-URI"].endswith("/robots.txt")]
+    # Archived whole (2 MiB decoded, within DOWNLOAD_MAXSIZE; gzipped on the wire).
+    assert len(read_http([robots.block], keep=True, decode=True).body) > 2_000_000
+    (outcome,) = crawl.summary["robots"].values()
+    assert outcome.startswith("rules read (its first 512000 bytes)")
+    # The rules at the top were read: nothing under a disallowed folder was asked for.
+    assert not [x for x in _log(crawl) if "/images/" in x["url"] and int(x["status"]) > 0]
+
+
+def test_a_redirected_robots_txt_is_followed(tmp_path: Path) -> None:
+    crawl = _crawl_with_robots(tmp_path, "chain:2")
+    assert crawl.returncode == 0
+    statuses = [int(x["status"]) for x in _log(crawl) if "robots.txt" in x["url"]]
+    assert statuses == [302, 302, 200]
+    (outcome,) = crawl.summary["robots"].values()
+    assert outcome.startswith("rules read")
+
+
+# --- a site that moved --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def moved(tmp_path_factory: pytest.TempPathFactory):
+    """Crawl a mirror at one address, then the same site at another into the same folder."""
+    tmp = tmp_path_factory.mktemp("moved")
+    args = ("--articles", str(ARTICLES), "--validators")
+    for first in serve(tmp / "a", *args):
+        before = run_crawl(first.base_url, tmp / "out")
+    for second in serve(tmp / "b", *args):
+        after = run_crawl(second.base_url, tmp / "out")
+        yield first.base_url, second, before, after
+
+
+def test_a_crawl_at_the_new_address_continues_the_archive(moved) -> None:
+    old, served, before, after = moved
+    assert before.returncode == after.returncode == 0, after.stderr[-2000:]
+    assert after.summary["moved_from"] == old
+    assert "the site moved from" in after.stdout
+    requests = [e.request_bytes for e in served.exchanges()]
+    conditional = [r for r in requests if b"If-None-Match" in r or b"If-Modified-Since" in r]
+    assert len(conditional) > ARTICLES // 2, "known pages are asked for conditionally"
+    assert not [x for x in _log(after) if x["url"].startswith(old)], "nothing asked of the old address"
+    assert after.summary["unchanged"] == before.summary["new"] and after.summary["new"] == 0
+    newest = sorted(after.warc_files)[-1]
+    with open_records(newest) as records:
+        info = warcinfo_fields(next(records))
+    assert info["ifes-moved-from"] == old and info["ifes-base-url"] == served.base_url
+
+
+def test_a_rebuild_of_a_moved_archive_keeps_both_addresses_and_equals_the_crawl(moved, tmp_path) -> None:
+    _, _, _, after = moved
+    out = tmp_path / "corpus.jsonl"
+    assert cli(["rebuild", str(after.out / "warc"), "--out", str(out), "--workers", "1"]) == 0
+    assert out.read_bytes() == (after.out / "articles.jsonl").read_bytes()
+
+
+def test_rebuild_leaves_out_hosts_not_asked_for_and_counts_them(moved, tmp_path, capsys) -> None:
+    old, served, _, after = moved
+    out = tmp_path / "corpus.jsonl"
+    new_host = served.base_url.split("/")[2]
+    assert cli(["rebuild", str(after.out / "warc"), "--out", str(out), "--host", new_host,
+                "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert f"capture of another host ({old.split('/')[2]})" in printed
+    assert f"hosts: {new_host}" in printed
