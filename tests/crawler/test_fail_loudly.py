@@ -55,7 +55,7 @@ def test_an_unwritable_warc_folder_stops_before_any_request(tmp_path: Path) -> N
             if os.geteuid() == 0:
                 pytest.skip("no mount here, and root writes through permissions")
             (out / "warc").chmod(0o555)
-        for served in serve(tmp_path, "--articles", "24"):
+        for served in serve(tmp_path, "--articles", "40"):
             crawl = run_crawl(served.base_url, out)
             assert served.exchanges() == [], "not one request sent"
     assert crawl.returncode == UNWRITABLE

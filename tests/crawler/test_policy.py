@@ -14,7 +14,7 @@ from fixtures.mirror import Mirror
 from fixtures.site import build_site
 from tests.conftest import Crawl, run_crawl, serve
 
-ARTICLES = 24
+ARTICLES = 40
 SITE = Mirror(build_site(articles=ARTICLES))
 FAST = dict(RETRY_TIMES="0", ROBOTSTXT_RETRY_DELAY="0.3", DOWNLOAD_TIMEOUT="3")
 
