@@ -46,7 +46,7 @@ test: venv $(PYWB_STAMP) $(REPLAYWEB_STAMP)
 ## Benchmarks: figures side by side with their baselines, in one run.
 bench: venv
 	@command -v wget >/dev/null || (apt-get update -qq && apt-get install -y -qq wget)
-	@status=0; for b in crawl rebuild recrawl extract generic release; do \
+	@status=0; for b in crawl rebuild recrawl extract generic release soak; do \
 		echo "$(PY) -m bench.$$b"; $(PY) -m bench.$$b || status=1; \
 	done; exit $$status
 

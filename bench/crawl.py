@@ -56,8 +56,10 @@ class Run:
         return self.pages / self.seconds if self.seconds else 0.0
 
 
-def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """Run ``command``; return (wall seconds, peak RSS in MB of the process tree)."""
+def measure(command: list[str], cwd: Path | None = None,
+            ok: tuple[int, ...] = (0, 8)) -> tuple[float, float]:
+    """Run ``command``; return (wall seconds, peak RSS in MB of the process tree). An exit
+    status not in ``ok`` is an error (wget says 8 when some pages were 404s)."""
     started = time.perf_counter()
     process = psutil.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
@@ -66,7 +68,7 @@ def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
         peak = max(peak, _tree_rss(process))
         time.sleep(POLL_SECONDS)
     seconds = time.perf_counter() - started
-    if process.returncode not in (0, 8):  # wget says 8 when some pages were 404s
+    if process.returncode not in ok:
         raise RuntimeError(f"{command[:4]} exited {process.returncode}")
     return seconds, peak / 1e6
 
