@@ -428,8 +428,8 @@ def read_http_head(chunks: Iterable[bytes], response: bool = True,
     for chunk in chunks:
         reader.feed(chunk)
         if reader.has_head:
-            break
-    return reader.end().head if not reader.has_head else reader.scan.head
+            return reader.scan.head
+    return reader.end().head
 
 
 def held_entity(message: bytes, max_size: int = 0) -> bytes:

@@ -331,7 +331,7 @@ def _make_session(crawler: Crawler) -> CaptureSession | None:
         moved_from = None
     writer = CaptureWriter(Path(directory), prefix=settings.get("WARC_PREFIX", "ifes"),
                            max_size=settings.getint("WARC_MAX_SIZE", 1_000_000_000),
-                           warcinfo=warcinfo_fields_of(crawler, label, bases, moved_from),
+                           warcinfo=run_warcinfo(crawler, label, bases, moved_from),
                            fsync_every=settings.getint("WARC_FSYNC_EVERY", 50))
     return CaptureSession(crawler, writer, state, run, label, CrawlLog(crawl_log_path(settings)),
                           bases)
@@ -445,7 +445,7 @@ def software() -> str:
 REQUISITES_ON = "on: what pages embed on the same host, fetched even where robots.txt disallows it"
 
 
-def warcinfo_fields_of(crawler: Crawler, run_label: str, bases: list[str],
+def run_warcinfo(crawler: Crawler, run_label: str, bases: list[str],
                        moved_from: str | None = None) -> dict[str, str]:
     """Return the fields of the warcinfo record that opens every WARC file of this crawl: who,
     with what, under which policy, at which address (and the one it moved from)."""

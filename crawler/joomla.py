@@ -261,14 +261,15 @@ def _offsite_reason(url: str, base_url: str) -> str | None:
     base = urlsplit(normalise_base_url(base_url))
     if parts.scheme.lower() != base.scheme:
         return f"other scheme: {parts.scheme or '(none)'}"
-    if _host_port(parts) != _host_port(base):
+    if host_port(parts) != host_port(base):
         return f"other host: {parts.netloc}"
     if not (parts.path or "/").startswith(base.path):
         return "outside the site's base path"
     return None
 
 
-def _host_port(parts: SplitResult) -> tuple[str, int | None]:
+def host_port(parts: SplitResult) -> tuple[str, int | None]:
+    """Return (host, port) of a split URL, the port filled in for http and https."""
     default = {"http": 80, "https": 443}.get(parts.scheme.lower())
     try:
         port = parts.port

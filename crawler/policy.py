@@ -32,6 +32,7 @@ from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
@@ -44,6 +45,7 @@ from crawler.crawllog import (
     Attempt,
     hops_of,
 )
+from crawler.joomla import host_port
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -53,7 +55,6 @@ logger = logging.getLogger(__name__)
 
 #: RFC 9309 §2.5: crawlers must read at least the first 500 KiB of a robots.txt.
 ROBOTSTXT_MAX_SIZE = 500 * 1024
-DEFAULT_PORTS = {"http": 80, "https": 443}
 #: Stats key: origin -> what its robots.txt came to.
 ROBOTS_STAT = "ifes/robots"
 
@@ -115,8 +116,6 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
             await self._fetch(f"{url.scheme}://{netloc}/robots.txt", netloc, request)
         parser = self._parsers[netloc]
         if isinstance(parser, Deferred):
-            from scrapy.utils.defer import maybe_deferred_to_future
-
             return await maybe_deferred_to_future(parser)
         return parser
 
@@ -184,15 +183,10 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def origin_of(url: str) -> tuple[str, str, int]:
+def origin_of(url: str) -> tuple[str, str, int | None]:
     """Return (scheme, host, port) of ``url``, the port filled in for http and https."""
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    return scheme, (parts.hostname or "").lower(), port or DEFAULT_PORTS.get(scheme, -1)
+    return (parts.scheme.lower(), *host_port(parts))
 
 
 class OutOfScope(IgnoreRequest):
