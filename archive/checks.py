@@ -3,9 +3,9 @@
 On the live site there is no gold to score against, but the site repeats itself: the authors
 are named in the title prefix, the byline and the author row; the article's words are on its
 view pages and again on its print view (``index2.php?...&pop=1``: the whole article, no
-chrome); the menu item an article is read under names it in the breadcrumb and heads its
-listing. Each check gives ``{"check", "agrees", "detail"}`` for the record's ``checks``; the
-crawl report counts them (:func:`tally`).
+chrome); an article's breadcrumb names the listings it leads to, which name themselves on
+their pages. Each check gives ``{"check", "agrees", "detail"}`` for the record's ``checks``;
+the crawl report counts them (:func:`tally`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from archive import authors as names
+from archive.listings import fold_name, listing_key
 
 AUTHORS = "authors"
 PRINT_VIEW = "print-view"
@@ -84,17 +85,28 @@ def _sample(words: Counter) -> str:
     return " ".join(w for w, _ in words.most_common(5)) or "-"
 
 
-def crumb_check(crumbs: Mapping[int, Sequence[str]],
-                listing_names: Mapping[int, Sequence[str]]) -> dict[str, Any] | None:
-    """Return whether the breadcrumb under each menu item (Itemid -> crumb names) names what
-    that menu item's listings that list the article are called; None when no menu item has
-    both."""
-    shared = [itemid for itemid in sorted(crumbs) if listing_names.get(itemid)]
-    if not shared:
+def crumb_check(breadcrumb: Mapping[str, Any],
+                listed: Mapping[str, Sequence[str]]) -> dict[str, Any] | None:
+    """Return whether each crumb of an article's *breadcrumb* (the record's: ``path`` and
+    ``links``) that leads to a listing which lists the article names it as that listing calls
+    itself (*listed*: :func:`archive.listings.listing_key` -> the names of the listing's pages
+    that list the article); None when no crumb leads to such a listing.
+
+    A crumb is compared with the listing it links to, not with whatever listings a crawl
+    fetched under the same Itemid: under a section's menu item the breadcrumb names the
+    article's own category, while the section's page links every category table of the section
+    under its Itemid, and an article may be listed in several of them; which Itemid a table was
+    fetched under, and the article, is the crawl's scheduling, not what the site says.
+    """
+    crumbs = [(name, key) for name, link in zip(breadcrumb.get("path") or [],
+                                                breadcrumb.get("links") or [])
+              if link and (key := listing_key(link)) is not None and listed.get(key)]
+    if not crumbs:
         return None
-    problems = [f"Itemid {i}: crumb {' / '.join(crumbs[i]) or '-'}, listing "
-                f"{' / '.join(listing_names[i])}" for i in shared
-                if not set(listing_names[i]) & set(crumbs[i])]
+    itemid = breadcrumb.get("itemid")
+    problems = [f"Itemid {itemid}: crumb {name}, its listing ({key}) {' / '.join(listed[key])}"
+                for name, key in crumbs
+                if fold_name(name) not in {fold_name(n) for n in listed[key]}]
     return check(CRUMB, not problems, "; ".join(problems))
 
 

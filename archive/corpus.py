@@ -40,7 +40,8 @@ def listings_path(articles_path: Path) -> Path:
     return articles_path.with_name(articles_path.stem + ".listings.jsonl")
 
 
-#: One listing's evidence: (article id, listing name) or (article id, name, the listing's Itemid).
+#: One listing's evidence: (article id, listing name) or (article id, name, the listing's key,
+#: :func:`archive.listings.listing_key`; an Itemid in journals of earlier versions, not used).
 Listed = tuple
 
 
@@ -50,16 +51,17 @@ class ListingEvidence:
 
     sections: dict[int, list[str]] = field(default_factory=dict)
     """Article id -> listing names (each once, first seen first)."""
-    by_itemid: dict[int, dict[int, list[str]]] = field(default_factory=dict)
-    """Article id -> Itemid of the listing -> its names: what the crumb check compares."""
+    by_listing: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    """Article id -> key of a listing that lists it -> the listing's names: what the crumb
+    check compares the breadcrumb's crumbs with."""
 
     def add(self, entries: Iterable[Listed]) -> None:
-        """Add one listing page's (article id, name[, itemid]) entries."""
+        """Add one listing page's (article id, name[, listing key]) entries."""
         for article_id, name, *rest in entries:
             _add_once(self.sections.setdefault(article_id, []), name)
-            itemid = rest[0] if rest else None
-            if itemid is not None:
-                _add_once(self.by_itemid.setdefault(article_id, {}).setdefault(itemid, []), name)
+            key = rest[0] if rest else None
+            if isinstance(key, str):
+                _add_once(self.by_listing.setdefault(article_id, {}).setdefault(key, []), name)
 
     def get(self, article_id: int, default: Sequence[str] = ()) -> Sequence[str]:
         """Return the listing names of an article (mapping-style, as the sections are read)."""
@@ -72,7 +74,7 @@ def _add_once(names: list[str], name: str) -> None:
 
 
 def listing_line(entries: Iterable[Listed]) -> str:
-    """Return one listing page's (article id, name[, itemid]) entries as a journal line."""
+    """Return one listing page's (article id, name[, listing key]) entries as a journal line."""
     return json.dumps([list(entry) for entry in entries], ensure_ascii=False)
 
 
@@ -143,16 +145,15 @@ def read_observations(journal: Path) -> dict[int, list[Observation]]:
 
 def version_line(record: dict[str, Any], version: Version, number: int, newest: bool,
                  sections: Sequence[str] = (),
-                 listing_names: Mapping[int, Sequence[str]] | None = None) -> str:
+                 listing_names: Mapping[str, Sequence[str]] | None = None) -> str:
     """Return the corpus line of one version: ``record`` with its version fields, listing
     ``sections`` joined in (as :func:`archive.record.build_record` joins them), and the crumb
-    check against the names of the listings by Itemid (*listing_names*) that list it."""
+    check against the names of the listings that list it (*listing_names*, by listing key)."""
     record = {**record, **version.fields(number, newest)}
     if sections:
         record["sections"] = sort_sections([*sections, *record.get("sections", [])])
-    crumb = record.get("breadcrumb") or {}
-    if listing_names and crumb.get("itemid") is not None:
-        said = crumb_check({crumb["itemid"]: crumb.get("path") or []}, listing_names)
+    if listing_names and record.get("breadcrumb"):
+        said = crumb_check(record["breadcrumb"], listing_names)
         if said is not None:
             record["checks"] = [*(record.get("checks") or []), said]
     return record_to_json(record)
@@ -194,7 +195,7 @@ def finalize(journal: Path, out: Path, listed: ListingEvidence | None = None) ->
                 record.pop("run", None)  # the journal's, not the record's
                 target.write(version_line(record, version, number, number == len(versions),
                                           listed.get(article_id, ()),
-                                          listed.by_itemid.get(article_id)) + "\n")
+                                          listed.by_listing.get(article_id)) + "\n")
         target.flush()
         os.fsync(target.fileno())
     os.replace(partial, out)

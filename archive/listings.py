@@ -6,7 +6,8 @@ the same ``id`` under several Itemids, with the crumb of each): category tables
 ``id=0``), and section blogs (``task=blogsection``). Each names itself in
 ``div.componentheading`` (a menu item's blog: the menu item's name) and links each item
 (``task=view&id=N``); the crawl and the offline rebuild both read them with
-:func:`listed_articles` to fill a record's ``sections``.
+:func:`listed_articles` to fill a record's ``sections``, and key each by :func:`listing_key`, the
+listing an article's breadcrumb links to (the crumb check compares the two names).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ _SEF_LISTING = re.compile(r"/content/(category|blogcategory)/")
 _SEF_VIEW = re.compile(r"/content/view/(\d+)/")
 #: The Itemid of a SEF listing: /content/category/S/C/M/, /content/blogcategory/C/M/.
 _SEF_ITEMID = re.compile(r"/content/(?:category/\d+/\d+|blogcategory/\d+)/(\d+)/")
+#: The category of a SEF listing (same forms).
+_SEF_TARGET = re.compile(r"/content/(?:category/\d+|blogcategory)/(\d+)/")
 _CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 
 
@@ -66,13 +69,14 @@ def article_id_of(href: str, buttons: bool = False) -> int | None:
 
 @dataclass(frozen=True)
 class Listing:
-    """What one listing page shows: its name, its breadcrumb's last crumb, its menu item, and
-    the articles it lists (page order, each once)."""
+    """What one listing page shows: its name, its breadcrumb's last crumb, its menu item, the
+    articles it lists (page order, each once), and which listing it is (:func:`listing_key`)."""
 
     name: str
     crumb: str
     itemid: int | None
     article_ids: tuple[int, ...]
+    key: str | None = None
 
 
 def read_listing(url: str, content_type: str | None, body: bytes,
@@ -92,7 +96,7 @@ def read_listing(url: str, content_type: str | None, body: bytes,
         found = article_id_of(urljoin(base_url, link.get("href")), buttons=True)
         if found is not None:
             seen.setdefault(found)
-    return Listing(name, crumb, itemid_of(url), tuple(seen))
+    return Listing(name, crumb, itemid_of(url), tuple(seen), listing_key(url))
 
 
 def _last_crumb(root: lxml.html.HtmlElement) -> str:
@@ -118,14 +122,39 @@ def itemid_of(url: str) -> int | None:
     return int(sef.group(1)) if sef else None
 
 
+def listing_key(url: str) -> str | None:
+    """Return which listing *url* shows, as an article's breadcrumb links it: a category table
+    by its category (``category:C``), a blog by its target and menu item (``blogcategory:C@M``,
+    ``blogcategory:0@M`` over several categories, ``blogsection:S@M``); None for a URL that is
+    no named listing (:func:`listing_task`).
+
+    A category table shows its category's name and rows under any Itemid: the Itemid only says
+    how the visitor came (the category's own menu item, or its section's page, which links
+    every table of the section under the section's Itemid), so a crawl may fetch it under either.
+    A blog's heading is its menu item's name, so the menu item is part of what it is.
+    """
+    task = listing_task(url)
+    if task is None:
+        return None
+    parts = urlsplit(url)
+    query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
+    target = query.get("id", [""])[0]
+    if not target.isdigit():
+        sef = _SEF_TARGET.search(parts.path)
+        target = sef.group(1) if sef else "0"
+    if task == "category":
+        return f"category:{int(target)}"
+    return f"{task}:{int(target)}@{itemid_of(url) or 0}"
+
+
 def listed_articles(url: str, content_type: str | None, body: bytes,
-                    base_url: str) -> list[tuple[int, str, int | None]]:
-    """Return the (article id, listing name, the listing's Itemid) entries a named listing page
+                    base_url: str) -> list[tuple[int, str, str | None]]:
+    """Return the (article id, listing name, :func:`listing_key`) entries a named listing page
     (:data:`NAMED_TASKS`) lists, in page order, each once; [] for any other page."""
     listing = read_listing(url, content_type, body, base_url)
     if listing is None:
         return []
-    return [(article_id, listing.name, listing.itemid) for article_id in listing.article_ids]
+    return [(article_id, listing.name, listing.key) for article_id in listing.article_ids]
 
 
 def listing_check(listing: Listing) -> dict[str, object] | None:
@@ -143,7 +172,7 @@ def fold_name(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def sections_by_article(pairs: list[tuple[int, str, int | None]]) -> dict[int, list[str]]:
+def sections_by_article(pairs: list[tuple[int, str, str | None]]) -> dict[int, list[str]]:
     """Return category names per article id from listing entries (first seen first, once)."""
     out: dict[int, list[str]] = {}
     for article_id, name, _ in pairs:

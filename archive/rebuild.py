@@ -106,8 +106,8 @@ Mapper = Callable[..., "Iterator[Any]"]
 #: What one run saw of an article: ("gone", capture) | ("confirmed", (date seen, record id of
 #: the original)) | ("record", [(page, content capture, date seen)]).
 Seen = tuple[str, Any]
-#: One article's work: its id, what each run saw of it, its listing names (all, and by Itemid).
-Job = tuple[int, list[Seen], list[str], dict[int, list[str]]]
+#: One article's work: its id, what each run saw of it, its listing names (all, and by listing).
+Job = tuple[int, list[Seen], list[str], dict[str, list[str]]]
 
 
 @dataclass
@@ -257,9 +257,9 @@ def _classify(head: RecordHead, http: HttpHead | None) -> tuple[str, tuple[int, 
 
 
 def listing_pairs(capture: PageCapture, max_size: int = DEFAULT_MAX_BODY,
-                  ) -> tuple[list[tuple[int, str, int | None]], str]:
-    """Return ((article id, listing name, Itemid) entries one captured listing page shows, "")
-    or ([], why it could not be read)."""
+                  ) -> tuple[list[tuple[int, str, str | None]], str]:
+    """Return ((article id, listing name, listing key) entries one captured listing page
+    shows, "") or ([], why it could not be read)."""
     try:
         page = captured_page(0, capture, max_size)
     except Exception as exc:  # noqa: BLE001 - one bad listing is reported, the rest goes on
@@ -289,7 +289,7 @@ def article_jobs(selection: Selection) -> Iterator[Job]:
                 if (s := _seen_in_run(by_article[article_id][run], selection)) is not None]
         if seen:
             yield (article_id, seen, list(selection.sections.get(article_id, [])),
-                   selection.sections.by_itemid.get(article_id, {}))
+                   selection.sections.by_listing.get(article_id, {}))
 
 
 def _seen_in_run(pages: dict[int, PageCapture], selection: Selection) -> Seen | None:
@@ -354,7 +354,7 @@ class ArticleResult:
 def article_lines(job: Job, max_size: int = DEFAULT_MAX_BODY) -> ArticleResult:
     """Return the corpus lines of one article: its observations, run by run, folded into
     versions (the same fold the crawl's journal goes through)."""
-    article_id, seen, sections, by_itemid = job
+    article_id, seen, sections, by_listing = job
     result = ArticleResult()
     built: dict[tuple[str, ...], tuple[dict[str, Any] | None, str | None]] = {}
     observations = []
@@ -375,7 +375,7 @@ def article_lines(job: Job, max_size: int = DEFAULT_MAX_BODY) -> ArticleResult:
     versions = fold(observations)
     for number, version in enumerate(versions, 1):
         result.lines.append(version_line(version.ref, version, number, number == len(versions),
-                                         sections, by_itemid))
+                                         sections, by_listing))
     return result
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from archive import authors as names
 from archive import checks, titles
@@ -156,7 +157,7 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
         date_published=_date(reads[0].created_raw, "createdate", flags),
         date_modified=_date(reads[0].modified_raw, "modifydate", flags),
         language=detect_language(text), sections=sort_sections([*sections, *crumbs]),
-        breadcrumb=_breadcrumb(ordered[0].url, reads[0]),
+        breadcrumb=_breadcrumb(ordered[0].url, reads[0], base_url),
         pages=len(ordered), word_count=len(_WORDS.findall(text or "")),
         captures=[p.capture for p in ordered if p.capture is not None],
         encoding=[{"page": p.page, "charset": d.encoding, "source": d.source, "reason": d.reason}
@@ -216,11 +217,20 @@ def _template_fields(reads: list[Page]) -> dict[str, Any]:
             "checks": [said] if said else []}
 
 
-def _breadcrumb(url: str, page: Page) -> dict[str, Any] | None:
-    """Return the first page's breadcrumb: its menu item, and the linked crumbs' names."""
+def _breadcrumb(url: str, page: Page, base_url: str) -> dict[str, Any] | None:
+    """Return the first page's breadcrumb: its menu item, the linked crumbs' names, and where
+    each leads (relative to the site's root where it is on the site)."""
     if not page.crumbs and page.body is None:
         return None
-    return {"itemid": itemid_of(url), "path": [name for name, _ in page.crumbs]}
+    return {"itemid": itemid_of(url), "path": [name for name, _ in page.crumbs],
+            "links": [_site_link(urljoin(url, href), base_url) if href else None
+                      for _, href in page.crumbs]}
+
+
+def _site_link(url: str, base_url: str) -> str:
+    """Return *url* relative to *base_url* when under it (the host and port are the crawl's,
+    not the page's content), else whole."""
+    return url[len(base_url):] if base_url and url.startswith(base_url) else url
 
 
 def _print_text(print_pages: Sequence[CapturedPage], title_raw: str) -> str | None:

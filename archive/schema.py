@@ -67,8 +67,9 @@ class Record:
     own breadcrumb, sorted case-insensitively (then by exact string)."""
     breadcrumb: dict[str, Any] | None
     """The breadcrumb of the article's first page as fetched: ``{"itemid": the menu item it was
-    read under (null: none), "path": the linked crumbs between «Главная» and the title}``;
-    null when the page shows none."""
+    read under (null: none), "path": the linked crumbs between «Главная» and the title,
+    "links": where each of them leads, relative to the site's root}``; null when the page shows
+    none."""
     text: str | None
     """Article body only: every page in order, paragraphs separated by a blank line; abstract,
     keywords, tables (a line per row) and lists (a line per item) kept; no title line, byline or
@@ -94,9 +95,9 @@ class Record:
     "detail"}``, ``detail`` saying what disagreed. ``authors``: the title prefix, the byline and
     the author row name the same people; ``print-view``: the text of the article's view pages
     has the words of its print view (``index2.php?...&pop=1``, the whole article without
-    chrome), in order; ``crumb``: the breadcrumb of the article's page under its menu item
-    names what the listings of that menu item are called. A check with one side missing is not
-    listed."""
+    chrome), in order; ``crumb``: each crumb of the article's breadcrumb that leads to a listing
+    that lists the article names it as that listing calls itself. A check with one side missing
+    is not listed."""
     version: int = 1
     """Which version of the article this is: 1, 2, ... in the order the crawls saw them. A
     version is a span of captures whose record is the same (``captures``, the version fields
@@ -145,7 +146,8 @@ _DATE = {"type": ["object", "null"], "required": ["value", "raw", "source"], "pr
 _PERSON = {"type": "object", "required": ["name", "spellings"], "properties": {
     "name": {"type": "string"}, "spellings": {"type": "array", "items": {"type": "string"}}}}
 _CRUMB = {"type": ["object", "null"], "required": ["itemid", "path"], "properties": {
-    "itemid": {"type": ["integer", "null"]}, "path": {"type": "array", "items": {"type": "string"}}}}
+    "itemid": {"type": ["integer", "null"]}, "path": {"type": "array", "items": {"type": "string"}},
+    "links": {"type": "array", "items": {"type": ["string", "null"]}}}}
 _CHECK = {"type": "object", "required": ["check", "agrees", "detail"], "properties": {
     "check": {"type": "string"}, "agrees": {"type": "boolean"},
     "detail": {"type": ["string", "null"]}}}

@@ -210,7 +210,7 @@ class ArticleRecordPipeline:
             stats.set_value(f"ifes/articles_{change}", counts.get(change, 0))
 
     def _note_listing(self, item: ListingItem) -> None:
-        """Journal which articles the listing page files under which name and menu item (a
+        """Journal which articles the listing page files under which name and listing key (a
         lost line costs a section until the next crawl or a rebuild: the page itself is in the
         WARC); count whether its name is its breadcrumb's last crumb."""
         listing = read_listing(item.url, item.content_type, item.body, _base_of(item.url))
@@ -219,7 +219,7 @@ class ArticleRecordPipeline:
         said = listing_check(listing)
         if said is not None:
             self._listing_checks.append({"url": item.url, **said})
-        entries = [(article_id, listing.name, listing.itemid) for article_id in listing.article_ids]
+        entries = [(article_id, listing.name, listing.key) for article_id in listing.article_ids]
         if entries and self._listings_file is not None:
             self._listings_file.write(listing_line(entries) + "\n")
             self._listings_file.flush()

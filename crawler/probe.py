@@ -292,10 +292,10 @@ async def _visit_article(report: ProbeReport, links: list[str], listing: Listing
 
 def _crumb(record: dict[str, Any], listing: Listing | None) -> list[dict[str, Any]]:
     """Return the crumb check of the record against the listing it was found in, if any."""
-    crumb = record.get("breadcrumb") or {}
-    if listing is None or crumb.get("itemid") is None or listing.itemid is None:
+    crumb = record.get("breadcrumb")
+    if listing is None or not crumb or listing.key is None:
         return []
-    said = crumb_check({crumb["itemid"]: crumb.get("path") or []}, {listing.itemid: [listing.name]})
+    said = crumb_check(crumb, {listing.key: [listing.name]})
     return [said] if said is not None else []
 
 

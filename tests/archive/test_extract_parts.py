@@ -13,7 +13,7 @@ from archive.cli import main
 from archive.dates import read_date
 from archive.decode import decode_html
 from archive.language import detect_language
-from archive.listings import listed_articles, listing_task
+from archive.listings import listed_articles, listing_key, listing_task
 from archive.schema import RECORD_KEYS, SCHEMA_PATH, Record, field_docs, schema_json
 
 GOLD = Path(__file__).resolve().parents[2] / "fixtures" / "gold"
@@ -113,8 +113,25 @@ def test_listed_articles_of_a_table_and_a_blog() -> None:
                                 (GOLD / entry["file"]).read_bytes(), BASE)
         assert pairs and len({i for i, _, _ in pairs}) == len(pairs)
         assert len({name for _, name, _ in pairs}) == 1
-        assert {itemid for _, _, itemid in pairs} == {int(entry["url"].rsplit("Itemid=")[1]
-                                                          .split("&")[0])}
+        assert {key for _, _, key in pairs} == {listing_key(entry["url"])}
+    assert listing_key(table["url"]).startswith("category:")
+    assert listing_key(blog["url"]).startswith("blogcategory:")
+
+
+def test_listing_keys_name_what_a_listing_shows() -> None:
+    """A category table is the same listing under any Itemid (its own menu item's, or its
+    section's); a blog is its menu item's."""
+    view = BASE + "index.php?option=com_content&"
+    assert listing_key(view + "task=category&sectionid=7&id=45&Itemid=91") == "category:45"
+    assert listing_key(view + "Itemid=90&id=45&sectionid=7&task=category") == "category:45"
+    assert listing_key(BASE + "content/category/7/45/90/") == "category:45"
+    assert listing_key(view + "task=blogcategory&id=48&Itemid=97") == "blogcategory:48@97"
+    assert listing_key(BASE + "content/blogcategory/48/97/9/9/") == "blogcategory:48@97"
+    assert listing_key(view + "task=blogcategory&id=0&Itemid=110") == "blogcategory:0@110"
+    assert listing_key("index.php?option=com_content&task=blogsection&id=7&Itemid=95") == (
+        "blogsection:7@95")
+    assert listing_key(view + "task=section&id=7&Itemid=90") is None
+    assert listing_key(view + "task=view&id=45&Itemid=91") is None
 
 
 def test_listed_articles_of_other_pages_is_empty() -> None:
@@ -198,4 +215,4 @@ def test_a_blog_item_shown_whole_is_listed_by_its_own_buttons() -> None:
     page = ('<html><body><div class="componentheading">Языкознание</div><table class="blog">'
             + "".join(item.format(base=BASE, id=i) for i in (486, 487)) + "</table></body></html>")
     assert listed_articles(url, "text/html; charset=utf-8", page.encode(), BASE) == [
-        (486, "Языкознание", 71), (487, "Языкознание", 71)]
+        (486, "Языкознание", "blogcategory:0@71"), (487, "Языкознание", "blogcategory:0@71")]

@@ -1,0 +1,155 @@
+"""The crumb check gives the same answer whichever order a crawl meets the site's pages in.
+
+A crawl fetches each listing once, under the Itemid of the first link to it, and each article
+under the Itemid of the first link to it: which ones comes from the scheduling. A category table
+is linked both from its own menu item and from its section's page, which links it under the
+section's Itemid; an article listed in several categories' tables (the mirror's cross-listing)
+is linked under the Itemid of every table that lists it. Under a section's menu item the
+breadcrumb names the article's own category. Here the mirror's pages go through the crawl's
+path (listing journal, records, ``finalize``) in the orders a crawl may take.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from archive.checks import crumb_check
+from archive.corpus import finalize, listing_line, read_listings
+from archive.listings import article_id_of, listed_articles
+from archive.record import CapturedPage, build_record, record_to_json
+from fixtures.mirror import Mirror
+from fixtures.model import PUBLISHED
+from fixtures.site import build_site
+
+BASE = "http://127.0.0.1:8/"
+#: Every row or item of a listing on one page (its name is the same on every page).
+WHOLE = "&limit=1000&limitstart=0"
+
+
+@pytest.fixture(scope="module")
+def mirror() -> Mirror:
+    return Mirror(build_site())
+
+
+def _get(mirror: Mirror, target: str) -> tuple[str, str | None, bytes]:
+    response = mirror.respond("GET", target, BASE, [])
+    assert response.status == 200, target
+    return BASE + target.lstrip("/"), dict(response.headers).get("Content-Type"), response.body
+
+
+def _listings(mirror: Mirror, tables_under_own_item: bool) -> list[str]:
+    """The listing URLs one crawl fetches: every category table under its own menu item (where
+    it has one) or every one under its section's, and every blog under its menu item."""
+    site, targets = mirror.site, []
+    for category in site.categories:
+        section = site.section(category.section)
+        assert section is not None
+        itemid = (category.table_itemid if tables_under_own_item and category.table_itemid
+                  else section.itemid)
+        targets.append(f"/index.php?option=com_content&task=category&sectionid={section.id}"
+                       f"&id={category.id}&Itemid={itemid}")
+    for item in site.menu:
+        if item.kind in ("blogcategory", "blogsection"):
+            targets.append(f"/{item.link}&Itemid={item.id}")
+    return [t + WHOLE for t in targets]
+
+
+def _crumb_checks(mirror: Mirror, tmp: Path, tables_under_own_item: bool,
+                  records: dict[tuple[int, int], str]) -> dict[tuple[int, int], dict | None]:
+    """Return (article id, Itemid) -> the crumb check of the article read under that Itemid,
+    for every Itemid the listings of this order link the article under (*records*: the
+    journal lines of the reads, by (article id, Itemid), filled as they are built)."""
+    tmp.mkdir()
+    listings, reads = tmp / "a.listings.jsonl", set()
+    with open(listings, "w", encoding="utf-8") as out:
+        for target in _listings(mirror, tables_under_own_item):
+            url, content_type, body = _get(mirror, target)
+            entries = listed_articles(url, content_type, body, BASE)
+            if entries:
+                out.write(listing_line(entries) + "\n")
+            listed = {article_id for article_id, *_ in entries}
+            for href in lxml.html.fromstring(body).xpath("//a/@href"):
+                found = article_id_of(href)
+                if found in listed and "Itemid=" in href:
+                    reads.add((found, int(href.rsplit("Itemid=", 1)[1].split("&")[0])))
+    evidence = read_listings(listings)
+    checks = {}
+    for article_id, itemid in sorted(reads):
+        if (article_id, itemid) not in records:
+            records[(article_id, itemid)] = _record_line(mirror, article_id, itemid)
+        journal, corpus = tmp / "a.journal.jsonl", tmp / "a.jsonl"
+        journal.write_text(records[(article_id, itemid)] + "\n", encoding="utf-8")
+        finalize(journal, corpus, evidence)
+        (line,) = corpus.read_text(encoding="utf-8").splitlines()
+        found = [c for c in json.loads(line)["checks"] if c["check"] == "crumb"]
+        checks[(article_id, itemid)] = found[0] if found else None
+    return checks
+
+
+def _record_line(mirror: Mirror, article_id: int, itemid: int) -> str:
+    """Return the journal line of the article's record read under *itemid*."""
+    url, content_type, body = _get(
+        mirror, f"/index.php?option=com_content&task=view&id={article_id}&Itemid={itemid}")
+    page = CapturedPage(0, url, content_type, body, {"warc_record_id": "urn:x"})
+    record = build_record(article_id, BASE, [page])
+    assert record is not None
+    record.update(first_seen="2026-01-01T00:00:00Z", last_seen="2026-01-01T00:00:00Z")
+    return record_to_json(record)
+
+
+def test_the_crumb_check_is_the_same_in_every_order_and_never_a_false_alarm(
+        mirror: Mirror, tmp_path: Path) -> None:
+    site = mirror.site
+    public = {a.id for a in site.articles if a.state == PUBLISHED}
+    # only the articles listed in several categories can be read under their section's menu
+    # item through a table that is not their own category's
+    crossed = {a.id for a in site.articles if len(a.categories) > 1} & public
+    records: dict[tuple[int, int], str] = {}
+    own = _crumb_checks(mirror, tmp_path / "own", True, records)
+    sections = _crumb_checks(mirror, tmp_path / "sections", False, records)
+    for checks in (own, sections):
+        wrong = {k: c["detail"] for k, c in checks.items() if c is not None and not c["agrees"]}
+        assert not wrong, wrong
+    # the same read gets the same answer whichever Itemid the crawl fetched its listings under
+    both = own.keys() & sections.keys()
+    differ = {k: (own[k], sections[k]) for k in both if own[k] != sections[k]}
+    assert not differ, differ
+    # and the check is made: on cross-listed articles read under a section's menu item too
+    section_items = {s.itemid for s in site.sections}
+    made = [k for k, c in {**own, **sections}.items() if c is not None]
+    assert len({a for a, _ in made}) > len(public) // 2
+    assert any(a in crossed and i in section_items for a, i in made)
+
+
+#: Article 7 read under the section's menu item 90: its own category is Политика (45); the
+#: section's page shows Культура's table (48), which lists it too, under the same Itemid.
+CRUMB = {"itemid": 90, "path": ["Публикации на русском", "Политика"],
+         "links": ["index.php?option=com_content&task=section&id=7&Itemid=90",
+                   "index.php?option=com_content&task=category&sectionid=7&id=45&Itemid=90"]}
+
+
+def test_a_crumb_is_compared_with_the_listing_it_leads_to() -> None:
+    # fetched under Itemid 91 (Политика's own menu item) or 90, the table is the same listing
+    assert crumb_check(CRUMB, {"category:48": ["Культура"], "category:45": ["Политика"]}) == {
+        "check": "crumb", "agrees": True, "detail": ""}
+    # the crumb's own listing not (yet) read: nothing to compare, no false alarm
+    assert crumb_check(CRUMB, {"category:48": ["Культура"]}) is None
+    assert crumb_check({**CRUMB, "links": []}, {"category:45": ["Политика"]}) is None
+
+
+def test_a_crumb_that_names_its_listing_otherwise_disagrees() -> None:
+    said = crumb_check(CRUMB, {"category:45": ["Экономика"]})
+    assert said is not None and not said["agrees"]
+    assert said["detail"] == "Itemid 90: crumb Политика, its listing (category:45) Экономика"
+    # a blog is the menu item's own listing: the same blog under another menu item is another
+    blog = {"itemid": 97, "path": ["Все публикации на русском", "Культура"],
+            "links": ["index.php?option=com_content&task=blogsection&id=7&Itemid=95",
+                      "index.php?option=com_content&task=blogcategory&id=48&Itemid=97"]}
+    assert crumb_check(blog, {"blogcategory:48@96": ["Экономика"]}) is None
+    said = crumb_check(blog, {"blogsection:7@95": ["Все публикации"],
+                              "blogcategory:48@97": ["Культура"]})
+    assert said is not None and not said["agrees"] and "blogsection:7@95" in said["detail"]
