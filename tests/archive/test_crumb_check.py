@@ -4,9 +4,13 @@ A crawl fetches each listing once, under the Itemid of the first link to it, and
 under the Itemid of the first link to it: which ones comes from the scheduling. A category table
 is linked both from its own menu item and from its section's page, which links it under the
 section's Itemid; an article listed in several categories' tables (the mirror's cross-listing)
-is linked under the Itemid of every table that lists it. Under a section's menu item the
-breadcrumb names the article's own category. Here the mirror's pages go through the crawl's
-path (listing journal, records, ``finalize``) in the orders a crawl may take.
+is linked under the Itemid of every table that lists it, and an article page's «Пред.» and
+«След.» links keep the Itemid it was read under. Under a section's menu item the breadcrumb
+names the article's own category. Here the mirror's pages go through the crawl's path (listing
+journal, records, ``finalize``) with the tables fetched under their own menu items, or under
+their sections': every read of an article must get the same answer both ways, and never a
+disagreement (the site is consistent), or whether a crawl's cross-checks agree would depend on
+its scheduling.
 """
 
 from __future__ import annotations
@@ -59,46 +63,72 @@ def _listings(mirror: Mirror, tables_under_own_item: bool) -> list[str]:
 
 
 def _crumb_checks(mirror: Mirror, tmp: Path, tables_under_own_item: bool,
-                  records: dict[tuple[int, int], str]) -> dict[tuple[int, int], dict | None]:
+                  pages: dict[tuple[int, int], tuple[dict, set]],
+                  ) -> dict[tuple[int, int], dict | None]:
     """Return (article id, Itemid) -> the crumb check of the article read under that Itemid,
-    for every Itemid the listings of this order link the article under (*records*: the
-    journal lines of the reads, by (article id, Itemid), filled as they are built)."""
+    for every Itemid the pages of this order link the article under: the listings', and those
+    of the article pages read so (their «Пред.»/«След.» links keep the Itemid they were read
+    under). *pages*: each read's record and links, filled as they are built."""
     tmp.mkdir()
-    listings, reads = tmp / "a.listings.jsonl", set()
+    listings, todo = tmp / "a.listings.jsonl", set()
     with open(listings, "w", encoding="utf-8") as out:
         for target in _listings(mirror, tables_under_own_item):
             url, content_type, body = _get(mirror, target)
             entries = listed_articles(url, content_type, body, BASE)
             if entries:
                 out.write(listing_line(entries) + "\n")
-            listed = {article_id for article_id, *_ in entries}
-            for href in lxml.html.fromstring(body).xpath("//a/@href"):
-                found = article_id_of(href)
-                if found in listed and "Itemid=" in href:
-                    reads.add((found, int(href.rsplit("Itemid=", 1)[1].split("&")[0])))
-    evidence = read_listings(listings)
+            todo |= _article_links(body)
+    public = {a.id for a in mirror.site.articles if a.is_public}
+    reads: dict[tuple[int, int], None] = {}
+    while todo:
+        read = min(todo)
+        todo.remove(read)
+        if read in reads or read[0] not in public:
+            continue
+        if read not in pages:
+            pages[read] = _read(mirror, *read)
+        reads[read] = None
+        todo |= pages[read][1] - reads.keys()
+    # every read a version of its article (one capture each, a second apart), through finalize
+    journal, corpus = tmp / "a.journal.jsonl", tmp / "a.jsonl"
+    with open(journal, "w", encoding="utf-8") as out:
+        for number, read in enumerate(reads):
+            seen = f"2026-01-01T{number // 3600:02d}:{number // 60 % 60:02d}:{number % 60:02d}Z"
+            record = {**pages[read][0], "first_seen": seen, "last_seen": seen,
+                      "captures": [{"warc_record_id": f"urn:{read[0]}:{read[1]}", "date": seen}]}
+            out.write(record_to_json(record) + "\n")
+    finalize(journal, corpus, read_listings(listings))
     checks = {}
-    for article_id, itemid in sorted(reads):
-        if (article_id, itemid) not in records:
-            records[(article_id, itemid)] = _record_line(mirror, article_id, itemid)
-        journal, corpus = tmp / "a.journal.jsonl", tmp / "a.jsonl"
-        journal.write_text(records[(article_id, itemid)] + "\n", encoding="utf-8")
-        finalize(journal, corpus, evidence)
-        (line,) = corpus.read_text(encoding="utf-8").splitlines()
-        found = [c for c in json.loads(line)["checks"] if c["check"] == "crumb"]
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        version = json.loads(line)
+        article_id, itemid = map(int, version["captures"][0]["warc_record_id"].split(":")[1:])
+        found = [c for c in version["checks"] if c["check"] == "crumb"]
         checks[(article_id, itemid)] = found[0] if found else None
+    assert len(checks) == len(reads)
     return checks
 
 
-def _record_line(mirror: Mirror, article_id: int, itemid: int) -> str:
-    """Return the journal line of the article's record read under *itemid*."""
-    url, content_type, body = _get(
-        mirror, f"/index.php?option=com_content&task=view&id={article_id}&Itemid={itemid}")
-    page = CapturedPage(0, url, content_type, body, {"warc_record_id": "urn:x"})
-    record = build_record(article_id, BASE, [page])
-    assert record is not None
-    record.update(first_seen="2026-01-01T00:00:00Z", last_seen="2026-01-01T00:00:00Z")
-    return record_to_json(record)
+def _article_links(body: bytes) -> set[tuple[int, int]]:
+    """Return the (article id, Itemid) of the page's links to articles under a menu item."""
+    links = set()
+    for href in lxml.html.fromstring(body).xpath("//a/@href"):
+        found = article_id_of(href)
+        if found is not None and "Itemid=" in href:
+            links.add((found, int(href.rsplit("Itemid=", 1)[1].split("&")[0])))
+    return links
+
+
+def _read(mirror: Mirror, article_id: int, itemid: int) -> tuple[dict, set[tuple[int, int]]]:
+    """Return the article's record read under *itemid* (every page of it, as the crawl reads
+    it), and the first page's links to articles."""
+    article = mirror.site.article(article_id)
+    assert article is not None
+    view = f"/index.php?option=com_content&task=view&id={article_id}&Itemid={itemid}"
+    pages = [CapturedPage(k, *_get(mirror, view + (f"&limit=1&limitstart={k}" if k else "")),
+                          None) for k in range(article.page_count)]
+    record = build_record(article_id, BASE, pages)
+    assert record is not None and "incomplete" not in record["flags"]
+    return record, _article_links(pages[0].body)
 
 
 def test_the_crumb_check_is_the_same_in_every_order_and_never_a_false_alarm(
@@ -108,9 +138,9 @@ def test_the_crumb_check_is_the_same_in_every_order_and_never_a_false_alarm(
     # only the articles listed in several categories can be read under their section's menu
     # item through a table that is not their own category's
     crossed = {a.id for a in site.articles if len(a.categories) > 1} & public
-    records: dict[tuple[int, int], str] = {}
-    own = _crumb_checks(mirror, tmp_path / "own", True, records)
-    sections = _crumb_checks(mirror, tmp_path / "sections", False, records)
+    pages: dict[tuple[int, int], tuple[dict, set]] = {}
+    own = _crumb_checks(mirror, tmp_path / "own", True, pages)
+    sections = _crumb_checks(mirror, tmp_path / "sections", False, pages)
     for checks in (own, sections):
         wrong = {k: c["detail"] for k, c in checks.items() if c is not None and not c["agrees"]}
         assert not wrong, wrong
