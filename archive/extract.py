@@ -103,11 +103,18 @@ def parse_page(text: str) -> Parsed:
     """
     text = run_writes(_XML_PROLOG.sub("", text, count=1))
     if not text.strip():
-        return Parsed(lxml.html.fromstring("<html></html>"), False)
-    root = lxml.html.document_fromstring(text, parser=_PARSER)
+        return Parsed(_empty_document(), False)
+    try:
+        root = lxml.html.document_fromstring(text, parser=_PARSER)
+    except lxml.etree.ParserError:  # markup with no element in it: «</a>», a lone comment
+        return Parsed(_empty_document(), False)
     if not any("depth" in str(error.message) for error in _PARSER.error_log):
         return Parsed(root, False)
     return Parsed(lxml.html.document_fromstring(cap_depth(text), parser=_PARSER), True)
+
+
+def _empty_document() -> lxml.html.HtmlElement:
+    return lxml.html.fromstring("<html></html>")
 
 
 def parse(text: str) -> lxml.html.HtmlElement:

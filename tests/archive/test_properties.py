@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from html import escape
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archive.record import CapturedPage, build_record
@@ -106,6 +106,8 @@ def test_every_body_word_and_no_chrome_word(generated: tuple[bytes, list[str], l
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=3000), st.sampled_from([None, "text/html", "text/html; charset=utf-8",
                                                   "text/html; charset=windows-1251"]))
+@example(b"</\x00", None)  # markup with no element in it (lxml: «Document is empty»)
+@example(b"<!-- -->", "text/html")
 def test_no_bytes_make_the_record_function_raise(body: bytes, content_type: str | None) -> None:
     record = build_record(7, BASE, [CapturedPage(0, URL, content_type, body, None)])
     if record is not None and not record["text"]:
