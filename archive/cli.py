@@ -13,8 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from archive.terminal import safe
-
-DEFAULT_BASE_URL = "http://japanstudies.ru/"
+from crawler.settings import BASE_URL as DEFAULT_BASE_URL
 OPERATOR_HELP = ("who runs the crawl and how to reach them, e.g. \"Jane Doe <jane@example.org>\" "
                  "(default: $WARC_OPERATOR); needed for any host outside loopback")
 
@@ -24,21 +23,14 @@ OK, FAILED, USAGE, LOCKED, UNWRITABLE, INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 
 def _crawl(args: argparse.Namespace) -> int:
+    from archive.folder import FolderLocked
     from crawler.firstcontact import EXIT_STATUS, Verdict
-    from crawler.run import (
-        ArchiveUnwritable,
-        CrawlLocked,
-        CrawlRefused,
-        check_settings,
-        crawl,
-        parse_settings,
-    )
+    from crawler.run import ArchiveUnwritable, BadSetting, CrawlRefused, crawl, parse_settings
 
     if not args.base_url.lower().startswith(("http://", "https://")) and "://" in args.base_url:
         return _fail("crawl", f"--base-url must be an http or https URL, got {args.base_url!r}")
     try:
         overrides = parse_settings(args.setting)
-        check_settings(overrides)
     except ValueError as exc:
         return _fail("crawl", str(exc))
     if args.max_time:
@@ -49,7 +41,9 @@ def _crawl(args: argparse.Namespace) -> int:
         overrides["PAGE_REQUISITES"] = "True"
     try:
         summary = crawl(args.base_url, Path(args.out), overrides, args.operator)
-    except CrawlLocked as exc:
+    except BadSetting as exc:
+        return _fail("crawl", str(exc))
+    except FolderLocked as exc:
         return _fail("crawl", f"{exc}; not starting a second one", LOCKED)
     except ArchiveUnwritable as exc:
         return _fail("crawl", str(exc), UNWRITABLE)

@@ -25,7 +25,7 @@ import psutil
 from warcio.archiveiterator import ArchiveIterator
 
 from bench.targets import print_targets
-from crawler.run import MIRROR_SETTINGS
+from fixtures.server import MIRROR_SETTINGS
 from fixtures.server import start_server_process
 
 #: What bare Scrapy runs with: its own HTTP handler, nothing written.
@@ -34,8 +34,7 @@ BARE_SETTINGS = {
         "http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
         "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}),
     "ITEM_PIPELINES": "{}",
-    "WARC_DIR": "",
-    "ARTICLES_PATH": "",
+    "ARCHIVE_DIR": "",
 }
 #: Links wget must not follow to stay comparable: the calendar trap and the never-content pages.
 WGET_REJECT = r"archive(category|section)|emailform|do_pdf|com_registration|pop=1"

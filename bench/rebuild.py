@@ -26,7 +26,7 @@ from archive.rebuild import article_jobs, captured_page, rebuild, select, warc_f
 from archive.versions import RECORD
 from bench.crawl import crawl_command, with_mirror
 from bench.targets import print_targets
-from crawler.run import MIRROR_SETTINGS
+from fixtures.server import MIRROR_SETTINGS
 
 
 def crawl_mirror(articles: int, work: Path) -> Path:

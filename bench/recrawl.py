@@ -27,7 +27,7 @@ from bench.targets import print_targets
 from archive.reader import read_raw_records
 from bench.crawl import crawl_command
 from crawler.joomla import parse_url, state_key
-from crawler.run import MIRROR_SETTINGS
+from fixtures.server import MIRROR_SETTINGS
 from fixtures.epochs import site_at
 from fixtures.server import start_server_process
 from fixtures.timeline import wait_for_epoch

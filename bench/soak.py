@@ -26,7 +26,7 @@ from pathlib import Path
 from bench.crawl import crawl_command, measure
 from bench.targets import print_targets
 from crawler.crawllog import parse_line
-from crawler.run import MIRROR_SETTINGS
+from fixtures.server import MIRROR_SETTINGS
 from fixtures.exchangelog import read_exchange_log
 from fixtures.mirror import Mirror
 from fixtures.server import start_server_process

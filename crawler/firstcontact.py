@@ -37,6 +37,7 @@ from tldextract import TLDExtract
 from crawler.http11 import FetchError, Http11Client
 from crawler.joomla import normalise_base_url
 from crawler.middlewares import Backoff, retry_after_seconds
+from crawler.template import page_misses
 
 if TYPE_CHECKING:
     from scrapy.robotstxt import RobotParser
@@ -257,6 +258,8 @@ class FirstContact:
     """Policy per origin (``scheme://host:port``) visited."""
     front: Answer | None = None
     """The front page's last answer (the page itself, when reached)."""
+    template_misses: list[str] = field(default_factory=list)
+    """Parts of the known template the front page lacks (:func:`crawler.template.page_misses`)."""
 
     @property
     def moved(self) -> bool:
@@ -325,6 +328,7 @@ async def first_contact(base_url: str, settings: BaseSettings, fetcher: PoliteFe
     if answer.status != 200:
         return _refuse(contact, Verdict.UNREACHABLE, f"{url} answers {answer.describe()}")
     contact.base_url = normalise_base_url(url)
+    contact.template_misses = page_misses(answer.body, answer.header("Content-Type"))
     return contact
 
 

@@ -164,8 +164,8 @@ class Http11Client:
         """Return the client the crawl's settings ask for (``DOWNLOAD_TIMEOUT`` bounds the
         connect, ``DOWNLOAD_MAXHEADSIZE``, ``DOWNLOAD_KEEPALIVE``)."""
         return cls(connect_timeout=min(settings.getfloat("DOWNLOAD_TIMEOUT"), 30.0),
-                   max_head=settings.getint("DOWNLOAD_MAXHEADSIZE", MAX_HTTP_HEAD),
-                   on_stray=on_stray, keep_alive=settings.getbool("DOWNLOAD_KEEPALIVE", False))
+                   max_head=settings.getint("DOWNLOAD_MAXHEADSIZE"),
+                   on_stray=on_stray, keep_alive=settings.getbool("DOWNLOAD_KEEPALIVE"))
 
     async def fetch(self, url: str, method: str, headers: list[tuple[bytes, bytes]],
                     body: bytes = b"", timeout: float = 180.0, maxsize: int = 0,

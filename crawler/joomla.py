@@ -392,12 +392,17 @@ def state_key(url: str, *bases: str) -> str:
     another address; else the URL itself."""
     parsed = parse_url(url, bases[0] if bases else None)
     if parsed.kind in ARTICLE_KINDS and parsed.id is not None:
-        return f"article:{parsed.id}:{parsed.limitstart or 0}"
+        return article_state_key(parsed.id, parsed.limitstart or 0)
     url = url.split("#", 1)[0]
     for base in bases:
         if url.startswith(base):
             return "/" + url[len(base):]
     return url
+
+
+def article_state_key(article_id: int, page: int) -> str:
+    """Return the state key of page ``page`` (0-based) of article ``article_id``."""
+    return f"article:{article_id}:{page}"
 
 
 def rebase(url: str, old_base: str | None, new_base: str) -> str:

@@ -25,9 +25,10 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from tldextract import TLDExtract
 
-from crawler.capture import REPLAY_304_KEY, CaptureSession, capture_session
+from crawler.capture import REPLAY_304_KEY
 from crawler.crawllog import HOPS_KEY, hops_of
 from crawler.requisites import REQUISITE_KEY
+from crawler.session import CaptureSession
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
@@ -60,17 +61,16 @@ class Backoff:
     """How long to wait before a retry: ``RETRY_BACKOFF_BASE * 2**attempt`` capped at
     ``RETRY_BACKOFF_MAX``, or what the server asked for, capped at ``RETRY_AFTER_MAX``."""
 
-    base: float = 2.0
-    cap: float = 120.0
+    base: float
+    cap: float
     #: A Retry-After beyond this is cut to it (a crawl should not hang for a day).
-    asked_cap: float = 600.0
+    asked_cap: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Backoff:
         """Return the policy the settings ask for."""
-        return cls(settings.getfloat("RETRY_BACKOFF_BASE", cls.base),
-                   settings.getfloat("RETRY_BACKOFF_MAX", cls.cap),
-                   settings.getfloat("RETRY_AFTER_MAX", cls.asked_cap))
+        return cls(settings.getfloat("RETRY_BACKOFF_BASE"), settings.getfloat("RETRY_BACKOFF_MAX"),
+                   settings.getfloat("RETRY_AFTER_MAX"))
 
     def seconds(self, attempt: int, asked: float | None) -> float:
         """Return the wait before retry number ``attempt + 1`` (``asked``: a Retry-After)."""
@@ -138,7 +138,7 @@ class ConditionalRequestMiddleware:
     under the URL captured before (same article, other Itemid); its 304 reaches the spider as a
     304 (nothing to fetch or build). Any other page's 304 — a listing, whose links must still be
     followed; robots.txt — reaches Scrapy as the capture it confirms (``REPLAY_304_KEY``), as an
-    HTTP cache would answer. Needs the crawl state (``CRAWL_STATE_PATH``);
+    HTTP cache would answer. Needs the capture session's crawl state (``ARCHIVE_DIR``);
     ``REVALIDATE_PAGES = False`` switches it off; ``meta["dont_revalidate"]`` skips one request.
     """
 
@@ -147,11 +147,12 @@ class ConditionalRequestMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("REVALIDATE_PAGES", True):
+        if not crawler.settings.getbool("REVALIDATE_PAGES"):
             raise NotConfigured("REVALIDATE_PAGES is off")
-        session = capture_session(crawler)
-        if session is None or session.state is None:
-            raise NotConfigured("no crawl state (CRAWL_STATE_PATH) to revalidate against")
+        session = crawler.get_extension(CaptureSession)
+        if session is None:
+            raise NotConfigured("no archive folder (ARCHIVE_DIR): no crawl state to revalidate "
+                                "against")
         return cls(session)
 
     def process_request(self, request: Request, spider: object = None) -> Request | None:

@@ -3,16 +3,15 @@
 An :class:`~crawler.items.ArticleItem` becomes a record (:func:`archive.record.build_record`, the
 same function an offline rebuild from WARC uses) with ``first_seen`` / ``last_seen`` set to the
 date of this crawl's captures; an :class:`~crawler.items.ObservedItem` (a 304, a removal) becomes
-a short line. All go to a journal beside ``ARTICLES_PATH`` (each line flushed at once, fsynced
+a short line. All go to the archive folder's journal (each line flushed at once, fsynced
 every ``ARTICLES_FSYNC_EVERY`` items), which survives a crash and is shared by every run into the
 folder; each line is counted as new, changed, unchanged or gone by what it does to the article's
 versions (:func:`archive.versions.fold`). Listing items are evidence for sections: the (article
 id, category name) pairs :func:`archive.listings.listed_articles` reads off each listing page go
-to a second journal. At close :func:`archive.corpus.finalize` writes ``ARTICLES_PATH``: every
+to a second journal. At close :func:`archive.corpus.finalize` writes ``articles.jsonl``: every
 version of every article, sorted, with the categories all listings of all runs file it under.
 
-Settings: ``ARTICLES_PATH`` (the JSON lines file; the pipeline is off when empty),
-``ARTICLES_FSYNC_EVERY`` (default 10).
+Off without a capture session (no ``ARCHIVE_DIR``); ``ARTICLES_FSYNC_EVERY``.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem, NotConfigured
@@ -29,9 +27,7 @@ from archive.corpus import (
     classify,
     cut_torn_tail,
     finalize,
-    journal_path,
     listing_line,
-    listings_path,
     read_listings,
     read_observations,
 )
@@ -39,6 +35,7 @@ from archive.checks import LISTING_CRUMB, listing_crumb_detail, tally
 from archive.listings import listing_check, read_listing
 from archive.record import INCOMPLETE_FLAG, CapturedPage, build_record, record_to_json
 from archive.versions import (
+    Observation,
     content_digest,
     fold,
     gone_line,
@@ -46,18 +43,13 @@ from archive.versions import (
     observation_of_line,
     same_line,
 )
-from archive.state import new_run_label
-from crawler.capture import STORAGE_ERRORS, capture_session, storage_message
+from crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
 from crawler.items import ArticleItem, ListingItem, ObservedItem
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-#: fsync after this many articles: a crash of the machine loses at most these (they stay in WARC).
-DEFAULT_FSYNC_EVERY = 10
-
 
 def captured_pages(item: ArticleItem) -> list[CapturedPage]:
     """Return the pages of *item* as the record builder takes them."""
@@ -80,37 +72,39 @@ def header_value(headers: list[list[str]] | list[tuple[str, str]], name: str) ->
 class ArticleRecordPipeline:
     """Journal articles and what was seen of them; write ``ARTICLES_PATH`` at the end."""
 
-    def __init__(self, crawler: Crawler, path: Path, fsync_every: int) -> None:
+    def __init__(self, crawler: Crawler, session: CaptureSession) -> None:
         self.crawler = crawler
-        self.path = path
-        self.journal = journal_path(path)
-        self.listings = listings_path(path)
+        self.session = session
+        self.path = session.folder.articles
+        self.journal = session.folder.journal
+        self.listings = session.folder.listings
         self._listings_file: IO[str] | None = None
-        self.fsync_every = max(1, fsync_every)
+        self.fsync_every = max(1, crawler.settings.getint("ARTICLES_FSYNC_EVERY"))
         self._file: IO[str] | None = None
         self._unsynced = 0
         self._listing_checks: list[dict[str, Any]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleRecordPipeline:
-        path = crawler.settings.get("ARTICLES_PATH")
-        if not path:
-            raise NotConfigured("ARTICLES_PATH is not set")
-        fsync_every = crawler.settings.getint("ARTICLES_FSYNC_EVERY", DEFAULT_FSYNC_EVERY)
-        return cls(crawler, Path(path), fsync_every)
+        session = crawler.get_extension(CaptureSession)
+        if session is None:
+            raise NotConfigured("no archive folder (ARCHIVE_DIR) to write records into")
+        return cls(crawler, session)
 
     def open_spider(self) -> None:
+        self._observations: dict[int, list[Observation]] = {}
+        if not self.session.holds_folder:
+            return  # another crawl writes this folder: the run is refused, nothing is touched
         self.path.parent.mkdir(parents=True, exist_ok=True)
         cut_torn_tail(self.journal)
         cut_torn_tail(self.listings)
         self._observations = read_observations(self.journal)
-        session = capture_session(self.crawler)
-        # Without a capture session (no WARC_DIR) the process is the run.
-        self._run = session.run_label if session is not None else new_run_label()
         self._file = self.journal.open("a", encoding="utf-8", newline="\n")
         self._listings_file = self.listings.open("a", encoding="utf-8", newline="\n")
 
     def close_spider(self) -> None:
+        if self._file is None:
+            return  # never opened (the run was refused)
         try:
             self._close()
         except STORAGE_ERRORS as exc:
@@ -141,11 +135,7 @@ class ArticleRecordPipeline:
     def _storage_failed(self, exc: BaseException) -> str:
         """Stop the crawl: the journal or the corpus cannot be written. Return why."""
         why = storage_message(exc)
-        session = capture_session(self.crawler)
-        if session is not None:
-            session.fail(why)
-        else:
-            logger.critical("%s", why)
+        self.session.fail(why)
         return why
 
     def _process(self, item: Any) -> Any:
@@ -185,7 +175,7 @@ class ArticleRecordPipeline:
 
     def _journal(self, article_id: int, line: dict[str, Any]) -> None:
         """Append ``line`` (marked with the run) to the journal; keep its observation."""
-        line["run"] = self._run
+        line["run"] = self.session.run_label
         text = record_to_json(line) if "observed" not in line else json.dumps(line, ensure_ascii=False)
         self._write(text)
         seen = self._observations.setdefault(article_id, [])
@@ -196,11 +186,12 @@ class ArticleRecordPipeline:
         """Count what this run (all its processes, if it was resumed) did to each article:
         new, changed, unchanged or gone, against the versions before the run."""
         stats = self.crawler.stats
-        if stats is None or not self._run:
+        run = self.session.run_label
+        if stats is None or not run:
             return
         counts: dict[str, int] = {}
         for observations in self._observations.values():
-            before = [o for o in observations if o.run != self._run]
+            before = [o for o in observations if o.run != run]
             if len(before) == len(observations):
                 continue
             change = classify(fold(before), fold(observations))

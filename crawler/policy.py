@@ -37,7 +37,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
-from crawler.capture import TRUNCATED_OK_KEY, capture_session, scope_of
+from crawler.capture import TRUNCATED_OK_KEY
 from crawler.crawllog import (
     OUT_OF_SCOPE,
     ROBOTS_BLOCKED,
@@ -46,6 +46,7 @@ from crawler.crawllog import (
     hops_of,
 )
 from crawler.joomla import host_port
+from crawler.session import CaptureSession
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -53,8 +54,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: RFC 9309 §2.5: crawlers must read at least the first 500 KiB of a robots.txt.
-ROBOTSTXT_MAX_SIZE = 500 * 1024
 #: Stats key: origin -> what its robots.txt came to.
 ROBOTS_STAT = "ifes/robots"
 
@@ -79,9 +78,10 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         settings = crawler.settings
-        self.retry_delay = settings.getfloat("ROBOTSTXT_RETRY_DELAY", 120.0)
-        self.retries = settings.getint("ROBOTSTXT_RETRIES", 5)
-        self.max_size = settings.getint("ROBOTSTXT_MAX_SIZE", ROBOTSTXT_MAX_SIZE)
+        self.retry_delay = settings.getfloat("ROBOTSTXT_RETRY_DELAY")
+        self.retries = settings.getint("ROBOTSTXT_RETRIES")
+        self.max_size = settings.getint("ROBOTSTXT_MAX_SIZE")
+        self.session = crawler.get_extension(CaptureSession)
         self._tries: dict[str, int] = {}
         #: netloc -> why everything is refused (robots.txt unavailable), for the refusals.
         self._unavailable: dict[str, str] = {}
@@ -92,9 +92,8 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
             super().process_request_2(rp, request)
         except IgnoreRequest:
             why = self._unavailable.get(netloc)
-            session = capture_session(self.crawler)
-            if session is not None and session.crawl_log is not None:
-                session.crawl_log.write(Attempt(
+            if self.session is not None and self.session.crawl_log is not None:
+                self.session.crawl_log.write(Attempt(
                     request.url, ROBOTS_UNAVAILABLE if why else ROBOTS_BLOCKED, hops=hops_of(request),
                     annotations=["robots-unavailable" if why else "robots-blocked"]))
             if why:
@@ -170,9 +169,8 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
         outcomes = dict(self._stats.get_value(ROBOTS_STAT) or {})
         outcomes[netloc] = outcome
         self._stats.set_value(ROBOTS_STAT, outcomes)
-        session = capture_session(self.crawler)
-        if session is not None and session.failed is None:
-            session.note(robots_url, {"ifes-robots-policy": outcome})
+        if self.session is not None and self.session.failed is None:
+            self.session.note(robots_url, {"ifes-robots-policy": outcome})
 
 
 def _first(response: Response, size: int) -> Response:
@@ -200,12 +198,12 @@ class ScopeMiddleware(OffsiteMiddleware):
     def process_request(self, request: Request, spider: Any = None) -> None:
         if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
             return  # RFC 9309 §2.3.1.2: robots.txt redirects are followed wherever they go
-        origins = {origin_of(base) for base in scope_of(self.crawler)}
+        origins = {origin_of(base) for base in getattr(self.crawler.spider, "scope", ())}
         if not origins or origin_of(request.url) in origins:
             return
         self.stats.inc_value("offsite/filtered")
         redirected = request.meta.get("redirect_urls")
-        session = capture_session(self.crawler)
+        session = self.crawler.get_extension(CaptureSession)
         if session is not None and session.crawl_log is not None:
             session.crawl_log.write(Attempt(request.url, OUT_OF_SCOPE, hops=hops_of(request),
                                             annotations=["out-of-scope"]))

@@ -7,9 +7,18 @@ retried with back-off (``Retry-After`` honoured). On the local mirror, relax the
 
 from __future__ import annotations
 
+# The offline reader's bounds are the crawl's: one number each (a lower-case name is no setting).
+from archive import reader as _reader
+
 BOT_NAME = "ifes_archive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+
+#: The site: the live address (``ifes-archive crawl --base-url`` or ``-a base_url=`` another).
+BASE_URL = "http://japanstudies.ru/"
+#: The archive folder every file of a crawl goes into (:mod:`archive.folder`): WARC files,
+#: records, journal, crawl state, reports, crawl log. Empty: nothing is captured or recorded.
+ARCHIVE_DIR = ""
 
 #: Names the project and a way to reach its operator, as archivists' crawlers do: the spider makes
 #: it ``ifes-archive/VERSION (+CONTACT)`` from WARC_OPERATOR (crawler/useragent.py) unless set.
@@ -30,13 +39,13 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 60
 #: Pages of the site are tens of kB; 20 MB stops a runaway body, as sent and once decoded
 #: (a decompression bomb stops after a few kB of it).
-DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_MAXSIZE = _reader.DEFAULT_MAX_BODY
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 #: Every byte received for one exchange: heads, interim responses, chunk framing and body
 #: (0: twice DOWNLOAD_MAXSIZE and one head). Stops a flood of chunk extensions or 100 Continue lines.
 DOWNLOAD_MAXWIRESIZE = 0
 #: One HTTP head (status line and headers) at most.
-DOWNLOAD_MAXHEADSIZE = 64 * 1024
+DOWNLOAD_MAXHEADSIZE = _reader.MAX_HTTP_HEAD
 #: One request per connection (``Connection: close``), as Heritrix does by default: however a
 #: server misbehaves, no URL's answer can be another's. True reuses kept-alive connections at
 #: clean message boundaries (and stops for a server that once sent bytes out of step).
@@ -56,6 +65,11 @@ REDIRECT_MAX_TIMES = 10
 RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+#: Wait before retry N: RETRY_BACKOFF_BASE * 2**N seconds, at most RETRY_BACKOFF_MAX; a
+#: Retry-After the server sends instead, at most RETRY_AFTER_MAX (a crawl must not hang a day).
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 120.0
+RETRY_AFTER_MAX = 600.0
 
 DOWNLOAD_HANDLERS = {
     "http": "crawler.capture.CapturingDownloadHandler",
@@ -88,15 +102,23 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArticleRecordPipeline": 300,
 }
 
-# WARC capture (see crawler/capture.py). The CLI sets WARC_DIR and ARTICLES_PATH from --out.
-WARC_DIR = ""
+EXTENSIONS = {
+    # The archive folder: lock, WARC writer, crawl state, crawl log, report (crawler/session.py).
+    "crawler.session.CaptureSession": 100,
+}
+
+# WARC capture (crawler/session.py, crawler/capture.py).
 WARC_PREFIX = "ifes"
 WARC_MAX_SIZE = 1_000_000_000
+#: fsync the WARC file after this many records (and the journal after this many articles): a
+#: crash of the machine loses at most these; a killed process loses nothing.
+WARC_FSYNC_EVERY = 50
+ARTICLES_FSYNC_EVERY = 10
+#: Who runs the crawl (crawler/useragent.py): ``--operator``, this, or the environment.
 WARC_OPERATOR = ""
 WARC_IS_PART_OF = "ifes-archive"
-ARTICLES_PATH = ""
-#: The crawl state (SQLite) that makes a recrawl incremental; the CLI puts it in the folder.
-CRAWL_STATE_PATH = ""
+WARC_DESCRIPTION = ""
+#: Ask for known pages with their validators (If-None-Match, If-Modified-Since).
 REVALIDATE_PAGES = True
 #: Capture what pages embed on the site's host, robots.txt set aside for them (crawler/requisites.py).
 PAGE_REQUISITES = False

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from crawler.run import MIRROR_SETTINGS
+from fixtures.server import MIRROR_SETTINGS
 from fixtures.server import read_exchange_log, start_server_process
 
 if TYPE_CHECKING:

@@ -28,21 +28,14 @@ from archive.extract import page_total, refusal_kind
 from archive.listings import listing_task
 from archive.record import PRINT_PAGE, decode_html, html_root
 from archive.versions import GONE_STATUSES
-from crawler.capture import (
-    META_KEY,
-    REVISIT_KEY,
-    SEEN_KEY,
-    STORAGE_ERRORS,
-    StorageFailed,
-    capture_session,
-    storage_message,
-)
+from crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
 from crawler.items import ArticleItem, ListingItem, ObservedItem
 from crawler.joomla import (
     ARTICLE_KINDS,
     LISTING_KINDS,
     JoomlaUrl,
     article_page_url,
+    article_state_key,
     canonical_article_url,
     clean_url,
     dedup_key,
@@ -53,6 +46,7 @@ from crawler.joomla import (
     print_view_url,
     should_follow,
 )
+from crawler.session import STORAGE_ERRORS, CaptureSession, StorageFailed, storage_message
 from crawler.useragent import operator_problem, settle_operator
 
 if TYPE_CHECKING:
@@ -68,7 +62,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "http://japanstudies.ru/"
 #: Links that name an article without leading to its page: its print view, e-mail form, PDF.
 ARTICLE_BUTTONS = frozenset({"print", "emailform", "pdf"})
 #: How the refusals that are no failure begin: robots.txt rules, links out of scope.
@@ -95,7 +88,7 @@ class IfesSpider(scrapy.Spider):
 
     name = "ifes"
 
-    def __init__(self, base_url: str = DEFAULT_BASE_URL, *args: Any,
+    def __init__(self, base_url: str, *args: Any,
                  first_contact: FirstContact | None = None,
                  first_exchanges: list[tuple[HttpExchange, Fetched | None]] | None = None,
                  **kwargs: Any) -> None:
@@ -120,11 +113,23 @@ class IfesSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> IfesSpider:
+        if not args:
+            kwargs.setdefault("base_url", crawler.settings.get("BASE_URL"))
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.scope_also = tuple(normalise_base_url(u) for u in
                                   crawler.settings.getlist("SCOPE_ALSO") if u)
         crawler.signals.connect(spider._revisit_unlisted, signal=signals.spider_idle)
         return spider
+
+    @property
+    def scope(self) -> list[str]:
+        """The base URLs whose scheme, host and port the crawl keeps to: the site's, then those
+        ``SCOPE_ALSO`` lists."""
+        return list(dict.fromkeys([self.base_url, *self.scope_also]))
+
+    def _session(self) -> CaptureSession | None:
+        crawler = getattr(self, "crawler", None)
+        return crawler.get_extension(CaptureSession) if crawler is not None else None
 
     def _revisit_unlisted(self) -> None:
         """Once the listings are done, ask again for articles an earlier crawl captured that no
@@ -132,9 +137,9 @@ class IfesSpider(scrapy.Spider):
         if self._revisited:
             return
         self._revisited = True
-        session = capture_session(self.crawler)
+        session = self._session()
         state = session.state if session is not None else None
-        if state is None:
+        if session is None or state is None:
             return
         missing = [(i, session.rebase(url, base)) for i, url, base in state.known_articles()
                    if ("article", i, 0) not in self._seen]
@@ -153,7 +158,7 @@ class IfesSpider(scrapy.Spider):
         settle_operator(settings)  # under plain Scrapy too: the contact in the User-Agent
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        problem = operator_problem(self.base_url, self.settings.get("WARC_OPERATOR", ""))
+        problem = operator_problem(self.base_url, self.settings.get("WARC_OPERATOR"))
         if problem:
             logger.error("not crawling: %s", problem)
             raise CloseSpider("no_operator_contact")
@@ -164,7 +169,7 @@ class IfesSpider(scrapy.Spider):
     def _capture_first_contact(self) -> None:
         """Keep what first contact fetched (robots.txt, the front page and its redirects) in
         the WARC, where the crawl's requests for the same URLs are answered from."""
-        session = capture_session(self.crawler)
+        session = self._session()
         if session is not None and self._first_exchanges:
             session.keep_first_contact(self._first_exchanges)
             self._stats_set("ifes/first_contact/requests", len(self._first_exchanges))
@@ -184,7 +189,7 @@ class IfesSpider(scrapy.Spider):
         if listing_task(response.url) is not None:
             content_type = response.headers.get("Content-Type")
             yield ListingItem(response.url, content_type.decode("latin-1") if content_type else None,
-                              response.body, response.meta.get("warc_capture"))
+                              response.body, response.meta.get(META_KEY))
 
     def parse_article(
         self, response: Response, article_id: int, itemid: int | None
@@ -379,7 +384,7 @@ class IfesSpider(scrapy.Spider):
         """Return the request of the article's print view, or the item when print views are
         not checked (``PRINT_VIEW_CHECK``) or already fetched."""
         settings = getattr(getattr(self, "crawler", None), "settings", None)
-        if (settings is not None and not settings.getbool("PRINT_VIEW_CHECK", True)) or \
+        if (settings is not None and not settings.getbool("PRINT_VIEW_CHECK")) or \
                 not self._first_time(("print", article_id, 0)):
             return self._item(article_id, pages, errors)
         return self._request(
@@ -396,10 +401,10 @@ class IfesSpider(scrapy.Spider):
             logger.warning("article %d incomplete: %s", article_id, "; ".join(errors))
             # Page 1 must not answer 304 next time, or the missing pages would never be asked
             # for again: the next crawl fetches the article whole.
-            session = capture_session(self.crawler) if hasattr(self, "crawler") else None
+            session = self._session()
             if session is not None and session.state is not None:
                 try:
-                    session.state.forget(f"article:{article_id}:0")
+                    session.state.forget(article_state_key(article_id, 0))
                 except STORAGE_ERRORS as exc:
                     session.fail(storage_message(exc))
         return ArticleItem(
@@ -434,7 +439,7 @@ class IfesSpider(scrapy.Spider):
         of scope are not failures (a redirect out of scope, a loop, robots.txt that never
         answered are)."""
         reason = failure_reason(failure)
-        if failure.check(HttpError) and failure.value.response.meta.get("capture_change") == "gone":
+        if failure.check(HttpError) and failure.value.response.meta.get(CHANGE_KEY) == "gone":
             logger.info("gone since the last crawl: %s (%s)", url, reason)
             return reason
         if failure.check(StorageFailed):

@@ -14,7 +14,7 @@ from archive.rebuild import rebuild
 from archive.reader import parse_http, read_raw_records
 from archive.verify import verify_file
 from crawler.joomla import state_key
-from crawler.run import MIRROR_SETTINGS
+from fixtures.server import MIRROR_SETTINGS
 from fixtures.mirror import Mirror
 from fixtures.epochs import site_at
 from fixtures.site import build_site

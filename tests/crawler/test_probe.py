@@ -344,7 +344,7 @@ def test_a_crawl_outside_loopback_refuses_to_start_without_a_contact(tmp_path: P
 def test_plain_scrapy_refuses_too(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "ifes", "-a", "base_url=http://192.0.2.1/",
-         "-s", f"WARC_DIR={tmp_path / 'warc'}"],
+         "-s", f"ARCHIVE_DIR={tmp_path / 'archive'}"],
         capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2],
         env={**os.environ, "WARC_OPERATOR": ""})
     assert "not crawling: a crawl of 192.0.2.1 needs a contact" in done.stderr

@@ -12,7 +12,7 @@ import pytest
 from archive.reader import read_raw_records
 from archive.verify import verify_file
 from archive.warc import REVISIT_IDENTICAL
-from crawler.run import MIRROR_SETTINGS
+from fixtures.server import MIRROR_SETTINGS
 from tests.conftest import run_crawl, serve
 from tests.pywb import get, pywb_or_skip, wayback
 
@@ -155,7 +155,7 @@ def test_unchanged_articles_are_journaled_short(twice) -> None:
 
 def test_a_lost_state_is_relearned_with_revisits_and_seen_dates(twice, tmp_path: Path) -> None:
     from archive.state import CrawlState
-    from crawler.capture import recover_state
+    from crawler.session import recover_state
 
     _, _, second = twice
     original = CrawlState(second.out / "state.sqlite")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from fixtures.mirror import Mirror
+from fixtures.server import MIRROR_SETTINGS
 from fixtures.site import build_site
+from tests.conftest import serve
 
 NEVER = re.compile(r"emailform|do_pdf|com_registration|^/images/|^/administrator/")
 
@@ -119,23 +125,52 @@ def test_gone_pages_are_reported_as_failures(crawl) -> None:
     assert crawl.stderr.count("programme.html") >= 2
 
 
-def test_plain_scrapy_runs_the_same_spider(crawl, tmp_path) -> None:
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from crawler.run import MIRROR_SETTINGS
-
-    base_url = crawl.summary["base_url"]
-    settings = {**MIRROR_SETTINGS, "WARC_DIR": str(tmp_path / "warc"),
-                "ARTICLES_PATH": str(tmp_path / "articles.jsonl")}
+def _scrapy_crawl(base_url: str, archive: Path, **extra: str,
+                  ) -> subprocess.CompletedProcess[str]:
+    """Run ``scrapy crawl ifes -a base_url=... -s ARCHIVE_DIR=...`` as scrapyd would."""
+    settings = {**MIRROR_SETTINGS, "ARCHIVE_DIR": str(archive), **extra}
     pairs = [a for k, v in settings.items() for a in ("-s", f"{k}={v}")]
-    project = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "ifes", "-a",
-                           f"base_url={base_url}", *pairs], cwd=project, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-    lines = (tmp_path / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    return subprocess.run([sys.executable, "-m", "scrapy", "crawl", "ifes", "-a",
+                           f"base_url={base_url}", *pairs], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_plain_scrapy_keeps_an_archive_folder(crawl, tmp_path: Path) -> None:
+    """``scrapy crawl ifes -s ARCHIVE_DIR=...`` (and so scrapyd) is the same crawl as
+    ``ifes-archive crawl``: the same records, a report per run, a conditional recrawl."""
+    archive = tmp_path / "archive"
+    for served in serve(tmp_path, "--validators"):
+        first = _scrapy_crawl(served.base_url, archive)
+        assert first.returncode == 0, first.stderr[-2000:]
+        after_first = len(served.exchanges())
+        second = _scrapy_crawl(served.base_url, archive)
+        assert second.returncode == 0, second.stderr[-2000:]
+        exchanges = served.exchanges()
+    lines = (archive / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     assert {json.loads(x)["article_id"] for x in lines} == {r["article_id"] for r in crawl.records()}
-    assert list((tmp_path / "warc").glob("*.warc.gz"))
+    reports = sorted((archive / "reports").glob("run-*.json"))
+    assert len(reports) == 2 and len(list((archive / "reports").glob("run-*.crawl.log"))) == 2
+    runs = [json.loads(p.read_text()) for p in reports]
+    assert json.loads((archive / "crawl-summary.json").read_text()) == runs[1]
+    assert [r["finish_reason"] for r in runs] == ["finished", "finished"]
+    assert runs[0]["new"] == runs[0]["articles"] > 0
+    # the second run asked with the first's validators: every article unchanged, answered 304
+    assert runs[1]["unchanged"] == runs[0]["new"] and runs[1]["new"] == runs[1]["changed"] == 0
+    asked = [e for e in exchanges[after_first:] if b"if-none-match" in e.request_bytes.lower()]
+    assert len(asked) >= runs[0]["new"] and all(e.status == 304 for e in asked)
+    assert len(list((archive / "warc").glob("*.warc.gz"))) == 2
+
+
+def test_plain_scrapy_into_a_folder_another_crawl_holds_is_refused(tmp_path: Path) -> None:
+    from archive.folder import ArchiveFolder, acquire, release
+
+    folder = ArchiveFolder(tmp_path / "archive")
+    acquire(folder)  # this test process is the other crawl
+    try:
+        done = _scrapy_crawl("http://127.0.0.1:9/", folder.root, LOG_LEVEL="INFO")
+    finally:
+        release(folder)
+    assert "another crawl (pid " in done.stderr
+    assert "'finish_reason': 'archive_locked'" in done.stderr
+    assert "downloader/request_count" not in done.stderr
+    assert sorted(p.name for p in folder.root.iterdir()) == [".lock"]
