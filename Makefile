@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 # pywb (replay tests) lives in its own environment: its pins must not move the crawler's.
 PYWB_VENV ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-stamp
-DEMO_OUT ?= out/demo
+# The demo's archive folder: outside the checkout (nothing is written into the source tree).
+DEMO_OUT ?= $(or $(TMPDIR),/tmp)/ifes-archive-demo
 # ReplayWeb.page (replay test of the WACZ): the npm package, as replayweb.page serves it.
 REPLAYWEB ?= .replayweb
 REPLAYWEB_VERSION ?= 2.5.3
@@ -36,7 +37,7 @@ venv: $(STAMP)
 
 ## Serve the bundled mirror on 127.0.0.1, crawl it, print where the WARCs and records went.
 demo: venv
-	$(PY) -m fixtures.demo --out $(DEMO_OUT)
+	$(PY) -m ifes_archive.fixtures.demo --out $(DEMO_OUT)
 
 ## The whole test suite (real crawls of the mirror on loopback; replay in pywb and Chromium).
 test: venv $(PYWB_STAMP) $(REPLAYWEB_STAMP)

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from archive.given_names import is_given_name, japanese_given_first
+from ifes_archive.archive.given_names import is_given_name, japanese_given_first
 
 #: Sources of a mention, highest first: the order in which a display name is assembled (the
 #: title prefix is the site's own listing of its authors; the byline is the author's own line).

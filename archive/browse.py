@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archive.release.build import WACZ
-from archive.release.contents import text_file
-from archive.release.scope import published_on
+from ifes_archive.archive.release.build import WACZ
+from ifes_archive.archive.release.contents import text_file
+from ifes_archive.archive.release.scope import published_on
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -136,7 +136,7 @@ def serve(release: Path, host: str = "127.0.0.1", port: int = 8001, db: Path | N
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from archive import browse_plugin
+    from ifes_archive.archive import browse_plugin
 
     if not (release / "data" / "articles.jsonl").is_file():
         raise FileNotFoundError(f"{release} is not a release (no data/articles.jsonl)")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from datasette import Response, hookimpl
 from markupsafe import Markup
 
-from archive.reader import HttpHead, iter_records, response_entity
+from ifes_archive.archive.reader import HttpHead, iter_records, response_entity
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

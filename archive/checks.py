@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from archive import authors as names
-from archive.listings import fold_name, listing_key
+from ifes_archive.archive import authors as names
+from ifes_archive.archive.listings import fold_name, listing_key
 
 AUTHORS = "authors"
 PRINT_VIEW = "print-view"

@@ -12,8 +12,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from archive.terminal import safe
-from crawler.settings import BASE_URL as DEFAULT_BASE_URL
+from ifes_archive.archive.terminal import safe
+from ifes_archive.crawler.settings import BASE_URL as DEFAULT_BASE_URL
 OPERATOR_HELP = ("who runs the crawl and how to reach them, e.g. \"Jane Doe <jane@example.org>\" "
                  "(default: $WARC_OPERATOR); needed for any host outside loopback")
 
@@ -23,9 +23,9 @@ OK, FAILED, USAGE, LOCKED, UNWRITABLE, INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 
 def _crawl(args: argparse.Namespace) -> int:
-    from archive.folder import FolderLocked
-    from crawler.firstcontact import EXIT_STATUS, Verdict
-    from crawler.run import ArchiveUnwritable, BadSetting, CrawlRefused, crawl, parse_settings
+    from ifes_archive.archive.folder import FolderLocked
+    from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict
+    from ifes_archive.crawler.run import ArchiveUnwritable, BadSetting, CrawlRefused, crawl, parse_settings
 
     if not args.base_url.lower().startswith(("http://", "https://")) and "://" in args.base_url:
         return _fail("crawl", f"--base-url must be an http or https URL, got {args.base_url!r}")
@@ -63,8 +63,8 @@ def _crawl(args: argparse.Namespace) -> int:
 def _probe(args: argparse.Namespace) -> int:
     import json
 
-    from crawler.probe import report_lines, run_probe
-    from crawler.run import parse_settings, project_settings
+    from ifes_archive.crawler.probe import report_lines, run_probe
+    from ifes_archive.crawler.run import parse_settings, project_settings
 
     try:
         settings = project_settings(parse_settings(args.setting), args.operator)
@@ -80,13 +80,13 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _serve_fixtures(args: argparse.Namespace) -> int:
-    from fixtures.server import main as serve
+    from ifes_archive.fixtures.server import main as serve
 
     return serve(args.server_args)
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from archive.verify import verify_file
+    from ifes_archive.archive.verify import verify_file
 
     paths = [p for arg in args.paths for p in _warc_paths(Path(arg))]
     missing = [p for p in paths if not p.is_file()]
@@ -104,8 +104,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    from archive.manifest import write_manifest
-    from archive.rebuild import UNREADABLE_REST, rebuild
+    from ifes_archive.archive.manifest import write_manifest
+    from ifes_archive.archive.rebuild import UNREADABLE_REST, rebuild
 
     out = Path(args.out)
     missing = [p for p in args.paths if not Path(p).exists()]
@@ -133,8 +133,8 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from archive.listings import article_id_of
-    from archive.record import CapturedPage, build_record, record_to_json
+    from ifes_archive.archive.listings import article_id_of
+    from ifes_archive.archive.record import CapturedPage, build_record, record_to_json
 
     path = Path(args.file)
     try:
@@ -164,8 +164,8 @@ def _fail(verb: str, message: str, status: int = USAGE) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from archive.index import INDEX_PATH, write_index
-    from archive.wacz import write_wacz
+    from ifes_archive.archive.index import INDEX_PATH, write_index
+    from ifes_archive.archive.wacz import write_wacz
 
     folder = Path(args.archive_dir)
     warcs = _warc_paths(folder / "warc") if (folder / "warc").is_dir() else []
@@ -191,7 +191,7 @@ def _warc_paths(path: Path) -> list[Path]:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from archive.history import corpus_path, describe, versions_of
+    from ifes_archive.archive.history import corpus_path, describe, versions_of
 
     corpus = corpus_path(Path(args.corpus))
     if not corpus.exists():
@@ -208,7 +208,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
-    from archive.reader import DEFAULT_MAX_BODY
+    from ifes_archive.archive.reader import DEFAULT_MAX_BODY
 
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                         help=f"decode at most this many bytes of a body to {what} "
@@ -216,8 +216,8 @@ def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from archive.release.build import ReleaseOptions, build_release
-    from archive.release.scope import ReleaseInputError, Scope
+    from ifes_archive.archive.release.build import ReleaseOptions, build_release
+    from ifes_archive.archive.release.scope import ReleaseInputError, Scope
 
     options = ReleaseOptions(
         scope=Scope(args.date_from, args.date_to, tuple(args.section), tuple(args.language)),
@@ -235,7 +235,7 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _browse(args: argparse.Namespace) -> int:
-    from archive.browse import serve
+    from ifes_archive.archive.browse import serve
 
     try:
         serve(args.release, args.host, args.port, args.db, args.replay_prefix)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archive.checks import crumb_check
-from archive.record import record_to_json, sort_sections
-from archive.versions import Observation, Version, fold, observation_of_line
+from ifes_archive.archive.checks import crumb_check
+from ifes_archive.archive.record import record_to_json, sort_sections
+from ifes_archive.archive.versions import Observation, Version, fold, observation_of_line
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence

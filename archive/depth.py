@@ -14,7 +14,7 @@ from __future__ import annotations
 from html import escape
 from html.parser import HTMLParser
 
-from archive.flatten import BLOCK_TAGS, CELL_TAGS, LINE_TAGS
+from ifes_archive.archive.flatten import BLOCK_TAGS, CELL_TAGS, LINE_TAGS
 
 #: Deepest nesting kept: well under libxml2's ``huge_tree`` limit of 2048.
 MAX_DEPTH = 1000

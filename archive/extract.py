@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 import lxml.etree
 import lxml.html
 
-from archive.cloak import run_writes
-from archive.depth import cap_depth
-from archive.flatten import flatten
+from ifes_archive.archive.cloak import run_writes
+from ifes_archive.archive.depth import cap_depth
+from ifes_archive.archive.flatten import flatten
 
 #: trafilatura options of the generic path. Measured on the article-extraction-benchmark's 181
 #: pages (``python -m bench.generic``): precision mode, tables kept, no comments scores best.

@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import lxml.html
 
-from archive.decode import decode_html
-from archive.extract import NAMED_TASKS, parse
+from ifes_archive.archive.decode import decode_html
+from ifes_archive.archive.extract import NAMED_TASKS, parse
 
 #: Links to the listed items (not links inside intro texts): table rows, and the blog's
 #: title, «Подробнее...» (``a.readon``) and «Далее...» (``a.blogsection``) links.

@@ -14,11 +14,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archive.extract import GENERIC_OPTIONS
-from archive.record import PACKAGES as RECORD_PACKAGES
+from ifes_archive.archive.extract import GENERIC_OPTIONS
+from ifes_archive.archive.record import PACKAGES as RECORD_PACKAGES
 
 if TYPE_CHECKING:
-    from archive.rebuild import RebuildResult
+    from ifes_archive.archive.rebuild import RebuildResult
 
 #: Packages whose version can change a record: the record builder's, and the WARC reader.
 PACKAGES = (*RECORD_PACKAGES, "warcio")

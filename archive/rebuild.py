@@ -32,10 +32,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, Any
 
-from archive.corpus import ListingEvidence, version_line
-from archive.listings import listed_articles, listing_task
-from archive.record import PRINT_PAGE, CapturedPage, build_record, refusal_of
-from archive.reader import (
+from ifes_archive.archive.corpus import ListingEvidence, version_line
+from ifes_archive.archive.listings import listed_articles, listing_task
+from ifes_archive.archive.record import PRINT_PAGE, CapturedPage, build_record, refusal_of
+from ifes_archive.archive.reader import (
     DEFAULT_MAX_BODY,
     TOO_LARGE,
     HttpHead,
@@ -45,7 +45,7 @@ from archive.reader import (
     response_entity,
     warcinfo_fields,
 )
-from archive.versions import (
+from ifes_archive.archive.versions import (
     CONFIRMED,
     GONE,
     GONE_STATUSES,
@@ -55,14 +55,14 @@ from archive.versions import (
     content_digest,
     fold,
 )
-from archive.warc import (
+from ifes_archive.archive.warc import (
     BASE_FIELD,
     REVISIT_NOT_MODIFIED,
     RUN_FIELD,
     SCOPE_FIELD,
     CapturePointer,
 )
-from crawler.joomla import parse_url
+from ifes_archive.crawler.joomla import parse_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

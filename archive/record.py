@@ -20,11 +20,11 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from archive import authors as names
-from archive import checks, titles
-from archive.dates import read_date
-from archive.decode import DecodedPage, decode_html, meta_charset
-from archive.extract import (
+from ifes_archive.archive import authors as names
+from ifes_archive.archive import checks, titles
+from ifes_archive.archive.dates import read_date
+from ifes_archive.archive.decode import DecodedPage, decode_html, meta_charset
+from ifes_archive.archive.extract import (
     GENERIC_OPTIONS,
     Page,
     body_blocks,
@@ -36,10 +36,10 @@ from archive.extract import (
     read_page,
     refusal_kind,
 )
-from archive.flatten import paragraphs, text_of
-from archive.language import detect_language
-from archive.listings import itemid_of
-from archive.schema import RECORD_KEYS, Record
+from ifes_archive.archive.flatten import paragraphs, text_of
+from ifes_archive.archive.language import detect_language
+from ifes_archive.archive.listings import itemid_of
+from ifes_archive.archive.schema import RECORD_KEYS, Record
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

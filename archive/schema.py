@@ -1,6 +1,6 @@
 """The article record: one documented dataclass, and the JSON Schema generated from it.
 
-``python -m archive.schema`` rewrites ``archive/record.schema.json`` (shipped with the package);
+``python -m ifes_archive.archive.schema`` rewrites ``archive/record.schema.json`` (shipped with the package);
 a test fails when the committed file differs from what the dataclass gives.
 """
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from archive import authors as names
+from ifes_archive.archive import authors as names
 
 #: Longest byline line: a few names (more words than that is a sentence, not a byline).
 MAX_BYLINE_WORDS = 16

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from archive.reader import (
+from ifes_archive.archive.reader import (
     DEFAULT_MAX_BODY,
     TOO_LARGE,
     TRAILING_FIELD,
@@ -29,7 +29,7 @@ from archive.reader import (
     WarcRecord,
     open_records,
 )
-from archive.warc import digest_text
+from ifes_archive.archive.warc import digest_text
 
 if TYPE_CHECKING:
     from pathlib import Path

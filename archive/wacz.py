@@ -17,7 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archive.index import REPLAYWEB, build_index
+from ifes_archive.archive.index import REPLAYWEB, build_index
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

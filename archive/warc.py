@@ -32,7 +32,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive.reader import TRAILING_FIELD, RecordHead, parse_warc_head
+from ifes_archive.archive.reader import TRAILING_FIELD, RecordHead, parse_warc_head
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import archive.record
-from archive.decode import decode_html
-from archive.listings import listed_articles, sections_by_article
-from archive.record import CapturedPage, build_record
+from ifes_archive.archive import record as record_module
+from ifes_archive.archive.decode import decode_html
+from ifes_archive.archive.listings import listed_articles, sections_by_article
+from ifes_archive.archive.record import CapturedPage, build_record
 from bench.scoring import TextScores
 from bench.targets import print_targets
 
@@ -78,7 +78,7 @@ def load_committed(gold: Path = GOLD) -> list[Case]:
 
 def load_seed(seed: int) -> list[Case]:
     """Return gold cases of the site of *seed*, derived in memory (the hold-out check)."""
-    from fixtures.gold.derive import gold_set
+    from ifes_archive.fixtures.gold.derive import gold_set
 
     gold, listings = gold_set(seed)
     pairs = [p for page in listings.values()
@@ -224,7 +224,7 @@ def score(name: str, extractor: Extractor, cases: list[Case]) -> Scores:
 def date_share(cases: list[Case]) -> tuple[float, float]:
     """Return (seconds reading dates, seconds of the whole extraction) for this extractor."""
     spent = [0.0]
-    original = archive.record.read_date
+    original = record_module.read_date
 
     def timed(raw: str) -> Any:
         start = time.perf_counter()
@@ -233,14 +233,14 @@ def date_share(cases: list[Case]) -> tuple[float, float]:
         finally:
             spent[0] += time.perf_counter() - start
 
-    archive.record.read_date = timed  # type: ignore[assignment]
+    record_module.read_date = timed  # type: ignore[assignment]
     try:
         start = time.perf_counter()
         for case in cases:
             ours(case)
         total = time.perf_counter() - start
     finally:
-        archive.record.read_date = original  # type: ignore[assignment]
+        record_module.read_date = original  # type: ignore[assignment]
     return spent[0], total
 
 
@@ -270,8 +270,10 @@ def time_extractor(source: Path | None, runs: int = TIMING_RUNS) -> float:
     best of *runs*, timed in a fresh process (:mod:`bench.timing`) so both start alike."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(source or ROOT)
+    # The baseline tree predates the ifes_archive.* names: its package is plain ``archive``.
+    module = "archive.record" if source is not None else "ifes_archive.archive.record"
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "timing.py"), str(GOLD),
-                           BASE_URL, str(runs)], capture_output=True, text=True, env=env,
+                           BASE_URL, str(runs), module], capture_output=True, text=True, env=env,
                           check=True)
     return float(done.stdout.strip().splitlines()[-1])
 

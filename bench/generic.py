@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.record import CapturedPage, build_record
+from ifes_archive.archive.record import CapturedPage, build_record
 from bench.scoring import TextScores
 from bench.targets import print_targets
 

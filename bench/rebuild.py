@@ -21,12 +21,12 @@ from pathlib import Path
 import trafilatura
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.decode import decode_html
-from archive.rebuild import article_jobs, captured_page, rebuild, select, warc_files
-from archive.versions import RECORD
+from ifes_archive.archive.decode import decode_html
+from ifes_archive.archive.rebuild import article_jobs, captured_page, rebuild, select, warc_files
+from ifes_archive.archive.versions import RECORD
 from bench.crawl import crawl_command, with_mirror
 from bench.targets import print_targets
-from fixtures.server import MIRROR_SETTINGS
+from ifes_archive.fixtures.server import MIRROR_SETTINGS
 
 
 def crawl_mirror(articles: int, work: Path) -> Path:

@@ -22,15 +22,15 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.rebuild import rebuild
+from ifes_archive.archive.rebuild import rebuild
 from bench.targets import print_targets
-from archive.reader import read_raw_records
+from ifes_archive.archive.reader import read_raw_records
 from bench.crawl import crawl_command
-from crawler.joomla import parse_url, state_key
-from fixtures.server import MIRROR_SETTINGS
-from fixtures.epochs import site_at
-from fixtures.server import start_server_process
-from fixtures.timeline import wait_for_epoch
+from ifes_archive.crawler.joomla import parse_url, state_key
+from ifes_archive.fixtures.server import MIRROR_SETTINGS
+from ifes_archive.fixtures.epochs import site_at
+from ifes_archive.fixtures.server import start_server_process
+from ifes_archive.fixtures.timeline import wait_for_epoch
 
 
 def crawl_once(base_url: str, out: Path) -> tuple[float, dict]:

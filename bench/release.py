@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from archive.release.build import release_parts
+from ifes_archive.archive.release.build import release_parts
 from bench.crawl import measure
 from bench.rebuild import crawl_mirror
 from bench.targets import print_targets
@@ -34,7 +34,7 @@ SAME_DATA = ("data/articles.parquet", "data/versions.parquet", "data/captures.pa
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "archive.cli", *args]
+    return [sys.executable, "-m", "ifes_archive.archive.cli", *args]
 
 
 def paired(commands: list[tuple[str, list[str]]], repeats: int) -> list[tuple[str, float, float]]:

@@ -37,9 +37,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fixtures.stranger.app import App
-from fixtures.stranger.generate import build_site
-from fixtures.stranger.truth import article_truth
+from ifes_archive.fixtures.stranger.app import App
+from ifes_archive.fixtures.stranger.generate import build_site
+from ifes_archive.fixtures.stranger.truth import article_truth
 
 FIELDS = [
     "text",
@@ -230,7 +230,7 @@ def cli() -> str:
 def crawl_records(seed: int, out: Path, max_time: int) -> tuple[dict[int, dict], str]:
     """Serve the seed, crawl it the way the README tells a user to, read the current records."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "fixtures.stranger.serve", "--seed", str(seed), "--port", "0"],
+        [sys.executable, "-m", "ifes_archive.fixtures.stranger.serve", "--seed", str(seed), "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -1,21 +1,26 @@
 """Time ``build_record`` over the gold set's article pages; print ms per page (best run).
 
-Run as a script with the ``archive`` package to time first on ``PYTHONPATH``
-(:func:`bench.extract.time_extractor` runs the baseline's and this checkout's alike).
+Run as a script: ``timing.py GOLD BASE_URL RUNS [MODULE]``, MODULE the record module to time
+(``ifes_archive.archive.record``, this checkout's; ``archive.record`` of a baseline tree on
+``PYTHONPATH``, from before the project's modules were named ``ifes_archive.*``):
+:func:`bench.extract.time_extractor` runs the baseline's and this checkout's alike.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
 from pathlib import Path
 
-from archive.record import CapturedPage, build_record
+RECORD_MODULE = "ifes_archive.archive.record"
 
 
-def main(gold: Path, base_url: str, runs: int) -> float:
+def main(gold: Path, base_url: str, runs: int, module: str = RECORD_MODULE) -> float:
     """Return the best ms per page over *runs* passes (one warm-up pass first)."""
+    record = importlib.import_module(module)
+    CapturedPage, build_record = record.CapturedPage, record.build_record  # noqa: N806
     cases = []
     for line in (gold / "cases.jsonl").read_text(encoding="utf-8").splitlines():
         case = json.loads(line)
@@ -34,4 +39,4 @@ def main(gold: Path, base_url: str, runs: int) -> float:
 
 
 if __name__ == "__main__":
-    print(f"{main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])):.3f}")
+    print(f"{main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), *sys.argv[4:]):.3f}")

@@ -31,11 +31,11 @@ from scrapy.exceptions import (
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
-from archive.reader import content_codings, decode_body, read_http_head, record_at, response_entity
-from archive.warc import OPEN_SUFFIX, CapturePointer, HttpExchange, utc_now
-from crawler.crawllog import NOT_ARCHIVED, attempt_of
-from crawler.http11 import Fetched, FetchError, Http11Client
-from crawler.session import (
+from ifes_archive.archive.reader import content_codings, decode_body, read_http_head, record_at, response_entity
+from ifes_archive.archive.warc import OPEN_SUFFIX, CapturePointer, HttpExchange, utc_now
+from ifes_archive.crawler.crawllog import NOT_ARCHIVED, attempt_of
+from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
+from ifes_archive.crawler.session import (
     STORAGE_ERRORS,
     CaptureSession,
     StorageFailed,

@@ -34,17 +34,17 @@ from scrapy.downloadermiddlewares.httpcompression import ACCEPTED_ENCODINGS
 from scrapy.utils.misc import load_object
 from tldextract import TLDExtract
 
-from crawler.http11 import FetchError, Http11Client
-from crawler.joomla import normalise_base_url
-from crawler.middlewares import Backoff, retry_after_seconds
-from crawler.template import page_misses
+from ifes_archive.crawler.http11 import FetchError, Http11Client
+from ifes_archive.crawler.joomla import normalise_base_url
+from ifes_archive.crawler.middlewares import Backoff, retry_after_seconds
+from ifes_archive.crawler.template import page_misses
 
 if TYPE_CHECKING:
     from scrapy.robotstxt import RobotParser
     from scrapy.settings import BaseSettings
 
-    from archive.warc import HttpExchange
-    from crawler.http11 import Fetched
+    from ifes_archive.archive.warc import HttpExchange
+    from ifes_archive.crawler.http11 import Fetched
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import h11
 
-from archive.reader import (
+from ifes_archive.archive.reader import (
     MAX_HTTP_HEAD,
     MAX_INTERIM_RESPONSES,
     BodyTooLarge,
@@ -42,7 +42,7 @@ from archive.reader import (
     content_codings,
     held_entity,
 )
-from archive.warc import HttpExchange, utc_now
+from ifes_archive.archive.warc import HttpExchange, utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable

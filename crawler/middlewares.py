@@ -25,10 +25,10 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from tldextract import TLDExtract
 
-from crawler.capture import REPLAY_304_KEY
-from crawler.crawllog import HOPS_KEY, hops_of
-from crawler.requisites import REQUISITE_KEY
-from crawler.session import CaptureSession
+from ifes_archive.crawler.capture import REPLAY_304_KEY
+from ifes_archive.crawler.crawllog import HOPS_KEY, hops_of
+from ifes_archive.crawler.requisites import REQUISITE_KEY
+from ifes_archive.crawler.session import CaptureSession
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator

@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from archive.corpus import (
+from ifes_archive.archive.corpus import (
     classify,
     cut_torn_tail,
     finalize,
@@ -31,10 +31,10 @@ from archive.corpus import (
     read_listings,
     read_observations,
 )
-from archive.checks import LISTING_CRUMB, listing_crumb_detail, tally
-from archive.listings import listing_check, read_listing
-from archive.record import INCOMPLETE_FLAG, CapturedPage, build_record, record_to_json
-from archive.versions import (
+from ifes_archive.archive.checks import LISTING_CRUMB, listing_crumb_detail, tally
+from ifes_archive.archive.listings import listing_check, read_listing
+from ifes_archive.archive.record import INCOMPLETE_FLAG, CapturedPage, build_record, record_to_json
+from ifes_archive.archive.versions import (
     Observation,
     content_digest,
     fold,
@@ -43,8 +43,8 @@ from archive.versions import (
     observation_of_line,
     same_line,
 )
-from crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
-from crawler.items import ArticleItem, ListingItem, ObservedItem
+from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
+from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

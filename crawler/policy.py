@@ -37,16 +37,16 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
-from crawler.capture import TRUNCATED_OK_KEY
-from crawler.crawllog import (
+from ifes_archive.crawler.capture import TRUNCATED_OK_KEY
+from ifes_archive.crawler.crawllog import (
     OUT_OF_SCOPE,
     ROBOTS_BLOCKED,
     ROBOTS_UNAVAILABLE,
     Attempt,
     hops_of,
 )
-from crawler.joomla import host_port
-from crawler.session import CaptureSession
+from ifes_archive.crawler.joomla import host_port
+from ifes_archive.crawler.session import CaptureSession
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from archive.checks import LISTING_CRUMB, PRINT_VIEW, check, crumb_check, listing_crumb_detail
-from archive.decode import detect, header_charset, meta_charset
-from archive.extract import NAMED_TASKS, is_refusal, page_total
-from archive.listings import Listing, listing_check, read_listing
-from archive.record import (
+from ifes_archive.archive.checks import LISTING_CRUMB, PRINT_VIEW, check, crumb_check, listing_crumb_detail
+from ifes_archive.archive.decode import detect, header_charset, meta_charset
+from ifes_archive.archive.extract import NAMED_TASKS, is_refusal, page_total
+from ifes_archive.archive.listings import Listing, listing_check, read_listing
+from ifes_archive.archive.record import (
     GENERIC_FLAG,
     PRINT_PAGE,
     CapturedPage,
@@ -27,8 +27,8 @@ from archive.record import (
     decode_html,
     html_root,
 )
-from crawler import template
-from crawler.firstcontact import (
+from ifes_archive.crawler import template
+from ifes_archive.crawler.firstcontact import (
     EXIT_STATUS,
     Answer,
     FirstContact,
@@ -38,7 +38,7 @@ from crawler.firstcontact import (
     origin_of,
     run_polite,
 )
-from crawler.joomla import (
+from ifes_archive.crawler.joomla import (
     ARTICLE_KINDS,
     JoomlaUrl,
     clean_url,

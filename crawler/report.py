@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from archive.folder import ArchiveFolder
+    from ifes_archive.archive.folder import ArchiveFolder
 
 logger = logging.getLogger(__name__)
 

@@ -15,18 +15,18 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archive.folder import ArchiveFolder, acquire, release
+from ifes_archive.archive.folder import ArchiveFolder, acquire, release
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
-    from crawler.firstcontact import FirstContact, PoliteFetcher
-    from crawler.report import CrawlSummary
+    from ifes_archive.crawler.firstcontact import FirstContact, PoliteFetcher
+    from ifes_archive.crawler.report import CrawlSummary
 
 logger = logging.getLogger(__name__)
 
 #: The project's settings module (``scrapy.cfg`` names it too).
-SETTINGS_MODULE = "crawler.settings"
+SETTINGS_MODULE = "ifes_archive.crawler.settings"
 #: Exit status of a usage error (argparse's), a missing operator contact among them.
 USAGE_STATUS = 2
 
@@ -55,7 +55,7 @@ def project_settings(overrides: dict[str, str] | None = None,
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", SETTINGS_MODULE)
     from scrapy.utils.project import get_project_settings
 
-    from crawler.useragent import settle_operator
+    from ifes_archive.crawler.useragent import settle_operator
 
     settings = get_project_settings()
     for name, value in (overrides or {}).items():
@@ -114,8 +114,8 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
     ``out``), ArchiveUnwritable (``out`` cannot be written: checked before any request);
     :meth:`CrawlSummary.not_the_template` says when the run read no article of the template.
     """
-    from crawler.firstcontact import EXIT_STATUS, Verdict, run_first_contact
-    from crawler.useragent import operator_problem
+    from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict, run_first_contact
+    from ifes_archive.crawler.useragent import operator_problem
 
     settings = project_settings({**(overrides or {}), "ARCHIVE_DIR": str(out)}, operator)
     problem = operator_problem(base_url, settings.get("WARC_OPERATOR"))
@@ -136,8 +136,8 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
 def _crawl(contact: FirstContact, fetcher: PoliteFetcher, settings: Settings) -> CrawlSummary:
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.session import CaptureSession
-    from crawler.spiders.ifes import IfesSpider
+    from ifes_archive.crawler.session import CaptureSession
+    from ifes_archive.crawler.spiders.ifes import IfesSpider
 
     if contact.moved:
         logger.warning("%s redirects to %s: crawling there", contact.given, contact.base_url)

@@ -33,11 +33,11 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from archive.folder import ArchiveFolder, FolderLocked, acquire, release, run_stamp
-from archive.reader import open_records, warcinfo_fields
-from archive.state import CrawlState, KnownCapture, StateLost
-from archive.versions import GONE_STATUSES
-from archive.warc import (
+from ifes_archive.archive.folder import ArchiveFolder, FolderLocked, acquire, release, run_stamp
+from ifes_archive.archive.reader import open_records, warcinfo_fields
+from ifes_archive.archive.state import CrawlState, KnownCapture, StateLost
+from ifes_archive.archive.versions import GONE_STATUSES
+from ifes_archive.archive.warc import (
     BASE_FIELD,
     MOVED_FIELD,
     REVISIT_IDENTICAL,
@@ -52,14 +52,14 @@ from archive.warc import (
     close_out_open_files,
     sha1_digest,
 )
-from crawler.crawllog import CrawlLog, first_contact_attempt
-from crawler.joomla import rebase, state_key
-from crawler.report import CrawlSummary, reserve_report, summarise, write_report
+from ifes_archive.crawler.crawllog import CrawlLog, first_contact_attempt
+from ifes_archive.crawler.joomla import rebase, state_key
+from ifes_archive.crawler.report import CrawlSummary, reserve_report, summarise, write_report
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from crawler.http11 import Fetched
+    from ifes_archive.crawler.http11 import Fetched
 
 logger = logging.getLogger(__name__)
 

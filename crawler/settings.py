@@ -8,11 +8,11 @@ retried with back-off (``Retry-After`` honoured). On the local mirror, relax the
 from __future__ import annotations
 
 # The offline reader's bounds are the crawl's: one number each (a lower-case name is no setting).
-from archive import reader as _reader
+from ifes_archive.archive import reader as _reader
 
 BOT_NAME = "ifes_archive"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["ifes_archive.crawler.spiders"]
+NEWSPIDER_MODULE = "ifes_archive.crawler.spiders"
 
 #: The site: the live address (``ifes-archive crawl --base-url`` or ``-a base_url=`` another).
 BASE_URL = "http://japanstudies.ru/"
@@ -72,39 +72,39 @@ RETRY_BACKOFF_MAX = 120.0
 RETRY_AFTER_MAX = 600.0
 
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.capture.CapturingDownloadHandler",
-    "https": "crawler.capture.CapturingDownloadHandler",
+    "http": "ifes_archive.crawler.capture.CapturingDownloadHandler",
+    "https": "ifes_archive.crawler.capture.CapturingDownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
     # Scope by scheme, host and port (Scrapy's compares host names only).
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "crawler.policy.ScopeMiddleware": 50,
+    "ifes_archive.crawler.policy.ScopeMiddleware": 50,
     # robots.txt as RFC 9309 reads status codes: 5xx or no answer disallows everything.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.policy.Rfc9309RobotsMiddleware": 100,
+    "ifes_archive.crawler.policy.Rfc9309RobotsMiddleware": 100,
     # Redirect loops end at their first repeat, reported.
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "crawler.policy.LoopSafeRedirectMiddleware": 600,
+    "ifes_archive.crawler.policy.LoopSafeRedirectMiddleware": 600,
     # Replaces Scrapy's RetryMiddleware: same retries, with back-off and Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "ifes_archive.crawler.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "crawler.middlewares.OfflineCookiesMiddleware": 700,
-    "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    "ifes_archive.crawler.middlewares.OfflineCookiesMiddleware": 700,
+    "ifes_archive.crawler.middlewares.ConditionalRequestMiddleware": 560,
 }
 SPIDER_MIDDLEWARES = {
     # Heritrix's discovery path of each request (L link, E embed, R redirect), for the crawl log.
-    "crawler.middlewares.DiscoveryPathMiddleware": 650,
+    "ifes_archive.crawler.middlewares.DiscoveryPathMiddleware": 650,
     # Off unless PAGE_REQUISITES: stylesheets, scripts, images, favicon the pages embed.
-    "crawler.requisites.PageRequisitesMiddleware": 800,
+    "ifes_archive.crawler.requisites.PageRequisitesMiddleware": 800,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.ArticleRecordPipeline": 300,
+    "ifes_archive.crawler.pipelines.ArticleRecordPipeline": 300,
 }
 
 EXTENSIONS = {
     # The archive folder: lock, WARC writer, crawl state, crawl log, report (crawler/session.py).
-    "crawler.session.CaptureSession": 100,
+    "ifes_archive.crawler.session.CaptureSession": 100,
 }
 
 # WARC capture (crawler/session.py, crawler/capture.py).

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from archive.record import decode_html, html_root
+from ifes_archive.archive.record import decode_html, html_root
 
 if TYPE_CHECKING:
     import lxml.html

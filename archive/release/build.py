@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from archive.progress import Progress, wanted
-from archive.rebuild import rebuild, warc_files
-from archive.record import record_to_json
-from archive.release.card import CardFacts, languages_of, summary, write_card
-from archive.release.changes import changes_markdown, compare, read_previous
-from archive.release.contents import METADATA_CSV, ContentsWriter
-from archive.release.identity import DEFAULT_CREATOR, DEFAULT_LICENSE, Identity, release_date
-from archive.release.package import (
+from ifes_archive.archive.progress import Progress, wanted
+from ifes_archive.archive.rebuild import rebuild, warc_files
+from ifes_archive.archive.record import record_to_json
+from ifes_archive.archive.release.card import CardFacts, languages_of, summary, write_card
+from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
+from ifes_archive.archive.release.contents import METADATA_CSV, ContentsWriter
+from ifes_archive.archive.release.identity import DEFAULT_CREATOR, DEFAULT_LICENSE, Identity, release_date
+from ifes_archive.archive.release.package import (
     SUMS,
     Checksums,
     citation_cff,
@@ -36,22 +36,22 @@ from archive.release.package import (
     write_json,
     write_sums,
 )
-from archive.release.plots import draw_plots
-from archive.release.scope import (
+from ifes_archive.archive.release.plots import draw_plots
+from ifes_archive.archive.release.scope import (
     Exclusions,
     ReleaseInputError,
     Scope,
     articles,
     read_exclusions,
 )
-from archive.release.tables import all_tables
-from archive.release.warcs import Copies, copy_warcs
-from archive.wacz import write_wacz
+from ifes_archive.archive.release.tables import all_tables
+from ifes_archive.archive.release.warcs import Copies, copy_warcs
+from ifes_archive.archive.wacz import write_wacz
 
 if TYPE_CHECKING:
     from collections import Counter
 
-    from archive.release.coverage import Coverage
+    from ifes_archive.archive.release.coverage import Coverage
 
 CORPUS = "articles.jsonl"
 WACZ = "archive.wacz"

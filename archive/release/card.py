@@ -15,17 +15,17 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from archive.release.identity import PUBLISHER, PUBLISHER_RU
-from archive.release.package import yaml_string
-from archive.release.tables import json_type
+from ifes_archive.archive.release.identity import PUBLISHER, PUBLISHER_RU
+from ifes_archive.archive.release.package import yaml_string
+from ifes_archive.archive.release.tables import json_type
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from archive.release.changes import Changes
-    from archive.release.coverage import Coverage
-    from archive.release.identity import Identity
-    from archive.release.warcs import Copies
+    from ifes_archive.archive.release.changes import Changes
+    from ifes_archive.archive.release.coverage import Coverage
+    from ifes_archive.archive.release.identity import Identity
+    from ifes_archive.archive.release.warcs import Copies
 
 #: Hugging Face size categories: (upper bound, label).
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),

@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from archive.release.contents import Released
-from archive.release.scope import ReleaseInputError
+from ifes_archive.archive.release.contents import Released
+from ifes_archive.archive.release.scope import ReleaseInputError
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -13,10 +13,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archive.record import record_to_json
-from archive.release.coverage import Coverage
-from archive.release.scope import published_on
-from archive.release.tables import (
+from ifes_archive.archive.record import record_to_json
+from ifes_archive.archive.release.coverage import Coverage
+from ifes_archive.archive.release.scope import published_on
+from ifes_archive.archive.release.tables import (
     LIST_SEPARATOR,
     CaptureRow,
     TableWriter,
@@ -25,11 +25,11 @@ from archive.release.tables import (
     all_tables,
     row_of,
 )
-from archive.versions import content_digest
-from crawler.joomla import parse_url
+from ifes_archive.archive.versions import content_digest
+from ifes_archive.crawler.joomla import parse_url
 
 if TYPE_CHECKING:
-    from archive.release.warcs import Copies
+    from ifes_archive.archive.release.warcs import Copies
 
 #: Tables of ``data/`` (``metadata`` is the CSV beside ``texts/``).
 DATA_TABLES = ("articles", "versions", "captures")

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive.release.scope import published_on
+from ifes_archive.archive.release.scope import published_on
 
 #: The year an undated article is counted under.
 NO_DATE = "no date"

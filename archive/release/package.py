@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from archive.manifest import sha256_of
-from archive.release.identity import KEYWORDS, PUBLISHER, PUBLISHER_RU, split_contact
-from archive.release.tables import json_type
+from ifes_archive.archive.manifest import sha256_of
+from ifes_archive.archive.release.identity import KEYWORDS, PUBLISHER, PUBLISHER_RU, split_contact
+from ifes_archive.archive.release.tables import json_type
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from archive.release.identity import Identity
+    from ifes_archive.archive.release.identity import Identity
 
 SUMS = "SHA256SUMS"
 _MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".txt": "text/plain",

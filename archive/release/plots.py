@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archive.release.coverage import NO_DATE
+from ifes_archive.archive.release.coverage import NO_DATE
 
 if TYPE_CHECKING:
     from collections import Counter
 
-    from archive.release.coverage import Coverage
+    from ifes_archive.archive.release.coverage import Coverage
 
 #: Pixels = inches x DPI: 800 x 400, legible in a card without scrolling.
 SIZE_INCHES = (8.0, 4.0)

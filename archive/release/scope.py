@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from crawler.joomla import parse_url
+from ifes_archive.crawler.joomla import parse_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archive.schema import field_docs, properties_of, record_schema
+from ifes_archive.archive.schema import field_docs, properties_of, record_schema
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archive.reader import open_records, warcinfo_fields
-from archive.release.scope import ReleaseInputError, article_of
-from archive.warc import RUN_FIELD
+from ifes_archive.archive.reader import open_records, warcinfo_fields
+from ifes_archive.archive.release.scope import ReleaseInputError, article_of
+from ifes_archive.archive.warc import RUN_FIELD
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection

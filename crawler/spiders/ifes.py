@@ -24,13 +24,13 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive.extract import page_total, refusal_kind
-from archive.listings import listing_task
-from archive.record import PRINT_PAGE, decode_html, html_root
-from archive.versions import GONE_STATUSES
-from crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
-from crawler.items import ArticleItem, ListingItem, ObservedItem
-from crawler.joomla import (
+from ifes_archive.archive.extract import page_total, refusal_kind
+from ifes_archive.archive.listings import listing_task
+from ifes_archive.archive.record import PRINT_PAGE, decode_html, html_root
+from ifes_archive.archive.versions import GONE_STATUSES
+from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
+from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
+from ifes_archive.crawler.joomla import (
     ARTICLE_KINDS,
     LISTING_KINDS,
     JoomlaUrl,
@@ -46,8 +46,8 @@ from crawler.joomla import (
     print_view_url,
     should_follow,
 )
-from crawler.session import STORAGE_ERRORS, CaptureSession, StorageFailed, storage_message
-from crawler.useragent import operator_problem, settle_operator
+from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, StorageFailed, storage_message
+from ifes_archive.crawler.useragent import operator_problem, settle_operator
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -55,10 +55,10 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
-    from archive.warc import HttpExchange
-    from crawler.firstcontact import FirstContact
-    from crawler.http11 import Fetched
-    from crawler.joomla import DedupKey
+    from ifes_archive.archive.warc import HttpExchange
+    from ifes_archive.crawler.firstcontact import FirstContact
+    from ifes_archive.crawler.http11 import Fetched
+    from ifes_archive.crawler.joomla import DedupKey
 
 logger = logging.getLogger(__name__)
 

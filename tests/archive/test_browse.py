@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from archive.decode import decode_html
+from ifes_archive.archive.decode import decode_html
 from tests.browser import Chromium, chromium_or_skip
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ START_TIMEOUT = 120.0
 def browsed(release: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``ifes-archive browse`` of the session's release, on a free loopback port."""
     db = tmp_path_factory.mktemp("browse") / "release.db"
-    process = subprocess.Popen([sys.executable, "-m", "archive.cli", "browse", str(release),
+    process = subprocess.Popen([sys.executable, "-m", "ifes_archive.archive.cli", "browse", str(release),
                                 "--port", "0", "--db", str(db)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first: list[str] = []

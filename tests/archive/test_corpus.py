@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from archive.corpus import finalize, listing_line, read_listings, version_line
-from archive.record import record_to_json, sort_sections
-from archive.versions import Version, content_digest, gone_line, not_modified_line, same_line
+from ifes_archive.archive.corpus import finalize, listing_line, read_listings, version_line
+from ifes_archive.archive.record import record_to_json, sort_sections
+from ifes_archive.archive.versions import Version, content_digest, gone_line, not_modified_line, same_line
 
 
 def _record(article_id: int, sections: list[str], title: str = "t", seen: str = "2026-01-01",
@@ -74,7 +74,7 @@ def test_a_short_line_extends_the_version_its_digest_names(tmp_path: Path) -> No
 
 
 def test_a_torn_last_line_is_cut_so_the_next_one_stands_alone(tmp_path: Path) -> None:
-    from archive.corpus import cut_torn_tail
+    from ifes_archive.archive.corpus import cut_torn_tail
 
     journal = tmp_path / "a.journal.jsonl"
     journal.write_bytes(b'{"a": 1}\n{"b": 2}\n{"article_id": 3, "ti')

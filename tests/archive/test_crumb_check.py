@@ -21,13 +21,13 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from archive.checks import crumb_check
-from archive.corpus import finalize, listing_line, read_listings
-from archive.listings import article_id_of, listed_articles
-from archive.record import CapturedPage, build_record, record_to_json
-from fixtures.mirror import Mirror
-from fixtures.model import PUBLISHED
-from fixtures.site import build_site
+from ifes_archive.archive.checks import crumb_check
+from ifes_archive.archive.corpus import finalize, listing_line, read_listings
+from ifes_archive.archive.listings import article_id_of, listed_articles
+from ifes_archive.archive.record import CapturedPage, build_record, record_to_json
+from ifes_archive.fixtures.mirror import Mirror
+from ifes_archive.fixtures.model import PUBLISHED
+from ifes_archive.fixtures.site import build_site
 
 BASE = "http://127.0.0.1:8/"
 #: Every row or item of a listing on one page (its name is the same on every page).

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from archive import authors, titles
-from archive.cli import main
-from archive.dates import read_date
-from archive.decode import decode_html
-from archive.language import detect_language
-from archive.listings import listed_articles, listing_key, listing_task
-from archive.schema import RECORD_KEYS, SCHEMA_PATH, Record, field_docs, schema_json
+from ifes_archive.archive import authors, titles
+from ifes_archive.archive.cli import main
+from ifes_archive.archive.dates import read_date
+from ifes_archive.archive.decode import decode_html
+from ifes_archive.archive.language import detect_language
+from ifes_archive.archive.listings import listed_articles, listing_key, listing_task
+from ifes_archive.archive.schema import RECORD_KEYS, SCHEMA_PATH, Record, field_docs, schema_json
 
 GOLD = Path(__file__).resolve().parents[2] / "fixtures" / "gold"
 BASE = "http://127.0.0.1:8123/"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.extract import GOLD, TARGETS, load_committed, load_seed, ours, refusals_right, score
-from fixtures.gold.derive import gold_set
+from ifes_archive.fixtures.gold.derive import gold_set
 
 FLOORS = json.loads((GOLD / "floors.json").read_text(encoding="utf-8"))
 #: A seed nobody tuned to: the generator draws every quirk on its own (fixtures/quirks.py), so
@@ -37,7 +37,7 @@ def test_committed_gold_is_what_the_generator_gives() -> None:
     cases, _ = gold_set(1)
     lines = (GOLD / "cases.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["expected"] for line in lines] == [c.expected for c in cases], \
-        "the generator changed: re-derive the gold set (python -m fixtures.gold.derive)"
+        "the generator changed: re-derive the gold set (python -m ifes_archive.fixtures.gold.derive)"
     for line, case in zip(lines, cases):
         files = [p["file"] for p in json.loads(line)["pages"]]
         assert [(GOLD / f).read_bytes() for f in files] == [p.body for p in case.pages]
@@ -72,7 +72,7 @@ def test_records_are_deterministic(committed: list) -> None:
 def test_records_follow_the_shipped_schema(committed: list) -> None:
     import jsonschema
 
-    from archive.schema import record_schema
+    from ifes_archive.archive.schema import record_schema
 
     validator = jsonschema.Draft202012Validator(record_schema())
     records = [ours(c) for c in committed if c.expected]

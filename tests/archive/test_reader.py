@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from archive.reader import (
+from ifes_archive.archive.reader import (
     BodyTooLarge,
     decode_body,
     held_entity,
@@ -18,8 +18,8 @@ from archive.reader import (
     read_http,
     read_raw_records,
 )
-from archive.verify import verify_file
-from archive.warc import sha1_digest
+from ifes_archive.archive.verify import verify_file
+from ifes_archive.archive.warc import sha1_digest
 from tests.archive.test_warc import exchange, writer
 
 TEXT = "Институт Дальнего Востока РАН ".encode("cp1251") * 2000

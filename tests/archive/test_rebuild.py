@@ -15,10 +15,10 @@ import pytest
 from warcio.warcwriter import WARCWriter
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.cli import main as cli
-from archive.rebuild import rebuild
-from fixtures.mirror import Mirror
-from fixtures.site import build_site
+from ifes_archive.archive.cli import main as cli
+from ifes_archive.archive.rebuild import rebuild
+from ifes_archive.fixtures.mirror import Mirror
+from ifes_archive.fixtures.site import build_site
 from tests.conftest import run_crawl, serve
 
 

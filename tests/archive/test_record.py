@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from archive.record import (
+from ifes_archive.archive.record import (
     RECORD_KEYS,
     CapturedPage,
     build_record,

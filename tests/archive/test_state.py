@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from archive.state import CrawlState, KnownCapture
+from ifes_archive.archive.state import CrawlState, KnownCapture
 
 #: The schema the first releases wrote (no seen_date, no run label).
 OLD_SCHEMA = """

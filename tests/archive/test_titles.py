@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from archive.record import build_record
-from archive.authors import looks_like_surname
-from archive.titles import heading_parts, prefixes
+from ifes_archive.archive.record import build_record
+from ifes_archive.archive.authors import looks_like_surname
+from ifes_archive.archive.titles import heading_parts, prefixes
 from tests.archive.test_record import BASE, article_page, page
 
 PARAGRAPHS = ("<p>Russo-Japanese relations are clearly on hold this winter, and the visit of "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.versions import CONFIRMED, GONE, RECORD, Observation, content_digest, fold
+from ifes_archive.archive.versions import CONFIRMED, GONE, RECORD, Observation, content_digest, fold
 
 
 def _record(seen: str, digest: str, capture: str, complete: bool = True) -> Observation:

@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from archive.reader import open_records, read_http, read_raw_records
-from archive.verify import verify_file
-from crawler.crawllog import parse_line
-from fixtures.hostile import SMUGGLED, SMUGGLED_BODY
-from fixtures.mirror import Mirror
-from fixtures.site import build_site
+from ifes_archive.archive.reader import open_records, read_http, read_raw_records
+from ifes_archive.archive.verify import verify_file
+from ifes_archive.crawler.crawllog import parse_line
+from ifes_archive.fixtures.hostile import SMUGGLED, SMUGGLED_BODY
+from ifes_archive.fixtures.mirror import Mirror
+from ifes_archive.fixtures.site import build_site
 from tests.conftest import Crawl, Served, run_crawl, serve
 
 ARTICLES = 60

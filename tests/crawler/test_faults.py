@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.reader import parse_http, read_raw_records
-from archive.verify import verify_file
-from fixtures.mirror import Mirror
-from fixtures.site import build_site
+from ifes_archive.archive.reader import parse_http, read_raw_records
+from ifes_archive.archive.verify import verify_file
+from ifes_archive.fixtures.mirror import Mirror
+from ifes_archive.fixtures.site import build_site
 from tests.conftest import Crawl, run_crawl, serve
 
 SITE = Mirror(build_site())

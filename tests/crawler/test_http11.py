@@ -21,17 +21,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.http11 import Fetched, FetchError, Http11Client
-from fixtures.faults import parse_fault
-from fixtures.mirror import MirrorResponse
-from fixtures.server import MirrorServer, read_exchange_log
+from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
+from ifes_archive.fixtures.faults import parse_fault
+from ifes_archive.fixtures.mirror import MirrorResponse
+from ifes_archive.fixtures.server import MirrorServer, read_exchange_log
 
 from tests.stub_pages import PAGE_HEADERS, page_body
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from fixtures.exchangelog import Exchange
+    from ifes_archive.fixtures.exchangelog import Exchange
 
 #: Short enough to keep the suite fast, long enough for loopback on a busy machine.
 TIMEOUT = 5.0

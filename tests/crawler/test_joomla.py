@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.joomla import (
+from ifes_archive.crawler.joomla import (
     canonical_article_url,
     clean_url,
     dedup_key,
@@ -422,7 +422,7 @@ def test_the_spider_reads_an_article_named_only_by_its_buttons() -> None:
     naming it; the spider asks for the article's page (never for the buttons' targets)."""
     from scrapy.http import HtmlResponse
 
-    from crawler.spiders.ifes import IfesSpider, page_selector
+    from ifes_archive.crawler.spiders.ifes import IfesSpider, page_selector
 
     spider = IfesSpider(base_url=BASE)
     body = (f'<html><body><a href="{BASE}index2.php?option=com_content&amp;task=view&amp;id=486'

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from archive.cli import main as cli
-from archive.reader import open_records, read_http, read_raw_records, warcinfo_fields
-from crawler.crawllog import parse_line
-from fixtures.mirror import Mirror
-from fixtures.site import build_site
+from ifes_archive.archive.cli import main as cli
+from ifes_archive.archive.reader import open_records, read_http, read_raw_records, warcinfo_fields
+from ifes_archive.crawler.crawllog import parse_line
+from ifes_archive.fixtures.mirror import Mirror
+from ifes_archive.fixtures.site import build_site
 from tests.conftest import Crawl, run_crawl, serve
 
 ARTICLES = 40

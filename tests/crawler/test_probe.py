@@ -17,10 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.cli import main
-from crawler.useragent import version
-from fixtures.mirror import MirrorResponse
-from fixtures.server import MirrorServer
+from ifes_archive.archive.cli import main
+from ifes_archive.crawler.useragent import version
+from ifes_archive.fixtures.mirror import MirrorResponse
+from ifes_archive.fixtures.server import MirrorServer
 from tests.conftest import run_crawl, serve
 
 if TYPE_CHECKING:

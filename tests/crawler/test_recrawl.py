@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.reader import read_raw_records
-from archive.verify import verify_file
-from archive.warc import REVISIT_IDENTICAL
-from fixtures.server import MIRROR_SETTINGS
+from ifes_archive.archive.reader import read_raw_records
+from ifes_archive.archive.verify import verify_file
+from ifes_archive.archive.warc import REVISIT_IDENTICAL
+from ifes_archive.fixtures.server import MIRROR_SETTINGS
 from tests.conftest import run_crawl, serve
 from tests.pywb import get, pywb_or_skip, wayback
 
@@ -59,7 +59,7 @@ def test_recrawl_files_verify(twice) -> None:
 def test_a_second_crawl_in_the_same_folder_is_refused(tmp_path: Path) -> None:
     for served in serve(tmp_path, "--fault", r"task=view=slow:0.3"):
         pairs = [a for k, v in MIRROR_SETTINGS.items() for a in ("-s", f"{k}={v}")]
-        command = [sys.executable, "-m", "archive.cli", "crawl", "--base-url", served.base_url,
+        command = [sys.executable, "-m", "ifes_archive.archive.cli", "crawl", "--base-url", served.base_url,
                    "--out", str(tmp_path / "out"), *pairs]
         running = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -78,7 +78,7 @@ def test_a_second_crawl_in_the_same_folder_is_refused(tmp_path: Path) -> None:
 def test_a_capped_run_stops_cleanly(tmp_path: Path) -> None:
     for served in serve(tmp_path):
         pairs = [a for k, v in MIRROR_SETTINGS.items() for a in ("-s", f"{k}={v}")]
-        done = subprocess.run([sys.executable, "-m", "archive.cli", "crawl", "--base-url",
+        done = subprocess.run([sys.executable, "-m", "ifes_archive.archive.cli", "crawl", "--base-url",
                                served.base_url, "--out", str(tmp_path / "out"), "--max-pages",
                                "40", *pairs], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -90,7 +90,7 @@ def test_a_capped_run_stops_cleanly(tmp_path: Path) -> None:
 
 
 def test_pywb_replays_revisits_with_the_original_content(twice, tmp_path: Path) -> None:
-    from archive.reader import read_http
+    from ifes_archive.archive.reader import read_http
 
     pywb = pywb_or_skip()
     _, _, second = twice
@@ -154,8 +154,8 @@ def test_unchanged_articles_are_journaled_short(twice) -> None:
 
 
 def test_a_lost_state_is_relearned_with_revisits_and_seen_dates(twice, tmp_path: Path) -> None:
-    from archive.state import CrawlState
-    from crawler.session import recover_state
+    from ifes_archive.archive.state import CrawlState
+    from ifes_archive.crawler.session import recover_state
 
     _, _, second = twice
     original = CrawlState(second.out / "state.sqlite")

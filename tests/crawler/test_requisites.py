@@ -9,17 +9,17 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.test import get_crawler
 
-from archive.rebuild import rebuild
-from archive.reader import read_raw_records
-from crawler.requisites import (
+from ifes_archive.archive.rebuild import rebuild
+from ifes_archive.archive.reader import read_raw_records
+from ifes_archive.crawler.requisites import (
     REQUISITE_KEY,
     PageRequisitesMiddleware,
     embedded_urls,
     is_document,
     stylesheet_urls,
 )
-from fixtures.assets import STATIC_FILES
-from fixtures.render_misc import ROBOTS_TXT
+from ifes_archive.fixtures.assets import STATIC_FILES
+from ifes_archive.fixtures.render_misc import ROBOTS_TXT
 
 BASE = "http://example.org:8080/"
 PAGE = f"""<html><head>

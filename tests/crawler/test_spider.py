@@ -10,9 +10,9 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from fixtures.mirror import Mirror
-from fixtures.server import MIRROR_SETTINGS
-from fixtures.site import build_site
+from ifes_archive.fixtures.mirror import Mirror
+from ifes_archive.fixtures.server import MIRROR_SETTINGS
+from ifes_archive.fixtures.site import build_site
 from tests.conftest import serve
 
 NEVER = re.compile(r"emailform|do_pdf|com_registration|^/images/|^/administrator/")
@@ -79,7 +79,7 @@ def test_cross_checks_agree_on_the_mirror_and_are_counted(crawl) -> None:
 
 
 def test_stays_on_the_site(crawl, mirror) -> None:
-    from archive.reader import read_raw_records
+    from ifes_archive.archive.reader import read_raw_records
 
     uris = {r.headers["WARC-Target-URI"] for p in crawl.warc_files for r in read_raw_records(p)
             if r.type == "response"}
@@ -162,7 +162,7 @@ def test_plain_scrapy_keeps_an_archive_folder(crawl, tmp_path: Path) -> None:
 
 
 def test_plain_scrapy_into_a_folder_another_crawl_holds_is_refused(tmp_path: Path) -> None:
-    from archive.folder import ArchiveFolder, acquire, release
+    from ifes_archive.archive.folder import ArchiveFolder, acquire, release
 
     folder = ArchiveFolder(tmp_path / "archive")
     acquire(folder)  # this test process is the other crawl

@@ -7,11 +7,11 @@ import signal
 
 import pytest
 
-from archive.reader import parse_http, read_raw_records
-from archive.verify import verify_file
-from archive.warc import REVISIT_NOT_MODIFIED
-from fixtures.epochs import site_at
-from fixtures.timeline import wait_for_epoch
+from ifes_archive.archive.reader import parse_http, read_raw_records
+from ifes_archive.archive.verify import verify_file
+from ifes_archive.archive.warc import REVISIT_NOT_MODIFIED
+from ifes_archive.fixtures.epochs import site_at
+from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import run_crawl, serve
 
 
@@ -124,7 +124,7 @@ def test_corpus_keeps_every_version_with_its_span(three_runs) -> None:
 
 
 def test_rebuild_reproduces_the_versions_byte_for_byte(three_runs, tmp_path) -> None:
-    from archive.rebuild import rebuild
+    from ifes_archive.archive.rebuild import rebuild
 
     _, runs = three_runs
     out = tmp_path / "rebuilt.jsonl"
@@ -175,7 +175,7 @@ def test_a_lost_state_is_relearned_from_the_warcs(tmp_path) -> None:
 
 
 def test_history_shows_versions_and_what_changed(three_runs, capsys) -> None:
-    from archive.cli import main as cli
+    from ifes_archive.archive.cli import main as cli
 
     _, runs = three_runs
     (changes,) = site_at(epoch=1)[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scrapy.settings import Settings
 
-from crawler.useragent import (
+from ifes_archive.crawler.useragent import (
     contact_of,
     is_loopback,
     operator_problem,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.stranger.app import App
-from fixtures.stranger.generate import build_site
-from fixtures.stranger.truth import article_truth
+from ifes_archive.fixtures.stranger.app import App
+from ifes_archive.fixtures.stranger.generate import build_site
+from ifes_archive.fixtures.stranger.truth import article_truth
 
 BASE = "http://127.0.0.1:8080/"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from fixtures.stranger.chrome import item_url
-from fixtures.stranger.generate import build_site
-from fixtures.stranger.truth import article_truth
+from ifes_archive.fixtures.stranger.chrome import item_url
+from ifes_archive.fixtures.stranger.generate import build_site
+from ifes_archive.fixtures.stranger.truth import article_truth
 
 from .conftest import BASE
 
@@ -18,7 +18,7 @@ def test_same_seed_same_site_byte_for_byte(site, app):
     assert json.dumps(article_truth(again), ensure_ascii=False) == json.dumps(
         article_truth(site), ensure_ascii=False
     )
-    from fixtures.stranger.app import App
+    from ifes_archive.fixtures.stranger.app import App
 
     other = App(again, BASE)
     for target in ["/", "/index.php?option=com_content&task=view&id=%d" % min(site.articles)] + [

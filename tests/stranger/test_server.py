@@ -12,7 +12,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from fixtures.stranger.serve import base_url, serve_in_thread
+from ifes_archive.fixtures.stranger.serve import base_url, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ def fetch(url: str, gz: bool = False) -> tuple[int, dict[str, str], bytes]:
 
 def test_cli_prints_its_base_url_first():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fixtures.stranger.serve", "--seed", "1", "--port", "0"],
+        [sys.executable, "-m", "ifes_archive.fixtures.stranger.serve", "--seed", "1", "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -7,8 +7,8 @@ import re
 
 import lxml.html
 
-from fixtures.stranger.chrome import item_url
-from fixtures.stranger.model import ARCHIVED
+from ifes_archive.fixtures.stranger.chrome import item_url
+from ifes_archive.fixtures.stranger.model import ARCHIVED
 
 LISTINGS = ("category_table", "category_blog", "multi_blog", "section_blog")
 
