@@ -89,7 +89,7 @@ def crumb_check(breadcrumb: Mapping[str, Any],
                 listed: Mapping[str, Sequence[str]]) -> dict[str, Any] | None:
     """Return whether each crumb of an article's *breadcrumb* (the record's: ``path`` and
     ``links``) that leads to a listing which lists the article names it as that listing calls
-    itself (*listed*: :func:`archive.listings.listing_key` -> the names of the listing's pages
+    itself (*listed*: :func:`archive.joomla.listing_key` -> the names of the listing's pages
     that list the article); None when no crumb leads to such a listing.
 
     A crumb is compared with the listing it links to, not with whatever listings a crawl

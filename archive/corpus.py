@@ -41,7 +41,7 @@ def listings_path(articles_path: Path) -> Path:
 
 
 #: One listing's evidence: (article id, listing name) or (article id, name, the listing's key,
-#: :func:`archive.listings.listing_key`; an Itemid in journals of earlier versions, not used).
+#: :func:`archive.joomla.listing_key`; an Itemid in journals of earlier versions, not used).
 Listed = tuple
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -18,6 +17,7 @@ import lxml.html
 from ifes_archive.archive.cloak import run_writes
 from ifes_archive.archive.depth import cap_depth
 from ifes_archive.archive.flatten import flatten
+from ifes_archive.archive.joomla import listing_task
 
 #: trafilatura options of the generic path. Measured on the article-extraction-benchmark's 181
 #: pages (``python -m bench.generic``): precision mode, tables kept, no comments scores best.
@@ -52,10 +52,6 @@ CHROME = re.compile(
     r"Результаты \d+ - \d+ из \d+|Только для зарегистрированных пользователей.*|"
     rf"(?=.*{_PAGE_WORD})[<>\[\]«» ]*(?:{_PAGE_WORD}|\d+)(?:[<>\[\]«» ]+"
     rf"(?:{_PAGE_WORD}|\d+))*[<>\[\]«» ]*)$")
-#: Listing tasks whose name a reader knows an article under (and the crumbs that link them):
-#: category tables, category blogs (also over several categories, id=0), section blogs. Not the
-#: front page, a section's list of categories, or the archive: no set of articles of their own.
-NAMED_TASKS = ("category", "blogcategory", "blogsection")
 #: Joomla's page navigation inside the body cell of a {mospagebreak} page.
 PAGE_NAVIGATION = frozenset({"pagenavcounter", "pagenavbar"})
 _CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
@@ -165,13 +161,9 @@ def _crumbs(root: lxml.html.HtmlElement) -> list[tuple[str, str]]:
 
 
 def category_crumbs(crumbs: list[tuple[str, str]]) -> list[str]:
-    """Return the names of breadcrumb links that lead to a named listing (:data:`NAMED_TASKS`)."""
-    names = []
-    for name, href in crumbs:
-        task = parse_qs(urlsplit(href).query).get("task", [""])[0].lower()
-        if task in NAMED_TASKS and name:
-            names.append(name)
-    return names
+    """Return the names of breadcrumb links that lead to a named listing
+    (:data:`archive.joomla.NAMED_TASKS`)."""
+    return [name for name, href in crumbs if name and listing_task(href) is not None]
 
 
 def _author_row(root: lxml.html.HtmlElement) -> str | None:

@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, Any
 
 from ifes_archive.archive.corpus import ListingEvidence, version_line
-from ifes_archive.archive.listings import listed_articles, listing_task
+from ifes_archive.archive.joomla import base_url_of, listing_task, parse_url
+from ifes_archive.archive.listings import listed_articles
 from ifes_archive.archive.record import PRINT_PAGE, CapturedPage, build_record, refusal_of
 from ifes_archive.archive.reader import (
     DEFAULT_MAX_BODY,
@@ -62,7 +63,6 @@ from ifes_archive.archive.warc import (
     SCOPE_FIELD,
     CapturePointer,
 )
-from ifes_archive.crawler.joomla import parse_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -265,8 +265,8 @@ def listing_pairs(capture: PageCapture, max_size: int = DEFAULT_MAX_BODY,
     except Exception as exc:  # noqa: BLE001 - one bad listing is reported, the rest goes on
         logger.warning("%s at %d: unreadable listing: %r", capture.path, capture.offset, exc)
         return [], f"unreadable listing page: {type(exc).__name__}"
-    base_url = capture.target_uri.split("index.php", 1)[0]
-    return listed_articles(page.url, page.content_type, page.body, base_url), ""
+    return listed_articles(page.url, page.content_type, page.body,
+                           base_url_of(capture.target_uri)), ""
 
 
 def read_listings(selection: Selection, run: Mapper = map,
@@ -393,8 +393,7 @@ def _observe(article_id: int, kind: str, what: Any,
     key = tuple(capture.record_id for _, capture, _ in content)
     if key not in built:
         pages = [captured_page(page, capture, max_size) for page, capture, _ in content]
-        base_url = content[0][1].target_uri.split("index.php", 1)[0]
-        record = build_record(article_id, base_url, [p for p in pages if p.page != PRINT_PAGE],
+        record = build_record(article_id, base_url_of(content[0][1].target_uri), [p for p in pages if p.page != PRINT_PAGE],
                               print_pages=[p for p in pages if p.page == PRINT_PAGE])
         built[key] = (record, refusal_of(pages[0]) if record is None else None)
     record, refusal = built[key]

@@ -38,7 +38,7 @@ from ifes_archive.archive.extract import (
 )
 from ifes_archive.archive.flatten import paragraphs, text_of
 from ifes_archive.archive.language import detect_language
-from ifes_archive.archive.listings import itemid_of
+from ifes_archive.archive.joomla import canonical_article_url, itemid_of
 from ifes_archive.archive.schema import RECORD_KEYS, Record
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
     crumbs = [name for read in reads for name in category_crumbs(read.crumbs)]
     text = fields["text"]
     record = Record(
-        url=url or canonical_url(base_url, article_id), article_id=article_id,
+        url=url or canonical_article_url(base_url, article_id), article_id=article_id,
         date_published=_date(reads[0].created_raw, "createdate", flags),
         date_modified=_date(reads[0].modified_raw, "modifydate", flags),
         language=detect_language(text), sections=sort_sections([*sections, *crumbs]),
@@ -183,12 +183,6 @@ def sort_sections(values: Sequence[str]) -> list[str]:
     """Return the distinct section names, case-insensitively sorted (ties: exact string)."""
     distinct = {" ".join(v.split()) for v in values if v and v.strip()}
     return sorted(distinct, key=lambda s: (s.casefold(), s))
-
-
-def canonical_url(base_url: str, article_id: int) -> str:
-    """Return ``BASE + index.php?option=com_content&task=view&id=N``."""
-    base = base_url if base_url.endswith("/") else base_url + "/"
-    return f"{base}index.php?option=com_content&task=view&id={article_id}"
 
 
 def _template_fields(reads: list[Page]) -> dict[str, Any]:
@@ -222,7 +216,7 @@ def _breadcrumb(url: str, page: Page, base_url: str) -> dict[str, Any] | None:
     each leads (relative to the site's root where it is on the site)."""
     if not page.crumbs and page.body is None:
         return None
-    return {"itemid": itemid_of(url), "path": [name for name, _ in page.crumbs],
+    return {"itemid": itemid_of(url, base_url), "path": [name for name, _ in page.crumbs],
             "links": [_site_link(urljoin(url, href), base_url) if href else None
                       for _, href in page.crumbs]}
 

@@ -83,7 +83,7 @@ def _tree_rss(process: psutil.Process) -> int:
 def crawl_command(base_url: str, out: Path, settings: dict[str, str]) -> list[str]:
     """Return the ``ifes-archive crawl`` command line for ``settings``."""
     pairs = [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
-    return [sys.executable, "-m", "ifes_archive.archive.cli", "crawl", "--base-url", base_url,
+    return [sys.executable, "-m", "ifes_archive.crawler.cli", "crawl", "--base-url", base_url,
             "--out", str(out), *pairs]
 
 

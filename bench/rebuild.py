@@ -63,7 +63,7 @@ def warcio_floor(files: list[Path]) -> int:
 def article_html(files: list[Path]) -> list[str]:
     """Return the decoded HTML of every chosen article page (prepared outside the timing)."""
     pages = []
-    for _, seen, _ in article_jobs(select(files)):
+    for _, seen, *_ in article_jobs(select(files)):
         for kind, content in seen:
             if kind != RECORD:
                 continue

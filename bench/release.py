@@ -34,7 +34,7 @@ SAME_DATA = ("data/articles.parquet", "data/versions.parquet", "data/captures.pa
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "ifes_archive.archive.cli", *args]
+    return [sys.executable, "-m", "ifes_archive.crawler.cli", *args]
 
 
 def paired(commands: list[tuple[str, list[str]]], repeats: int) -> list[tuple[str, float, float]]:

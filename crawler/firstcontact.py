@@ -35,7 +35,7 @@ from scrapy.utils.misc import load_object
 from tldextract import TLDExtract
 
 from ifes_archive.crawler.http11 import FetchError, Http11Client
-from ifes_archive.crawler.joomla import normalise_base_url
+from ifes_archive.archive.joomla import normalise_base_url
 from ifes_archive.crawler.middlewares import Backoff, retry_after_seconds
 from ifes_archive.crawler.template import page_misses
 

@@ -32,6 +32,7 @@ from ifes_archive.archive.corpus import (
     read_observations,
 )
 from ifes_archive.archive.checks import LISTING_CRUMB, listing_crumb_detail, tally
+from ifes_archive.archive.joomla import base_url_of
 from ifes_archive.archive.listings import listing_check, read_listing
 from ifes_archive.archive.record import INCOMPLETE_FLAG, CapturedPage, build_record, record_to_json
 from ifes_archive.archive.versions import (
@@ -152,7 +153,7 @@ class ArticleRecordPipeline:
             return item
         if not isinstance(item, ArticleItem):
             return item
-        base_url = getattr(self.crawler.spider, "base_url", None) or _base_of(item.url)
+        base_url = getattr(self.crawler.spider, "base_url", None) or base_url_of(item.url)
         printed = [captured_page(item.print_page)] if item.print_page else []
         record = build_record(item.article_id, base_url, captured_pages(item),
                               print_pages=printed)
@@ -204,7 +205,7 @@ class ArticleRecordPipeline:
         """Journal which articles the listing page files under which name and listing key (a
         lost line costs a section until the next crawl or a rebuild: the page itself is in the
         WARC); count whether its name is its breadcrumb's last crumb."""
-        listing = read_listing(item.url, item.content_type, item.body, _base_of(item.url))
+        listing = read_listing(item.url, item.content_type, item.body, base_url_of(item.url))
         if listing is None:
             return
         said = listing_check(listing)
@@ -245,7 +246,3 @@ class ArticleRecordPipeline:
         os.fsync(self._file.fileno())
         self._unsynced = 0
 
-
-def _base_of(canonical_url: str) -> str:
-    """Return the base URL of a canonical article URL (everything before ``index.php``)."""
-    return canonical_url.split("index.php", 1)[0]

@@ -45,7 +45,7 @@ from ifes_archive.crawler.crawllog import (
     Attempt,
     hops_of,
 )
-from ifes_archive.crawler.joomla import host_port
+from ifes_archive.archive.joomla import host_port
 from ifes_archive.crawler.session import CaptureSession
 
 if TYPE_CHECKING:

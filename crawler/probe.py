@@ -3,7 +3,7 @@
 A handful of polite requests — robots.txt and the front page (:mod:`crawler.firstcontact`, as
 every crawl starts), one listing, one article, its print view — through the crawl's own HTTP
 client and manners. Pages are read by the code the crawl reads them with: links judged by
-:func:`crawler.joomla.should_follow`, listings by :func:`archive.listings.read_listing`, the
+:func::`archive.joomla.should_follow`, listings by :func:`archive.listings.read_listing`, the
 article by :func:`archive.record.build_record`; :mod:`crawler.template` says which parts of the
 known template each page shows. Nothing is written.
 """
@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 
 from ifes_archive.archive.checks import LISTING_CRUMB, PRINT_VIEW, check, crumb_check, listing_crumb_detail
 from ifes_archive.archive.decode import detect, header_charset, meta_charset
-from ifes_archive.archive.extract import NAMED_TASKS, is_refusal, page_total
+from ifes_archive.archive.extract import is_refusal, page_total
 from ifes_archive.archive.listings import Listing, listing_check, read_listing
 from ifes_archive.archive.record import (
     GENERIC_FLAG,
@@ -38,7 +38,8 @@ from ifes_archive.crawler.firstcontact import (
     origin_of,
     run_polite,
 )
-from ifes_archive.crawler.joomla import (
+from ifes_archive.archive.joomla import (
+    NAMED_TASKS,
     ARTICLE_KINDS,
     JoomlaUrl,
     clean_url,

@@ -53,7 +53,7 @@ from ifes_archive.archive.warc import (
     sha1_digest,
 )
 from ifes_archive.crawler.crawllog import CrawlLog, first_contact_attempt
-from ifes_archive.crawler.joomla import rebase, state_key
+from ifes_archive.archive.joomla import rebase, state_key
 from ifes_archive.crawler.report import CrawlSummary, reserve_report, summarise, write_report
 
 if TYPE_CHECKING:

@@ -73,7 +73,7 @@ def crawl_command(base_url: str, out: Path, **settings: str) -> list[str]:
     """Return the ``ifes-archive crawl`` command line with mirror-friendly settings."""
     merged = {**MIRROR_SETTINGS, "LOG_LEVEL": "INFO", **settings}
     pairs = [a for k, v in merged.items() for a in ("-s", f"{k}={v}")]
-    return [sys.executable, "-m", "ifes_archive.archive.cli", "crawl", "--base-url", base_url,
+    return [sys.executable, "-m", "ifes_archive.crawler.cli", "crawl", "--base-url", base_url,
             "--out", str(out), *pairs]
 
 
@@ -104,7 +104,7 @@ RELEASE_DATE = "2026-12-01"
 
 def build_release_cli(archive: Path, out: Path, *options: str) -> int:
     """Run ``ifes-archive release ARCHIVE --out OUT --date RELEASE_DATE OPTIONS`` in-process."""
-    from ifes_archive.archive.cli import main
+    from ifes_archive.crawler.cli import main
 
     return main(["release", str(archive), "--out", str(out), "--date", RELEASE_DATE,
                  "--no-progress", *options])

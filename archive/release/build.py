@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ifes_archive.archive.progress import Progress, wanted
+from ifes_archive.archive.joomla import base_url_of
 from ifes_archive.archive.rebuild import rebuild, warc_files
 from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.release.card import CardFacts, languages_of, summary, write_card
@@ -137,7 +138,7 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
     for versions in articles(corpus):
         newest = versions[-1]
         article_id = newest["article_id"]
-        plan.site = plan.site or newest["url"].split("index.php", 1)[0]
+        plan.site = plan.site or base_url_of(newest["url"])
         if article_id in exclusions.reasons:
             plan.excluded.add(article_id)
         elif not scope.admits(newest):

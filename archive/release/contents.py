@@ -26,7 +26,7 @@ from ifes_archive.archive.release.tables import (
     row_of,
 )
 from ifes_archive.archive.versions import content_digest
-from ifes_archive.crawler.joomla import parse_url
+from ifes_archive.archive.joomla import parse_url
 
 if TYPE_CHECKING:
     from ifes_archive.archive.release.warcs import Copies

@@ -2,7 +2,7 @@
 
 From the front page it follows menus, sections, category tables, blog listings and their page
 links, read-more and blog_more links, the archive module's months and prev/next links — every link
-that :func:`crawler.joomla.should_follow` allows — and fetches each article page once, whatever
+that :func::`archive.joomla.should_follow` allows — and fetches each article page once, whatever
 Itemid it is linked under. A multi-page article («Страница 1 из N») is fetched page by page in one
 chain and yielded as one :class:`~crawler.items.ArticleItem`. Where each article was listed is kept
 in :attr:`IfesSpider.article_listings`; each category table or blog page parsed is also yielded
@@ -25,12 +25,12 @@ from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from ifes_archive.archive.extract import page_total, refusal_kind
-from ifes_archive.archive.listings import listing_task
 from ifes_archive.archive.record import PRINT_PAGE, decode_html, html_root
 from ifes_archive.archive.versions import GONE_STATUSES
 from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
-from ifes_archive.crawler.joomla import (
+from ifes_archive.archive.joomla import (
+    listing_task,
     ARTICLE_KINDS,
     LISTING_KINDS,
     JoomlaUrl,
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from ifes_archive.archive.warc import HttpExchange
     from ifes_archive.crawler.firstcontact import FirstContact
     from ifes_archive.crawler.http11 import Fetched
-    from ifes_archive.crawler.joomla import DedupKey
+    from ifes_archive.archive.joomla import DedupKey
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class IfesSpider(scrapy.Spider):
         self._note_denied(response, selector)
         yield from self._follow_links(response, selector)
         self._count_listing_fetch(response.url)
-        if listing_task(response.url) is not None:
+        if listing_task(response.url, self.base_url) is not None:
             content_type = response.headers.get("Content-Type")
             yield ListingItem(response.url, content_type.decode("latin-1") if content_type else None,
                               response.body, response.meta.get(META_KEY))

@@ -34,7 +34,7 @@ START_TIMEOUT = 120.0
 def browsed(release: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``ifes-archive browse`` of the session's release, on a free loopback port."""
     db = tmp_path_factory.mktemp("browse") / "release.db"
-    process = subprocess.Popen([sys.executable, "-m", "ifes_archive.archive.cli", "browse", str(release),
+    process = subprocess.Popen([sys.executable, "-m", "ifes_archive.crawler.cli", "browse", str(release),
                                 "--port", "0", "--db", str(db)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ifes_archive.archive.cli import main as cli
+from ifes_archive.crawler.cli import main as cli
 
 LONG = ("The honorific system was criticised by Japanese linguists in the years after the war, "
         "and the debate went on for decades in journals and newspapers alike.")

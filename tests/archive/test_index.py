@@ -9,7 +9,7 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from ifes_archive.archive.cli import main as cli
+from ifes_archive.crawler.cli import main as cli
 from ifes_archive.archive.index import INDEX_PATH, PYWB, REPLAYWEB, build_index
 from ifes_archive.archive.warc import REVISIT_NOT_MODIFIED
 

@@ -102,10 +102,10 @@ def test_verify_and_rebuild_stay_flat_on_1_and_5_gb_bombs(tmp_path: Path) -> Non
     for mib in (1024, 5 * 1024):
         folder = tmp_path / f"bomb-{mib}"
         path = bomb_archive(folder, mib)
-        status, out, verify_peak = run_limited("-m", "ifes_archive.archive.cli", "verify", str(path))
+        status, out, verify_peak = run_limited("-m", "ifes_archive.crawler.cli", "verify", str(path))
         assert status == 0 and "body over" in out, out  # a sound record; decoded only so far
         status, out, rebuild_peak = run_limited(
-            "-m", "ifes_archive.archive.cli", "rebuild", str(path), "--out", str(folder / "corpus.jsonl"),
+            "-m", "ifes_archive.crawler.cli", "rebuild", str(path), "--out", str(folder / "corpus.jsonl"),
             "--workers", "1")
         assert "article page that cannot be read: body over" in out, out
         open_copy = folder / "copy" / (path.name + ".open")
@@ -133,6 +133,6 @@ def test_a_gigabyte_record_is_closed_out_and_verified_streaming(tmp_path: Path, 
     closed = tmp_path / leftover.name.removesuffix(".open")
     assert status == 0 and closed.exists() and not leftover.exists()
     assert whole > closed.stat().st_size > whole - 30_000  # only the torn member went
-    status, out, verify_peak = run_limited("-m", "ifes_archive.archive.cli", "verify", str(closed))
+    status, out, verify_peak = run_limited("-m", "ifes_archive.crawler.cli", "verify", str(closed))
     assert status == 0 and ": 3 records, ok" in out, out
     assert max(close_peak, verify_peak) < 200 * MIB, (close_peak, verify_peak)

@@ -15,7 +15,7 @@ import pytest
 from warcio.warcwriter import WARCWriter
 from warcio.statusandheaders import StatusAndHeaders
 
-from ifes_archive.archive.cli import main as cli
+from ifes_archive.crawler.cli import main as cli
 from ifes_archive.archive.rebuild import rebuild
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.site import build_site

@@ -20,7 +20,7 @@ import yaml
 
 from ifes_archive.archive.decode import decode_html
 from ifes_archive.archive.browse_plugin import read_capture
-from ifes_archive.archive.cli import main
+from ifes_archive.crawler.cli import main
 from ifes_archive.archive.index import INDEX_PATH
 from ifes_archive.archive.release.tables import ROW_GROUP_BYTES
 from ifes_archive.archive.schema import RECORD_KEYS, Record, field_docs, record_schema
@@ -349,7 +349,7 @@ def test_scope_from_to_section_language(release: Path, crawl, tmp_path: Path) ->
 
 
 def test_progress_on_request_and_quiet_in_ci(crawl, tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "ifes_archive.archive.cli", "release", str(crawl.out), "--date",
+    command = [sys.executable, "-m", "ifes_archive.crawler.cli", "release", str(crawl.out), "--date",
                RELEASE_DATE, "--language", "ru"]
     quiet = subprocess.run([*command, "--out", str(tmp_path / "a")], capture_output=True,
                            text=True, env={**os.environ, "CI": "true"}, timeout=300)

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import pytest
 from warcio.timeutils import iso_date_to_timestamp as _stamp
 
-from ifes_archive.archive.cli import main as cli
+from ifes_archive.crawler.cli import main as cli
 from ifes_archive.archive.index import INDEX_PATH, PYWB, REPLAYWEB, build_index
 from ifes_archive.archive.reader import parse_http, read_http, read_raw_records, record_at
 from ifes_archive.archive.warc import REVISIT_NOT_MODIFIED

@@ -13,7 +13,7 @@ from pathlib import Path
 from ifes_archive.archive.rebuild import rebuild
 from ifes_archive.archive.reader import parse_http, read_raw_records
 from ifes_archive.archive.verify import verify_file
-from ifes_archive.crawler.joomla import state_key
+from ifes_archive.archive.joomla import state_key
 from ifes_archive.fixtures.server import MIRROR_SETTINGS
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.epochs import site_at
@@ -52,7 +52,7 @@ def _command(base_url: str, out: Path) -> list[str]:
     # Slower than the default mirror settings, so a kill lands mid-crawl.
     settings = {**MIRROR_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "2", "LOG_LEVEL": "INFO"}
     pairs = [a for k, v in settings.items() for a in ("-s", f"{k}={v}")]
-    return [sys.executable, "-m", "ifes_archive.archive.cli", "crawl", "--base-url", base_url, "--out",
+    return [sys.executable, "-m", "ifes_archive.crawler.cli", "crawl", "--base-url", base_url, "--out",
             str(out), *pairs]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.cli import main as cli
+from ifes_archive.crawler.cli import main as cli
 from ifes_archive.archive.verify import verify_file
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.site import build_site
@@ -129,7 +129,7 @@ def test_a_lost_crawl_state_stops_the_crawl_and_the_next_run_relearns_it(tmp_pat
 # --- user errors: one line, no traceback, in every command ------------------------------------
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ifes_archive.archive.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "ifes_archive.crawler.cli", *args], capture_output=True,
                           text=True, timeout=120)
 
 

@@ -1,10 +1,10 @@
-"""Tests of crawler.joomla: parsing, canonical URLs, dedup keys and the follow rules."""
+"""Tests of archive.joomla (parsing, canonical URLs, dedup keys, follow rules) and of the spider's links."""
 
 from __future__ import annotations
 
 import pytest
 
-from ifes_archive.crawler.joomla import (
+from ifes_archive.archive.joomla import (
     canonical_article_url,
     clean_url,
     dedup_key,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.cli import main as cli
+from ifes_archive.crawler.cli import main as cli
 from ifes_archive.archive.reader import open_records, read_http, read_raw_records, warcinfo_fields
 from ifes_archive.crawler.crawllog import parse_line
 from ifes_archive.fixtures.mirror import Mirror

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from ifes_archive.archive.cli import main
+from ifes_archive.crawler.cli import main
 from ifes_archive.crawler.useragent import version
 from ifes_archive.fixtures.mirror import MirrorResponse
 from ifes_archive.fixtures.server import MirrorServer

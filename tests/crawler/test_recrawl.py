@@ -59,7 +59,7 @@ def test_recrawl_files_verify(twice) -> None:
 def test_a_second_crawl_in_the_same_folder_is_refused(tmp_path: Path) -> None:
     for served in serve(tmp_path, "--fault", r"task=view=slow:0.3"):
         pairs = [a for k, v in MIRROR_SETTINGS.items() for a in ("-s", f"{k}={v}")]
-        command = [sys.executable, "-m", "ifes_archive.archive.cli", "crawl", "--base-url", served.base_url,
+        command = [sys.executable, "-m", "ifes_archive.crawler.cli", "crawl", "--base-url", served.base_url,
                    "--out", str(tmp_path / "out"), *pairs]
         running = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -78,7 +78,7 @@ def test_a_second_crawl_in_the_same_folder_is_refused(tmp_path: Path) -> None:
 def test_a_capped_run_stops_cleanly(tmp_path: Path) -> None:
     for served in serve(tmp_path):
         pairs = [a for k, v in MIRROR_SETTINGS.items() for a in ("-s", f"{k}={v}")]
-        done = subprocess.run([sys.executable, "-m", "ifes_archive.archive.cli", "crawl", "--base-url",
+        done = subprocess.run([sys.executable, "-m", "ifes_archive.crawler.cli", "crawl", "--base-url",
                                served.base_url, "--out", str(tmp_path / "out"), "--max-pages",
                                "40", *pairs], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -175,7 +175,7 @@ def test_a_lost_state_is_relearned_from_the_warcs(tmp_path) -> None:
 
 
 def test_history_shows_versions_and_what_changed(three_runs, capsys) -> None:
-    from ifes_archive.archive.cli import main as cli
+    from ifes_archive.crawler.cli import main as cli
 
     _, runs = three_runs
     (changes,) = site_at(epoch=1)[1]

@@ -4,7 +4,12 @@ Pure functions over strings, no Scrapy: :func:`parse_url` turns a URL (query for
 leftovers, parameters in any order, ``Itemid``/``itemid``; or the SEF forms ``/content/...`` and
 ``/component/option,.../``) into a :class:`JoomlaUrl`; :func:`dedup_key` says which URLs are the
 same fetch (``Itemid`` is how the visitor came, not the page); :func:`should_follow` says whether
-the crawler should fetch a link, and why not.
+the crawler should fetch a link, and why not. Every other question about a URL of the site is
+answered from :func:`parse_url` here: which article a link names (:func:`article_id_of`), which
+named listing a page is (:func:`listing_task`, :func:`listing_key`, :func:`listing_identity`), its
+menu item (:func:`itemid_of`), the site's base URL of a captured URL (:func:`base_url_of`), the
+key the crawl state keeps a URL under (:func:`state_key`). This is the offline side's module: the
+crawl and the offline rebuild read URLs alike.
 """
 
 from __future__ import annotations
@@ -19,6 +24,13 @@ LISTING_KINDS = frozenset(
     {"section", "category", "blogcategory", "blogsection", "archive", "frontpage"}
 )
 ARTICLE_KINDS = frozenset({"article", "article_page"})
+#: Listings a reader knows an article under, by name (site profile, "URLs"): category tables,
+#: category blogs (one category or, ``id=0``, several) and section blogs.
+NAMED_TASKS = ("category", "blogcategory", "blogsection")
+#: Kinds of URL that name an article by its id: its pages and its print view.
+NAMING_KINDS = frozenset({"article", "article_page", "print"})
+#: An item's buttons that name it by id besides its print view: e-mail form and PDF.
+BUTTON_KINDS = frozenset({"emailform", "pdf"})
 FOLLOWED_KINDS = LISTING_KINDS | ARTICLE_KINDS
 
 #: Plain pages of the site outside Joomla (an old static page, say) are fetched and kept.
@@ -29,6 +41,7 @@ FIRST_ARCHIVE_YEAR = 1995
 ANCHOR_FRAGMENTS = frozenset({"menu", "content"})
 
 _SCRIPTS = frozenset({"index.php", "index2.php"})
+_SCRIPT_AT = re.compile(r"index2?\.php")
 _LISTING_TASKS = {
     "section": "section",
     "category": "category",
@@ -108,6 +121,54 @@ def normalise_base_url(base_url: str) -> str:
     if not path.endswith("/"):
         path += "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))
+
+
+def base_url_of(url: str) -> str:
+    """Return the site's base URL of a URL of its scripts (everything before ``index.php`` or
+    ``index2.php``): a canonical article URL's site."""
+    return _SCRIPT_AT.split(url, maxsplit=1)[0]
+
+
+def article_id_of(url: str, base_url: str | None = None, buttons: bool = False) -> int | None:
+    """Return the id of the article ``url`` names (one of its pages or its print view, query or
+    SEF form), else None; with ``buttons``, also the article an item's e-mail or PDF button
+    names."""
+    parsed = parse_url(url, base_url)
+    named = parsed.kind in NAMING_KINDS or buttons and parsed.kind in BUTTON_KINDS
+    return parsed.id if named else None
+
+
+def itemid_of(url: str, base_url: str | None = None) -> int | None:
+    """Return the menu item (``Itemid``, any case; in a SEF path, its place) of ``url``."""
+    return parse_url(url, base_url).itemid
+
+
+def listing_task(url: str, base_url: str | None = None) -> str | None:
+    """Return ``category``, ``blogcategory`` or ``blogsection`` when ``url`` is such a listing
+    (:data:`NAMED_TASKS`), else None."""
+    kind = parse_url(url, base_url).kind
+    return kind if kind in NAMED_TASKS else None
+
+
+def listing_key(url: str, base_url: str | None = None) -> str | None:
+    """Return which listing ``url`` shows, as an article's breadcrumb links it: a category table
+    by its category (``category:C``), a blog by its target and menu item (``blogcategory:C@M``,
+    ``blogcategory:0@M`` over several categories, ``blogsection:S@M``); None for a URL that is
+    no named listing (:data:`NAMED_TASKS`).
+
+    A category table shows its category's name and rows under any Itemid: the Itemid only says
+    how the visitor came (the category's own menu item, or its section's page, which links
+    every table of the section under the section's Itemid), so a crawl may fetch it under either.
+    A blog's heading is its menu item's name, so the menu item is part of what it is. (What a
+    crawl fetches once is :func:`listing_identity`: a one-category blog shows the same items
+    under any menu item.)
+    """
+    parsed = parse_url(url, base_url)
+    if parsed.kind not in NAMED_TASKS:
+        return None
+    if parsed.kind == "category":
+        return f"category:{parsed.id or 0}"
+    return f"{parsed.kind}:{parsed.id or 0}@{parsed.itemid or 0}"
 
 
 def canonical_article_url(base_url: str, article_id: int) -> str:

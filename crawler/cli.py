@@ -133,7 +133,7 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.listings import article_id_of
+    from ifes_archive.archive.joomla import article_id_of, base_url_of
     from ifes_archive.archive.record import CapturedPage, build_record, record_to_json
 
     path = Path(args.file)
@@ -144,7 +144,7 @@ def _extract(args: argparse.Namespace) -> int:
     url = args.url or path.resolve().as_uri()
     article_id = article_id_of(url)
     page = CapturedPage(0, url, args.content_type, body, None)
-    base_url = url.split("index.php")[0].split("index2.php")[0]
+    base_url = base_url_of(url)
     try:
         # a page that is no Joomla article: id 0, its own URL
         record = build_record(article_id or 0, base_url, [page],
