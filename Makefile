@@ -13,7 +13,7 @@ REPLAYWEB ?= .replayweb
 REPLAYWEB_VERSION ?= 2.5.3
 REPLAYWEB_STAMP := $(REPLAYWEB)/.installed-stamp
 
-.PHONY: venv demo test bench bench-extract bench-stranger clean
+.PHONY: venv demo lint test bench bench-extract bench-stranger clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,18 @@ venv: $(STAMP)
 demo: venv
 	$(PY) -m ifes_archive.fixtures.demo --out $(DEMO_OUT)
 
-## The whole test suite (real crawls of the mirror on loopback; replay in pywb and Chromium).
-test: venv $(PYWB_STAMP) $(REPLAYWEB_STAMP)
+## Lint (ruff) and type (mypy) gates: the settings are in pyproject.toml.
+lint: venv
+	$(PY) -m ruff check crawler archive fixtures tests bench
+	@# mypy cannot follow the editable install's name mapping: it reads the folders linked as
+	@# ifes_archive.* under the venv (pyproject.toml, [tool.mypy] mypy_path).
+	@mkdir -p $(VENV)/typecheck/ifes_archive
+	@for d in crawler archive fixtures; do ln -sfn $(CURDIR)/$$d $(VENV)/typecheck/ifes_archive/$$d; done
+	MYPYPATH=$(VENV)/typecheck $(PY) -m mypy
+
+## The whole test suite (real crawls of the mirror on loopback; replay in pywb and Chromium),
+## after the lint and type gates.
+test: venv lint $(PYWB_STAMP) $(REPLAYWEB_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	$(PY) -m pytest -q -n 2 tests
 

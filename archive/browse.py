@@ -89,18 +89,19 @@ def build_database(release: Path, path: Path, replay_prefix: str | None = None) 
     links = (release / WACZ).is_file()
     db = sqlite_utils.Database(path, recreate=True)
     key = ("article_id", "version") if all_versions else "article_id"
-    db["articles"].insert_all(_article_rows(release, links, replay_prefix, all_versions), pk=key)
-    db["versions"].insert_all((_flat(r) for r in _jsonl(release / "data" / "versions.jsonl")),
+    db.table("articles").insert_all(_article_rows(release, links, replay_prefix, all_versions),
+                                    pk=key)
+    db.table("versions").insert_all((_flat(r) for r in _jsonl(release / "data" / "versions.jsonl")),
                               pk=("article_id", "version"))
-    db["captures"].insert_all(({**_flat(r), **_capture_links(r, links, replay_prefix)}
+    db.table("captures").insert_all(({**_flat(r), **_capture_links(r, links, replay_prefix)}
                                for r in _jsonl(release / "data" / "captures.jsonl")),
                               pk=("warc_filename", "warc_offset"))
     if not all_versions:
         for table in ("versions", "captures"):
-            db[table].add_foreign_key("article_id", "articles", "article_id")
+            db.table(table).add_foreign_key("article_id", "articles", "article_id")
     for column in ("language", "year", "date", "status"):
-        db["articles"].create_index([column])
-    db["articles"].enable_fts(["title", "text"], tokenize="unicode61 remove_diacritics 2")
+        db.table("articles").create_index([column])
+    db.table("articles").enable_fts(["title", "text"], tokenize="unicode61 remove_diacritics 2")
     db.vacuum()
     return path
 

@@ -10,6 +10,7 @@ the crawl report counts them (:func:`tally`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,7 +42,7 @@ def authors_check(sources: Mapping[str, Sequence[names.Mention]]) -> dict[str, A
         return None
     lists = [(s, m) for s, m in present.items() if s != "author row"]
     problems = []
-    for (one, first), (other, second) in zip(lists, lists[1:]):
+    for (one, first), (other, second) in itertools.pairwise(lists):
         if not _same_people(first, second):
             problems.append(f"{one} names {_surnames(first)}, {other} {_surnames(second)}")
     if "author row" in present:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import lxml.etree
 import lxml.html
@@ -21,18 +22,20 @@ from ifes_archive.archive.joomla import listing_task
 
 #: trafilatura options of the generic path. Measured on the article-extraction-benchmark's 181
 #: pages (``python -m bench.generic``): precision mode, tables kept, no comments scores best.
-GENERIC_OPTIONS = {"output_format": "xml", "favor_precision": True, "include_tables": True,
-                   "include_comments": False, "deduplicate": False, "with_metadata": True}
+GENERIC_OPTIONS: dict[str, Any] = {
+    "output_format": "xml", "favor_precision": True, "include_tables": True,
+    "include_comments": False, "deduplicate": False, "with_metadata": True}
 #: The counter at the top of each page of a {mospagebreak} article.
 PAGE_COUNTER_RE = re.compile(r"(?:Страница|Page)\s+\d+\s+(?:из|of)\s+(\d+)")
 #: No article on the site comes near this; a counter above it is garbage.
 MAX_PAGES = 200
 #: Joomla's answers on HTTP 200 for a restricted or missing item (pack's _NOT_AUTH, _NOT_EXIST),
 #: Russian pack and English, with what each means.
-REFUSAL_KINDS = (("Извините, но для просмотра этой страницы у Вас недостаточно прав.", "restricted"),
-                 ("Извините, страница не найдена.", "not found"),
-                 ("You are not authorized to view this resource.", "restricted"),
-                 ("The page you are trying to access does not exist.", "not found"))
+REFUSAL_KINDS = (
+    ("Извините, но для просмотра этой страницы у Вас недостаточно прав.", "restricted"),
+    ("Извините, страница не найдена.", "not found"),
+    ("You are not authorized to view this resource.", "restricted"),
+    ("The page you are trying to access does not exist.", "not found"))
 REFUSALS = tuple(message for message, _ in REFUSAL_KINDS)
 #: The hidden fallback text of Joomla's e-mail cloaking (pack's _CLOAKING) and the English one.
 CLOAKING = (("Этот e-mail защищен от спам-ботов. Для его просмотра в вашем браузере должна "
@@ -145,7 +148,8 @@ def read_page(root: lxml.html.HtmlElement) -> Page:
 def page_total(root: lxml.html.HtmlElement) -> int:
     """Return N of the «Страница K из N» / «Page K of N» counter, 1 when absent or garbage."""
     counters = root.xpath(f"//div[{_CLASS.format('pagenavcounter')}]")
-    match = PAGE_COUNTER_RE.search(" ".join(counters[0].text_content().split())) if counters else None
+    counter = " ".join(counters[0].text_content().split()) if counters else ""
+    match = PAGE_COUNTER_RE.search(counter) if counters else None
     return max(1, min(int(match.group(1)), MAX_PAGES)) if match else 1
 
 

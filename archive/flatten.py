@@ -17,8 +17,8 @@ The walk is iterative: nesting as deep as a parser lets through cannot overflow 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     import lxml.etree
@@ -75,7 +75,7 @@ class _Text:
     def line_break(self) -> None:
         """One ``<br>``: a new line; a second one with nothing between: a new paragraph."""
         self.breaks += 1
-        if self.breaks >= 2 or not "".join(self.line).strip() and not self.lines:
+        if self.breaks >= 2 or (not "".join(self.line).strip() and not self.lines):
             self.end_block()
             self.breaks = 1
         else:
@@ -152,7 +152,8 @@ def _close(out: _Text, tag: str) -> None:
 
 def _preformatted(out: _Text, element: lxml.etree._Element) -> None:
     """A ``<pre>`` keeps its line breaks (its markup is flattened inline)."""
-    text = "".join(element.itertext())
+    # (lxml's stubs allow bytes: a tree parsed from text, as every tree here, gives str)
+    text = "".join(cast("Iterator[str]", element.itertext()))
     for i, line in enumerate(text.split("\n")):
         if i:
             out.end_line()

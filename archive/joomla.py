@@ -134,7 +134,7 @@ def article_id_of(url: str, base_url: str | None = None, buttons: bool = False) 
     SEF form), else None; with ``buttons``, also the article an item's e-mail or PDF button
     names."""
     parsed = parse_url(url, base_url)
-    named = parsed.kind in NAMING_KINDS or buttons and parsed.kind in BUTTON_KINDS
+    named = parsed.kind in NAMING_KINDS or (buttons and parsed.kind in BUTTON_KINDS)
     return parsed.id if named else None
 
 

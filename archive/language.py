@@ -16,7 +16,9 @@ SCRIPT_SHARE = 0.6
 #: (running English prose has 30-40 %; 5 % is far below that, far above other languages).
 ENGLISH_SHARE = 0.05
 ENGLISH_WORDS = frozenset(
-    ["the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "as", "by", "it", "was", "are", "be", "from", "at", "this", "which", "an", "or", "has", "have", "not", "its", "their", "were", "but", "been", "will"])
+    ["the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "as", "by", "it",
+     "was", "are", "be", "from", "at", "this", "which", "an", "or", "has", "have", "not", "its",
+     "their", "were", "but", "been", "will"])
 _WORD = re.compile(r"[^\W\d_]+")
 _LETTER = re.compile(r"[^\W\d_]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")

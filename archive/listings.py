@@ -82,7 +82,8 @@ def _last_crumb(root: lxml.html.HtmlElement) -> str:
 def listed_articles(url: str, content_type: str | None, body: bytes,
                     base_url: str) -> list[tuple[int, str, str | None]]:
     """Return the (article id, listing name, :func:`archive.joomla.listing_key`) entries a named
-    listing page (:data:`archive.joomla.NAMED_TASKS`) lists, in page order, each once; [] for any other page."""
+    listing page (:data:`archive.joomla.NAMED_TASKS`) lists, in page order, each once; [] for
+    any other page."""
     listing = read_listing(url, content_type, body, base_url)
     if listing is None:
         return []

@@ -46,10 +46,11 @@ try:  # the codings Scrapy asks for when these are installed (Accept-Encoding)
 except ImportError:  # pragma: no cover - brotli comes with Scrapy's extras
     brotli = None
 try:
-    from compression import zstd  # type: ignore[import-not-found]
+    # (one of the two is found, depending on the Python: each ignore is unused on the other)
+    from compression import zstd  # type: ignore[import-not-found,unused-ignore]
 except ImportError:
     try:
-        from backports import zstd  # type: ignore[import-not-found,no-redef]
+        from backports import zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
     except ImportError:  # pragma: no cover
         zstd = None
 
@@ -513,7 +514,7 @@ class WarcRecord:
         self._pushback: list[bytes] = []
         #: Bytes of the block read so far.
         self.read_bytes = 0
-        self._http_head: HttpHead | None | bool = False
+        self._http_head: HttpHead | bool | None = False
 
     def chunks(self) -> Iterator[bytes]:
         """Yield the (rest of the) block in pieces of at most :data:`READ_CHUNK` bytes."""

@@ -29,13 +29,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ifes_archive.archive.corpus import ListingEvidence, version_line
 from ifes_archive.archive.joomla import base_url_of, listing_task, parse_url
 from ifes_archive.archive.listings import listed_articles
-from ifes_archive.archive.record import PRINT_PAGE, CapturedPage, build_record, refusal_of
 from ifes_archive.archive.reader import (
     DEFAULT_MAX_BODY,
     TOO_LARGE,
@@ -46,6 +45,7 @@ from ifes_archive.archive.reader import (
     response_entity,
     warcinfo_fields,
 )
+from ifes_archive.archive.record import PRINT_PAGE, CapturedPage, build_record, refusal_of
 from ifes_archive.archive.versions import (
     CONFIRMED,
     GONE,
@@ -236,16 +236,17 @@ def _classify(head: RecordHead, http: HttpHead | None) -> tuple[str, tuple[int, 
         return f"{head.type} record", None, 0
     uri = head.target_uri
     parsed = parse_url(uri)
-    key = (parsed.id, parsed.limitstart or 0) if parsed.id is not None else None
-    if parsed.kind == "print" and key is not None:
-        key = (parsed.id, PRINT_PAGE)  # the article's print view: what its text is checked by
+    key: tuple[int, int] | None = None
+    if parsed.id is not None:
+        # The article's print view is its page PRINT_PAGE: what its text is checked by.
+        key = (parsed.id, PRINT_PAGE if parsed.kind == "print" else parsed.limitstart or 0)
     is_article = parsed.kind in ("article", "article_page", "print") and key is not None
     if head.type == "revisit":
         return ("", key, 200) if is_article else ("revisit record", None, 0)
     if head.truncated:
         return "truncated response", None, 0
     status = http.status if http is not None else 0
-    if is_article and status in GONE_STATUSES and key[1] == 0:  # type: ignore[index]
+    if is_article and key is not None and status in GONE_STATUSES and key[1] == 0:
         return "", key, status
     if status != 200:
         return "not a 200 response", None, 0
@@ -393,7 +394,8 @@ def _observe(article_id: int, kind: str, what: Any,
     key = tuple(capture.record_id for _, capture, _ in content)
     if key not in built:
         pages = [captured_page(page, capture, max_size) for page, capture, _ in content]
-        record = build_record(article_id, base_url_of(content[0][1].target_uri), [p for p in pages if p.page != PRINT_PAGE],
+        record = build_record(article_id, base_url_of(content[0][1].target_uri),
+                              [p for p in pages if p.page != PRINT_PAGE],
                               print_pages=[p for p in pages if p.page == PRINT_PAGE])
         built[key] = (record, refusal_of(pages[0]) if record is None else None)
     record, refusal = built[key]

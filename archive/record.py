@@ -37,8 +37,8 @@ from ifes_archive.archive.extract import (
     refusal_kind,
 )
 from ifes_archive.archive.flatten import paragraphs, text_of
-from ifes_archive.archive.language import detect_language
 from ifes_archive.archive.joomla import canonical_article_url, itemid_of
+from ifes_archive.archive.language import detect_language
 from ifes_archive.archive.schema import RECORD_KEYS, Record
 
 if TYPE_CHECKING:
@@ -54,10 +54,10 @@ __all__ = [
     "Record",
     "build_record",
     "decode_html",
-    "refusal_of",
     "html_root",
     "meta_charset",
     "record_to_json",
+    "refusal_of",
 ]
 
 logger = logging.getLogger(__name__)
@@ -278,7 +278,7 @@ def _date(raw: str | None, source: str, flags: list[str]) -> dict[str, Any] | No
 @lru_cache(maxsize=2)
 def extractor_info(method: str) -> dict[str, Any]:
     """Return the method, the versions of the packages and the options behind a record."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for package in PACKAGES:
         try:
             versions[package] = metadata.version(package)

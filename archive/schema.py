@@ -1,6 +1,7 @@
 """The article record: one documented dataclass, and the JSON Schema generated from it.
 
-``python -m ifes_archive.archive.schema`` rewrites ``archive/record.schema.json`` (shipped with the package);
+``python -m ifes_archive.archive.schema`` rewrites ``archive/record.schema.json`` (shipped with
+the package);
 a test fails when the committed file differs from what the dataclass gives.
 """
 
@@ -151,7 +152,7 @@ _CRUMB = {"type": ["object", "null"], "required": ["itemid", "path"], "propertie
 _CHECK = {"type": "object", "required": ["check", "agrees", "detail"], "properties": {
     "check": {"type": "string"}, "agrees": {"type": "boolean"},
     "detail": {"type": ["string", "null"]}}}
-_REFINED = {"date_published": _DATE, "date_modified": _DATE,
+_REFINED: dict[str, dict[str, Any]] = {"date_published": _DATE, "date_modified": _DATE,
             "authors": {"type": "array", "items": _PERSON}, "gone": _GONE,
             "captures": {"type": "array", "items": _POINTER},
             "encoding": {"type": "array", "items": _ENCODING}, "breadcrumb": _CRUMB,

@@ -133,8 +133,8 @@ def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Ment
             previous, title_block = "title", block
         elif (previous == "title" and lead.subtitle is None
               and len(line.split()) <= MAX_BYLINE_WORDS and not _byline(line, keys, False)
-              and (block == title_block or used + 1 < len(places) and _byline(
-                  lead.blocks[places[used + 1][0]][places[used + 1][1]], keys, False))):
+              and (block == title_block or (used + 1 < len(places) and _byline(
+                  lead.blocks[places[used + 1][0]][places[used + 1][1]], keys, False)))):
             # the subtitle on a line of its own: in the title's paragraph, or before a byline
             lead.subtitle = line
         elif found := _byline(line, keys, loose=(previous == "title" and not lead.byline)

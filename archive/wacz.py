@@ -49,7 +49,8 @@ def write_wacz(archive_dir: Path, out: Path, title: str = "ifes-archive",
                "created": created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                "resources": resources}
     package_bytes = json.dumps(package, indent=2).encode()
-    digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+    digest = {"path": "datapackage.json",
+              "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
     members["datapackage.json"] = package_bytes
     members["datapackage-digest.json"] = json.dumps(digest, indent=2).encode()
     partial = out.with_name(out.name + ".partial")

@@ -25,8 +25,7 @@ import psutil
 from warcio.archiveiterator import ArchiveIterator
 
 from bench.targets import print_targets
-from ifes_archive.fixtures.server import MIRROR_SETTINGS
-from ifes_archive.fixtures.server import start_server_process
+from ifes_archive.fixtures.server import MIRROR_SETTINGS, start_server_process
 
 #: What bare Scrapy runs with: its own HTTP handler, nothing written.
 BARE_SETTINGS = {

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.scoring import TextScores
+from bench.targets import print_targets
 from ifes_archive.archive import record as record_module
 from ifes_archive.archive.decode import decode_html
 from ifes_archive.archive.listings import listed_articles, sections_by_article
 from ifes_archive.archive.record import CapturedPage, build_record
-from bench.scoring import TextScores
-from bench.targets import print_targets
 
 GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "gold"
 BASE_URL = "http://127.0.0.1:8123/"

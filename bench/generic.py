@@ -28,9 +28,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ifes_archive.archive.record import CapturedPage, build_record
 from bench.scoring import TextScores
 from bench.targets import print_targets
+from ifes_archive.archive.record import CapturedPage, build_record
 
 DEFAULT_DIR = Path.home() / ".cache" / "ifes-archive" / "article-extraction-benchmark"
 REPOSITORY = "https://github.com/scrapinghub/article-extraction-benchmark"

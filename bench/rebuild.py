@@ -10,7 +10,6 @@ most 1.25 x the time of (b).
 from __future__ import annotations
 
 import argparse
-import gzip
 import shutil
 import subprocess
 import sys
@@ -21,11 +20,11 @@ from pathlib import Path
 import trafilatura
 from warcio.archiveiterator import ArchiveIterator
 
+from bench.crawl import crawl_command, with_mirror
+from bench.targets import print_targets
 from ifes_archive.archive.decode import decode_html
 from ifes_archive.archive.rebuild import article_jobs, captured_page, rebuild, select, warc_files
 from ifes_archive.archive.versions import RECORD
-from bench.crawl import crawl_command, with_mirror
-from bench.targets import print_targets
 from ifes_archive.fixtures.server import MIRROR_SETTINGS
 
 

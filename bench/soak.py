@@ -26,10 +26,9 @@ from pathlib import Path
 from bench.crawl import crawl_command, measure
 from bench.targets import print_targets
 from ifes_archive.crawler.crawllog import parse_line
-from ifes_archive.fixtures.server import MIRROR_SETTINGS
 from ifes_archive.fixtures.exchangelog import read_exchange_log
 from ifes_archive.fixtures.mirror import Mirror
-from ifes_archive.fixtures.server import start_server_process
+from ifes_archive.fixtures.server import MIRROR_SETTINGS, start_server_process
 from ifes_archive.fixtures.site import build_site
 
 #: Fault kinds a page may get, and whether they fire once (retries cure them within the run) or

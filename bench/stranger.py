@@ -34,12 +34,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 from ifes_archive.fixtures.stranger.app import App
 from ifes_archive.fixtures.stranger.generate import build_site
 from ifes_archive.fixtures.stranger.truth import article_truth
+
+ROOT = Path(__file__).resolve().parents[1]
 
 FIELDS = [
     "text",
@@ -320,7 +319,8 @@ def page_truth(truth: dict[int, dict], limit: int | None) -> dict[int, dict]:
 
 # --- report -----------------------------------------------------------------------------------
 def report(s: dict[str, Any], head: str, pages: bool) -> str:
-    pct = lambda v: f"{100 * v:5.1f}%"
+    def pct(v):
+        return f"{100 * v:5.1f}%"
     lines = [
         head,
         f"articles found   {s['found']} / {s['expected']}   records of non-articles: "

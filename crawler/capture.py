@@ -31,7 +31,13 @@ from scrapy.exceptions import (
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
-from ifes_archive.archive.reader import content_codings, decode_body, read_http_head, record_at, response_entity
+from ifes_archive.archive.reader import (
+    content_codings,
+    decode_body,
+    read_http_head,
+    record_at,
+    response_entity,
+)
 from ifes_archive.archive.warc import OPEN_SUFFIX, CapturePointer, HttpExchange, utc_now
 from ifes_archive.crawler.crawllog import NOT_ARCHIVED, attempt_of
 from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
@@ -123,7 +129,8 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         request.meta["download_latency"] = time.monotonic() - started
         self._account(request, fetched.exchange, fetched, began, started)
         self._warn_size(request, fetched)
-        if fetched.status == 304 and request.meta.get(REPLAY_304_KEY) and request.meta.get(REVISIT_KEY):
+        if fetched.status == 304 and request.meta.get(REPLAY_304_KEY) and \
+                request.meta.get(REVISIT_KEY):
             # Not modified: hand Scrapy the capture the 304 confirms, as a cache would.
             response = self._from_warc(request, request.meta[META_KEY]["warc_filename"],
                                        request.meta[META_KEY]["warc_offset"],

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ifes_archive.archive.terminal import safe
 from ifes_archive.crawler.settings import BASE_URL as DEFAULT_BASE_URL
+
 OPERATOR_HELP = ("who runs the crawl and how to reach them, e.g. \"Jane Doe <jane@example.org>\" "
                  "(default: $WARC_OPERATOR); needed for any host outside loopback")
 
@@ -25,7 +26,13 @@ OK, FAILED, USAGE, LOCKED, UNWRITABLE, INTERRUPTED = 0, 1, 2, 3, 4, 130
 def _crawl(args: argparse.Namespace) -> int:
     from ifes_archive.archive.folder import FolderLocked
     from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict
-    from ifes_archive.crawler.run import ArchiveUnwritable, BadSetting, CrawlRefused, crawl, parse_settings
+    from ifes_archive.crawler.run import (
+        ArchiveUnwritable,
+        BadSetting,
+        CrawlRefused,
+        crawl,
+        parse_settings,
+    )
 
     if not args.base_url.lower().startswith(("http://", "https://")) and "://" in args.base_url:
         return _fail("crawl", f"--base-url must be an http or https URL, got {args.base_url!r}")
@@ -119,7 +126,8 @@ def _rebuild(args: argparse.Namespace) -> int:
         return _fail("rebuild", f"cannot write {exc.filename or out}: {exc.strerror or exc}",
                      UNWRITABLE)
     print(safe(f"{result.articles} articles, {result.versions} versions from "
-               f"{len(result.files)} WARC files ({result.records_read} WARC records read) -> {out}"))
+               f"{len(result.files)} WARC files ({result.records_read} WARC records read) "
+               f"-> {out}"))
     print(safe(f"not articles: {result.not_articles}; skipped records: "
                + (", ".join(f"{why} {n}" for why, n in result.skipped.items()) or "none")))
     print(safe(f"hosts: {', '.join(result.hosts)}" if result.hosts else
@@ -199,7 +207,8 @@ def _history(args: argparse.Namespace) -> int:
         return 2
     versions = versions_of(corpus, args.article_id)
     if not versions:
-        print(f"ifes-archive history: article {args.article_id} is not in {corpus}", file=sys.stderr)
+        print(f"ifes-archive history: article {args.article_id} is not in {corpus}",
+              file=sys.stderr)
         return 1
     print(f"article {args.article_id}: {len(versions)} version(s) in {corpus}")
     for line in describe(versions, diff=args.diff):
@@ -325,7 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--json", action="store_true", help="print the report as JSON")
     probe.set_defaults(run=_probe)
 
-    verify = verbs.add_parser("verify", help="strict checks of WARC captures (more than warcio check)")
+    verify = verbs.add_parser("verify",
+                              help="strict checks of WARC captures (more than warcio check)")
     verify.add_argument("paths", nargs="+", help="WARC files or folders of them")
     _max_body_option(verify, "check a body's content coding")
     verify.set_defaults(run=_verify)
@@ -358,8 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("archive_dir", help="the archive folder (with warc/)")
     index.add_argument("--replay", choices=("pywb", "replayweb"), default="pywb",
                        help="which replay tool the index is for (default: pywb)")
-    index.add_argument("-o", "--out", help="where to write it (default: ARCHIVE_DIR/indexes/index.cdxj)")
-    index.add_argument("--wacz", metavar="FILE", help="also write a WACZ of the folder for ReplayWeb.page")
+    index.add_argument("-o", "--out",
+                       help="where to write it (default: ARCHIVE_DIR/indexes/index.cdxj)")
+    index.add_argument("--wacz", metavar="FILE",
+                       help="also write a WACZ of the folder for ReplayWeb.page")
     index.set_defaults(run=_index)
 
     _add_release(verbs)

@@ -29,6 +29,7 @@ Each line is flushed as it is written: the log of a run that died is complete up
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -76,7 +77,7 @@ class Attempt:
 
 def _cell(value: str) -> str:
     # One column each: no spaces or line breaks from a server's header may split a line.
-    text = "".join(c if c.isprintable() and not c.isspace() else "%%%02X" % ord(c)
+    text = "".join(c if c.isprintable() and not c.isspace() else f"%{ord(c):02X}"
                    for c in value) if value else ""
     return text or "-"
 
@@ -119,10 +120,8 @@ class CrawlLog:
     def close(self) -> None:
         """Close the file."""
         if self._file is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._file.close()
-            except OSError:
-                pass
             self._file = None
 
 

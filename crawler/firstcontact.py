@@ -34,8 +34,8 @@ from scrapy.downloadermiddlewares.httpcompression import ACCEPTED_ENCODINGS
 from scrapy.utils.misc import load_object
 from tldextract import TLDExtract
 
-from ifes_archive.crawler.http11 import FetchError, Http11Client
 from ifes_archive.archive.joomla import normalise_base_url
+from ifes_archive.crawler.http11 import FetchError, Http11Client
 from ifes_archive.crawler.middlewares import Backoff, retry_after_seconds
 from ifes_archive.crawler.template import page_misses
 
@@ -118,7 +118,7 @@ class PoliteFetcher:
     """The crawl's HTTP client with the crawl's manners; keeps every exchange it made."""
 
     def __init__(self, settings: BaseSettings):
-        self.user_agent: str = settings.get("USER_AGENT", "")
+        self.user_agent: str = settings.get("USER_AGENT")
         self.delay = settings.getfloat("DOWNLOAD_DELAY")
         self._timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
         self._maxsize = settings.getint("DOWNLOAD_MAXSIZE")

@@ -7,14 +7,15 @@ every byte the transport delivers before h11 parses it. The result carries both 
 response and an :class:`~archive.warc.HttpExchange` with the wire bytes.
 
 Connections are kept alive and reused per origin (polite to the server, and fast; or not at all
-with ``keep_alive=False``), but only at a clean message boundary: a response followed by more bytes than its framing says (a second
-response riding along, a body after a 304, a Content-Length short of the body) closes the
-connection, the extra bytes kept in the exchange and counted (``trailing``); a pooled connection
-that received anything while idle is closed, never reused, and what it received is handed to
-``on_stray`` — otherwise the leftovers would become the next URL's answer. An origin that did
-either once gets one connection per request from then on. (Bytes a server sends after a pause
-can still reach a kept-alive connection just after the next request went out, where nothing
-tells them from its answer: only ``keep_alive=False`` rules that out.)
+with ``keep_alive=False``), but only at a clean message boundary: a response followed by more
+bytes than its framing says (a second response riding along, a body after a 304, a
+Content-Length short of the body) closes the connection, the extra bytes kept in the exchange
+and counted (``trailing``); a pooled connection that received anything while idle is closed,
+never reused, and what it received is handed to ``on_stray`` — otherwise the leftovers would
+become the next URL's answer. An origin that did either once gets one connection per request
+from then on. (Bytes a server sends after a pause can still reach a kept-alive connection just
+after the next request went out, where nothing tells them from its answer: only
+``keep_alive=False`` rules that out.)
 
 Every size is bounded: bytes received for one exchange (interim responses, heads, chunk framing
 and body) by ``maxwire``, one head by ``max_head``, interim responses by
@@ -29,7 +30,7 @@ import logging
 import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import h11
 
@@ -369,10 +370,10 @@ def _remaining(deadline: float) -> float:
     return max(0.0, deadline - asyncio.get_running_loop().time())
 
 
-def _h11_request(method: str, parts: object, headers: list[tuple[bytes, bytes]],
+def _h11_request(method: str, parts: SplitResult, headers: list[tuple[bytes, bytes]],
                  body: bytes, close: bool = False) -> h11.Request:
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")  # type: ignore[attr-defined]
-    host = parts.netloc.rsplit("@", 1)[-1]  # type: ignore[attr-defined]
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = parts.netloc.rsplit("@", 1)[-1]
     names = {name.lower() for name, _ in headers}
     all_headers = [(b"Host", host.encode("idna" if not host.isascii() else "ascii"))]
     all_headers += [(name, value) for name, value in headers if name.lower() != b"host"]

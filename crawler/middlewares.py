@@ -3,10 +3,10 @@
 Retries that wait: exponential back-off, and the server's own ``Retry-After`` when it gives one.
 
 Scrapy's RetryMiddleware re-queues a failed request at once; a small server that answered 503
-needs a pause. This subclass keeps Scrapy's rules (codes, exceptions, ``max_retry_times``) and
-only waits before handing the retry back: ``Retry-After`` (seconds or an HTTP date) for the
-response that carried it, else ``RETRY_BACKOFF_BASE * 2**attempt`` capped at
-``RETRY_BACKOFF_MAX``.
+needs a pause. :class:`BackoffRetryMiddleware` asks Scrapy's RetryMiddleware (its codes,
+exceptions, ``max_retry_times``, ``dont_retry``) whether to retry and only waits before handing
+the retry back: ``Retry-After`` (seconds or an HTTP date) for the response that carried it, else
+``RETRY_BACKOFF_BASE * 2**attempt`` capped at ``RETRY_BACKOFF_MAX``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
@@ -79,24 +79,33 @@ class Backoff:
         return min(self.base * 2**attempt, self.cap)
 
 
-class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's retry rules, with a wait before each retry."""
+class BackoffRetryMiddleware:
+    """Scrapy's retry rules (its RetryMiddleware decides), with a wait before each retry.
 
-    def __init__(self, settings: BaseSettings):
-        super().__init__(settings)
-        self.policy = Backoff.from_settings(settings)
+    Scrapy's own RetryMiddleware is switched off in the settings and used here, not subclassed:
+    its methods are synchronous, and these wait (coroutines, as Scrapy allows middlewares).
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.retry = RetryMiddleware.from_crawler(crawler)  # NotConfigured: RETRY_ENABLED off
+        self.policy = Backoff.from_settings(crawler.settings)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
 
     async def process_response(self, request: Request, response: Response,
-                               spider: object = None) -> Request | Response:
-        result = super().process_response(request, response)
+                               ) -> Request | Response:
+        result = self.retry.process_response(request, response)
         if result is not response:
             asked = retry_after_seconds(response.headers.get(b"Retry-After"))
             await self._wait(request, asked)
         return result
 
     async def process_exception(self, request: Request, exception: Exception,
-                                spider: object = None) -> Request | Response | None:
-        result = super().process_exception(request, exception)
+                                ) -> Request | Response | None:
+        result = self.retry.process_exception(request, exception)
         if result is not None:
             await self._wait(request, None)
         return result
@@ -108,7 +117,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def _wait(self, request: Request, asked: float | None) -> None:
         delay = self.backoff(request, asked)
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value("retry/backoff_seconds", delay)
+            # Seconds waited, fractions kept (Scrapy types the count as int; any number adds).
+            self.crawler.stats.inc_value("retry/backoff_seconds", delay)  # type: ignore[arg-type]
         if delay > 0:
             logger.info("Waiting %.1f s before retrying %s", delay, request.url)
             await asyncio.sleep(delay)
@@ -158,7 +168,8 @@ class ConditionalRequestMiddleware:
     def process_request(self, request: Request, spider: object = None) -> Request | None:
         """Add the validators of the last capture of the page."""
         state = self.session.state
-        if state is None or request.meta.get("dont_revalidate") or request.method not in ("GET", "HEAD"):
+        if state is None or request.meta.get("dont_revalidate") or \
+                request.method not in ("GET", "HEAD"):
             return None
         key = self.session.key(request.url)
         known = state.known(key)

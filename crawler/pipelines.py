@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem, NotConfigured
 
+from ifes_archive.archive.checks import LISTING_CRUMB, listing_crumb_detail, tally
 from ifes_archive.archive.corpus import (
     classify,
     cut_torn_tail,
@@ -31,7 +32,6 @@ from ifes_archive.archive.corpus import (
     read_listings,
     read_observations,
 )
-from ifes_archive.archive.checks import LISTING_CRUMB, listing_crumb_detail, tally
 from ifes_archive.archive.joomla import base_url_of
 from ifes_archive.archive.listings import listing_check, read_listing
 from ifes_archive.archive.record import INCOMPLETE_FLAG, CapturedPage, build_record, record_to_json
@@ -44,8 +44,8 @@ from ifes_archive.archive.versions import (
     observation_of_line,
     same_line,
 )
-from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
+from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -177,7 +177,8 @@ class ArticleRecordPipeline:
     def _journal(self, article_id: int, line: dict[str, Any]) -> None:
         """Append ``line`` (marked with the run) to the journal; keep its observation."""
         line["run"] = self.session.run_label
-        text = record_to_json(line) if "observed" not in line else json.dumps(line, ensure_ascii=False)
+        text = record_to_json(line) if "observed" not in line else \
+            json.dumps(line, ensure_ascii=False)
         self._write(text)
         seen = self._observations.setdefault(article_id, [])
         _, observation = observation_of_line(text.encode("utf-8"), ref=(article_id, len(seen)))

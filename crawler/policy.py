@@ -37,6 +37,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
+from ifes_archive.archive.joomla import host_port
 from ifes_archive.crawler.capture import TRUNCATED_OK_KEY
 from ifes_archive.crawler.crawllog import (
     OUT_OF_SCOPE,
@@ -45,7 +46,6 @@ from ifes_archive.crawler.crawllog import (
     Attempt,
     hops_of,
 )
-from ifes_archive.archive.joomla import host_port
 from ifes_archive.crawler.session import CaptureSession
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
             why = self._unavailable.get(netloc)
             if self.session is not None and self.session.crawl_log is not None:
                 self.session.crawl_log.write(Attempt(
-                    request.url, ROBOTS_UNAVAILABLE if why else ROBOTS_BLOCKED, hops=hops_of(request),
+                    request.url, ROBOTS_UNAVAILABLE if why else ROBOTS_BLOCKED,
+                    hops=hops_of(request),
                     annotations=["robots-unavailable" if why else "robots-blocked"]))
             if why:
                 self._stats.inc_value("robotstxt/unavailable_refused")
@@ -131,16 +132,20 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
         if response.status >= 500 or response.status < 200:
             await self._unreachable(robots_url, netloc, request, f"HTTP {response.status}")
         elif response.status >= 400:
-            self._settle(netloc, robots_url, build_from_crawler(self._parserimpl, self.crawler, b""),
+            self._settle(netloc, robots_url, self._allow_all(),
                          f"allow all: HTTP {response.status} (RFC 9309 §2.3.1.2)")
         elif 300 <= response.status < 400:  # a redirect not followed (too many, or no Location)
-            self._settle(netloc, robots_url, build_from_crawler(self._parserimpl, self.crawler, b""),
+            self._settle(netloc, robots_url, self._allow_all(),
                          f"allow all: HTTP {response.status} not followed (RFC 9309 §2.3.1.2)")
         else:
             await self._parse_robots(_first(response, self.max_size), netloc, request)
             cut = "truncated" in response.flags or len(response.body) > self.max_size
             first = f" (its first {self.max_size} bytes)" if cut else ""
             self._note(netloc, robots_url, f"rules read{first}: HTTP {response.status}")
+
+    def _allow_all(self) -> Any:
+        """Return the parser of an empty robots.txt: no rules."""
+        return build_from_crawler(self._parserimpl, self.crawler, b"")
 
     async def _unreachable(self, robots_url: str, netloc: str, request: Request,
                            why: str) -> None:

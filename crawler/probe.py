@@ -15,9 +15,24 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from ifes_archive.archive.checks import LISTING_CRUMB, PRINT_VIEW, check, crumb_check, listing_crumb_detail
+from ifes_archive.archive.checks import (
+    LISTING_CRUMB,
+    PRINT_VIEW,
+    check,
+    crumb_check,
+    listing_crumb_detail,
+)
 from ifes_archive.archive.decode import detect, header_charset, meta_charset
 from ifes_archive.archive.extract import is_refusal, page_total
+from ifes_archive.archive.joomla import (
+    ARTICLE_KINDS,
+    NAMED_TASKS,
+    JoomlaUrl,
+    clean_url,
+    parse_url,
+    print_view_url,
+    should_follow,
+)
 from ifes_archive.archive.listings import Listing, listing_check, read_listing
 from ifes_archive.archive.record import (
     GENERIC_FLAG,
@@ -37,15 +52,6 @@ from ifes_archive.crawler.firstcontact import (
     first_contact,
     origin_of,
     run_polite,
-)
-from ifes_archive.archive.joomla import (
-    NAMED_TASKS,
-    ARTICLE_KINDS,
-    JoomlaUrl,
-    clean_url,
-    parse_url,
-    print_view_url,
-    should_follow,
 )
 
 if TYPE_CHECKING:
@@ -360,8 +366,9 @@ def _page_lines(page: PageSeen) -> list[str]:
         + (f"; {page.content_encoding}" if page.content_encoding else "")
         + ("; validators " + ", ".join(page.validators) if page.validators else
            "; no ETag or Last-Modified (a recrawl fetches pages whole)"),
-        f"  charset declared: header {charset['header'] or 'none'}, page {charset['meta'] or 'none'};"
-        f" detected {charset['detected'] or 'nothing'}; read as {charset['used']} "
+        f"  charset declared: header {charset['header'] or 'none'}, "
+        f"page {charset['meta'] or 'none'}; detected {charset['detected'] or 'nothing'}; "
+        f"read as {charset['used']} "
         f"({charset['reason'] or charset['source']})",
         f"  template: {found} of {len(page.parts)} parts"
         + (f"; lacks {'; '.join(page.misses)}" if page.misses else ""),

@@ -115,7 +115,7 @@ class CrawlSummary:
               if self.page_requisites.get("enabled") else []),
             f"  {self.response_bytes:,} bytes received in {self.duration_seconds:.1f} s",
             *[f"  robots.txt of {origin}: {outcome}" for origin, outcome in self.robots.items()],
-            *([f"  captures cut short: " + ", ".join(f"{k} {v}" for k, v in
+            *(["  captures cut short: " + ", ".join(f"{k} {v}" for k, v in
                                                       self.incomplete_captures.items())]
               if self.incomplete_captures else []),
             f"  records: {self.articles_path}",

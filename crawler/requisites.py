@@ -104,8 +104,9 @@ class PageRequisitesMiddleware:
         yield from result
         yield from self._requisites(response)
 
-    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any],
-                                          spider: scrapy.Spider | None = None) -> AsyncIterator[Any]:
+    async def process_spider_output_async(
+            self, response: Response, result: AsyncIterator[Any],
+            spider: scrapy.Spider | None = None) -> AsyncIterator[Any]:
         async for item in result:
             yield item
         for request in self._requisites(response):
@@ -151,4 +152,5 @@ class PageRequisitesMiddleware:
 def _is_stylesheet(response: Response) -> bool:
     value = (response.headers.get("Content-Type") or b"").decode("latin-1")
     media_type = value.split(";")[0].strip().lower()
-    return media_type == "text/css" or (not media_type and urlsplit(response.url).path.endswith(".css"))
+    return media_type == "text/css" or (
+        not media_type and urlsplit(response.url).path.endswith(".css"))

@@ -109,9 +109,10 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
     A crawl of a host outside loopback needs an ``operator`` contact. First contact follows a
     redirecting base URL to the same site and the crawl runs there. A folder that holds an
     earlier crawl is continued: the crawl state makes the recrawl incremental, and a run that
-    was killed is resumed. Raises BadSetting (an override of the wrong type), CrawlRefused (no contact; the site unreachable, closed by
-    robots.txt, moved to another site), archive.folder.FolderLocked (another crawl is running in
-    ``out``), ArchiveUnwritable (``out`` cannot be written: checked before any request);
+    was killed is resumed. Raises BadSetting (an override of the wrong type), CrawlRefused (no
+    contact; the site unreachable, closed by robots.txt, moved to another site),
+    archive.folder.FolderLocked (another crawl is running in ``out``), ArchiveUnwritable
+    (``out`` cannot be written: checked before any request);
     :meth:`CrawlSummary.not_the_template` says when the run read no article of the template.
     """
     from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict, run_first_contact

@@ -34,6 +34,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from ifes_archive.archive.folder import ArchiveFolder, FolderLocked, acquire, release, run_stamp
+from ifes_archive.archive.joomla import rebase, state_key
 from ifes_archive.archive.reader import open_records, warcinfo_fields
 from ifes_archive.archive.state import CrawlState, KnownCapture, StateLost
 from ifes_archive.archive.versions import GONE_STATUSES
@@ -53,7 +54,6 @@ from ifes_archive.archive.warc import (
     sha1_digest,
 )
 from ifes_archive.crawler.crawllog import CrawlLog, first_contact_attempt
-from ifes_archive.archive.joomla import rebase, state_key
 from ifes_archive.crawler.report import CrawlSummary, reserve_report, summarise, write_report
 
 if TYPE_CHECKING:
@@ -343,8 +343,8 @@ def _revisit_of(known: KnownCapture | None, fetched: Fetched | None,
         return None
     if exchange.trailing and fetched.status != 304:
         return None  # kept whole: the bytes after the message are not the original's
-    refer = dict(refers_to=known.record_id, refers_to_uri=known.target_uri,
-                 refers_to_date=known.warc_date, payload_digest=known.payload_digest)
+    refer = {"refers_to": known.record_id, "refers_to_uri": known.target_uri,
+             "refers_to_date": known.warc_date, "payload_digest": known.payload_digest}
     if fetched.status == 304:
         return Revisit(REVISIT_NOT_MODIFIED, **refer)
     if fetched.status == known.status == 200 and \

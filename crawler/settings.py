@@ -42,7 +42,8 @@ DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = _reader.DEFAULT_MAX_BODY
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 #: Every byte received for one exchange: heads, interim responses, chunk framing and body
-#: (0: twice DOWNLOAD_MAXSIZE and one head). Stops a flood of chunk extensions or 100 Continue lines.
+#: (0: twice DOWNLOAD_MAXSIZE and one head). Stops a flood of chunk extensions or 100 Continue
+#: lines.
 DOWNLOAD_MAXWIRESIZE = 0
 #: One HTTP head (status line and headers) at most.
 DOWNLOAD_MAXHEADSIZE = _reader.MAX_HTTP_HEAD
@@ -120,7 +121,8 @@ WARC_IS_PART_OF = "ifes-archive"
 WARC_DESCRIPTION = ""
 #: Ask for known pages with their validators (If-None-Match, If-Modified-Since).
 REVALIDATE_PAGES = True
-#: Capture what pages embed on the site's host, robots.txt set aside for them (crawler/requisites.py).
+#: Capture what pages embed on the site's host, robots.txt set aside for them
+#: (crawler/requisites.py).
 PAGE_REQUISITES = False
 #: Fetch each article's print view (index2.php?...&pop=1) once, to cross-check its text: one
 #: request more per new or changed article.

@@ -79,7 +79,8 @@ ARTICLE = (
     Part("Joom.Ru date «DD.MM.YYYY г.» (td.createdate)",
          _text_of(f"//td[{_CLASS.format('createdate')}]", lambda t: bool(_RU_DATE.search(t)))),
     Part("Joom.Ru print button «Печать» (td.buttonheading)",
-         _has(f"//td[{_CLASS.format('buttonheading')}]//a[@title='Печать' or .//img[@alt='Печать']]")),
+         _has(f"//td[{_CLASS.format('buttonheading')}]"
+              "//a[@title='Печать' or .//img[@alt='Печать']]")),
     Part("print view link (index2.php ... pop=1)",
          _has(f"//td[{_CLASS.format('buttonheading')}]//a[contains(@href, 'pop=1')]")),
 )

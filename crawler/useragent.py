@@ -75,7 +75,8 @@ def operator_problem(base_url: str, operator: str) -> str | None:
     how = ('pass --operator "Your Name <you@example.org>" (or set WARC_OPERATOR); '
            "it goes into the User-Agent and every warcinfo record")
     if not operator.strip():
-        return f"a crawl of {host} needs a contact for its operator, so the site can reach you: {how}"
+        return (f"a crawl of {host} needs a contact for its operator, so the site can reach you: "
+                f"{how}")
     if contact_of(operator) is None:
         return f"the operator {operator!r} holds no e-mail address or URL to reach you at: {how}"
     return None
@@ -89,6 +90,6 @@ def settle_operator(settings: Settings, operator: str | None = None,
         operator = settings.get(OPERATOR_SETTING) or environ.get(OPERATOR_SETTING, "")
     operator = operator.strip()
     settings.set(OPERATOR_SETTING, operator, priority="cmdline")
-    if settings.getpriority("USER_AGENT") < CMDLINE_PRIORITY:
+    if (settings.getpriority("USER_AGENT") or 0) < CMDLINE_PRIORITY:
         settings.set("USER_AGENT", user_agent(operator), priority="cmdline")
     return operator

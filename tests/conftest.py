@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ifes_archive.fixtures.server import MIRROR_SETTINGS
-from ifes_archive.fixtures.server import read_exchange_log, start_server_process
+from ifes_archive.fixtures.server import MIRROR_SETTINGS, read_exchange_log, start_server_process
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -19,14 +19,19 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ifes_archive.archive.progress import Progress, wanted
 from ifes_archive.archive.joomla import base_url_of
+from ifes_archive.archive.progress import Progress, wanted
 from ifes_archive.archive.rebuild import rebuild, warc_files
 from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.release.card import CardFacts, languages_of, summary, write_card
 from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
 from ifes_archive.archive.release.contents import METADATA_CSV, ContentsWriter
-from ifes_archive.archive.release.identity import DEFAULT_CREATOR, DEFAULT_LICENSE, Identity, release_date
+from ifes_archive.archive.release.identity import (
+    DEFAULT_CREATOR,
+    DEFAULT_LICENSE,
+    Identity,
+    release_date,
+)
 from ifes_archive.archive.release.package import (
     SUMS,
     Checksums,
@@ -62,7 +67,7 @@ WACZ = "archive.wacz"
 class ReleaseOptions:
     """How to build a release (``ifes-archive release --help`` says the same)."""
 
-    scope: Scope = Scope()
+    scope: Scope = field(default_factory=Scope)
     all_versions: bool = False
     exclude: Path | None = None
     previous: Path | None = None

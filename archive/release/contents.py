@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ifes_archive.archive.joomla import parse_url
 from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.release.coverage import Coverage
 from ifes_archive.archive.release.scope import published_on
@@ -26,7 +27,6 @@ from ifes_archive.archive.release.tables import (
     row_of,
 )
 from ifes_archive.archive.versions import content_digest
-from ifes_archive.archive.joomla import parse_url
 
 if TYPE_CHECKING:
     from ifes_archive.archive.release.warcs import Copies
@@ -62,7 +62,8 @@ class ContentsWriter:
         self.tables = {name: TableWriter(root / "data", name, properties[name], **options)
                        for name in DATA_TABLES}
         (root / "texts").mkdir(parents=True, exist_ok=True)
-        self._csv_file = open(root / METADATA_CSV, "w", encoding="utf-8", newline="")
+        # held open until close(): rows come one at a time
+        self._csv_file = open(root / METADATA_CSV, "w", encoding="utf-8", newline="")  # noqa: SIM115
         self._csv = csv.writer(self._csv_file)
         self._csv.writerow([f.name for f in fields(TextRow)])
         self.coverage = Coverage()

@@ -8,12 +8,13 @@ stamp: the same counts give the same bytes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ifes_archive.archive.release.coverage import NO_DATE
 
 if TYPE_CHECKING:
     from collections import Counter
+    from collections.abc import Callable
 
     from ifes_archive.archive.release.coverage import Coverage
 
@@ -107,11 +108,11 @@ def draw_plots(coverage: Coverage, folder: Path) -> dict[str, str]:
     """Draw every plot of the card into ``folder``; return file name -> caption."""
     from matplotlib import style
 
-    plots = {"articles_per_year.png": ("Articles per year", per_year, coverage.years),
-             "articles_per_section.png": ("Articles per section", per_section, coverage.sections),
-             "articles_per_language.png": ("Articles per language", per_language,
-                                           coverage.languages),
-             "words_per_article.png": ("Words per article", words_per_article, coverage.words)}
+    plots: dict[str, tuple[str, Callable[[Any, Path], Path], Any]] = {
+        "articles_per_year.png": ("Articles per year", per_year, coverage.years),
+        "articles_per_section.png": ("Articles per section", per_section, coverage.sections),
+        "articles_per_language.png": ("Articles per language", per_language, coverage.languages),
+        "words_per_article.png": ("Words per article", words_per_article, coverage.words)}
     folder.mkdir(parents=True, exist_ok=True)
     with style.context("default"):
         for name, (_, draw, data) in plots.items():

@@ -219,7 +219,8 @@ class TableWriter:
         self._pending: list[dict[str, Any]] = []
         self._pending_bytes = 0
         folder.mkdir(parents=True, exist_ok=True)
-        self._jsonl = open(folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")
+        # held open until close(): rows come one at a time
+        self._jsonl = open(folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")  # noqa: SIM115
 
     def write(self, row: dict[str, Any], line: str | None = None) -> None:
         """Add one row (as JSON holds it); ``line`` is its JSON text when the caller has it."""

@@ -25,12 +25,7 @@ from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from ifes_archive.archive.extract import page_total, refusal_kind
-from ifes_archive.archive.record import PRINT_PAGE, decode_html, html_root
-from ifes_archive.archive.versions import GONE_STATUSES
-from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
-from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.archive.joomla import (
-    listing_task,
     ARTICLE_KINDS,
     LISTING_KINDS,
     JoomlaUrl,
@@ -41,12 +36,22 @@ from ifes_archive.archive.joomla import (
     dedup_key,
     listing_identity,
     listing_label,
+    listing_task,
     normalise_base_url,
     parse_url,
     print_view_url,
     should_follow,
 )
-from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, StorageFailed, storage_message
+from ifes_archive.archive.record import PRINT_PAGE, decode_html, html_root
+from ifes_archive.archive.versions import GONE_STATUSES
+from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
+from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
+from ifes_archive.crawler.session import (
+    STORAGE_ERRORS,
+    CaptureSession,
+    StorageFailed,
+    storage_message,
+)
 from ifes_archive.crawler.useragent import operator_problem, settle_operator
 
 if TYPE_CHECKING:
@@ -55,10 +60,10 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
+    from ifes_archive.archive.joomla import DedupKey
     from ifes_archive.archive.warc import HttpExchange
     from ifes_archive.crawler.firstcontact import FirstContact
     from ifes_archive.crawler.http11 import Fetched
-    from ifes_archive.archive.joomla import DedupKey
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +193,8 @@ class IfesSpider(scrapy.Spider):
         self._count_listing_fetch(response.url)
         if listing_task(response.url, self.base_url) is not None:
             content_type = response.headers.get("Content-Type")
-            yield ListingItem(response.url, content_type.decode("latin-1") if content_type else None,
+            yield ListingItem(response.url,
+                              content_type.decode("latin-1") if content_type else None,
                               response.body, response.meta.get(META_KEY))
 
     def parse_article(
@@ -299,8 +305,8 @@ class IfesSpider(scrapy.Spider):
                     decision.reason.startswith("not content"):
                 # An item's print, e-mail or PDF button: the article it names (a blog may show
                 # an item whole, with no link to its page but these).
-                target = replace(target, kind="article", limitstart=None, page=None)
                 url = article_page_url(self.base_url, target.id, target.itemid, 0)
+                target = replace(target, kind="article", limitstart=None, page=None)
             elif not decision:
                 logger.debug("not following %s: %s", url, decision.reason)
                 continue

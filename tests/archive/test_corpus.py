@@ -7,7 +7,13 @@ from pathlib import Path
 
 from ifes_archive.archive.corpus import finalize, listing_line, read_listings, version_line
 from ifes_archive.archive.record import record_to_json, sort_sections
-from ifes_archive.archive.versions import Version, content_digest, gone_line, not_modified_line, same_line
+from ifes_archive.archive.versions import (
+    Version,
+    content_digest,
+    gone_line,
+    not_modified_line,
+    same_line,
+)
 
 
 def _record(article_id: int, sections: list[str], title: str = "t", seen: str = "2026-01-01",

@@ -39,7 +39,7 @@ def test_diff_marks_changed_words_once_and_shows_dates(tmp_path: Path, capsys) -
     assert changed == ["  ~ ¶2: Exports grew by [-13.3-] {+14.1+} percent. The honorific system "
                        "was criticised by Japanese … on for decades in journals and newspapers "
                        "alike. {+(Corrected.)+}"]
-    assert ["  - ¶3 (removed): Gone.", "  + ¶3: A paragraph added [1]"] == [
-        line for line in shown.splitlines() if line.startswith(("  - ", "  + "))]
+    assert [
+        line for line in shown.splitlines() if line.startswith(("  - ", "  + "))] == ["  - ¶3 (removed): Gone.", "  + ¶3: A paragraph added [1]"]
     assert shown.count("Exports grew") == 1  # the changed paragraph once, not twice
     assert "First paragraph" not in shown

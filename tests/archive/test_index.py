@@ -9,9 +9,9 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from ifes_archive.crawler.cli import main as cli
 from ifes_archive.archive.index import INDEX_PATH, PYWB, REPLAYWEB, build_index
 from ifes_archive.archive.warc import REVISIT_NOT_MODIFIED
+from ifes_archive.crawler.cli import main as cli
 
 URL = "http://example.org/index.php?option=com_content&task=view&id=7"
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 import subprocess
-import sys
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from warcio.warcwriter import WARCWriter
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
-from ifes_archive.crawler.cli import main as cli
 from ifes_archive.archive.rebuild import rebuild
+from ifes_archive.crawler.cli import main as cli
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.site import build_site
 from tests.conftest import run_crawl, serve

@@ -18,14 +18,14 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from ifes_archive.archive.decode import decode_html
 from ifes_archive.archive.browse_plugin import read_capture
-from ifes_archive.crawler.cli import main
+from ifes_archive.archive.decode import decode_html
 from ifes_archive.archive.index import INDEX_PATH
-from ifes_archive.archive.release.tables import ROW_GROUP_BYTES
-from ifes_archive.archive.schema import RECORD_KEYS, Record, field_docs, record_schema
 from ifes_archive.archive.reader import read_raw_records
 from ifes_archive.archive.release.identity import release_date
+from ifes_archive.archive.release.tables import ROW_GROUP_BYTES
+from ifes_archive.archive.schema import RECORD_KEYS, Record, field_docs, record_schema
+from ifes_archive.crawler.cli import main
 from tests.browser import Chromium, chromium_or_skip
 from tests.conftest import RELEASE_DATE, build_release_cli
 from tests.pywb import pywb_or_skip, wayback

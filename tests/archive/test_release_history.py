@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from ifes_archive.archive.browse_plugin import read_capture
+from ifes_archive.archive.reader import read_raw_records
 from ifes_archive.archive.release.scope import article_of
 from ifes_archive.archive.release.warcs import copy_warcs
-from ifes_archive.archive.reader import read_raw_records
 from ifes_archive.fixtures.epochs import Changes, site_at
 from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import Crawl, build_release_cli, run_crawl, serve

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ifes_archive.archive.record import build_record
 from ifes_archive.archive.authors import looks_like_surname
+from ifes_archive.archive.record import build_record
 from ifes_archive.archive.titles import heading_parts, prefixes
 from tests.archive.test_record import BASE, article_page, page
 

@@ -26,8 +26,8 @@ URI = "http://example.org:8080/index.php?a=1&b=2"
 
 
 def exchange(**changes: object) -> HttpExchange:
-    fields = dict(target_uri=URI, date=WHEN, request_bytes=REQUEST, response_bytes=RESPONSE,
-                  payload=BODY, ip_address="192.0.2.1")
+    fields = {"target_uri": URI, "date": WHEN, "request_bytes": REQUEST, "response_bytes": RESPONSE,
+                  "payload": BODY, "ip_address": "192.0.2.1"}
     fields.update(changes)
     return HttpExchange(**fields)  # type: ignore[arg-type]
 
@@ -159,8 +159,8 @@ def test_revisits_refer_to_the_original(tmp_path: Path) -> None:
 
     w = writer(tmp_path)
     original = w.write_exchange(exchange())
-    refer = dict(refers_to=original.warc_record_id, refers_to_uri=URI,
-                 refers_to_date=original.date, payload_digest=sha1_digest(BODY))
+    refer = {"refers_to": original.warc_record_id, "refers_to_uri": URI,
+                 "refers_to_date": original.date, "payload_digest": sha1_digest(BODY)}
     same = w.write_exchange(exchange(), Revisit(REVISIT_IDENTICAL, **refer))
     not_modified = b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n"
     w.write_exchange(exchange(response_bytes=not_modified, payload=b""),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import signal
 import subprocess
@@ -10,13 +11,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ifes_archive.archive.rebuild import rebuild
-from ifes_archive.archive.reader import parse_http, read_raw_records
-from ifes_archive.archive.verify import verify_file
 from ifes_archive.archive.joomla import state_key
-from ifes_archive.fixtures.server import MIRROR_SETTINGS
-from ifes_archive.fixtures.mirror import Mirror
+from ifes_archive.archive.reader import parse_http, read_raw_records
+from ifes_archive.archive.rebuild import rebuild
+from ifes_archive.archive.verify import verify_file
 from ifes_archive.fixtures.epochs import site_at
+from ifes_archive.fixtures.mirror import Mirror
+from ifes_archive.fixtures.server import MIRROR_SETTINGS
 from ifes_archive.fixtures.site import build_site
 from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import Crawl, serve
@@ -31,10 +32,8 @@ KILL_AT_BYTES = sorted(random.Random(20261128).sample(range(100_000, 1_300_000, 
 def _size(warc: Path) -> int:
     total = 0
     for path in warc.glob("*") if warc.is_dir() else []:
-        try:
+        with contextlib.suppress(FileNotFoundError):  # renamed from .open while we looked
             total += path.stat().st_size
-        except FileNotFoundError:  # renamed from .open while we looked
-            pass
     return total
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.crawler.cli import main as cli
 from ifes_archive.archive.verify import verify_file
+from ifes_archive.crawler.cli import main as cli
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.site import build_site
 from tests.conftest import crawl_command, run_crawl, serve
@@ -116,7 +116,7 @@ def test_a_lost_crawl_state_stops_the_crawl_and_the_next_run_relearns_it(tmp_pat
                 state.unlink()
                 break
             time.sleep(0.02)
-        stdout, stderr = process.communicate(timeout=300)
+        _stdout, stderr = process.communicate(timeout=300)
         assert process.returncode == UNWRITABLE, stderr[-3000:]
         _one_line(stderr, "ifes-archive crawl: stopped: the crawl state")
         assert "removed or replaced during the run" in stderr

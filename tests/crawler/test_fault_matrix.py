@@ -58,8 +58,8 @@ ROWS = [
 ]
 assert len(SINGLE) > len(ROWS), "the mirror is too small for the matrix"
 ARTICLE_OF = {row: SINGLE[n] for n, (row, _) in enumerate(ROWS)}
-SETTINGS = dict(DOWNLOAD_TIMEOUT="3", RETRY_TIMES="2", RETRY_BACKOFF_BASE="0.05",
-                RETRY_AFTER_MAX="1", DOWNLOAD_MAXSIZE=str(2 * 1024 * 1024))
+SETTINGS = {"DOWNLOAD_TIMEOUT": "3", "RETRY_TIMES": "2", "RETRY_BACKOFF_BASE": "0.05",
+                "RETRY_AFTER_MAX": "1", "DOWNLOAD_MAXSIZE": str(2 * 1024 * 1024)}
 
 
 def _pattern(article_id: int) -> str:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ifes_archive.crawler.firstcontact import Answer, origin_of, registrable_domain, robots_policy, same_site
+from ifes_archive.crawler.firstcontact import (
+    Answer,
+    origin_of,
+    registrable_domain,
+    robots_policy,
+    same_site,
+)
 
 PARSER = "scrapy.robotstxt.ProtegoRobotParser"
 UA = "ifes-archive/0.1.0 (+mailto:jane@example.org)"

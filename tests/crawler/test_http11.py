@@ -25,7 +25,6 @@ from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
 from ifes_archive.fixtures.faults import parse_fault
 from ifes_archive.fixtures.mirror import MirrorResponse
 from ifes_archive.fixtures.server import MirrorServer, read_exchange_log
-
 from tests.stub_pages import PAGE_HEADERS, page_body
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.crawler.cli import main as cli
 from ifes_archive.archive.reader import open_records, read_http, read_raw_records, warcinfo_fields
+from ifes_archive.crawler.cli import main as cli
 from ifes_archive.crawler.crawllog import parse_line
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.site import build_site
@@ -16,7 +16,7 @@ from tests.conftest import Crawl, run_crawl, serve
 
 ARTICLES = 40
 SITE = Mirror(build_site(articles=ARTICLES))
-FAST = dict(RETRY_TIMES="0", ROBOTSTXT_RETRY_DELAY="0.3", DOWNLOAD_TIMEOUT="3")
+FAST = {"RETRY_TIMES": "0", "ROBOTSTXT_RETRY_DELAY": "0.3", "DOWNLOAD_TIMEOUT": "3"}
 
 
 def _log(crawl: Crawl) -> list[dict[str, str]]:

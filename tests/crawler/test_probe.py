@@ -190,7 +190,7 @@ def test_probe_json_gives_the_record_and_the_pages(small: Served, capsys) -> Non
 def test_probe_is_polite_a_handful_of_requests_the_delay_apart(capsys) -> None:
     app = NotTheTemplate()
     with MirrorServer(app) as server:
-        status, out, _ = _probe(capsys, server.base_url, DOWNLOAD_DELAY="0.3")
+        status, _out, _ = _probe(capsys, server.base_url, DOWNLOAD_DELAY="0.3")
     assert status == EXIT_NOT_TEMPLATE
     # robots.txt, the front page, a listing, an article, its print view.
     assert [urlsplit(t).path for t in app.targets] == ["/robots.txt", "/", "/index.php",

@@ -123,7 +123,7 @@ def _http_date(warc_date: str) -> str:
 
 
 def test_run_reports_say_what_changed(twice) -> None:
-    _, first, second = twice
+    _, _first, second = twice
     reports = sorted((second.out / "reports").glob("run-*.json"))
     assert len(reports) == 2
     import json
@@ -144,7 +144,7 @@ def test_unchanged_articles_are_journaled_short(twice) -> None:
     current version, and the journal gets a short line for it, not the record again."""
     import json
 
-    _, first, second = twice
+    _, _first, second = twice
     lines = [json.loads(x) for x in (second.out / "articles.journal.jsonl").read_text().splitlines()]
     kinds = [line.get("observed", "record") for line in lines]
     records = kinds.count("record")

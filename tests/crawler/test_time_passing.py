@@ -60,7 +60,7 @@ def test_reports_count_new_changed_unchanged_gone(three_runs) -> None:
 
 def test_corpus_follows_the_site(three_runs) -> None:
     _, runs = three_runs
-    site, (changes,) = site_at(epoch=1)
+    _site, (changes,) = site_at(epoch=1)
     records = {r["article_id"]: r for r in runs[-1].records()}
     assert changes.added <= set(records)
     for article_id in changes.edited:
@@ -92,8 +92,8 @@ def test_corpus_keeps_every_version_with_its_span(three_runs) -> None:
     _, runs = three_runs
     (changes,) = site_at(epoch=1)[1]
     versions = _versions(runs[-1])
-    (one, _), (two_first, two_last), (three_first, three_last) = _run_dates(runs[-1])
-    for article_id, kept in versions.items():
+    (_one, _), (two_first, two_last), (three_first, three_last) = _run_dates(runs[-1])
+    for kept in versions.values():
         assert [r["version"] for r in kept] == list(range(1, len(kept) + 1))
         assert [r["status"] for r in kept[:-1]] == ["superseded"] * (len(kept) - 1)
         for record in kept:

@@ -21,7 +21,7 @@ def test_same_seed_same_site_byte_for_byte(site, app):
     from ifes_archive.fixtures.stranger.app import App
 
     other = App(again, BASE)
-    for target in ["/", "/index.php?option=com_content&task=view&id=%d" % min(site.articles)] + [
+    for target in ["/", f"/index.php?option=com_content&task=view&id={min(site.articles)}"] + [
         item_url("/", site, m).replace("&amp;", "&") for m in site.menu if m.kind != "url"
     ]:
         assert other.respond("GET", target, {}).body == app.respond("GET", target, {}).body, target

@@ -70,7 +70,7 @@ def test_pages_are_windows_1251_and_parse_with_lxml(served):
 
 def test_gzip_when_asked_and_keep_alive(served):
     base, _ = served
-    status, headers, body = fetch(base + "index.php", gz=True)
+    _, headers, body = fetch(base + "index.php", gz=True)
     assert headers.get("Content-Encoding") == "gzip"
     assert "Главная".encode("cp1251") in gzip.decompress(body)
     _status, headers, body = fetch(base + "index.php")

@@ -71,7 +71,7 @@ def test_listing_headings_and_links_agree_with_the_truth(site, truth, get):
         linked = {
             int(i)
             for p in pages
-            for i in re.findall(r"task=view&amp;id=(\d+)&amp;Itemid=%d\"" % m.id, p)
+            for i in re.findall(rf"task=view&amp;id=(\d+)&amp;Itemid={m.id}\"", p)
         }
         expected = {a.id for a in site.listed_by(m) if a.id in truth}
         assert linked == expected, m.name
