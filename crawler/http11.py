@@ -57,6 +57,9 @@ READ_SIZE = 64 * 1024
 DEFAULT_PORTS = {"http": 80, "https": 443}
 #: Idle keep-alive connections kept per origin; the crawl asks one host at a time.
 MAX_IDLE_PER_ORIGIN = 4
+#: Seconds a TCP (and TLS) connect may take at most, however long DOWNLOAD_TIMEOUT lets a whole
+#: exchange run: a server that cannot open a connection in this long is not answering.
+CONNECT_TIMEOUT = 30.0
 
 
 class FetchError(Exception):
@@ -144,8 +147,8 @@ def _no_verify_context() -> ssl.SSLContext:
 class Http11Client:
     """Fetches URLs over HTTP/1.1 with keep-alive, returning wire bytes with every response."""
 
-    def __init__(self, connect_timeout: float = 30.0, user_ssl: ssl.SSLContext | None = None,
-                 max_head: int = MAX_HTTP_HEAD,
+    def __init__(self, connect_timeout: float = CONNECT_TIMEOUT,
+                 user_ssl: ssl.SSLContext | None = None, max_head: int = MAX_HTTP_HEAD,
                  on_stray: Callable[[str, bytes], None] | None = None, keep_alive: bool = True):
         self._connect_timeout = connect_timeout
         #: False: one request per connection (``Connection: close``), as Heritrix does by
@@ -164,7 +167,7 @@ class Http11Client:
                       on_stray: Callable[[str, bytes], None] | None = None) -> Http11Client:
         """Return the client the crawl's settings ask for (``DOWNLOAD_TIMEOUT`` bounds the
         connect, ``DOWNLOAD_MAXHEADSIZE``, ``DOWNLOAD_KEEPALIVE``)."""
-        return cls(connect_timeout=min(settings.getfloat("DOWNLOAD_TIMEOUT"), 30.0),
+        return cls(connect_timeout=min(settings.getfloat("DOWNLOAD_TIMEOUT"), CONNECT_TIMEOUT),
                    max_head=settings.getint("DOWNLOAD_MAXHEADSIZE"),
                    on_stray=on_stray, keep_alive=settings.getbool("DOWNLOAD_KEEPALIVE"))
 
