@@ -250,18 +250,6 @@ def listing_identity(parsed: JoomlaUrl) -> str:
     return identity
 
 
-def listing_label(parsed: JoomlaUrl) -> str | None:
-    """Return a short name of the listing a page is (``category:12``), None for non-listings."""
-    if parsed.kind not in LISTING_KINDS:
-        return None
-    if parsed.kind == "frontpage":
-        return "frontpage"
-    name = parsed.task if parsed.kind == "archive" else parsed.kind
-    label = f"{name}:{parsed.id}" if parsed.id is not None else name
-    identity = listing_identity(parsed)
-    return f"{label}@{identity.rsplit('@', 1)[1]}" if "@" in identity else label
-
-
 def is_html_page(parsed: JoomlaUrl) -> bool:
     """Return True for a plain HTML page of the site (outside Joomla): worth keeping too."""
     return parsed.kind == "static" and parsed.path.lower().endswith(HTML_SUFFIXES)

@@ -169,11 +169,6 @@ class CrawlState:
                          (_now(), reason, run_id))
         self.commit()
 
-    def keys_of_run(self, run_id: int) -> set[str]:
-        """Return the keys captured or confirmed in run ``run_id``."""
-        rows = self._db.execute("SELECT key FROM captures WHERE run_id = ?", (run_id,))
-        return {row[0] for row in rows}
-
     def known_articles(self) -> list[tuple[int, str, str | None]]:
         """Return (article id, URL last captured, base URL then) of every article whose first
         page is known."""

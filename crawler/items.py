@@ -22,8 +22,6 @@ class ArticleItem:
     ``response.meta["warc_capture"]``, or None: for a revisit, the capture holding the content)
     and ``seen`` (WARC-Date of this crawl's capture of the page: the revisit's own date for a
     revisit)."""
-    itemids: list[int] = field(default_factory=list)
-    """Menu items (Itemids) the article was linked under so far, sorted."""
     errors: list[str] = field(default_factory=list)
     """What went wrong while fetching the pages (a later page failed, ...)."""
     print_page: dict[str, Any] | None = None

@@ -4,9 +4,9 @@ From the front page it follows menus, sections, category tables, blog listings a
 links, read-more and blog_more links, the archive module's months and prev/next links — every link
 that :func::`archive.joomla.should_follow` allows — and fetches each article page once, whatever
 Itemid it is linked under. A multi-page article («Страница 1 из N») is fetched page by page in one
-chain and yielded as one :class:`~crawler.items.ArticleItem`. Where each article was listed is kept
-in :attr:`IfesSpider.article_listings`; each category table or blog page parsed is also yielded
-as a :class:`~crawler.items.ListingItem`, the evidence the pipeline reads sections from.
+chain and yielded as one :class:`~crawler.items.ArticleItem`. Each category table or blog page
+parsed is also yielded as a :class:`~crawler.items.ListingItem`, the evidence the pipeline reads
+sections from.
 
 Run: ``scrapy crawl ifes -a base_url=http://HOST:PORT/``.
 """
@@ -14,7 +14,7 @@ Run: ``scrapy crawl ifes -a base_url=http://HOST:PORT/``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -35,7 +35,6 @@ from ifes_archive.archive.joomla import (
     clean_url,
     dedup_key,
     listing_identity,
-    listing_label,
     listing_task,
     normalise_base_url,
     parse_url,
@@ -75,19 +74,6 @@ NOT_FAILURES = ("Forbidden by robots.txt", "out of scope:")
 CHAIN_PRIORITY = 10
 
 
-@dataclass
-class ArticleSightings:
-    """Where an article was seen linked: under which menu items and in which listings."""
-
-    itemids: set[int] = field(default_factory=set)
-    listings: set[str] = field(default_factory=set)
-    """Labels of the listing pages (``category:12``, ``blogsection:3``, ``frontpage``)."""
-
-    def to_dict(self) -> dict[str, list[Any]]:
-        """Return the sightings as sorted lists (JSON-ready)."""
-        return {"itemids": sorted(self.itemids), "listings": sorted(self.listings)}
-
-
 class IfesSpider(scrapy.Spider):
     """Crawl the Joomla 1.0 site under *base_url*; yield one ArticleItem per published article."""
 
@@ -105,8 +91,6 @@ class IfesSpider(scrapy.Spider):
         #: The exchanges of first contact, written into the WARC as the crawl starts.
         self._first_exchanges = list(first_exchanges or [])
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
-        #: Article id -> where it was linked (Itemids, listings); read by a later step.
-        self.article_listings: dict[int, ArticleSightings] = {}
         #: Base URLs of other origins in scope (SCOPE_ALSO).
         self.scope_also: tuple[str, ...] = ()
         #: Every request that failed: {"url", "reason"}.
@@ -276,24 +260,16 @@ class IfesSpider(scrapy.Spider):
             yield self._item(kwargs["article_id"], kwargs["pages"], errors)
 
     def closed(self, reason: str) -> None:
-        listings = {str(k): v.to_dict() for k, v in sorted(self.article_listings.items())}
-        self._stats_set("ifes/article_listings", listings)
         self._stats_set("ifes/listing_fetches", {k: sorted(v) for k, v in
                                                  sorted(self.listing_fetches.items())})
         for failure in self.failures:
             logger.warning("failed: %(url)s (%(reason)s)", failure)
-        logger.info(
-            "ifes: %d articles seen in listings, %d failed requests",
-            len(self.article_listings),
-            len(self.failures),
-        )
+        logger.info("ifes: %d failed requests", len(self.failures))
 
     # Links ----------------------------------------------------------------------------------
 
     def _follow_links(self, response: Response, selector: Selector) -> Iterator[scrapy.Request]:
         """Yield a request for every link on the page worth fetching and not yet scheduled."""
-        source = parse_url(response.url, self.base_url)
-        label = listing_label(source)
         for href in selector.css("a::attr(href)").getall():
             url = _absolute(response, href)
             if url is None:
@@ -311,7 +287,6 @@ class IfesSpider(scrapy.Spider):
                 logger.debug("not following %s: %s", url, decision.reason)
                 continue
             if target.kind in ARTICLE_KINDS:
-                self._note_sighting(target, label)
                 request = self._article_request(target, url)
             else:
                 request = self._listing_request(target, url)
@@ -347,14 +322,6 @@ class IfesSpider(scrapy.Spider):
         if parsed.kind in LISTING_KINDS:
             self.listing_fetches.setdefault(listing_identity(parsed), []).append(
                 parsed.limitstart or 0)
-
-    def _note_sighting(self, target: JoomlaUrl, label: str | None) -> None:
-        assert target.id is not None
-        sightings = self.article_listings.setdefault(target.id, ArticleSightings())
-        if target.itemid:
-            sightings.itemids.add(target.itemid)
-        if label is not None:
-            sightings.listings.add(label)
 
     def _first_time(self, key: DedupKey) -> bool:
         """Return True (and remember *key*) when *key* was not scheduled before."""
@@ -400,7 +367,6 @@ class IfesSpider(scrapy.Spider):
 
     def _item(self, article_id: int, pages: list[dict[str, Any]], errors: list[str],
               printed: dict[str, Any] | None = None) -> ArticleItem:
-        sightings = self.article_listings.get(article_id, ArticleSightings())
         self._stats_inc("ifes/article_items")
         if errors:
             self._stats_inc("ifes/incomplete_articles")
@@ -417,7 +383,6 @@ class IfesSpider(scrapy.Spider):
             article_id=article_id,
             url=canonical_article_url(self.base_url, article_id),
             pages=pages,
-            itemids=sorted(sightings.itemids),
             errors=errors,
             print_page=printed,
         )

@@ -8,7 +8,6 @@ from ifes_archive.archive.joomla import (
     canonical_article_url,
     clean_url,
     dedup_key,
-    listing_label,
     normalise_base_url,
     parse_url,
     should_follow,
@@ -293,22 +292,6 @@ def test_dedup_key_groups() -> None:
 
 def test_dedup_key_accepts_parsed_url() -> None:
     assert dedup_key(parse_url(ARTICLE, BASE)) == dedup_key(ARTICLE, BASE) == ("article", 941, 0)
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        (_article("option=com_content&task=category&sectionid=1&id=12&Itemid=60"), "category:12"),
-        (_article("option=com_content&task=blogsection&id=3&Itemid=60"), "blogsection:3@60"),
-        (_article("option=com_content&task=blogcategory&id=0&Itemid=64"), "blogcategory:0@64"),
-        (_article("option=com_content&task=blogcategory&id=7&Itemid=64"), "blogcategory:7"),
-        (_article("option=com_content&task=archivecategory&year=2012&month=11"), "archivecategory"),
-        (BASE, "frontpage"),
-        (ARTICLE, None),
-    ],
-)
-def test_listing_label(url: str, expected: str | None) -> None:
-    assert listing_label(parse_url(url, BASE)) == expected
 
 
 ARCHIVE_NOV = _article("option=com_content&task=archivecategory&year=2012&month=11&module=1")
