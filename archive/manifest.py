@@ -14,8 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ifes_archive.archive.extract import GENERIC_OPTIONS
 from ifes_archive.archive.record import PACKAGES as RECORD_PACKAGES
+from ifes_archive.archive.record import extractor_info
 
 if TYPE_CHECKING:
     from ifes_archive.archive.rebuild import RebuildResult
@@ -51,8 +51,10 @@ def write_manifest(corpus: Path, result: RebuildResult) -> Path:
                    for p in result.files],
         "packages": {name: _version(name) for name in PACKAGES},
         "python": platform.python_version(),
-        "extractor": {"template": "body cells, archive.flatten",
-                      "generic": {"trafilatura_options": GENERIC_OPTIONS}},
+        # How records are extracted, as each record's ``extractor`` says it (versions above).
+        "extractor": {method: {k: v for k, v in extractor_info(method).items()
+                               if k not in ("method", "packages")}
+                      for method in ("template", "generic")},
         "counts": {"warc_records_read": result.records_read, "listing_pages": result.listing_pages,
                    "articles": result.articles, "versions": result.versions,
                    "not_articles": result.not_articles, "skipped": result.skipped},
