@@ -4,15 +4,19 @@ Titles, text, URLs and reasons a server sent can hold escape sequences (``ESC [ 
 screen; others set the window title or worse) and bidirectional overrides that make a line read
 otherwise than it is. :func:`safe` shows each such character as a visible ``\\xNN`` / ``\\uNNNN``
 escape and leaves everything else — Cyrillic, quotes, the line breaks and tabs of a text — as
-it is.
+it is; :func:`safe_line` escapes line breaks and tabs too, where one value must stay one line.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-#: Kept as they are: the layout of a text.
+#: Kept as they are by :func:`safe`: the layout of a text.
 _KEPT = frozenset("\n\t")
+#: Unicode categories shown escaped: controls, format characters (bidi overrides, zero-width
+#: marks), lone surrogates; and, in one line, line and paragraph separators.
+_ESCAPED = ("Cc", "Cf", "Cs")
+_ESCAPED_IN_LINE = (*_ESCAPED, "Zl", "Zp")
 
 
 def _escape(char: str) -> str:
@@ -26,5 +30,15 @@ def safe(text: object) -> str:
     value = str(text)
     if value.isprintable():
         return value
-    return "".join(char if char in _KEPT or unicodedata.category(char) not in ("Cc", "Cf", "Cs")
+    return "".join(char if char in _KEPT or unicodedata.category(char) not in _ESCAPED
                    else _escape(char) for char in value)
+
+
+def safe_line(text: object) -> str:
+    """Return ``str(text)`` as :func:`safe` does, line breaks and tabs escaped too: a value a
+    server sent cannot start a line of its own in a report."""
+    value = str(text)
+    if value.isprintable():
+        return value
+    return "".join(_escape(char) if unicodedata.category(char) in _ESCAPED_IN_LINE else char
+                   for char in value)

@@ -42,6 +42,7 @@ from ifes_archive.archive.record import (
     decode_html,
     html_root,
 )
+from ifes_archive.archive.terminal import safe_line
 from ifes_archive.crawler import template
 from ifes_archive.crawler.firstcontact import (
     EXIT_STATUS,
@@ -353,7 +354,7 @@ def report_lines(report: ProbeReport) -> list[str]:
                      + ", ".join(f"{kind} {n}" for kind, n in report.links.items()))
     lines += _record_lines(report)
     lines.append(_verdict_line(report))
-    return [_printable(line) for line in lines]
+    return [safe_line(line) for line in lines]
 
 
 def _page_lines(page: PageSeen) -> list[str]:
@@ -406,7 +407,3 @@ def _verdict_line(report: ProbeReport) -> str:
                 f"--base-url {report.contact.base_url} --operator CONTACT --out FOLDER")
     return f"verdict: {report.verdict.value} (exit {report.exit_status}): {report.reason}"
 
-
-def _printable(text: str) -> str:
-    """Return ``text`` with control characters (the site's, say) shown escaped."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
