@@ -37,6 +37,7 @@ from tldextract import TLDExtract
 from ifes_archive.archive.joomla import normalise_base_url
 from ifes_archive.crawler.http11 import FetchError, Http11Client
 from ifes_archive.crawler.middlewares import Backoff, retry_after_seconds
+from ifes_archive.crawler.policy import ALLOW_ALL, DISALLOW_ALL, RULES, robots_rule
 from ifes_archive.crawler.template import page_misses
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ class RobotsPolicy:
         """Return whether ``url`` may be fetched by ``user_agent``."""
         if self.parser is not None:
             return bool(self.parser.allowed(url, user_agent))
-        return self.rule != "disallow-all"
+        return self.rule != DISALLOW_ALL
 
     def crawl_delay(self, user_agent: str) -> float | None:
         """Return robots.txt's ``Crawl-delay`` for ``user_agent``, if any."""
@@ -216,18 +217,19 @@ def robots_policy(url: str, answer: Answer | None, parser_class: str) -> RobotsP
     """Return the policy robots.txt's final ``answer`` sets (None: robots.txt not obeyed)."""
     if answer is None:
         return RobotsPolicy(url, "ignored", "ROBOTSTXT_OBEY is off")
-    if answer.status is not None and 200 <= answer.status < 300:
+    rule = robots_rule(answer.status)
+    if rule == RULES:
         parser = load_object(parser_class).from_crawler(None, answer.body)
-        return RobotsPolicy(url, "rules", f"{len(answer.body)} bytes read", answer, parser)
-    if answer.location():
+        return RobotsPolicy(url, rule, f"{len(answer.body)} bytes read", answer, parser)
+    if rule == ALLOW_ALL and answer.location():
         # A sixth redirect, or one to another site: unavailable (RFC 9309 §2.3.1.2), like a 4xx.
-        return RobotsPolicy(url, "allow-all", f"robots.txt redirects to {answer.location()}, "
+        return RobotsPolicy(url, rule, f"robots.txt redirects to {answer.location()}, "
                             "not followed: unavailable, RFC 9309 allows everything", answer)
-    if answer.status is not None and answer.status < 500:
-        return RobotsPolicy(url, "allow-all", f"robots.txt answers {answer.describe()}: "
+    if rule == ALLOW_ALL:
+        return RobotsPolicy(url, rule, f"robots.txt answers {answer.describe()}: "
                             "RFC 9309 allows everything", answer)
     what = f"answers {answer.describe()}" if answer.status else f"failed: {answer.describe()}"
-    return RobotsPolicy(url, "disallow-all", f"robots.txt {what}: RFC 9309 disallows "
+    return RobotsPolicy(url, rule, f"robots.txt {what}: RFC 9309 disallows "
                         "everything until it answers", answer)
 
 
@@ -306,7 +308,7 @@ async def first_contact(base_url: str, settings: BaseSettings, fetcher: PoliteFe
     url, seen = given, {given}
     for _ in range(MAX_REDIRECTS + 1):
         policy = await _robots_for(contact, url, settings, fetcher, ask_again)
-        if policy.rule == "disallow-all" and policy.answer is not None:
+        if policy.rule == DISALLOW_ALL and policy.answer is not None:
             return _refuse(contact, Verdict.UNREACHABLE, f"{policy.url}: {policy.why}")
         if not policy.allows(url, fetcher.user_agent):
             return _refuse(contact, Verdict.BLOCKED_BY_ROBOTS,
@@ -356,7 +358,7 @@ async def _robots_for(contact: FirstContact, url: str, settings: BaseSettings,
         answer = await _follow(fetcher.get, robots_url, contact.given) if obey else None
         policy = robots_policy(robots_url, answer, settings.get("ROBOTSTXT_PARSER"))
         for _ in range(settings.getint("ROBOTSTXT_RETRIES") if obey and ask_again else 0):
-            if policy.rule != "disallow-all":
+            if policy.rule != DISALLOW_ALL:
                 break
             # Everything disallowed for now; asked again later, as the crawl would (RFC 9309).
             logger.warning("%s; asking again in %g s", policy.why,

@@ -56,6 +56,19 @@ logger = logging.getLogger(__name__)
 
 #: Stats key: origin -> what its robots.txt came to.
 ROBOTS_STAT = "ifes/robots"
+#: What robots.txt's final answer comes to (RFC 9309 §2.3.1): its rules; everything allowed (it
+#: is unavailable: 4xx, a redirect not followed); everything disallowed (it is unreachable: 5xx,
+#: no answer).
+RULES, ALLOW_ALL, DISALLOW_ALL = "rules", "allow-all", "disallow-all"
+
+
+def robots_rule(status: int | None) -> str:
+    """Return what a robots.txt whose final answer is HTTP ``status`` (None: no answer) allows:
+    :data:`RULES`, :data:`ALLOW_ALL` or :data:`DISALLOW_ALL`. The crawl's middleware and first
+    contact both read it so."""
+    if status is None or status < 200 or status >= 500:
+        return DISALLOW_ALL
+    return RULES if status < 300 else ALLOW_ALL
 
 
 class _DisallowAll:
@@ -129,14 +142,14 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
             return
         self._stats.inc_value("robotstxt/response_count")
         self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
-        if response.status >= 500 or response.status < 200:
+        rule = robots_rule(response.status)
+        if rule == DISALLOW_ALL:
             await self._unreachable(robots_url, netloc, request, f"HTTP {response.status}")
-        elif response.status >= 400:
-            self._settle(netloc, robots_url, self._allow_all(),
-                         f"allow all: HTTP {response.status} (RFC 9309 §2.3.1.2)")
-        elif 300 <= response.status < 400:  # a redirect not followed (too many, or no Location)
-            self._settle(netloc, robots_url, self._allow_all(),
-                         f"allow all: HTTP {response.status} not followed (RFC 9309 §2.3.1.2)")
+        elif rule == ALLOW_ALL:
+            # a 3xx here is a redirect not followed (too many, or no Location)
+            not_followed = " not followed" if response.status < 400 else ""
+            self._settle(netloc, robots_url, self._allow_all(), f"allow all: HTTP "
+                         f"{response.status}{not_followed} (RFC 9309 §2.3.1.2)")
         else:
             await self._parse_robots(_first(response, self.max_size), netloc, request)
             cut = "truncated" in response.flags or len(response.body) > self.max_size
