@@ -21,14 +21,25 @@ FOLDERS = ("archive", "crawler", "fixtures", "tests", "bench")
 def imported(path: Path) -> list[str]:
     """Return every module ``path`` imports by absolute name (a relative import stays inside its
     own package: the clean-room mirror, fixtures/stranger/, imports itself so)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return imported_by(path.read_text(encoding="utf-8"), str(path))
+
+
+def imported_by(source: str, filename: str = "<source>") -> list[str]:
+    """Return every module ``source`` imports by absolute name."""
+    tree = ast.parse(source, filename)
     names: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            names.append(node.module or "")
+            # each name too: ``from ifes_archive import crawler`` imports ifes_archive.crawler
+            names += [node.module or "", *(f"{node.module}.{alias.name}" for alias in node.names)]
     return names
+
+
+def test_a_from_import_names_each_module_it_may_import() -> None:
+    names = imported_by("from ifes_archive import crawler\ndef f():\n    import scrapy.http\n")
+    assert "ifes_archive.crawler" in names and "scrapy.http" in names
 
 
 def _modules(folder: str) -> list[Path]:
