@@ -13,7 +13,7 @@ REPLAYWEB ?= .replayweb
 REPLAYWEB_VERSION ?= 2.5.3
 REPLAYWEB_STAMP := $(REPLAYWEB)/.installed-stamp
 
-.PHONY: venv demo lint test bench bench-extract bench-stranger clean
+.PHONY: venv demo lint test bench bench-extract bench-stranger bench-stranger2 clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ bench-extract: venv
 ## Crawl the clean-room stranger mirror and score against its own truth (SEED=1: development; >= 1000 held out).
 bench-stranger: venv
 	$(PY) -m bench.stranger --seed $(or $(SEED),1)
+
+## Crawl the second clean-room mirror (fixtures/stranger2) and score against its truth (SEED=1: development; >= 7000 held out).
+bench-stranger2: venv
+	$(PY) -m bench.stranger2 --seed $(or $(SEED),1)
 
 clean:
 	rm -rf out build *.egg-info
