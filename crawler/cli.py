@@ -51,7 +51,7 @@ def _crawl(args: argparse.Namespace) -> int:
     except BadSetting as exc:
         return _fail("crawl", str(exc))
     except FolderLocked as exc:
-        return _fail("crawl", f"{exc}; not starting a second one", LOCKED)
+        return _fail("crawl", f"{exc}; not starting a second one{_refused(args, exc)}", LOCKED)
     except ArchiveUnwritable as exc:
         return _fail("crawl", str(exc), UNWRITABLE)
     except CrawlRefused as exc:
@@ -163,6 +163,17 @@ def _extract(args: argparse.Namespace) -> int:
         return _fail("extract", f"{path}: not an article (a Joomla refusal page, or no text)", 1)
     print(record_to_json(record))
     return 0
+
+
+def _refused(args: argparse.Namespace, exc: Exception) -> str:
+    """Record a crawl refused a locked folder in its reports; return where, for the message."""
+    from ifes_archive.archive.folder import ArchiveFolder, run_stamp
+    from ifes_archive.crawler.report import record_refusal
+    from ifes_archive.crawler.session import ARCHIVE_LOCKED
+
+    path = record_refusal(ArchiveFolder(Path(args.out)), run_stamp(), ARCHIVE_LOCKED, str(exc),
+                          base_url=args.base_url)
+    return f" (recorded in {path})" if path else ""
 
 
 def _fail(verb: str, message: str, status: int = USAGE) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -167,6 +168,26 @@ def write_report(folder: ArchiveFolder, stamp: str, summary: CrawlSummary) -> No
     except OSError as exc:
         logger.critical("could not write the report in %s: %s", folder.reports,
                         exc.strerror or exc)
+
+
+def record_refusal(folder: ArchiveFolder, stamp: str, reason: str, why: str,
+                   **details: str) -> Path | None:
+    """Write ``reports/refused-STAMP-PID.json``: a run that did not start (``reason``, the finish
+    reason; ``why``, one line; ``details`` such as the base URL or the scheduler's job id). A
+    file of its own: the crawl that holds the folder owns every other file in it. Return its path,
+    or None when the folder refuses it too (logged)."""
+    path = folder.reports / f"refused-{stamp}-{os.getpid()}.json"
+    fields = {"finish_reason": reason, "why": why, "pid": os.getpid(),
+              "time": datetime.now(timezone.utc).isoformat(timespec="seconds"), **details}
+    try:
+        folder.reports.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(json.dumps(fields, indent=2) + "\n", encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        logger.error("could not record the refusal in %s: %s", folder.reports, exc.strerror or exc)
+        return None
+    return path
 
 
 def summarise(crawler: Crawler, folder: ArchiveFolder, stamp: str, reason: str) -> CrawlSummary:

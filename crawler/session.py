@@ -54,7 +54,13 @@ from ifes_archive.archive.warc import (
     sha1_digest,
 )
 from ifes_archive.crawler.crawllog import CrawlLog, first_contact_attempt
-from ifes_archive.crawler.report import CrawlSummary, reserve_report, summarise, write_report
+from ifes_archive.crawler.report import (
+    CrawlSummary,
+    record_refusal,
+    reserve_report,
+    summarise,
+    write_report,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -157,7 +163,14 @@ class CaptureSession:
         when another crawl holds it or it cannot be written."""
         if self._refusal is not None:
             reason, why = self._refusal
-            logger.critical("not crawling: %s", why)
+            recorded = None
+            if reason == ARCHIVE_LOCKED:
+                job = getattr(spider, "_job", None)  # scrapyd passes its job id as an argument
+                recorded = record_refusal(self.folder, self.stamp, reason, why,
+                                          base_url=getattr(spider, "base_url", ""),
+                                          **({"job": str(job)} if job else {}))
+            logger.critical("not crawling: %s%s", why,
+                            f" (recorded in {recorded})" if recorded else "")
             raise CloseSpider(reason)
         try:
             reserve_report(self.folder, self.stamp)

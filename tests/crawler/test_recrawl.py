@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -73,6 +74,9 @@ def test_a_second_crawl_in_the_same_folder_is_refused(tmp_path: Path) -> None:
             running.wait()
     assert refused.returncode == 3
     assert "another crawl" in refused.stderr
+    (record,) = (tmp_path / "out" / "reports").glob("refused-*.json")
+    assert f"(recorded in {record})" in refused.stderr
+    assert json.loads(record.read_text())["finish_reason"] == "archive_locked"
 
 
 def test_a_capped_run_stops_cleanly(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -173,4 +174,12 @@ def test_plain_scrapy_into_a_folder_another_crawl_holds_is_refused(tmp_path: Pat
     assert "another crawl (pid " in done.stderr
     assert "'finish_reason': 'archive_locked'" in done.stderr
     assert "downloader/request_count" not in done.stderr
-    assert sorted(p.name for p in folder.root.iterdir()) == [".lock"]
+    # nothing of the folder is touched: the refusal is recorded in a file of its own
+    assert sorted(p.name for p in folder.root.iterdir()) == [".lock", "reports"]
+    (refusal,) = folder.reports.iterdir()
+    assert re.fullmatch(r"refused-\d{8}T\d{6}-\d+\.json", refusal.name)
+    assert f"(recorded in {refusal})" in done.stderr
+    recorded = json.loads(refusal.read_text())
+    assert recorded["finish_reason"] == "archive_locked"
+    assert recorded["why"] == f"another crawl (pid {os.getpid()}) is running in {folder.root}"
+    assert recorded["base_url"] == "http://127.0.0.1:9/"
