@@ -11,6 +11,11 @@ id, category name) pairs :func:`archive.listings.listed_articles` reads off each
 to a second journal. At close :func:`archive.corpus.finalize` writes ``articles.jsonl``: every
 version of every article, sorted, with the categories all listings of all runs file it under.
 
+What leaves the pipeline (what feed exports such as scrapyd's items file receive) is what was
+journaled, as JSON-ready dicts: the record of a new or changed article, the short line of one seen
+again unchanged, answering 304 or gone. Listing pages, and article pages that give no record,
+stop here (dropped at DEBUG): their evidence is in the WARC files and the listings journal.
+
 Off without a capture session (no ``ARCHIVE_DIR``); ``ARTICLES_FSYNC_EVERY``.
 """
 
@@ -142,15 +147,14 @@ class ArticleRecordPipeline:
     def _process(self, item: Any) -> Any:
         if isinstance(item, ListingItem):
             self._note_listing(item)
-            return item
+            raise DropItem(f"listing page {item.url} (journaled in {self.listings.name})",
+                           log_level="DEBUG")
         if isinstance(item, ObservedItem):
             if item.observed == "not-modified":
-                self._journal(item.article_id, not_modified_line(item.article_id, item.seen,
-                                                                 item.refers_to))
-            else:
-                self._journal(item.article_id, gone_line(item.article_id, item.seen,
-                                                         item.reason, item.capture))
-            return item
+                return self._journal(item.article_id, not_modified_line(
+                    item.article_id, item.seen, item.refers_to))
+            return self._journal(item.article_id, gone_line(item.article_id, item.seen,
+                                                            item.reason, item.capture))
         if not isinstance(item, ArticleItem):
             return item
         base_url = getattr(self.crawler.spider, "base_url", None) or base_url_of(item.url)
@@ -158,7 +162,7 @@ class ArticleRecordPipeline:
         record = build_record(item.article_id, base_url, captured_pages(item),
                               print_pages=printed)
         if record is None:
-            return item
+            raise DropItem(f"no record in the pages of {item.url}", log_level="DEBUG")
         seen = max((page.get("seen") or "" for page in item.pages), default="") or None
         record.update(first_seen=seen, last_seen=seen)
         versions = fold(self._observations.get(item.article_id, []))
@@ -167,15 +171,16 @@ class ArticleRecordPipeline:
                 and INCOMPLETE_FLAG not in record["flags"]):
             # The current version again: a short line (the record is journaled already).
             first = (record["captures"] or [{}])[0].get("warc_record_id") or ""
-            self._journal(item.article_id, same_line(item.article_id, seen, digest, first))
+            line = self._journal(item.article_id, same_line(item.article_id, seen, digest, first))
         else:
-            self._journal(item.article_id, record)
+            line = self._journal(item.article_id, record)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("ifes/articles")
-        return item
+        return line
 
-    def _journal(self, article_id: int, line: dict[str, Any]) -> None:
-        """Append ``line`` (marked with the run) to the journal; keep its observation."""
+    def _journal(self, article_id: int, line: dict[str, Any]) -> dict[str, Any]:
+        """Append ``line`` (marked with the run) to the journal; keep its observation. Return
+        the line as written, read back (plain JSON types: what a feed export serialises)."""
         line["run"] = self.session.run_label
         text = record_to_json(line) if "observed" not in line else \
             json.dumps(line, ensure_ascii=False)
@@ -183,6 +188,7 @@ class ArticleRecordPipeline:
         seen = self._observations.setdefault(article_id, [])
         _, observation = observation_of_line(text.encode("utf-8"), ref=(article_id, len(seen)))
         seen.append(observation)
+        return json.loads(text)
 
     def _count_changes(self) -> None:
         """Count what this run (all its processes, if it was resumed) did to each article:
