@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed-stamp
 # pywb (replay tests) lives in its own environment: its pins must not move the crawler's.
 PYWB_VENV ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-stamp
+# scrapyd (scheduled-crawl tests) in its own environment, as the README sets up a scrapyd host:
+# scrapyd and the crawler's dependencies, never the crawler itself (it comes as the deployed egg).
+SCRAPYD_VENV ?= .venv-scrapyd
+SCRAPYD_STAMP := $(SCRAPYD_VENV)/.installed-stamp
 # The demo's archive folder: outside the checkout (nothing is written into the source tree).
 DEMO_OUT ?= $(or $(TMPDIR),/tmp)/ifes-archive-demo
 # ReplayWeb.page (replay test of the WACZ): the npm package, as replayweb.page serves it.
@@ -18,7 +22,7 @@ REPLAYWEB_STAMP := $(REPLAYWEB)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[release,browse,dev]'
+	$(PY) -m pip install --quiet -e '.[release,browse,deploy,dev]'
 	touch $(STAMP)
 
 $(PYWB_STAMP):
@@ -26,6 +30,13 @@ $(PYWB_STAMP):
 	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(PYWB_VENV)/bin/python -m pip install --quiet 'pywb>=2.8'
 	touch $(PYWB_STAMP)
+
+$(SCRAPYD_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(SCRAPYD_VENV)
+	$(SCRAPYD_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SCRAPYD_VENV)/bin/python -m pip install --quiet 'scrapyd>=1.6' .
+	$(SCRAPYD_VENV)/bin/python -m pip uninstall --quiet --yes ifes-archive
+	touch $(SCRAPYD_STAMP)
 
 $(REPLAYWEB_STAMP):
 	@if command -v npm >/dev/null && mkdir -p $(REPLAYWEB) && (cd $(REPLAYWEB) \
@@ -48,9 +59,10 @@ lint: venv
 	@for d in crawler archive fixtures; do ln -sfn $(CURDIR)/$$d $(VENV)/typecheck/ifes_archive/$$d; done
 	MYPYPATH=$(VENV)/typecheck $(PY) -m mypy
 
-## The whole test suite (real crawls of the mirror on loopback; replay in pywb and Chromium),
+## The whole test suite (real crawls of the mirror on loopback; replay in pywb and Chromium;
+## scheduled crawls under scrapyd),
 ## after the lint and type gates.
-test: venv lint $(PYWB_STAMP) $(REPLAYWEB_STAMP)
+test: venv lint $(PYWB_STAMP) $(SCRAPYD_STAMP) $(REPLAYWEB_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	$(PY) -m pytest -q -n 2 tests
 

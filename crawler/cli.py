@@ -182,6 +182,12 @@ def _fail(verb: str, message: str, status: int = USAGE) -> int:
     return status
 
 
+def _deploy(args: argparse.Namespace) -> int:
+    from ifes_archive.crawler.deploy import run
+
+    return run(args)
+
+
 def _index(args: argparse.Namespace) -> int:
     from ifes_archive.archive.index import INDEX_PATH, write_index
     from ifes_archive.archive.wacz import write_wacz
@@ -386,6 +392,14 @@ def build_parser() -> argparse.ArgumentParser:
     index.set_defaults(run=_index)
 
     _add_release(verbs)
+
+    deploy = verbs.add_parser("deploy", help="deploy to scrapyd with scrapyd-deploy; fail when "
+                              "scrapyd cannot run what it got")
+    deploy.add_argument("target", nargs="?", default="default",
+                        help="scrapyd-client target: [deploy:TARGET] in scrapy.cfg "
+                             "(default: [deploy])")
+    deploy.add_argument("--version", help="version to deploy as (default: the time in seconds)")
+    deploy.set_defaults(run=_deploy)
 
     browse = verbs.add_parser("browse", help="open a release in Datasette (search, facets)")
     browse.add_argument("release", type=Path, help="the release folder")

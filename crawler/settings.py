@@ -106,6 +106,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     # The archive folder: lock, WARC writer, crawl state, crawl log, report (crawler/session.py).
     "ifes_archive.crawler.session.CaptureSession": 100,
+    # Under scrapyd: an error in the job's log when an installed copy shadows the deployed egg.
+    "ifes_archive.crawler.egg.DeployedCode": 0,
 }
 
 # WARC capture (crawler/session.py, crawler/capture.py).
