@@ -52,7 +52,7 @@ demo: venv
 
 ## Lint (ruff) and type (mypy) gates: the settings are in pyproject.toml.
 lint: venv
-	$(PY) -m ruff check crawler archive fixtures tests bench
+	$(PY) -m ruff check crawler archive fixtures tests bench setup.py
 	@# mypy cannot follow the editable install's name mapping: it reads the folders linked as
 	@# ifes_archive.* under the venv (pyproject.toml, [tool.mypy] mypy_path).
 	@mkdir -p $(VENV)/typecheck/ifes_archive

@@ -23,7 +23,6 @@ from pathlib import PurePosixPath
 from setuptools import setup
 from setuptools.command.bdist_egg import bdist_egg
 
-
 #: Where importlib.metadata finds the project's metadata in the egg (a path entry).
 METADATA_FOLDER = "ifes_archive.egg-info/"
 
