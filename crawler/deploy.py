@@ -69,10 +69,11 @@ def _scrapyd(settings: dict[str, str], endpoint: str, data: dict[str, str] | Non
     return response.json()
 
 
-def build_egg(egg: Path) -> None:
-    """Build the project's egg into ``egg`` with scrapyd-deploy (from the closest scrapy.cfg)."""
+def build_egg(egg: Path, cwd: Path | None = None) -> None:
+    """Build the project's egg into ``egg`` with scrapyd-deploy (the project of the scrapy.cfg
+    closest to ``cwd``, by default the working directory)."""
     done = subprocess.run([*SCRAPYD_DEPLOY, "--build-egg", str(egg)], capture_output=True,
-                          text=True)
+                          text=True, cwd=cwd)
     if done.returncode != 0 or not egg.is_file():
         raise DeployFailed(f"scrapyd-deploy could not build the egg (exit {done.returncode}): "
                            f"{(done.stderr or done.stdout).strip()[-2000:]}")
@@ -95,26 +96,31 @@ def next_version(versions: list[str], now: float) -> str:
     return str(max([int(now), *(n + 1 for n in numbers)]))
 
 
-def upload(egg: Path, target: str, settings: dict[str, str], version: str) -> dict[str, Any]:
-    """Upload ``egg`` as ``version`` with scrapyd-deploy; return scrapyd's answer. Raise
-    DeployFailed when scrapyd did not load it, after deleting the version it stored (unless
-    that version was there before: then it is left as it is now, and said)."""
+def upload(egg: Path, target: str, settings: dict[str, str], version: str,
+           cwd: Path | None = None) -> dict[str, Any]:
+    """Upload ``egg`` as ``version`` with scrapyd-deploy (run in ``cwd``, the project's folder
+    by default the working directory); return scrapyd's answer. Raise DeployFailed when scrapyd
+    did not load it, after deleting the version it stored (unless that version was there before:
+    then it is left as it is now, and said)."""
     before = _scrapyd(settings, "listversions").get("versions", [])
     done = subprocess.run([*SCRAPYD_DEPLOY, target, "--version", version, "--egg", str(egg)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, cwd=cwd)
     try:
         answer = json.loads(done.stdout)
     except json.JSONDecodeError:
         answer = {}
     if done.returncode == 0 and answer.get("status") == "ok" and answer.get("spiders", 0) > 0:
         return answer
-    why = answer.get("message") or (done.stderr + done.stdout).strip()[-2000:]
+    if not answer:
+        raise DeployFailed(f"scrapyd-deploy failed (exit {done.returncode}): "
+                           f"{(done.stderr + done.stdout).strip()[-2000:]}")
+    why = answer.get("message") or json.dumps(answer)
     if answer.get("status") == "ok":
         why = "scrapyd found no spider in the egg"
-    if answer and version not in before:
+    if version not in before:
         _scrapyd(settings, "delversion", {"version": version})
         why += f"\n(version {version} deleted from scrapyd: jobs run the version before it)"
-    elif answer:
+    else:
         why += f"\n(version {version} was on scrapyd before: jobs now run this broken egg)"
     raise DeployFailed(f"scrapyd could not load the egg: {why}")
 

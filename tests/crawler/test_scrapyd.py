@@ -10,6 +10,7 @@ README shows, one archive folder given as ``ARCHIVE_DIR``. scrapyd is configured
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import time
 import urllib.parse
 import urllib.request
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -145,11 +147,22 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
         process.wait(timeout=30)
 
 
+@contextmanager
+def _building() -> Iterator[None]:
+    """Hold the checkout's egg build to this process: scrapyd-deploy builds in the checkout
+    (``setup.py clean -a`` empties build/ first), and this module's tests may run in two pytest
+    workers at once."""
+    with (ROOT / ".venv-scrapyd" / ".egg-build.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def _deploy(scrapyd: Scrapyd, *args: str) -> subprocess.CompletedProcess[str]:
     """``ifes-archive deploy local`` from the checkout (README), as the operator runs it."""
     env = {**os.environ, "XDG_CONFIG_HOME": str(scrapyd.config_home)}
-    return subprocess.run([str(IFES_ARCHIVE), "deploy", "local", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    with _building():
+        return subprocess.run([str(IFES_ARCHIVE), "deploy", "local", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -286,8 +299,11 @@ def _doctored(egg: Path, out: Path, keep: Callable[[str], bool], extra: dict[str
 def egg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ifes_archive.crawler.deploy import build_egg
 
+    if not SCRAPYD.exists():
+        pytest.skip("scrapyd is not installed: `make test` builds it in .venv-scrapyd")
     path = tmp_path_factory.mktemp("egg") / "ifes_archive.egg"
-    build_egg(path)
+    with _building():
+        build_egg(path, ROOT)
     return path
 
 
@@ -314,7 +330,7 @@ def test_an_egg_scrapyd_cannot_run_fails_the_deploy_and_is_removed(
     settings = {"url": deployed.url, "project": PROJECT}
     monkeypatch.setenv("XDG_CONFIG_HOME", str(deployed.config_home))
     with pytest.raises(DeployFailed, match="no_such_module_here") as failed:
-        upload(broken, "local", settings, "9999999999")
+        upload(broken, "local", settings, "9999999999", ROOT)
     assert "version 9999999999 deleted" in str(failed.value)
     assert deployed.get("listversions")["versions"] == before
 
