@@ -3,16 +3,29 @@ and a rebuild that keeps to the archive's hosts."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 
 from ifes_archive.archive.reader import open_records, read_http, read_raw_records, warcinfo_fields
 from ifes_archive.crawler.cli import main as cli
 from ifes_archive.crawler.crawllog import parse_line
+from ifes_archive.crawler.policy import (
+    ROBOTS_STAT,
+    LoopSafeRedirectMiddleware,
+    OutOfScope,
+    ScopeMiddleware,
+)
+from ifes_archive.fixtures.faults import parse_fault
 from ifes_archive.fixtures.mirror import Mirror
+from ifes_archive.fixtures.server import MirrorServer, read_exchange_log
 from ifes_archive.fixtures.site import build_site
 from tests.conftest import Crawl, run_crawl, serve
+from tests.crawler.components import BASE, close_crawler, make_crawler, open_crawler
 
 ARTICLES = 40
 SITE = Mirror(build_site(articles=ARTICLES))
@@ -150,3 +163,74 @@ def test_rebuild_leaves_out_hosts_not_asked_for_and_counts_them(moved, tmp_path,
     printed = capsys.readouterr().out
     assert f"capture of another host ({old.split('/')[2]})" in printed
     assert f"hosts: {new_host}" in printed
+
+
+# The policy middlewares in-process (built with get_crawler, as Scrapy tests its own) ----------
+
+def test_scope_is_scheme_host_and_port_and_a_refusal_is_logged(tmp_path: Path) -> None:
+    crawler = open_crawler(tmp_path, SCOPE_ALSO=["https://127.0.0.1:8443/"])
+    scope = ScopeMiddleware.from_crawler(crawler)
+    for url in (f"{BASE}index.php?option=com_content", "https://127.0.0.1:8443/index.php"):
+        assert scope.process_request(Request(url)) is None
+    other_port = BASE.replace(":8123/", ":8124/") + "index.php"
+    with pytest.raises(IgnoreRequest, match="out of scope") as refused:
+        scope.process_request(Request(other_port))
+    assert not isinstance(refused.value, OutOfScope)
+    redirected = Request("http://localhost:8123/", meta={"redirect_urls": [BASE]})
+    with pytest.raises(OutOfScope, match="redirected out of scope"):
+        scope.process_request(redirected)
+    # robots.txt follows its redirects anywhere (RFC 9309 §2.3.1.2).
+    robots = Request("http://elsewhere.example/robots.txt", meta={"dont_obey_robotstxt": True})
+    assert scope.process_request(robots) is None
+    assert crawler.stats.get_value("offsite/filtered") == 2
+    close_crawler(crawler)
+    log = [parse_line(line) for line in next((tmp_path / "reports").glob("*.crawl.log"))
+           .read_text().splitlines()]
+    assert [line["url"] for line in log] == [other_port, "http://localhost:8123/"]
+
+
+def _redirect(request: Request, to: str) -> Response:
+    return Response(request.url, status=302, headers={"Location": to}, request=request)
+
+
+def test_a_redirect_chain_is_followed_and_a_loop_ends_at_its_first_repeat() -> None:
+    crawler = open_crawler()
+    redirects = LoopSafeRedirectMiddleware.from_crawler(crawler)
+    a, b = f"{BASE}a", f"{BASE}b"
+    first = Request(a)
+    to_b = redirects.process_response(first, _redirect(first, b))
+    assert isinstance(to_b, Request) and to_b.url == b and to_b.dont_filter
+    assert to_b.meta["redirect_urls"] == [a]
+    with pytest.raises(IgnoreRequest, match=f"redirect loop: {a} -> {b} -> {a}"):
+        redirects.process_response(to_b, _redirect(to_b, a))
+    assert crawler.stats.get_value("redirect/loop") == 1
+
+
+def _crawl_in_process(tmp_path: Path, robots_fault: str, **settings: object) -> tuple:
+    """Crawl a small mirror in this process (reactorless Scrapy) whose robots.txt answers as
+    ``robots_fault`` says; return the crawler and the server's exchanges."""
+    log_dir = tmp_path / "exchanges"
+    with MirrorServer(SITE, faults=[parse_fault(f"^/robots.txt$={robots_fault}")],
+                      log_dir=log_dir) as server:
+        crawler = make_crawler(tmp_path / "out", **{"ROBOTSTXT_RETRY_DELAY": 0.05,
+                                                    "DOWNLOAD_TIMEOUT": 3, **settings})
+        asyncio.run(crawler.crawl_async(base_url=server.base_url))
+        netloc = server.base_url.split("/")[2]
+    return crawler, netloc, read_exchange_log(log_dir)
+
+
+def test_robots_5xx_every_time_disallows_everything_in_process(tmp_path: Path) -> None:
+    crawler, netloc, exchanges = _crawl_in_process(tmp_path, "503", ROBOTSTXT_RETRIES=1,
+                                                  RETRY_TIMES=0)
+    assert [e.target for e in exchanges] == ["/robots.txt", "/robots.txt"]  # asked, asked again
+    outcome = crawler.stats.get_value(ROBOTS_STAT)[netloc]
+    assert outcome.startswith("disallow all: HTTP 503")
+    assert crawler.stats.get_value("robotstxt/unavailable_refused") == 1
+    assert [f["url"] for f in crawler.spider.failures] == [crawler.spider.base_url]
+
+
+def test_robots_4xx_allows_everything_in_process(tmp_path: Path) -> None:
+    crawler, netloc, exchanges = _crawl_in_process(tmp_path, "404", CLOSESPIDER_PAGECOUNT=3)
+    assert exchanges[0].target == "/robots.txt" and exchanges[0].status == 404
+    assert crawler.stats.get_value(ROBOTS_STAT)[netloc].startswith("allow all: HTTP 404")
+    assert any(e.target.startswith("/index.php") for e in exchanges[1:])

@@ -20,6 +20,8 @@ from ifes_archive.crawler.requisites import (
 )
 from ifes_archive.fixtures.assets import STATIC_FILES
 from ifes_archive.fixtures.render_misc import ROBOTS_TXT
+from tests.crawler.components import BASE as MIRROR
+from tests.crawler.components import make_crawler, mirror, mirror_response
 
 BASE = "http://example.org:8080/"
 PAGE = f"""<html><head>
@@ -71,6 +73,22 @@ def test_requisites_on_the_site_host_bypass_robots_documents_do_not() -> None:
                          request=requests[f"{BASE}templates/t/css/template_css.css"])
     (image,) = middleware.parse_requisite(sheet)
     assert image.url == f"{BASE}templates/t/images/b.png" and image.meta["dont_obey_robotstxt"]
+
+
+def test_a_mirror_page_asks_for_its_template_and_the_stylesheet_for_its_images() -> None:
+    middleware = PageRequisitesMiddleware.from_crawler(make_crawler(PAGE_REQUISITES=True))
+    article = mirror().site.seed_article
+    page = mirror_response(mirror().article_url(article.id, article.home))
+    requests = {r.url: r for r in middleware.process_spider_output(page, [])}
+    sheets = [u for u in requests if u.endswith(".css")]
+    assert sheets and all(u.startswith(MIRROR) for u in requests)
+    assert f"{MIRROR}images/favicon.ico" in requests
+    sheet = mirror_response(sheets[0], requests[sheets[0]])
+    loads = list(middleware.parse_requisite(sheet))
+    assert loads and all(r.meta[REQUISITE_KEY] and r.url.startswith(f"{MIRROR}templates/")
+                         for r in loads)
+    assert middleware.crawler.stats.get_value("ifes/requisites") == 1
+    assert list(middleware.process_spider_output(page, [])) == []  # each once
 
 
 def test_off_by_default_nothing_robots_disallows_is_fetched(crawl) -> None:
