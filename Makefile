@@ -42,7 +42,7 @@ $(REPLAYWEB_STAMP):
 	@if command -v npm >/dev/null && mkdir -p $(REPLAYWEB) && (cd $(REPLAYWEB) \
 		&& npm pack --silent replaywebpage@$(REPLAYWEB_VERSION) >/dev/null \
 		&& tar xzf replaywebpage-$(REPLAYWEB_VERSION).tgz); then touch $@; \
-	else echo "ReplayWeb.page not fetched (npm missing or failed): its test will be skipped"; fi
+	else echo "ReplayWeb.page not fetched (npm missing or failed): its test will fail"; fi
 
 venv: $(STAMP)
 
@@ -60,11 +60,11 @@ lint: venv
 	MYPYPATH=$(VENV)/typecheck $(PY) -m mypy
 
 ## The whole test suite (real crawls of the mirror on loopback; replay in pywb and Chromium;
-## scheduled crawls under scrapyd),
-## after the lint and type gates.
+## scheduled crawls under scrapyd), after the lint and type gates. Here a missing replay tool
+## fails its tests (IFES_TEST_EXTRAS, tests/extras.py); `pytest` run alone skips them, saying which.
 test: venv lint $(PYWB_STAMP) $(SCRAPYD_STAMP) $(REPLAYWEB_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
-	$(PY) -m pytest -q -n 2 tests
+	IFES_TEST_EXTRAS=required $(PY) -m pytest -q -n 2 tests
 
 ## Benchmarks: figures side by side with their baselines, in one run.
 bench: venv

@@ -2,7 +2,8 @@
 
 Chromium speaks the protocol on file descriptors 3 and 4 (``--remote-debugging-pipe``: JSON
 messages ended by a NUL byte), so no WebSocket client and no driver binary are needed. Tests use
-:func:`chromium_or_skip` to get the browser binary, or a skip that says why there is none.
+:func:`tests.extras.need_chromium` for the browser binary (a skip, or under ``make test`` a
+failure, says why there is none).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import base64
 import json
 import os
 import queue
-import shutil
 import subprocess
 import sys
 import threading
@@ -19,24 +19,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 #: Quiet, offline, no first-run work: the flags the issue asked for, and a pipe for the protocol.
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars", "--remote-debugging-pipe")
 WINDOW = (1024, 900)
 LOAD_TIMEOUT = 60.0
-
-
-def chromium_or_skip() -> str:
-    """Return the Chromium binary, or skip the test saying how to get one."""
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("headless Chromium is not installed (Debian: apt-get install chromium; "
-                "`make test` installs it)")
 
 
 #: Puts the two pipe ends on fds 3 and 4 where the browser expects them, then becomes the browser.

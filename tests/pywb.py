@@ -1,5 +1,6 @@
-"""pywb for the replay tests: its own environment (``.venv-pywb``, built by ``make test``),
-``wayback`` started on a free loopback port, and plain HTTP gets against it."""
+"""pywb for the replay tests: its own environment (``.venv-pywb``, built by ``make test``;
+:func:`tests.extras.need_pywb` skips or fails a test without it), ``wayback`` started on a
+free loopback port, and plain HTTP gets against it."""
 
 from __future__ import annotations
 
@@ -12,21 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
+from tests.extras import need_pywb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from email.message import Message
 
-PYWB_BIN = Path(__file__).resolve().parents[1] / ".venv-pywb" / "bin"
 START_TIMEOUT = 60.0
-
-
-def pywb_or_skip() -> Path:
-    """Return pywb's bin folder, or skip the test saying how to get it."""
-    if not (PYWB_BIN / "wayback").exists():
-        pytest.skip("pywb is not installed: `make test` builds it in .venv-pywb")
-    return PYWB_BIN
 
 
 @contextmanager
@@ -35,7 +28,7 @@ def wayback(home: Path) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([pywb_or_skip() / "wayback", "-p", str(port), "-b", "127.0.0.1"],
+    process = subprocess.Popen([need_pywb() / "wayback", "-p", str(port), "-b", "127.0.0.1"],
                                cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     root = f"http://127.0.0.1:{port}/"
     try:

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ifes_archive.archive.decode import decode_html
-from tests.browser import Chromium, chromium_or_skip
+from tests.browser import Chromium
+from tests.extras import need_chromium
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -138,7 +139,7 @@ def test_a_search_seen_in_headless_chromium(browsed: str, release: Path,
     word = min((w for w in _tokens(articles[0]["title"]) if len(w) > 4),
                key=lambda w: (frequency[w], w))
     hits = [r["title"] for r in articles if word in words[r["article_id"]]]
-    browser = Chromium(chromium_or_skip(), tmp_path / "profile")
+    browser = Chromium(need_chromium(), tmp_path / "profile")
     try:
         page = browser.open(f"{browsed}/release/articles?_search={urllib.parse.quote(word)}"
                             "&_facet_size=3")

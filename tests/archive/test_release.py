@@ -26,9 +26,10 @@ from ifes_archive.archive.release.identity import release_date
 from ifes_archive.archive.release.tables import ROW_GROUP_BYTES
 from ifes_archive.archive.schema import RECORD_KEYS, Record, field_docs, record_schema
 from ifes_archive.crawler.cli import main
-from tests.browser import Chromium, chromium_or_skip
+from tests.browser import Chromium
 from tests.conftest import RELEASE_DATE, build_release_cli
-from tests.pywb import pywb_or_skip, wayback
+from tests.extras import need_chromium, need_pywb
+from tests.pywb import wayback
 
 FRICTIONLESS = Path(sys.executable).with_name("frictionless")
 WACZ_TOOL = Path(sys.executable).with_name("wacz")
@@ -373,7 +374,7 @@ def test_rebuilt_release_equals_the_read_one(release: Path, crawl, tmp_path: Pat
 def test_the_wacz_replays_in_pywb_as_a_reader_sees_it(release: Path, tmp_path: Path) -> None:
     """pywb over the WACZ's WARC copies (unpacked and indexed as the README says: pywb 2.10
     cannot add a WACZ whose index is CDXJ), an article opened in headless Chromium."""
-    pywb_or_skip()
+    need_pywb()
     folder = tmp_path / "unpacked"
     (folder / "warc").mkdir(parents=True)
     with zipfile.ZipFile(release / "archive.wacz") as wacz:
@@ -392,7 +393,7 @@ def test_the_wacz_replays_in_pywb_as_a_reader_sees_it(release: Path, tmp_path: P
                       "Content-Type")[-1])
     pointer = record["captures"][0]
     stamp = "".join(c for c in pointer["date"] if c.isdigit())[:14]
-    browser = Chromium(chromium_or_skip(), tmp_path / "profile")
+    browser = Chromium(need_chromium(), tmp_path / "profile")
     try:
         with wayback(home) as root:
             page = browser.open(f"{root}release/{stamp}/{pointer['target_uri']}")

@@ -28,9 +28,10 @@ from ifes_archive.archive.warc import REVISIT_NOT_MODIFIED
 from ifes_archive.crawler.cli import main as cli
 from ifes_archive.fixtures.epochs import site_at
 from ifes_archive.fixtures.timeline import wait_for_epoch
-from tests.browser import Chromium, chromium_or_skip
+from tests.browser import Chromium
 from tests.conftest import run_crawl, serve
-from tests.pywb import get, pywb_or_skip
+from tests.extras import need_chromium, need_pywb, need_replayweb
+from tests.pywb import get
 from tests.pywb import wayback as pywb_server
 
 #: Screenshots and page texts of the browser tests land here (kept after the run).
@@ -74,7 +75,7 @@ def _entity(block: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def wayback(archive, tmp_path_factory: pytest.TempPathFactory):
     """pywb serving the archive folder as collection ``ifes`` with the folder's own index."""
-    pywb_or_skip()
+    need_pywb()
     home = tmp_path_factory.mktemp("pywb")
     (home / "config.yaml").write_text(
         f"collections:\n  ifes:\n    index_paths: {archive.out / INDEX_PATH.parent}/\n"
@@ -186,7 +187,7 @@ def test_chromium_shows_unchanged_articles_replayed_from_their_304(archive, wayb
                                                                    tmp_path: Path) -> None:
     """A reader's view: the article's text on screen in the site's style, and a page the server
     mislabelled (``charset=utf-8`` over windows-1251 bytes) garbled in replay as it was live."""
-    binary = chromium_or_skip()
+    binary = need_chromium()
     by_charset: dict[str, tuple] = {}
     for revisit, charset in _unchanged_articles(archive):
         by_charset.setdefault(charset, (revisit, revisit.headers["WARC-Target-URI"]))
@@ -250,9 +251,6 @@ def test_the_wacz_carries_the_warcs_the_replayweb_index_and_checksums(archive, t
         assert len(pages) - 1 == len(archive.records())
 
 
-REPLAYWEB_APP = Path(__file__).resolve().parents[2] / ".replayweb" / "package"
-
-
 class _QuietFiles(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
@@ -273,11 +271,9 @@ def _replayweb_text(page, timeout: float = 60.0) -> str:
 def test_replayweb_page_shows_304_captures_from_the_wacz(archive, tmp_path: Path) -> None:
     """ReplayWeb.page (npm package, as on replayweb.page) opens the WACZ in headless Chromium:
     unchanged articles at their 304's date show their text, in the site's style."""
-    binary = chromium_or_skip()
-    if not (REPLAYWEB_APP / "sw.js").exists():
-        pytest.skip("ReplayWeb.page is not installed: `make test` fetches it with npm into .replayweb")
+    binary = need_chromium()
     site = tmp_path / "site"
-    shutil.copytree(REPLAYWEB_APP, site)
+    shutil.copytree(need_replayweb(), site)
     assert cli(["index", str(archive.out), "--wacz", str(site / "ifes.wacz")]) == 0
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                              functools.partial(_QuietFiles, directory=str(site)))

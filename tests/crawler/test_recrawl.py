@@ -15,7 +15,8 @@ from ifes_archive.archive.verify import verify_file
 from ifes_archive.archive.warc import REVISIT_IDENTICAL
 from ifes_archive.fixtures.server import MIRROR_SETTINGS
 from tests.conftest import run_crawl, serve
-from tests.pywb import get, pywb_or_skip, wayback
+from tests.extras import need_pywb
+from tests.pywb import get, wayback
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,7 @@ def test_a_capped_run_stops_cleanly(tmp_path: Path) -> None:
 def test_pywb_replays_revisits_with_the_original_content(twice, tmp_path: Path) -> None:
     from ifes_archive.archive.reader import read_http
 
-    pywb = pywb_or_skip()
+    pywb = need_pywb()
     _, _, second = twice
     subprocess.run([pywb / "wb-manager", "init", "ifes"], cwd=tmp_path, check=True,
                    capture_output=True)
