@@ -1,6 +1,6 @@
 """Authors of an article: the title prefix, the byline, the author row and the bio, reconciled.
 
-The site names a person up to four ways on one page (site profile, "Body habits"): the title
+The site names a person up to four ways on one page (docs/site-profile.md, "Body habits"): the title
 prefix, surname first ("Streltsov Dmitry, ...", "Streltsov D.V. ..."); the byline line of the
 body, given name first and often transliterated differently ("Dmitry Streltzov"); Joomla's
 optional author row ("Автор NAME"); and the closing bio ("Dmitry Viktorovich Streltsov is ...").

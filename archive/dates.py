@@ -1,11 +1,12 @@
 """Dates of an article: the created and modified lines of the Joomla RE template.
 
-Joomla formats both with the pack's ``_DATE_FORMAT_LC`` ``" %d.%m.%Y г."`` (site profile,
-"Dates"): day first, always, no time zone. The fast path reads exactly that with a regular
-expression; anything else goes to dateparser, configured for Russian and English with day-first
-order (without it, "05.03.2012 г." would be 3 May) and for absolute dates only: «вчера» or "2 days
-ago" on an archived page would name the day it was read, and a bare number is no timestamp of
-the article. A date that does not exist («31.02.2012 г.») is no date: never a wrong one.
+Joomla formats both with the pack's ``_DATE_FORMAT_LC`` ``" %d.%m.%Y г."``
+(docs/site-profile.md, "Dates"): day first, always, no time zone. The fast path reads exactly
+that with a regular expression; anything else goes to dateparser, configured for Russian and
+English with day-first order (without it, "05.03.2012 г." would be 3 May) and for absolute dates
+only: «вчера» or "2 days ago" on an archived page would name the day it was read, and a bare
+number is no timestamp of the article. A date that does not exist («31.02.2012 г.») is no date:
+never a wrong one.
 """
 
 from __future__ import annotations

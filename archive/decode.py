@@ -1,7 +1,7 @@
 """Decoding a captured page: which charset, and why.
 
-The site's HTTP ``Content-Type`` is not to be trusted (site profile, "What is not known"): it
-may carry no charset, or say ``utf-8`` over windows-1251 bytes. The order is: a byte-order mark
+The site's HTTP ``Content-Type`` is not to be trusted (docs/site-profile.md, "What is not known"):
+it may carry no charset, or say ``utf-8`` over windows-1251 bytes. The order is: a byte-order mark
 (it cannot lie); then the charsets the page and the header declare (the page's ``<meta>`` or
 XML prolog, which this template puts *after* the DOCTYPE, before the header: the header is the
 one known to lie here) — bytes that are valid UTF-8 under a declaration of UTF-8 are UTF-8
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
-#: The site serves windows-1251 (site profile, "Engine"); the last resort.
+#: The site serves windows-1251 (docs/site-profile.md, "Engine"); the last resort.
 FALLBACK_ENCODING = "cp1251"
 #: How far into a page to look for declarations (the XML prolog follows the DOCTYPE).
 META_SCAN_BYTES = 4096

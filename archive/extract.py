@@ -1,7 +1,7 @@
 """Reading one article page of the madeyourweb template (Joomla 1.0, Joom.Ru pack).
 
-What is known of the site (site profile, "The article") says where the article is: the body cell
-of ``table.contentpaneopen``. Its text is what a reader sees there (:mod:`archive.flatten`),
+What is known of the site (docs/site-profile.md, "The article") says where the article is: the body
+cell of ``table.contentpaneopen``. Its text is what a reader sees there (:mod:`archive.flatten`),
 without the page navigation and e-mail cloaking Joomla puts inside it. A page without that
 template goes to trafilatura's generic extraction, whose output is flattened the same way.
 """
@@ -47,8 +47,8 @@ EMAIL_LABEL = re.compile(r"\s*(?:E-?mail|e-?mail|Эл\.\s*почта|Email)\s*:?
 #: Author row labels (pack's _WRITTEN_BY, Russian and English).
 WRITTEN_BY = re.compile(r"^\s*(?:Автор|Written by)\s+")
 _PAGE_WORD = r"(?:Первая|Предыдущая|Следующая|Последняя|Start|Prev|Next|End)"
-#: Whole lines that are chrome of the pack (site profile, "Russian strings of the pack"); a run
-#: of page links counts only with one of its words, so a line of numbers stays text.
+#: Whole lines that are chrome of the pack (docs/site-profile.md, "Russian strings of the pack"); a
+#: run of page links counts only with one of its words, so a line of numbers stays text.
 CHROME = re.compile(
     r"^(?:Печать|E-mail|PDF|« ?Пред\.|След\. ?»|Последнее обновление.*|Вернуться|Закрыть окно|"
     r"Подробнее\.\.\.|Далее\.\.\.|Оглавление|Страница \d+ из \d+|Page \d+ of \d+|"

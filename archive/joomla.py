@@ -24,8 +24,8 @@ LISTING_KINDS = frozenset(
     {"section", "category", "blogcategory", "blogsection", "archive", "frontpage"}
 )
 ARTICLE_KINDS = frozenset({"article", "article_page"})
-#: Listings a reader knows an article under, by name (site profile, "URLs"): category tables,
-#: category blogs (one category or, ``id=0``, several) and section blogs.
+#: Listings a reader knows an article under, by name (docs/site-profile.md, "URLs"): category
+#: tables, category blogs (one category or, ``id=0``, several) and section blogs.
 NAMED_TASKS = ("category", "blogcategory", "blogsection")
 #: Kinds of URL that name an article by its id: its pages and its print view.
 NAMING_KINDS = frozenset({"article", "article_page", "print"})

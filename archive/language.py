@@ -1,6 +1,6 @@
 """The language of an article's text (not of the chrome around it): ISO 639-1.
 
-The site publishes in English and Russian (site profile, "Content"). Cyrillic letters decide
+The site publishes in English and Russian (docs/site-profile.md, "Content"). Cyrillic letters decide
 Russian; Latin text is English when enough of its words are English function words. Anything
 else is left unknown (null) rather than guessed.
 """

@@ -1,7 +1,7 @@
 """Listing evidence: which articles a listing page shows, under which name.
 
-A reader knows an article under the name of every listing that shows it (site profile, "URLs":
-the same ``id`` under several Itemids, with the crumb of each): category tables
+A reader knows an article under the name of every listing that shows it (docs/site-profile.md,
+"URLs": the same ``id`` under several Itemids, with the crumb of each): category tables
 (``task=category``), category blogs and blogs over several categories (``task=blogcategory``,
 ``id=0``), and section blogs (``task=blogsection``). Each names itself in
 ``div.componentheading`` (a menu item's blog: the menu item's name) and links each item

@@ -1,10 +1,10 @@
 """The title of an article: its author prefix, the body's repeated title line, the byline.
 
-The site prints titles with the authors first (site profile, "Body habits"): "Surname Firstname,
-Title", "Surname F.M. Title", "Surname Firstname. Title", several authors joined by commas
-("Surname F.M., Surname F.M. Title"), in Latin or Cyrillic letters. The body then usually repeats
-the title on its first line — without the prefix, sometimes with a subtitle ("Title - Subtitle")
-— and names the authors on the next line (the byline). A prefix is read as names only on
+The site prints titles with the authors first (docs/site-profile.md, "Body habits"): "Surname
+Firstname, Title", "Surname F.M. Title", "Surname Firstname. Title", several authors joined by
+commas ("Surname F.M., Surname F.M. Title"), in Latin or Cyrillic letters. The body then usually
+repeats the title on its first line — without the prefix, sometimes with a subtitle ("Title -
+Subtitle") — and names the authors on the next line (the byline). A prefix is read as names only on
 evidence: the repeated title line shows where it ends; or each name in it is matched by the
 byline or the author row, is written with initials, or starts from a known given name. A title
 that merely looks like "Word Word. Rest" («Japan Studies in Russia. Summary») keeps its words,

@@ -2,7 +2,7 @@
 
 The crawl reads articles with :mod:`archive.extract` and listings with :mod:`archive.listings`;
 this module does not read anything out of a page. It says which of the parts those readers and the
-spider rely on — and the shell around them, as the site profile describes it — a page has, so a
+spider rely on — and the shell around them, as docs/site-profile.md describes it — a page has, so a
 probe can tell what differs on a site nobody here has seen, and a crawl can warn when the front
 page is not what the code was written for.
 """
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import lxml.html
 
 _CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
-#: The pack's date format, «%d.%m.%Y г.» (site profile, "Dates").
+#: The pack's date format, «%d.%m.%Y г.» (docs/site-profile.md, "Dates").
 _RU_DATE = re.compile(r"\d{2}\.\d{2}\.\d{4}\s*г\.")
 
 

@@ -115,7 +115,7 @@ def test_rows_link_to_their_capture_and_replay(browsed: str, release: Path) -> N
         assert record["title"] in shown and "HTTP/1.1 200 OK" in shown
         body, headers = _fetch(browsed + row["replay"])
         assert "default-src 'none'" in headers["Content-Security-Policy"]
-        # the page as archived: its header's charset may lie (site profile), so read it as
+        # the page as archived: its header's charset may lie (docs/site-profile.md), so read it as
         # the record was read
         assert record["title"] in html.unescape(decode_html(body, headers["Content-Type"]).text)
     captures = _get(f"{browsed}/release/captures.json?_shape=objects&_size=3")["rows"]

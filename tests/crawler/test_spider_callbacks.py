@@ -40,7 +40,7 @@ from tests.crawler.components import (
 if TYPE_CHECKING:
     from ifes_archive.fixtures.model import Article
 
-#: What the spider must never ask for (site profile, "URLs": buttons, registration, files).
+#: What the spider must never ask for (docs/site-profile.md, "URLs": buttons, registration, files).
 NOT_CONTENT = ("emailform", "do_pdf", "com_registration", "/images/")
 #: A capture pointer as the capturing handler leaves it in ``meta`` (its fields do not matter
 #: to the spider, only that there is one).
