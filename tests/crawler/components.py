@@ -2,11 +2,12 @@
 
 ``get_crawler`` with the project's settings gives a crawler whose extensions (the capture
 session among them) are built; :func:`open_crawler` adds the spider and, for an archive folder,
-opens the session as ``spider_opened`` does (lock, recovery, WARC writer, crawl state). Responses are
-the fixture mirror's own pages (:class:`~ifes_archive.fixtures.mirror.Mirror` is pure: no
-socket), wrapped the way Scrapy would hand them to a callback. Nothing here starts a reactor:
-``get_crawler`` runs reactorless when none is installed, and the capturing download handler and
-the middlewares' waits are asyncio, driven with ``asyncio.run``.
+opens the session as ``spider_opened`` does (lock, recovery, WARC writer, crawl state).
+Responses are the fixture mirror's own pages (:class:`~ifes_archive.fixtures.mirror.Mirror` is
+pure: no socket), wrapped the way Scrapy would hand them to a callback; :class:`Downloader`
+fetches them instead with the crawl's capturing handler from a mirror served in the test
+process. Nothing here starts a reactor: ``get_crawler`` runs Scrapy reactorless when none is
+installed, and the handler and the middlewares' waits are asyncio, driven with ``asyncio.run``.
 """
 
 from __future__ import annotations
