@@ -1,8 +1,9 @@
-"""The tools outside the Python environment that some tests drive: pywb, Chromium, ReplayWeb.page.
+"""The tools outside the Python environment that some tests drive: pywb, Chromium, ReplayWeb.page,
+scrapyd.
 
-``make test`` installs them (``.venv-pywb``, Debian's ``chromium``, ``.replayweb`` from npm) and
-sets ``IFES_TEST_EXTRAS=required``: there a missing tool fails its tests, so the replay checks
-cannot go quiet in CI. ``pytest`` run alone skips those tests instead, saying what is missing
+``make test`` installs them (``.venv-pywb``, Debian's ``chromium``, ``.replayweb`` from npm,
+``.venv-scrapyd``) and sets ``IFES_TEST_EXTRAS=required``: there a missing tool fails its tests,
+so the replay and scheduling checks cannot go quiet in CI. ``pytest`` run alone skips those tests instead, saying what is missing
 and which make target installs it.
 """
 
@@ -22,6 +23,8 @@ REQUIRED_VARIABLE = "IFES_TEST_EXTRAS"
 PYWB_BIN = Path(os.environ.get("IFES_PYWB_BIN", ROOT / ".venv-pywb" / "bin"))
 #: ReplayWeb.page's npm package, unpacked (``make test`` fetches it).
 REPLAYWEB_APP = Path(os.environ.get("IFES_REPLAYWEB_APP", ROOT / ".replayweb" / "package"))
+#: scrapyd's environment, as a scrapyd host has it (``make test`` builds it).
+SCRAPYD_BIN = Path(os.environ.get("IFES_SCRAPYD_BIN", ROOT / ".venv-scrapyd" / "bin"))
 
 
 def missing(tool: str, how: str) -> NoReturn:
@@ -55,3 +58,10 @@ def need_replayweb() -> Path:
         missing(f"ReplayWeb.page ({REPLAYWEB_APP}/sw.js)",
                 "`make test` fetches it with npm into .replayweb")
     return REPLAYWEB_APP
+
+
+def need_scrapyd() -> Path:
+    """Return the ``scrapyd`` binary, or skip/fail saying how to get it."""
+    if not (SCRAPYD_BIN / "scrapyd").exists():
+        missing(f"scrapyd ({SCRAPYD_BIN}/scrapyd)", "`make test` builds it in .venv-scrapyd")
+    return SCRAPYD_BIN / "scrapyd"

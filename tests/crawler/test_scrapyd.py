@@ -36,12 +36,13 @@ from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.server import MIRROR_SETTINGS
 from ifes_archive.fixtures.site import build_site
 from tests.conftest import serve
+from tests.extras import SCRAPYD_BIN, need_scrapyd
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRAPYD = ROOT / ".venv-scrapyd" / "bin" / "scrapyd"
+SCRAPYD = SCRAPYD_BIN / "scrapyd"
 IFES_ARCHIVE = Path(sys.executable).parent / "ifes-archive"
 PROJECT = "ifes_archive"
 #: How long one job may take (the mirror crawl takes seconds; the machine may be loaded).
@@ -133,8 +134,7 @@ def _start_scrapyd(home: Path) -> tuple[subprocess.Popen[bytes], str]:
 @pytest.fixture(scope="module")
 def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
     """A fresh scrapyd on loopback, and a scrapy.cfg (in XDG_CONFIG_HOME) naming it ``local``."""
-    if not SCRAPYD.exists():
-        pytest.skip("scrapyd is not installed: `make test` builds it in .venv-scrapyd")
+    need_scrapyd()
     home = tmp_path_factory.mktemp("scrapyd")
     process, url = _start_scrapyd(home)
     config_home = home / "config"
@@ -355,8 +355,7 @@ def test_an_installed_copy_shadowing_the_egg_is_an_error(egg: Path, tmp_path: Pa
     """scrapyd's runner appends the egg to sys.path: a copy installed in scrapyd's environment
     (a folder on sys.path before it, as site-packages is) runs instead, and the crawl says so;
     with none, the egg runs and nothing is said."""
-    if not SCRAPYD.exists():
-        pytest.skip("scrapyd is not installed: `make test` builds it in .venv-scrapyd")
+    need_scrapyd()
     installed = tmp_path / "site-packages"
     with zipfile.ZipFile(egg) as archive:
         archive.extractall(installed, [n for n in archive.namelist() if n.startswith("ifes_")])
