@@ -5,7 +5,8 @@ dependencies, not the crawler, as the README has the operator install it; ``make
 runs on loopback; the project is deployed with ``ifes-archive deploy`` (scrapyd-client's
 scrapyd-deploy, checked); crawls of the mirror are scheduled with ``schedule.json`` exactly as the
 README shows, one archive folder given as ``ARCHIVE_DIR``. scrapyd is configured with an
-``items_dir``, so it gives every job a ``FEEDS`` setting, as a scrapyd with items kept does.
+``items_dir`` and a ``jobs_dir``, so it gives every job a ``FEEDS`` setting (as a scrapyd with
+items kept does) and a ``JOBDIR`` (requests queued on disk, pickled).
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def _start_scrapyd(home: Path) -> tuple[subprocess.Popen[bytes], str]:
         (home / "scrapyd.conf").write_text(
             "[scrapyd]\nbind_address = 127.0.0.1\n"
             f"http_port = {port}\npoll_interval = 0.2\nmax_proc = 4\n"
-            "eggs_dir = eggs\nlogs_dir = logs\nitems_dir = items\ndbs_dir = dbs\n")
+            "eggs_dir = eggs\nlogs_dir = logs\nitems_dir = items\ndbs_dir = dbs\n"
+            "jobs_dir = jobs\n")
         process = subprocess.Popen([str(SCRAPYD)], cwd=home, stdout=subprocess.DEVNULL,
                                    stderr=(home / "scrapyd.err").open("wb"))
         url = f"http://127.0.0.1:{port}/"
@@ -213,6 +215,7 @@ def test_two_scheduled_crawls_one_after_the_other(deployed: Scrapyd, tmp_path: P
         log = deployed.log(job)
         assert _errors(log) == [], _errors(log)[:5]
         assert _stat(log, "finish_reason") == "finished"
+        assert int(_stat(log, "scheduler/enqueued/disk")) > 0  # JOBDIR: queued on disk
     _assert_warcs_verify(sorted((archive / "warc").glob("*.warc.gz")))
     assert len(list((archive / "warc").glob("*.warc.gz"))) == 2
 
