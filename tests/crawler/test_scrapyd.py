@@ -302,8 +302,7 @@ def _doctored(egg: Path, out: Path, keep: Callable[[str], bool], extra: dict[str
 def egg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ifes_archive.crawler.deploy import build_egg
 
-    if not SCRAPYD.exists():
-        pytest.skip("scrapyd is not installed: `make test` builds it in .venv-scrapyd")
+    need_scrapyd()
     path = tmp_path_factory.mktemp("egg") / "ifes_archive.egg"
     with _building():
         build_egg(path, ROOT)
