@@ -3,14 +3,18 @@
 Each test builds the spider with ``get_crawler`` (the project's settings) and hands its
 callbacks the mirror's answer to the request they made, as the engine would: the front page,
 listings, a single-page and a multi-page article with their print views, Joomla's refusal
-pages, a 304, failures. The subprocess crawls (``test_spider.py``) say the same of a whole
-crawl; these say which callback does what, in milliseconds.
+pages, failures. Where a callback reads what the capturing handler left in ``meta`` (a removal,
+a 304), the request goes through that handler, into an archive folder, to the mirror served in
+this process. The subprocess crawls (``test_spider.py``) say the same of a whole crawl; these
+say which callback does what, in milliseconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,13 +25,18 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from ifes_archive.archive.joomla import parse_url
+from ifes_archive.archive.reader import open_records
 from ifes_archive.archive.record import PRINT_PAGE
 from ifes_archive.crawler.capture import META_KEY, REVISIT_KEY, SEEN_KEY
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
+from ifes_archive.crawler.middlewares import ConditionalRequestMiddleware
 from ifes_archive.crawler.spiders.ifes import CHAIN_PRIORITY, IfesSpider
+from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.model import PUBLIC_STATES
+from ifes_archive.fixtures.server import MirrorServer
 from tests.crawler.components import (
     BASE,
+    Downloader,
     article_request,
     call,
     follow_chain,
@@ -38,21 +47,53 @@ from tests.crawler.components import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ifes_archive.fixtures.model import Article
 
 #: What the spider must never ask for (docs/site-profile.md, "URLs": buttons, registration, files).
 NOT_CONTENT = ("emailform", "do_pdf", "com_registration", "/images/")
-#: A capture pointer as the capturing handler leaves it in ``meta`` (its fields do not matter
-#: to the spider, only that there is one).
-POINTER = {"warc_filename": "ifes-1.warc.gz", "warc_offset": 0, "warc_length": 1,
-           "warc_record_id": "<urn:uuid:00000000-0000-0000-0000-000000000001>",
-           "target_uri": BASE, "date": "2026-11-30T12:00:00Z"}
 
 
 @pytest.fixture
 def spider(monkeypatch: pytest.MonkeyPatch) -> IfesSpider:
     monkeypatch.delenv("WARC_OPERATOR", raising=False)
     return open_crawler().spider
+
+
+@pytest.fixture(scope="module")
+def validating() -> Iterator[MirrorServer]:
+    """The mirror served in this process, with validators (a recrawl may get a 304)."""
+    with MirrorServer(Mirror(mirror().site, validators=True)) as served:
+        yield served
+
+
+@dataclass
+class Captured:
+    """A spider whose requests go through the crawl's capturing handler into an archive
+    folder: what it is handed carries the handler's own meta (pointer, date, revisit)."""
+
+    archive: Path
+    spider: IfesSpider
+    downloader: Downloader
+    revalidate: ConditionalRequestMiddleware
+
+
+@pytest.fixture
+def captured(validating: MirrorServer, tmp_path: Path) -> Captured:
+    crawler = open_crawler(tmp_path, base_url=validating.base_url)
+    return Captured(tmp_path, crawler.spider, Downloader(crawler),
+                    ConditionalRequestMiddleware.from_crawler(crawler))
+
+
+def _responses(archive: Path, url: str) -> list[str]:
+    """Return the ids of the response records of ``url`` in the archive's WARC files."""
+    ids = []
+    for path in sorted((archive / "warc").iterdir()):
+        with open_records(path) as records:
+            ids += [r.head.id for r in records
+                    if r.head.type == "response" and r.head.target_uri == url]
+    return ids
 
 
 def _article(pages: int) -> Article:
@@ -173,12 +214,16 @@ def test_joomla_refusal_pages_are_no_articles_and_a_captured_one_is_gone(spider)
     request = _request_for(spider, mirror().site.article(restricted))
     assert [o for o in call(request, response_to(request)) if not isinstance(o, Request)] == []
     assert spider.crawler.stats.get_value("ifes/restricted") == 1
+
+
+def test_a_captured_refusal_page_says_the_article_is_gone(captured: Captured) -> None:
     unpublished = mirror().site.article(mirror().unpublished_ids()[0])
-    request = _request_for(spider, unpublished)
-    response = response_to(request, **{META_KEY: POINTER, SEEN_KEY: POINTER["date"]})
+    request = article_request(captured.spider, unpublished.id)
+    response = captured.downloader.fetch(request)
     (seen,) = [o for o in call(request, response) if not isinstance(o, Request)]
-    assert seen == ObservedItem(unpublished.id, "gone", POINTER["date"],
-                                reason="not found page", capture=POINTER)
+    assert seen == ObservedItem(unpublished.id, "gone", response.meta[SEEN_KEY],
+                                reason="not found page", capture=response.meta[META_KEY])
+    assert seen.capture is not None and seen.seen
 
 
 def test_a_page_that_is_no_article_is_reported_not_recorded(spider) -> None:
@@ -190,19 +235,21 @@ def test_a_page_that_is_no_article_is_reported_not_recorded(spider) -> None:
     assert spider.failures == [{"url": url, "reason": "not an article page"}]
 
 
-def test_a_304_is_an_observation_of_the_capture_it_confirms(spider) -> None:
+def test_a_304_is_an_observation_of_the_capture_it_confirms(captured: Captured) -> None:
     article = _article(pages=1)
-    request = _request_for(spider, article)
-    revisit = {**POINTER, "warc_record_id": "<urn:uuid:00000000-0000-0000-0000-000000000002>"}
-    request.meta.update({META_KEY: POINTER, REVISIT_KEY: revisit, SEEN_KEY: revisit["date"]})
-    response = Response(request.url, status=304, request=request)
-    assert list(spider.parse_article(response, **request.cb_kwargs)) == [
-        ObservedItem(article.id, "not-modified", revisit["date"],
-                     refers_to=POINTER["warc_record_id"])]
+    first = captured.downloader.fetch(Request(mirror().article_url(
+        article.id, article.home, base_url=captured.spider.base_url)))
+    request = article_request(captured.spider, article.id)
+    assert captured.revalidate.process_request(request) is None  # asked with its validators
+    response = captured.downloader.fetch(request)
+    assert response.status == 304 and response.meta[REVISIT_KEY]
+    (original,) = _responses(captured.archive, first.url)
+    assert list(call(request, response)) == [
+        ObservedItem(article.id, "not-modified", response.meta[SEEN_KEY], refers_to=original)]
     # A 304 that was not captured (no archive folder) says nothing of the article.
-    bare = Request(request.url, callback=spider.parse_article, cb_kwargs=request.cb_kwargs)
-    assert list(spider.parse_article(Response(bare.url, status=304, request=bare),
-                                     **bare.cb_kwargs)) == []
+    bare = Request(request.url, callback=captured.spider.parse_article,
+                   cb_kwargs=request.cb_kwargs)
+    assert list(call(bare, Response(bare.url, status=304, request=bare))) == []
 
 
 def _failure(exception: Exception, request: Request) -> Failure:
@@ -211,15 +258,19 @@ def _failure(exception: Exception, request: Request) -> Failure:
     return failure
 
 
-def test_a_404_for_a_captured_article_is_gone_and_a_failure(spider) -> None:
+def test_a_404_for_a_captured_article_is_gone_and_a_failure(captured: Captured) -> None:
+    spider = captured.spider
     article = _article(pages=1)
-    request = _request_for(spider, article)
-    response = mirror_response(f"{BASE}no-such-page.html", request,
-                               **{META_KEY: POINTER, SEEN_KEY: POINTER["date"]})
+    request = article_request(spider, article.id)
+    # The article's URL answering 404, as a rewrite rule for a deleted article makes it.
+    response = captured.downloader.fetch(
+        request.replace(url=f"{spider.base_url}no-such-page.html"))
     assert response.status == 404
+    request.meta.update(response.meta)  # what the handler left for this request
+    response = response.replace(request=request)
     out = list(spider.on_error(_failure(HttpError(response), request)))
-    assert out == [ObservedItem(article.id, "gone", POINTER["date"], reason="HTTP 404",
-                                capture=POINTER)]
+    assert out == [ObservedItem(article.id, "gone", response.meta[SEEN_KEY], reason="HTTP 404",
+                                capture=response.meta[META_KEY])]
     assert spider.failures == [{"url": request.url, "reason": "HTTP 404"}]
 
 
