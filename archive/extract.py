@@ -57,6 +57,13 @@ CHROME = re.compile(
     rf"(?:{_PAGE_WORD}|\d+))*[<>\[\]«» ]*)$")
 #: Joomla's page navigation inside the body cell of a {mospagebreak} page.
 PAGE_NAVIGATION = frozenset({"pagenavcounter", "pagenavbar"})
+#: The table of contents the mospaging bot puts at the top of the body cell of a {mospagebreak}
+#: page when the site's ``multipage_toc`` is on (Joomla 1.0 ``mambots/content/mospaging.php``,
+#: ``createTOC``): ``table.contenttoc`` headed «Оглавление» (_TOC_JUMPTO), then one
+#: ``a.toclink`` a page, labelled with the article title or the page's ``heading``, «Страница K»
+#: (_PN_PAGE) or the page's ``title``.
+TABLE_OF_CONTENTS = "contenttoc"
+TOC_LINK = "toclink"
 _CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>")
 #: libxml2 refuses nesting deeper than this even with ``huge_tree`` (and drops the rest).
@@ -213,8 +220,20 @@ def body_blocks(cells: list[lxml.html.HtmlElement]) -> list[list[str]]:
 
 
 def _page_navigation(element: lxml.etree._Element) -> bool:
-    return element.tag == "div" and bool(set((element.get("class") or "").split())
-                                         & PAGE_NAVIGATION)
+    """Whether *element* is Joomla's navigation of a {mospagebreak} article: its page counter,
+    its page links, or its table of contents (by class, or a table of nothing but ``a.toclink``
+    links under a header)."""
+    classes = set((element.get("class") or "").split())
+    if element.tag == "div":
+        return bool(classes & PAGE_NAVIGATION)
+    if element.tag != "table":
+        return False
+    if TABLE_OF_CONTENTS in classes:
+        return True
+    links = element.xpath(f".//a[{_CLASS.format(TOC_LINK)}]")
+    return bool(links) and all(cell.xpath(f"./a[{_CLASS.format(TOC_LINK)}]")
+                               or not str(cell.xpath("string()")).strip()
+                               for cell in element.iter("td"))
 
 
 def _uncloak(line: str) -> str:

@@ -160,6 +160,31 @@ def test_build_record_joins_pages_in_order_without_page_navigation() -> None:
     assert record["captures"] == [{"n": 0}]
 
 
+def contenttoc(title: str, labels: list[str], cls: str = "contenttoc") -> str:
+    """Return the table of contents Joomla 1.0's mospaging bot writes (``createTOC``)."""
+    rows = "".join(f'<tr><td><a href="p{k}" class="toclink">{label}</a></td></tr>'
+                   for k, label in enumerate([title, *labels]))
+    return (f'<table cellpadding="0" cellspacing="0" class="{cls}" align="right">'
+            f"<tr><th>Оглавление</th></tr>{rows}</table>")
+
+
+@pytest.mark.parametrize("labels", [["Страница 2", "Страница 3"],
+                                    ["Second Part", "Ещё одна глава"]])
+@pytest.mark.parametrize("cls", ["contenttoc", ""])
+def test_the_table_of_contents_of_a_multipage_article_is_chrome(labels: list[str], cls: str
+                                                                 ) -> None:
+    toc = contenttoc("Japan &amp; «Russia»: Where Is the Dialogue Headed?", labels, cls)
+    lead = ("<p><strong>Japan &amp; «Russia»: Where Is the Dialogue Headed?</strong></p>"
+            "<p>Dmitry Streltzov</p>")
+    pages = [page(k, article_page(toc + (lead if k == 0 else "") + f"<p>Page {k + 1} text.</p>",
+                                  counter=(k + 1, 3)), None) for k in range(3)]
+    record = build_record(941, BASE, pages)
+    assert record["text"] == "Page 1 text.\n\nPage 2 text.\n\nPage 3 text."
+    assert record["subtitle"] is None
+    assert record["title"] == "Japan & «Russia»: Where Is the Dialogue Headed?"
+    assert [a["name"] for a in record["authors"]] == ["Dmitry Streltsov"]
+
+
 def test_build_record_is_deterministic() -> None:
     pages = [page(0, article_page(BODY), None, {"a": 1})]
     assert record_to_json(build_record(941, BASE, pages)) == record_to_json(
