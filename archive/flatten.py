@@ -4,12 +4,16 @@ Both extraction paths end here: the known template's body cell (HTML) and trafil
 output on the generic path (``<p>``, ``<head>``, ``<list>``/``<item>``, ``<table>``/``<row>``/
 ``<cell>``, ``<lb/>``). What a browser shows decides: a block element (paragraph, heading,
 list, table, ``div``...) starts and ends a paragraph; a list item or a table row is a line of
-its paragraph, table cells are joined by a space; one ``<br>`` (``<lb/>``) is a line break, two
-in a row end the paragraph; text after an element (its *tail*) belongs where the element
-stood. So a word is never glued to the next across a ``<br />`` or a block boundary, and no text
-node of the input is lost. Scripts, styles and elements hidden with ``display:none`` are not
-shown, so they are not text. Whitespace inside a line collapses to one space (``&nbsp;``
-included); soft hyphens, which a reader never sees, are dropped.
+its paragraph, table cells are joined by a space. A cell of a data table (a row of two cells or
+more) is one stretch of that line whatever it holds: the paragraphs Word writes into every cell
+(``<td><p class=MsoNormal>``) and its ``<br>`` become spaces. A table of one column is layout
+(a body set in a one-cell table, beside spacer cells): its cells keep their paragraphs. One
+``<br>`` (``<lb/>``) is a line break, two in a row end the paragraph; text after an element
+(its *tail*) belongs where the element stood. So a word is never glued to the next across a
+``<br />`` or a block boundary, and no text node of the input is lost. Scripts, styles and
+elements hidden with ``display:none`` are not shown, so they are not text. Whitespace inside a
+line collapses to one space (``&nbsp;`` included); soft hyphens, which a reader never sees, are
+dropped.
 
 The walk is iterative: nesting as deep as a parser lets through cannot overflow the stack.
 """
@@ -36,8 +40,13 @@ BLOCK_TAGS = frozenset([
 LINE_TAGS = frozenset(["li", "dt", "dd", "tr", "item", "row"])
 #: Table cells: joined by a space on their row's line.
 CELL_TAGS = frozenset(["td", "th", "cell"])
+#: Tables and their rows, in HTML and in trafilatura's XML.
+TABLE_TAGS = frozenset(["table"])
+ROW_TAGS = frozenset(["tr", "row"])
 #: A line break: HTML's ``<br>``, trafilatura's ``<lb/>``.
 BREAK_TAGS = frozenset(["br", "lb"])
+#: Elements that break a line or a paragraph: inside a data-table cell, a space.
+STRUCTURE_TAGS = BLOCK_TAGS | LINE_TAGS | CELL_TAGS | BREAK_TAGS
 #: Elements whose content a reader never sees as text.
 HIDDEN_TAGS = frozenset([
     "script", "style", "noscript", "template", "title", "meta", "link", "iframe", "object",
@@ -107,19 +116,30 @@ def flatten(root: lxml.etree._Element, skip: Skip | None = None) -> list[list[st
     """
     out = _Text()
     stack: list[tuple[lxml.etree._Element, bool]] = [(root, False)]
+    inline = 0  # data-table cells open around the element: inside one, structure is a space
+    data_tables: dict[lxml.etree._Element, bool] = {}
     while stack:
         element, closing = stack.pop()
-        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        tag = _tag(element)
+        cell = tag in CELL_TAGS and element is not root and _in_data_table(element, data_tables)
         if closing:
-            _close(out, tag)
+            inline -= cell
+            if not inline:
+                _close(out, tag)
+            elif tag in STRUCTURE_TAGS:
+                out.text(" ")
             if element is not root:
                 out.text(element.tail)
             continue
         if element is not root and (is_hidden(element) or (skip is not None and skip(element))):
             out.text(element.tail)
             continue
-        _open(out, tag)
-        if tag == "pre":
+        if not inline:
+            _open(out, tag)
+        elif tag in STRUCTURE_TAGS:
+            out.text(" ")
+        inline += cell
+        if tag == "pre" and not inline:
             _preformatted(out, element)
             stack.append((element, True))
             continue
@@ -128,6 +148,32 @@ def flatten(root: lxml.etree._Element, skip: Skip | None = None) -> list[list[st
         stack.extend((child, False) for child in reversed(element))
     out.end_block()
     return out.blocks
+
+
+def _in_data_table(cell: lxml.etree._Element, known: dict[lxml.etree._Element, bool]) -> bool:
+    """Whether *cell*'s table is a data table: one of its own rows holds two cells or more that
+    show text (a spacer cell beside a layout cell does not count; *known*: tables decided)."""
+    table = _table_of(cell)
+    if table is None:
+        return False
+    if table not in known:
+        known[table] = any(sum(_tag(c) in CELL_TAGS and _shows_text(c) for c in row) >= 2
+                           for row in table.iter() if _tag(row) in ROW_TAGS
+                           and _table_of(row) is table)
+    return known[table]
+
+
+def _shows_text(element: lxml.etree._Element) -> bool:
+    # (lxml's stubs allow bytes: a tree parsed from text, as every tree here, gives str)
+    return bool("".join(cast("Iterator[str]", element.itertext())).translate(_INVISIBLE).strip())
+
+
+def _table_of(element: lxml.etree._Element) -> lxml.etree._Element | None:
+    return next((a for a in element.iterancestors() if _tag(a) in TABLE_TAGS), None)
+
+
+def _tag(element: lxml.etree._Element) -> str:
+    return element.tag.lower() if isinstance(element.tag, str) else ""
 
 
 def _open(out: _Text, tag: str) -> None:

@@ -37,6 +37,16 @@ def xml_text(xml: str) -> str | None:
     ("<table><tr><td>2008</td><td>1,234</td></tr><tr><td>2009</td><td>5</td></tr></table>",
      "2008 1,234\n2009 5"),
     ("<pre>x = 1\ny = 2</pre>", "x = 1\ny = 2"),
+    # a data table is a line a row, whatever its cells hold (Word writes a paragraph a cell)
+    ("<table><tr><td><p class='MsoNormal'>Year</p></td><td><p>Trade,<br>bn $</p></td></tr>"
+     "<tr><td><p>2008</p><p>(est.)</p></td><td><div>1,234</div></td></tr></table>",
+     "Year Trade, bn $\n2008 (est.) 1,234"),
+    ("<table><tr><td>a</td><td>b c<span>d</span><p>e</p>f</td></tr></table>", "a b cd e f"),
+    # a table of one column (a spacer cell beside) is layout: its paragraphs stay paragraphs
+    ("<table><tr><td><p>one</p><p>two</p></td></tr></table>", "one\n\ntwo"),
+    ("<table><tr><td>&nbsp;</td><td><p>one</p><p>two</p></td></tr></table>", "one\n\ntwo"),
+    ("<table><tr><td><p>a</p><table><tr><td><p>x</p></td><td>y</td></tr></table></td></tr>"
+     "</table>", "a\n\nx y"),
     # what a reader does not see
     ("<p>shown<script>var hidden = 1;</script><span style='display: none'>no</span> too</p>",
      "shown too"),
