@@ -21,16 +21,22 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ifes_archive.archive.given_names import is_given_name, japanese_given_first
+from ifes_archive.archive.given_names import (
+    is_east_asian_given,
+    is_east_asian_surname,
+    is_given_name,
+    japanese_given_first,
+)
 
 #: Sources of a mention, highest first: the order in which a display name is assembled (the
 #: title prefix is the site's own listing of its authors; the byline is the author's own line).
 SOURCES = ("title", "byline", "row", "bio")
 #: A name word: capitalised letters (Latin or Cyrillic, diacritics), hyphens and apostrophes.
 WORD = r"[A-ZА-ЯЁ\u00c0-\u024f][\w'’-]*"
-#: Initials: "D.", "D.V.", "Д.В.", "Yu.D." (Russian Ю, Ж, Ш... in Latin letters take two), a
-#: space may follow each full stop.
-INITIALS = r"(?:[A-ZА-ЯЁ][a-z]?\.\s?){1,3}"
+#: Initials: "D.", "D.V.", "Д.В.", "Yu.D." (Russian Ю, Ж, Ш... in Latin letters take two),
+#: "Y.-S." (a Korean given name of two syllables joined by a hyphen, Young-soo); a space may
+#: follow each full stop.
+INITIALS = r"(?:[A-ZА-ЯЁ][a-z]?\.-?\s?){1,3}"
 _INITIALS_RE = re.compile(rf"^{INITIALS}$")
 _WORD_RE = re.compile(rf"^{WORD}$")
 #: Bio opening: a name (either order), then the verb or dash that starts the description.
@@ -71,6 +77,8 @@ class Mention:
     given: str | None
     """The given name in full, None when only initials are written."""
     initials: str
+    surname_first: bool = False
+    """Written surname first ("Sun Hongbo", "Streltsov D.V."), as every title prefix is."""
 
 
 @dataclass
@@ -86,14 +94,19 @@ class Person:
 
     def display(self, cyrillic: bool = False) -> str:
         """Return "given surname", parts from the most formal source that has them; mentions
-        in the article's script (Cyrillic for Russian text) first."""
+        in the article's script (Cyrillic for Russian text) first. A Chinese or Korean name
+        keeps the order the mention giving its given name prints ("Sun Hongbo", "Ли Сан Мин";
+        "Jin-ho Park" as a byline writes it)."""
         ranked = sorted(self.mentions, key=lambda m: (is_cyrillic(m.surname) != cyrillic,
                                                       SOURCES.index(m.source)))
         surname = ranked[0].surname
-        given = next((m.given for m in ranked if m.given), None)
-        if given is None:
+        full = next((m for m in ranked if m.given), None)
+        if full is None:
             given = next((m.initials for m in ranked if m.initials), "")
-        return f"{given} {surname}".strip()
+            return f"{given} {surname}".strip()
+        if full.surname_first and is_east_asian_surname(full.surname):
+            return f"{surname} {full.given}"
+        return f"{full.given} {surname}"
 
     def as_dict(self, cyrillic: bool = False) -> dict[str, object]:
         """Return ``{"name": ..., "spellings": [...]}`` (spellings sorted, each once)."""
@@ -156,6 +169,8 @@ def _initials_of(words: list[str]) -> str:
 def _given_first(tokens: list[str], text: str, source: str) -> Mention:
     first = tokens[0]
     given = None if is_initials(first) else first
+    if is_east_asian_surname(tokens[-1]) and is_east_asian_given(tokens[:-1]):
+        given = " ".join(tokens[:-1])  # Ён Су Ким: two syllables, not a middle name
     initials = first if is_initials(first) else _initials_of(tokens[:-1])
     return Mention(text, source, tokens[-1], given, initials)
 
@@ -163,8 +178,20 @@ def _given_first(tokens: list[str], text: str, source: str) -> Mention:
 def _surname_first(tokens: list[str], text: str, source: str) -> Mention:
     rest = tokens[1:]
     given = None if is_initials(rest[0]) else rest[0]
+    if is_east_asian_surname(tokens[0]) and is_east_asian_given(rest):
+        given = " ".join(rest)  # Ли Сан Мин: two syllables, not a patronymic
     initials = "".join(rest) if all(is_initials(t) for t in rest) else _initials_of(rest)
-    return Mention(text, source, tokens[0], given, initials)
+    return Mention(text, source, tokens[0], given, initials, surname_first=True)
+
+
+def _east_asian_order(tokens: list[str]) -> bool | None:
+    """Whether a Chinese or Korean name is written surname first (True) or last (False); None
+    when the words are not such a name."""
+    if is_east_asian_surname(tokens[0]) and is_east_asian_given(tokens[1:]):
+        return True
+    if is_east_asian_surname(tokens[-1]) and is_east_asian_given(tokens[:-1]):
+        return False
+    return None
 
 
 def given_first(text: str, source: str) -> Mention | None:
@@ -176,12 +203,19 @@ def given_first(text: str, source: str) -> Mention | None:
 
 
 def surname_first(text: str, source: str = "title") -> Mention | None:
-    """Return the mention of a name written surname first ("Streltsov D.V.", "Стрельцов
-    Дмитрий"), None if it is not name-shaped."""
+    """Return the mention of a name as a title prefix writes it, None if it is not
+    name-shaped: surname first ("Streltsov D.V.", "Стрельцов Дмитрий", "Ким Ён Су" — three
+    words only for a Chinese or Korean name), or initials first ("A.M. Zaitsev")."""
     tokens = _tokens(text)
-    if tokens is None or len(tokens) != 2 or is_initials(tokens[0]):
+    if tokens is None or len(tokens) > 3:
         return None
-    return _surname_first(tokens, " ".join(text.split()).strip(" ,;"), source)
+    clean = " ".join(text.split()).strip(" ,;")
+    if is_initials(tokens[0]):
+        return _given_first(tokens, clean, source) if len(tokens) == 2 and not is_initials(
+            tokens[1]) else None
+    if len(tokens) == 3 and _east_asian_order(tokens) is not True:
+        return None
+    return _surname_first(tokens, clean, source)
 
 
 def name_mention(text: str, source: str, expected: frozenset[str] = frozenset()
@@ -189,9 +223,10 @@ def name_mention(text: str, source: str, expected: frozenset[str] = frozenset()
     """Return the mention of a name written in either order, None if it is not name-shaped.
 
     Initials say the order ("Grishin P.S.", "P.S. Grishin"); else a word whose key is one of
-    *expected* (surname keys named elsewhere on the page) is the surname; else a patronymic
-    follows the given name; else a known given name, or for two Japanese words the endings
-    each kind of name takes; else the given name comes first.
+    *expected* (surname keys named elsewhere on the page) is the surname; else a Chinese or
+    Korean surname before or after syllables of a given name ("Sun Hongbo", "Ён Су Ким");
+    else a patronymic follows the given name; else a known given name, or for two Japanese
+    words the endings each kind of name takes; else the given name comes first.
     """
     tokens = _tokens(text)
     if tokens is None:
@@ -204,6 +239,8 @@ def name_mention(text: str, source: str, expected: frozenset[str] = frozenset()
         surname_first_ = False
     elif name_key(first) in expected:
         surname_first_ = True
+    elif _east_asian_order(tokens) is not None:
+        surname_first_ = bool(_east_asian_order(tokens))
     elif len(tokens) == 3 and (PATRONYMIC.search(last) or PATRONYMIC.search(tokens[1])):
         surname_first_ = bool(PATRONYMIC.search(last))
     elif len(tokens) == 2 and is_romaji(first) and is_romaji(last):
@@ -216,14 +253,16 @@ def name_mention(text: str, source: str, expected: frozenset[str] = frozenset()
 
 def has_evidence(mention: Mention, expected: frozenset[str] = frozenset()) -> bool:
     """Whether a name-shaped mention is a name: its surname is named elsewhere on the page
-    (*expected*), it is written with initials, its given name is a known one, or both its words
-    are Japanese syllables."""
+    (*expected*), it is written with initials, its given name is a known one, both its words
+    are Japanese syllables, or it is a Chinese or Korean surname and given name."""
     key = name_key(mention.surname)
     if key in expected or any(near(key, k) for k in expected):
         return True
     if mention.given is None:
         return looks_like_surname(mention.surname)
-    return is_given_name(mention.given) or (is_romaji(mention.given) and is_romaji(mention.surname))
+    if is_given_name(mention.given) or (is_romaji(mention.given) and is_romaji(mention.surname)):
+        return True
+    return is_east_asian_surname(mention.surname) and is_east_asian_given(mention.given.split())
 
 
 def byline_mentions(line: str, expected: frozenset[str] = frozenset(),
@@ -289,12 +328,24 @@ def reconcile(mentions: list[Mention]) -> list[Person]:
 
 
 def _match(people: list[Person], mention: Mention) -> Person | None:
+    """Return the person *mention* names: one whose surname has its key (of several, the one
+    whose given name starts alike), else the one whose key is near. A list names each person
+    once, so a person already named by the mention's source is someone else (Lee Sang-min
+    and Li Jun share a key)."""
     key = name_key(mention.surname)
-    exact = [p for p in people if p.key == key]
+    others = [p for p in people if all(m.source != mention.source for m in p.mentions)]
+    exact = [p for p in others if p.key == key]
     if exact:
-        return exact[0]
-    close = [p for p in people if near(p.key, key)]
+        return next((p for p in exact if _given_agrees(p, mention)), exact[0])
+    close = [p for p in others if near(p.key, key)]
     return close[0] if len(close) == 1 else None
+
+
+def _given_agrees(person: Person, mention: Mention) -> bool:
+    """Whether the given names (or initials) of *person* and *mention* start alike."""
+    start = name_key((mention.given or mention.initials or "")[:1])
+    return bool(start) and any(name_key((m.given or m.initials or "")[:1]) == start
+                               for m in person.mentions)
 
 
 def near(a: str, b: str) -> bool:
@@ -340,4 +391,5 @@ def is_romaji(word: str) -> bool:
 
 def looks_like_surname(word: str) -> bool:
     """Whether *word* is shaped like a Russian or Japanese surname (for initials-only names)."""
-    return bool(is_cyrillic(word) or _RUSSIAN_SURNAME.search(word) or is_romaji(word))
+    return bool(is_cyrillic(word) or _RUSSIAN_SURNAME.search(word) or is_romaji(word)
+                or is_east_asian_surname(word))

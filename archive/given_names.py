@@ -82,6 +82,61 @@ def _keys() -> frozenset[str]:
     return frozenset(given_key(name) for name in (RUSSIAN + WESTERN + JAPANESE).split())
 
 
+@lru_cache(maxsize=1)
+def _russian_keys() -> frozenset[str]:
+    return frozenset(given_key(name) for name in (RUSSIAN + WESTERN).split())
+
+
+def is_russian_given_name(word: str) -> bool:
+    """Whether *word* is a known Russian (or Western) given name, either script."""
+    return len(word) > 1 and given_key(word) in _russian_keys()
+
+
+#: The common Chinese and Korean surnames, as printed in Latin letters (pinyin; the Korean
+#: romanisations in use: Lee/Yi/Rhee, Park/Pak/Bak...) and in Russian (Palladius for Chinese,
+#: Kontsevich for Korean). Such names are printed surname first, in both scripts, and their
+#: given name may be two syllables: Сан Мин, Sang-min, Hongbo. Two-letter English words
+#: (He, Oh, Ye, Jo) are left out; the single-letter ones (У, О, Ю) are no name word anyway.
+EAST_ASIAN = """
+Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo Gao Lin Luo Zheng Liang Xie
+Song Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Pan Yuan Cai Jiang Yu Du Cheng Wei Su Lu
+Ding Ren Shen Yao Jin Fu Zhong Fan Bai Qian Meng Qin Yan Xue Dai Zou Xiong Qiu Hou Shi Lei Kong
+Kim Lee Yi Rhee Park Pak Bak Choi Choe Jung Jeong Chung Kang Cho Yoon Yun Jang Chang Lim Im
+Shin Sin Seo Suh Kwon Hwang Ahn Yoo Ryu Hong Jeon Chun Ko Koh Moon Mun Son Bae Baek Paik Heo
+Nam Noh Roh Ha Kwak Sung Cha Joo Woo Koo Gu Min Won
+Ван Ли Чжан Лю Чэнь Чень Ян Хуан Чжао Чжоу Сюй Сунь Ма Чжу Ху Го Хэ Гао Линь Ло Чжэн Лян Се Сун
+Тан Хань Фэн Дэн Цао Пэн Цзэн Сяо Тянь Дун Пань Юань Цай Цзян Юй Ду Чэн Вэй Су Лу Дин Жэнь Шэнь Яо
+Цзинь Фу Чжун Фань Бай Цянь Мэн Цинь Янь Сюэ Дай Цзоу Сюн Цю Хоу Ши Лэй Кун
+Ким Пак Чой Цой Чхве Чон Чжон Кан Чо Юн Чан Лим Им Син Шин Со Квон Хван Ан Сон Рю Хон Мун Пэ Бэ
+Пэк Хо Нам Но Ха Квак Ча Чу Ку Мин Вон
+"""
+EAST_ASIAN_SURNAMES = frozenset(EAST_ASIAN.split())
+#: One syllable of a Chinese or Korean given name in Latin letters (pinyin, Korean
+#: romanisations): an initial of at most two consonants, one to three vowels, a final n, ng,
+#: m, l, k, p, t or r.
+_EAST_ASIAN_SYLLABLE = r"(?:[bcdfghjklmnpqrstwxyz]{0,2}[aeiouëöü]{1,3}(?:ng|n|m|l|k|p|t|r)?)"
+_EAST_ASIAN_GIVEN_LATIN = re.compile(
+    rf"^{_EAST_ASIAN_SYLLABLE}{{1,3}}(?:-{_EAST_ASIAN_SYLLABLE}{{1,2}})?$", re.IGNORECASE)
+#: The same in Russian letters: one or two vowel groups a word (Ён, Сан, Вэйго, Хунбо).
+_EAST_ASIAN_GIVEN_CYRILLIC = re.compile(
+    r"^[^аеёиоуыэюя]{0,3}[аеёиоуыэюя]{1,2}(?:[^аеёиоуыэюяьъ]{0,3}[аеёиоуыэюя]{1,2})?"
+    r"[^аеёиоуыэюяьъ]{0,2}$", re.IGNORECASE)
+
+
+def is_east_asian_surname(word: str) -> bool:
+    """Whether *word* is a common Chinese or Korean surname (either script)."""
+    return word in EAST_ASIAN_SURNAMES
+
+
+def is_east_asian_given(words: list[str]) -> bool:
+    """Whether *words* (one to three) are shaped like a Chinese or Korean given name and are no
+    Russian given name: syllables, one word (Hongbo, Sang-min, Вэйго) or one a word (Ён Су)."""
+    if not 1 <= len(words) <= 3 or any(is_russian_given_name(w) for w in words):
+        return False
+    return all(_EAST_ASIAN_GIVEN_CYRILLIC.match(w) if any("\u0400" <= c <= "\u04ff" for c in w)
+               else _EAST_ASIAN_GIVEN_LATIN.match(w) for w in words)
+
+
 #: Russian spelling of Japanese syllables (Polivanov) that Hepburn writes otherwise.
 _HEPBURN = (("дзи", "ji"), ("дзё", "jo"), ("дзю", "ju"), ("дзя", "ja"), ("дз", "z"), ("си", "shi"),
             ("сё", "sho"), ("сю", "shu"), ("ся", "sha"), ("ти", "chi"), ("тё", "cho"),

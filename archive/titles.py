@@ -2,9 +2,11 @@
 
 The site prints titles with the authors first (docs/site-profile.md, "Body habits"): "Surname
 Firstname, Title", "Surname F.M. Title", "Surname Firstname. Title", several authors joined by
-commas ("Surname F.M., Surname F.M. Title"), in Latin or Cyrillic letters. The body then usually
-repeats the title on its first line — without the prefix, sometimes with a subtitle ("Title -
-Subtitle") — and names the authors on the next line (the byline). A prefix is read as names only on
+commas ("Surname F.M., Surname F.M. Title"), in Latin or Cyrillic letters; also initials first
+("A.M. Zaitsev. Title"), Korean initials ("Kim Y.-S."), and Chinese or Korean names of three
+words ("Ким Ён Су, Ли Сан Мин. Title"). The body then usually repeats the title on its first
+line — without the prefix, sometimes with a subtitle ("Title - Subtitle") — and names the
+authors on the next line (the byline). A prefix is read as names only on
 evidence: the repeated title line shows where it ends; or each name in it is matched by the
 byline or the author row, is written with initials, or starts from a known given name. A title
 that merely looks like "Word Word. Rest" («Japan Studies in Russia. Summary») keeps its words,
@@ -33,7 +35,10 @@ LEAD_LINES = 6
 SUBTITLE_SEPARATOR = re.compile(r"\s+[-–—]\s+|:\s+|\.\s+")
 #: What may precede the names of a byline line.
 BYLINE_LABEL = re.compile(r"^(?:By|Автор[ыа]?|Authors?)\s*:?\s+", re.IGNORECASE)
-_NAME = rf"{names.WORD}\s+(?:{names.INITIALS}|{names.WORD})"
+#: One name of a prefix: surname first ("Streltsov D.V.", "Streltsov Dmitry", "Ким Ён Су":
+#: a Chinese or Korean given name may be two words) or initials first ("A.M. Zaitsev").
+_NAME = (rf"(?:{names.INITIALS}\s*{names.WORD}|"
+         rf"{names.WORD}\s+(?:{names.INITIALS}|{names.WORD}(?:\s+{names.WORD})?))")
 _AND = r"\s*(?:,|\s(?:и|and|&))\s+"
 #: "NAMES SEPARATOR TITLE" with 1, 2 and 3 surname-first names: the separator is a comma, full
 #: stop, colon or dash, or just a space after initials.
@@ -112,7 +117,8 @@ def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Ment
 
     The byline may come before or after the title line, one name or several to a line, or a
     name a line. A subtitle on a line of its own is the line after the title's in the same
-    paragraph, or the line between the title's and a byline. A byline line right under the
+    paragraph, or the line between the title's and a byline (one of whose names, at least,
+    is evidenced). A byline line right under the
     title line, or in the block of a byline line already read, needs only to be name-shaped;
     any other must be evidenced: each name in it is one of *expected* (the title prefix's
     names), written with initials, or starts from a known given name.
@@ -134,7 +140,8 @@ def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Ment
         elif (previous == "title" and lead.subtitle is None
               and len(line.split()) <= MAX_BYLINE_WORDS and not _byline(line, keys, False)
               and (block == title_block or (used + 1 < len(places) and _byline(
-                  lead.blocks[places[used + 1][0]][places[used + 1][1]], keys, False)))):
+                  lead.blocks[places[used + 1][0]][places[used + 1][1]], keys, False,
+                  some=True)))):
             # the subtitle on a line of its own: in the title's paragraph, or before a byline
             lead.subtitle = line
         elif found := _byline(line, keys, loose=(previous == "title" and not lead.byline)
@@ -149,12 +156,16 @@ def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Ment
     return lead
 
 
-def _byline(line: str, keys: frozenset[str], loose: bool) -> list[names.Mention] | None:
+def _byline(line: str, keys: frozenset[str], loose: bool, some: bool = False
+            ) -> list[names.Mention] | None:
+    """Return the names of a byline line: each evidenced, or only one of them (*some*), or
+    none (*loose*); None when the line is no byline."""
     text = BYLINE_LABEL.sub("", line)
     if len(text.split()) > MAX_BYLINE_WORDS:
         return None
     found = names.byline_mentions(text, keys)
-    if found and (loose or all(names.has_evidence(m, keys) for m in found)):
+    evidenced = [names.has_evidence(m, keys) for m in found or []]
+    if found and (loose or all(evidenced) or (some and any(evidenced))):
         return found
     return None
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ifes_archive.archive.authors import looks_like_surname
+from ifes_archive.archive.given_names import EAST_ASIAN_SURNAMES
 from ifes_archive.archive.record import build_record
 from ifes_archive.archive.titles import heading_parts, prefixes
 from tests.archive.test_record import BASE, article_page, page
@@ -48,7 +51,8 @@ def test_a_subtitle_on_a_line_of_its_own_between_title_and_byline() -> None:
 
 def test_a_title_that_only_looks_like_a_prefix_keeps_its_words() -> None:
     for title in ("Japan Studies in Russia. Summary", "Japan Today. Summary",
-                  "Japan Today, and Tomorrow", "Japan U.S. Relations"):
+                  "Japan Today, and Tomorrow", "Japan U.S. Relations", "Song Dynasty. Summary",
+                  "Han River Basin. Notes", "Китай Сегодня. Обзор", "U.S. Policy. Summary"):
         record = record_of(title)
         assert record["title"] == title and record["authors"] == [], title
         assert record["text"] == TEXT
@@ -70,6 +74,36 @@ def test_a_title_that_only_looks_like_a_prefix_keeps_its_words() -> None:
      "Trade Friction", ["Hiroshi Tanaka", "Kenji Suzuki"]),
     # Cyrillic surname and given name, comma
     ("Петрова Наталья, Экономика Японии", "", "Экономика Японии", ["Наталья Петрова"]),
+    # initials first, one author and several
+    ("A.M. Zaitsev. Russia and Japan", "", "Russia and Japan", ["A.M. Zaitsev"]),
+    ("Y. Liu. The Kuril Islands", "", "The Kuril Islands", ["Y. Liu"]),
+    ("S. Hakamada, A.S. Pestushko, W. Zhang. Soft Power",
+     "<p>Shigeki Hakamada, Andrey Pestushko, Zhang Weiguo</p>", "Soft Power",
+     ["Shigeki Hakamada", "Andrey Pestushko", "Zhang Weiguo"]),
+    ("Л. Чжао, Х. Танака. Китай и Япония", "", "Китай и Япония", ["Л. Чжао", "Х. Танака"]),
+    # Korean initials with a hyphen, a hyphenated given name
+    ("Kim Y.-S. The Security Treaty", "<p>Youngsoo Kim</p>", "The Security Treaty",
+     ["Youngsoo Kim"]),
+    ("K.Y. Pestushko, S.-M. Lee. Trade Friction", "", "Trade Friction",
+     ["K.Y. Pestushko", "S.-M. Lee"]),
+    ("Jung Hye-won, Trade Friction", "", "Trade Friction", ["Jung Hye-won"]),
+    # Chinese and Korean names keep their order, a two-word given name stays whole
+    ("Sun Hongbo. Translating Akutagawa", "<p>Sun Hongbo</p>", "Translating Akutagawa",
+     ["Sun Hongbo"]),
+    ("Ким Ён Су, Ли Сан Мин, Сато Юко. Япония и АТЭС", "", "Япония и АТЭС",
+     ["Ким Ён Су", "Ли Сан Мин", "Юко Сато"]),
+    ("Чон Хе Вон. Реформы Мэйдзи", "<p>Реформы Мэйдзи</p><p>Чон Хе Вон</p>", "Реформы Мэйдзи",
+     ["Чон Хе Вон"]),
+    ("Павлятенко В.Г., Пак Ч.Х. Японо-американский договор",
+     "<p>В.Г. Павлятенко, Пак Чин Хо</p>", "Японо-американский договор",
+     ["В.Г. Павлятенко", "Пак Чин Хо"]),
+    # two people whose surnames share a key (이: Lee, Li) stay two
+    ("Lee Sang-min, Li Jun. Honorifics", "<p>Lee Sangmin, Li Jun</p>", "Honorifics",
+     ["Lee Sang-min", "Li Jun"]),
+    # the byline a name a line (<br />)
+    ("Streltsov D.V., Kim Y.-S. Trade Friction",
+     "<p>Trade Friction</p><p>D.V. Streltsov<br />Youngsoo Kim</p>", "Trade Friction",
+     ["D.V. Streltsov", "Youngsoo Kim"]),
 ])
 def test_prefix_forms(title: str, lead: str, title_after: str, authors: list[str]) -> None:
     record = record_of(title, lead)
@@ -92,3 +126,32 @@ def test_readings_and_shapes() -> None:
     assert heading_parts("Words", "Ivanov S.A. Title Words") is None  # one word: not the title
     assert looks_like_surname("Streltsov") and looks_like_surname("Watanabe")
     assert not looks_like_surname("Japan") and not looks_like_surname("Studies")
+
+
+def test_a_subtitle_line_then_a_byline_of_names_not_all_known() -> None:
+    # Word's title paragraph, the subtitle centred in <em>, then a byline one of whose names
+    # carries no evidence of its own (Claire is no given name the project knows)
+    record = record_of("Koizumi's Legacy: Reform or Rhetoric?",
+                       '<p class="MsoTitle">Koizumi\'s Legacy: Reform or Rhetoric?</p>'
+                       '<p align="center"><em>A Historical Overview</em></p>'
+                       "<p>I.I. Yakovleva, Claire Lambert</p>")
+    assert record["subtitle"] == "A Historical Overview"
+    assert names_of(record) == ["I.I. Yakovleva", "Claire Lambert"]
+    assert record["text"] == TEXT
+
+
+#: Syllables of Chinese and Korean given names in Latin letters.
+SYLLABLES = ("min", "su", "jun", "hong", "bo", "wei", "guo", "sang", "young", "hye", "won",
+             "jin", "ho", "lei", "soo", "hee")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(s for s in EAST_ASIAN_SURNAMES if s.isascii())),
+       st.lists(st.sampled_from(SYLLABLES), min_size=1, max_size=2), st.booleans())
+def test_a_chinese_or_korean_name_keeps_its_printed_order(surname: str, syllables: list[str],
+                                                          hyphen: bool) -> None:
+    name = f"{surname} {('-' if hyphen else '').join(syllables).capitalize()}"
+    record = record_of(f"{name}. Trade Friction", f"<p>Trade Friction</p><p>{name}</p>")
+    assert record["title"] == "Trade Friction"
+    assert names_of(record) == [name]
+    assert record["text"] == TEXT
