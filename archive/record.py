@@ -80,6 +80,12 @@ CHARSET_REPLACED_FLAG = "charset-replaced"
 #: redirect notice, a frame), not an article.
 MIN_GENERIC_WORDS = 5
 _WORDS = re.compile(r"\w+")
+#: A note of the list that may close a body after the bio: MS Word's footnotes
+#: (``mso-element: footnote-list``: «[1] Ibid.»), a notes block («1. See ...», «* ...»).
+NOTE = re.compile(r"^(?:\[\d{1,3}\]|\(\d{1,3}\)|\d{1,3}[.)]?\s|[*†]+)")
+#: What may head such a list: a rule of dashes or underscores, «Notes», «Примечания»...
+NOTES_HEADING = re.compile(r"^(?:_{3,}|[-–—]{3,}|(?:Notes|Footnotes|References|Примечания|"
+                           r"Сноски|Ссылки|Литература)\s*:?)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -241,16 +247,20 @@ def _print_text(print_pages: Sequence[CapturedPage], title_raw: str) -> str | No
 
 
 def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.Mention] | None:
-    """Return the closing bio paragraph and its name, when it opens with a known person."""
-    if not paragraphs or not known:
+    """Return the closing bio paragraph and its name, when it opens with a known person: the
+    last paragraph, or the last before the notes that close the body."""
+    end = len(paragraphs)
+    while end and (NOTE.match(paragraphs[end - 1]) or NOTES_HEADING.match(paragraphs[end - 1])):
+        end -= 1
+    if not end or not known:
         return None
     keys = [names.name_key(m.surname) for m in known]
-    mention = names.bio_mention(paragraphs[-1], frozenset(keys))
+    mention = names.bio_mention(paragraphs[end - 1], frozenset(keys))
     if mention is None:
         return None
     key = names.name_key(mention.surname)
     if key in keys or any(names.near(key, k) for k in keys):
-        return paragraphs[-1], mention
+        return paragraphs[end - 1], mention
     return None
 
 

@@ -140,6 +140,23 @@ def test_a_subtitle_line_then_a_byline_of_names_not_all_known() -> None:
     assert record["text"] == TEXT
 
 
+@pytest.mark.parametrize("notes", [
+    "<div style='mso-element:footnote-list'><br clear=all><hr align=left size=1 width='33%'>"
+    "<div style='mso-element:footnote' id=ftn1><p class=MsoFootnoteText><a href='#_ftnref1' "
+    "name='_ftn1'>[1]</a> Ibid., p. 112.</p></div><div style='mso-element:footnote' id=ftn2>"
+    "<p class=MsoFootnoteText><a href='#_ftnref2'>[2]</a> Asahi Shimbun, 12 March 2011.</p>"
+    "</div></div>",
+    "<p>Примечания</p><p>1. См.: Hara K. Japanese-Soviet Relations. London, 1998.</p>",
+    "<p>________</p><p>* Author's interview, Tokyo, 2010.</p>",
+])
+def test_the_bio_before_the_notes_is_the_bio(notes: str) -> None:
+    bio = "Dmitry Viktorovich Streltsov is head of the Department of Oriental Studies."
+    body = f"<p>Trade</p><p>D.V. Streltsov</p>{PARAGRAPHS}<p>{bio}</p>{notes}"
+    record = build_record(941, BASE, [page(0, article_page(body, title="Streltsov D.V. Trade"),
+                                           None)])
+    assert record is not None and record["bio"] == bio
+
+
 #: Syllables of Chinese and Korean given names in Latin letters.
 SYLLABLES = ("min", "su", "jun", "hong", "bo", "wei", "guo", "sang", "young", "hye", "won",
              "jin", "ho", "lei", "soo", "hee")
