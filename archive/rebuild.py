@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ifes_archive.archive.corpus import ListingEvidence, version_line
+from ifes_archive.archive.corpus import version_line
 from ifes_archive.archive.joomla import base_url_of, listing_task, parse_url
+from ifes_archive.archive.journal import GoneLine, ListingEvidence, NotModifiedLine, RecordLine
 from ifes_archive.archive.listings import listed_articles
 from ifes_archive.archive.reader import (
     DEFAULT_MAX_BODY,
@@ -46,16 +47,7 @@ from ifes_archive.archive.reader import (
     warcinfo_fields,
 )
 from ifes_archive.archive.record import PRINT_PAGE, CapturedPage, build_record, refusal_of
-from ifes_archive.archive.versions import (
-    CONFIRMED,
-    GONE,
-    GONE_STATUSES,
-    INCOMPLETE,
-    RECORD,
-    Observation,
-    content_digest,
-    fold,
-)
+from ifes_archive.archive.versions import GONE_STATUSES, Observation, fold
 from ifes_archive.archive.warc import (
     BASE_FIELD,
     REVISIT_NOT_MODIFIED,
@@ -103,9 +95,20 @@ class PageCapture:
 
 #: An ordered map: the builtin, or a process pool's.
 Mapper = Callable[..., "Iterator[Any]"]
-#: What one run saw of an article: ("gone", capture) | ("confirmed", (date seen, record id of
-#: the original)) | ("record", [(page, content capture, date seen)]).
-Seen = tuple[str, Any]
+
+
+@dataclass(frozen=True)
+class ContentSeen:
+    """One run's captures of an article's pages, to build its record from."""
+
+    pages: list[tuple[int, PageCapture, str]]
+    """(page number, the capture holding its content, the date this run saw it), page 0 first
+    and the print view (:data:`PRINT_PAGE`) last."""
+
+
+#: What one run saw of an article: its pages (a record to build), or what the crawl journals
+#: without one (:mod:`archive.journal`): a 304 to its first page, its removal.
+Seen = ContentSeen | NotModifiedLine | GoneLine
 #: One article's work: its id, what each run saw of it, its listing names (all, and by listing).
 Job = tuple[int, list[Seen], list[str], dict[str, list[str]]]
 
@@ -287,13 +290,15 @@ def article_jobs(selection: Selection) -> Iterator[Job]:
         by_article.setdefault(article_id, {}).setdefault(run, {})[page] = capture
     for article_id in sorted(by_article):
         seen = [s for run in sorted(by_article[article_id])
-                if (s := _seen_in_run(by_article[article_id][run], selection)) is not None]
+                if (s := _seen_in_run(article_id, by_article[article_id][run], selection))
+                is not None]
         if seen:
             yield (article_id, seen, list(selection.sections.get(article_id, [])),
                    selection.sections.by_listing.get(article_id, {}))
 
 
-def _seen_in_run(pages: dict[int, PageCapture], selection: Selection) -> Seen | None:
+def _seen_in_run(article_id: int, pages: dict[int, PageCapture],
+                 selection: Selection) -> Seen | None:
     """Return what one run's captures of an article show, None when nothing usable. The print
     view, when the run fetched it, goes last (page ``PRINT_PAGE``)."""
     pages = dict(pages)
@@ -302,7 +307,7 @@ def _seen_in_run(pages: dict[int, PageCapture], selection: Selection) -> Seen | 
     if first is None:
         return None  # later pages only: the first page failed this run
     if first.status in GONE_STATUSES:
-        return GONE, first
+        return GoneLine(article_id, first.date, f"HTTP {first.status}", first.pointer())
     content = []
     for page in sorted(pages):
         capture = pages[page]
@@ -316,11 +321,11 @@ def _seen_in_run(pages: dict[int, PageCapture], selection: Selection) -> Seen | 
         content.append((page, original, capture.date))
     if first.not_modified and len(pages) == 1:
         # A 304 and nothing more this run: it confirms what the original showed.
-        return CONFIRMED, (first.date, content[0][1].record_id)
+        return NotModifiedLine(article_id, first.date, content[0][1].record_id)
     original = selection.original(printed) if printed and printed.revisit else printed
     if printed is not None and printed.status == 200 and original is not None:
         content.append((PRINT_PAGE, original, printed.date))
-    return RECORD, content
+    return ContentSeen(content)
 
 
 class UnreadablePage(Exception):
@@ -359,9 +364,9 @@ def article_lines(job: Job, max_size: int = DEFAULT_MAX_BODY) -> ArticleResult:
     result = ArticleResult()
     built: dict[tuple[str, ...], tuple[dict[str, Any] | None, str | None]] = {}
     observations = []
-    for kind, what in seen:
+    for what in seen:
         try:
-            observation = _observe(article_id, kind, what, built, max_size)
+            observation = _observe(article_id, what, built, max_size)
         except UnreadablePage as exc:
             result.skipped[f"article page that cannot be read: {exc}"] += 1
             continue
@@ -380,17 +385,14 @@ def article_lines(job: Job, max_size: int = DEFAULT_MAX_BODY) -> ArticleResult:
     return result
 
 
-def _observe(article_id: int, kind: str, what: Any,
+def _observe(article_id: int, what: Seen,
              built: dict[tuple[str, ...], tuple[dict[str, Any] | None, str | None]],
              max_size: int = DEFAULT_MAX_BODY) -> Observation | None:
-    """Return one run's observation of an article (None: its page is no article)."""
-    if kind == GONE:
-        return Observation(what.date, GONE, f"HTTP {what.status}", what.record_id,
-                           gone={"reason": f"HTTP {what.status}", "capture": what.pointer()})
-    if kind == CONFIRMED:
-        seen, original = what
-        return Observation(seen, CONFIRMED, original)
-    content: list[tuple[int, PageCapture, str]] = what
+    """Return one run's observation of an article (None: its page is no article), as the
+    crawl's journal line of it gives it."""
+    if not isinstance(what, ContentSeen):
+        return what.observation()
+    content = what.pages
     key = tuple(capture.record_id for _, capture, _ in content)
     if key not in built:
         pages = [captured_page(page, capture, max_size) for page, capture, _ in content]
@@ -404,11 +406,9 @@ def _observe(article_id: int, kind: str, what: Any,
     if record is None:
         if refusal is None:
             return None
-        reason = f"{refusal} page"
-        return Observation(seen, GONE, reason, first.record_id,
-                           gone={"reason": reason, "capture": first.pointer()})
-    return Observation(seen, RECORD, content_digest(record), first.record_id,
-                       INCOMPLETE not in record["flags"], record)
+        return GoneLine(article_id, seen, f"{refusal} page", first.pointer()).observation()
+    # (the record itself stays the observation's ref: its version line is written from it)
+    return RecordLine({**record, "first_seen": seen, "last_seen": seen}).observation(record)
 
 
 @contextmanager

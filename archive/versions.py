@@ -14,10 +14,10 @@ capture pointers and the version fields); it begins at its first observation (``
 ends at its last (``last_seen``), and is marked ``gone`` when the article was found removed after
 it. A later record after a removal starts a new version, even one equal to an old one.
 
-The crawl (journal lines, :func:`observation_of_line`) and an offline rebuild (observations
-read from the WARC files) hand the same observations to the same fold, so both give the same
-versions. The fold only reads small :class:`Observation` values; the records themselves stay
-where they are (``ref``) until the versions are written.
+The crawl (the lines of its journal, :mod:`archive.journal`) and an offline rebuild (the same
+kinds of line, made from the WARC files) hand the same observations to the same fold, so both
+give the same versions. The fold only reads small :class:`Observation` values; the records
+themselves stay where they are (``ref``) until the versions are written.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,15 +36,14 @@ if TYPE_CHECKING:
 NOT_CONTENT = frozenset({"captures", "version", "first_seen", "last_seen", "status", "gone", "run",
                          "checks"})
 #: Kinds of observation, in the order ties on the date are taken.
-RECORD, CONFIRMED, GONE = "record", "confirmed", "gone"
+RECORD: Final = "record"
+CONFIRMED: Final = "confirmed"
+GONE: Final = "gone"
+Kind = Literal["record", "confirmed", "gone"]
 #: HTTP statuses of an article's first page that say the article was removed.
 GONE_STATUSES = (404, 410)
 #: The flag of a record with pages missing (see :mod:`archive.record`).
 INCOMPLETE = "incomplete"
-#: ``observed`` values of journal lines that are no record: a 304, a removal, and a record equal
-#: to the article's current version (journaled short: a server without validators sends every
-#: page whole on every run).
-NOT_MODIFIED_LINE, GONE_LINE, SAME_LINE = "not-modified", "gone", "same"
 
 
 def content_digest(record: dict[str, Any]) -> str:
@@ -60,11 +59,14 @@ class Observation:
 
     seen: str
     """WARC-Date of the capture it rests on (the newest, for an article of several pages)."""
-    kind: str
+    kind: Kind
     """``record``, ``confirmed`` or ``gone``."""
-    key: str
-    """``record``: its content digest; ``confirmed``: the record id it refers to; ``gone``:
-    the reason."""
+    digest: str = ""
+    """``record``: its content digest (:func:`content_digest`)."""
+    refers_to: str = ""
+    """``confirmed``: the record id of the capture the 304 confirms."""
+    reason: str = ""
+    """``gone``: why the article reads as removed (``HTTP 404``, ``not found page``)."""
     first_capture: str = ""
     """``record`` and ``gone``: the record id of the first page's content capture (what a later
     304 refers to)."""
@@ -76,6 +78,24 @@ class Observation:
     """``gone``: ``{"date", "reason", "capture"}``."""
     run: str = field(default="", compare=False)
     """The label of the crawl run that saw it (``""``: not known)."""
+
+    @classmethod
+    def record(cls, seen: str, digest: str, first_capture: str, complete: bool = True,
+               ref: Any = None, run: str = "") -> Observation:
+        """Return the observation of a record with content ``digest``."""
+        return cls(seen, RECORD, digest=digest, first_capture=first_capture, complete=complete,
+                   ref=ref, run=run)
+
+    @classmethod
+    def confirmed(cls, seen: str, refers_to: str, run: str = "") -> Observation:
+        """Return the observation of a 304 confirming the capture ``refers_to``."""
+        return cls(seen, CONFIRMED, refers_to=refers_to, run=run)
+
+    @classmethod
+    def removed(cls, seen: str, reason: str, first_capture: str,
+                gone: dict[str, Any] | None = None, run: str = "") -> Observation:
+        """Return the observation of an article found removed (``gone``: reason, capture)."""
+        return cls(seen, GONE, reason=reason, first_capture=first_capture, gone=gone, run=run)
 
 
 @dataclass
@@ -115,8 +135,8 @@ def fold(observations: Iterable[Observation]) -> list[Version]:
     for seen in sorted(listed):
         if seen.kind == RECORD:
             if seen.ref is not None:
-                refs.setdefault(seen.key, seen.ref)
-            shown.setdefault(seen.first_capture, seen.key)
+                refs.setdefault(seen.digest, seen.ref)
+            shown.setdefault(seen.first_capture, seen.digest)
         elif seen.kind == GONE:
             shown.setdefault(seen.first_capture, None)
     versions: list[Version] = []
@@ -127,11 +147,11 @@ def fold(observations: Iterable[Observation]) -> list[Version]:
                 current.gone = {"date": seen.seen, **(seen.gone or {})}
             continue
         if seen.kind == CONFIRMED:
-            digest = shown.get(seen.key)
+            digest = shown.get(seen.refers_to)
         else:
             if not seen.complete and current is not None:
                 continue  # pages missing this time: no evidence the article changed
-            digest = seen.key
+            digest = seen.digest
         ref = refs.get(digest) if digest is not None else None
         if digest is None or ref is None:
             continue  # confirms a removal page or a capture no record came from; or a short
@@ -141,51 +161,3 @@ def fold(observations: Iterable[Observation]) -> list[Version]:
         else:
             versions.append(Version(ref, digest, seen.seen, seen.seen))
     return versions
-
-
-def observation_of_line(line: bytes, ref: Any = None) -> tuple[int, Observation]:
-    """Return (article id, observation) of one journal line; raise ValueError if it is bad."""
-    try:
-        data = json.loads(line)
-        article_id = int(data["article_id"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"not a journal line: {exc}") from exc
-    observed, run = data.get("observed"), str(data.get("run") or "")
-    if observed == NOT_MODIFIED_LINE:
-        return article_id, Observation(str(data["seen"]), CONFIRMED, str(data["refers_to"]),
-                                       run=run)
-    if observed == SAME_LINE:
-        return article_id, Observation(str(data["seen"]), RECORD, str(data["digest"]),
-                                       str(data["first_capture"]), run=run)
-    if observed == GONE_LINE:
-        gone = data["gone"]
-        return article_id, Observation(str(data["seen"]), GONE, str(gone["reason"]),
-                                       _record_id(gone.get("capture")), gone=gone, run=run)
-    captures = data.get("captures") or []
-    seen = data.get("first_seen") or max((str(c.get("date", "")) for c in captures), default="")
-    first = _record_id(captures[0]) if captures else ""
-    return article_id, Observation(seen, RECORD, content_digest(data), first,
-                                   INCOMPLETE not in (data.get("flags") or []), ref, run=run)
-
-
-def not_modified_line(article_id: int, seen: str, refers_to: str) -> dict[str, Any]:
-    """Return the journal line of a 304 to the first page of an article."""
-    return {"article_id": article_id, "observed": NOT_MODIFIED_LINE, "seen": seen,
-            "refers_to": refers_to}
-
-
-def same_line(article_id: int, seen: str, digest: str, first_capture: str) -> dict[str, Any]:
-    """Return the short journal line of a record equal to the article's current version."""
-    return {"article_id": article_id, "observed": SAME_LINE, "seen": seen, "digest": digest,
-            "first_capture": first_capture}
-
-
-def gone_line(article_id: int, seen: str, reason: str, capture: dict[str, Any] | None,
-              ) -> dict[str, Any]:
-    """Return the journal line of an article found removed."""
-    return {"article_id": article_id, "observed": GONE_LINE, "seen": seen,
-            "gone": {"reason": reason, "capture": capture}}
-
-
-def _record_id(capture: dict[str, Any] | None) -> str:
-    return str((capture or {}).get("warc_record_id") or "")

@@ -23,8 +23,14 @@ from warcio.archiveiterator import ArchiveIterator
 from bench.crawl import crawl_command, with_mirror
 from bench.targets import print_targets
 from ifes_archive.archive.decode import decode_html
-from ifes_archive.archive.rebuild import article_jobs, captured_page, rebuild, select, warc_files
-from ifes_archive.archive.versions import RECORD
+from ifes_archive.archive.rebuild import (
+    ContentSeen,
+    article_jobs,
+    captured_page,
+    rebuild,
+    select,
+    warc_files,
+)
 from ifes_archive.fixtures.server import MIRROR_SETTINGS
 
 
@@ -63,10 +69,10 @@ def article_html(files: list[Path]) -> list[str]:
     """Return the decoded HTML of every chosen article page (prepared outside the timing)."""
     pages = []
     for _, seen, *_ in article_jobs(select(files)):
-        for kind, content in seen:
-            if kind != RECORD:
+        for what in seen:
+            if not isinstance(what, ContentSeen):
                 continue
-            for number, capture, _ in content:
+            for number, capture, _ in what.pages:
                 page = captured_page(number, capture)
                 pages.append(decode_html(page.body, page.content_type).text)
     return pages

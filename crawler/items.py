@@ -50,7 +50,7 @@ class ObservedItem:
 
     article_id: int
     observed: str
-    """``not-modified`` or ``gone``."""
+    """``not-modified`` or ``gone`` (:data:`archive.journal.NOT_MODIFIED_LINE`, ``GONE_LINE``)."""
     seen: str
     """WARC-Date of the capture that showed it."""
     refers_to: str = ""

@@ -6,10 +6,11 @@ date of this crawl's captures; an :class:`~crawler.items.ObservedItem` (a 304, a
 a short line. All go to the archive folder's journal (each line flushed at once, fsynced
 every ``ARTICLES_FSYNC_EVERY`` items), which survives a crash and is shared by every run into the
 folder; each line is counted as new, changed, unchanged or gone by what it does to the article's
-versions (:func:`archive.versions.fold`). Listing items are evidence for sections: the (article
-id, category name) pairs :func:`archive.listings.listed_articles` reads off each listing page go
-to a second journal. At close :func:`archive.corpus.finalize` writes ``articles.jsonl``: every
-version of every article, sorted, with the categories all listings of all runs file it under.
+versions (:func:`archive.versions.fold`). The journal's line kinds are :mod:`archive.journal`'s.
+Listing items are evidence for sections: the (article id, category name) pairs
+:func:`archive.listings.listed_articles` reads off each listing page go to a second journal. At
+close :func:`archive.corpus.finalize` writes ``articles.jsonl``: every version of every article,
+sorted, with the categories all listings of all runs file it under.
 
 What leaves the pipeline (what feed exports such as scrapyd's items file receive) is what was
 journaled, as JSON-ready dicts: the record of a new or changed article, the short line of one seen
@@ -23,32 +24,30 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem, NotConfigured
 
 from ifes_archive.archive.checks import LISTING_CRUMB, listing_crumb_detail, tally
-from ifes_archive.archive.corpus import (
-    classify,
-    cut_torn_tail,
-    finalize,
+from ifes_archive.archive.corpus import classify, finalize
+from ifes_archive.archive.joomla import base_url_of
+from ifes_archive.archive.journal import (
+    NOT_MODIFIED_LINE,
+    GoneLine,
+    JournalFile,
+    JournalLine,
+    NotModifiedLine,
+    RecordLine,
+    SameLine,
+    line_json,
     listing_line,
+    observation_of_line,
     read_listings,
     read_observations,
 )
-from ifes_archive.archive.joomla import base_url_of
 from ifes_archive.archive.listings import listing_check, read_listing
-from ifes_archive.archive.record import INCOMPLETE_FLAG, CapturedPage, build_record, record_to_json
-from ifes_archive.archive.versions import (
-    Observation,
-    content_digest,
-    fold,
-    gone_line,
-    not_modified_line,
-    observation_of_line,
-    same_line,
-)
+from ifes_archive.archive.record import INCOMPLETE_FLAG, CapturedPage, build_record
+from ifes_archive.archive.versions import Observation, content_digest, fold
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
 
@@ -84,10 +83,11 @@ class ArticleRecordPipeline:
         self.path = session.folder.articles
         self.journal = session.folder.journal
         self.listings = session.folder.listings
-        self._listings_file: IO[str] | None = None
         self.fsync_every = max(1, crawler.settings.getint("ARTICLES_FSYNC_EVERY"))
-        self._file: IO[str] | None = None
-        self._unsynced = 0
+        self._file: JournalFile | None = None
+        #: The listing journal: flushed line by line, fsynced at close (a lost line costs a
+        #: section until the next crawl or a rebuild).
+        self._listings_file: JournalFile | None = None
         self._listing_checks: list[dict[str, Any]] = []
 
     @classmethod
@@ -102,11 +102,9 @@ class ArticleRecordPipeline:
         if not self.session.holds_folder:
             return  # another crawl writes this folder: the run is refused, nothing is touched
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        cut_torn_tail(self.journal)
-        cut_torn_tail(self.listings)
+        self._file = JournalFile(self.journal, self.fsync_every)
+        self._listings_file = JournalFile(self.listings)
         self._observations = read_observations(self.journal)
-        self._file = self.journal.open("a", encoding="utf-8", newline="\n")
-        self._listings_file = self.listings.open("a", encoding="utf-8", newline="\n")
 
     def close_spider(self) -> None:
         if self._file is None:
@@ -119,15 +117,10 @@ class ArticleRecordPipeline:
 
     def _close(self) -> None:
         self._count_changes()
-        if self._file is not None:
-            self._sync()
-            self._file.close()
-            self._file = None
-        if self._listings_file is not None:
-            self._listings_file.flush()
-            os.fsync(self._listings_file.fileno())
-            self._listings_file.close()
-            self._listings_file = None
+        for journal in (self._file, self._listings_file):
+            if journal is not None:
+                journal.close()
+        self._file = self._listings_file = None
         count = finalize(self.journal, self.path, read_listings(self.listings))
         logger.info("wrote %d records to %s", count, self.path)
         self._report_checks()
@@ -150,11 +143,9 @@ class ArticleRecordPipeline:
             raise DropItem(f"listing page {item.url} (journaled in {self.listings.name})",
                            log_level="DEBUG")
         if isinstance(item, ObservedItem):
-            if item.observed == "not-modified":
-                return self._journal(item.article_id, not_modified_line(
-                    item.article_id, item.seen, item.refers_to))
-            return self._journal(item.article_id, gone_line(item.article_id, item.seen,
-                                                            item.reason, item.capture))
+            if item.observed == NOT_MODIFIED_LINE:
+                return self._journal(NotModifiedLine(item.article_id, item.seen, item.refers_to))
+            return self._journal(GoneLine(item.article_id, item.seen, item.reason, item.capture))
         if not isinstance(item, ArticleItem):
             return item
         base_url = getattr(self.crawler.spider, "base_url", None) or base_url_of(item.url)
@@ -171,22 +162,22 @@ class ArticleRecordPipeline:
                 and INCOMPLETE_FLAG not in record["flags"]):
             # The current version again: a short line (the record is journaled already).
             first = (record["captures"] or [{}])[0].get("warc_record_id") or ""
-            line = self._journal(item.article_id, same_line(item.article_id, seen, digest, first))
+            line = self._journal(SameLine(item.article_id, seen, digest, first))
         else:
-            line = self._journal(item.article_id, record)
+            line = self._journal(RecordLine(record))
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("ifes/articles")
         return line
 
-    def _journal(self, article_id: int, line: dict[str, Any]) -> dict[str, Any]:
-        """Append ``line`` (marked with the run) to the journal; keep its observation. Return
-        the line as written, read back (plain JSON types: what a feed export serialises)."""
-        line["run"] = self.session.run_label
-        text = record_to_json(line) if "observed" not in line else \
-            json.dumps(line, ensure_ascii=False)
-        self._write(text)
-        seen = self._observations.setdefault(article_id, [])
-        _, observation = observation_of_line(text.encode("utf-8"), ref=(article_id, len(seen)))
+    def _journal(self, line: JournalLine) -> dict[str, Any]:
+        """Append ``line`` (marked with the run) to the journal; keep its observation, as a
+        later run reads it back from the journal. Return the line as written, read back (plain
+        JSON types: what a feed export serialises)."""
+        text = line_json(line, self.session.run_label)
+        assert self._file is not None, "open_spider() was not called"
+        self._file.append(text)
+        seen = self._observations.setdefault(line.article_id, [])
+        _, observation = observation_of_line(text, ref=(line.article_id, len(seen)))
         seen.append(observation)
         return json.loads(text)
 
@@ -220,8 +211,7 @@ class ArticleRecordPipeline:
             self._listing_checks.append({"url": item.url, **said})
         entries = [(article_id, listing.name, listing.key) for article_id in listing.article_ids]
         if entries and self._listings_file is not None:
-            self._listings_file.write(listing_line(entries) + "\n")
-            self._listings_file.flush()
+            self._listings_file.append(listing_line(entries))
 
     def _report_checks(self) -> None:
         """Put the cross-checks of the current records and of the listings in the stats."""
@@ -238,18 +228,3 @@ class ArticleRecordPipeline:
             {"url": c["url"], "check": LISTING_CRUMB, "detail": listing_crumb_detail(c)}
             for c in self._listing_checks if not c["agrees"]]
         stats.set_value("ifes/checks", result)
-
-    def _write(self, line: str) -> None:
-        assert self._file is not None, "open_spider() was not called"
-        self._file.write(line + "\n")
-        self._file.flush()
-        self._unsynced += 1
-        if self._unsynced >= self.fsync_every:
-            self._sync()
-
-    def _sync(self) -> None:
-        assert self._file is not None
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._unsynced = 0
-

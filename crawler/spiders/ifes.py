@@ -41,6 +41,7 @@ from ifes_archive.archive.joomla import (
     print_view_url,
     should_follow,
 )
+from ifes_archive.archive.journal import GONE_LINE, NOT_MODIFIED_LINE
 from ifes_archive.archive.record import PRINT_PAGE, decode_html, html_root
 from ifes_archive.archive.versions import GONE_STATUSES
 from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
@@ -189,7 +190,7 @@ class IfesSpider(scrapy.Spider):
         if response.status == 304:
             # Unchanged since the capture the 304 confirms: no pages to fetch, nothing to build.
             if response.meta.get(REVISIT_KEY):
-                yield ObservedItem(article_id, "not-modified", response.meta[SEEN_KEY],
+                yield ObservedItem(article_id, NOT_MODIFIED_LINE, response.meta[SEEN_KEY],
                                    refers_to=response.meta[META_KEY]["warc_record_id"])
             return
         selector = page_selector(response)
@@ -197,7 +198,7 @@ class IfesSpider(scrapy.Spider):
         denied = self._note_denied(response, selector)
         if denied:
             if response.meta.get(META_KEY):
-                yield ObservedItem(article_id, "gone", response.meta[SEEN_KEY],
+                yield ObservedItem(article_id, GONE_LINE, response.meta[SEEN_KEY],
                                    reason=f"{denied} page", capture=response.meta[META_KEY])
             return
         if not self._is_article(response, selector):
@@ -250,7 +251,7 @@ class IfesSpider(scrapy.Spider):
         response = failure.value.response if failure.check(HttpError) else None
         if (response is not None and response.status in GONE_STATUSES and "pages" not in kwargs
                 and "article_id" in kwargs and response.meta.get(META_KEY)):
-            yield ObservedItem(kwargs["article_id"], "gone", response.meta[SEEN_KEY],
+            yield ObservedItem(kwargs["article_id"], GONE_LINE, response.meta[SEEN_KEY],
                                reason=reason, capture=response.meta[META_KEY])
         if "errors" in kwargs:  # the print view failed: the article without it
             yield self._item(kwargs["article_id"], kwargs["pages"], kwargs["errors"])

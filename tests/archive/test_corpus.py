@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ifes_archive.archive.corpus import finalize, listing_line, read_listings, version_line
-from ifes_archive.archive.record import record_to_json, sort_sections
-from ifes_archive.archive.versions import (
-    Version,
-    content_digest,
-    gone_line,
-    not_modified_line,
-    same_line,
+from ifes_archive.archive.corpus import finalize, version_line
+from ifes_archive.archive.journal import (
+    GoneLine,
+    NotModifiedLine,
+    SameLine,
+    line_json,
+    listing_line,
+    read_listings,
 )
+from ifes_archive.archive.record import record_to_json, sort_sections
+from ifes_archive.archive.versions import Version, content_digest
 
 
 def _record(article_id: int, sections: list[str], title: str = "t", seen: str = "2026-01-01",
@@ -40,8 +42,8 @@ def test_finalize_keeps_every_version_sorted_and_joins_listings(tmp_path: Path) 
         record_to_json(_record(3, [], seen="2026-01-01T00:00:03Z", capture="urn:3")),
         record_to_json(_record(1, ["Old"], seen="2026-01-01T00:00:01Z", capture="urn:1a")),
         # a second crawl: article 1 unchanged (304), then changed; article 3 removed
-        json.dumps(not_modified_line(1, "2026-02-01T00:00:00Z", "urn:1a")),
-        json.dumps(gone_line(3, "2026-02-01T00:00:03Z", "HTTP 404", {"warc_record_id": "urn:g"})),
+        line_json(NotModifiedLine(1, "2026-02-01T00:00:00Z", "urn:1a"), ""),
+        line_json(GoneLine(3, "2026-02-01T00:00:03Z", "HTTP 404", {"warc_record_id": "urn:g"}), ""),
         record_to_json(_record(1, ["New"], seen="2026-03-01T00:00:00Z", capture="urn:1b")),
     ]
     journal.write_text("\n".join(lines) + "\n" + '{"article_id": 2, "sec', encoding="utf-8")
@@ -66,10 +68,10 @@ def test_a_short_line_extends_the_version_its_digest_names(tmp_path: Path) -> No
     record = _record(5, [], seen="2026-01-01T00:00:00Z", capture="urn:5a")
     journal.write_text("\n".join([
         record_to_json(record),
-        json.dumps(same_line(5, "2026-02-01T00:00:00Z",
-                             content_digest(json.loads(record_to_json(record))), "urn:5b")),
+        line_json(SameLine(5, "2026-02-01T00:00:00Z",
+                           content_digest(json.loads(record_to_json(record))), "urn:5b"), ""),
         # a 304 to the capture the short line stood for confirms the same content
-        json.dumps(not_modified_line(5, "2026-03-01T00:00:00Z", "urn:5b")),
+        line_json(NotModifiedLine(5, "2026-03-01T00:00:00Z", "urn:5b"), ""),
     ]) + "\n", encoding="utf-8")
     out = tmp_path / "a.jsonl"
     assert finalize(journal, out) == 1
@@ -80,7 +82,7 @@ def test_a_short_line_extends_the_version_its_digest_names(tmp_path: Path) -> No
 
 
 def test_a_torn_last_line_is_cut_so_the_next_one_stands_alone(tmp_path: Path) -> None:
-    from ifes_archive.archive.corpus import cut_torn_tail
+    from ifes_archive.archive.journal import cut_torn_tail
 
     journal = tmp_path / "a.journal.jsonl"
     journal.write_bytes(b'{"a": 1}\n{"b": 2}\n{"article_id": 3, "ti')

@@ -22,8 +22,9 @@ import lxml.html
 import pytest
 
 from ifes_archive.archive.checks import crumb_check
-from ifes_archive.archive.corpus import finalize, listing_line, read_listings
+from ifes_archive.archive.corpus import finalize
 from ifes_archive.archive.joomla import article_id_of
+from ifes_archive.archive.journal import listing_line, read_listings
 from ifes_archive.archive.listings import listed_articles
 from ifes_archive.archive.record import CapturedPage, build_record, record_to_json
 from ifes_archive.fixtures.mirror import Mirror
