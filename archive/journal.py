@@ -32,6 +32,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.versions import INCOMPLETE, Observation, content_digest
+from ifes_archive.archive.warc import CapturePointer, pointer_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -62,7 +63,7 @@ class RecordLine:
         """Return the observation: the record's content, where it is (``ref``)."""
         captures = self.record.get("captures") or []
         seen = self.record.get("first_seen") or max(
-            (str(c.get("date", "")) for c in captures), default="")
+            (_pointer_field(c, "date") for c in captures), default="")
         return Observation.record(seen, content_digest(self.record),
                                   _record_id(captures[0]) if captures else "",
                                   INCOMPLETE not in (self.record.get("flags") or []), ref, run)
@@ -114,8 +115,8 @@ class GoneLine:
     seen: str
     reason: str
     """``HTTP 404``, ``not found page``, ..."""
-    capture: dict[str, Any] | None = field(default=None)
-    """The pointer to the capture that showed it."""
+    capture: CapturePointer | dict[str, Any] | None = field(default=None)
+    """The pointer to the capture that showed it (as JSON holds it, once read back)."""
 
     def fields(self) -> dict[str, Any]:
         return {"article_id": self.article_id, "observed": self.observed, "seen": self.seen,
@@ -135,7 +136,7 @@ def line_json(line: JournalLine, run: str) -> str:
     data = {**line.fields(), "run": run}
     if isinstance(line, RecordLine):
         return record_to_json(data)
-    return json.dumps(data, ensure_ascii=False)
+    return json.dumps(data, ensure_ascii=False, default=pointer_json)
 
 
 def parse_line(text: bytes | str) -> tuple[JournalLine, str]:
@@ -309,5 +310,13 @@ def read_listings(journal: Path) -> ListingEvidence:
     return evidence
 
 
-def _record_id(capture: dict[str, Any] | None) -> str:
-    return str((capture or {}).get("warc_record_id") or "")
+def _record_id(capture: CapturePointer | dict[str, Any] | None) -> str:
+    return _pointer_field(capture, "warc_record_id")
+
+
+def _pointer_field(capture: CapturePointer | dict[str, Any] | None, name: str) -> str:
+    """Return a field of a pointer: a :class:`CapturePointer` as the crawl and the rebuild hold
+    it, or the dict a journal line read back holds ("" when missing)."""
+    if isinstance(capture, CapturePointer):
+        return str(getattr(capture, name))
+    return str((capture or {}).get(name) or "")

@@ -67,16 +67,15 @@ UNREADABLE_REST = "unreadable rest of a file"
 CHUNK = 16
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class PageCapture:
-    """Where one capture is: a response (or, with ``refers_to``, a revisit)."""
+    """One capture of a page: a response (or, with ``refers_to``, a revisit), where it is and
+    what it says of its page."""
 
-    date: str
-    record_id: str
+    pointer: CapturePointer
+    """The record: file name, offset, length, record id, target URI, WARC-Date."""
     path: str
-    offset: int
-    length: int
-    target_uri: str
+    """The WARC file on this machine (the pointer names it as records carry it)."""
     status: int = 200
     revisit: bool = False
     refers_to: str = ""
@@ -87,10 +86,12 @@ class PageCapture:
     not_modified: bool = False
     """A revisit of the server-not-modified profile (a 304)."""
 
-    def pointer(self) -> dict[str, Any]:
-        """Return the pointer records carry (the crawl's :class:`CapturePointer`)."""
-        return CapturePointer(Path(self.path).name, self.offset, self.length, self.record_id,
-                              self.target_uri, self.date).as_dict()
+    def order(self) -> tuple[Any, ...]:
+        """Return what orders captures of one page: newest date, then record id (then where)."""
+        p = self.pointer
+        return (p.date, p.warc_record_id, self.path, p.warc_offset, p.warc_length, p.target_uri,
+                self.status, self.revisit, self.refers_to, self.refers_to_target,
+                self.not_modified)
 
 
 #: An ordered map: the builtin, or a process pool's.
@@ -137,7 +138,7 @@ class Selection:
 
     def offer(self, key: tuple[str, int, int], capture: PageCapture) -> None:
         """Keep ``capture`` for ``key`` if it is newer than the one kept (date, then id)."""
-        if key not in self.pages or capture > self.pages[key]:
+        if key not in self.pages or capture.order() > self.pages[key].order():
             self.pages[key] = capture
 
 
@@ -219,16 +220,17 @@ def _scan(path: Path, selection: Selection, hosts: set[str] | None = None) -> No
                 selection.skipped[reason] += 1
                 continue
             capture = PageCapture(
-                head.date, head.id, str(path), head.offset, record.length, head.target_uri,
-                status, head.type == "revisit", head.refers_to,
+                CapturePointer(path.name, head.offset, record.length, head.id, head.target_uri,
+                               head.date),
+                str(path), status, head.type == "revisit", head.refers_to,
                 (head.refers_to_target_uri, head.refers_to_date),
                 head.profile == REVISIT_NOT_MODIFIED)
             if key is None:
                 selection.listings.append(capture)
                 continue
             if status == 200 and not capture.revisit:
-                selection.contents[capture.record_id] = capture
-                selection.contents_at[(capture.target_uri, capture.date)] = capture
+                selection.contents[head.id] = capture
+                selection.contents_at[(head.target_uri, head.date)] = capture
             selection.offer((run, *key), capture)
 
 
@@ -267,10 +269,11 @@ def listing_pairs(capture: PageCapture, max_size: int = DEFAULT_MAX_BODY,
     try:
         page = captured_page(0, capture, max_size)
     except Exception as exc:  # noqa: BLE001 - one bad listing is reported, the rest goes on
-        logger.warning("%s at %d: unreadable listing: %r", capture.path, capture.offset, exc)
+        logger.warning("%s at %d: unreadable listing: %r", capture.path,
+                       capture.pointer.warc_offset, exc)
         return [], f"unreadable listing page: {type(exc).__name__}"
     return listed_articles(page.url, page.content_type, page.body,
-                           base_url_of(capture.target_uri)), ""
+                           base_url_of(capture.pointer.target_uri)), ""
 
 
 def read_listings(selection: Selection, run: Mapper = map,
@@ -307,7 +310,7 @@ def _seen_in_run(article_id: int, pages: dict[int, PageCapture],
     if first is None:
         return None  # later pages only: the first page failed this run
     if first.status in GONE_STATUSES:
-        return GoneLine(article_id, first.date, f"HTTP {first.status}", first.pointer())
+        return GoneLine(article_id, first.pointer.date, f"HTTP {first.status}", first.pointer)
     content = []
     for page in sorted(pages):
         capture = pages[page]
@@ -318,13 +321,14 @@ def _seen_in_run(article_id: int, pages: dict[int, PageCapture],
             if page == 0:
                 return None
             continue
-        content.append((page, original, capture.date))
+        content.append((page, original, capture.pointer.date))
     if first.not_modified and len(pages) == 1:
         # A 304 and nothing more this run: it confirms what the original showed.
-        return NotModifiedLine(article_id, first.date, content[0][1].record_id)
+        return NotModifiedLine(article_id, first.pointer.date,
+                               content[0][1].pointer.warc_record_id)
     original = selection.original(printed) if printed and printed.revisit else printed
     if printed is not None and printed.status == 200 and original is not None:
-        content.append((PRINT_PAGE, original, printed.date))
+        content.append((PRINT_PAGE, original, printed.pointer.date))
     return ContentSeen(content)
 
 
@@ -336,12 +340,12 @@ def captured_page(page: int, capture: PageCapture,
                   max_size: int = DEFAULT_MAX_BODY) -> CapturedPage:
     """Read one response back and return it as the record builder takes it (the body decoded
     as the crawl decoded it, within ``max_size``)."""
-    with record_at(Path(capture.path), capture.offset) as record:
+    with record_at(Path(capture.path), capture.pointer.warc_offset) as record:
         entity = response_entity(record, max_size)
     if entity.problem is not None and (entity.problem.startswith(TOO_LARGE) or not entity.body):
         raise UnreadablePage(entity.problem)
-    return CapturedPage(page, capture.target_uri, entity.head.content_type, entity.body,
-                        capture.pointer())
+    return CapturedPage(page, capture.pointer.target_uri, entity.head.content_type, entity.body,
+                        capture.pointer)
 
 
 #: Why an article gave no record: build_record's None for every run (neither the template nor
@@ -393,10 +397,10 @@ def _observe(article_id: int, what: Seen,
     if not isinstance(what, ContentSeen):
         return what.observation()
     content = what.pages
-    key = tuple(capture.record_id for _, capture, _ in content)
+    key = tuple(capture.pointer.warc_record_id for _, capture, _ in content)
     if key not in built:
         pages = [captured_page(page, capture, max_size) for page, capture, _ in content]
-        record = build_record(article_id, base_url_of(content[0][1].target_uri),
+        record = build_record(article_id, base_url_of(content[0][1].pointer.target_uri),
                               [p for p in pages if p.page != PRINT_PAGE],
                               print_pages=[p for p in pages if p.page == PRINT_PAGE])
         built[key] = (record, refusal_of(pages[0]) if record is None else None)
@@ -406,7 +410,7 @@ def _observe(article_id: int, what: Seen,
     if record is None:
         if refusal is None:
             return None
-        return GoneLine(article_id, seen, f"{refusal} page", first.pointer()).observation()
+        return GoneLine(article_id, seen, f"{refusal} page", first.pointer).observation()
     # (the record itself stays the observation's ref: its version line is written from it)
     return RecordLine({**record, "first_seen": seen, "last_seen": seen}).observation(record)
 

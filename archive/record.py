@@ -40,6 +40,7 @@ from ifes_archive.archive.flatten import paragraphs, text_of
 from ifes_archive.archive.joomla import canonical_article_url, itemid_of
 from ifes_archive.archive.language import detect_language
 from ifes_archive.archive.schema import RECORD_KEYS, Record
+from ifes_archive.archive.warc import CapturePointer, pointer_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -100,7 +101,7 @@ class CapturedPage:
     """The HTTP ``Content-Type`` header, if any."""
     body: bytes
     """The entity, content coding (gzip) removed."""
-    capture: dict[str, Any] | None
+    capture: CapturePointer | None
     """Pointer to the WARC response record, or None when not captured."""
 
 
@@ -182,7 +183,7 @@ def record_to_json(record: dict[str, Any]) -> str:
     """Return *record* as one JSON line (no newline), keys in :data:`RECORD_KEYS` order."""
     ordered = {key: record.get(key) for key in RECORD_KEYS}
     ordered.update((k, v) for k, v in record.items() if k not in ordered)
-    return json.dumps(ordered, ensure_ascii=False)
+    return json.dumps(ordered, ensure_ascii=False, default=pointer_json)
 
 
 def sort_sections(values: Sequence[str]) -> list[str]:

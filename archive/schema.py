@@ -13,7 +13,10 @@ import itertools
 import json
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ifes_archive.archive.warc import CapturePointer
 
 SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
 #: Every flag a record may carry, and what it tells the researcher.
@@ -81,7 +84,7 @@ class Record:
     """Number of pages of the article ({mospagebreak} pages) captured."""
     word_count: int
     """Number of words (``\\w+`` runs) of ``text``."""
-    captures: list[dict[str, Any]]
+    captures: list[CapturePointer]
     """Pointers to the WARC response records the record was built from, in page order."""
     encoding: list[dict[str, Any]]
     """Per page: ``{"page", "charset", "source", "reason"}``: which charset decoded it and why."""

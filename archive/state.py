@@ -18,6 +18,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ifes_archive.archive.warc import CapturePointer
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -46,6 +52,10 @@ CREATE TABLE IF NOT EXISTS runs (
 #: Columns added since the first version of the schema: (table, column, type).
 ADDED_COLUMNS = (("captures", "seen_date", "TEXT"), ("runs", "label", "TEXT"),
                  ("runs", "base_url", "TEXT"), ("captures", "base_url", "TEXT"))
+#: The columns of a capture, in the order :meth:`KnownCapture.row` gives them.
+COLUMNS = ("key", "target_uri", "status", "etag", "last_modified", "payload_digest", "record_id",
+           "warc_date", "run_id", "warc_filename", "warc_offset", "warc_length", "seen_date",
+           "base_url")
 #: Commit after every write: a killed crawl must know every page it captured (WAL mode
 #: makes a commit cheap: no fsync, and the OS keeps it through a SIGKILL).
 COMMIT_EVERY = 1
@@ -61,22 +71,35 @@ class KnownCapture:
     """The last full capture of a URL key."""
 
     key: str
-    target_uri: str
+    pointer: CapturePointer
+    """Where the response record is (file, offset, length, record id, target URI, WARC-Date):
+    what a revisit refers to, and what a resumed run replays."""
     status: int
     etag: str | None
     last_modified: str | None
     payload_digest: str
-    record_id: str
-    warc_date: str
     run_id: int
-    #: Where the response record is, to read it back (a resumed run replays it).
-    warc_filename: str
-    warc_offset: int
-    warc_length: int
     seen_date: str | None = None
     """WARC-Date of the last capture that showed it (a revisit's, when one confirmed it)."""
     base_url: str | None = None
     """The site's base URL when it was captured (the site may have moved since)."""
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> KnownCapture:
+        """Return the capture of one row of :data:`COLUMNS`."""
+        (key, target_uri, status, etag, last_modified, payload_digest, record_id, warc_date,
+         run_id, warc_filename, warc_offset, warc_length, seen_date, base_url) = row
+        pointer = CapturePointer(warc_filename, warc_offset, warc_length, record_id, target_uri,
+                                 warc_date)
+        return cls(key, pointer, status, etag, last_modified, payload_digest, run_id, seen_date,
+                   base_url)
+
+    def row(self) -> tuple[Any, ...]:
+        """Return the capture as a row of :data:`COLUMNS`."""
+        p = self.pointer
+        return (self.key, p.target_uri, self.status, self.etag, self.last_modified,
+                self.payload_digest, p.warc_record_id, p.date, self.run_id, p.warc_filename,
+                p.warc_offset, p.warc_length, self.seen_date or p.date, self.base_url)
 
 
 class CrawlState:
@@ -98,24 +121,14 @@ class CrawlState:
 
     def known(self, key: str) -> KnownCapture | None:
         """Return the last full capture under ``key``, if any."""
-        row = self._db.execute(
-            "SELECT key, target_uri, status, etag, last_modified, payload_digest, record_id,"
-            " warc_date, run_id, warc_filename, warc_offset, warc_length, seen_date, base_url"
-            " FROM captures WHERE key = ?",
-            (key,)).fetchone()
-        return KnownCapture(*row) if row else None
+        row = self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM captures WHERE key = ?",
+                               (key,)).fetchone()
+        return KnownCapture.from_row(row) if row else None
 
     def remember(self, capture: KnownCapture) -> None:
         """Store ``capture`` as the last full capture of its key."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO captures (key, target_uri, status, etag, last_modified,"
-            " payload_digest, record_id, warc_date, run_id, warc_filename, warc_offset,"
-            " warc_length, seen_date, base_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (capture.key, capture.target_uri, capture.status, capture.etag,
-             capture.last_modified, capture.payload_digest, capture.record_id,
-             capture.warc_date, capture.run_id, capture.warc_filename,
-             capture.warc_offset, capture.warc_length, capture.seen_date or capture.warc_date,
-             capture.base_url))
+        self._db.execute(f"INSERT OR REPLACE INTO captures ({', '.join(COLUMNS)}) "
+                         f"VALUES ({', '.join('?' * len(COLUMNS))})", capture.row())
         self._wrote()
 
     def forget(self, key: str) -> None:

@@ -102,7 +102,10 @@ class Revisit:
 
 @dataclass(frozen=True)
 class CapturePointer:
-    """Where a response record lives: enough to open it again without an index."""
+    """Where a response record lives: enough to open it again without an index. The one
+    pointer type: the crawl state's :class:`~archive.state.KnownCapture` and the rebuild's
+    :class:`~archive.rebuild.PageCapture` hold one; records carry them (``captures``, ``gone``)
+    and the JSON writers write them (:meth:`as_dict`)."""
 
     warc_filename: str
     warc_offset: int
@@ -114,6 +117,14 @@ class CapturePointer:
     def as_dict(self) -> dict[str, str | int]:
         """Return the pointer as the plain dict records carry."""
         return asdict(self)
+
+
+def pointer_json(value: object) -> dict[str, str | int]:
+    """Return a :class:`CapturePointer` as JSON takes it (``json.dumps(default=...)``); raise
+    TypeError for anything else, as json does."""
+    if isinstance(value, CapturePointer):
+        return value.as_dict()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def sha1_digest(data: bytes) -> str:

@@ -45,7 +45,6 @@ from ifes_archive.crawler.session import (
     STORAGE_ERRORS,
     CaptureSession,
     StorageFailed,
-    pointer_of,
     storage_message,
 )
 
@@ -58,8 +57,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: The pointer (:meth:`archive.warc.CapturePointer.as_dict`) to the record holding the answer's
-#: content: its own capture, or for a revisit the original capture it refers to.
+#: The :class:`~archive.warc.CapturePointer` to the record holding the answer's content: its own
+#: capture, or for a revisit the original capture it refers to.
 META_KEY = "warc_capture"
 #: Set on a request whose answer was stored as a revisit: the revisit record's pointer.
 REVISIT_KEY = "warc_revisit"
@@ -106,7 +105,7 @@ class CapturingDownloadHandler(BaseDownloadHandler):
             raise StorageFailed(self._session.failed)  # in flight when the crawl stopped
         known = self._session.replayable(request.url) if self._session else None
         if known is not None:
-            return self._replay(request, pointer_of(known), known.seen_date or known.warc_date,
+            return self._replay(request, known.pointer, known.seen_date or known.pointer.date,
                                 "replayed_on_resume")
         first = self._session.first_contact_answer(request.url) if self._session else None
         if first is not None:
@@ -132,9 +131,9 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         if fetched.status == 304 and request.meta.get(REPLAY_304_KEY) and \
                 request.meta.get(REVISIT_KEY):
             # Not modified: hand Scrapy the capture the 304 confirms, as a cache would.
-            response = self._from_warc(request, request.meta[META_KEY]["warc_filename"],
-                                       request.meta[META_KEY]["warc_offset"],
-                                       request.meta[META_KEY]["target_uri"])
+            original: CapturePointer = request.meta[META_KEY]
+            response = self._from_warc(request, original.warc_filename, original.warc_offset,
+                                       original.target_uri)
             response.flags.append("not-modified")
             return response
         return _to_scrapy(request, fetched)
@@ -170,7 +169,7 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         if exchange is None or self._session is None:
             return
         pointer, revisit, change = self._session.write(exchange, fetched)
-        request.meta[META_KEY] = pointer.as_dict()
+        request.meta[META_KEY] = pointer
         request.meta[SEEN_KEY] = (revisit or pointer).date
         if change:
             request.meta[CHANGE_KEY] = change
@@ -185,7 +184,7 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         interrupted, or at first contact)."""
         response = self._from_warc(request, pointer.warc_filename, pointer.warc_offset,
                                    pointer.target_uri)
-        request.meta[META_KEY] = pointer.as_dict()
+        request.meta[META_KEY] = pointer
         request.meta[SEEN_KEY] = seen
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"capture/{why}")

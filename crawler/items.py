@@ -4,7 +4,10 @@ an article seen unchanged (304) or removed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ifes_archive.archive.warc import CapturePointer
 
 
 @dataclass
@@ -39,7 +42,7 @@ class ListingItem:
     """The HTTP ``Content-Type`` header, if any."""
     body: bytes
     """The entity, content coding removed."""
-    capture: dict[str, Any] | None = None
+    capture: CapturePointer | None = None
     """The WARC pointer of the capture (``response.meta["warc_capture"]``), or None."""
 
 
@@ -57,5 +60,5 @@ class ObservedItem:
     """``not-modified``: the record id of the capture the 304 confirms."""
     reason: str = ""
     """``gone``: ``HTTP 404``, ``HTTP 410``, ``not found page`` or ``restricted page``."""
-    capture: dict[str, Any] | None = None
+    capture: CapturePointer | None = None
     """``gone``: the pointer to the capture that showed the removal."""

@@ -177,7 +177,7 @@ class ConditionalRequestMiddleware:
             return None
         article = key.startswith("article:")
         # At the site's address now (it may have moved since that capture).
-        known_url = self.session.rebase(known.target_uri, known.base_url)
+        known_url = self.session.rebase(known.pointer.target_uri, known.base_url)
         if article and known_url != request.url:
             # Same article, reached through another menu item (Itemid) this time: ask for the
             # URL captured before, so an unchanged page is recognised as unchanged.

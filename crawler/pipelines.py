@@ -161,7 +161,8 @@ class ArticleRecordPipeline:
         if (versions and versions[-1].gone is None and versions[-1].digest == digest and seen
                 and INCOMPLETE_FLAG not in record["flags"]):
             # The current version again: a short line (the record is journaled already).
-            first = (record["captures"] or [{}])[0].get("warc_record_id") or ""
+            # (the record is plain data by now: its pointers are dicts, as JSON will hold them)
+            first = record["captures"][0]["warc_record_id"] if record["captures"] else ""
             line = self._journal(SameLine(item.article_id, seen, digest, first))
         else:
             line = self._journal(RecordLine(record))

@@ -298,7 +298,7 @@ class CaptureSession:
         change = "gone" if known and fetched and fetched.status in GONE_STATUSES else None
         if revisit is not None and known is not None:
             # The content is the original capture's: records point there (and keep the revisit).
-            return pointer_of(known), pointer, change
+            return known.pointer, pointer, change
         return pointer, None, change
 
     def _remember(self, key: str, known: KnownCapture | None, revisit: Revisit | None,
@@ -344,20 +344,15 @@ class CaptureSession:
         return known if known is not None and known.run_id == self.run_id else None
 
 
-def pointer_of(known: KnownCapture) -> CapturePointer:
-    """Return the pointer to the capture the state knows."""
-    return CapturePointer(known.warc_filename, known.warc_offset, known.warc_length,
-                          known.record_id, known.target_uri, known.warc_date)
-
-
 def _revisit_of(known: KnownCapture | None, fetched: Fetched | None,
                 exchange: HttpExchange) -> Revisit | None:
     if known is None or fetched is None or exchange.truncated:
         return None
     if exchange.trailing and fetched.status != 304:
         return None  # kept whole: the bytes after the message are not the original's
-    refer = {"refers_to": known.record_id, "refers_to_uri": known.target_uri,
-             "refers_to_date": known.warc_date, "payload_digest": known.payload_digest}
+    original = known.pointer
+    refer = {"refers_to": original.warc_record_id, "refers_to_uri": original.target_uri,
+             "refers_to_date": original.date, "payload_digest": known.payload_digest}
     if fetched.status == 304:
         return Revisit(REVISIT_NOT_MODIFIED, **refer)
     if fetched.status == known.status == 200 and \
@@ -384,10 +379,8 @@ def known_capture(key: str, pointer: CapturePointer, headers: list[tuple[str, st
     """Return what the state keeps of a ``200`` response captured at ``pointer`` (its last
     ``ETag`` and ``Last-Modified``) when the site was at ``base_url``."""
     values = {name.lower(): value for name, value in headers}
-    return KnownCapture(key, pointer.target_uri, 200, values.get("etag"),
-                        values.get("last-modified"), payload_digest, pointer.warc_record_id,
-                        pointer.date, run_id, pointer.warc_filename, pointer.warc_offset,
-                        pointer.warc_length, base_url=base_url)
+    return KnownCapture(key, pointer, 200, values.get("etag"), values.get("last-modified"),
+                        payload_digest, run_id, base_url=base_url)
 
 
 def recover_state(state: CrawlState, paths: list[Path], run_id: int,
@@ -423,14 +416,14 @@ def _learn_from(state: CrawlState, path: Path, run_id: int, bases: list[str]) ->
             known = state.known(key)
             if head.type == "revisit":
                 # (WARC-Truncated: length is what an identical-payload revisit carries.)
-                if known is not None and (known.seen_date or known.warc_date) < head.date and \
-                        known.record_id == head.refers_to:
+                if known is not None and (known.seen_date or known.pointer.date) < head.date and \
+                        known.pointer.warc_record_id == head.refers_to:
                     state.touch(key, run_id, head.date)
                     learned += 1
                 continue
             http = record.http_head()
             if head.truncated or http is None or http.status != 200 or (
-                    known is not None and known.warc_date >= head.date):
+                    known is not None and known.pointer.date >= head.date):
                 continue
             pointer = CapturePointer(path.name, head.offset, record.length, head.id,
                                      head.target_uri, head.date)

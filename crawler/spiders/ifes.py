@@ -191,7 +191,7 @@ class IfesSpider(scrapy.Spider):
             # Unchanged since the capture the 304 confirms: no pages to fetch, nothing to build.
             if response.meta.get(REVISIT_KEY):
                 yield ObservedItem(article_id, NOT_MODIFIED_LINE, response.meta[SEEN_KEY],
-                                   refers_to=response.meta[META_KEY]["warc_record_id"])
+                                   refers_to=response.meta[META_KEY].warc_record_id)
             return
         selector = page_selector(response)
         yield from self._follow_links(response, selector)

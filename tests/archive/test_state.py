@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from ifes_archive.archive.state import CrawlState, KnownCapture
+from ifes_archive.archive.warc import CapturePointer
 
 #: The schema the first releases wrote (no seen_date, no run label).
 OLD_SCHEMA = """
@@ -28,6 +29,8 @@ def test_a_state_file_of_an_earlier_release_is_read_and_extended(tmp_path: Path)
     state = CrawlState(path)
     known = state.known("article:5:0")
     assert known is not None and known.etag == 'W/"x"' and known.seen_date is None
+    assert known.pointer == CapturePointer("f.warc.gz", 10, 20, "<urn:a>", "http://h/a",
+                                           "2026-01-01T00:00:00.000000Z")
     run_id, resumed = state.begin_run()
     assert (run_id, resumed) == (1, True)  # the unfinished run goes on
     label = state.run_label(run_id)
@@ -42,10 +45,12 @@ def test_remember_sets_the_seen_date_and_runs_get_labels(tmp_path: Path) -> None
     assert state.is_new()
     run_id, resumed = state.begin_run()
     assert not resumed and not state.is_new()
-    state.remember(KnownCapture("k", "http://h/k", 200, None, "Mon, 01 Jan 2024 00:00:00 GMT",
-                                "sha1:BB", "<urn:b>", "2026-03-01T00:00:00.000000Z", run_id,
-                                "g.warc.gz", 0, 9))
+    pointer = CapturePointer("g.warc.gz", 0, 9, "<urn:b>", "http://h/k",
+                             "2026-03-01T00:00:00.000000Z")
+    state.remember(KnownCapture("k", pointer, 200, None, "Mon, 01 Jan 2024 00:00:00 GMT",
+                                "sha1:BB", run_id))
     assert state.known("k").seen_date == "2026-03-01T00:00:00.000000Z"
+    assert state.known("k").pointer == pointer
     state.finish_run(run_id, "finished")
     second, resumed = state.begin_run()
     assert second == run_id + 1 and not resumed
