@@ -223,7 +223,8 @@ def name_mention(text: str, source: str, expected: frozenset[str] = frozenset()
     """Return the mention of a name written in either order, None if it is not name-shaped.
 
     Initials say the order ("Grishin P.S.", "P.S. Grishin"); else a word whose key is one of
-    *expected* (surname keys named elsewhere on the page) is the surname; else a Chinese or
+    *expected* (surname keys named elsewhere on the page) is the surname, unless both words'
+    keys are (Bae and Bo share one); else a Chinese or
     Korean surname before or after syllables of a given name ("Sun Hongbo", "Ён Су Ким");
     else a patronymic follows the given name; else a known given name, or for two Japanese
     words the endings each kind of name takes; else the given name comes first.
@@ -235,10 +236,8 @@ def name_mention(text: str, source: str, expected: frozenset[str] = frozenset()
     first, last = tokens[0], tokens[-1]
     if is_initials(last) or is_initials(first):
         surname_first_ = is_initials(last) and not is_initials(first)
-    elif name_key(last) in expected:
-        surname_first_ = False
-    elif name_key(first) in expected:
-        surname_first_ = True
+    elif (name_key(first) in expected) != (name_key(last) in expected):
+        surname_first_ = name_key(first) in expected  # both keys named ("Bae Bo"): no evidence
     elif _east_asian_order(tokens) is not None:
         surname_first_ = bool(_east_asian_order(tokens))
     elif len(tokens) == 3 and (PATRONYMIC.search(last) or PATRONYMIC.search(tokens[1])):
