@@ -153,8 +153,8 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
 def _building() -> Iterator[None]:
     """Hold the checkout's egg build to this process: scrapyd-deploy builds in the checkout
     (``setup.py clean -a`` empties build/ first), and this module's tests may run in two pytest
-    workers at once."""
-    with (ROOT / ".venv-scrapyd" / ".egg-build.lock").open("a") as lock:
+    workers at once. The lock is on the project's scrapy.cfg, which is always there."""
+    with (ROOT / "scrapy.cfg").open("rb") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
