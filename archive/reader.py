@@ -26,7 +26,7 @@ import h11
 from warcio.archiveiterator import ArchiveIterator
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from pathlib import Path
 
 #: 20 MiB: the crawl's DOWNLOAD_MAXSIZE default; pages of the site are tens of kB.
@@ -41,18 +41,15 @@ READ_CHUNK = 64 * 1024
 #: the body): kept as they came, not part of the payload.
 TRAILING_FIELD = "WARC-Trailing-Bytes"
 
-try:  # the codings Scrapy asks for when these are installed (Accept-Encoding)
+try:
     import brotli
-except ImportError:  # pragma: no cover - brotli comes with Scrapy's extras
-    brotli = None
+except ImportError:  # PyPy: the CFFI binding of the same library (as Scrapy takes it)
+    import brotlicffi as brotli  # type: ignore[import-not-found,no-redef]
 try:
     # (one of the two is found, depending on the Python: each ignore is unused on the other)
     from compression import zstd  # type: ignore[import-not-found,unused-ignore]
-except ImportError:
-    try:
-        from backports import zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
-    except ImportError:  # pragma: no cover
-        zstd = None
+except ImportError:  # Python < 3.14: the backport of the standard library's module
+    from backports import zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
 
 
 #: How the message of :class:`BodyTooLarge` starts (a body over its bound is not a defect).
@@ -70,12 +67,17 @@ class ContentCodingError(Exception):
 # --- content codings --------------------------------------------------------------------------
 
 class _Gzip:
-    """gzip (several members allowed, as gzip(1) writes them); raw deflate or zlib for deflate."""
+    """gzip (several members allowed, as gzip(1) writes them); zlib-wrapped or raw for deflate.
+
+    RFC 9110 says ``deflate`` is zlib-wrapped, but servers (IIS, some PHP set-ups) send it raw;
+    browsers take both, and so does this: until the zlib reading has produced output, the input
+    is kept, and a zlib error starts it again as raw deflate (however the bytes were split)."""
 
     def __init__(self, wbits: int):
         self._wbits = wbits
         self._inner = zlib.decompressobj(wbits)
-        self.finished = False
+        #: Input seen while a deflate body may still be raw rather than zlib-wrapped.
+        self._undecided: bytearray | None = bytearray() if wbits == zlib.MAX_WBITS else None
 
     def decode(self, data: bytes, limit: int) -> tuple[bytes, bytes]:
         """Return (output of at most ``limit`` bytes, input not consumed yet)."""
@@ -86,19 +88,26 @@ class _Gzip:
                     return b"", b""  # trailing garbage after the stream: ignored, as gzip(1) does
                 self._inner = zlib.decompressobj(self._wbits)
                 data = rest
+            if self._undecided is not None:
+                self._undecided += data
             out = self._inner.decompress(data, limit)
         except zlib.error as exc:
-            if self._wbits == zlib.MAX_WBITS and not self.finished:
-                # "deflate" is sent both zlib-wrapped (as RFC 9110 says) and raw: try raw.
-                self._wbits, self._inner = -zlib.MAX_WBITS, zlib.decompressobj(-zlib.MAX_WBITS)
-                return self.decode(data, limit)
+            if self._undecided is not None:
+                return self._as_raw_deflate(limit)
             raise ContentCodingError(str(exc)) from exc
-        self.finished = True
+        if out or self._inner.eof or len(self._undecided or b"") > READ_CHUNK:
+            self._undecided = None
         # At the end of a member the rest of the input is in unused_data (next call).
         return out, b"" if self._inner.eof else self._inner.unconsumed_tail
 
+    def _as_raw_deflate(self, limit: int) -> tuple[bytes, bytes]:
+        assert self._undecided is not None
+        seen, self._undecided = bytes(self._undecided), None
+        self._wbits, self._inner = -zlib.MAX_WBITS, zlib.decompressobj(-zlib.MAX_WBITS)
+        return self.decode(seen, limit)
+
     def complete(self) -> bool:
-        return self._inner.eof
+        return bool(self._inner.eof)
 
 
 class _Brotli:
@@ -119,37 +128,50 @@ class _Brotli:
 
 
 class _Zstd:
+    """zstd (RFC 8878): several frames in a row decode as one stream, as zstd(1) reads them."""
+
     def __init__(self) -> None:
         self._inner = zstd.ZstdDecompressor()
 
     def decode(self, data: bytes, limit: int) -> tuple[bytes, bytes]:
         try:
             if self._inner.eof:
-                return b"", b""
+                data = self._inner.unused_data + data
+                if not data:
+                    return b"", b""
+                self._inner = zstd.ZstdDecompressor()
             out = self._inner.decompress(data, limit)
         except zstd.ZstdError as exc:
             raise ContentCodingError(str(exc)) from exc
-        return out, b""  # keeps its own input buffer (needs_input says when it is empty)
+        # It keeps its own input (needs_input says when it is empty); at the end of a frame the
+        # rest is in unused_data, taken up by the next call.
+        return out, b""
 
     def complete(self) -> bool:
-        return self._inner.eof
+        return bool(self._inner.eof) and not self._inner.unused_data
+
+
+_DECODERS: dict[str, Callable[[], Any]] = {
+    "gzip": lambda: _Gzip(zlib.MAX_WBITS | 16),
+    "x-gzip": lambda: _Gzip(zlib.MAX_WBITS | 16),
+    "deflate": lambda: _Gzip(zlib.MAX_WBITS),
+    "br": _Brotli,
+    "zstd": _Zstd,
+}
 
 
 def _decoder(coding: str) -> Any:
-    if coding in ("gzip", "x-gzip"):
-        return _Gzip(zlib.MAX_WBITS | 16)
-    if coding == "deflate":
-        return _Gzip(zlib.MAX_WBITS)
-    if coding == "br" and brotli is not None:
-        return _Brotli()
-    if coding == "zstd" and zstd is not None:
-        return _Zstd()
-    raise ContentCodingError(f"unsupported content coding {coding!r}")
+    try:
+        return _DECODERS[coding]()
+    except KeyError:
+        raise ContentCodingError(f"unsupported content coding {coding!r}") from None
 
 
-#: The codings :class:`ContentDecoder` reads (what the crawl may accept).
-SUPPORTED_CODINGS = ("gzip", "x-gzip", "deflate") + (("br",) if brotli else ()) + (
-    ("zstd",) if zstd else ())
+#: The codings :class:`ContentDecoder` reads: the crawl asks for exactly these
+#: (:data:`ACCEPT_ENCODING`), so whatever a server answers with, the rebuild reads too.
+SUPPORTED_CODINGS = tuple(_DECODERS)
+#: The crawl's ``Accept-Encoding``: every coding the decoder reads (``x-gzip`` is gzip's alias).
+ACCEPT_ENCODING = ", ".join(c for c in SUPPORTED_CODINGS if not c.startswith("x-"))
 
 
 def content_codings(values: Iterable[str]) -> list[str]:

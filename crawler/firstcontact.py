@@ -30,11 +30,11 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from scrapy.downloadermiddlewares.httpcompression import ACCEPTED_ENCODINGS
 from scrapy.utils.misc import load_object
 from tldextract import TLDExtract
 
 from ifes_archive.archive.joomla import normalise_base_url
+from ifes_archive.archive.reader import ACCEPT_ENCODING
 from ifes_archive.crawler.http11 import FetchError, Http11Client
 from ifes_archive.crawler.middlewares import Backoff, retry_after_seconds
 from ifes_archive.crawler.policy import ALLOW_ALL, DISALLOW_ALL, RULES, robots_rule
@@ -127,11 +127,12 @@ class PoliteFetcher:
         self._retries = settings.getint("RETRY_TIMES") if settings.getbool("RETRY_ENABLED") else 0
         self._retry_codes = {int(code) for code in settings.getlist("RETRY_HTTP_CODES")}
         self._backoff = Backoff.from_settings(settings)
-        # What Scrapy's DefaultHeaders, UserAgent and HttpCompression middlewares send.
+        # What the DefaultHeaders, UserAgent and AcceptEncoding middlewares send.
         self._headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in
                          settings.getdict("DEFAULT_REQUEST_HEADERS").items()]
-        self._headers += [(b"User-Agent", self.user_agent.encode("latin-1")),
-                          (b"Accept-Encoding", b", ".join(ACCEPTED_ENCODINGS))]
+        self._headers.append((b"User-Agent", self.user_agent.encode("latin-1")))
+        if settings.getbool("COMPRESSION_ENABLED"):
+            self._headers.append((b"Accept-Encoding", ACCEPT_ENCODING.encode("ascii")))
         self._client = Http11Client.from_settings(settings)
         self._last_start: float | None = None
         #: Every exchange that crossed the wire, in order, with its parsed response (None when

@@ -25,6 +25,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from tldextract import TLDExtract
 
+from ifes_archive.archive.reader import ACCEPT_ENCODING
 from ifes_archive.crawler.capture import REPLAY_304_KEY
 from ifes_archive.crawler.crawllog import HOPS_KEY, hops_of
 from ifes_archive.crawler.requisites import REQUISITE_KEY
@@ -188,6 +189,30 @@ class ConditionalRequestMiddleware:
             request.headers.setdefault(b"If-Modified-Since", known.last_modified.encode("latin-1"))
         request.meta.setdefault(REPLAY_304_KEY, not article)
         return None
+
+
+class AcceptEncodingMiddleware:
+    """Asks for the content codings the capturing handler decodes, and only those.
+
+    In place of Scrapy's ``HttpCompressionMiddleware``, whose ``Accept-Encoding`` follows the
+    installed Scrapy rather than the decoder the handler and the offline rebuild share
+    (:data:`archive.reader.ACCEPT_ENCODING`): a coding Scrapy learnt to ask for and the rebuild
+    cannot read would break the rebuild. The handler undoes the coding before Scrapy sees the
+    response, so nothing is left for Scrapy's middleware to decode. ``COMPRESSION_ENABLED =
+    False`` switches it off (identity only), as it does Scrapy's.
+    """
+
+    HEADER = ACCEPT_ENCODING.encode("ascii")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("COMPRESSION_ENABLED"):
+            raise NotConfigured("COMPRESSION_ENABLED is off")
+        return cls()
+
+    def process_request(self, request: Request, spider: object = None) -> None:
+        """Add ``Accept-Encoding`` unless the request has one."""
+        request.headers.setdefault(b"Accept-Encoding", self.HEADER)
 
 
 class DiscoveryPathMiddleware:

@@ -92,6 +92,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "ifes_archive.crawler.middlewares.OfflineCookiesMiddleware": 700,
     "ifes_archive.crawler.middlewares.ConditionalRequestMiddleware": 560,
+    # The capturing handler decodes (with the rebuild's decoder); ask for what it reads.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "ifes_archive.crawler.middlewares.AcceptEncodingMiddleware": 590,
 }
 SPIDER_MIDDLEWARES = {
     # Heritrix's discovery path of each request (L link, E embed, R redirect), for the crawl log.

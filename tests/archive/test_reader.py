@@ -8,10 +8,15 @@ import subprocess
 import sys
 import zlib
 
+import brotli
 import pytest
 
 from ifes_archive.archive.reader import (
+    ACCEPT_ENCODING,
+    SUPPORTED_CODINGS,
     BodyTooLarge,
+    ContentDecoder,
+    content_codings,
     decode_body,
     held_entity,
     open_records,
@@ -22,23 +27,49 @@ from ifes_archive.archive.verify import verify_file
 from ifes_archive.archive.warc import sha1_digest
 from tests.archive.test_warc import exchange, writer
 
+try:
+    from compression import zstd
+except ImportError:  # Python < 3.14
+    from backports import zstd
+
 TEXT = "Институт Дальнего Востока РАН ".encode("cp1251") * 2000
 
 
 def _codings() -> list[tuple[str, bytes]]:
-    cases = [("gzip", gzip.compress(TEXT)), ("x-gzip", gzip.compress(TEXT)),
-             ("deflate", zlib.compress(TEXT)), ("deflate", zlib.compress(TEXT)[2:-4])]
-    try:
-        import brotli
-        cases.append(("br", brotli.compress(TEXT)))
-    except ImportError:
-        pass
-    return cases
+    raw_deflate = zlib.compress(TEXT)[2:-4]
+    zstd_frames = zstd.compress(TEXT[:1000]) + zstd.compress(TEXT[1000:])
+    return [("gzip", gzip.compress(TEXT)), ("x-gzip", gzip.compress(TEXT)),
+            ("deflate", zlib.compress(TEXT)), ("deflate", raw_deflate),
+            ("br", brotli.compress(TEXT)), ("zstd", zstd.compress(TEXT)), ("zstd", zstd_frames),
+            ("gzip, br", brotli.compress(gzip.compress(TEXT)))]
 
 
 @pytest.mark.parametrize(("coding", "body"), _codings())
 def test_every_accepted_coding_decodes(coding: str, body: bytes) -> None:
-    assert decode_body(body, [coding]) == (TEXT, None)
+    assert decode_body(body, content_codings([coding])) == (TEXT, None)
+
+
+@pytest.mark.parametrize(("coding", "body"), _codings())
+@pytest.mark.parametrize("piece", [1, 2, 3, 1000])
+def test_a_coding_decodes_however_the_body_is_split(coding: str, body: bytes, piece: int) -> None:
+    # The client decodes as bytes arrive: a raw deflate body whose first piece is one byte
+    # cannot be told from zlib yet (it once failed as "incorrect header check").
+    decoder = ContentDecoder(content_codings([coding]))
+    out = b"".join(p for i in range(0, len(body), piece) for p in decoder.feed(body[i:i + piece]))
+    assert out == TEXT and decoder.complete()
+
+
+#: How a server encodes a body in each coding the crawl may be answered with.
+ENCODERS = {"gzip": gzip.compress, "deflate": zlib.compress, "br": brotli.compress,
+            "zstd": zstd.compress}
+
+
+def test_the_crawl_asks_for_every_coding_the_reader_decodes_and_no_other() -> None:
+    asked = content_codings([ACCEPT_ENCODING])
+    assert sorted(asked) == sorted(ENCODERS) == sorted(set(SUPPORTED_CODINGS) - {"x-gzip"})
+    for coding in asked:
+        assert decode_body(ENCODERS[coding](TEXT), [coding]) == (TEXT, None)
+    assert decode_body(b"x", ["compress"]) == (b"", "unsupported content coding 'compress'")
 
 
 def test_gzip_members_and_trailing_garbage_decode_as_gzip_does() -> None:
