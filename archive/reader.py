@@ -44,7 +44,7 @@ TRAILING_FIELD = "WARC-Trailing-Bytes"
 try:
     import brotli
 except ImportError:  # PyPy: the CFFI binding of the same library (as Scrapy takes it)
-    import brotlicffi as brotli  # type: ignore[import-not-found,no-redef]
+    import brotlicffi as brotli  # type: ignore[import-not-found,unused-ignore]
 try:
     # (one of the two is found, depending on the Python: each ignore is unused on the other)
     from compression import zstd  # type: ignore[import-not-found,unused-ignore]

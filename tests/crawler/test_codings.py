@@ -4,7 +4,6 @@ byte, and the records are the gzip crawl's."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
