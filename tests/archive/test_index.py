@@ -1,4 +1,5 @@
-"""The replay index on hand-made WARCs: revisits written by other tools, missing originals."""
+"""The replay index: on hand-made WARCs (revisits written by other tools, missing originals), and
+on a crawl, line by line against the one reader."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from io import BytesIO
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
 from ifes_archive.archive.index import INDEX_PATH, PYWB, REPLAYWEB, build_index
+from ifes_archive.archive.reader import open_records
 from ifes_archive.archive.warc import REVISIT_NOT_MODIFIED
 from ifes_archive.crawler.cli import main as cli
 
@@ -71,3 +74,23 @@ def test_the_cli_writes_the_folder_index(tmp_path: Path, capsys) -> None:
     assert len((tmp_path / INDEX_PATH).read_text().splitlines()) == 1
     assert "1 captures" in capsys.readouterr().out
     assert cli(["index", str(tmp_path / "nothing")]) == 2
+
+
+def test_every_line_is_a_capture_the_one_reader_reads_there(crawl) -> None:  # noqa: ANN001
+    """cdxj-indexer formats the lines; where each points, the reader finds that capture: same
+    URI, date, status and record length, and every capture of the crawl has its line."""
+    captures = {}
+    for path in crawl.warc_files:
+        with open_records(path) as records:
+            for record in records:
+                http = record.http_head()
+                if record.head.type in ("response", "revisit") and http is not None:
+                    captures[path.name, record.head.offset] = (
+                        record.head.target_uri, iso_date_to_timestamp(record.head.date),
+                        str(http.status), record.length)
+    lines = _lines(build_index(crawl.warc_files, REPLAYWEB))
+    assert len(lines) == len(captures) > 300
+    for line in lines:
+        uri, timestamp, status, length = captures[line["filename"], int(line["offset"])]
+        assert (line["url"], line["ts"][:14], int(line["length"])) == (uri, timestamp, length)
+        assert line["status"] == status or line["mime"] == "warc/revisit"

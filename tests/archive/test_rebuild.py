@@ -13,6 +13,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from ifes_archive.archive.reader import record_at
 from ifes_archive.archive.rebuild import rebuild
 from ifes_archive.crawler.cli import main as cli
 from ifes_archive.fixtures.mirror import Mirror
@@ -60,12 +61,11 @@ def test_every_pointer_resolves_to_its_response(rolled, tmp_path: Path) -> None:
     rebuild(crawl.warc_files, out, workers=2, progress=False)
     for line in out.read_text(encoding="utf-8").splitlines():
         for capture in json.loads(line)["captures"]:
-            with open(crawl.out / "warc" / capture["warc_filename"], "rb") as stream:
-                stream.seek(capture["warc_offset"])
-                member = stream.read(capture["warc_length"])
-            head = gzip.decompress(member).split(b"\r\n\r\n", 1)[0].decode()
-            assert f"WARC-Record-ID: {capture['warc_record_id']}" in head
-            assert "WARC-Type: response" in head
+            path = crawl.out / "warc" / capture["warc_filename"]
+            with record_at(path, capture["warc_offset"]) as record:
+                assert (record.head.id, record.head.type) == (capture["warc_record_id"],
+                                                              "response")
+                assert record.drain() and record.length == capture["warc_length"]
 
 
 def test_manifest_names_inputs_versions_and_counts(crawl, tmp_path: Path) -> None:

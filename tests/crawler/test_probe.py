@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from warcio.archiveiterator import ArchiveIterator
 
+from ifes_archive.archive.reader import open_records, warcinfo_fields
 from ifes_archive.crawler.cli import main
 from ifes_archive.crawler.useragent import version
 from ifes_archive.fixtures.mirror import MirrorResponse
@@ -134,15 +134,14 @@ def _warcinfo_and_captures(out: Path) -> tuple[dict[str, str], list[tuple[str, s
     info: dict[str, str] = {}
     captures = []
     for path in sorted((out / "warc").glob("*.warc.gz")):
-        with open(path, "rb") as stream:
-            for record in ArchiveIterator(stream):
-                if record.rec_type == "warcinfo":
-                    for line in record.content_stream().read().decode().splitlines():
-                        name, _, value = line.partition(": ")
-                        info[name] = value
-                elif record.rec_type in ("response", "revisit"):
-                    captures.append((record.rec_type, record.rec_headers["WARC-Target-URI"],
-                                     int(record.http_headers.get_statuscode())))
+        with open_records(path) as records:
+            for record in records:
+                if record.head.type == "warcinfo":
+                    info.update(warcinfo_fields(record))
+                elif record.head.type in ("response", "revisit"):
+                    http = record.http_head()
+                    assert http is not None, record.head.offset
+                    captures.append((record.head.type, record.head.target_uri, http.status))
     return info, captures
 
 
