@@ -167,11 +167,10 @@ def _decoder(coding: str) -> Any:
         raise ContentCodingError(f"unsupported content coding {coding!r}") from None
 
 
-#: The codings :class:`ContentDecoder` reads: the crawl asks for exactly these
-#: (:data:`ACCEPT_ENCODING`), so whatever a server answers with, the rebuild reads too.
+#: The codings :class:`ContentDecoder` reads: the crawl asks for some of them (its
+#: ``ACCEPT_ENCODING`` setting may name no other), and reads all of them when a server sends
+#: one unasked, so whatever a server answers with, the rebuild reads too.
 SUPPORTED_CODINGS = tuple(_DECODERS)
-#: The crawl's ``Accept-Encoding``: every coding the decoder reads (``x-gzip`` is gzip's alias).
-ACCEPT_ENCODING = ", ".join(c for c in SUPPORTED_CODINGS if not c.startswith("x-"))
 
 
 def content_codings(values: Iterable[str]) -> list[str]:

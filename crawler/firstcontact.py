@@ -34,9 +34,8 @@ from scrapy.utils.misc import load_object
 from tldextract import TLDExtract
 
 from ifes_archive.archive.joomla import normalise_base_url
-from ifes_archive.archive.reader import ACCEPT_ENCODING
 from ifes_archive.crawler.http11 import FetchError, Http11Client
-from ifes_archive.crawler.middlewares import Backoff, retry_after_seconds
+from ifes_archive.crawler.middlewares import Backoff, accept_encoding, retry_after_seconds
 from ifes_archive.crawler.policy import ALLOW_ALL, DISALLOW_ALL, RULES, robots_rule
 from ifes_archive.crawler.template import page_misses
 
@@ -131,8 +130,8 @@ class PoliteFetcher:
         self._headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in
                          settings.getdict("DEFAULT_REQUEST_HEADERS").items()]
         self._headers.append((b"User-Agent", self.user_agent.encode("latin-1")))
-        if settings.getbool("COMPRESSION_ENABLED"):
-            self._headers.append((b"Accept-Encoding", ACCEPT_ENCODING.encode("ascii")))
+        if encodings := accept_encoding(settings):
+            self._headers.append((b"Accept-Encoding", encodings.encode("ascii")))
         self._client = Http11Client.from_settings(settings)
         self._last_start: float | None = None
         #: Every exchange that crossed the wire, in order, with its parsed response (None when

@@ -25,7 +25,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from tldextract import TLDExtract
 
-from ifes_archive.archive.reader import ACCEPT_ENCODING
+from ifes_archive.archive.reader import SUPPORTED_CODINGS
 from ifes_archive.crawler.capture import REPLAY_304_KEY
 from ifes_archive.crawler.crawllog import HOPS_KEY, hops_of
 from ifes_archive.crawler.requisites import REQUISITE_KEY
@@ -191,28 +191,44 @@ class ConditionalRequestMiddleware:
         return None
 
 
-class AcceptEncodingMiddleware:
-    """Asks for the content codings the capturing handler decodes, and only those.
+def accept_encoding(settings: BaseSettings) -> str:
+    """Return the ``Accept-Encoding`` the crawl sends ("" for none); ValueError when the
+    ``ACCEPT_ENCODING`` setting names a coding the WARC reader cannot decode."""
+    if not settings.getbool("COMPRESSION_ENABLED"):
+        return ""
+    value = settings.get("ACCEPT_ENCODING") or ""
+    names = [item.split(";")[0].strip().lower() for item in value.split(",")]
+    unreadable = [n for n in names if n and n != "identity" and n not in SUPPORTED_CODINGS]
+    if unreadable:
+        raise ValueError(f"ACCEPT_ENCODING asks for {', '.join(unreadable)}: the WARC reader "
+                         f"decodes {', '.join(SUPPORTED_CODINGS)}")
+    return value
 
-    In place of Scrapy's ``HttpCompressionMiddleware``, whose ``Accept-Encoding`` follows the
-    installed Scrapy rather than the decoder the handler and the offline rebuild share
-    (:data:`archive.reader.ACCEPT_ENCODING`): a coding Scrapy learnt to ask for and the rebuild
-    cannot read would break the rebuild. The handler undoes the coding before Scrapy sees the
-    response, so nothing is left for Scrapy's middleware to decode. ``COMPRESSION_ENABLED =
-    False`` switches it off (identity only), as it does Scrapy's.
+
+class AcceptEncodingMiddleware:
+    """Asks for the content codings of the ``ACCEPT_ENCODING`` setting, all of which the
+    capturing handler and the offline rebuild decode (one decoder, :mod:`archive.reader`).
+
+    In place of Scrapy's ``HttpCompressionMiddleware``, whose list follows the installed Scrapy
+    (``gzip, deflate, br, zstd`` in 2.19), not the decoder or what replay tools read. The
+    handler undoes the coding before Scrapy sees the response, so nothing is left for Scrapy's
+    middleware to decode. ``COMPRESSION_ENABLED = False`` switches it off, as it does Scrapy's.
     """
 
-    HEADER = ACCEPT_ENCODING.encode("ascii")
+    def __init__(self, value: str):
+        self.header = value.encode("ascii")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("COMPRESSION_ENABLED"):
-            raise NotConfigured("COMPRESSION_ENABLED is off")
-        return cls()
+        value = accept_encoding(crawler.settings)
+        if not value:
+            raise NotConfigured("no content coding asked for (COMPRESSION_ENABLED, "
+                                "ACCEPT_ENCODING)")
+        return cls(value)
 
     def process_request(self, request: Request, spider: object = None) -> None:
         """Add ``Accept-Encoding`` unless the request has one."""
-        request.headers.setdefault(b"Accept-Encoding", self.HEADER)
+        request.headers.setdefault(b"Accept-Encoding", self.header)
 
 
 class DiscoveryPathMiddleware:

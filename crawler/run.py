@@ -55,6 +55,7 @@ def project_settings(overrides: dict[str, str] | None = None,
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", SETTINGS_MODULE)
     from scrapy.utils.project import get_project_settings
 
+    from ifes_archive.crawler.middlewares import accept_encoding
     from ifes_archive.crawler.useragent import settle_operator
 
     settings = get_project_settings()
@@ -68,6 +69,10 @@ def project_settings(overrides: dict[str, str] | None = None,
                 getter(name)
         except (TypeError, ValueError):
             raise BadSetting(f"setting {name}={value!r}: not a {type(default).__name__}") from None
+    try:
+        accept_encoding(settings)
+    except ValueError as exc:
+        raise BadSetting(str(exc)) from None
     settle_operator(settings, operator)
     return settings
 

@@ -41,6 +41,12 @@ DOWNLOAD_TIMEOUT = 60
 #: (a decompression bomb stops after a few kB of it).
 DOWNLOAD_MAXSIZE = _reader.DEFAULT_MAX_BODY
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+#: The content codings the crawl asks for (``Accept-Encoding``): of those the WARC reader
+#: decodes (archive/reader.py: gzip, deflate, br, zstd), the ones replay tools decode too —
+#: pywb 2.10 reads no zstd (warcio hands the coded bytes on as they are), ReplayWeb.page 2.5
+#: rewrites only gzip and br bodies. A server sending deflate or zstd unasked is still read.
+#: Empty (or COMPRESSION_ENABLED = False): identity only.
+ACCEPT_ENCODING = "gzip, br"
 #: Every byte received for one exchange: heads, interim responses, chunk framing and body
 #: (0: twice DOWNLOAD_MAXSIZE and one head). Stops a flood of chunk extensions or 100 Continue
 #: lines.

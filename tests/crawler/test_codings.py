@@ -1,26 +1,37 @@
 """Crawls of a mirror answering br, deflate (zlib-wrapped and raw), zstd, and all of them mixed:
 the WARCs keep what the server sent, verify passes, the rebuild gives the crawl's corpus byte for
-byte, and the records are the gzip crawl's."""
+byte, and the records are the gzip crawl's. What the crawl asks for (``ACCEPT_ENCODING``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from ifes_archive.archive.reader import ACCEPT_ENCODING, open_records, read_http, response_entity
+from ifes_archive.archive.reader import open_records, read_http, response_entity
 from ifes_archive.archive.rebuild import rebuild
 from ifes_archive.archive.verify import verify_file
+from ifes_archive.crawler import settings as defaults
+from ifes_archive.crawler.middlewares import AcceptEncodingMiddleware
+from ifes_archive.crawler.run import BadSetting, project_settings
 from tests.conftest import Crawl, run_crawl, serve
 
-#: --codings of the mirror, and the Content-Encoding the crawl's responses must show between them
-#: ("deflate-raw": sent as deflate, no zlib header; None: identity).
+#: Every coding the reader decodes: what a crawl meeting deflate and zstd asks for.
+EVERY = "gzip, deflate, br, zstd"
+#: The mirror's --codings, the crawl's ACCEPT_ENCODING (None: the default, gzip and br), and
+#: the Content-Encoding its text responses show between them ("deflate-raw": sent as deflate,
+#: no zlib header; None: identity).
 CASES = {
-    "br": {"br"},
-    "deflate,deflate-raw": {"deflate", "deflate-raw"},
-    "br,deflate,deflate-raw,zstd,gzip,identity": {"br", "deflate", "deflate-raw", "zstd",
-                                                  "gzip", None},
+    "br": ("br", None, {"br"}),
+    "deflate": ("deflate,deflate-raw", EVERY, {"deflate", "deflate-raw"}),
+    "mixed": ("br,deflate,deflate-raw,zstd,gzip,identity", EVERY,
+              {"br", "deflate", "deflate-raw", "zstd", "gzip", None}),
+    "mixed-asked-default": ("br,deflate,deflate-raw,zstd,gzip,identity", None,
+                            {"br", "gzip", None}),
 }
 #: Fields of a record that name the crawl rather than the article (where and when captured).
 CRAWL_FIELDS = ("url", "captures", "first_seen", "last_seen")
@@ -33,10 +44,11 @@ SITE = ("--articles", "60")
 SERIAL = {"CONCURRENT_REQUESTS": "1"}
 
 
-def _crawl(tmp: Path, codings: str) -> tuple[Crawl, str]:
+def _crawl(tmp: Path, codings: str, accept: str | None = None) -> tuple[Crawl, str]:
     """Return a crawl of the mirror answering with ``codings``, and the base URL it had."""
+    asked = {} if accept is None else {"ACCEPT_ENCODING": accept}
     for served in serve(tmp, *SITE, "--codings", codings):
-        crawl = run_crawl(served.base_url, tmp / "out", **SERIAL)
+        crawl = run_crawl(served.base_url, tmp / "out", **SERIAL, **asked)
         assert crawl.returncode == 0, crawl.stderr[-3000:]
     return crawl, served.base_url
 
@@ -51,7 +63,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Crawl, str]:
 def coded(request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Crawl, str]:
     """A crawl of the mirror answering with the codings of ``CASES``, and its base URL."""
-    return (request.param, *_crawl(tmp_path_factory.mktemp("coded"), request.param))
+    codings, accept, _ = CASES[request.param]
+    return (request.param, *_crawl(tmp_path_factory.mktemp("coded"), codings, accept))
 
 
 def _codings_sent(crawl: Crawl) -> tuple[dict[str | None, int], set[str]]:
@@ -75,10 +88,11 @@ def _codings_sent(crawl: Crawl) -> tuple[dict[str | None, int], set[str]]:
 
 
 def test_the_warcs_keep_the_codings_the_server_sent(coded: tuple[str, Crawl, str]) -> None:
-    spec, crawl, _ = coded
+    case, crawl, _ = coded
+    _, accept, expected = CASES[case]
     sent, asked = _codings_sent(crawl)
-    assert asked == {ACCEPT_ENCODING}
-    assert set(sent) == CASES[spec], sent
+    assert asked == {accept or defaults.ACCEPT_ENCODING}
+    assert set(sent) == expected, sent
     assert sum(sent.values()) > 150  # every article page, listing and print view
 
 
@@ -119,9 +133,9 @@ def test_the_records_are_the_gzip_crawls(coded: tuple[str, Crawl, str],
 
 def test_warcio_reads_the_same_entities(coded: tuple[str, Crawl, str]) -> None:
     """warcio's content_stream() (gzip, deflate either way, br) gives what the reader gives."""
-    spec, crawl, _ = coded
-    if not CASES[spec] & WARCIO_CODINGS:
-        pytest.skip(f"warcio reads none of {spec} here (see WARCIO_CODINGS)")
+    case, crawl, _ = coded
+    if not CASES[case][2] & WARCIO_CODINGS:
+        pytest.skip(f"warcio reads none of the {case} crawl's codings here (WARCIO_CODINGS)")
     decoded = 0
     for path in crawl.warc_files:
         with open(path, "rb") as stream, open_records(path) as records:
@@ -135,3 +149,24 @@ def test_warcio_reads_the_same_entities(coded: tuple[str, Crawl, str]) -> None:
                 assert theirs.content_stream().read() == entity.body, ours.head.id
                 decoded += bool(head.codings)
     assert decoded > 20
+
+
+def _asked(**settings: object) -> bytes | None:
+    middleware = AcceptEncodingMiddleware.from_crawler(get_crawler(settings_dict=settings))
+    request = Request("http://127.0.0.1/")
+    middleware.process_request(request)
+    return request.headers.get("Accept-Encoding")
+
+
+def test_the_crawl_asks_what_the_setting_says_and_nothing_the_reader_cannot_read() -> None:
+    assert _asked(ACCEPT_ENCODING=defaults.ACCEPT_ENCODING) == b"gzip, br"
+    assert _asked(ACCEPT_ENCODING="zstd, deflate;q=0.5") == b"zstd, deflate;q=0.5"
+    with pytest.raises(NotConfigured):
+        _asked(ACCEPT_ENCODING="gzip", COMPRESSION_ENABLED=False)
+    with pytest.raises(NotConfigured):
+        _asked(ACCEPT_ENCODING="")
+    with pytest.raises(ValueError, match="compress"):
+        _asked(ACCEPT_ENCODING="gzip, compress")
+    # said before the crawl starts, in one line (ifes-archive crawl -s ACCEPT_ENCODING=...)
+    with pytest.raises(BadSetting, match="ACCEPT_ENCODING asks for compress"):
+        project_settings({"ACCEPT_ENCODING": "gzip, compress"})
