@@ -25,6 +25,7 @@ import psutil
 from warcio.archiveiterator import ArchiveIterator
 
 from bench.targets import print_targets
+from ifes_archive.crawler.settings import DOWNLOADER_MIDDLEWARES
 from ifes_archive.fixtures.server import MIRROR_SETTINGS, start_server_process
 
 #: What bare Scrapy runs with: its own HTTP handler, nothing written.
@@ -34,6 +35,12 @@ BARE_SETTINGS = {
         "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}),
     "ITEM_PIPELINES": "{}",
     "ARCHIVE_DIR": "",
+    # Scrapy's own handler leaves bodies encoded: Scrapy's own compression middleware decodes
+    # them (the project's capturing handler decodes itself and swaps that middleware out).
+    "DOWNLOADER_MIDDLEWARES": json.dumps({
+        **DOWNLOADER_MIDDLEWARES,
+        "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 590,
+        "ifes_archive.crawler.middlewares.AcceptEncodingMiddleware": None}),
 }
 #: Links wget must not follow to stay comparable: the calendar trap and the never-content pages.
 WGET_REJECT = r"archive(category|section)|emailform|do_pdf|com_registration|pop=1"
