@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from ifes_archive.archive.terminal import safe
+from ifes_archive.crawler.bounds import EXIT_BOUNDED
 from ifes_archive.crawler.settings import BASE_URL as DEFAULT_BASE_URL
 
 OPERATOR_HELP = ("who runs the crawl and how to reach them, e.g. \"Jane Doe <jane@example.org>\" "
@@ -21,6 +22,7 @@ OPERATOR_HELP = ("who runs the crawl and how to reach them, e.g. \"Jane Doe <jan
 
 #: Exit statuses (README, "Exit statuses").
 OK, FAILED, USAGE, LOCKED, UNWRITABLE, INTERRUPTED = 0, 1, 2, 3, 4, 130
+BOUNDED = EXIT_BOUNDED
 
 
 def _crawl(args: argparse.Namespace) -> int:
@@ -64,6 +66,9 @@ def _crawl(args: argparse.Namespace) -> int:
     reason = summary.not_the_template()
     if reason:
         return _fail("crawl", reason, EXIT_STATUS[Verdict.NOT_TEMPLATE])
+    if summary.bounds:
+        return _fail("crawl", "bounded: " + ", ".join(summary.bounds)
+                     + " took effect (the report's `bounds` names what each stopped)", BOUNDED)
     return OK
 
 

@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ifes_archive.crawler.bounds import bounds_hit
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -88,6 +90,9 @@ class CrawlSummary:
     """The base URL of the run before, when the site moved since (this run continued there)."""
     incomplete_captures: dict[str, int] = field(default_factory=dict)
     """Captures kept although cut short, by why (timeout, dataloss, maxsize, protocol)."""
+    bounds: dict[str, Any] = field(default_factory=dict)
+    """Every bound that took effect (:mod:`crawler.bounds`): per bound how often, the setting
+    that sets it, what it said and the first URLs it stopped. Non-empty: exit status 5."""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the summary as plain JSON-ready data."""
@@ -97,6 +102,9 @@ class CrawlSummary:
         lines = [f"crawl of {self.base_url} {self.finish_reason}"]
         if self.stopped:
             lines.append(f"  STOPPED: {self.stopped}")
+        lines += [f"  BOUND {name} ({b['setting'] or 'fixed'}) took effect {b['count']} times"
+                  f"{': ' + b['detail'] if b['detail'] else ''}; first at {b['examples'][0]}"
+                  for name, b in self.bounds.items()]
         if self.base_url_given and self.base_url_given != self.base_url:
             lines.append(f"  the site moved: {self.base_url_given} redirects to {self.base_url}; "
                          "crawled there (use that --base-url from now on)")
@@ -242,7 +250,22 @@ def summarise(crawler: Crawler, folder: ArchiveFolder, stamp: str, reason: str) 
         moved_from=str(stats.get("ifes/moved_from", "")),
         incomplete_captures={k.rsplit("/", 1)[1]: v for k, v in sorted(stats.items())
                              if k.startswith("capture/incomplete/")},
+        bounds={**_run_bound(reason, settings), **bounds_hit(stats)},
     )
+
+
+#: Finish reasons of a run ended by a whole-run bound: reason -> (bound, its setting).
+RUN_BOUNDS = {"closespider_timeout": ("max-time", "CLOSESPIDER_TIMEOUT"),
+              "closespider_pagecount": ("max-pages", "CLOSESPIDER_PAGECOUNT")}
+
+
+def _run_bound(reason: str, settings: Any) -> dict[str, Any]:
+    """Return the bound entry of a run that a whole-run bound ended, else nothing."""
+    if reason not in RUN_BOUNDS:
+        return {}
+    name, setting = RUN_BOUNDS[reason]
+    return {name: {"count": 1, "examples": ["-"], "setting": setting,
+                   "detail": f"the run ended at {setting}={settings.get(setting)}"}}
 
 
 def _listings(fetches: dict[str, list[int]]) -> dict[str, Any]:

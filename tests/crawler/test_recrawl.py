@@ -86,8 +86,13 @@ def test_a_capped_run_stops_cleanly(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, "-m", "ifes_archive.crawler.cli", "crawl", "--base-url",
                                served.base_url, "--out", str(tmp_path / "out"), "--max-pages",
                                "40", *pairs], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
+    # a run cut short by a bound says so: exit 5, the bound named in the report and on stderr
+    assert done.returncode == 5, done.stderr[-2000:]
     assert "closespider_pagecount" in done.stdout
+    assert "BOUND max-pages (CLOSESPIDER_PAGECOUNT)" in done.stdout
+    assert "bounded: max-pages" in done.stderr
+    report = json.loads((tmp_path / "out" / "crawl-summary.json").read_text())
+    assert report["bounds"]["max-pages"]["setting"] == "CLOSESPIDER_PAGECOUNT"
     files = list((tmp_path / "out" / "warc").iterdir())
     assert files and not [p for p in files if p.name.endswith(".open")]
     responses = [r for p in files for r in read_raw_records(p) if r.type == "response"]
