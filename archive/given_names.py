@@ -181,6 +181,12 @@ def japanese_given_first(first: str, second: str) -> bool | None:
     return None if score == 0 else score > 0
 
 
+def ends_like_japanese_given(word: str) -> bool:
+    """Whether *word* ends more like a Japanese given name than like a surname (Akihiro,
+    Noriko; not Iwashita, nor «Foundation», whose syllables end like neither)."""
+    return _given_score(word) > 0
+
+
 def _given_score(word: str) -> int:
     """How much more *word* ends like a given name than like a surname (longest endings)."""
     lower = _hepburn(word.lower())
