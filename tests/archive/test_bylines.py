@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from ifes_archive.archive.checks import tally
 from ifes_archive.archive.titles import name_shaped
 from tests.archive.test_titles import TEXT, record_of
 
@@ -198,6 +199,11 @@ def test_a_name_shaped_paragraph_without_evidence_is_flagged_not_read() -> None:
     assert record["authors"] == [] and record["text"].startswith("Zbigniew Kowalczyk\n\n")
     said = [c for c in record["checks"] if c["check"] == "byline"]
     assert len(said) == 1 and not said[0]["agrees"] and "Zbigniew Kowalczyk" in said[0]["detail"]
+    # the run report counts it among the disagreements (crawler/report.py prints the tally)
+    read = record_of(TITLE, "<p>Khristofor Bogdanov</p>")
+    counted = tally([record, read])
+    assert counted["counts"]["byline"] == {"agree": 1, "disagree": 1}
+    assert [d["check"] for d in counted["disagreements"]] == ["byline"]
 
 
 def test_the_byline_check_is_silent_where_the_page_says_the_names_twice() -> None:
