@@ -292,9 +292,13 @@ class LoopSafeRedirectMiddleware(RedirectMiddleware):
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
         chain = [*request.meta.get("redirect_urls", []), request.url]
-        if redirected.url in chain:
+        if _spelled(redirected.url) in {_spelled(url) for url in chain}:  # HOST:80/a is /a
             self.crawler.stats.inc_value("redirect/loop")
             raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, redirected.url])}")
         result = super()._redirect(redirected, request, reason)
         result.dont_filter = True  # a chain is one fetch; the loop check above ends it
         return result
+
+
+def _spelled(url: str) -> str:
+    return canonical_url(url) or url

@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 from scrapy import Request
+from scrapy.http import HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
 
 from ifes_archive.archive.origin import origin_of
 from ifes_archive.crawler.crawllog import OUT_OF_SCOPE, parse_line
 from ifes_archive.crawler.firstcontact import run_first_contact
-from ifes_archive.crawler.policy import Rfc9309RobotsMiddleware
+from ifes_archive.crawler.policy import Rfc9309RobotsMiddleware, ScopeMiddleware, robots_text
 from ifes_archive.crawler.scope import OutOfScope
 from ifes_archive.fixtures.mirror import Mirror, MirrorResponse
 from ifes_archive.fixtures.server import MirrorServer
@@ -174,6 +175,30 @@ def test_aliases_of_the_site_share_its_one_robots_txt_and_reach_no_other_host(
     assert refused == [], "the other host's alias is not followed at all (should_follow)"
 
 
+def test_a_link_and_a_redirect_under_aliases_are_one_request() -> None:
+    base = "http://japanstudies.ru/"
+    crawler = open_crawler(None, base_url=base)
+    article = "/index.php?option=com_content&task=view&id=7"
+    aliases = ("http://x@japanstudies.ru", "http://JapanStudies.RU:80", "http://japanstudies.ru.",
+               "http://japanstudies.ru")
+    links = "".join(f'<a href="{host}{path}">a</a>' for host in aliases
+                    for path in ("/old.html", article))
+    page = HtmlResponse(base, body=f"<html><body>{links}</body></html>".encode(),
+                        request=Request(base))
+    requests = [r for r in crawler.spider.parse(page) if isinstance(r, Request)]
+    assert sorted(r.url for r in requests) == [f"{base}index.php?option=com_content&task=view"
+                                               "&id=7", f"{base}old.html"]
+    # A request that arrives spelled otherwise (a redirect, say) is fetched re-spelled: one
+    # URL, one fingerprint for Scrapy's duplicate filter.
+    scope = ScopeMiddleware.from_crawler(crawler)
+    fingerprint = crawler.request_fingerprinter.fingerprint
+    for host in aliases[:3]:
+        respelled = scope.process_request(Request(f"{host}/old.html"))
+        assert isinstance(respelled, Request) and respelled.url == f"{base}old.html"
+        assert fingerprint(respelled) == fingerprint(Request(f"{base}old.html"))
+        assert scope.process_request(respelled) is None
+
+
 # --- robots.txt redirects -----------------------------------------------------------------------
 
 def _robots_redirect_crawl(tmp_path: Path, location: str) -> tuple[Crawl, str, Hostile]:
@@ -299,6 +324,18 @@ def test_a_utf16_robots_txt_is_read_and_obeyed(tmp_path: Path, codec: str) -> No
     (outcome,) = crawl.summary["robots"].values()
     assert outcome.startswith(f"rules read (read as {codec.upper()})"), outcome
     assert crawl.records(), "the rest of the site was crawled"
+
+
+def test_robots_text_reads_utf16_with_or_without_its_byte_order_mark() -> None:
+    rules = ROBOTS_RULES.decode()
+    for codec, bom in (("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)):
+        assert robots_text(bom + rules.encode(codec)) == (ROBOTS_RULES,
+                                                          f" (read as {codec.upper()})")
+        assert robots_text(rules.encode(codec))[0] == ROBOTS_RULES
+        cut = robots_text((bom + rules.encode(codec))[:-1])[0]  # cut inside a character
+        assert cut.startswith(ROBOTS_RULES[:-1])
+    assert robots_text(codecs.BOM_UTF8 + ROBOTS_RULES) == (codecs.BOM_UTF8 + ROBOTS_RULES, "")
+    assert robots_text(ROBOTS_RULES) == (ROBOTS_RULES, "")
 
 
 #: A robots.txt far over ROBOTSTXT_MAX_SIZE (500 KiB): 40 MB of rules.
