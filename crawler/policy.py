@@ -58,8 +58,6 @@ from ifes_archive.crawler.session import CaptureSession
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["OutOfScope"]  # where the crawl's tests and the spider have always found it
-
 logger = logging.getLogger(__name__)
 
 #: Stats key: origin -> what its robots.txt came to.
