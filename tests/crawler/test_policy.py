@@ -101,10 +101,12 @@ def test_a_huge_robots_txt_is_read_to_500_kib(tmp_path: Path) -> None:
     assert crawl.returncode == 0
     (robots,) = [r for p in crawl.warc_files for r in read_raw_records(p)
                  if r.type == "response" and r.headers["WARC-Target-URI"].endswith("/robots.txt")]
-    # Read to ROBOTSTXT_MAX_SIZE and no further (gzipped on the wire: cut once 500 KiB had
-    # decoded), at first contact; the crawl's own request is answered from that capture.
+    # Read to ROBOTSTXT_MAX_SIZE and no further, at first contact (the crawl's own request is
+    # answered from that capture): cut once 500 KiB had decoded. Gzipped, the 2 MiB are a few
+    # kB on the wire, all of them received in the read that crossed the bound and kept.
     assert robots.headers["WARC-Truncated"] == "length"
-    assert 512_000 <= len(read_http([robots.block], keep=True, decode=True).body) < 2_000_000
+    assert len(robots.block) < 512_000
+    assert len(read_http([robots.block], keep=True, decode=True).body) >= 512_000
     (outcome,) = crawl.summary["robots"].values()
     assert outcome.startswith("rules read (its first 512000 bytes)")
     # The rules at the top were read: nothing under a disallowed folder was asked for.
