@@ -55,8 +55,8 @@ RELEASE_DATE = "2026-12-01"
 class Options:
     """One soak's size and settings."""
 
-    articles: int = 300
-    max_time: float = 300.0
+    articles: int = 500
+    max_time: float = 180.0
     config: HostileConfig = field(default_factory=HostileConfig)
     settings: dict[str, str] = field(default_factory=dict)
     max_time_grace: float = MAX_TIME_GRACE
@@ -176,10 +176,13 @@ class Figures:
             ended = None if last is None else last - self.crawl_started
             bounds = by_trap.get(trap, [])
             in_time = ended is None or ended <= TRAP_SECONDS
+            # Few requests and no bound: seen through, if the crawl ran on (not one killed
+            # while stuck, which never got to take the trap's next link).
+            seen_through = requests <= SEEN_THROUGH and self.crawl.killed is None
             if trap == "cookies":  # what the cookies do: heads over the server's limit
-                ok = in_time and self.counts.refused_431 == 0
+                ok = in_time and self.counts.refused_431 == 0 and self.crawl.killed is None
             else:
-                ok = in_time and (bool(bounds) or requests <= SEEN_THROUGH)
+                ok = in_time and (bool(bounds) or seen_through)
             rows.append((trap, requests, ended, bounds, ok))
         return rows
 
@@ -212,7 +215,9 @@ def _read_back(options: Options, site: HostileSite, work: Path, crawl: Measured,
                tally: Any, started: float) -> Figures:
     out, shipped = work / "crawl", work / "release"
     summary = checks.read_summary(out)
-    log_path = Path(summary["crawl_log"]) if summary.get("crawl_log") else None
+    logs = sorted((out / "reports").glob("*.crawl.log"))  # a killed run wrote no report
+    log_path = Path(summary["crawl_log"]) if summary.get("crawl_log") else \
+        (logs[-1] if logs else None)
     recorded, outside = checks.recorded_articles(out / "articles.jsonl", origin)
     wacz = shipped / "archive.wacz"
     return Figures(
@@ -231,50 +236,76 @@ def _read_back(options: Options, site: HostileSite, work: Path, crawl: Measured,
 
 def targets(f: Figures) -> list[tuple[str, bool]]:
     """Each target beside its figure."""
+    return [*scope_targets(f), *run_targets(f), *trap_targets(f), *output_targets(f)]
+
+
+def scope_targets(f: Figures) -> list[tuple[str, bool]]:
+    """Nothing reached or kept from outside the site."""
     private = sum(f.private.values())
-    deadline = f.options.max_time + f.options.max_time_grace
-    archived, recorded = f.expected & f.crawl_warcs.articles, f.expected & f.recorded
-    workers = f.rebuild.worker_peaks_mb if f.rebuild else []
-    ran = [m.returncode for m in (f.rebuild, f.release) if m is not None]
-    checks_ = [
+    return [
         (f"requests at the private servers = {private} {f.private_lines[:3]} (target 0)",
          private == 0),
-        (f"connections outside loopback refused by the interlock = {len(f.guard)}, 169.254.169.254 "
-         f"fetch attempts in the crawl log = {f.log.metadata_attempts} (target 0)",
-         not f.guard and f.log.metadata_attempts == 0),
+        (f"connections outside loopback refused by the interlock = {len(f.guard)}, "
+         f"169.254.169.254 fetch attempts in the crawl log = {f.log.metadata_attempts} "
+         "(target 0)", not f.guard and f.log.metadata_attempts == 0),
         (f"out-of-scope WARC records = {f.crawl_warcs.out_of_scope} of {f.crawl_warcs.records} "
          f"{f.crawl_warcs.examples[:3]} (target 0)", f.crawl_warcs.out_of_scope == 0),
         (f"out-of-scope records in the release's WARCs = {f.release_warcs.out_of_scope}, in its "
          f"WACZ = {f.wacz.out_of_scope} {f.wacz.examples[:2]}, in articles.jsonl = "
          f"{f.records_outside} (target 0)",
          f.release_warcs.out_of_scope == f.wacz.out_of_scope == f.records_outside == 0),
+    ]
+
+
+def run_targets(f: Figures) -> list[tuple[str, bool]]:
+    """The crawl ends in time, says a bound took effect, and stays small; so does the rebuild."""
+    deadline = f.options.max_time + f.options.max_time_grace
+    workers = f.rebuild.worker_peaks_mb if f.rebuild else []
+    rebuilt = f.rebuild is not None and f.rebuild.returncode == 0
+    return [
         (f"crawl wall time = {f.crawl.seconds:.1f} s{_killed(f.crawl)} (target <= --max-time "
          f"{f.options.max_time:g} + {f.options.max_time_grace:g})",
          f.crawl.seconds <= deadline and f.crawl.killed is None),
         (f"crawl exit status = {f.crawl.returncode} (target {EXIT_BOUNDED}: a bound took "
          f"effect; bounds named: {sorted(f.summary.get('bounds') or {})})",
          f.crawl.returncode == EXIT_BOUNDED),
-    ]
-    for trap, requests, ended, bounds, ok in f.trap_rows():
-        when = "never asked for" if ended is None else f"last request at {ended:.1f} s"
-        checks_.append((f"trap {trap}: {requests} requests, {when}, bounds {bounds or 'none'} "
-                        f"(target: ended by a bound within {TRAP_SECONDS:g} s)", ok))
-    checks_ += [
-        (f"requests refused 431 (heads over {f.options.config.head_limit} bytes) = "
-         f"{f.counts.refused_431} (target 0)", f.counts.refused_431 == 0),
         (f"peak RSS of the crawl = {f.crawl.tree_peak_mb:.0f} MB (target <= {PEAK_MB:g})",
          f.crawl.tree_peak_mb <= PEAK_MB),
         (f"peak RSS of each rebuild worker = {[round(mb) for mb in workers]} MB (target <= "
-         f"{PEAK_MB:g})", bool(workers) and max(workers) <= PEAK_MB),
+         f"{PEAK_MB:g}, of a rebuild that read the crawl)",
+         rebuilt and bool(workers) and max(workers) <= PEAK_MB),
+    ]
+
+
+def trap_targets(f: Figures) -> list[tuple[str, bool]]:
+    """Every trap ended by a bound (or seen through) within a minute; no head refused."""
+    rows = []
+    for trap, requests, ended, bounds, ok in f.trap_rows():
+        when = "never asked for" if ended is None else f"last request at {ended:.1f} s"
+        rows.append((f"trap {trap}: {requests} requests, {when}, bounds {bounds or 'none'} "
+                     f"(target: ended by a bound within {TRAP_SECONDS:g} s)", ok))
+    return [*rows, (f"requests refused 431 (heads over {f.options.config.head_limit} bytes) = "
+                    f"{f.counts.refused_431} (target 0)", f.counts.refused_431 == 0)]
+
+
+def output_targets(f: Figures) -> list[tuple[str, bool]]:
+    """Every good article archived and recorded; a release safe to open."""
+    archived, recorded = f.expected & f.crawl_warcs.articles, f.expected & f.recorded
+    ran = [m.returncode for m in (f.rebuild, f.release) if m is not None]
+    titled = len(f.hostile_titles.keys() & f.recorded)
+    released = titled == len(f.hostile_titles) and f.release is not None and \
+        f.release.returncode == 0
+    return [
         (f"good articles archived = {len(archived)}, recorded = {len(recorded)} of "
          f"{len(f.expected)} {sorted(f.expected - recorded)[:8]} (target all)",
          archived == recorded == f.expected),
         (f"rebuild and release exit statuses = {ran} (target 0 and 0)", ran == [0, 0]),
         (f"metadata.csv cells a spreadsheet would run = {len(f.formulas)} {f.formulas[:3]} "
-         "(target 0)", not f.formulas),
-        (f"raw <img / ](http in CHANGES.md = {len(f.markup)} (target 0)", not f.markup),
+         f"(target 0; articles of hostile titles released: {titled} of {len(f.hostile_titles)})",
+         not f.formulas and released),
+        (f"raw <img / ](http in CHANGES.md = {len(f.markup)} {f.markup[:2]} (target 0, with "
+         "the hostile titles released)", not f.markup and released),
     ]
-    return checks_
 
 
 def _killed(measured: Measured) -> str:
@@ -290,7 +321,9 @@ def print_figures(f: Figures) -> None:
     print(f"  requests at the site {c.total:,}; per attack: {dict(sorted(c.requests.items()))}")
     print(f"  Host headers not the site's: {dict(c.other_hosts)}; alias robots.txt redirected "
           f"to a private address: {c.alias_robots}")
-    print(f"  private listeners (connections): {f.private or 'none reached'}")
+    print(f"  private listeners (connections): {f.private or 'none reached'}; fetch attempts "
+          f"at other origins in the crawl log: {f.log.private_attempts}")
+    print(f"  hostile titles given to articles {sorted(f.hostile_titles)}")
     print(f"  crawl: {f.crawl.seconds:.1f} s, exit {f.crawl.returncode}{_killed(f.crawl)}, "
           f"peak RSS {f.crawl.tree_peak_mb:.0f} MB, responses {f.summary.get('responses')}, "
           f"articles {f.summary.get('articles')}, failures {len(f.summary.get('failures') or [])}")
@@ -309,9 +342,10 @@ def print_figures(f: Figures) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the soak; print the figures; exit 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--articles", type=int, default=500)
     parser.add_argument("--seed", type=int, default=19, help="the hostile site's random stream")
-    parser.add_argument("--max-time", type=float, default=300.0)
+    parser.add_argument("--max-time", type=float, default=180.0,
+                        help="the crawl's --max-time (generous: the traps must end in 60 s)")
     parser.add_argument("--cookies", type=int, default=400,
                         help="cookies the cookie page sets (0: see what else fails without them)")
     parser.add_argument("--links", type=int, default=250_000)
