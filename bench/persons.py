@@ -1,0 +1,116 @@
+"""Score person resolution (archive/persons.py) on the clean-room mirrors: pairwise precision and
+recall over every printed author mention, beside the baseline «group by display name».
+
+    python -m bench.persons --mirror stranger --seed 1                # serve, crawl, score
+    python -m bench.persons --mirror stranger2 --seed 1 --crawl DIR   # reuse DIR/articles.jsonl
+
+The truth of who is who comes from the generators' own person objects, not from any truth file:
+fixtures/stranger draws each article's authors from a fixed cast (``Article.authors``), so a
+person is one across articles; fixtures/stranger2 draws a person per article from name pools
+(``Article.persons``), so two articles share a person when they drew the same name, patronymic
+included (its truth files keep the printed forms but say nothing of identity across articles).
+A truth author is matched to a record author of its article by position when both list the same
+number, else by surname; a truth author the crawl did not record is a person of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from ifes_archive.archive.person_names import same_word, word_keys
+from ifes_archive.archive.person_store import resolve_folder
+
+Mention = tuple[int, int]  # (article id, place among the article's truth authors)
+
+
+def truth_people(mirror: str, seed: int) -> dict[int, list[tuple[Any, list[str]]]]:
+    """Return each article's truth authors: (identity, surnames in both scripts)."""
+    if mirror == "stranger":
+        from ifes_archive.fixtures.stranger.generate import build_site
+
+        site = build_site(seed)
+        return {a.id: [(p, [*p.surnames, p.surname_ru]) for p in a.authors]
+                for a in site.articles.values() if site.readable(a)}
+    from ifes_archive.fixtures.stranger2.site import build_site as build_site2
+
+    site2 = build_site2(seed)
+    every = [*site2.articles.values(), *([site2.static] if site2.static else [])]
+    return {a.id: [(p, [p.surname, p.surname_cyr]) for p in a.persons] for a in every}
+
+
+def _align(truth: list[tuple[Any, list[str]]], authors: list[dict[str, Any]]) -> list[int | None]:
+    """Return, per truth author, the place of the record author that is they (None: none)."""
+    if len(truth) == len(authors):
+        return list(range(len(truth)))
+    placed: list[int | None] = []
+    for _, surnames in truth:
+        keys = frozenset().union(*(word_keys(s) for s in surnames))
+        hits = [i for i, a in enumerate(authors) if i not in placed and any(
+            same_word(keys, word_keys(w)) for s in a.get("spellings") or [a.get("name", "")]
+            for w in s.split())]
+        placed.append(hits[0] if hits else None)
+    return placed
+
+
+def pairwise(truth: dict[Mention, Any], predicted: dict[Mention, Any]) -> dict[str, float]:
+    """Return pairwise precision and recall of a grouping of the truth's mentions."""
+    same_truth = same_pred = both = 0
+    for a, b in combinations(sorted(truth), 2):
+        t, p = truth[a] == truth[b], predicted[a] == predicted[b]
+        same_truth, same_pred, both = same_truth + t, same_pred + p, both + (t and p)
+    return {"precision": both / same_pred if same_pred else 1.0,
+            "recall": both / same_truth if same_truth else 1.0,
+            "pairs_true": same_truth, "pairs_predicted": same_pred}
+
+
+def score(mirror: str, seed: int, corpus: Path) -> dict[str, Any]:
+    """Resolve the crawl's persons and score them and the baseline against the truth."""
+    records = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    records = [r for r in records if r.get("status") != "superseded"]
+    with tempfile.TemporaryDirectory(prefix="persons-") as folder:
+        ids = resolve_folder(Path(folder), records).ids_by_author()
+    by_id = {r["article_id"]: r.get("authors") or [] for r in records}
+    truth: dict[Mention, Any] = {}
+    ours: dict[Mention, Any] = {}
+    names: dict[Mention, Any] = {}
+    for aid, people in truth_people(mirror, seed).items():
+        authors = by_id.get(aid, [])
+        for place, ((person, _), got) in enumerate(zip(people, _align(people, authors))):
+            key = (aid, place)
+            truth[key] = person
+            alone = ("alone", key)
+            name = authors[got]["name"] if got is not None else None
+            ours[key] = ids.get((aid, name), alone) if name else alone
+            names[key] = name or alone
+    return {"mirror": mirror, "seed": seed, "mentions": len(truth),
+            "truth_persons": len(set(truth.values())),
+            "persons_found": len(set(ours.values())), "display_names": len(set(names.values())),
+            "persons": pairwise(truth, ours), "by_display_name": pairwise(truth, names)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--mirror", choices=("stranger", "stranger2"), default="stranger")
+    ap.add_argument("--seed", type=int, default=1,
+                    help="1 for development; stranger >= 1000, stranger2 >= 7000 held out")
+    ap.add_argument("--crawl", type=Path, help="a crawl of the seed (folder with articles.jsonl)")
+    ap.add_argument("--max-time", type=int, default=1800, help="the crawl's --max-time")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="persons-crawl-") as tmp:
+        crawl = args.crawl or Path(tmp) / "crawl"
+        if args.crawl is None:
+            bench = __import__(f"bench.{args.mirror}", fromlist=["crawl_records"])
+            bench.crawl_records(args.seed, crawl, args.max_time)
+        result = score(args.mirror, args.seed, crawl / "articles.jsonl")
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
