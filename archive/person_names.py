@@ -32,15 +32,18 @@ from ifes_archive.archive.given_names import japanese_given_first
 #: (MVD 310, 782, ICAO 9303, its French variant), library and geographic ones (ALA-LC, BGN/PCGN,
 #: BS 2979, GOST 7.79 B, 52290, 52535, UNGEGN), Wikipedia's, Yandex's and the Moscow Metro's.
 #: The ISO 9 and GOST A forms (diacritics: Ŝerbakova) fold to the same letters without them.
+#: Not Telegram's chat scheme: ч, ш and щ all lose their h there (Scerbakova).
 SCHEMES = ("ala_lc_alt", "bgn_pcgn", "bs_2979_alt", "gost_16876_alt", "gost_52290",
            "gost_52535", "gost_779", "gost_779_alt", "icao_doc_9303", "iso_9_1954",
-           "mosmetro", "mvd_310", "mvd_310_fr", "mvd_782", "scientific", "telegram",
-           "ungegn_1987", "wikipedia", "yandex_maps", "yandex_money")
+           "mosmetro", "mvd_310", "mvd_310_fr", "mvd_782", "scientific", "ungegn_1987",
+           "wikipedia", "yandex_maps", "yandex_money")
 #: Letter groups the schemes write differently for one Cyrillic letter, longest first; each
-#: becomes one placeholder letter (upper case: never a letter of a folded word).
+#: becomes one placeholder letter (upper case: never a letter of a folded word). GOST 7.79 B
+#: writes ц cz before a vowel; the French scheme ou for у, gu for a hard г (Sergueï).
 _GROUPS = (("shch", "S"), ("chtch", "S"), ("shh", "S"), ("sch", "S"), ("tch", "C"),
-           ("zh", "Z"), ("kh", "H"), ("ts", "Q"), ("tz", "Q"), ("tc", "Q"), ("c", "Q"),
-           ("sh", "W"), ("ou", "u"), ("w", "v"))
+           ("ch", "C"), ("zh", "Z"), ("kh", "H"), ("ts", "Q"), ("tz", "Q"), ("tc", "Q"),
+           ("cz", "Q"), ("c", "Q"), ("sh", "W"), ("ou", "u"), ("w", "v"), ("gue", "ge"),
+           ("gui", "gi"))
 #: Latin letters with two readings (j: й or ж; ch: ч, or ш in the French scheme; x: ks or х;
 #: h: х, or nothing after a vowel of a Japanese name, Satoh).
 _AMBIGUOUS = {"j": ("i", "Z"), "C": ("C", "W"), "x": ("ks", "H")}
@@ -55,13 +58,15 @@ _PUNCT = re.compile(r"[^a-zA-Z]")
 _LONG = re.compile(r"(?<=[aeiou])h(?![aeiouy])", re.IGNORECASE)
 #: Letters of the scholarly schemes (ISO 9, GOST 7.79 A) that stand for two Latin letters of
 #: the others: written out before the diacritics go (Žukov = Zhukov, Ŝerbakova = Shcherbakova).
-_HACEK = {"ž": "zh", "š": "sh", "č": "ch", "ŝ": "shch", "û": "yu", "â": "ya", "ĉ": "ch"}
+#: ё is kept as it is by some schemes (Žuravlёv): a Latin spelling may hold it.
+_HACEK = {"ž": "zh", "š": "sh", "č": "ch", "ŝ": "shch", "û": "yu", "â": "ya", "ĉ": "ch",
+          "ё": "e"}
 _INITIAL = re.compile(r"^([^\W\d_][a-z]?)\.?-?$")
 
 
 def _plain(word: str) -> str:
     """Return *word* lower-cased, without diacritics, soft signs, apostrophes or hyphens."""
-    text = "".join(_HACEK.get(ch, ch) for ch in word.lower())
+    text = "".join(_HACEK.get(ch, ch) for ch in unicodedata.normalize("NFC", word.lower()))
     text = unicodedata.normalize("NFKD", re.sub(r"xander$", "ksandr", text))
     return _PUNCT.sub("", "".join(ch for ch in text if not unicodedata.combining(ch)))
 
@@ -84,8 +89,10 @@ def latin_keys(word: str) -> frozenset[str]:
     text = _plain(word)
     for old, new in _GROUPS:
         text = text.replace(old, new)
-    # an h left is х (GOST's Hohlov), or a long vowel's mark closing a Japanese name (Satoh)
+    # an h left is х (GOST's Hohlov), or a long vowel's mark closing a Japanese name (Satoh);
+    # the French scheme writes -ин, -ын as -ine, -yne (Ioudine)
     text = re.sub(r"(?<=[aeiou])h$", "", text).replace("h", "H")
+    text = re.sub(r"(?<=[iy])ne$", "n", text)
     return frozenset(_fold(reading) for reading in _readings(text))
 
 
@@ -108,9 +115,26 @@ def _romanised(scheme: Any, word: str) -> str:
 @lru_cache(maxsize=65536)
 def word_keys(word: str) -> frozenset[str]:
     """Return the keys of a name word in either script (Cyrillic: of every romanisation)."""
-    if not is_cyrillic(word):
+    word = unicodedata.normalize("NFC", word)
+    if not is_cyrillic(word.replace("ё", "").replace("Ё", "")):
         return latin_keys(word)
     return frozenset().union(*(latin_keys(latin) for latin in romanisations(word)))
+
+
+@lru_cache(maxsize=65536)
+def initial_forms(word: str) -> frozenset[str]:
+    """Return what an initial (or a name, whose initial is any of its beginnings) is compared
+    on: its keys, and its letters as each scheme writes them before folding (Юрьевич: «I.»
+    in ALA-LC's Iur'evich, «Yu.» in BGN/PCGN's Yur'yevich)."""
+    word = unicodedata.normalize("NFC", word)
+    latin = romanisations(word) if is_cyrillic(word.replace("ё", "")) else (word,)
+    plain = {_plain(w) for w in latin}
+    # an iotated first vowel (Ю, Я, Е, Ё) is y, i or j by scheme (Yur'yevich, Iur'evich),
+    # and Е is e or ye (Elena, Yelena)
+    plain |= {f"{y}{p[1:]}" for p in plain if re.match(r"^[yij][aeiou]", p) for y in "yij"}
+    plain |= {f"{y}{p}" for p in plain if p.startswith("e") for y in "yij"}
+    plain |= {p[1:] for p in plain if re.match(r"^[yij]e", p)}
+    return word_keys(word) | frozenset(plain)
 
 
 def same_word(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -158,9 +182,16 @@ def sound_keys(word: str) -> frozenset[str]:
     return frozenset(_sound(_romanised(iuliia.schemas.get(name), word)) for name in SOUND_SCHEMES)
 
 
-def is_east_asian(word: str) -> bool:
-    """Whether a surname is Chinese or Korean, or reads as Japanese, in either script."""
-    return is_east_asian_surname(word) or is_romaji(word)
+def _japanese_name(spelling: str) -> bool:
+    """Whether a spelling is a Japanese name written out: two words or more, each of
+    Japanese syllables (a Russian surname may read as one: Iudin)."""
+    words = [_LONG.sub("", w) for w in spelling.replace(",", " ").split()]
+    return len(words) > 1 and all(map(_japanese, words))
+
+
+def _japanese(word: str) -> bool:
+    """Whether a word reads as Japanese syllables (Polivanov's дз for z included: Кадзуо)."""
+    return is_romaji(word.replace("дз", "з").replace("Дз", "З"))
 
 
 @dataclass(frozen=True)
@@ -173,12 +204,19 @@ class NameParts:
     given: tuple[frozenset[str], ...]
     """Keys of each given name written in full (every spelling's)."""
     given_initial: tuple[frozenset[str], ...]
-    """Keys of each given name's initial (written, or of a full given name)."""
+    """Forms of each given name's initial, or of the given name (:func:`initial_forms`)."""
     patronymic: tuple[frozenset[str], ...]
-    """Keys of each patronymic initial (of a patronymic written out, or a second initial)."""
+    """Forms of each patronymic or its initial (a second initial)."""
     sounds: tuple[frozenset[str], tuple[frozenset[str], ...]] | None = None
     """An East Asian name's coarse keys (:func:`sound_keys`): of the surname, of each given
     name written in full; None for any other name."""
+
+
+def is_patronymic(word: str) -> bool:
+    """Whether a word is a Russian patronymic in either script and any scheme (Vasilʹevič,
+    Vassilievitch)."""
+    return bool(PATRONYMIC.search(word) or PATRONYMIC.search(_plain(word))
+                or _plain(word).endswith("itch"))
 
 
 def split_initials(token: str) -> list[str]:
@@ -202,7 +240,7 @@ def _surname_of(name: str, spellings: list[str]) -> str:
     tied = [w for w, v in zip(words, votes) if v == best]
     if len(tied) > 1 and is_east_asian_surname(tied[0]):
         return tied[0]
-    if len(tied) == 2 and is_romaji(tied[0]) and is_romaji(tied[1]):
+    if len(tied) == 2 and _japanese(tied[0]) and _japanese(tied[1]):
         return tied[0] if japanese_given_first(*tied) is False else tied[1]
     return tied[-1]
 
@@ -229,14 +267,16 @@ def _ordered(keys: set[frozenset[str]]) -> tuple[frozenset[str], ...]:
 
 def _east_asian_sounds(surname: str, spellings: list[str]
                        ) -> tuple[frozenset[str], tuple[frozenset[str], ...]] | None:
-    words = [w for w in spellings[0].replace(",", " ").split() if not split_initials(w)]
-    if not is_east_asian(surname) and not all(is_east_asian(_LONG.sub("", w)) for w in words):
+    initials_only = all(len(s.split()) < 2 or any(map(split_initials, s.split()))
+                        for s in spellings)
+    if not (is_east_asian_surname(surname) or any(map(_japanese_name, spellings))
+            or (initials_only and _japanese(_LONG.sub("", surname)))):
         return None
     keys = word_keys(surname)
     given = set()
     for spelling in spellings:
-        words = [w for w in spelling.replace(",", " ").split()
-                 if not same_word(word_keys(w), keys) and not split_initials(w)]
+        words = [w for w in spelling.replace(",", " ").split() if not split_initials(w)
+                 and not same_word(word_keys(w), keys) and not is_patronymic(w)]
         if words:
             given.add(sound_keys("".join(words)))
     return sound_keys(surname), tuple(sorted(given, key=sorted))
@@ -248,17 +288,15 @@ def _read_spelling(spelling: str, surname: frozenset[str], given: set[frozenset[
              if not same_word(word_keys(w), surname)]
     letters = [i for w in words for i in split_initials(w)]
     full = [w for w in words if not split_initials(w)]
-    named = [w for w in full if not PATRONYMIC.search(w)]
+    named = [w for w in full if not is_patronymic(w)]
     if named:
         # a Korean given name may print as two words (Young Soo): one name
         given.add(word_keys("".join(named)))
-        initials.add(word_keys(named[0][:2] if named[0][:2].lower() in _DIGRAPHS
-                               else named[0][0]))
+        initials.add(initial_forms(named[0]))
     elif letters:
-        initials.add(word_keys(letters[0]))
-    fathers = [w for w in full if PATRONYMIC.search(w)] or (letters[1:2] if not named else [])
-    patronymic.update(word_keys(w[:2] if w[:2].lower() in _DIGRAPHS else w[0])
-                      for w in fathers)
+        initials.add(initial_forms(letters[0]))
+    fathers = [w for w in full if is_patronymic(w)] or (letters[1:2] if not named else [])
+    patronymic.update(initial_forms(w) for w in fathers)
 
 
 #: Two Latin letters a Russian initial may be written with (Yu.D. Ivanov: Юрий).

@@ -144,6 +144,34 @@ def resolve_folder(folder: Path, records: Iterable[dict[str, Any]],
     return result
 
 
+def newest_records(corpus: Path) -> list[dict[str, Any]]:
+    """Return the newest version of each article of a corpus file (its id and authors)."""
+    newest: dict[int, dict[str, Any]] = {}
+    with open(corpus, encoding="utf-8") as stream:
+        for number, line in enumerate(stream, 1):
+            try:
+                record = json.loads(line)
+                newest[int(record["article_id"])] = {"article_id": int(record["article_id"]),
+                                                     "authors": record.get("authors") or []}
+            except (ValueError, KeyError, TypeError) as exc:
+                raise CurationError(f"{corpus}:{number}: not a record: {exc}") from exc
+    return [newest[aid] for aid in sorted(newest)]
+
+
+def describe(result: Resolution) -> Iterable[str]:
+    """Yield the lines ``ifes-archive persons`` prints: a summary, then a person a line."""
+    mentions = sum(len(p.mentions) for p in result.persons)
+    apart = sum(p.closed for p in result.persons)
+    yield (f"{len(result.persons):,} persons from {mentions:,} authors of articles; "
+           f"{apart:,} kept apart; new ids {len(result.new):,}, retired {len(result.retired):,}")
+    yield from (f"warning: {w}" for w in result.warnings)
+    for person in result.persons:
+        names = " / ".join(n for n in (person.preferred(False), person.preferred(True)) if n)
+        flag = "  (kept apart)" if person.closed else ""
+        yield (f"{person.person_id}  {names}  {len(person.articles()):,} articles, "
+               f"{len(person.spellings()):,} spellings{flag}")
+
+
 def _split(persons: list[Person], splits: list[dict[str, Any]],
            result: Resolution) -> list[Person]:
     for entry in splits:

@@ -18,13 +18,14 @@ Ids, and the curator's corrections, are kept in the archive folder (archive/pers
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.authors import PATRONYMIC, is_cyrillic
+from ifes_archive.archive.authors import is_cyrillic
 from ifes_archive.archive.person_names import (
     NameParts,
     initial_fits,
+    is_patronymic,
     name_parts,
     same_word,
     split_initials,
@@ -102,7 +103,7 @@ def _full_names(mention: Mention, cyrillic: bool) -> list[str]:
         if is_cyrillic(spelling) != cyrillic or any(split_initials(w) for w in words):
             continue
         surname = [w for w in words if same_word(word_keys(w), mention.parts.surname_keys)]
-        given = [w for w in words if w not in surname and not PATRONYMIC.search(w)]
+        given = [w for w in words if w not in surname and not is_patronymic(w)]
         if len(surname) == 1 and given:
             found.append(" ".join([*surname, *given] if first else [*given, *surname]))
     return found
@@ -122,17 +123,22 @@ def mentions_of(records: Iterable[dict[str, Any]]) -> list[Mention]:
 
 
 def conflict(a: NameParts, b: NameParts) -> str | None:
-    """Return why two mentions cannot be one person, or None when nothing says so."""
-    if a.sounds and b.sounds:
-        return _east_asian_conflict(a, b)
+    """Return why two mentions cannot be one person, or None when nothing says so (East
+    Asian names: on either their keys or their coarse ones)."""
+    found = _conflict(a, b)
+    if found and a.sounds and b.sounds:
+        return _east_asian_conflict(a, b) and found
+    return found
+
+
+def _conflict(a: NameParts, b: NameParts) -> str | None:
     if not same_word(a.surname_keys, b.surname_keys):
         return f"surnames differ ({a.surname}, {b.surname})"
     if a.given and b.given:
         if not any(same_word(x, y) for x in a.given for y in b.given):
             return "given names differ"
     elif a.given_initial and b.given_initial and not any(
-            initial_fits(x, y) for x in a.given_initial + a.given
-            for y in b.given_initial + b.given):
+            initial_fits(x, y) for x in a.given_initial for y in b.given_initial):
         return "initials differ"
     if a.patronymic and b.patronymic and not any(
             initial_fits(x, y) for x in a.patronymic for y in b.patronymic):
@@ -152,8 +158,8 @@ def _east_asian_conflict(a: NameParts, b: NameParts) -> str | None:
         if not any(same_word(x, y) for x in a.sounds[1] for y in b.sounds[1]):
             return "given names differ"
     elif a.given_initial and b.given_initial and not any(
-            initial_fits(x, y) for x in a.given_initial + a.given + a.sounds[1]
-            for y in b.given_initial + b.given + b.sounds[1]):
+            initial_fits(x, y) for x in a.given_initial + a.sounds[1]
+            for y in b.given_initial + b.sounds[1]):
         return "initials differ"
     return None
 
@@ -170,8 +176,13 @@ def resolve(mentions: list[Mention]) -> list[Person]:
     people: list[Person] = []
     by_surname: dict[str, list[Person]] = {}
     for mention in sorted(mentions, key=lambda m: (-m.rank, m.key)):
-        candidates = _candidates(by_surname, mention)
-        fits = [p for p in candidates if not p.closed and _fits(p, mention)]
+        candidates = [p for p in _candidates(by_surname, mention) if not p.closed]
+        fits = [p for p in candidates if _fits(p, mention)]
+        if not mention.parts.given:
+            # initials alone: any other person whose given name they fit makes them ambiguous,
+            # whatever the patronymics say (T.P. beside Tatiana O. and Tamara)
+            loose = [p for p in candidates if _fits(p, mention, loose=True)]
+            fits = fits if len(loose) <= 1 else loose
         if len(fits) == 1:
             fits[0].evidence.append(_why(fits[0], mention))
             fits[0].mentions.append(mention)
@@ -202,8 +213,11 @@ def _surname_index(parts: NameParts) -> frozenset[str]:
     return parts.surname_keys | sounds
 
 
-def _fits(person: Person, mention: Mention) -> bool:
-    return all(conflict(m.parts, mention.parts) is None for m in person.mentions)
+def _fits(person: Person, mention: Mention, loose: bool = False) -> bool:
+    """Whether nothing of any mention of a person conflicts with the mention (``loose``: but
+    for patronymics)."""
+    return all(conflict(m.parts, replace(mention.parts, patronymic=()) if loose
+                        else mention.parts) is None for m in person.mentions)
 
 
 def _why(person: Person, mention: Mention) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ifes_archive.archive.joomla import base_url_of
+from ifes_archive.archive.person_store import resolve_folder
 from ifes_archive.archive.progress import Progress, wanted
 from ifes_archive.archive.rebuild import rebuild, warc_files
 from ifes_archive.archive.record import record_to_json
@@ -42,6 +43,7 @@ from ifes_archive.archive.release.package import (
     write_json,
     write_sums,
 )
+from ifes_archive.archive.release.persons import ReleasedPersons
 from ifes_archive.archive.release.plots import draw_plots
 from ifes_archive.archive.release.scope import (
     Exclusions,
@@ -95,6 +97,8 @@ class Plan:
     excluded: set[int] = field(default_factory=set)
     out_of_scope: set[int] = field(default_factory=set)
     site: str = ""
+    authors: list[dict[str, Any]] = field(default_factory=list)
+    """Each article's id and authors (newest version): persons are resolved on them all."""
 
     @property
     def dropped(self) -> set[int]:
@@ -144,6 +148,7 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
         newest = versions[-1]
         article_id = newest["article_id"]
         plan.site = plan.site or base_url_of(newest["url"])
+        plan.authors.append({"article_id": article_id, "authors": newest.get("authors") or []})
         if article_id in exclusions.reasons:
             plan.excluded.add(article_id)
         elif not scope.admits(newest):
@@ -225,7 +230,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     # other core (forked before pyarrow and matplotlib are loaded).
     with ProcessPoolExecutor(1) as pool:
         job = _start_wacz(pool, work / "archive", root, identity) if warcs else None
-        writer = _write_contents(corpus, plan, copies, root, options)
+        writer = _write_contents(archive_dir, corpus, plan, copies, root, options)
         parquet = {name: [p.relative_to(root).as_posix() for p in files]
                    for name, files in writer.close().items()}
         changes = compare(previous, writer.released, set(exclusions.reasons))
@@ -260,10 +265,11 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     write_sums(root, checksums)
 
 
-def _write_contents(corpus: Path, plan: Plan, copies: Copies, root: Path,
+def _write_contents(archive_dir: Path, corpus: Path, plan: Plan, copies: Copies, root: Path,
                     options: ReleaseOptions) -> ContentsWriter:
     progress = Progress("release: articles", len(plan.kept), options.progress)
-    writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes)
+    persons = ReleasedPersons(resolve_folder(archive_dir, plan.authors), plan.kept)
+    writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes, persons)
     done = 0
     for versions in articles(corpus):
         if versions[-1]["article_id"] in plan.kept:
