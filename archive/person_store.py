@@ -36,8 +36,8 @@ ID_FORMAT = "P{:06d}"
 Shared = frozenset[tuple[int, str]]
 
 
-class CurationError(ValueError):
-    """The curator's file says something that cannot be read (the message says where)."""
+class PersonsInputError(ValueError):
+    """The curator's file or the corpus cannot be read as such (the message says where)."""
 
 
 @dataclass
@@ -117,15 +117,16 @@ def read_curated(folder: Path) -> dict[str, list[dict[str, Any]]]:
         data = json.loads(path.read_text(encoding="utf-8"))
         merges, splits = list(data.get("merge", [])), list(data.get("split", []))
     except (ValueError, AttributeError, TypeError) as exc:
-        raise CurationError(f"{path}: not a JSON object of merge and split lists: {exc}") from exc
+        raise PersonsInputError(f"{path}: not a JSON object of merge and split lists: {exc}"
+                                ) from exc
     for entry in merges:
         if not isinstance(entry, dict) or not isinstance(entry.get("persons"), list) or \
                 len(entry["persons"]) < 2:
-            raise CurationError(f"{path}: each merge needs \"persons\": [two ids or more]")
+            raise PersonsInputError(f"{path}: each merge needs \"persons\": [two ids or more]")
     for entry in splits:
         if not isinstance(entry, dict) or not isinstance(entry.get("article_id"), int) or \
                 not entry.get("spelling"):
-            raise CurationError(f"{path}: each split needs \"article_id\" and \"spelling\"")
+            raise PersonsInputError(f"{path}: each split needs \"article_id\" and \"spelling\"")
     return {"merge": merges, "split": splits}
 
 
@@ -154,7 +155,7 @@ def newest_records(corpus: Path) -> list[dict[str, Any]]:
                 newest[int(record["article_id"])] = {"article_id": int(record["article_id"]),
                                                      "authors": record.get("authors") or []}
             except (ValueError, KeyError, TypeError) as exc:
-                raise CurationError(f"{corpus}:{number}: not a record: {exc}") from exc
+                raise PersonsInputError(f"{corpus}:{number}: not a record: {exc}") from exc
     return [newest[aid] for aid in sorted(newest)]
 
 

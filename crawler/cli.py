@@ -240,7 +240,7 @@ def _history(args: argparse.Namespace) -> int:
 
 def _persons(args: argparse.Namespace) -> int:
     from ifes_archive.archive.person_store import (
-        CurationError,
+        PersonsInputError,
         describe,
         newest_records,
         resolve_folder,
@@ -252,7 +252,7 @@ def _persons(args: argparse.Namespace) -> int:
         return _fail("persons", f"no corpus at {corpus} (crawl, or `ifes-archive rebuild`)")
     try:
         result = resolve_folder(folder, newest_records(corpus), update=not args.dry_run)
-    except CurationError as exc:
+    except PersonsInputError as exc:
         return _fail("persons", str(exc))
     for line in describe(result):
         print(safe(line))  # names are the site's: no escape sequences reach the terminal

@@ -20,7 +20,6 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ifes_archive.archive.joomla import base_url_of
-from ifes_archive.archive.person_store import resolve_folder
 from ifes_archive.archive.progress import Progress, wanted
 from ifes_archive.archive.rebuild import rebuild, warc_files
 from ifes_archive.archive.record import record_to_json
@@ -43,7 +42,7 @@ from ifes_archive.archive.release.package import (
     write_json,
     write_sums,
 )
-from ifes_archive.archive.release.persons import ReleasedPersons
+from ifes_archive.archive.release.persons import released_persons
 from ifes_archive.archive.release.plots import draw_plots
 from ifes_archive.archive.release.scope import (
     Exclusions,
@@ -268,7 +267,7 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
 def _write_contents(archive_dir: Path, corpus: Path, plan: Plan, copies: Copies, root: Path,
                     options: ReleaseOptions) -> ContentsWriter:
     progress = Progress("release: articles", len(plan.kept), options.progress)
-    persons = ReleasedPersons(resolve_folder(archive_dir, plan.authors), plan.kept)
+    persons = released_persons(archive_dir, plan.authors, plan.kept)
     writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes, persons)
     done = 0
     for versions in articles(corpus):

@@ -11,13 +11,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ifes_archive.archive.person_store import PersonsInputError, resolve_folder
 from ifes_archive.archive.persons import Person
+from ifes_archive.archive.release.scope import ReleaseInputError
 from ifes_archive.archive.release.tables import PersonRow
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from ifes_archive.archive.person_store import Resolution
+
+
+def released_persons(archive_dir: Path, authors: list[dict[str, Any]],
+                     released: set[int]) -> ReleasedPersons:
+    """Resolve the persons of every article's ``authors`` (updating the archive's ids) and
+    return them as a release of the ``released`` articles shows them; raise
+    :class:`ReleaseInputError` when the curator's file cannot be read."""
+    try:
+        return ReleasedPersons(resolve_folder(archive_dir, authors), released)
+    except PersonsInputError as exc:
+        raise ReleaseInputError(str(exc)) from exc
 
 
 class ReleasedPersons:
