@@ -174,6 +174,10 @@ def test_exclusions_leave_records_texts_and_captures_out(
     for table in ("articles", "versions", "captures"):
         ids = {r["article_id"] for r in _jsonl(out / "data" / f"{table}.jsonl")}
         assert ids and not ids & gone_ids, table
+    named = {a for p in _jsonl(out / "data" / "persons.jsonl") for a in [
+        *p["articles"], *(a for s in p["spellings"] for a in s["articles"]),
+        *(e[k] for e in p["evidence"] for k in ("article_id", "with_article_id"))]}
+    assert named and not named & gone_ids, "persons name an excluded article"
     texts = {p.stem.split("-")[0] for p in (out / "texts").iterdir()}
     assert not texts & {str(i) for i in gone_ids}
     metadata = (out / "metadata.csv").read_text(encoding="utf-8")
