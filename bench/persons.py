@@ -15,7 +15,8 @@ differ only by a patronymic that one of them never prints cannot be told apart b
 such pairs are counted apart («undecidable»). A truth author is matched to a record author of
 its article by position when both list the same number, else by surname; a truth author the
 crawl did not record is a person of its own. On the project's mirror only the articles the crawl
-recorded count (the site has unpublished and restricted ones).
+recorded count (the site has unpublished and restricted ones), and only the people an article
+prints (it may credit authors it never names).
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def truth_people(mirror: str, seed: int) -> dict[int, list[tuple[Any, list[str]]
     if mirror == "ours":
         from ifes_archive.fixtures.site import build_site as build_ours
 
-        return {a.id: [(p.key, [p.name.split()[-1], p.name_ru.split()[-1]]) for p in a.authors]
-                for a in build_ours(seed).articles}
+        return {a.id: [(p.key, [p.name.split()[-1], p.name_ru.split()[-1]]) for p in a.authors
+                       if _printed(p, a)] for a in build_ours(seed).articles}
     if mirror == "stranger":
         from ifes_archive.fixtures.stranger.generate import build_site
 
@@ -54,6 +55,16 @@ def truth_people(mirror: str, seed: int) -> dict[int, list[tuple[Any, list[str]]
     site2 = build_site2(seed)
     every = [*site2.articles.values(), *([site2.static] if site2.static else [])]
     return {a.id: [(p, [p.surname, p.surname_cyr]) for p in a.persons] for a in every}
+
+
+def _printed(person: Any, article: Any) -> bool:
+    """Whether the project's mirror prints a person's name on an article (its title, byline or
+    author row: an article may credit people it never names)."""
+    shown = " ".join(t or "" for t in (article.title_raw, article.byline, article.author_row))
+    surnames = {person.name.split()[-1], person.name_ru.split()[-1]}
+    return any(w.strip(".,") in surnames or same_word(word_keys(w.strip(".,")),
+                                                      word_keys(person.name.split()[-1]))
+               for w in shown.split())
 
 
 def _align(truth: list[tuple[Any, list[str]]], authors: list[dict[str, Any]]) -> list[int | None]:
@@ -73,14 +84,18 @@ def _align(truth: list[tuple[Any, list[str]]], authors: list[dict[str, Any]]) ->
 def pairwise(truth: dict[Mention, Any], predicted: dict[Mention, Any],
              printed: dict[Mention, list[str]]) -> dict[str, float]:
     """Return pairwise precision and recall of a grouping of the truth's mentions, and the
-    wrong pairs no printed form could tell apart."""
-    same_truth = same_pred = both = undecidable = 0
+    wrong pairs no printed form could tell apart; ``recall_of_recorded`` counts only the pairs
+whose two authors the crawl recorded (what resolution can do, extraction aside)."""
+    same_truth = same_pred = both = undecidable = recorded = recorded_both = 0
     for a, b in combinations(sorted(truth), 2):
         t, p = truth[a] == truth[b], predicted[a] == predicted[b]
         same_truth, same_pred, both = same_truth + t, same_pred + p, both + (t and p)
         undecidable += p and not t and _namesakes(truth[a], truth[b], printed[a], printed[b])
+        seen = t and bool(printed[a]) and bool(printed[b])
+        recorded, recorded_both = recorded + seen, recorded_both + (seen and p)
     return {"precision": both / same_pred if same_pred else 1.0,
             "recall": both / same_truth if same_truth else 1.0,
+            "recall_of_recorded": recorded_both / recorded if recorded else 1.0,
             "pairs_true": same_truth, "pairs_predicted": same_pred,
             "wrong_pairs_undecidable": undecidable}
 
