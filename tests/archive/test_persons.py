@@ -165,3 +165,12 @@ def test_a_curated_file_that_cannot_be_read_is_one_line(tmp_path: Path, capsys) 
     assert main(["persons", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "each merge needs" in err
+
+
+def test_persons_needs_a_corpus_and_a_dry_run_writes_nothing(tmp_path: Path, capsys) -> None:
+    assert main(["persons", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith(f"ifes-archive persons: no corpus at {tmp_path}")
+    _write_corpus(tmp_path, _article(1, ("Igor Zhuravlev", ["Igor Zhuravlev"])))
+    assert main(["persons", str(tmp_path), "--dry-run"]) == 0
+    assert "1 persons from 1 authors" in capsys.readouterr().out
+    assert not (tmp_path / STORE).exists()
