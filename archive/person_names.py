@@ -249,7 +249,12 @@ def name_parts(author: dict[str, Any]) -> NameParts:
     """Return what an author of a record (``{"name", "spellings"}``) says of the name."""
     name = " ".join(str(author.get("name") or "").split())
     spellings = [" ".join(s.split()) for s in author.get("spellings") or [] if s.strip()]
-    spellings = spellings or [name]
+    return _name_parts(name, tuple(spellings or [name]))
+
+
+@lru_cache(maxsize=65536)
+def _name_parts(name: str, printed: tuple[str, ...]) -> NameParts:
+    spellings = list(printed)
     surname = _surname_of(name, spellings)
     keys = word_keys(surname)
     given: set[frozenset[str]] = set()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -215,9 +216,9 @@ def _curated(mention: Mention, rule: str, entry: dict[str, Any]) -> dict[str, An
 
 
 def _give_ids(persons: list[Person], store: Store, result: Resolution) -> list[Person]:
-    keys = [mention_keys(p) for p in persons]
-    pairs = sorted(((len(k & old), pid, i) for i, k in enumerate(keys)
-                    for pid, old in store.persons.items() if k & old),
+    owner = {key: pid for pid, keys in store.persons.items() for key in keys}
+    shared = [Counter(owner[k] for k in mention_keys(p) if k in owner) for p in persons]
+    pairs = sorted(((n, pid, i) for i, counts in enumerate(shared) for pid, n in counts.items()),
                    key=lambda t: (-t[0], t[1], t[2]))
     taken: set[str] = set()
     for _, pid, i in pairs:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ifes_archive.archive.authors import is_cyrillic
@@ -122,6 +123,7 @@ def mentions_of(records: Iterable[dict[str, Any]]) -> list[Mention]:
     return sorted(found, key=lambda m: m.key)
 
 
+@lru_cache(maxsize=2**18)
 def conflict(a: NameParts, b: NameParts) -> str | None:
     """Return why two mentions cannot be one person, or None when nothing says so (East
     Asian names: on either their keys or their coarse ones)."""
@@ -175,19 +177,24 @@ def resolve(mentions: list[Mention]) -> list[Person]:
     """Return the persons the mentions make (every mention in exactly one)."""
     people: list[Person] = []
     by_surname: dict[str, list[Person]] = {}
+    # each person's distinct spellings, and the first mention of each: compared once
+    profiles: dict[int, dict[NameParts, Mention]] = {}
     for mention in sorted(mentions, key=lambda m: (-m.rank, m.key)):
         candidates = [p for p in _candidates(by_surname, mention) if not p.closed]
-        fits = [p for p in candidates if _fits(p, mention)]
+        fits = [p for p in candidates if _fits(profiles[id(p)], mention.parts)]
         if not mention.parts.given:
             # initials alone: any other person whose given name they fit makes them ambiguous,
             # whatever the patronymics say (T.P. beside Tatiana O. and Tamara)
-            loose = [p for p in candidates if _fits(p, mention, loose=True)]
+            bare = replace(mention.parts, patronymic=())
+            loose = [p for p in candidates if _fits(profiles[id(p)], bare)]
             fits = fits if len(loose) <= 1 else loose
         if len(fits) == 1:
-            fits[0].evidence.append(_why(fits[0], mention))
+            fits[0].evidence.append(_why(profiles[id(fits[0])], mention))
             fits[0].mentions.append(mention)
+            profiles[id(fits[0])].setdefault(mention.parts, mention)
             continue
         person = Person([mention], closed=len(fits) > 1)
+        profiles[id(person)] = {mention.parts: mention}
         if fits:
             person.evidence.append(_ambiguous(mention, fits))
         people.append(person)
@@ -213,17 +220,16 @@ def _surname_index(parts: NameParts) -> frozenset[str]:
     return parts.surname_keys | sounds
 
 
-def _fits(person: Person, mention: Mention, loose: bool = False) -> bool:
-    """Whether nothing of any mention of a person conflicts with the mention (``loose``: but
-    for patronymics)."""
-    return all(conflict(m.parts, replace(mention.parts, patronymic=()) if loose
-                        else mention.parts) is None for m in person.mentions)
+def _fits(profiles: dict[NameParts, Mention], parts: NameParts) -> bool:
+    """Whether nothing of any spelling of a person conflicts with a mention's."""
+    return all(conflict(known, parts) is None for known in profiles)
 
 
-def _why(person: Person, mention: Mention) -> dict[str, Any]:
+def _why(profiles: dict[NameParts, Mention], mention: Mention) -> dict[str, Any]:
     """Return the evidence for putting a mention with a person: the mention of it that
-    agrees most closely, and how."""
-    best = min(person.mentions, key=lambda m: (-_agreement(m.parts, mention.parts)[0], m.key))
+    agrees most closely (the first of its spelling), and how."""
+    best = min(profiles.values(),
+               key=lambda m: (-_agreement(m.parts, mention.parts)[0], m.key))
     rule, detail = _agreement(best.parts, mention.parts)[1:]
     return {"article_id": mention.article_id, "name": mention.name, "rule": rule,
             "with_article_id": best.article_id, "with_name": best.name, "detail": detail}
