@@ -90,11 +90,15 @@ def read_store(folder: Path) -> Store:
     path = folder / STORE
     if not path.is_file():
         return Store()
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return Store(int(data["next_id"]),
-                 {pid: frozenset((int(a), str(s)) for a, s in entry["mentions"])
-                  for pid, entry in data["persons"].items()},
-                 dict(data.get("retired") or {}))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Store(int(data["next_id"]),
+                     {pid: frozenset((int(a), str(s)) for a, s in entry["mentions"])
+                      for pid, entry in data["persons"].items()},
+                     dict(data.get("retired") or {}))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PersonsInputError(f"{path} cannot be read ({exc!r}): restore it from a backup "
+                                "(moved away, every person gets a new id)") from exc
 
 
 def write_store(folder: Path, store: Store, persons: list[Person]) -> None:
@@ -105,8 +109,19 @@ def write_store(folder: Path, store: Store, persons: list[Person]) -> None:
                         for p in sorted(persons, key=lambda p: str(p.person_id))},
             "retired": dict(sorted(store.retired.items()))}
     partial = folder / f".{STORE}.partial"
-    partial.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    partial.write_text(_lines(data), encoding="utf-8")
     os.replace(partial, folder / STORE)
+
+
+def _lines(data: dict[str, Any]) -> str:
+    """Return the store as JSON with a person a line (a curator looks ids up in it)."""
+    def block(entries: dict[str, Any]) -> str:
+        return ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+                          for k, v in entries.items())
+
+    return (f'{{"format": {data["format"]}, "next_id": {data["next_id"]},\n'
+            f'"persons": {{\n{block(data["persons"])}\n}},\n'
+            f'"retired": {{\n{block(data["retired"])}\n}}}}\n')
 
 
 def read_curated(folder: Path) -> dict[str, list[dict[str, Any]]]:

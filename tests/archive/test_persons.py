@@ -174,3 +174,13 @@ def test_persons_needs_a_corpus_and_a_dry_run_writes_nothing(tmp_path: Path, cap
     assert main(["persons", str(tmp_path), "--dry-run"]) == 0
     assert "1 persons from 1 authors" in capsys.readouterr().out
     assert not (tmp_path / STORE).exists()
+
+
+def test_a_store_cut_short_is_one_line_not_new_ids(tmp_path: Path, capsys) -> None:
+    _write_corpus(tmp_path, _article(1, ("Igor Zhuravlev", ["Igor Zhuravlev"])))
+    assert main(["persons", str(tmp_path)]) == 0
+    stored = (tmp_path / STORE).read_text(encoding="utf-8")
+    (tmp_path / STORE).write_text(stored[:40], encoding="utf-8")
+    assert main(["persons", str(tmp_path)]) == 2
+    assert "cannot be read" in capsys.readouterr().err
+    assert (tmp_path / STORE).read_text(encoding="utf-8") == stored[:40]  # left for the user
