@@ -220,9 +220,10 @@ def is_patronymic(word: str) -> bool:
 
 
 def split_initials(token: str) -> list[str]:
-    """Return the initials of a token («T.O.» -> [T, O]; «Yu.D.» -> [Yu, D]), [] if not one."""
+    """Return the initials of a token («T.O.» -> [T, O]; «Yu.D.» -> [Yu, D]; «D»), [] if not
+    one: two letters without a full stop are a name (Li, Wu, Xu)."""
     parts = [p for p in re.split(r"[.\s]+", token.replace("-", "")) if p]
-    if not parts or (not token.rstrip().endswith(".") and len(parts) == 1 and len(token) > 2):
+    if not parts or ("." not in token and len(token.replace("-", "")) > 1):
         return []
     return [p.rstrip("-") for p in parts] if all(_INITIAL.match(p) for p in parts) else []
 
