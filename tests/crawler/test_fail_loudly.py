@@ -142,6 +142,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     (["rebuild", "{tmp}/notwarc.warc.gz", "--out", "{tmp}/c.jsonl"], 1, "nothing could be read"),
     (["rebuild", "{tmp}/notwarc.warc.gz", "--out", "{tmp}/notwarc.warc.gz/x"], 4, "cannot write"),
     (["history", "{tmp}/missing", "5"], 2, "no corpus"),
+    (["persons", "{tmp}/missing"], 2, "no corpus"),
     (["extract", "{tmp}/missing.html"], 2, "cannot read"),
 ])
 def test_user_errors_are_one_line_and_a_documented_status(tmp_path: Path, args: list[str],
