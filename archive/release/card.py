@@ -147,14 +147,20 @@ def _what(facts: CardFacts) -> list[str]:
         lines += ["This release is limited to articles " + "; ".join(facts.scope) + ".", ""]
     lines += _table(["part", "files", "size"], [[f"`{name}`", f"{files:,}", _human(size)]
                                                for name, files, size in facts.parts])
-    lines += ["`data/` holds three tables, each as Parquet (typed: dates are dates, lists are "
+    lines += ["`data/` holds four tables, each as Parquet (typed: dates are dates, lists are "
               "lists, authors are structs) and as JSON Lines: `articles` (one row per article"
               + (" version" if facts.all_versions else "") + "), `versions` (one row per version "
-              "of each article), `captures` (one row per WARC record a version was built from); "
-              "they join on `article_id` and `version`. `texts/` has the text of each row of "
-              "`articles` as a UTF-8 file (paragraphs separated by blank lines) and "
-              "`metadata.csv` one row per file, the form corpus tools (AntConc, Sketch Engine, "
-              "quanteda) read.", ""]
+              "of each article), `captures` (one row per WARC record a version was built from), "
+              "`changes` (one row per step in an article's history: `added`, `edited`, "
+              "`withdrawn`, `restored`, with the fields that changed, their old and new values "
+              "and the words and paragraphs of the text that changed; computed from every "
+              "version the archive holds, released or not); they join on `article_id` and "
+              "`version` (`changes`: `from_version`, `to_version`). What changed since an "
+              "earlier release is the `changes` rows whose `to_seen` is after that release's "
+              "newest `last_seen` in `versions`. `texts/` has the text of each row of "
+              "`articles` as a UTF-8 file named by article and version, `texts/ID-vN.txt` (the "
+              "same name in every release that holds that version) and `metadata.csv` one row "
+              "per file, the form corpus tools (AntConc, Sketch Engine, quanteda) read.", ""]
     for name, caption in facts.plots.items():
         lines += [f"![{caption}](plots/{name})", ""]
     return lines
