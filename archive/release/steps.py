@@ -12,10 +12,12 @@ archive holds, whatever versions it releases; ``ifes-archive history --json`` gi
 
 from __future__ import annotations
 
+from dataclasses import astuple
+from dataclasses import fields as fields_of
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.history import text_change
+from ifes_archive.archive.history import TextChange, text_change
 from ifes_archive.archive.release.tables import ChangeRow
 from ifes_archive.archive.versions import NOT_CONTENT, content_digest
 
@@ -59,11 +61,10 @@ def _row(record: dict[str, Any], kind: str, before: dict[str, Any] | None,
                   for name in fields if name not in LONG_FIELDS]
         text = text_change(before.get("text"), after.get("text")) if "text" in fields else \
             text_change(None, None)
+    # TextChange's fields are the table's last columns, in their order; null when not compared
+    counts = astuple(text) if text else (None,) * len(fields_of(TextChange))
     return ChangeRow(record["article_id"], kind, _number(before), _number(after), from_seen,
-                     to_seen, fields, values,
-                     *((text.words_added, text.words_removed, text.paragraphs_added,
-                        text.paragraphs_removed, text.paragraphs_edited) if text else
-                       (None,) * 5))
+                     to_seen, fields, values, *counts)
 
 
 def _number(record: dict[str, Any] | None) -> int | None:

@@ -72,3 +72,13 @@ def test_a_withdrawn_article_that_comes_back_is_withdrawn_then_restored(
     assert edited["fields"] == ["title"] and edited["values"] == [
         {"field": "title", "old": "Kana", "new": "Kana again"}]
     assert (edited["words_added"], edited["paragraphs_added"]) == (0, 0)
+
+
+def test_the_text_counts_are_the_changes_tables_last_columns() -> None:
+    from dataclasses import fields
+
+    from ifes_archive.archive.history import TextChange
+    from ifes_archive.archive.release.tables import ChangeRow
+
+    counts = [f.name for f in fields(TextChange)]
+    assert [f.name for f in fields(ChangeRow)][-len(counts):] == counts
