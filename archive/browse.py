@@ -52,8 +52,7 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
-def _article_rows(release: Path, links: bool, prefix: str | None,
-                  ) -> Iterator[dict[str, Any]]:
+def _article_rows(release: Path, links: bool, prefix: str | None) -> Iterator[dict[str, Any]]:
     for record in _jsonl(release / "data" / "articles.jsonl"):
         published = published_on(record)
         first = (record.get("captures") or [None])[0]

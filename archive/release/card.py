@@ -292,7 +292,8 @@ def _replay(facts: CardFacts) -> list[str]:
         return ["## Captures", "", f"No WACZ in this release: {facts.wacz}.", ""]
     return ["## Captures and replay", "", f"`{facts.wacz}` (WACZ 1.1.1) holds the WARC "
             "captures of the released articles and of the site's other pages, their replay "
-            "index, and one page entry per article (title, date, text). Open it in "
+            "index, and one page entry per article" + (" version, at the capture it came from"
+            if facts.all_versions else "") + " (title, date, text). Open it in "
             "ReplayWeb.page (<https://replayweb.page/>, *Choose File*), or serve it with pywb; "
             "`captures` tells which record of which WARC file inside it each version came "
             "from.", ""]

@@ -186,5 +186,9 @@ def test_all_versions_pages_and_stable_text_names(recrawled: Recrawled, tmp_path
         assert (page["url"], stamp) in indexed, page["id"]
     edited = min(recrawled.changes.edited)
     assert len({p["ts"] for p in pages if p["id"].startswith(f"{edited}-v")}) == 2
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "one page entry per article version, at the capture it came from" in card
+    assert "one page entry per article (title" in \
+        (recrawled.after / "README.md").read_text(encoding="utf-8")
     assert (out / "data" / "changes.jsonl").read_bytes() == \
         (recrawled.after / "data" / "changes.jsonl").read_bytes()
