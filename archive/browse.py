@@ -53,8 +53,7 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
-def _article_rows(release: Path, links: bool, prefix: str | None,
-                  all_versions: bool) -> Iterator[dict[str, Any]]:
+def _article_rows(release: Path, links: bool, prefix: str | None) -> Iterator[dict[str, Any]]:
     for record in _jsonl(release / "data" / "articles.jsonl"):
         published = published_on(record)
         first = (record.get("captures") or [None])[0]
@@ -71,7 +70,7 @@ def _article_rows(release: Path, links: bool, prefix: str | None,
                "pages": record.get("pages"),
                "flags": json.dumps(record.get("flags") or [], ensure_ascii=False),
                "first_seen": record.get("first_seen"), "last_seen": record.get("last_seen"),
-               "url": record["url"], "file": text_file(record, all_versions),
+               "url": record["url"], "file": text_file(record),
                "text": record.get("text")}
 
 
@@ -90,7 +89,7 @@ def build_database(release: Path, path: Path, replay_prefix: str | None = None) 
     links = (release / WACZ).is_file()
     db = sqlite_utils.Database(path, recreate=True)
     key = ("article_id", "version") if all_versions else "article_id"
-    db.table("articles").insert_all(_article_rows(release, links, replay_prefix, all_versions),
+    db.table("articles").insert_all(_article_rows(release, links, replay_prefix),
                                     pk=key)
     db.table("versions").insert_all((_flat(r) for r in _jsonl(release / "data" / "versions.jsonl")),
                               pk=("article_id", "version"))

@@ -12,7 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ifes_archive.archive.terminal import safe
+from ifes_archive.archive.terminal import safe, safe_json
 from ifes_archive.crawler.bounds import EXIT_BOUNDED
 from ifes_archive.crawler.settings import BASE_URL as DEFAULT_BASE_URL
 
@@ -221,19 +221,23 @@ def _warc_paths(path: Path) -> list[Path]:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.history import corpus_path, describe, versions_of
+    from ifes_archive.archive.history import describe
+    from ifes_archive.archive.release.lookup import NoHistory, article_history
 
-    corpus = corpus_path(Path(args.corpus))
-    if not corpus.exists():
-        print(f"ifes-archive history: no corpus at {corpus}", file=sys.stderr)
+    try:
+        history = article_history(Path(args.corpus), args.article_id)
+    except NoHistory as error:
+        print(f"ifes-archive history: {error}", file=sys.stderr)
         return 2
-    versions = versions_of(corpus, args.article_id)
-    if not versions:
-        print(f"ifes-archive history: article {args.article_id} is not in {corpus}",
+    if not history.versions:
+        print(f"ifes-archive history: article {args.article_id} is not in {history.source}",
               file=sys.stderr)
         return 1
-    print(f"article {args.article_id}: {len(versions)} version(s) in {corpus}")
-    for line in describe(versions, diff=args.diff):
+    if args.json:
+        print(safe_json(history.as_json(args.article_id)))
+        return 0
+    print(f"article {args.article_id}: {len(history.versions)} version(s) in {history.source}")
+    for line in describe(history.versions, diff=args.diff, changes=history.changes):
         print(safe(line))  # titles and text are the site's: no escape sequences reach the terminal
     return 0
 
@@ -402,9 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
     extract.set_defaults(run=_extract)
 
     history = verbs.add_parser("history", help="the versions of one article, and what changed")
-    history.add_argument("corpus", help="articles.jsonl, or the archive folder holding it")
+    history.add_argument("corpus", help="articles.jsonl, the archive folder holding it, or a "
+                                        "release folder")
     history.add_argument("article_id", type=int, help="the Joomla id of the article")
     history.add_argument("--diff", action="store_true", help="show what changed in the text")
+    history.add_argument("--json", action="store_true",
+                         help="print the versions and the change steps as JSON (the rows of a "
+                              "release's versions and changes tables)")
     history.set_defaults(run=_history)
 
     persons = verbs.add_parser("persons", help="the people who wrote the articles, one id each "

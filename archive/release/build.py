@@ -139,9 +139,10 @@ class ReleaseSummary:
 
 
 def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
-                 pages: IO[str] | None = None) -> Plan:
+                 pages: IO[str] | None = None, all_versions: bool = False) -> Plan:
     """Return which articles of ``corpus`` the release takes (judged on the newest version);
-    write the newest version of each to ``pages`` (the WACZ's page list reads them)."""
+    write the newest version of each (every version with ``all_versions``) to ``pages`` (the
+    WACZ's page list reads them: one page per version, at its capture)."""
     plan = Plan()
     for versions in articles(corpus):
         newest = versions[-1]
@@ -155,7 +156,8 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
         else:
             plan.kept.add(article_id)
             if pages is not None:
-                pages.write(record_to_json(newest) + "\n")
+                pages.writelines(record_to_json(record) + "\n"
+                                 for record in (versions if all_versions else versions[-1:]))
     return plan
 
 
@@ -219,7 +221,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     corpus, source = _corpus(archive_dir, work, options)
     (work / "archive").mkdir(parents=True, exist_ok=True)
     with open(work / "archive" / CORPUS, "w", encoding="utf-8", newline="\n") as pages:
-        plan = plan_release(corpus, options.scope, exclusions, pages)
+        plan = plan_release(corpus, options.scope, exclusions, pages, options.all_versions)
     warcs = warc_files([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
     progress = Progress("release: WARC files", len(warcs), options.progress)
     copies = copy_warcs(warcs, work / "archive" / "warc", plan.dropped, progress)

@@ -55,10 +55,10 @@ def test_every_part_is_there(release: Path, crawl) -> None:
     for name in ("README.md", "CHANGES.md", "CITATION.cff", "datapackage.json", "SHA256SUMS",
                  "archive.wacz", "metadata.csv", "data/articles.parquet", "data/articles.jsonl",
                  "data/versions.parquet", "data/versions.jsonl", "data/captures.parquet",
-                 "data/captures.jsonl"):
+                 "data/captures.jsonl", "data/changes.parquet", "data/changes.jsonl"):
         assert (release / name).is_file(), name
     texts = sorted(p.name for p in (release / "texts").iterdir())
-    assert texts == sorted(f"{r['article_id']}.txt" for r in _current(crawl))
+    assert texts == sorted(f"{r['article_id']}-v{r['version']}.txt" for r in _current(crawl))
     assert len(list((release / "plots").glob("*.png"))) == 4
     assert not list(release.parent.glob(".*")), "work folders left behind"
 
@@ -316,7 +316,7 @@ def test_a_second_release_into_the_same_folder_keeps_nothing_of_the_first(
     rows = _jsonl(out / "data" / "articles.jsonl")
     assert rows and {r["language"] for r in rows} == {"ru"}
     assert sorted(p.name for p in (out / "texts").iterdir()) == \
-        sorted(f"{r['article_id']}.txt" for r in rows)
+        sorted(f"{r['article_id']}-v{r['version']}.txt" for r in rows)
     assert not list(tmp_path.glob(".*")), "work folders left behind"
 
 
