@@ -247,6 +247,7 @@ def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _release(args: argparse.Namespace) -> int:
+    from ifes_archive.archive.folder import LockHeld
     from ifes_archive.archive.release.build import ReleaseOptions, build_release
     from ifes_archive.archive.release.scope import ReleaseInputError, Scope
 
@@ -259,9 +260,11 @@ def _release(args: argparse.Namespace) -> int:
     try:
         summary = build_release(args.archive, args.out, options)
     except ReleaseInputError as exc:
-        print(f"ifes-archive release: {exc}", file=sys.stderr)
-        return 2
-    print(summary)
+        return _fail("release", str(exc))
+    except LockHeld as exc:
+        return _fail("release", f"another release (pid {exc.holder}) is being built into "
+                     f"{args.out}; not starting a second one", LOCKED)
+    print(safe(str(summary)))
     return 0
 
 
