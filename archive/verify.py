@@ -170,7 +170,7 @@ def verify_file(path: Path, max_size: int = DEFAULT_MAX_BODY) -> Report:
     report = Report(path)
     links: dict[str, _Link] = {}
     try:
-        with open_records(path) as records:
+        with open_records(path, whole=True) as records:
             for record in records:
                 if report.records == 0 and record.head.type != "warcinfo":
                     report.problems.append("first record is not warcinfo")

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from ifes_archive.archive.folder import take_lock
 from ifes_archive.archive.joomla import base_url_of
 from ifes_archive.archive.progress import Progress, wanted
-from ifes_archive.archive.rebuild import rebuild, warc_files
+from ifes_archive.archive.rebuild import rebuild
 from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.release.card import CardFacts, languages_of, summary, write_card
 from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
@@ -59,6 +59,7 @@ from ifes_archive.archive.release.scope import (
 from ifes_archive.archive.release.tables import all_tables
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
 from ifes_archive.archive.wacz import write_wacz
+from ifes_archive.archive.warcfiles import find_warcs
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -248,7 +249,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     (work / "archive").mkdir(parents=True, exist_ok=True)
     with open(work / "archive" / CORPUS, "w", encoding="utf-8", newline="\n") as pages:
         plan = plan_release(corpus, options.scope, exclusions, pages)
-    warcs = warc_files([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
+    warcs = find_warcs([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
     progress = Progress("release: WARC files", len(warcs), options.progress)
     copies = copy_warcs(warcs, work / "archive" / "warc", plan.dropped, progress)
     progress.done(f"{copies.records:,} records, {copies.dropped:,} left out")
