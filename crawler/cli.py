@@ -288,13 +288,12 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _browse(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.browse import serve
+    from ifes_archive.archive.browse import DatabaseExists, serve
 
     try:
-        serve(args.release, args.host, args.port, args.db, args.replay_prefix)
-    except FileNotFoundError as exc:
-        print(f"ifes-archive browse: {exc}", file=sys.stderr)
-        return 2
+        serve(args.release, args.host, args.port, args.db, args.replay_prefix, args.force)
+    except (FileNotFoundError, DatabaseExists) as exc:
+        return _fail("browse", str(exc))
     except KeyboardInterrupt:
         pass
     return 0
@@ -433,8 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
     browse.add_argument("--host", default="127.0.0.1", help="address to serve on (default: "
                         "127.0.0.1, this machine only)")
     browse.add_argument("--port", type=int, default=8001, help="port (0: any free one)")
-    browse.add_argument("--db", type=Path, help="keep the SQLite database here (default: a "
-                        "temporary file)")
+    browse.add_argument("--db", type=Path, help="keep the SQLite database here, a file not there "
+                        "yet (default: a temporary file)")
+    browse.add_argument("--force", action="store_true",
+                        help="let --db replace a file that is there already")
     browse.add_argument("--replay-prefix", metavar="URL", help="replay in a wayback-style "
                         "replay (pywb: http://HOST:PORT/COLLECTION/) instead of the page alone")
     browse.set_defaults(run=_browse)
