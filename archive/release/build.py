@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ifes_archive.archive.folder import take_lock
+from ifes_archive.archive.folder import drop_lock, take_lock
 from ifes_archive.archive.joomla import base_url_of
 from ifes_archive.archive.progress import Progress, wanted
 from ifes_archive.archive.rebuild import rebuild
@@ -188,12 +188,14 @@ def build_release(archive_dir: Path, out: Path, options: ReleaseOptions) -> Rele
 @contextmanager
 def _lock(out: Path) -> Iterator[None]:
     """Hold the lock of release folder ``out`` (a file beside it: ``out`` itself is replaced)
-    while the body runs; raise LockHeld at once if another build holds it."""
-    stream = take_lock(out.with_name(f".{out.name}.lock"))
+    while the body runs, and remove it after; raise LockHeld at once if another build holds
+    it. (A build killed leaves the file: the next one takes it, the kernel let go of it.)"""
+    path = out.with_name(f".{out.name}.lock")
+    stream = take_lock(path)
     try:
         yield
     finally:
-        stream.close()
+        drop_lock(stream, path)
 
 
 def _tidy(out: Path) -> None:
