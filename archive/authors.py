@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ifes_archive.archive.given_names import (
+    ends_like_japanese_given,
     is_east_asian_given,
     is_east_asian_surname,
     is_given_name,
@@ -253,15 +254,25 @@ def name_mention(text: str, source: str, expected: frozenset[str] = frozenset()
 def has_evidence(mention: Mention, expected: frozenset[str] = frozenset()) -> bool:
     """Whether a name-shaped mention is a name: its surname is named elsewhere on the page
     (*expected*), it is written with initials, its given name is a known one, both its words
-    are Japanese syllables, or it is a Chinese or Korean surname and given name."""
+    are Japanese syllables (the given name ending as given names do), or it is a Chinese or
+    Korean surname and given name."""
     key = name_key(mention.surname)
     if key in expected or any(near(key, k) for k in expected):
         return True
     if mention.given is None:
         return looks_like_surname(mention.surname)
-    if is_given_name(mention.given) or (is_romaji(mention.given) and is_romaji(mention.surname)):
+    if is_given_name(mention.given) or _japanese(mention.given, mention.surname):
         return True
     return is_east_asian_surname(mention.surname) and is_east_asian_given(mention.given.split())
+
+
+def _japanese(given: str, surname: str) -> bool:
+    """Whether a given name and surname not known are both Japanese syllables in Latin letters,
+    the given name ending as given names do (Akihiro Iwashita; «Toyota Foundation» is syllables
+    too). Russian words are syllables as often as not when read back from Polivanov's spelling
+    («Экономика Японии»): in Cyrillic only a known given name is evidence."""
+    return not is_cyrillic(given) and is_romaji(given) and is_romaji(surname) and \
+        ends_like_japanese_given(given)
 
 
 def byline_mentions(line: str, expected: frozenset[str] = frozenset(),

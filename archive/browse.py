@@ -2,10 +2,11 @@
 
 The release's tables go into a SQLite database (sqlite-utils): ``articles`` with full-text search
 over titles and texts (FTS5) and facets on section, language, year and author (lists are JSON
-arrays, which Datasette facets value by value), ``versions`` and ``captures`` beside it. Each row
-links to its capture — the WARC record it came from, shown with its headers — and to its replay,
-the archived page itself, both read from the release's WACZ by :mod:`archive.browse_plugin`
-(``--replay-prefix`` points replay links at a wayback-style replay such as pywb instead).
+arrays, which Datasette facets value by value), ``versions``, ``captures`` and ``persons`` beside
+it. Each row links to its capture — the WARC record it came from, shown with its headers — and
+to its replay, the archived page itself, both read from the release's WACZ by
+:mod:`archive.browse_plugin` (``--replay-prefix`` points replay links at a wayback-style replay
+such as pywb instead).
 Datasette serves it on loopback; its JSON API answers the same queries as its pages.
 """
 
@@ -97,6 +98,9 @@ def build_database(release: Path, path: Path, replay_prefix: str | None = None) 
     db.table("captures").insert_all(({**_flat(r), **_capture_links(r, links, replay_prefix)}
                                for r in _jsonl(release / "data" / "captures.jsonl")),
                               pk=("warc_filename", "warc_offset"))
+    persons = release / "data" / "persons.jsonl"
+    if persons.is_file():  # releases made before persons have none
+        db.table("persons").insert_all((_flat(r) for r in _jsonl(persons)), pk="person_id")
     if not all_versions:
         for table in ("versions", "captures"):
             db.table(table).add_foreign_key("article_id", "articles", "article_id")
@@ -128,7 +132,10 @@ def metadata(release: Path, database: str = DATABASE) -> dict[str, Any]:
                              "description": "One row per article; search titles and texts."},
                 "versions": {"label_column": "title", "facets": ["status"],
                              "description": "Every version of each article."},
-                "captures": {"description": "The WARC record each version was built from."}}}}}
+                "captures": {"description": "The WARC record each version was built from."},
+                "persons": {"label_column": "name_latin", "facets": ["kept_apart"],
+                            "description": "One row per author across articles, spellings "
+                                           "and scripts."}}}}}
 
 
 def datasette_of(release: Path, path: Path) -> Any:

@@ -4,7 +4,10 @@ On the live site there is no gold to score against, but the site repeats itself:
 are named in the title prefix, the byline and the author row; the article's words are on its
 view pages and again on its print view (``index2.php?...&pop=1``: the whole article, no
 chrome); an article's breadcrumb names the listings it leads to, which name themselves on
-their pages. Each check gives ``{"check", "agrees", "detail"}`` for the record's ``checks``;
+their pages. Where only the body's byline names the authors, nothing repeats it: the ``byline``
+check then says whether a name-shaped paragraph opening the body was read as the authors (on
+the evidence of a known given name or initials) or left in the text for want of it. Each check
+gives ``{"check", "agrees", "detail"}`` for the record's ``checks``;
 the crawl report counts them (:func:`tally`).
 """
 
@@ -22,6 +25,8 @@ from ifes_archive.archive.listings import fold_name, listing_key
 AUTHORS = "authors"
 PRINT_VIEW = "print-view"
 CRUMB = "crumb"
+#: Authors named by the body's byline alone, or a name-shaped opening paragraph read as no one.
+BYLINE = "byline"
 #: A listing's name against its breadcrumb's last crumb (:func:`archive.listings.listing_check`).
 LISTING_CRUMB = "listing-crumb"
 #: Words of one text the other may lack before the texts count as disagreeing: none.
@@ -52,6 +57,20 @@ def authors_check(sources: Mapping[str, Sequence[names.Mention]]) -> dict[str, A
         if others and strangers:
             problems.append(f"author row names {_surnames(strangers)}, not {_surnames(others)}")
     return check(AUTHORS, not problems, "; ".join(problems))
+
+
+def byline_check(sources: Sequence[str], opening: Sequence[names.Mention] | None
+                 ) -> dict[str, Any] | None:
+    """Return whether the authors rest on the body's byline alone (*sources* is ``["byline"]``:
+    agrees), or no one names authors while the body opens with a paragraph of names
+    (*opening*, :func:`archive.titles.name_shaped`) that had no evidence of being names
+    (disagrees: a byline missed, or a heading shaped like a name); None otherwise."""
+    if list(sources) == ["byline"]:
+        return check(BYLINE, True)
+    if sources or not opening:
+        return None
+    return check(BYLINE, False, "no one named; the body opens with name-shaped "
+                                f"{' / '.join(m.text for m in opening)}, no given name known")
 
 
 def _surnames(mentions: Sequence[names.Mention]) -> str:

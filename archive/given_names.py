@@ -6,7 +6,9 @@ offers none of these, "Mikhailova Yulia. The Visual Language ..." and «Japan St
 Summary» differ in one thing only: "Yulia" is a given name. These are the common given names of
 the two peoples the site's authors come from, Russian in Cyrillic (their Latin spellings are
 derived: Yulia, Yuliya, Julia are one key, and a few Western forms are added), and Japanese in
-Hepburn romaji.
+Hepburn romaji; and common English given names, for the Western authors and for Russians who
+sign in English. A name that is also an English word or a place (Grace, Hope, Georgia, Jordan,
+Christian) is left out: a heading must not read as a person (:mod:`archive.titles`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ RUSSIAN = """
 Ксения Лариса Лидия Любовь Людмила Маргарита Марина Мария Надежда Наталья Наталия Нина Нонна Оксана
 Ольга Полина Раиса Светлана София Софья Тамара Татьяна Ульяна Юлия Яна Элеонора Эльвира Римма
 Майя Василиса Варвара Таисия Регина Лилия Олеся Снежана
+Христофор Эраст Ираида Ефим Ефрем Евдоким Елисей Ерофей Зиновий Илларион Иларион Ипполит Кузьма
+Леонтий Лука Мирон Мстислав Назар Наум Никифор Остап Прохор Родион Савва Серафим Терентий Тихон
+Трофим Феликс Фома Харитон Юлиан Гавриил Герасим Демьян Давид Игнат Игнатий Емельян Нестор Модест
+Моисей Святослав Всеволод Владлен Евграф Филимон Спартак Стефан Рудольф Эрик Карл Эльдар Ринат
+Рустам Ильдар Равиль Айдар Шамиль Ильяс Рашид Фарид Наиль Рамиль Айрат Азат
+Алевтина Анфиса Ариадна Аглая Агния Евдокия Инесса Нелли Нинель Пелагея Рената Розалия Сабина
+Серафима Стелла Устинья Фаина Эвелина Эльза Эмма Юлиана Ярослава Глафира Клавдия Клара Кристина
+Марфа Матрёна Мирослава Стефания Эльмира Гульнара Динара Зарина Виолетта Изабелла Альбина Алиса
+Милана Дарина Ростислава Владлена Евдокия Лидия Тамара Инга Ирма Римма Роза Ефросинья
 """
 JAPANESE = """
 Akira Akiko Aiko Asako Atsushi Ayako Ayumi Chie Chieko Daisuke Eiji Emi Emiko Fumiko Goro Haruki
@@ -56,6 +67,22 @@ WESTERN = """
 Alexander Alexandra Alexei Alexey Michael Eugene Eugenia Catherine Helen Paul Peter Nicholas
 George Gregory Jacob Leo Mark Philip Stephen Theodore Valentine Victor Vladimir Sophia Tatiana
 """
+#: Common English given names (the Western authors), words and places of the same spelling left
+#: out.
+ENGLISH = """
+James John Robert William David Richard Joseph Thomas Charles Christopher Daniel Matthew Anthony
+Donald Steven Andrew Kenneth Joshua Kevin Brian Edward Ronald Timothy Jason Jeffrey Ryan Gary
+Eric Jonathan Larry Justin Scott Brandon Benjamin Samuel Raymond Patrick Dennis Jerry Tyler
+Aaron Henry Douglas Adam Nathan Zachary Kyle Walter Harold Carl Arthur Lawrence Roger Albert
+Gerald Keith Terry Sean Ethan Jeremy Harry Martin Simon Edmund Hugh Neil Graham Stuart
+Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Nancy Lisa Betty
+Margaret Sandra Ashley Kimberly Emily Donna Michelle Dorothy Carol Amanda Melissa Deborah
+Stephanie Rebecca Laura Cynthia Kathleen Amy Shirley Angela Brenda Pamela Nicole Emma Samantha
+Katherine Christine Rachel Carolyn Janet Maria Diane Julie Joyce Kelly Christina Lauren Joan
+Evelyn Olivia Judith Megan Cheryl Martha Andrea Frances Hannah Jacqueline Teresa Kathryn Sara
+Janice Alice Abigail Julia Judy Beverly Denise Marilyn Danielle Theresa Natalie Marie Lucy
+Claire Louise Sheila Gillian
+"""
 _LATIN = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
@@ -79,7 +106,7 @@ def given_key(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _keys() -> frozenset[str]:
-    return frozenset(given_key(name) for name in (RUSSIAN + WESTERN + JAPANESE).split())
+    return frozenset(given_key(name) for name in (RUSSIAN + WESTERN + ENGLISH + JAPANESE).split())
 
 
 @lru_cache(maxsize=1)
@@ -152,6 +179,12 @@ def japanese_given_first(first: str, second: str) -> bool | None:
         return one
     score = _given_score(first) - _given_score(second)
     return None if score == 0 else score > 0
+
+
+def ends_like_japanese_given(word: str) -> bool:
+    """Whether *word* ends more like a Japanese given name than like a surname (Akihiro,
+    Noriko; not Iwashita, nor «Foundation», whose syllables end like neither)."""
+    return _given_score(word) > 0
 
 
 def _given_score(word: str) -> int:

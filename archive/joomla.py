@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from ifes_archive.archive.origin import canonical_url, origin_of
 
 #: Kinds of Joomla page the spider walks to find articles (articles themselves included).
 LISTING_KINDS = frozenset(
@@ -110,11 +112,12 @@ def clean_url(url: str) -> str:
 
 
 def normalise_base_url(base_url: str) -> str:
-    """Return the site root *base_url* ending with ``/`` (scheme defaulting to http)."""
+    """Return the site root *base_url* ending with ``/`` (scheme defaulting to http), its
+    authority in its one spelling (:func:`archive.origin.canonical_url`)."""
     base_url = base_url.strip()
     if "://" not in base_url:
         base_url = "http://" + base_url
-    parts = urlsplit(base_url)
+    parts = urlsplit(canonical_url(base_url) or base_url)
     path = parts.path or "/"
     if path.rsplit("/", 1)[-1].lower().endswith(".php"):
         path = path.rsplit("/", 1)[0] + "/"  # given the script (index.php), not the root
@@ -310,21 +313,14 @@ def _offsite_reason(url: str, base_url: str) -> str | None:
     base = urlsplit(normalise_base_url(base_url))
     if parts.scheme.lower() != base.scheme:
         return f"other scheme: {parts.scheme or '(none)'}"
-    if host_port(parts) != host_port(base):
+    origin = origin_of(url)
+    if origin is None:
+        return f"no valid host: {parts.netloc}"
+    if origin != origin_of(base_url):
         return f"other host: {parts.netloc}"
     if not (parts.path or "/").startswith(base.path):
         return "outside the site's base path"
     return None
-
-
-def host_port(parts: SplitResult) -> tuple[str, int | None]:
-    """Return (host, port) of a split URL, the port filled in for http and https."""
-    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    return ((parts.hostname or "").lower(), port or default)
 
 
 def _classify(
@@ -442,7 +438,7 @@ def state_key(url: str, *bases: str) -> str:
     parsed = parse_url(url, bases[0] if bases else None)
     if parsed.kind in ARTICLE_KINDS and parsed.id is not None:
         return article_state_key(parsed.id, parsed.limitstart or 0)
-    url = url.split("#", 1)[0]
+    url = (canonical_url(url) or url).split("#", 1)[0]
     for base in bases:
         if url.startswith(base):
             return "/" + url[len(base):]

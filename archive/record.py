@@ -39,7 +39,7 @@ from ifes_archive.archive.extract import (
 from ifes_archive.archive.flatten import paragraphs, text_of
 from ifes_archive.archive.joomla import canonical_article_url, itemid_of
 from ifes_archive.archive.language import detect_language
-from ifes_archive.archive.schema import RECORD_KEYS, Record
+from ifes_archive.archive.schema import AUTHOR_SOURCES, RECORD_KEYS, Record
 from ifes_archive.archive.warc import CapturePointer, pointer_json
 
 if TYPE_CHECKING:
@@ -203,8 +203,11 @@ def _template_fields(reads: list[Page]) -> dict[str, Any]:
         if first.author_row else []
     mentions: list[names.Mention] = [*lead.byline, *row]
     title, prefix = titles.split_title(title_raw, lead.heading, mentions)
-    said = checks.authors_check({"title prefix": prefix, "byline": lead.byline,
-                                 "author row": row})
+    named = {"title prefix": prefix, "byline": lead.byline, "author row": row}
+    said = checks.authors_check(named)
+    sources = [source for source in AUTHOR_SOURCES if named[source]]
+    opening = titles.name_shaped(lead.blocks[0]) if lead.blocks else None
+    lone = checks.byline_check(sources, opening)
     bio = _bio(paragraphs(lead.blocks), mentions + prefix)
     if bio is not None:
         mentions.append(bio[1])
@@ -212,10 +215,10 @@ def _template_fields(reads: list[Page]) -> dict[str, Any]:
     text = text_of(lead.blocks)
     cyrillic = detect_language(text) == "ru"
     return {"title": title or None, "title_raw": title_raw or None, "subtitle": lead.subtitle,
-            "authors": [p.as_dict(cyrillic) for p in people],
+            "authors": [p.as_dict(cyrillic) for p in people], "authors_sources": sources,
             "text": text, "bio": bio[0] if bio else None,
             "extractor": extractor_info("template"), "flags": [],
-            "checks": [said] if said else []}
+            "checks": [c for c in (said, lone) if c]}
 
 
 def _breadcrumb(url: str, page: Page, base_url: str) -> dict[str, Any] | None:
@@ -272,7 +275,7 @@ def _generic_fields(html: str, page: Page) -> dict[str, Any]:
     if blocks and blocks[0] and blocks[0][0] == title_raw:  # the repeated title line
         blocks[0] = blocks[0][1:]
     return {"title": title_raw, "title_raw": title_raw, "subtitle": None, "authors": [],
-            "text": text_of(blocks), "bio": None,
+            "authors_sources": [], "text": text_of(blocks), "bio": None,
             "extractor": extractor_info("generic"), "flags": [GENERIC_FLAG], "checks": []}
 
 

@@ -36,6 +36,8 @@ FLAGS = {
     "modifydate-unreadable": "The «Последнее обновление» line shows no date that exists: "
                              "``date_modified`` keeps its raw string, its value is null.",
 }
+#: Where a record's authors may have been read (``authors_sources``), in the order listed.
+AUTHOR_SOURCES = ("title prefix", "byline", "author row")
 SCHEMA_ID = "https://github.com/ifes-archive/ifes-archive/archive/record.schema.json"
 
 
@@ -60,6 +62,13 @@ class Record:
     authors: list[dict[str, Any]]
     """People, in byline order: ``{"name": display name, "spellings": [every form seen]}``;
     title prefix, byline, author row and bio reconciled across transliterations and scripts."""
+    authors_sources: list[str]
+    """Where on the page the authors were read, in this order: ``title prefix`` (the names
+    before the title), ``byline`` (a line of names at the top of the body: under the repeated
+    title, or a paragraph of names opening the body, read as names on the evidence of a known
+    given name or initials), ``author row`` (Joomla's «Автор» line); empty when no one is named.
+    ``["byline"]`` alone: nothing else on the page confirms the names (see the ``byline``
+    check)."""
     date_published: dict[str, Any] | None
     """``{"value": "YYYY-MM-DD", "raw": text shown, "source": "createdate"}``; null if none."""
     date_modified: dict[str, Any] | None
@@ -99,7 +108,10 @@ class Record:
     "detail"}``, ``detail`` saying what disagreed. ``authors``: the title prefix, the byline and
     the author row name the same people; ``print-view``: the text of the article's view pages
     has the words of its print view (``index2.php?...&pop=1``, the whole article without
-    chrome), in order; ``crumb``: each crumb of the article's breadcrumb that leads to a listing
+    chrome), in order; ``byline``: the authors rest on the body's byline alone (agrees), or no one
+    is named while the body opens with a paragraph shaped like names that had no evidence of being
+    names — no known given name, no initials (disagrees: a byline missed, or a heading that looks
+    like one); ``crumb``: each crumb of the article's breadcrumb that leads to a listing
     that lists the article names it as that listing calls itself. A check with one side missing
     is not listed."""
     version: int = 1
@@ -160,6 +172,8 @@ _REFINED: dict[str, dict[str, Any]] = {"date_published": _DATE, "date_modified":
             "captures": {"type": "array", "items": _POINTER},
             "encoding": {"type": "array", "items": _ENCODING}, "breadcrumb": _CRUMB,
             "checks": {"type": "array", "items": _CHECK},
+            "authors_sources": {"type": "array",
+                                "items": {"type": "string", "enum": list(AUTHOR_SOURCES)}},
             "first_seen": {**_INSTANT, "type": ["string", "null"]},
             "last_seen": {**_INSTANT, "type": ["string", "null"]},
             "version": {"type": "integer", "minimum": 1},

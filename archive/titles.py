@@ -159,15 +159,33 @@ def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Ment
 def _byline(line: str, keys: frozenset[str], loose: bool, some: bool = False
             ) -> list[names.Mention] | None:
     """Return the names of a byline line: each evidenced, or only one of them (*some*), or
-    none (*loose*); None when the line is no byline."""
+    none (*loose*); None when the line is no byline (a word in capitals is an acronym or a
+    heading, never a name: «Институт Дальнего Востока РАН», «ВВЕДЕНИЕ»)."""
     text = BYLINE_LABEL.sub("", line)
-    if len(text.split()) > MAX_BYLINE_WORDS:
+    if len(text.split()) > MAX_BYLINE_WORDS or any(_capitals(w) for w in text.split()):
         return None
     found = names.byline_mentions(text, keys)
     evidenced = [names.has_evidence(m, keys) for m in found or []]
     if found and (loose or all(evidenced) or (some and any(evidenced))):
         return found
     return None
+
+
+def _capitals(word: str) -> bool:
+    """Whether *word* is written in capitals (two letters or more), initials aside."""
+    return word.isupper() and sum(ch.isalpha() for ch in word) > 1 and not names.is_initials(
+        word.strip(",;"))
+
+
+def name_shaped(block: list[str]) -> list[names.Mention] | None:
+    """Return the names of a paragraph that is only names — every line one to three of them,
+    a few words in all — whether or not any is evidenced; None when it is not."""
+    if not block or sum(len(line.split()) for line in block) > MAX_BYLINE_WORDS:
+        return None
+    found = [_byline(line, frozenset(), loose=True) for line in block]
+    if not all(found) or sum(len(f or []) for f in found) > MAX_PREFIX_NAMES:
+        return None
+    return [m for f in found for m in f or []]
 
 
 def _drop_lines(blocks: list[list[str]], count: int) -> None:

@@ -256,6 +256,27 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _persons(args: argparse.Namespace) -> int:
+    from ifes_archive.archive.person_store import (
+        PersonsInputError,
+        describe,
+        newest_records,
+        resolve_folder,
+    )
+
+    folder = Path(args.archive_dir)
+    corpus = folder / "articles.jsonl"
+    if not corpus.is_file():
+        return _fail("persons", f"no corpus at {corpus} (crawl, or `ifes-archive rebuild`)")
+    try:
+        result = resolve_folder(folder, newest_records(corpus), update=not args.dry_run)
+    except PersonsInputError as exc:
+        return _fail("persons", str(exc))
+    for line in describe(result):
+        print(safe(line))  # names are the site's: no escape sequences reach the terminal
+    return 0
+
+
 def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
     from ifes_archive.archive.reader import DEFAULT_MAX_BODY
 
@@ -406,6 +427,13 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("article_id", type=int, help="the Joomla id of the article")
     history.add_argument("--diff", action="store_true", help="show what changed in the text")
     history.set_defaults(run=_history)
+
+    persons = verbs.add_parser("persons", help="the people who wrote the articles, one id each "
+                               "across articles, spellings and scripts")
+    persons.add_argument("archive_dir", help="the archive folder (with articles.jsonl)")
+    persons.add_argument("--dry-run", action="store_true",
+                         help="print them without updating ARCHIVE_DIR/persons.json")
+    persons.set_defaults(run=_persons)
 
     index = verbs.add_parser("index", help="CDXJ index for pywb (and a WACZ for ReplayWeb.page)")
     index.add_argument("archive_dir", help="the archive folder (with warc/)")

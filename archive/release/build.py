@@ -48,6 +48,7 @@ from ifes_archive.archive.release.package import (
     write_json,
     write_sums,
 )
+from ifes_archive.archive.release.persons import released_persons
 from ifes_archive.archive.release.plots import draw_plots
 from ifes_archive.archive.release.scope import (
     Exclusions,
@@ -103,6 +104,8 @@ class Plan:
     excluded: set[int] = field(default_factory=set)
     out_of_scope: set[int] = field(default_factory=set)
     site: str = ""
+    authors: list[dict[str, Any]] = field(default_factory=list)
+    """Each article's id and authors (newest version): persons are resolved on them all."""
 
     @property
     def dropped(self) -> set[int]:
@@ -152,6 +155,7 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
         newest = versions[-1]
         article_id = newest["article_id"]
         plan.site = plan.site or base_url_of(newest["url"])
+        plan.authors.append({"article_id": article_id, "authors": newest.get("authors") or []})
         if article_id in exclusions.reasons:
             plan.excluded.add(article_id)
         elif not scope.admits(newest):
@@ -260,7 +264,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     # other core (forked before pyarrow and matplotlib are loaded).
     with ProcessPoolExecutor(1) as pool:
         job = _start_wacz(pool, work / "archive", root, identity) if warcs else None
-        writer = _write_contents(corpus, plan, copies, root, options)
+        writer = _write_contents(archive_dir, corpus, plan, copies, root, options)
         parquet = {name: [p.relative_to(root).as_posix() for p in files]
                    for name, files in writer.close().items()}
         changes = compare(previous, writer.released, set(exclusions.reasons))
@@ -295,10 +299,11 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     write_sums(root, checksums)
 
 
-def _write_contents(corpus: Path, plan: Plan, copies: Copies, root: Path,
+def _write_contents(archive_dir: Path, corpus: Path, plan: Plan, copies: Copies, root: Path,
                     options: ReleaseOptions) -> ContentsWriter:
     progress = Progress("release: articles", len(plan.kept), options.progress)
-    writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes)
+    persons = released_persons(archive_dir, plan.authors, plan.kept)
+    writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes, persons)
     done = 0
     for versions in articles(corpus):
         if versions[-1]["article_id"] in plan.kept:

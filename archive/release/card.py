@@ -148,11 +148,13 @@ def _what(facts: CardFacts) -> list[str]:
         lines += ["This release is limited to articles " + "; ".join(facts.scope) + ".", ""]
     lines += _table(["part", "files", "size"], [[f"`{name}`", f"{files:,}", _human(size)]
                                                for name, files, size in facts.parts])
-    lines += ["`data/` holds three tables, each as Parquet (typed: dates are dates, lists are "
+    lines += ["`data/` holds four tables, each as Parquet (typed: dates are dates, lists are "
               "lists, authors are structs) and as JSON Lines: `articles` (one row per article"
               + (" version" if facts.all_versions else "") + "), `versions` (one row per version "
               "of each article), `captures` (one row per WARC record a version was built from); "
-              "they join on `article_id` and `version`. `texts/` has the text of each row of "
+              "they join on `article_id` and `version`; `persons` (one row per author across "
+              "articles, spellings and scripts) joins `articles` on `authors[].person_id`. "
+              "`texts/` has the text of each row of "
               "`articles` as a UTF-8 file (paragraphs separated by blank lines) and "
               "`metadata.csv` one row per file, the form corpus tools (AntConc, Sketch Engine, "
               "quanteda) read; " + SPREADSHEET_NOTE + ".", ""]

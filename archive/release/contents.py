@@ -1,9 +1,11 @@
 """The release's data, written article by article: the tables, the texts and their metadata.
 
 For each released article: a row of ``articles`` for its newest version (every version with
-``--all-versions``), a row of ``versions`` for every version, a row of ``captures`` for every
-capture pointer of every version, a file of ``texts/`` and a row of ``metadata.csv`` per row of
-``articles``. Pointers are those of the release's own WARC copies (:meth:`Copies.pointer`).
+``--all-versions``), its authors with their ``person_id``, a row of ``versions`` for every
+version, a row of ``captures`` for every capture pointer of every version, a file of ``texts/``
+and a row of ``metadata.csv`` per row of ``articles``; at the end a row of ``persons`` for each
+person who wrote a released article. Pointers are those of the release's own WARC copies
+(:meth:`Copies.pointer`).
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from ifes_archive.archive.release.tables import (
 from ifes_archive.archive.versions import content_digest
 
 if TYPE_CHECKING:
+    from ifes_archive.archive.release.persons import ReleasedPersons
     from ifes_archive.archive.release.warcs import Copies
 
 #: Tables of ``data/`` (``metadata`` is the CSV beside ``texts/``).
-DATA_TABLES = ("articles", "versions", "captures")
+DATA_TABLES = ("articles", "versions", "captures", "persons")
 METADATA_CSV = "metadata.csv"
 
 
@@ -56,8 +59,9 @@ class ContentsWriter:
     """Writes the data of a release into ``root`` (data/, texts/, metadata.csv)."""
 
     def __init__(self, root: Path, copies: Copies, all_versions: bool = False,
-                 shard_bytes: int | None = None):
+                 shard_bytes: int | None = None, persons: ReleasedPersons | None = None):
         self.root, self.copies, self.all_versions = root, copies, all_versions
+        self.persons = persons
         properties = all_tables()
         options = {"shard_bytes": shard_bytes} if shard_bytes else {}
         self.tables = {name: TableWriter(root / "data", name, properties[name], **options)
@@ -97,6 +101,8 @@ class ContentsWriter:
         return moved
 
     def _write_row(self, record: dict[str, Any]) -> None:
+        if self.persons is not None:
+            record = self.persons.stamped(record)
         self.tables["articles"].write(record, record_to_json(record))
         name = text_file(record, self.all_versions)
         text = record.get("text") or ""
@@ -108,6 +114,8 @@ class ContentsWriter:
 
     def close(self) -> dict[str, list[Path]]:
         """Finish every file; return the Parquet files of each table."""
+        for person in self.persons.rows() if self.persons is not None else ():
+            self.tables["persons"].write(row_of(person))
         self._csv_file.close()
         return {name: writer.close() for name, writer in self.tables.items()}
 

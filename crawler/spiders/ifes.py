@@ -42,6 +42,7 @@ from ifes_archive.archive.joomla import (
     should_follow,
 )
 from ifes_archive.archive.journal import GONE_LINE, NOT_MODIFIED_LINE
+from ifes_archive.archive.origin import canonical_url
 from ifes_archive.archive.record import PRINT_PAGE, decode_html, html_root
 from ifes_archive.archive.versions import GONE_STATUSES
 from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
@@ -488,6 +489,9 @@ def _absolute(response: Response, href: str) -> str | None:
     if not href or href.startswith(("javascript:", "mailto:", "#")):
         return None
     try:
-        return response.urljoin(href)
+        url = response.urljoin(href)
     except ValueError:
         return None
+    # One spelling of the site's origin (x@HOST, HOST:80, HOST. -> host): one request, one
+    # fingerprint, one robots.txt. A URL with no valid origin goes on to be refused, reported.
+    return canonical_url(url) or url

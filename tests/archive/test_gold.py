@@ -79,3 +79,15 @@ def test_records_follow_the_shipped_schema(committed: list) -> None:
     assert records
     for record in records:
         validator.validate(record)
+
+
+def test_records_say_where_their_authors_were_read(committed: list) -> None:
+    """``authors_sources`` as the drawn data has it; the gold holds bylines that alone name
+    the authors (a paragraph of names opening the body, fixtures.quirks.lone_bylines)."""
+    cases = [c for c in committed if c.expected]
+    lines = [json.loads(line) for line in (GOLD / "cases.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    lone = [c["expected"]["authors_sources"] for c in lines if "lone_byline" in c["quirks"]]
+    assert len(lone) >= 2 and all(sources == ["byline"] for sources in lone)
+    assert [ours(c)["authors_sources"] for c in cases] == [
+        c.expected["authors_sources"] for c in cases]

@@ -70,7 +70,8 @@ def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
     assert schema.field("date_published").type.field("value").type == pa.date32()
     assert schema.field("first_seen").type == pa.timestamp("us", tz="UTC")
     assert schema.field("authors").type == pa.list_(pa.struct([
-        pa.field("name", pa.string()), pa.field("spellings", pa.list_(pa.string()))]))
+        pa.field("name", pa.string()), pa.field("spellings", pa.list_(pa.string())),
+        pa.field("person_id", pa.string())]))
     assert schema.field("sections").type == pa.list_(pa.string())
     described = {name: spec["description"] for name, spec in record_schema()["properties"].items()}
     assert {f.name: f.metadata[b"description"].decode() for f in schema} == described
@@ -86,6 +87,9 @@ def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
         assert [a["name"] for a in row["authors"]] == [a["name"] for a in record["authors"]]
         assert row["first_seen"].isoformat().replace("+00:00", "Z") == record["first_seen"]
     jsonl = _jsonl(release / "data" / "articles.jsonl")
+    persons = {p["person_id"] for p in _jsonl(release / "data" / "persons.jsonl")}
+    for row in jsonl:  # each author carries its person, which the persons table lists
+        assert all(author.pop("person_id") in persons for author in row["authors"])
     assert jsonl == records
 
 

@@ -145,6 +145,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     (["rebuild", "{tmp}/broken.warc.gz", "--out", "{tmp}/broken.warc.gz/x"], 4, "cannot write"),
     (["index", "{tmp}"], 2, "no WARC files"),
     (["history", "{tmp}/missing", "5"], 2, "no corpus"),
+    (["persons", "{tmp}/missing"], 2, "no corpus"),
     (["extract", "{tmp}/missing.html"], 2, "cannot read"),
 ])
 def test_user_errors_are_one_line_and_a_documented_status(tmp_path: Path, args: list[str],
