@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import socket
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -136,23 +137,42 @@ def metadata(release: Path, database: str = DATABASE) -> dict[str, Any]:
                                            "and scripts."}}}}}
 
 
-def serve(release: Path, host: str = "127.0.0.1", port: int = 8001, db: Path | None = None,
-          replay_prefix: str | None = None) -> None:
-    """Serve ``release`` with Datasette until interrupted; print its address first."""
-    import uvicorn
+def datasette_of(release: Path, path: Path) -> Any:
+    """Return the Datasette of ``release`` over its database ``path``, with this package's
+    plugin (and its error pages) in place."""
     from datasette.app import Datasette
     from datasette.plugins import pm
 
     from ifes_archive.archive import browse_plugin
 
+    if not pm.is_registered(browse_plugin):
+        pm.register(browse_plugin, name=PLUGIN)
+    browse_plugin.quiet_errors()
+    return Datasette([str(path)], metadata=metadata(release, path.stem), settings=SETTINGS)
+
+
+class DatabaseExists(FileExistsError):
+    """``--db`` names a file that is there already (and ``--force`` was not given)."""
+
+
+def serve(release: Path, host: str = "127.0.0.1", port: int = 8001, db: Path | None = None,
+          replay_prefix: str | None = None, force: bool = False) -> None:
+    """Serve ``release`` with Datasette until interrupted; print its address first. ``db``
+    (kept) must not be there yet unless ``force``: it is written anew."""
+    import uvicorn
+
     if not (release / "data" / "articles.jsonl").is_file():
         raise FileNotFoundError(f"{release} is not a release (no data/articles.jsonl)")
+    if db is not None and (db.exists() or db.is_symlink()) and not force:
+        raise DatabaseExists(f"{db} is there already: not replacing it (--force to)")
     folder = None if db else tempfile.TemporaryDirectory(prefix="ifes-browse-")
     path = db or Path(folder.name) / f"{DATABASE}.db"  # type: ignore[union-attr]
     build_database(release, path, replay_prefix)
-    if not pm.is_registered(browse_plugin):
-        pm.register(browse_plugin, name=PLUGIN)
-    datasette = Datasette([str(path)], metadata=metadata(release, path.stem), settings=SETTINGS)
+    datasette = datasette_of(release, path)
+    # Datasette leaves its facet coroutines unawaited when a facet fails (a bad ``_facet``):
+    # the 400 page says what was wrong; Python's warning about them would say it again, thrice.
+    warnings.filterwarnings("ignore", r"coroutine '(\w+Facet\.facet_results|TableView\.[\w.<>]+)' "
+                            "was never awaited", RuntimeWarning)
     listener = socket.create_server((host, port))
     print(f"http://{host}:{listener.getsockname()[1]}/{path.stem}/articles", flush=True)
     try:

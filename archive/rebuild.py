@@ -39,6 +39,7 @@ from ifes_archive.archive.listings import listed_articles
 from ifes_archive.archive.reader import (
     DEFAULT_MAX_BODY,
     TOO_LARGE,
+    CutShort,
     HttpHead,
     RecordHead,
     open_records,
@@ -55,6 +56,7 @@ from ifes_archive.archive.warc import (
     SCOPE_FIELD,
     CapturePointer,
 )
+from ifes_archive.archive.warcfiles import find_warcs, is_open
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -63,6 +65,9 @@ logger = logging.getLogger(__name__)
 
 #: Why the rest of a WARC file was skipped: it could not be read past a point.
 UNREADABLE_REST = "unreadable rest of a file"
+#: The torn last record of a file a crawl left open (archive.warcfiles): skipped, as the crawl's
+#: close-out of the file will cut it.
+TORN_TAIL = "incomplete record at the end of a file left open"
 #: Articles handed to a worker at a time: big enough to amortise the hand-over.
 CHUNK = 16
 
@@ -135,22 +140,13 @@ class Selection:
     """Every complete ``200`` capture of a category listing page (the sections evidence)."""
     sections: ListingEvidence = field(default_factory=ListingEvidence)
     """What the listing pages say of each article (filled by :func:`read_listings`)."""
+    unreadable: dict[str, str] = field(default_factory=dict)
+    """File -> why it was not read to its end (closed files only: an open one's tail is torn)."""
 
     def offer(self, key: tuple[str, int, int], capture: PageCapture) -> None:
         """Keep ``capture`` for ``key`` if it is newer than the one kept (date, then id)."""
         if key not in self.pages or capture.order() > self.pages[key].order():
             self.pages[key] = capture
-
-
-def warc_files(paths: Iterable[Path]) -> list[Path]:
-    """Return the WARC files named or found under ``paths``, sorted by name and path."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += [p for p in path.rglob("*") if p.name.endswith((".warc", ".warc.gz"))]
-        else:
-            found.append(path)
-    return sorted(set(found), key=lambda p: (p.name, str(p)))
 
 
 def archive_hosts(files: list[Path]) -> set[str] | None:
@@ -190,21 +186,29 @@ def select(files: list[Path], hosts: set[str] | None = None) -> Selection:
         try:
             _scan(path, selection, hosts)
         except Exception as exc:  # noqa: BLE001 - a broken file is reported, the rest goes on
-            logger.warning("%s: stopped reading after an error: %r", path, exc)
+            if is_open(path):  # a crawl's file still open: its torn tail is expected
+                selection.skipped[TORN_TAIL] += 1
+                continue
+            logger.debug("%s: not read to its end: %r", path, exc)
+            selection.unreadable[str(path)] = str(exc) if isinstance(exc, CutShort) else \
+                f"{type(exc).__name__}: {exc}"
             selection.skipped[UNREADABLE_REST] += 1
     return selection
 
 
 def _scan(path: Path, selection: Selection, hosts: set[str] | None = None) -> None:
     run = ""
-    with open_records(path) as records:
+    with open_records(path, whole=True) as records:
         for record in records:
             head = record.head
             http = record.http_head() if head.type in ("response", "revisit") else None
             info = warcinfo_fields(record) if head.type == "warcinfo" else None
             if not record.complete:
-                # The file ends inside this record (a crawl cut short, a copy cut off).
-                selection.skipped["incomplete record at the end of a file"] += 1
+                # The file ends inside this record: a crash's (or a running crawl's) open file
+                # may; a closed one was cut off (an interrupted copy) and is not read to its end
+                if not is_open(path):
+                    raise CutShort(f"it ends inside the record at offset {head.offset}")
+                selection.skipped[TORN_TAIL] += 1
                 continue
             selection.records_read += 1
             if info is not None:
@@ -441,6 +445,8 @@ class RebuildResult:
     """Lines written: every version of every article."""
     hosts: list[str] = field(default_factory=list)
     """The hosts whose captures were used (empty: every host's)."""
+    unreadable: dict[str, str] = field(default_factory=dict)
+    """File -> why it was not read to its end (the corpus is built from the rest)."""
 
 
 def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
@@ -449,7 +455,7 @@ def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
     """Rebuild the corpus from the WARCs under ``paths`` into ``out``; return the counts.
     A page whose body is over ``max_size`` bytes (decoded) is skipped and counted; so is a
     capture of a host not in ``hosts`` (default: the hosts the archive's warcinfo names)."""
-    files = warc_files(paths)
+    files = find_warcs(paths)
     kept = {host_of(h if "://" in h else f"http://{h}") for h in hosts} if hosts else \
         archive_hosts(files)
     selection = select(files, kept)
@@ -475,4 +481,4 @@ def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
     os.replace(unfinished, out)
     return RebuildResult(files, selection.records_read, len(selection.listings), articles,
                          not_articles, dict(sorted(selection.skipped.items())), versions,
-                         sorted(kept) if kept else [])
+                         sorted(kept) if kept else [], selection.unreadable)

@@ -99,11 +99,17 @@ def _serve_fixtures(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from ifes_archive.archive.verify import verify_file
+    from ifes_archive.archive.warcfiles import WarcInputError, find_warcs
 
-    paths = [p for arg in args.paths for p in _warc_paths(Path(arg))]
-    missing = [p for p in paths if not p.is_file()]
-    if missing or not paths:
-        return _fail("verify", f"no WARC file at {missing[0] if missing else args.paths[0]}")
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        return _fail("verify", f"no WARC file at {missing[0]}")
+    try:
+        paths = find_warcs(Path(p) for p in args.paths)
+    except WarcInputError as exc:
+        return _fail("verify", str(exc))
+    if not paths:
+        return _fail("verify", f"no WARC file in {', '.join(args.paths)}")
     reports = [verify_file(path, args.max_body) for path in paths]
     for report in reports:
         print(safe(f"{report.path}: {report.records} records, "
@@ -118,6 +124,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _rebuild(args: argparse.Namespace) -> int:
     from ifes_archive.archive.manifest import write_manifest
     from ifes_archive.archive.rebuild import UNREADABLE_REST, rebuild
+    from ifes_archive.archive.warcfiles import WarcInputError
 
     out = Path(args.out)
     missing = [p for p in args.paths if not Path(p).exists()]
@@ -127,6 +134,8 @@ def _rebuild(args: argparse.Namespace) -> int:
         result = rebuild([Path(p) for p in args.paths], out, workers=args.workers,
                          max_size=args.max_body, hosts=args.host)
         manifest = write_manifest(out, result)
+    except WarcInputError as exc:
+        return _fail("rebuild", str(exc))
     except OSError as exc:
         return _fail("rebuild", f"cannot write {exc.filename or out}: {exc.strerror or exc}",
                      UNWRITABLE)
@@ -140,8 +149,10 @@ def _rebuild(args: argparse.Namespace) -> int:
     print(f"manifest: {manifest}")
     unreadable = result.skipped.get(UNREADABLE_REST, 0)
     if not result.records_read or unreadable:
-        return _fail("rebuild", "nothing could be read" if not result.records_read else
-                     f"{unreadable} WARC file(s) could not be read to their end", FAILED)
+        which = "; ".join(f"{path}: {why}" for path, why in result.unreadable.items())
+        return _fail("rebuild", ("nothing could be read" if not result.records_read else
+                                 f"{unreadable} WARC file(s) could not be read to their end")
+                     + (f" ({which})" if which else ""), FAILED)
     return OK
 
 
@@ -195,13 +206,26 @@ def _deploy(args: argparse.Namespace) -> int:
 
 def _index(args: argparse.Namespace) -> int:
     from ifes_archive.archive.index import INDEX_PATH, write_index
+    from ifes_archive.archive.reader import unread_rest
     from ifes_archive.archive.wacz import write_wacz
+    from ifes_archive.archive.warcfiles import WarcInputError, find_warcs, is_open
 
     folder = Path(args.archive_dir)
-    warcs = _warc_paths(folder / "warc") if (folder / "warc").is_dir() else []
+    try:
+        found = find_warcs([folder / "warc"]) if (folder / "warc").is_dir() else []
+    except WarcInputError as exc:
+        return _fail("index", str(exc))
+    if not found:
+        return _fail("index", f"no WARC files in {folder / 'warc'}")
+    left_out = {p: "still open (a crawl is writing it, or one was cut off: the next crawl "
+                   "closes it out)" for p in found if is_open(p)}
+    left_out.update({p: why for p in found if p not in left_out
+                     for why in [unread_rest(p)] if why})
+    warcs = [p for p in found if p not in left_out]
+    for path, why in left_out.items():
+        _fail("index", f"{path}: not indexed: {why}", FAILED)
     if not warcs:
-        print(f"ifes-archive index: no WARC files in {folder / 'warc'}", file=sys.stderr)
-        return 2
+        return _fail("index", "no WARC file could be indexed; nothing written", FAILED)
     out = Path(args.out) if args.out else folder / INDEX_PATH
     report = write_index(warcs, out, args.replay)
     print(f"{len(report.lines)} captures from {len(warcs)} WARC files -> {out} ({args.replay}); "
@@ -209,15 +233,9 @@ def _index(args: argparse.Namespace) -> int:
     for missing in report.unresolved:
         print(safe(f"  original not in these files: {missing}"))
     if args.wacz:
-        lines = write_wacz(folder, Path(args.wacz))
+        lines = write_wacz(folder, Path(args.wacz), warcs=warcs)
         print(f"WACZ for ReplayWeb.page: {args.wacz} ({lines} captures)")
-    return 0
-
-
-def _warc_paths(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.name.endswith((".warc", ".warc.gz")))
-    return [path]
+    return FAILED if left_out else OK
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -272,8 +290,10 @@ def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _release(args: argparse.Namespace) -> int:
+    from ifes_archive.archive.folder import LockHeld
     from ifes_archive.archive.release.build import ReleaseOptions, build_release
     from ifes_archive.archive.release.scope import ReleaseInputError, Scope
+    from ifes_archive.archive.warcfiles import WarcInputError
 
     options = ReleaseOptions(
         scope=Scope(args.date_from, args.date_to, tuple(args.section), tuple(args.language)),
@@ -283,21 +303,22 @@ def _release(args: argparse.Namespace) -> int:
         workers=args.workers, progress=args.progress)
     try:
         summary = build_release(args.archive, args.out, options)
-    except ReleaseInputError as exc:
-        print(f"ifes-archive release: {exc}", file=sys.stderr)
-        return 2
-    print(summary)
+    except (ReleaseInputError, WarcInputError) as exc:
+        return _fail("release", str(exc))
+    except LockHeld as exc:
+        return _fail("release", f"another release (pid {exc.holder}) is being built into "
+                     f"{args.out}; not starting a second one", LOCKED)
+    print(safe(str(summary)))
     return 0
 
 
 def _browse(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.browse import serve
+    from ifes_archive.archive.browse import DatabaseExists, serve
 
     try:
-        serve(args.release, args.host, args.port, args.db, args.replay_prefix)
-    except FileNotFoundError as exc:
-        print(f"ifes-archive browse: {exc}", file=sys.stderr)
-        return 2
+        serve(args.release, args.host, args.port, args.db, args.replay_prefix, args.force)
+    except (FileNotFoundError, DatabaseExists) as exc:
+        return _fail("browse", str(exc))
     except KeyboardInterrupt:
         pass
     return 0
@@ -447,8 +468,10 @@ def build_parser() -> argparse.ArgumentParser:
     browse.add_argument("--host", default="127.0.0.1", help="address to serve on (default: "
                         "127.0.0.1, this machine only)")
     browse.add_argument("--port", type=int, default=8001, help="port (0: any free one)")
-    browse.add_argument("--db", type=Path, help="keep the SQLite database here (default: a "
-                        "temporary file)")
+    browse.add_argument("--db", type=Path, help="keep the SQLite database here, a file not there "
+                        "yet (default: a temporary file)")
+    browse.add_argument("--force", action="store_true",
+                        help="let --db replace a file that is there already")
     browse.add_argument("--replay-prefix", metavar="URL", help="replay in a wayback-style "
                         "replay (pywb: http://HOST:PORT/COLLECTION/) instead of the page alone")
     browse.set_defaults(run=_browse)

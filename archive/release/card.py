@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ifes_archive.archive.release.escape import SPREADSHEET_NOTE, code_span
 from ifes_archive.archive.release.identity import PUBLISHER, PUBLISHER_RU
 from ifes_archive.archive.release.package import yaml_string
 from ifes_archive.archive.release.tables import json_type
@@ -162,7 +163,8 @@ def _what(facts: CardFacts) -> list[str]:
               "newest `last_seen` in `versions`. `texts/` has the text of each row of "
               "`articles` as a UTF-8 file named by article and version, `texts/ID-vN.txt` (the "
               "same name in every release that holds that version) and `metadata.csv` one row "
-              "per file, the form corpus tools (AntConc, Sketch Engine, quanteda) read.", ""]
+              "per file, the form corpus tools (AntConc, Sketch Engine, quanteda) read; "
+              + SPREADSHEET_NOTE + ".", ""]
     for name, caption in facts.plots.items():
         lines += [f"![{caption}](plots/{name})", ""]
     return lines
@@ -255,8 +257,9 @@ def _coverage(facts: CardFacts) -> list[str]:
     if failures:
         reasons = Counter(f.get("reason", "") for f in failures)
         lines.append(f"- {len(failures):,} requests failed in the crawl runs: " + ", ".join(
-            f"{reason} ({n})" for reason, n in reasons.most_common()))
-        lines += [f"  - {f.get('url')}: {f.get('reason')}" for f in failures[:LISTED_FAILURES]]
+            f"{code_span(reason)} ({n})" for reason, n in reasons.most_common()))
+        lines += [f"  - {code_span(str(f.get('url')))}: {code_span(str(f.get('reason')))}"
+                  for f in failures[:LISTED_FAILURES]]
     if facts.copies.unresolved:
         lines.append(f"- {facts.copies.unresolved:,} capture pointers name a record the "
                      "release's WARC files do not hold (the archive's files were not all there)")
@@ -272,7 +275,7 @@ def _coverage(facts: CardFacts) -> list[str]:
         lines += ["### Exclusions", "", f"{total:,} articles were excluded on request (their "
                   "records, texts and captures are not in this release; the archive keeps them). "
                   "The reasons given:", ""]
-        lines += _table(["reason", "articles"], [[reason, n] for reason, n in
+        lines += _table(["reason", "articles"], [[code_span(reason), n] for reason, n in
                                                  sorted(facts.excluded.items())])
     return lines
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ifes_archive.archive.joomla import parse_url
 from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.release.coverage import Coverage
+from ifes_archive.archive.release.escape import spreadsheet_cell
 from ifes_archive.archive.release.scope import published_on
 from ifes_archive.archive.release.steps import change_rows
 from ifes_archive.archive.release.tables import (
@@ -112,7 +113,8 @@ class ContentsWriter:
         text = record.get("text") or ""
         (self.root / name).write_text(text + "\n" if text else "", encoding="utf-8", newline="\n")
         row = row_of(_text_row(record, name))
-        self._csv.writerow(["" if value is None else value for value in row.values()])
+        self._csv.writerow(["" if value is None else spreadsheet_cell(value)
+                            if isinstance(value, str) else value for value in row.values()])
         self.coverage.add_row(record)
 
     def close(self) -> dict[str, list[Path]]:
