@@ -24,12 +24,11 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
 from ifes_archive.archive.corpus import version_line
@@ -55,6 +54,7 @@ from ifes_archive.archive.warc import (
     SCOPE_FIELD,
     CapturePointer,
 )
+from ifes_archive.archive.workers import bound_pool
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -421,7 +421,7 @@ def _mapper(workers: int) -> Iterator[Mapper]:
     if workers <= 1:
         yield map
         return
-    with ProcessPoolExecutor(workers) as pool:
+    with bound_pool(workers) as pool:  # its workers die with this process
         yield partial(pool.map, chunksize=CHUNK)
 
 
@@ -455,24 +455,38 @@ def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
     selection = select(files, kept)
     workers = workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
-    articles = versions = not_articles = 0
     unfinished = out.with_name(out.name + ".partial")
-    with _mapper(workers) as run, open(unfinished, "w", encoding="utf-8", newline="\n") as target:
-        read_listings(selection, run, max_size)
-        jobs = list(article_jobs(selection))
-        for done, result in enumerate(run(partial(article_lines, max_size=max_size), jobs), 1):
-            selection.skipped.update(result.skipped)
-            if result.lines:
-                target.write("".join(line + "\n" for line in result.lines))
-                articles += 1
-                versions += len(result.lines)
-            else:
-                not_articles += 1
-            if show and (done % 50 == 0 or done == len(jobs)):
-                print(f"\rrebuild: {done}/{len(jobs)} articles", end="", file=sys.stderr)
+    try:
+        with _mapper(workers) as run, open(unfinished, "w", encoding="utf-8",
+                                           newline="\n") as target:
+            articles, versions, not_articles = _write_corpus(selection, run, target, max_size,
+                                                             show)
+    except BaseException:  # stopped (SIGTERM, Ctrl-C) or failed: no half corpus left behind
+        unfinished.unlink(missing_ok=True)
+        raise
     if show:
         print(file=sys.stderr)
     os.replace(unfinished, out)
     return RebuildResult(files, selection.records_read, len(selection.listings), articles,
                          not_articles, dict(sorted(selection.skipped.items())), versions,
                          sorted(kept) if kept else [])
+
+
+def _write_corpus(selection: Selection, run: Mapper, target: TextIO, max_size: int,
+                  show: bool) -> tuple[int, int, int]:
+    """Write every article's version lines to ``target``; return the counts of articles,
+    versions and article pages that gave no article."""
+    articles = versions = not_articles = 0
+    read_listings(selection, run, max_size)
+    jobs = list(article_jobs(selection))
+    for done, result in enumerate(run(partial(article_lines, max_size=max_size), jobs), 1):
+        selection.skipped.update(result.skipped)
+        if result.lines:
+            target.write("".join(line + "\n" for line in result.lines))
+            articles += 1
+            versions += len(result.lines)
+        else:
+            not_articles += 1
+        if show and (done % 50 == 0 or done == len(jobs)):
+            print(f"\rrebuild: {done}/{len(jobs)} articles", end="", file=sys.stderr)
+    return articles, versions, not_articles

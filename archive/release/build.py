@@ -53,6 +53,7 @@ from ifes_archive.archive.release.scope import (
 from ifes_archive.archive.release.tables import all_tables
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
 from ifes_archive.archive.wacz import write_wacz
+from ifes_archive.archive.workers import bound_pool
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -223,7 +224,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     identity = _identity(options, plan, copies)
     # The WACZ reads the WARC copies and the page list only: it is written meanwhile, on the
     # other core (forked before pyarrow and matplotlib are loaded).
-    with ProcessPoolExecutor(1) as pool:
+    with bound_pool(1) as pool:  # its worker dies with this process
         job = _start_wacz(pool, work / "archive", root, identity) if warcs else None
         writer = _write_contents(corpus, plan, copies, root, options)
         parquet = {name: [p.relative_to(root).as_posix() for p in files]
