@@ -36,6 +36,7 @@ def _crawl(args: argparse.Namespace) -> int:
         ArchiveUnwritable,
         BadSetting,
         CrawlRefused,
+        CrawlSignalled,
         crawl,
         parse_settings,
     )
@@ -62,6 +63,11 @@ def _crawl(args: argparse.Namespace) -> int:
         return _fail("crawl", str(exc), UNWRITABLE)
     except CrawlRefused as exc:
         return _fail("crawl", f"not crawling: {exc}", exc.status)
+    except CrawlSignalled as exc:
+        print(safe(exc.summary))
+        return _fail("crawl", f"stopped by {exc} (the archive is closed out; the next crawl "
+                     "takes up what was not fetched)",
+                     TERMINATED if exc.signum == signal.SIGTERM else INTERRUPTED)
     print(safe(summary))
     if summary.stopped:
         return _fail("crawl", f"stopped: {summary.stopped}", UNWRITABLE)

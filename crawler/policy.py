@@ -21,7 +21,6 @@ was for is not recorded as something it is not.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -46,6 +45,7 @@ from ifes_archive.crawler.crawllog import (
     Attempt,
     hops_of,
 )
+from ifes_archive.crawler.runend import sleep_unless_ended
 from ifes_archive.crawler.session import CaptureSession
 
 if TYPE_CHECKING:
@@ -167,9 +167,10 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
             logger.warning("%s: %s; nothing is fetched from %s until it answers (asking again "
                            "in %.0f s)", robots_url, why, netloc, self.retry_delay)
             self._note(netloc, robots_url, f"disallow all for now: {why} (RFC 9309 §2.3.1.3)")
-            await asyncio.sleep(self.retry_delay)
-            await self._fetch(robots_url, netloc, request)
-            return
+            if await sleep_unless_ended(self.crawler, self.retry_delay):
+                await self._fetch(robots_url, netloc, request)
+                return
+            why = f"{why}; the run ended before it was asked again"
         reason = (f"robots.txt unavailable ({why}, asked {self._tries[netloc]} times): "
                   "everything disallowed (RFC 9309 §2.3.1.3)")
         self._unavailable[netloc] = reason

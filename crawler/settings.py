@@ -77,6 +77,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 120.0
 RETRY_AFTER_MAX = 600.0
+#: When ``ifes-archive crawl`` began (Unix time; it sets this): ``--max-time``
+#: (CLOSESPIDER_TIMEOUT) counts from here, first contact included. 0: from the spider's opening,
+#: as Scrapy counts it (plain ``scrapy crawl``).
+CRAWL_STARTED_AT = 0.0
 
 DOWNLOAD_HANDLERS = {
     "http": "ifes_archive.crawler.capture.CapturingDownloadHandler",
@@ -115,6 +119,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     # The archive folder: lock, WARC writer, crawl state, crawl log, report (crawler/session.py).
     "ifes_archive.crawler.session.CaptureSession": 100,
+    # Waits give way and queued requests are dropped when the run ends (crawler/runend.py).
+    "ifes_archive.crawler.runend.RunEnd": 110,
     # Under scrapyd: an error in the job's log when an installed copy shadows the deployed egg.
     "ifes_archive.crawler.egg.DeployedCode": 0,
 }
