@@ -11,6 +11,7 @@ import errno
 import signal
 import sys
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -30,6 +31,7 @@ BOUNDED = EXIT_BOUNDED
 
 
 def _crawl(args: argparse.Namespace) -> int:
+    started = time.time()  # --max-time counts from here: Scrapy's imports and first contact too
     from ifes_archive.archive.folder import FolderLocked
     from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict
     from ifes_archive.crawler.run import (
@@ -49,6 +51,7 @@ def _crawl(args: argparse.Namespace) -> int:
         return _fail("crawl", str(exc))
     if args.max_time:
         overrides["CLOSESPIDER_TIMEOUT"] = str(args.max_time)
+        overrides.setdefault("CRAWL_STARTED_AT", str(started))
     if args.max_pages:
         overrides["CLOSESPIDER_PAGECOUNT"] = str(args.max_pages)
     if args.page_requisites:

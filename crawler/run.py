@@ -125,8 +125,9 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
     from ifes_archive.crawler.useragent import operator_problem
 
     settings = project_settings({**(overrides or {}), "ARCHIVE_DIR": str(out)}, operator)
-    # --max-time counts from now, first contact included (crawler/runend.py ends the crawl).
-    settings.set("CRAWL_STARTED_AT", time.time(), priority="cmdline")
+    if not settings.getfloat("CRAWL_STARTED_AT"):
+        # --max-time counts from now, first contact included (crawler/runend.py ends the crawl).
+        settings.set("CRAWL_STARTED_AT", time.time(), priority="cmdline")
     problem = operator_problem(base_url, settings.get("WARC_OPERATOR"))
     if problem:
         raise CrawlRefused(problem, USAGE_STATUS)
@@ -149,8 +150,10 @@ def _first_contact(base_url: str, settings: Settings) -> tuple[FirstContact, Pol
     from ifes_archive.crawler.firstcontact import run_first_contact
 
     limit = settings.getfloat("CLOSESPIDER_TIMEOUT") or None
+    spent = time.time() - settings.getfloat("CRAWL_STARTED_AT")
     try:
-        return run_first_contact(base_url, settings, limit)
+        return run_first_contact(base_url, settings,
+                                 None if limit is None else max(limit - spent, 0.001))
     except TimeoutError:
         raise CrawlRefused(f"--max-time ({limit:g} s) ran out during first contact (robots.txt "
                            "and the front page): nothing was crawled", EXIT_BOUNDED) from None

@@ -46,8 +46,9 @@ T = TypeVar("T")
 POLL = 0.25
 #: Seconds a download under way may still finish once the run ends: a page of the site comes
 #: in well under a second, so most finish and are archived; a stalled one does not hold the
-#: run past its bound (the issue's target: the process gone by --max-time + 10 s).
-END_GRACE = 3.0
+#: run past its bound (the target: the process gone by --max-time + 10 s, of which closing the
+#: archive and writing the reports take a few).
+END_GRACE = 2.0
 #: How each kind of cut request's failure begins (the run report lists it).
 NOT_FETCHED = "not fetched: the run ended"
 
