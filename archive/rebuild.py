@@ -36,6 +36,7 @@ from ifes_archive.archive.joomla import base_url_of, listing_task, parse_url
 from ifes_archive.archive.journal import GoneLine, ListingEvidence, NotModifiedLine, RecordLine
 from ifes_archive.archive.listings import listed_articles
 from ifes_archive.archive.reader import (
+    DEFAULT_MAX_ARTICLE,
     DEFAULT_MAX_BODY,
     TOO_LARGE,
     HttpHead,
@@ -45,7 +46,13 @@ from ifes_archive.archive.reader import (
     response_entity,
     warcinfo_fields,
 )
-from ifes_archive.archive.record import PRINT_PAGE, CapturedPage, build_record, refusal_of
+from ifes_archive.archive.record import (
+    PRINT_PAGE,
+    CapturedPage,
+    build_record,
+    pages_within,
+    refusal_of,
+)
 from ifes_archive.archive.versions import GONE_STATUSES, Observation, fold
 from ifes_archive.archive.warc import (
     BASE_FIELD,
@@ -348,6 +355,21 @@ def captured_page(page: int, capture: PageCapture,
                         capture.pointer)
 
 
+def article_pages(content: list[tuple[int, PageCapture, str]],
+                  max_size: int = DEFAULT_MAX_BODY) -> list[CapturedPage]:
+    """Return the pages of one observation of an article, read back in page order while they
+    stay within :data:`DEFAULT_MAX_ARTICLE` bytes of body, as the crawl fetches them under
+    ``ARTICLE_MAXSIZE`` (:func:`archive.record.pages_within`); the print view only when every
+    page is kept (the crawl asks for it only then)."""
+    pages: list[CapturedPage] = []
+    for page, capture, _ in content:  # the print view, if any, last
+        pages.append(captured_page(page, capture, max_size))
+        if page != PRINT_PAGE and \
+                pages_within([len(p.body) for p in pages], DEFAULT_MAX_ARTICLE) < len(pages):
+            return pages[:-1]
+    return pages
+
+
 #: Why an article gave no record: build_record's None for every run (neither the template nor
 #: any text), or no page 0 that could be read.
 NOT_AN_ARTICLE = "article page that is no article (no template, no text)"
@@ -399,7 +421,7 @@ def _observe(article_id: int, what: Seen,
     content = what.pages
     key = tuple(capture.pointer.warc_record_id for _, capture, _ in content)
     if key not in built:
-        pages = [captured_page(page, capture, max_size) for page, capture, _ in content]
+        pages = article_pages(content, max_size)
         record = build_record(article_id, base_url_of(content[0][1].pointer.target_uri),
                               [p for p in pages if p.page != PRINT_PAGE],
                               print_pages=[p for p in pages if p.page == PRINT_PAGE])

@@ -41,6 +41,11 @@ DOWNLOAD_TIMEOUT = 60
 #: (a decompression bomb stops after a few kB of it).
 DOWNLOAD_MAXSIZE = _reader.DEFAULT_MAX_BODY
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+#: Bytes of body (decoded) across one article's pages: past it the rest of the article is not
+#: fetched and its record is flagged incomplete (a bound). The site's articles are tens of kB;
+#: a record costs several times its pages in memory, so a server sending page after page of
+#: megabytes must not take the crawl's memory with it. ``rebuild`` reads no further either.
+ARTICLE_MAXSIZE = _reader.DEFAULT_MAX_ARTICLE
 #: The content codings the crawl asks for (``Accept-Encoding``): of those the WARC reader
 #: decodes (archive/reader.py: gzip, deflate, br, zstd), the ones replay tools decode too —
 #: pywb 2.10 reads no zstd (warcio hands the coded bytes on as they are), ReplayWeb.page 2.5
