@@ -370,6 +370,10 @@ def article_pages(content: list[tuple[int, PageCapture, str]],
     return pages
 
 
+#: What one observation's pages gave: the record (None: no article), why not (a refusal), and
+#: the page numbers it was built from.
+Built = tuple[dict[str, Any] | None, str | None, frozenset[int]]
+
 #: Why an article gave no record: build_record's None for every run (neither the template nor
 #: any text), or no page 0 that could be read.
 NOT_AN_ARTICLE = "article page that is no article (no template, no text)"
@@ -388,7 +392,7 @@ def article_lines(job: Job, max_size: int = DEFAULT_MAX_BODY) -> ArticleResult:
     versions (the same fold the crawl's journal goes through)."""
     article_id, seen, sections, by_listing = job
     result = ArticleResult()
-    built: dict[tuple[str, ...], tuple[dict[str, Any] | None, str | None]] = {}
+    built: dict[tuple[str, ...], Built] = {}
     observations = []
     for what in seen:
         try:
@@ -412,7 +416,7 @@ def article_lines(job: Job, max_size: int = DEFAULT_MAX_BODY) -> ArticleResult:
 
 
 def _observe(article_id: int, what: Seen,
-             built: dict[tuple[str, ...], tuple[dict[str, Any] | None, str | None]],
+             built: dict[tuple[str, ...], Built],
              max_size: int = DEFAULT_MAX_BODY) -> Observation | None:
     """Return one run's observation of an article (None: its page is no article), as the
     crawl's journal line of it gives it."""
@@ -425,9 +429,11 @@ def _observe(article_id: int, what: Seen,
         record = build_record(article_id, base_url_of(content[0][1].pointer.target_uri),
                               [p for p in pages if p.page != PRINT_PAGE],
                               print_pages=[p for p in pages if p.page == PRINT_PAGE])
-        built[key] = (record, refusal_of(pages[0]) if record is None else None)
-    record, refusal = built[key]
-    seen = max(date for page, _, date in content if page != PRINT_PAGE)
+        built[key] = (record, refusal_of(pages[0]) if record is None else None,
+                      frozenset(p.page for p in pages))
+    record, refusal, kept = built[key]
+    # When this run saw the pages the record is built from (those within the article bound).
+    seen = max(date for page, _, date in content if page != PRINT_PAGE and page in kept)
     first = content[0][1]
     if record is None:
         if refusal is None:
