@@ -65,7 +65,7 @@ def long_article() -> Iterator[str]:
 def crawled(long_article: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """The archive folder of a crawl of the long article, and the crawl's peak RSS."""
     out = tmp_path_factory.mktemp("long") / "archive"
-    status, stdout, stderr, peak = measured(crawl_command(long_article, out))
+    status, _, stderr, peak = measured(crawl_command(long_article, out))
     print(f"crawl of {PAGES} x 4 MiB pages: peak RSS {peak / MB:.0f} MB")
     assert status == 5, stderr[-3000:]  # a bound took effect
     assert "Traceback" not in stderr and "MemoryError" not in stderr
