@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 #: 20 MiB: the crawl's DOWNLOAD_MAXSIZE default; pages of the site are tens of kB.
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
+#: 20 MiB of body (decoded) across one article's pages: the crawl's ARTICLE_MAXSIZE default and
+#: the rebuild's. The site's longest articles are a few hundred kB; building a record costs
+#: several times its pages, so a run of huge pages must stop somewhere.
+DEFAULT_MAX_ARTICLE = 20 * 1024 * 1024
 #: One HTTP head (status line and headers) at most; Apache allows 100 lines of 8190 bytes.
 MAX_HTTP_HEAD = 64 * 1024
 #: Interim (1xx) responses accepted before the final one; a server sending more is abusive.

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import sys
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
 from ifes_archive.archive.terminal import safe, safe_json
+from ifes_archive.archive.workers import Terminated, raise_terminated
 from ifes_archive.crawler.bounds import EXIT_BOUNDED
 from ifes_archive.crawler.settings import BASE_URL as DEFAULT_BASE_URL
 
@@ -20,18 +24,21 @@ OPERATOR_HELP = ("who runs the crawl and how to reach them, e.g. \"Jane Doe <jan
                  "(default: $WARC_OPERATOR); needed for any host outside loopback")
 
 
-#: Exit statuses (README, "Exit statuses").
-OK, FAILED, USAGE, LOCKED, UNWRITABLE, INTERRUPTED = 0, 1, 2, 3, 4, 130
+#: Exit statuses (README, "Exit statuses"): 130 and 143 as a shell reports a process that
+#: SIGINT or SIGTERM ended (128 + the signal), though these are exits, after clean-up.
+OK, FAILED, USAGE, LOCKED, UNWRITABLE, INTERRUPTED, TERMINATED = 0, 1, 2, 3, 4, 130, 143
 BOUNDED = EXIT_BOUNDED
 
 
 def _crawl(args: argparse.Namespace) -> int:
+    started = time.time()  # --max-time counts from here: Scrapy's imports and first contact too
     from ifes_archive.archive.folder import FolderLocked
     from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict
     from ifes_archive.crawler.run import (
         ArchiveUnwritable,
         BadSetting,
         CrawlRefused,
+        CrawlSignalled,
         crawl,
         parse_settings,
     )
@@ -44,6 +51,7 @@ def _crawl(args: argparse.Namespace) -> int:
         return _fail("crawl", str(exc))
     if args.max_time:
         overrides["CLOSESPIDER_TIMEOUT"] = str(args.max_time)
+        overrides.setdefault("CRAWL_STARTED_AT", str(started))
     if args.max_pages:
         overrides["CLOSESPIDER_PAGECOUNT"] = str(args.max_pages)
     if args.page_requisites:
@@ -58,6 +66,11 @@ def _crawl(args: argparse.Namespace) -> int:
         return _fail("crawl", str(exc), UNWRITABLE)
     except CrawlRefused as exc:
         return _fail("crawl", f"not crawling: {exc}", exc.status)
+    except CrawlSignalled as exc:
+        print(safe(exc.summary))
+        return _fail("crawl", f"stopped by {exc} (the archive is closed out; the next crawl "
+                     "takes up what was not fetched)",
+                     TERMINATED if exc.signum == signal.SIGTERM else INTERRUPTED)
     print(safe(summary))
     if summary.stopped:
         return _fail("crawl", f"stopped: {summary.stopped}", UNWRITABLE)
@@ -490,14 +503,28 @@ def main(argv: list[str] | None = None) -> int:
         # argparse cannot hand options like --port on untouched; the server parses its own.
         return _serve_fixtures(argparse.Namespace(server_args=argv[1:]))
     args = build_parser().parse_args(argv)
+    previous = _on_sigterm(raise_terminated)
     try:
         return int(args.run(args))
     except KeyboardInterrupt:
         return _fail(args.verb, "interrupted", INTERRUPTED)
+    except Terminated:
+        return _fail(args.verb, "terminated (SIGTERM): stopped; nothing half-written is left "
+                     "under its final name", TERMINATED)
     except OSError as exc:  # a file or folder the user named, or the disk: one line, no traceback
         where = f" {exc.filename}" if exc.filename else ""
         return _fail(args.verb, f"{exc.strerror or exc}:{where}", UNWRITABLE if exc.errno in (
             errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT) else USAGE)
+    finally:
+        _on_sigterm(previous)
+
+
+def _on_sigterm(handler: signal._HANDLER) -> signal._HANDLER:
+    """Install ``handler`` for SIGTERM (in the main thread: elsewhere Python allows none);
+    return the one it replaces."""
+    if threading.current_thread() is not threading.main_thread():
+        return handler
+    return signal.signal(signal.SIGTERM, handler)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,11 @@ DOWNLOAD_TIMEOUT = 60
 #: (a decompression bomb stops after a few kB of it).
 DOWNLOAD_MAXSIZE = _reader.DEFAULT_MAX_BODY
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+#: Bytes of body (decoded) across one article's pages: past it the rest of the article is not
+#: fetched and its record is flagged incomplete (a bound). The site's articles are tens of kB;
+#: a record costs several times its pages in memory, so a server sending page after page of
+#: megabytes must not take the crawl's memory with it. ``rebuild`` reads no further either.
+ARTICLE_MAXSIZE = _reader.DEFAULT_MAX_ARTICLE
 #: The content codings the crawl asks for (``Accept-Encoding``): of those the WARC reader
 #: decodes (archive/reader.py: gzip, deflate, br, zstd), the ones replay tools decode too —
 #: pywb 2.10 reads no zstd (warcio hands the coded bytes on as they are), ReplayWeb.page 2.5
@@ -77,6 +82,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 120.0
 RETRY_AFTER_MAX = 600.0
+#: When ``ifes-archive crawl`` began (Unix time; it sets this): ``--max-time``
+#: (CLOSESPIDER_TIMEOUT) counts from here, first contact included. 0: from the spider's opening,
+#: as Scrapy counts it (plain ``scrapy crawl``).
+CRAWL_STARTED_AT = 0.0
 
 DOWNLOAD_HANDLERS = {
     "http": "ifes_archive.crawler.capture.CapturingDownloadHandler",
@@ -115,6 +124,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     # The archive folder: lock, WARC writer, crawl state, crawl log, report (crawler/session.py).
     "ifes_archive.crawler.session.CaptureSession": 100,
+    # Waits give way and queued requests are dropped when the run ends (crawler/runend.py).
+    "ifes_archive.crawler.runend.RunEnd": 110,
     # Under scrapyd: an error in the job's log when an installed copy shadows the deployed egg.
     "ifes_archive.crawler.egg.DeployedCode": 0,
 }

@@ -61,6 +61,7 @@ from ifes_archive.archive.release.tables import all_tables
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
 from ifes_archive.archive.wacz import write_wacz
 from ifes_archive.archive.warcfiles import find_warcs
+from ifes_archive.archive.workers import bound_pool
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -264,7 +265,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     identity = _identity(options, plan, copies)
     # The WACZ reads the WARC copies and the page list only: it is written meanwhile, on the
     # other core (forked before pyarrow and matplotlib are loaded).
-    with ProcessPoolExecutor(1) as pool:
+    with bound_pool(1) as pool:  # its worker dies with this process
         job = _start_wacz(pool, work / "archive", root, identity) if warcs else None
         writer = _write_contents(archive_dir, corpus, plan, copies, root, options)
         parquet = {name: [p.relative_to(root).as_posix() for p in files]

@@ -43,8 +43,9 @@ from ifes_archive.archive.joomla import (
 )
 from ifes_archive.archive.journal import GONE_LINE, NOT_MODIFIED_LINE
 from ifes_archive.archive.origin import canonical_url
-from ifes_archive.archive.record import PRINT_PAGE, decode_html, html_root
+from ifes_archive.archive.record import PRINT_PAGE, decode_html, html_root, pages_within
 from ifes_archive.archive.versions import GONE_STATUSES
+from ifes_archive.crawler.bounds import note_bound
 from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.session import (
@@ -231,10 +232,26 @@ class IfesSpider(scrapy.Spider):
             yield self._item(article_id, pages, [f"page {page} of {total}: {denied}"])
             return
         pages = [*pages, page_dict(response, page)]
-        if len(pages) < total:
+        kept = self._within_article_bound(pages, total)
+        if kept < len(pages):  # over ARTICLE_MAXSIZE: the rest is not fetched (a bound)
+            yield self._item(article_id, pages[:kept], [
+                f"pages {kept + 1}-{total} of {total}: not fetched: over ARTICLE_MAXSIZE"])
+        elif len(pages) < total:
             yield self._page_request(article_id, itemid, pages, total)
         else:
             yield self._after_pages(article_id, itemid, pages, [])
+
+    def _within_article_bound(self, pages: list[dict[str, Any]], total: int) -> int:
+        """Return how many of ``pages`` stay within ``ARTICLE_MAXSIZE`` (all of them, or the
+        first ones, the bound then noted)."""
+        crawler = getattr(self, "crawler", None)
+        limit = crawler.settings.getint("ARTICLE_MAXSIZE") if crawler is not None else 0
+        kept = pages_within([len(p["body"]) for p in pages], limit)
+        if kept < len(pages) and crawler is not None and crawler.stats is not None:
+            note_bound(crawler.stats, "article-size", pages[0]["url"],
+                       f"an article's pages past {limit} bytes of body are not fetched "
+                       f"(this one: {kept} of {total} pages kept)", "ARTICLE_MAXSIZE")
+        return kept
 
     def parse_print(self, response: Response, article_id: int, pages: list[dict[str, Any]],
                     errors: list[str]) -> Iterator[ArticleItem]:
