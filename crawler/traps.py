@@ -54,7 +54,7 @@ def refuse(crawler: Crawler | None, name: str, url: str, detail: str, setting: s
     if session is not None and session.crawl_log is not None:
         session.crawl_log.write(Attempt(url, status, hops=hops_of(request) if request else "",
                                         via=via, annotations=[f"bound:{name}"]))
-    logger.info("bound %s (%s): %s %s", name, setting, url, detail)
+    logger.debug("bound %s (%s): %s %s", name, setting, url, detail)
 
 
 def listing_key(parsed: JoomlaUrl) -> str:

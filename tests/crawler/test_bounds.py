@@ -16,13 +16,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+import lxml.html
 import psutil
 
-from ifes_archive.archive.joomla import SESSION_PARAMS, is_session_param
+from ifes_archive.archive.joomla import (
+    SESSION_PARAMS,
+    clean_url,
+    dedup_key,
+    is_session_param,
+    parse_url,
+)
 from ifes_archive.archive.reader import open_records
 from ifes_archive.crawler.bounds import BOUNDED, TOO_DEEP
+from ifes_archive.crawler.cookies import trim_cookie_header
 from ifes_archive.crawler.crawllog import parse_line
 from ifes_archive.crawler.settings import PAGE_MAX_LINKS
+from ifes_archive.crawler.traps import ListingBounds, page_links
 from ifes_archive.fixtures.server import MirrorServer
 from ifes_archive.fixtures.traps import TrapSite
 from tests.conftest import CRAWL_TIMEOUT, crawl_command
@@ -89,14 +98,18 @@ def crawl_traps(tmp_path: Path, traps: tuple[str, ...], *options: str,
     with MirrorServer(site) as server:
         command = [*crawl_command(server.base_url, out, **settings), *options]
         started = time.monotonic()
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True)
-        peak = _watch(process)
-        stdout, stderr = process.communicate(timeout=CRAWL_TIMEOUT)
-        seconds = time.monotonic() - started
+        # Output to a file: a pipe nobody reads while the crawl runs would stop it when full.
+        with (tmp_path / "crawl.out").open("w+") as output:
+            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
+                                       text=True)
+            peak = _watch(process)
+            process.wait(timeout=CRAWL_TIMEOUT)
+            seconds = time.monotonic() - started
+            output.seek(0)
+            text = output.read()
     print(f"{traps}: exit {process.returncode} in {seconds:.1f} s, peak RSS "
           f"{peak / 2**20:.0f} MB, requests {dict(site.hits)}")
-    return TrapCrawl(site, out, process.returncode, stdout + stderr, seconds, peak)
+    return TrapCrawl(site, out, process.returncode, text, seconds, peak)
 
 
 def _watch(process: subprocess.Popen) -> int:
@@ -243,3 +256,42 @@ def test_the_default_bounds_end_every_trap_within_a_minute(tmp_path: Path) -> No
 
 def _params(target: str) -> dict[str, str]:
     return {k.lower(): v for k, v in parse_qsl(urlsplit(target).query)}
+
+
+# The pieces, in-process -------------------------------------------------------------------
+
+
+def test_session_parameters_are_dropped_and_nothing_else() -> None:
+    url = ("http://h/index.php?option=com_content&amp;sid=1&task=view&id=3&PHPSESSID=x"
+           "&ca9ab078aa2a2e9183600d13854155be=y&Itemid=4#top")
+    assert clean_url(url) == "http://h/index.php?option=com_content&task=view&id=3&Itemid=4"
+    assert clean_url("http://h/a.html?x=1&s=2") == "http://h/a.html?x=1&s=2"
+    assert dedup_key("http://h/a.html?sid=1&x=2", "http://h/") == \
+        dedup_key("http://h/a.html?x=2&jsessionid=9", "http://h/")
+    assert parse_url("http://h/index.php?osCsid=5", "http://h/").kind == "frontpage"
+
+
+def test_a_cookie_header_is_cut_at_a_cookie_boundary() -> None:
+    header = b"; ".join(b"c%d=%s" % (i, b"v" * 10) for i in range(100))
+    trimmed, left_off = trim_cookie_header(header, 100)
+    assert len(trimmed) <= 100 and trimmed.startswith(b"c0=vvvvvvvvvv; c1=")
+    assert left_off == 100 - len(trimmed.split(b"; "))
+    assert trim_cookie_header(b"a=1; b=2", 100) == (b"a=1; b=2", 0)
+
+
+def test_links_are_read_up_to_the_bound_only() -> None:
+    root = lxml.html.fromstring("<p>" + "".join(f'<a href="/{i}">x</a><a>no href</a>'
+                                                for i in range(10)) + "</p>")
+    assert page_links(root, 3) == (["/0", "/1", "/2"], True)
+    assert page_links(root, 10) == ([f"/{i}" for i in range(10)], False)
+    assert page_links(root, 0)[1] is False
+
+
+def test_a_listing_under_any_menu_item_is_one_listing_for_its_page_bound() -> None:
+    bounds = ListingBounds(max_pages=2)
+    blog = "http://h/index.php?option=com_content&task=blogsection&id=5&Itemid={}"
+    pages = [parse_url(blog.format(i), "http://h/") for i in range(3)]
+    assert [bounds.admit(p) for p in pages] == [True, True, False]
+    # Repeats are judged per listing as it shows (a blog's menu item decides what it lists).
+    assert bounds.adds_articles(pages[0], {1, 2}) and not bounds.adds_articles(pages[0], {2})
+    assert bounds.adds_articles(pages[1], {2})
