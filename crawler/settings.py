@@ -149,16 +149,19 @@ PRINT_VIEW_CHECK = True
 #: Responses in the whole run (``--max-pages``): ten times what a crawl of the real site fetches
 #: (its articles, their pages and print views, its listings: a few thousand).
 CLOSESPIDER_PAGECOUNT = 50_000
-#: Pages of one listing, counted by its identity without the menu item (archive/joomla.py
-#: ``listing_identity``; an ever-new ``Itemid`` makes no new listing): the longest listing of
-#: the real site has a few dozen pages, a blog is shown under a few menu items at most.
-LISTING_MAX_PAGES = 200
+#: Pages of one listing (archive/joomla.py ``listing_identity``: whatever the pager's ``limit``,
+#: ``limitstart`` or SEF form): the longest listing of the real site has a few dozen pages.
+LISTING_MAX_PAGES = 100
+#: Menu items one listing target is taken under (a blog's identity holds its Itemid: an
+#: ever-new Itemid would be a new listing each time): the real site shows a blog under a few
+#: (article 941 under four), its whole menu has a few dozen items.
+LISTING_MAX_MENU_ITEMS = 50
 #: Links from the front page to a page (Scrapy's DepthMiddleware, which this replaces; the pages
 #: of one article and its print view are one hop). The real site is reached within ~10 hops.
 DEPTH_LIMIT = 50
 #: Links read from one page, in the order it gives them (later ones are not looked at): a page of
-#: the real site has a few hundred (menus, a listing of 50 rows, the pager).
-PAGE_MAX_LINKS = 2000
+#: the real site has a few hundred at most (menus, a listing of 50 rows, the pager).
+PAGE_MAX_LINKS = 1000
 #: Bytes of one page (decoded) the crawl parses for its links and state; the page is kept whole
 #: in the WARC. As DOWNLOAD_WARNSIZE: a hundred times a page of the real site.
 PAGE_MAX_PARSE = 4 * 1024 * 1024

@@ -5,8 +5,10 @@ A trap is a site that makes every page link a page never seen before: a pager wh
 never ends, a listing linked under ever-new menu items (``Itemid``), SEF pagination, a growing
 ``limit``, a chain of plain pages ever deeper, a page of a quarter of a million links. What a trap
 URL *is* decides which bound ends it: an article is its id (fetched once per run whatever the
-Itemid: :func:`archive.joomla.dedup_key`), a listing is its identity without the menu item
-(:func:`listing_key`, capped at ``LISTING_MAX_PAGES`` pages), a page of a listing that adds no
+Itemid: :func:`archive.joomla.dedup_key`), a listing is its identity
+(:func:`archive.joomla.listing_identity`, capped at ``LISTING_MAX_PAGES`` pages) and a listing
+shown under ever-new menu items is one target under at most ``LISTING_MAX_MENU_ITEMS`` of them
+(:func:`listing_key`), a page of a listing that adds no
 article its listing had not shown is a repeat (its links to further pages of the listing are not
 followed), and whatever else is reached only through ever more links (``DEPTH_LIMIT``).
 
@@ -58,8 +60,8 @@ def refuse(crawler: Crawler | None, name: str, url: str, detail: str, setting: s
 
 
 def listing_key(parsed: JoomlaUrl) -> str:
-    """Return what ``LISTING_MAX_PAGES`` counts a listing's pages under: its identity without
-    the menu item, so a listing linked under ever-new Itemids is one listing."""
+    """Return a listing's target: its identity without the menu item (``LISTING_MAX_MENU_ITEMS``
+    counts the identities of one target)."""
     return listing_identity(parsed).partition("@")[0]
 
 
@@ -83,18 +85,28 @@ class ListingBounds:
 
     max_pages: int
     """``LISTING_MAX_PAGES`` (0: no bound)."""
+    max_menu_items: int = 0
+    """``LISTING_MAX_MENU_ITEMS`` (0: no bound)."""
     pages: Counter[str] = field(default_factory=Counter)
-    """:func:`listing_key` -> pages of it taken."""
+    """:func:`archive.joomla.listing_identity` -> pages of it taken."""
+    identities: dict[str, set[str]] = field(default_factory=dict)
+    """:func:`listing_key` -> the identities (menu items) of it taken."""
     articles: dict[str, set[int]] = field(default_factory=dict)
     """:func:`archive.joomla.listing_identity` -> the ids of the articles its pages linked."""
 
-    def admit(self, parsed: JoomlaUrl) -> bool:
-        """Return True (and count it) when one more page of the listing may be taken."""
-        key = listing_key(parsed)
-        if self.max_pages and self.pages[key] >= self.max_pages:
-            return False
-        self.pages[key] += 1
-        return True
+    def admit(self, parsed: JoomlaUrl) -> str:
+        """Return "" (and count the page) when one more page of the listing may be taken, else
+        the name of the bound that refuses it."""
+        identity = listing_identity(parsed)
+        identities = self.identities.setdefault(listing_key(parsed), set())
+        if identity not in identities and self.max_menu_items and \
+                len(identities) >= self.max_menu_items:
+            return "listing-menu-items"
+        if self.max_pages and self.pages[identity] >= self.max_pages:
+            return "listing-pages"
+        identities.add(identity)
+        self.pages[identity] += 1
+        return ""
 
     def adds_articles(self, parsed: JoomlaUrl, article_ids: set[int]) -> bool:
         """Return whether a page of a listing links an article no page of the listing linked
@@ -124,13 +136,15 @@ class BoundedDepthMiddleware(DepthMiddleware):
         return kept
 
 
-def settings_of(crawler: Any) -> tuple[int, int, int]:
-    """Return (LISTING_MAX_PAGES, PAGE_MAX_LINKS, PAGE_MAX_PARSE) of a crawler (defaults of
+def settings_of(crawler: Any) -> tuple[ListingBounds, int, int]:
+    """Return the listing bounds, PAGE_MAX_LINKS and PAGE_MAX_PARSE of a crawler (defaults of
     crawler/settings.py without one: a spider made by hand)."""
     from ifes_archive.crawler import settings as defaults
 
     settings = getattr(crawler, "settings", None)
     if settings is None:
-        return defaults.LISTING_MAX_PAGES, defaults.PAGE_MAX_LINKS, defaults.PAGE_MAX_PARSE
-    return (settings.getint("LISTING_MAX_PAGES"), settings.getint("PAGE_MAX_LINKS"),
-            settings.getint("PAGE_MAX_PARSE"))
+        return (ListingBounds(defaults.LISTING_MAX_PAGES, defaults.LISTING_MAX_MENU_ITEMS),
+                defaults.PAGE_MAX_LINKS, defaults.PAGE_MAX_PARSE)
+    return (ListingBounds(settings.getint("LISTING_MAX_PAGES"),
+                          settings.getint("LISTING_MAX_MENU_ITEMS")),
+            settings.getint("PAGE_MAX_LINKS"), settings.getint("PAGE_MAX_PARSE"))

@@ -109,9 +109,9 @@ class IfesSpider(scrapy.Spider):
         self.listing_fetches: dict[str, list[int]] = {}
         self._seen: set[DedupKey] = set()
         self._revisited = False
-        max_listing, self.page_max_links, self.page_max_parse = settings_of(None)
         #: Pages taken of each listing, articles each showed (LISTING_MAX_PAGES, repeats).
-        self.listings = ListingBounds(max_listing)
+        self.listings: ListingBounds
+        self.listings, self.page_max_links, self.page_max_parse = settings_of(None)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> IfesSpider:
@@ -120,8 +120,7 @@ class IfesSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.scope_also = tuple(normalise_base_url(u) for u in
                                   crawler.settings.getlist("SCOPE_ALSO") if u)
-        max_listing, spider.page_max_links, spider.page_max_parse = settings_of(crawler)
-        spider.listings = ListingBounds(max_listing)
+        spider.listings, spider.page_max_links, spider.page_max_parse = settings_of(crawler)
         crawler.signals.connect(spider._revisit_unlisted, signal=signals.spider_idle)
         return spider
 
@@ -368,10 +367,15 @@ class IfesSpider(scrapy.Spider):
                    "LISTING_MAX_PAGES", via=response.url)
             return None
         self._seen.add(key)
-        if target.kind in LISTING_KINDS and not self.listings.admit(target):
-            refuse(crawler, "listing-pages", url, f"listing {listing_key(target)} has more "
-                   f"than {self.listings.max_pages} pages", "LISTING_MAX_PAGES",
+        bound = self.listings.admit(target) if target.kind in LISTING_KINDS else ""
+        if bound == "listing-pages":
+            refuse(crawler, bound, url, f"listing {listing_identity(target)} has more than "
+                   f"{self.listings.max_pages} pages", "LISTING_MAX_PAGES", via=response.url)
+        elif bound:
+            refuse(crawler, bound, url, f"listing {listing_key(target)} is linked under more "
+                   f"than {self.listings.max_menu_items} menu items", "LISTING_MAX_MENU_ITEMS",
                    via=response.url)
+        if bound:
             return None
         return self._request(clean_url(url), self.parse)
 
