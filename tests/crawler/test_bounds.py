@@ -208,11 +208,13 @@ def test_a_page_of_a_quarter_million_links_is_read_in_bounded_time_and_memory(
 
 
 def test_a_cut_run_that_read_no_article_is_bounded_not_another_template(tmp_path: Path) -> None:
-    # The flood's 250,000 links cut to 5 ghosts, the crawl ended after 3 pages: no article read.
-    crawl = crawl_traps(tmp_path, ("flood",), "--max-pages", "3", PAGE_MAX_LINKS="5")
+    # A front page of links only (none of the template's parts), the run ended by --max-pages
+    # before any article page came: nothing was read to judge the template by (not exit 13).
+    crawl = crawl_traps(tmp_path, ("bare", "flood"), "--max-pages", "2", PAGE_MAX_LINKS="5")
     assert crawl.returncode == EXIT_BOUNDED, crawl.stderr[-3000:]
+    assert crawl.summary["template_misses"] and crawl.summary["not_articles"] == 0
     assert crawl.summary["articles"] == 0
-    assert "max-pages" in crawl.summary["bounds"]
+    assert {"max-pages", "page-links"} <= set(crawl.summary["bounds"])
 
 
 def test_four_hundred_cookies_do_not_make_later_requests_too_large(tmp_path: Path) -> None:
