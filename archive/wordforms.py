@@ -14,8 +14,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
-
-import Stemmer
+from typing import Any
 
 #: A word as FTS5's unicode61 tokenizer sees one: letters and digits (``_`` and hyphens split).
 WORD = re.compile(r"[^\W_]+")
@@ -27,7 +26,6 @@ _PART = re.compile(r'"([^"]*)"|([^\W_]+)(\*?)')
 PREFIX_MIN = 4
 #: Words of context either side of a match in a snippet.
 SNIPPET_BEFORE, SNIPPET_AFTER = 12, 24
-_STEMMERS = {"ru": Stemmer.Stemmer("russian"), "en": Stemmer.Stemmer("english")}
 
 
 def fold(text: str) -> str:
@@ -35,10 +33,18 @@ def fold(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
 
+@lru_cache(maxsize=2)
+def _stemmer(language: str) -> Any:
+    """Return Snowball's stemmer of ``language`` (imported here: only ``browse`` needs it)."""
+    import Stemmer
+
+    return Stemmer.Stemmer(language)
+
+
 @lru_cache(maxsize=1 << 18)
 def stem(word: str) -> str:
     """Return the stem of one folded word, by the stemmer of its script."""
-    return _STEMMERS["ru" if _CYRILLIC.search(word) else "en"].stemWord(word)
+    return _stemmer("russian" if _CYRILLIC.search(word) else "english").stemWord(word)
 
 
 def stemmed(text: str | None) -> str:
