@@ -34,6 +34,12 @@ SETTINGS = {"truncate_cells_html": 100, "default_page_size": 50, "facet_time_lim
 #: The full-text index of stems the search box uses (archive/wordforms.py); raw mode searches
 #: ``articles_fts``, the words as written.
 STEMS = "articles_stems"
+#: The canned query of the search (archive/browse_search.py registers its SQL functions).
+SEARCH_SQL = """select a.article_id, a.title, a.language, a.date, a.url,
+  ifes_passage(a.text, :q) as passage
+from articles_stems s join articles a on a.rowid = s.rowid
+where articles_stems match escape_fts(:q)
+order by bm25(articles_stems)"""
 FACETS = ["language", "year", {"array": "sections"}, {"array": "authors"}]
 
 
@@ -152,7 +158,11 @@ def metadata(release: Path, database: str = DATABASE) -> dict[str, Any]:
                 "captures": {"description": "The WARC record each version was built from."},
                 "persons": {"label_column": "name_latin", "facets": ["kept_apart"],
                             "description": "One row per author across articles, spellings "
-                                           "and scripts."}}}}}
+                                           "and scripts."}},
+                "queries": {"search": {
+                    "sql": SEARCH_SQL, "title": "Search, best first",
+                    "description": "Every form of the words of q, articles ranked by "
+                                   "relevance, each with the passage that matched."}}}}}
 
 
 def serve(release: Path, host: str = "127.0.0.1", port: int = 8001, db: Path | None = None,

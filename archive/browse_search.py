@@ -7,6 +7,8 @@ Datasette runs the search box's words through the SQL function ``escape_fts`` ag
 words as written: :func:`asgi_wrapper` sends it to ``articles_fts``. The same wrapper keeps the
 typed search for :func:`render_cell`, which shows the passage of the text that matched, the found
 words marked, and marks them in the title (Datasette 0.65 gives ``render_cell`` no request).
+The canned query ``search`` (``archive.browse.SEARCH_SQL``) gives the same search ranked by
+relevance (FTS5's bm25), each article with its passage, in JSON too.
 """
 
 from __future__ import annotations
@@ -66,10 +68,17 @@ def asgi_wrapper(datasette: Any) -> Callable[[App], App]:  # noqa: ARG001
     return wrap
 
 
+def passage(text: str | None, typed: str | None) -> str | None:
+    """Return the HTML passage of ``text`` that ``typed`` finds (SQL: ``ifes_passage``)."""
+    return marked(text, typed or "")
+
+
 @hookimpl(trylast=True)
 def prepare_connection(conn: Any) -> None:
-    """Replace Datasette's ``escape_fts`` (its own is registered first: this runs last)."""
+    """Replace Datasette's ``escape_fts`` (its own is registered first: this runs last), and
+    give the canned query its passages."""
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    conn.create_function("ifes_passage", 2, passage, deterministic=True)
 
 
 @hookimpl
@@ -77,6 +86,8 @@ def render_cell(value: Any, column: str, table: str, database: str,  # noqa: ARG
                 datasette: Any) -> Markup | None:
     """Show the matched passage of a found article's text, and mark the words in its title."""
     typed = _SEARCH.get()
+    if column == "passage" and isinstance(value, str):  # the canned query's, marked already
+        return Markup(value)
     if typed is None or table != TABLE or column not in ("text", "title"):
         return None
     if not isinstance(value, str):

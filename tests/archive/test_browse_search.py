@@ -110,3 +110,14 @@ def test_a_title_word_finds_its_article(browsed: str, release: Path) -> None:
     record = next(r for r in _articles(release) if r["language"] == "ru" and r["title"])
     word = max(re.findall(r"[^\W\d_]+", record["title"]), key=len)
     assert record["article_id"] in _search(browsed, word.upper())
+
+
+def test_the_canned_search_ranks_and_gives_passages_in_json(browsed: str) -> None:
+    rows = _get(f"{browsed}/release/search.json?q={urllib.parse.quote('Реформы')}"
+                "&_shape=array")
+    assert {r["article_id"] for r in rows} == _search(browsed, "реформы")
+    marks = [m for r in rows for m in re.findall(r"<mark>(.*?)</mark>", r["passage"] or "")]
+    assert marks and all(m.casefold().startswith("реформ") for m in marks)
+    for typed in ('"', "", "(", "-:*"):  # nothing searchable: nothing found, no error
+        assert _get(f"{browsed}/release/search.json?q={urllib.parse.quote(typed)}"
+                    "&_shape=array") == []
