@@ -46,7 +46,9 @@ def searching(scope: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
         return scope, None
     args = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"),
                                   keep_blank_values=True)
-    typed = next((v for k, v in args if k == "_search" and v.strip()), None)
+    # _search, or _search_COLUMN (one column of the index): Datasette reads either
+    typed = next((v for k, v in args if k.startswith("_search") and k != "_searchmode"
+                  and v.strip()), None)
     if typed is None or ("_searchmode", "raw") not in args:
         return scope, typed
     args = [(k, v) for k, v in args if k != "_fts_table"] + [("_fts_table", WORDS_FTS)]

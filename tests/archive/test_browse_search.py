@@ -88,6 +88,13 @@ def test_raw_mode_searches_the_words_as_written(browsed: str, release: Path) -> 
     assert _search(browsed, "реформ*", raw) == _holding(release, re.compile("реформ.*"))
     assert _search(browsed, "реформу OR реформа", raw) == \
         _holding(release, re.compile("реформу|реформа"))
+    titles = {r["article_id"] for r in _articles(release)
+              if re.search(r"\bреформ", (r["title"] or "").casefold())}
+    assert titles
+    for mode in ("&_searchmode=raw", ""):  # one column: raw as written, or any form
+        answer = _get(f"{browsed}/release/articles.json?_search_title="
+                      f"{urllib.parse.quote('реформ*')}{mode}&_shape=objects&_size=max")
+        assert {row["article_id"] for row in answer["rows"]} == titles, mode
     with pytest.raises(urllib.error.HTTPError) as error:  # FTS5's own syntax error: not a 500
         _search(browsed, '"реформ', raw)
     assert error.value.code == 400
