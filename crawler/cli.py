@@ -313,7 +313,7 @@ def _release(args: argparse.Namespace) -> int:
         all_versions=args.all_versions, exclude=args.exclude, previous=args.previous,
         rebuild=args.rebuild, released=args.date, version=args.release_version, title=args.title,
         license=args.license, creators=tuple(args.creator), shard_bytes=args.shard_size,
-        workers=args.workers, progress=args.progress)
+        workers=args.workers, progress=args.progress, tokens=args.tokens)
     try:
         summary = build_release(args.archive, args.out, options)
     except (ReleaseInputError, WarcInputError) as exc:
@@ -378,6 +378,9 @@ def _add_release(verbs: argparse._SubParsersAction) -> None:
                          "crawl's operator)")
     release.add_argument("--shard-size", type=int, metavar="BYTES",
                          help="split tables into Parquet shards of about this much data")
+    release.add_argument("--tokens", action="store_true",
+                         help="also write tokens/: each text's words with lemma and part of "
+                              "speech (pymorphy3: pip install 'ifes-archive[tokens]')")
     release.add_argument("--workers", type=int, help="processes for --rebuild (default: all)")
     release.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                          help="show progress (default: on a terminal, not in CI)")

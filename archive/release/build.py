@@ -58,6 +58,8 @@ from ifes_archive.archive.release.scope import (
     read_exclusions,
 )
 from ifes_archive.archive.release.tables import all_tables
+from ifes_archive.archive.release.tokens import FOLDER as TOKENS
+from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
 from ifes_archive.archive.wacz import write_wacz
 from ifes_archive.archive.warcfiles import find_warcs
@@ -95,6 +97,8 @@ class ReleaseOptions:
     workers: int | None = None
     progress: bool | None = None
     """Show progress (default: when stderr is a terminal, and not in CI)."""
+    tokens: bool = False
+    """Write the lemma layer, ``tokens/`` (pymorphy3; opt-in: it reads every word)."""
 
 
 @dataclass
@@ -252,6 +256,8 @@ def _corpus(archive_dir: Path, work: Path, options: ReleaseOptions) -> tuple[Pat
 
 
 def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -> ReleaseSummary:
+    if options.tokens:
+        _need_morphology()
     exclusions = read_exclusions(options.exclude) if options.exclude else Exclusions()
     previous = read_previous(options.previous) if options.previous else None
     corpus, source = _corpus(archive_dir, work, options)
@@ -276,6 +282,8 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
                                          encoding="utf-8")
         plots = draw_plots(writer.coverage, root / "plots")
         wacz = _finish_wacz(job, options.progress)
+    if options.tokens:
+        write_tokens(root, options.all_versions)
     excluded = exclusions.counts(plan.excluded)
     facts = CardFacts(identity, writer.coverage, all_tables(), parquet, release_parts(root),
                       plots, copies, _reports(archive_dir), changes,
@@ -285,6 +293,14 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     return ReleaseSummary(root, identity, writer.coverage, excluded, len(plan.out_of_scope),
                           release_parts(root), wacz, copies,
                           len(set(exclusions.reasons) - plan.excluded))
+
+
+def _need_morphology() -> None:
+    """Fail before any work when ``--tokens`` cannot be written."""
+    try:
+        analyzer()
+    except NoMorphology as exc:
+        raise ReleaseInputError(str(exc)) from None
 
 
 def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
@@ -384,9 +400,10 @@ def _resources(root: Path, parquet: dict[str, list[str]],
                     for i, path in enumerate(files)]
     entries.append(resource(root, root / METADATA_CSV, "metadata", checksums,
                             "One row per file of texts/", table_schema(tables["metadata"])))
-    for folder, prefix in (("texts", "text"), ("plots", "plot")):
+    for folder, prefix in (("texts", "text"), ("plots", "plot"), (TOKENS, "tokens")):
+        paths = sorted((root / folder).iterdir()) if (root / folder).is_dir() else []
         entries += [resource(root, path, f"{prefix}-{path.stem.replace('_', '-')}", checksums)
-                    for path in sorted((root / folder).iterdir())]
+                    for path in paths]
     for name in ("README.md", "CHANGES.md", "CITATION.cff", WACZ):
         if (root / name).exists():
             entries.append(resource(root, root / name, name.lower().replace(".", "-"),

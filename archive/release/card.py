@@ -142,6 +142,17 @@ def _human(size: int) -> str:
     return str(size)
 
 
+#: What ``tokens/`` holds (``ifes-archive release --tokens``; archive/release/tokens.py).
+TOKENS_NOTE = (
+    "`tokens/` is the lemma layer: one tab-separated file per row of `articles` "
+    "(`ARTICLE_ID.tsv`), one line per word of its text, with the columns `article_id`, "
+    "`version`, `paragraph` (1-based, as blank lines part the text), `token` (1-based in its "
+    "paragraph), `form` (as printed), `lemma`, `upos` (Universal Dependencies part of speech) "
+    "and `tag` (the OpenCorpora tag). Russian words are read by pymorphy3 with the OpenCorpora "
+    "dictionary, its most likely reading (homonyms are not disambiguated by context); numbers "
+    "are `NUM`; other words have no lemma and `X`. Punctuation is not a token.")
+
+
 def _what(facts: CardFacts) -> list[str]:
     lines = ["## What is in it", "", summary(facts), ""]
     if facts.scope:
@@ -165,6 +176,8 @@ def _what(facts: CardFacts) -> list[str]:
               "same name in every release that holds that version) and `metadata.csv` one row "
               "per file, the form corpus tools (AntConc, Sketch Engine, quanteda) read; "
               + SPREADSHEET_NOTE + ".", ""]
+    if any(name == "tokens/" for name, _, _ in facts.parts):
+        lines += [TOKENS_NOTE, ""]
     for name, caption in facts.plots.items():
         lines += [f"![{caption}](plots/{name})", ""]
     return lines
