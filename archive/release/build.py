@@ -57,7 +57,7 @@ from ifes_archive.archive.release.scope import (
     articles,
     read_exclusions,
 )
-from ifes_archive.archive.release.tables import all_tables
+from ifes_archive.archive.release.tables import all_tables, table_jsonl
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
 from ifes_archive.archive.wacz import write_wacz
 from ifes_archive.archive.warcfiles import find_warcs
@@ -348,13 +348,13 @@ def _finish_wacz(job: Future[int] | None, show: bool | None) -> str:
 
 
 def release_parts(root: Path) -> list[tuple[str, int, int]]:
-    """Return (part, files, bytes) of a release: each file at the top and in data/, each other
-    folder (``texts/``, ``plots/``) as one part."""
+    """Return (part, files, bytes) of a release: each file at the top and in data/ (its
+    tables' folders), each other folder (``texts/``, ``plots/``) as one part."""
     parts = []
     for path in sorted(root.iterdir()):
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         if path.name == "data":
-            parts += [(f"data/{p.name}", 1, p.stat().st_size) for p in files]
+            parts += [(p.relative_to(root).as_posix(), 1, p.stat().st_size) for p in files]
         else:
             parts.append((path.name + ("/" if path.is_dir() else ""), len(files),
                           sum(p.stat().st_size for p in files)))
@@ -375,7 +375,7 @@ def _reports(archive_dir: Path) -> list[dict[str, Any]]:
 def _resources(root: Path, parquet: dict[str, list[str]],
                checksums: Checksums) -> list[dict[str, Any]]:
     tables = all_tables()
-    entries = [resource(root, root / "data" / f"{name}.jsonl", name, checksums,
+    entries = [resource(root, table_jsonl(root / "data", name), name, checksums,
                         schema=table_schema(tables[name])) for name in parquet]
     for name, files in parquet.items():
         entries += [resource(root, root / path,
