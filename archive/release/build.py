@@ -44,6 +44,7 @@ from ifes_archive.archive.release.package import (
     citation_cff,
     datapackage,
     resource,
+    table_keys,
     table_schema,
     write_json,
     write_sums,
@@ -298,7 +299,8 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     checksums = Checksums()
     write_json(root / "datapackage.json",
                datapackage(facts.identity, description,
-                           _resources(root, facts.parquet, checksums), provenance))
+                           _resources(root, facts.parquet, checksums, facts.all_versions),
+                           provenance))
     write_sums(root, checksums)
 
 
@@ -372,18 +374,21 @@ def _reports(archive_dir: Path) -> list[dict[str, Any]]:
     return sorted(reports, key=lambda r: str(r.get("started", "")))
 
 
-def _resources(root: Path, parquet: dict[str, list[str]],
-               checksums: Checksums) -> list[dict[str, Any]]:
-    tables = all_tables()
+def _resources(root: Path, parquet: dict[str, list[str]], checksums: Checksums,
+               all_versions: bool) -> list[dict[str, Any]]:
+    tables, keys = all_tables(), table_keys(all_versions)
     entries = [resource(root, table_jsonl(root / "data", name), name, checksums,
-                        schema=table_schema(tables[name])) for name in parquet]
+                        schema=table_schema(tables[name], keys.get(name)))
+               for name in parquet]
     for name, files in parquet.items():
         entries += [resource(root, root / path,
                              f"{name}-parquet" + (f"-{i}" if len(files) > 1 else ""), checksums,
                              f"The rows of {name} (JSON Lines) as typed Parquet")
                     for i, path in enumerate(files)]
     entries.append(resource(root, root / METADATA_CSV, "metadata", checksums,
-                            "One row per file of texts/", table_schema(tables["metadata"])))
+                            "One row per file of texts/",
+                            table_schema(tables["metadata"], keys["metadata"]),
+                            encoding="utf-8-sig"))  # written with a BOM, for spreadsheets
     for folder, prefix in (("texts", "text"), ("plots", "plot")):
         entries += [resource(root, path, f"{prefix}-{path.stem.replace('_', '-')}", checksums)
                     for path in sorted((root / folder).iterdir())]

@@ -182,11 +182,13 @@ def _loading(facts: CardFacts) -> list[str]:
             f'articles = pd.concat(map(pd.read_parquet, sorted(glob.glob("{articles}"))),',
             "                     ignore_index=True)", "", "import polars as pl",
             f'captures = pl.read_parquet("{_glob("captures")}")', "", "import duckdb",
-            f"by_language = duckdb.sql(\"SELECT language, count(*) FROM '{articles}' "
-            "GROUP BY 1\").fetchall()", "",
-            "from datasets import load_dataset",
-            'dataset = load_dataset(".")  # the card\'s configs: articles by default',
-            'versions = load_dataset(".", "versions")["train"]', "```", "",
+            f"by_language = duckdb.sql(\"SELECT language, count(*) FROM '{articles}' \"",
+            '                         "GROUP BY 1").fetchall()', "",
+            "import os", "", "from datasets import load_dataset",
+            "# this folder by the card's configs, articles by default (datasets takes the "
+            "folder's name:", '# load_dataset(".") fails, it has none)',
+            "dataset = load_dataset(os.getcwd())",
+            'versions = load_dataset(os.getcwd(), "versions")["train"]', "```", "",
             f"In R: `articles <- as.data.frame(arrow::open_dataset(Sys.glob(\"{articles}\")))` "
             "(every shard of the folder), or with quanteda "
             "`readtext::readtext(\"texts/*.txt\")` and `readr::read_csv(\"metadata.csv\")` "
