@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
+from ifes_archive.archive.browse import build_database
+from ifes_archive.archive.release.changes import read_previous
+from ifes_archive.archive.release.lookup import article_history
 from tests.archive.test_release import FRICTIONLESS
 from tests.conftest import build_release_cli
 
@@ -158,8 +163,6 @@ def test_keys_are_declared_and_hold(which: str, request: pytest.FixtureRequest) 
 
 
 def test_frictionless_catches_a_broken_key(sharded: Path, tmp_path: Path) -> None:
-    import shutil
-
     copy = tmp_path / "copy"
     shutil.copytree(sharded, copy)
     versions = copy / "data" / "versions" / "versions.jsonl"
@@ -217,3 +220,25 @@ def test_the_readmes_recipes_read_every_row(sharded: Path, tmp_path: Path) -> No
     assert read == [_rows(sharded, "articles")] * 4 + [len(later)]
     (r_line,) = [s for s in spans if "arrow::" in s]
     assert r_line == 'arrow::open_dataset(Sys.glob("data/articles/*.parquet"))'
+
+
+def test_a_release_of_the_flat_layout_still_reads(sharded: Path, tmp_path: Path) -> None:
+    """A release built before tables had folders (``data/NAME.jsonl``) is still a
+    ``--previous``, a history source and browsable."""
+    old = tmp_path / "old"
+    shutil.copytree(sharded, old)
+    for table in TABLES:
+        (old / "data" / table / f"{table}.jsonl").rename(old / "data" / f"{table}.jsonl")
+        shutil.rmtree(old / "data" / table)
+    assert read_previous(old) == read_previous(sharded)
+    article_id = json.loads((sharded / "data" / "changes" / "changes.jsonl").read_text(
+        encoding="utf-8").splitlines()[-1])["article_id"]
+    before, after = article_history(old, article_id), article_history(sharded, article_id)
+    assert before.rows == after.rows and before.changes == after.changes and after.changes
+    assert before.source == old / "data" / "versions.jsonl"
+    db = sqlite3.connect(build_database(old, tmp_path / "old.db"))
+    try:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == \
+            _rows(sharded, "articles")
+    finally:
+        db.close()
