@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ifes_archive.archive.release.build import WACZ
 from ifes_archive.archive.release.contents import text_file
 from ifes_archive.archive.release.scope import published_on
+from ifes_archive.archive.release.tables import table_jsonl
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -64,7 +65,7 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _article_rows(release: Path, links: bool, prefix: str | None) -> Iterator[dict[str, Any]]:
-    for record in _jsonl(release / "data" / "articles.jsonl"):
+    for record in _jsonl(table_jsonl(release / "data", "articles")):
         published = published_on(record)
         first = (record.get("captures") or [None])[0]
         yield {"article_id": record["article_id"], "title": record.get("title"),
@@ -101,12 +102,13 @@ def build_database(release: Path, path: Path, replay_prefix: str | None = None) 
     key = ("article_id", "version") if all_versions else "article_id"
     db.table("articles").insert_all(_article_rows(release, links, replay_prefix),
                                     pk=key)
-    db.table("versions").insert_all((_flat(r) for r in _jsonl(release / "data" / "versions.jsonl")),
+    data = release / "data"
+    db.table("versions").insert_all((_flat(r) for r in _jsonl(table_jsonl(data, "versions"))),
                               pk=("article_id", "version"))
     db.table("captures").insert_all(({**_flat(r), **_capture_links(r, links, replay_prefix)}
-                               for r in _jsonl(release / "data" / "captures.jsonl")),
+                               for r in _jsonl(table_jsonl(data, "captures"))),
                               pk=("warc_filename", "warc_offset"))
-    persons = release / "data" / "persons.jsonl"
+    persons = table_jsonl(data, "persons")
     if persons.is_file():  # releases made before persons have none
         db.table("persons").insert_all((_flat(r) for r in _jsonl(persons)), pk="person_id")
     if not all_versions:
@@ -191,8 +193,8 @@ def serve(release: Path, host: str = "127.0.0.1", port: int = 8001, db: Path | N
     (kept) must not be there yet unless ``force``: it is written anew."""
     import uvicorn
 
-    if not (release / "data" / "articles.jsonl").is_file():
-        raise FileNotFoundError(f"{release} is not a release (no data/articles.jsonl)")
+    if not table_jsonl(release / "data", "articles").is_file():
+        raise FileNotFoundError(f"{release} is not a release (no data/articles/articles.jsonl)")
     if db is not None and (db.exists() or db.is_symlink()) and not force:
         raise DatabaseExists(f"{db} is there already: not replacing it (--force to)")
     folder = None if db else tempfile.TemporaryDirectory(prefix="ifes-browse-")

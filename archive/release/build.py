@@ -44,6 +44,7 @@ from ifes_archive.archive.release.package import (
     citation_cff,
     datapackage,
     resource,
+    table_keys,
     table_schema,
     write_json,
     write_sums,
@@ -57,7 +58,7 @@ from ifes_archive.archive.release.scope import (
     articles,
     read_exclusions,
 )
-from ifes_archive.archive.release.tables import all_tables
+from ifes_archive.archive.release.tables import all_tables, table_jsonl
 from ifes_archive.archive.release.tokens import FOLDER as TOKENS
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
@@ -314,7 +315,8 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     checksums = Checksums()
     write_json(root / "datapackage.json",
                datapackage(facts.identity, description,
-                           _resources(root, facts.parquet, checksums), provenance))
+                           _resources(root, facts.parquet, checksums, facts.all_versions),
+                           provenance))
     write_sums(root, checksums)
 
 
@@ -364,13 +366,13 @@ def _finish_wacz(job: Future[int] | None, show: bool | None) -> str:
 
 
 def release_parts(root: Path) -> list[tuple[str, int, int]]:
-    """Return (part, files, bytes) of a release: each file at the top and in data/, each other
-    folder (``texts/``, ``plots/``) as one part."""
+    """Return (part, files, bytes) of a release: each file at the top and in data/ (its
+    tables' folders), each other folder (``texts/``, ``plots/``) as one part."""
     parts = []
     for path in sorted(root.iterdir()):
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         if path.name == "data":
-            parts += [(f"data/{p.name}", 1, p.stat().st_size) for p in files]
+            parts += [(p.relative_to(root).as_posix(), 1, p.stat().st_size) for p in files]
         else:
             parts.append((path.name + ("/" if path.is_dir() else ""), len(files),
                           sum(p.stat().st_size for p in files)))
@@ -388,18 +390,21 @@ def _reports(archive_dir: Path) -> list[dict[str, Any]]:
     return sorted(reports, key=lambda r: str(r.get("started", "")))
 
 
-def _resources(root: Path, parquet: dict[str, list[str]],
-               checksums: Checksums) -> list[dict[str, Any]]:
-    tables = all_tables()
-    entries = [resource(root, root / "data" / f"{name}.jsonl", name, checksums,
-                        schema=table_schema(tables[name])) for name in parquet]
+def _resources(root: Path, parquet: dict[str, list[str]], checksums: Checksums,
+               all_versions: bool) -> list[dict[str, Any]]:
+    tables, keys = all_tables(), table_keys(all_versions)
+    entries = [resource(root, table_jsonl(root / "data", name), name, checksums,
+                        schema=table_schema(tables[name], keys.get(name)))
+               for name in parquet]
     for name, files in parquet.items():
         entries += [resource(root, root / path,
                              f"{name}-parquet" + (f"-{i}" if len(files) > 1 else ""), checksums,
                              f"The rows of {name} (JSON Lines) as typed Parquet")
                     for i, path in enumerate(files)]
     entries.append(resource(root, root / METADATA_CSV, "metadata", checksums,
-                            "One row per file of texts/", table_schema(tables["metadata"])))
+                            "One row per file of texts/",
+                            table_schema(tables["metadata"], keys["metadata"]),
+                            encoding="utf-8-sig"))  # written with a BOM, for spreadsheets
     for folder, prefix in (("texts", "text"), ("plots", "plot"), (TOKENS, "tokens")):
         paths = sorted((root / folder).iterdir()) if (root / folder).is_dir() else []
         entries += [resource(root, path, f"{prefix}-{path.stem.replace('_', '-')}", checksums)

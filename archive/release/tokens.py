@@ -19,6 +19,7 @@ import csv
 import json
 from typing import TYPE_CHECKING, Any
 
+from ifes_archive.archive.release.tables import table_jsonl
 from ifes_archive.archive.wordforms import WORD
 
 if TYPE_CHECKING:
@@ -71,13 +72,13 @@ def token_rows(morph: Any, record: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
 
 
 def write_tokens(root: Path, all_versions: bool) -> int:
-    """Write the token files of the release at ``root`` (from its ``data/articles.jsonl``);
-    return how many."""
+    """Write the token files of the release at ``root`` (from its ``articles`` table's JSON
+    Lines); return how many."""
     morph = analyzer()
     folder = root / FOLDER
     folder.mkdir()
     count = 0
-    with open(root / "data" / "articles.jsonl", encoding="utf-8") as rows:
+    with open(table_jsonl(root / "data", "articles"), encoding="utf-8") as rows:
         for line in rows:
             record = json.loads(line)
             name = f"{record['article_id']}" + (f"-v{record.get('version')}"

@@ -28,7 +28,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def _records(release: Path) -> list[dict]:
     return [json.loads(line) for line in
-            (release / "data" / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+            (release / "data" / "articles" / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def test_a_file_per_article_with_every_word_in_order(tokened: Path) -> None:
