@@ -12,7 +12,9 @@ to its section id, made of the Joomla ids in its URL, never of a name:
 - ``blog:M`` — a blog over several categories (``blogcategory&id=0``): menu item M decides what
   it lists, so it is its own section.
 
-A section's ``parent`` is the crumb before it in the breadcrumbs (section → category). Its
+A section's ``parent`` is the crumb before it in the breadcrumbs (section → category); a
+category no breadcrumb shows under a section takes the one section that files all its
+articles. Its
 ``kind`` is decided by what the site files under it (:func:`kind_of`), and the row says why.
 """
 
@@ -155,11 +157,24 @@ class Vocabulary:
     def _section(self, sid: str, total: int) -> Section:
         seen = self._seen[sid]
         names = [n for n, _ in sorted(seen.names.items(), key=lambda item: (-item[1], item[0]))]
-        parent = seen.parents.most_common(1)[0][0] if seen.parents else None
+        parent, how = self._parent(sid, seen)
         kind, why = kind_of(sid, self._categories_of(seen.articles), len(seen.articles), total)
+        why += how
         return Section(sid, next((n for n in names if script_of(n) == "en"), None),
                        next((n for n in names if script_of(n) == "ru"), None), names, parent,
                        kind, why, sorted(seen.articles))
+
+    def _parent(self, sid: str, seen: _Seen) -> tuple[str | None, str]:
+        """Return the section's parent and, when no breadcrumb showed one, how it was found:
+        the one Joomla section whose listings file every article of a category (a breadcrumb
+        is of the menu item the article was first fetched under, which may show none)."""
+        if seen.parents:
+            return seen.parents.most_common(1)[0][0], ""
+        holders = [s for s, other in self._seen.items() if s.startswith("section:")
+                   and seen.articles <= other.articles] if sid.startswith("category:") else []
+        if len(holders) != 1:
+            return None, ""
+        return holders[0], f"; parent {holders[0]}: it files every article of the category"
 
     def _categories_of(self, articles: set[int]) -> dict[str, str | None]:
         """Return the categories the articles are filed in, each with its parent section."""

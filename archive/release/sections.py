@@ -58,17 +58,28 @@ class ReleasedSections:
         return self.vocabulary.ids_of(record["article_id"], record.get("sections") or [])
 
     def subjects_of(self, record: dict[str, Any]) -> list[str]:
-        """Return the names (English where there is one) of a record's subject sections."""
+        """Return the names (English where there is one) of a record's subject sections (by
+        its ``section_ids`` when it is stamped)."""
         known = self.vocabulary.sections()
-        return [_label(known[sid]) for sid in self.ids_of(record)
+        ids = record["section_ids"] if "section_ids" in record else self.ids_of(record)
+        return [_label(known[sid]) for sid in ids
                 if sid in known and known[sid].kind == SUBJECT]
 
     def rows(self) -> Iterator[SectionRow]:
-        """Yield the row of each section a released (stamped) article is filed under, in id
-        order."""
-        for section in self.vocabulary.sections().values():
-            articles = sorted(self._filed.get(section.section_id, set()) & self.released)
-            if articles:
+        """Yield the row of each section a released (stamped) article is filed under, and of
+        each parent of one (a section page the breadcrumbs show, which no listing names), in
+        id order."""
+        known = self.vocabulary.sections()
+        filed = {sid: ids & self.released for sid, ids in self._filed.items()}
+        shown = {sid for sid, ids in filed.items() if ids and sid in known}
+        for sid in list(shown):
+            while known[sid].parent in known and known[sid].parent not in shown:
+                sid = known[sid].parent or ""
+                shown.add(sid)
+        for section in known.values():
+            articles = sorted(filed.get(section.section_id) or
+                              set(section.articles) & self.released)
+            if section.section_id in shown and articles:
                 yield SectionRow(section.section_id, section.name_en, section.name_ru,
                                  section.names, section.parent, section.kind,
                                  section.evidence, articles)

@@ -149,7 +149,8 @@ class SectionRow:
     names: list[str]
     """Every name a listing or a breadcrumb shows it under, the most seen first."""
     parent: str | None
-    """The section before it in the articles' breadcrumbs (section → category); null at the
+    """The section before it in the articles' breadcrumbs (section → category), else, for a
+    category, the one section that files all its articles (``evidence`` says so); null at the
     top."""
     kind: str
     """``subject`` or ``navigation`` (a Joomla section, a listing of most of the site, a blog
@@ -157,8 +158,9 @@ class SectionRow:
     evidence: str
     """Why it is of its kind: what the site files under it."""
     articles: list[int]
-    """The released articles filed under it (``article_id``, those whose ``section_ids``
-    hold it), in id order."""
+    """The released articles filed under it (``article_id``: those whose ``section_ids`` hold
+    it; for a parent no article's sections name, those whose breadcrumbs show it), in id
+    order."""
 
 
 _SECTION_REFINED: dict[str, dict[str, Any]] = {

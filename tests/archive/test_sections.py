@@ -97,6 +97,7 @@ def test_one_section_under_a_russian_and_an_english_name_is_one_row(site: Site,
 
 
 def test_parents_are_the_breadcrumbs(site: Site, table: dict, crawl) -> None:
+    assert all(row["parent"] in table for row in table.values() if row["parent"])
     for category in site.categories:
         if f"category:{category.id}" in table:
             assert table[f"category:{category.id}"]["parent"] == f"section:{category.section}"
@@ -150,3 +151,16 @@ def test_the_card_counts_subject_sections_only(release: Path, table: dict, crawl
                         for n in row["names"]}
     assert counted and not counted & navigation_names
     assert "Economy" in counted and "Экономика" in counted  # category 35 and category 46
+
+
+def test_a_category_no_breadcrumb_shows_takes_the_section_that_files_all_its_articles() -> None:
+    vocabulary = Vocabulary()
+    vocabulary.add_listed([(1, "Культура", "blogcategory:48@97"), (2, "Культура", "category:48"),
+                           (1, "Все", "blogsection:7@95"), (2, "Все", "blogsection:7@95"),
+                           (3, "Все", "blogsection:7@95"), (2, "Мир", "blogsection:5@79")])
+    row = vocabulary.sections()["category:48"]
+    assert row.parent == "section:7" and "files every article" in row.evidence
+    vocabulary.add_record({"article_id": 4, "breadcrumb": {"path": ["Все", "Культура"], "links": [
+        Q + "task=blogsection&id=7&Itemid=95", Q + "task=blogcategory&id=48&Itemid=97"]}})
+    row = vocabulary.sections()["category:48"]  # a breadcrumb, when there is one, says it
+    assert row.parent == "section:7" and "files every article" not in row.evidence
