@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import socket
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,15 @@ PLUGIN = "ifes-archive"
 #: Datasette settings: short cells in tables (a text is read whole on its row's page).
 SETTINGS = {"truncate_cells_html": 100, "default_page_size": 50, "facet_time_limit_ms": 2000,
             "sql_time_limit_ms": 5000, "default_facet_size": 10}
+#: The full-text index of stems the search box uses (archive/wordforms.py); raw mode searches
+#: ``articles_fts``, the words as written.
+STEMS = "articles_stems"
+#: The canned query of the search (archive/browse_search.py registers its SQL functions).
+SEARCH_SQL = """select a.article_id, a.title, a.language, a.date, a.url,
+  ifes_passage(a.text, :q) as passage
+from articles_stems s join articles a on a.rowid = s.rowid
+where articles_stems match escape_fts(:q)
+order by bm25(articles_stems)"""
 FACETS = ["language", "year", {"array": "sections"}, {"array": "authors"}]
 
 
@@ -53,8 +63,7 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
-def _article_rows(release: Path, links: bool, prefix: str | None,
-                  all_versions: bool) -> Iterator[dict[str, Any]]:
+def _article_rows(release: Path, links: bool, prefix: str | None) -> Iterator[dict[str, Any]]:
     for record in _jsonl(release / "data" / "articles.jsonl"):
         published = published_on(record)
         first = (record.get("captures") or [None])[0]
@@ -71,7 +80,7 @@ def _article_rows(release: Path, links: bool, prefix: str | None,
                "pages": record.get("pages"),
                "flags": json.dumps(record.get("flags") or [], ensure_ascii=False),
                "first_seen": record.get("first_seen"), "last_seen": record.get("last_seen"),
-               "url": record["url"], "file": text_file(record, all_versions),
+               "url": record["url"], "file": text_file(record),
                "text": record.get("text")}
 
 
@@ -90,7 +99,7 @@ def build_database(release: Path, path: Path, replay_prefix: str | None = None) 
     links = (release / WACZ).is_file()
     db = sqlite_utils.Database(path, recreate=True)
     key = ("article_id", "version") if all_versions else "article_id"
-    db.table("articles").insert_all(_article_rows(release, links, replay_prefix, all_versions),
+    db.table("articles").insert_all(_article_rows(release, links, replay_prefix),
                                     pk=key)
     db.table("versions").insert_all((_flat(r) for r in _jsonl(release / "data" / "versions.jsonl")),
                               pk=("article_id", "version"))
@@ -106,8 +115,22 @@ def build_database(release: Path, path: Path, replay_prefix: str | None = None) 
     for column in ("language", "year", "date", "status"):
         db.table("articles").create_index([column])
     db.table("articles").enable_fts(["title", "text"], tokenize="unicode61 remove_diacritics 2")
+    _index_stems(db)
     db.vacuum()
     return path
+
+
+def _index_stems(db: Any) -> None:
+    """Index every article's title and text as stems in :data:`STEMS` (no copy of the text: it
+    is contentless, its rowids are the articles'), for the search that finds every form."""
+    from ifes_archive.archive.wordforms import stemmed
+
+    db.execute(f"create virtual table {STEMS} using fts5(title, text, content='', "
+               "tokenize='unicode61 remove_diacritics 2')")
+    rows = db.execute("select rowid, title, text from articles").fetchall()
+    db.conn.executemany(f"insert into {STEMS} (rowid, title, text) values (?, ?, ?)",
+                        ((rowid, stemmed(title), stemmed(text)) for rowid, title, text in rows))
+    db.conn.commit()
 
 
 def _capture_links(row: dict[str, Any], links: bool, prefix: str | None) -> dict[str, Any]:
@@ -128,32 +151,58 @@ def metadata(release: Path, database: str = DATABASE) -> dict[str, Any]:
             "plugins": {PLUGIN: {"wacz": str(release / WACZ)}},
             "databases": {database: {"tables": {
                 "articles": {"facets": FACETS, "sort_desc": "date", "label_column": "title",
+                             "fts_table": STEMS, "fts_pk": "rowid",
                              "description": "One row per article; search titles and texts."},
                 "versions": {"label_column": "title", "facets": ["status"],
                              "description": "Every version of each article."},
                 "captures": {"description": "The WARC record each version was built from."},
                 "persons": {"label_column": "name_latin", "facets": ["kept_apart"],
                             "description": "One row per author across articles, spellings "
-                                           "and scripts."}}}}}
+                                           "and scripts."}},
+                "queries": {"search": {
+                    "sql": SEARCH_SQL, "title": "Search, best first",
+                    "description": "Every form of the words of q, articles ranked by "
+                                   "relevance, each with the passage that matched."}}}}}
 
 
-def serve(release: Path, host: str = "127.0.0.1", port: int = 8001, db: Path | None = None,
-          replay_prefix: str | None = None) -> None:
-    """Serve ``release`` with Datasette until interrupted; print its address first."""
-    import uvicorn
+def datasette_of(release: Path, path: Path) -> Any:
+    """Return the Datasette of ``release`` over its database ``path``, with this package's
+    plugin (and its error pages) in place."""
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from ifes_archive.archive import browse_plugin
+    from ifes_archive.archive import browse_plugin, browse_search
+
+    if not pm.is_registered(browse_plugin):
+        pm.register(browse_plugin, name=PLUGIN)
+    if not pm.is_registered(browse_search):
+        pm.register(browse_search, name=f"{PLUGIN}-search")
+    browse_plugin.quiet_errors()
+    return Datasette([str(path)], metadata=metadata(release, path.stem), settings=SETTINGS)
+
+
+class DatabaseExists(FileExistsError):
+    """``--db`` names a file that is there already (and ``--force`` was not given)."""
+
+
+def serve(release: Path, host: str = "127.0.0.1", port: int = 8001, db: Path | None = None,
+          replay_prefix: str | None = None, force: bool = False) -> None:
+    """Serve ``release`` with Datasette until interrupted; print its address first. ``db``
+    (kept) must not be there yet unless ``force``: it is written anew."""
+    import uvicorn
 
     if not (release / "data" / "articles.jsonl").is_file():
         raise FileNotFoundError(f"{release} is not a release (no data/articles.jsonl)")
+    if db is not None and (db.exists() or db.is_symlink()) and not force:
+        raise DatabaseExists(f"{db} is there already: not replacing it (--force to)")
     folder = None if db else tempfile.TemporaryDirectory(prefix="ifes-browse-")
     path = db or Path(folder.name) / f"{DATABASE}.db"  # type: ignore[union-attr]
     build_database(release, path, replay_prefix)
-    if not pm.is_registered(browse_plugin):
-        pm.register(browse_plugin, name=PLUGIN)
-    datasette = Datasette([str(path)], metadata=metadata(release, path.stem), settings=SETTINGS)
+    datasette = datasette_of(release, path)
+    # Datasette leaves its facet coroutines unawaited when a facet fails (a bad ``_facet``):
+    # the 400 page says what was wrong; Python's warning about them would say it again, thrice.
+    warnings.filterwarnings("ignore", r"coroutine '(\w+Facet\.facet_results|TableView\.[\w.<>]+)' "
+                            "was never awaited", RuntimeWarning)
     listener = socket.create_server((host, port))
     print(f"http://{host}:{listener.getsockname()[1]}/{path.stem}/articles", flush=True)
     try:

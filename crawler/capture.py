@@ -46,6 +46,7 @@ from ifes_archive.archive.reader import (
 from ifes_archive.archive.warc import OPEN_SUFFIX, CapturePointer, HttpExchange, utc_now
 from ifes_archive.crawler.crawllog import NOT_ARCHIVED, OUT_OF_SCOPE, Attempt, attempt_of, hops_of
 from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
+from ifes_archive.crawler.runend import run_end
 from ifes_archive.crawler.scope import OutOfScope, out_of_scope, scope_of
 from ifes_archive.crawler.session import (
     STORAGE_ERRORS,
@@ -55,6 +56,7 @@ from ifes_archive.crawler.session import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
     from datetime import datetime
 
     from scrapy import Request
@@ -102,6 +104,9 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         self._timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
         self._client = Http11Client.from_settings(settings, on_stray=self._stray)
         self._session = crawler.get_extension(CaptureSession)
+        ending = run_end(crawler)
+        #: Runs a download; cuts it when the run ends (crawler/runend.py), if that is enabled.
+        self._run_end = ending.fetch if ending is not None else _as_is
 
     async def download_request(self, request: Request) -> Response:
         """Fetch ``request``, capture the exchange, and return Scrapy's response."""
@@ -122,12 +127,12 @@ class CapturingDownloadHandler(BaseDownloadHandler):
             return self._replay(request, pointer, (revisit or pointer).date, "first_contact")
         started, began = time.monotonic(), utc_now()
         try:
-            fetched = await self._client.fetch(
+            fetched = await self._run_end(self._client.fetch(
                 request.url, request.method, _header_pairs(request.headers), request.body,
                 timeout=request.meta.get("download_timeout", self._timeout),
                 maxsize=request.meta.get("download_maxsize", self._maxsize),
                 maxwire=request.meta.get("download_maxwiresize", self._maxwire),
-                cut=bool(request.meta.get(TRUNCATED_OK_KEY)))
+                cut=bool(request.meta.get(TRUNCATED_OK_KEY))))
         except FetchError as exc:
             self._account(request, exc.exchange, None, began, started, exc.kind)
             if exc.kind == "maxsize" and exc.exchange and request.meta.get(TRUNCATED_OK_KEY):
@@ -251,6 +256,10 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         if warnsize and len(fetched.body) > warnsize:
             logger.warning("Received %d bytes (over DOWNLOAD_WARNSIZE %d) for %s",
                            len(fetched.body), warnsize, request)
+
+
+async def _as_is(download: Awaitable[Fetched]) -> Fetched:
+    return await download
 
 
 def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:

@@ -371,7 +371,10 @@ async def first_contact(base_url: str, settings: BaseSettings, fetcher: PoliteFe
     if answer.status != 200:
         return _refuse(contact, Verdict.UNREACHABLE, f"{url} answers {answer.describe()}")
     contact.base_url = normalise_base_url(url)
-    contact.template_misses = page_misses(answer.body, answer.header("Content-Type"))
+    # Its first PAGE_MAX_PARSE bytes, as the crawl reads it: a page of a million links stays cheap.
+    limit = settings.getint("PAGE_MAX_PARSE")
+    contact.template_misses = page_misses(answer.body[:limit] if limit else answer.body,
+                                          answer.header("Content-Type"))
     return contact
 
 
@@ -436,10 +439,10 @@ def _path(url: str) -> str:
 
 
 def run_polite(settings: BaseSettings, work: Callable[[PoliteFetcher], Awaitable[T]],
-               ) -> tuple[T, PoliteFetcher]:
+               limit: float | None = None) -> tuple[T, PoliteFetcher]:
     """Return what ``work`` gives, run with a :class:`PoliteFetcher` on an event loop of its
     own (Scrapy's reactor installs another later), and the fetcher: its exchanges, and when the
-    next request may go."""
+    next request may go. Raise TimeoutError when ``work`` takes over ``limit`` seconds."""
     fetcher = PoliteFetcher(settings)
 
     async def run() -> T:
@@ -450,13 +453,14 @@ def run_polite(settings: BaseSettings, work: Callable[[PoliteFetcher], Awaitable
 
     loop = asyncio.new_event_loop()
     try:
-        return loop.run_until_complete(run()), fetcher
+        return loop.run_until_complete(asyncio.wait_for(run(), limit)), fetcher
     finally:
         loop.close()
 
 
-def run_first_contact(base_url: str, settings: BaseSettings,
+def run_first_contact(base_url: str, settings: BaseSettings, limit: float | None = None,
                       ) -> tuple[FirstContact, PoliteFetcher]:
-    """Return :func:`first_contact` with ``base_url``, and the fetcher that made it."""
+    """Return :func:`first_contact` with ``base_url``, and the fetcher that made it; raise
+    TimeoutError when it takes over ``limit`` seconds (what ``--max-time`` leaves it)."""
     return run_polite(settings, lambda fetcher: first_contact(base_url, settings, fetcher,
-                                                              ask_again=True))
+                                                              ask_again=True), limit)

@@ -28,7 +28,6 @@ recorded as something it is not.
 
 from __future__ import annotations
 
-import asyncio
 import codecs
 import logging
 from typing import TYPE_CHECKING, Any
@@ -52,6 +51,7 @@ from ifes_archive.crawler.crawllog import (
     Attempt,
     hops_of,
 )
+from ifes_archive.crawler.runend import sleep_unless_ended
 from ifes_archive.crawler.scope import ROBOTS_KEY, OutOfScope, out_of_scope, scope_of
 from ifes_archive.crawler.session import CaptureSession
 
@@ -214,9 +214,10 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
             logger.warning("%s: %s; nothing is fetched from %s until it answers (asking again "
                            "in %.0f s)", robots_url, why, origin, self.retry_delay)
             self._note(origin, robots_url, f"disallow all for now: {why} (RFC 9309 §2.3.1.3)")
-            await asyncio.sleep(self.retry_delay)
-            await self._fetch(robots_url, origin, request)
-            return
+            if await sleep_unless_ended(self.crawler, self.retry_delay):
+                await self._fetch(robots_url, origin, request)
+                return
+            why = f"{why}; the run ended before it was asked again"
         reason = (f"robots.txt unavailable ({why}, asked {self._tries[origin]} times): "
                   "everything disallowed (RFC 9309 §2.3.1.3)")
         self._unavailable[origin] = reason

@@ -2,11 +2,12 @@
 
 For each released article: a row of ``articles`` for its newest version (every version with
 ``--all-versions``), its authors with their ``person_id``, a row of ``versions`` for every
-version, a row of ``captures`` for every capture pointer of every version, a file of ``texts/``
-and a row of ``metadata.csv`` per row of ``articles``, its ``section_ids`` beside its ``sections``;
-at the end a row of ``persons`` for each person who wrote a released article and a row of
-``sections`` for each section a released article is filed under. The card's counts of sections
-are of subject sections only. Pointers are those of the release's own WARC copies
+version, a row of ``captures`` for every capture pointer of every version, a row of ``changes``
+for every version step (:mod:`.steps`: computed from every version, released or not), a file of
+``texts/`` and a row of ``metadata.csv`` per row of ``articles``, its ``section_ids`` beside its
+``sections``; at the end a row of ``persons`` for each person who wrote a released article and
+a row of ``sections`` for each section a released article is filed under. The card's counts of
+sections are of subject sections only. Pointers are those of the release's own WARC copies
 (:meth:`Copies.pointer`).
 """
 
@@ -20,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 from ifes_archive.archive.joomla import parse_url
 from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.release.coverage import Coverage
+from ifes_archive.archive.release.escape import spreadsheet_cell
 from ifes_archive.archive.release.scope import published_on
+from ifes_archive.archive.release.steps import change_rows
 from ifes_archive.archive.release.tables import (
     LIST_SEPARATOR,
     CaptureRow,
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
     from ifes_archive.archive.release.warcs import Copies
 
 #: Tables of ``data/`` (``metadata`` is the CSV beside ``texts/``).
-DATA_TABLES = ("articles", "versions", "captures", "persons", "sections")
+DATA_TABLES = ("articles", "versions", "captures", "changes", "persons", "sections")
 METADATA_CSV = "metadata.csv"
 
 
@@ -51,10 +54,11 @@ class Released:
     status: str
 
 
-def text_file(record: dict[str, Any], all_versions: bool) -> str:
-    """Return the text file of a row of ``articles``, relative to the release folder."""
-    suffix = f"-v{record.get('version') or 1}" if all_versions else ""
-    return f"texts/{record['article_id']}{suffix}.txt"
+def text_file(record: dict[str, Any]) -> str:
+    """Return the text file of a row of ``articles``, relative to the release folder: named by
+    article and version (``texts/ID-vN.txt``), so a version's file has the same name whichever
+    other versions a release holds (``--all-versions`` or not)."""
+    return f"texts/{record['article_id']}-v{record.get('version') or 1}.txt"
 
 
 class ContentsWriter:
@@ -85,10 +89,12 @@ class ContentsWriter:
         digests = [content_digest(record) for record in versions]
         for record, digest in zip(versions, digests):
             released = self.all_versions or record is versions[-1]
-            self.tables["versions"].write(row_of(_version_row(record, digest, released)))
+            self.tables["versions"].write(row_of(version_row(record, digest, released)))
             for pointer in record.get("captures") or []:
                 self.tables["captures"].write(row_of(_capture_row(record, pointer)))
                 captures += 1
+        for change in change_rows(versions, digests):
+            self.tables["changes"].write(row_of(change))
         for record in rows:
             self._write_row(record)
         newest = versions[-1]
@@ -109,11 +115,12 @@ class ContentsWriter:
         if self.sections is not None:
             record = self.sections.stamped(record)
         self.tables["articles"].write(record, record_to_json(record))
-        name = text_file(record, self.all_versions)
+        name = text_file(record)
         text = record.get("text") or ""
         (self.root / name).write_text(text + "\n" if text else "", encoding="utf-8", newline="\n")
         row = row_of(_text_row(record, name))
-        self._csv.writerow(["" if value is None else value for value in row.values()])
+        self._csv.writerow(["" if value is None else spreadsheet_cell(value)
+                            if isinstance(value, str) else value for value in row.values()])
         self.coverage.add_row(record if self.sections is None else
                               {**record, "sections": self.sections.subjects_of(record)})
 
@@ -128,7 +135,8 @@ class ContentsWriter:
         return {name: writer.close() for name, writer in self.tables.items()}
 
 
-def _version_row(record: dict[str, Any], digest: str, released: bool) -> VersionRow:
+def version_row(record: dict[str, Any], digest: str, released: bool) -> VersionRow:
+    """Return the row of ``versions`` of one version (``digest``: its content digest)."""
     return VersionRow(record["article_id"], record.get("version") or 1,
                       record.get("status") or "current", record.get("first_seen"),
                       record.get("last_seen"), record.get("gone"), record.get("title"),

@@ -184,9 +184,65 @@ _PERSON_REFINED: dict[str, dict[str, Any]] = {
 _AUTHOR_PERSON = {"type": ["string", "null"], "description": "The person (``persons``) the "
                   "author is; null when the author was not resolved."}
 
+#: What a version step did to an article (``kind`` of the ``changes`` table).
+CHANGE_KINDS = ("added", "edited", "withdrawn", "restored")
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One step in the history of a released article: it appeared, was edited, was withdrawn
+    by the publisher, or came back."""
+
+    article_id: int
+    kind: str
+    """``added`` (its first version), ``edited`` (a version that says something else),
+    ``withdrawn`` (found removed after ``from_version``), ``restored`` (a version seen after
+    the removal)."""
+    from_version: int | None
+    """The version before the step (null for ``added``)."""
+    to_version: int | None
+    """The version after the step (null for ``withdrawn``)."""
+    from_seen: str | None
+    """The last capture that showed the state before the step (the old version's
+    ``last_seen``; for ``restored`` the capture that found the article removed): the step was
+    made after it. Null for ``added``."""
+    to_seen: str | None
+    """The first capture that showed the state after the step (the new version's
+    ``first_seen``; for ``withdrawn`` the capture that found the article removed): the step
+    was made before it. ``to_seen > X`` selects what changed since X."""
+    fields: list[str]
+    """Record fields whose values differ between the two versions (``text`` among them when
+    the text changed); empty for ``added`` and ``withdrawn``."""
+    values: list[dict[str, Any]]
+    """The old and new value of each changed field but the long ones (``text``, ``bio``), as
+    the records hold them (in Parquet as JSON text)."""
+    words_added: int | None
+    """Words (whitespace-separated) of the new text that the old lacks: whole paragraphs added,
+    and words added within an edited paragraph (as ``ifes-archive history --diff`` shows them);
+    null for ``added`` and ``withdrawn``."""
+    words_removed: int | None
+    """Words of the old text the new one lacks, counted the same way."""
+    paragraphs_added: int | None
+    """Paragraphs of the new text with no counterpart in the old."""
+    paragraphs_removed: int | None
+    """Paragraphs of the old text with no counterpart in the new."""
+    paragraphs_edited: int | None
+    """Paragraphs at the same place that keep at least half their words but not all."""
+
+
 #: Joins list values in the flat CSV (the tables keep lists; browse keeps them as JSON arrays).
 LIST_SEPARATOR = "; "
 _TEXT_REFINED = {"date": {"type": ["string", "null"], "format": "date"}}
+#: A value of any JSON type: a free-form JSON text in Parquet.
+_ANY_JSON = {"type": ["object", "array", "string", "integer", "number", "boolean", "null"]}
+_CHANGES_REFINED: dict[str, dict[str, Any]] = {
+    "kind": {"type": "string", "enum": list(CHANGE_KINDS)},
+    "from_seen": {"type": ["string", "null"], "format": "date-time"},
+    "to_seen": {"type": ["string", "null"], "format": "date-time"},
+    "values": {"type": "array", "items": {"type": "object", "properties": {
+        "field": {"type": "string", "description": "The record field."},
+        "old": {**_ANY_JSON, "description": "Its value before the step."},
+        "new": {**_ANY_JSON, "description": "Its value after the step."}}}}}
 
 
 def table_properties(cls: type, refined: dict[str, dict[str, Any]] | None = None,
@@ -197,7 +253,8 @@ def table_properties(cls: type, refined: dict[str, dict[str, Any]] | None = None
     inherited = {**record["captures"]["items"]["properties"], **record}
     own = field_docs(cls)
     return {name: spec if name in own or name not in inherited else dict(inherited[name])
-            for name, spec in properties_of(cls, refined or _TEXT_REFINED).items()}
+            for name, spec in properties_of(cls, refined or {**_TEXT_REFINED,
+                                                             **_CHANGES_REFINED}).items()}
 
 
 def article_properties() -> dict[str, dict[str, Any]]:
@@ -211,10 +268,11 @@ def article_properties() -> dict[str, dict[str, Any]]:
 
 def all_tables() -> dict[str, dict[str, dict[str, Any]]]:
     """Return the columns of every table of the release by name: ``articles`` (the record
-    schema's properties), ``versions``, ``captures``, ``persons``, ``sections``, ``metadata``
+    schema's properties), ``versions``, ``captures``, ``changes``, ``persons``, ``sections``,
+    ``metadata``
     (of ``texts/``)."""
     return {"articles": article_properties(), "versions": table_properties(VersionRow),
-            "captures": table_properties(CaptureRow),
+            "captures": table_properties(CaptureRow), "changes": table_properties(ChangeRow),
             "persons": table_properties(PersonRow, _PERSON_REFINED),
             "sections": table_properties(SectionRow, _SECTION_REFINED),
             "metadata": table_properties(TextRow)}
