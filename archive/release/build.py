@@ -58,6 +58,7 @@ from ifes_archive.archive.release.scope import (
     articles,
     read_exclusions,
 )
+from ifes_archive.archive.release.sections import released_sections
 from ifes_archive.archive.release.tables import all_tables, table_jsonl
 from ifes_archive.archive.release.tokens import FOLDER as TOKENS
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
@@ -112,6 +113,8 @@ class Plan:
     site: str = ""
     authors: list[dict[str, Any]] = field(default_factory=list)
     """Each article's id and authors (newest version): persons are resolved on them all."""
+    breadcrumbs: list[dict[str, Any]] = field(default_factory=list)
+    """Each article's id and breadcrumb (newest version): the sections vocabulary's evidence."""
 
     @property
     def dropped(self) -> set[int]:
@@ -163,6 +166,7 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
         article_id = newest["article_id"]
         plan.site = plan.site or base_url_of(newest["url"])
         plan.authors.append({"article_id": article_id, "authors": newest.get("authors") or []})
+        plan.breadcrumbs.append({"article_id": article_id, "breadcrumb": newest.get("breadcrumb")})
         if article_id in exclusions.reasons:
             plan.excluded.add(article_id)
         elif not scope.admits(newest):
@@ -324,7 +328,9 @@ def _write_contents(archive_dir: Path, corpus: Path, plan: Plan, copies: Copies,
                     options: ReleaseOptions) -> ContentsWriter:
     progress = Progress("release: articles", len(plan.kept), options.progress)
     persons = released_persons(archive_dir, plan.authors, plan.kept)
-    writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes, persons)
+    sections = released_sections(archive_dir, plan.breadcrumbs, plan.kept)
+    writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes, persons,
+                            sections)
     done = 0
     for versions in articles(corpus):
         if versions[-1]["article_id"] in plan.kept:

@@ -159,7 +159,7 @@ def _what(facts: CardFacts) -> list[str]:
         lines += ["This release is limited to articles " + "; ".join(facts.scope) + ".", ""]
     lines += _table(["part", "files", "size"], [[f"`{name}`", f"{files:,}", _human(size)]
                                                for name, files, size in facts.parts])
-    lines += ["`data/` holds five tables, each in a folder of its own (`data/NAME/`) as "
+    lines += ["`data/` holds six tables, each in a folder of its own (`data/NAME/`) as "
               "Parquet (typed: dates are dates, lists are lists, authors are structs) and as "
               "JSON Lines: `articles` (one row per article"
               + (" version" if facts.all_versions else "") + "), `versions` (one row per version "
@@ -170,7 +170,9 @@ def _what(facts: CardFacts) -> list[str]:
               "version the archive holds, released or not); they join on `article_id` and "
               "`version` (`changes`: `from_version`, `to_version`); `persons` (one row per author "
               "across articles, spellings and scripts) joins `articles` on "
-              "`authors[].person_id`. What changed since an "
+              "`authors[].person_id`; `sections` (one row per section, its Russian and "
+              "English names, parent and kind) joins `articles` on `section_ids`. What "
+              "changed since an "
               "earlier release is the `changes` rows whose `to_seen` is after that release's "
               "newest `last_seen` in `versions`. `texts/` has the text of each row of "
               "`articles` as a UTF-8 file named by article and version, `texts/ID-vN.txt` (the "
@@ -268,6 +270,15 @@ def _fields(facts: CardFacts) -> list[str]:
     return lines
 
 
+def _section_kinds(coverage: Coverage) -> list[str]:
+    """Return the line saying how many sections are subjects (what the plots count)."""
+    if not coverage.section_kinds:
+        return []
+    return [f"- {coverage.section_kinds['subject']:,} subject sections and "
+            f"{coverage.section_kinds['navigation']:,} navigation listings (sections, «all "
+            "publications» blogs) in `sections`; the per-section plot counts subjects only"]
+
+
 def _coverage(facts: CardFacts) -> list[str]:
     coverage = facts.coverage
     lines = ["## Coverage and known gaps", ""]
@@ -281,6 +292,7 @@ def _coverage(facts: CardFacts) -> list[str]:
               for check, n in sorted(coverage.disagreements.items())]
     if coverage.seen:
         lines.append(f"- captures dated {coverage.seen[0]} to {coverage.seen[1]}")
+    lines += _section_kinds(coverage)
     failures = [f for report in facts.reports for f in report.get("failures") or []]
     if failures:
         reasons = Counter(f.get("reason", "") for f in failures)

@@ -4,8 +4,10 @@ For each released article: a row of ``articles`` for its newest version (every v
 ``--all-versions``), its authors with their ``person_id``, a row of ``versions`` for every
 version, a row of ``captures`` for every capture pointer of every version, a row of ``changes``
 for every version step (:mod:`.steps`: computed from every version, released or not), a file of
-``texts/`` and a row of ``metadata.csv`` per row of ``articles``; at the end a row of ``persons``
-for each person who wrote a released article. Pointers are those of the release's own WARC copies
+``texts/`` and a row of ``metadata.csv`` per row of ``articles``, its ``section_ids`` beside its
+``sections``; at the end a row of ``persons`` for each person who wrote a released article and
+a row of ``sections`` for each section a released article is filed under. The card's counts of
+sections are of subject sections only. Pointers are those of the release's own WARC copies
 (:meth:`Copies.pointer`).
 """
 
@@ -35,10 +37,11 @@ from ifes_archive.archive.versions import content_digest
 
 if TYPE_CHECKING:
     from ifes_archive.archive.release.persons import ReleasedPersons
+    from ifes_archive.archive.release.sections import ReleasedSections
     from ifes_archive.archive.release.warcs import Copies
 
 #: Tables of ``data/`` (``metadata`` is the CSV beside ``texts/``).
-DATA_TABLES = ("articles", "versions", "captures", "changes", "persons")
+DATA_TABLES = ("articles", "versions", "captures", "changes", "persons", "sections")
 METADATA_CSV = "metadata.csv"
 
 
@@ -62,9 +65,10 @@ class ContentsWriter:
     """Writes the data of a release into ``root`` (data/, texts/, metadata.csv)."""
 
     def __init__(self, root: Path, copies: Copies, all_versions: bool = False,
-                 shard_bytes: int | None = None, persons: ReleasedPersons | None = None):
+                 shard_bytes: int | None = None, persons: ReleasedPersons | None = None,
+                 sections: ReleasedSections | None = None):
         self.root, self.copies, self.all_versions = root, copies, all_versions
-        self.persons = persons
+        self.persons, self.sections = persons, sections
         properties = all_tables()
         options = {"shard_bytes": shard_bytes} if shard_bytes else {}
         self.tables = {name: TableWriter(root / "data", name, properties[name], **options)
@@ -108,6 +112,8 @@ class ContentsWriter:
     def _write_row(self, record: dict[str, Any]) -> None:
         if self.persons is not None:
             record = self.persons.stamped(record)
+        if self.sections is not None:
+            record = self.sections.stamped(record)
         self.tables["articles"].write(record, record_to_json(record))
         name = text_file(record)
         text = record.get("text") or ""
@@ -115,12 +121,16 @@ class ContentsWriter:
         row = row_of(_text_row(record, name))
         self._csv.writerow(["" if value is None else spreadsheet_cell(value)
                             if isinstance(value, str) else value for value in row.values()])
-        self.coverage.add_row(record)
+        self.coverage.add_row(record if self.sections is None else
+                              {**record, "sections": self.sections.subjects_of(record)})
 
     def close(self) -> dict[str, list[Path]]:
         """Finish every file; return the Parquet files of each table."""
         for person in self.persons.rows() if self.persons is not None else ():
             self.tables["persons"].write(row_of(person))
+        for section in self.sections.rows() if self.sections is not None else ():
+            self.tables["sections"].write(row_of(section))
+            self.coverage.section_kinds[section.kind] += 1
         self._csv_file.close()
         return {name: writer.close() for name, writer in self.tables.items()}
 

@@ -24,6 +24,9 @@ class Coverage:
     words: list[int] = field(default_factory=list)
     years: Counter = field(default_factory=Counter)
     sections: Counter = field(default_factory=Counter)
+    """Subject section (its English name, else its Russian) -> rows filed under it."""
+    section_kinds: Counter = field(default_factory=Counter)
+    """``subject`` / ``navigation`` -> sections of the ``sections`` table."""
     languages: Counter = field(default_factory=Counter)
     statuses: Counter = field(default_factory=Counter)
     flags: Counter = field(default_factory=Counter)

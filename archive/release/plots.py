@@ -73,12 +73,12 @@ def per_year(years: Counter, path: Path) -> Path:
 
 
 def per_section(sections: Counter, path: Path) -> Path:
-    """Plot articles per section (the largest by name, the rest summed)."""
+    """Plot articles per subject section (the largest by name, the rest summed)."""
     ranked = sorted(sections.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))
     shown, rest = ranked[:TOP_SECTIONS], ranked[TOP_SECTIONS:]
     if rest:
         shown.append((f"{len(rest)} other sections", sum(n for _, n in rest)))
-    return _bars(shown, "Articles per section (an article may be in several)", path,
+    return _bars(shown, "Articles per subject section (an article may be in several)", path,
                  horizontal=True)
 
 
@@ -110,7 +110,8 @@ def draw_plots(coverage: Coverage, folder: Path) -> dict[str, str]:
 
     plots: dict[str, tuple[str, Callable[[Any, Path], Path], Any]] = {
         "articles_per_year.png": ("Articles per year", per_year, coverage.years),
-        "articles_per_section.png": ("Articles per section", per_section, coverage.sections),
+        "articles_per_section.png": ("Articles per subject section", per_section,
+                                     coverage.sections),
         "articles_per_language.png": ("Articles per language", per_language, coverage.languages),
         "words_per_article.png": ("Words per article", words_per_article, coverage.words)}
     folder.mkdir(parents=True, exist_ok=True)

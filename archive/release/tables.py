@@ -136,6 +136,44 @@ class PersonRow:
     off: it was not merged with any."""
 
 
+@dataclass(frozen=True)
+class SectionRow:
+    """One section: a listing the released articles are filed under (archive/sections.py)."""
+
+    section_id: str
+    """Stable id made of the Joomla ids in the listing's URL, never of a name: ``category:C``
+    (a category table or one-category blog), ``section:S`` (a section page or section blog),
+    ``blog:M`` (a blog over several categories, menu item M); ``section_ids`` of
+    ``articles``."""
+    name_en: str | None
+    """The name in Latin script the site shows it under most; null when only Cyrillic."""
+    name_ru: str | None
+    """The name in Cyrillic the site shows it under most; null when only Latin."""
+    names: list[str]
+    """Every name a listing or a breadcrumb shows it under, the most seen first."""
+    parent: str | None
+    """The section before it in the articles' breadcrumbs (section → category), else, for a
+    category, the one section that files all its articles (``evidence`` says so); null at the
+    top."""
+    kind: str
+    """``subject`` or ``navigation`` (a Joomla section, a listing of most of the site, a blog
+    over categories of several sections): only subjects are counted and plotted by the card."""
+    evidence: str
+    """Why it is of its kind: what the site files under it."""
+    articles: list[int]
+    """The released articles filed under it (``article_id``: those whose ``section_ids`` hold
+    it; for a parent no article's sections name, those whose breadcrumbs show it), in id
+    order."""
+
+
+_SECTION_REFINED: dict[str, dict[str, Any]] = {
+    "names": {"type": "array", "items": {"type": "string"}},
+    "articles": {"type": "array", "items": {"type": "integer"}}}
+#: ``section_ids`` of the released articles (the crawl's records do not carry it).
+_SECTION_IDS = {"type": "array", "items": {"type": "string"}, "description": "The sections "
+                "(``sections``) the article is filed under, by id: each name of ``sections`` "
+                "resolved to its listing; one id where one section has two names."}
+
 _PERSON_REFINED: dict[str, dict[str, Any]] = {
     "articles": {"type": "array", "items": {"type": "integer"}},
     "spellings": {"type": "array", "items": {"type": "object", "properties": {
@@ -224,20 +262,22 @@ def table_properties(cls: type, refined: dict[str, dict[str, Any]] | None = None
 
 def article_properties() -> dict[str, dict[str, Any]]:
     """Return the columns of ``articles``: the record schema's, each author with its
-    ``person_id``."""
+    ``person_id``, and the ``section_ids`` of its ``sections``."""
     properties = copy.deepcopy(record_schema()["properties"])  # its parts are shared
     person = properties["authors"]["items"]
     person["properties"] = {**person["properties"], "person_id": _AUTHOR_PERSON}
-    return properties
+    return {**properties, "section_ids": _SECTION_IDS}  # last, as a JSON line holds it
 
 
 def all_tables() -> dict[str, dict[str, dict[str, Any]]]:
     """Return the columns of every table of the release by name: ``articles`` (the record
-    schema's properties), ``versions``, ``captures``, ``changes``, ``persons``, ``metadata``
+    schema's properties), ``versions``, ``captures``, ``changes``, ``persons``, ``sections``,
+    ``metadata``
     (of ``texts/``)."""
     return {"articles": article_properties(), "versions": table_properties(VersionRow),
             "captures": table_properties(CaptureRow), "changes": table_properties(ChangeRow),
             "persons": table_properties(PersonRow, _PERSON_REFINED),
+            "sections": table_properties(SectionRow, _SECTION_REFINED),
             "metadata": table_properties(TextRow)}
 
 

@@ -69,14 +69,16 @@ def test_every_part_is_there(release: Path, crawl) -> None:
 def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
     table = pq.read_table(release / "data" / "articles" / "articles-00000-of-00001.parquet")
     schema = table.schema
-    assert schema.names == list(RECORD_KEYS)
+    assert schema.names == [*RECORD_KEYS, "section_ids"]  # the release's ids of sections
     assert schema.field("date_published").type.field("value").type == pa.date32()
     assert schema.field("first_seen").type == pa.timestamp("us", tz="UTC")
     assert schema.field("authors").type == pa.list_(pa.struct([
         pa.field("name", pa.string()), pa.field("spellings", pa.list_(pa.string())),
         pa.field("person_id", pa.string())]))
     assert schema.field("sections").type == pa.list_(pa.string())
+    assert schema.field("section_ids").type == pa.list_(pa.string())
     described = {name: spec["description"] for name, spec in record_schema()["properties"].items()}
+    described["section_ids"] = schema.field("section_ids").metadata[b"description"].decode()
     assert {f.name: f.metadata[b"description"].decode() for f in schema} == described
     assert all(described.values())
     records = _current(crawl)
@@ -93,6 +95,11 @@ def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
     persons = {p["person_id"] for p in _jsonl(release / "data" / "persons" / "persons.jsonl")}
     for row in jsonl:  # each author carries its person, which the persons table lists
         assert all(author.pop("person_id") in persons for author in row["authors"])
+    sections = {s["section_id"] for s in _jsonl(release / "data" / "sections" / "sections.jsonl")}
+    for row in jsonl:  # each name of sections has its id, which the sections table lists
+        ids = row.pop("section_ids")
+        assert set(ids) <= sections and len(ids) <= len(row["sections"])
+        assert bool(ids) == bool(row["sections"])
     assert jsonl == records
 
 
