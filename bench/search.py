@@ -68,12 +68,13 @@ def judge(release: Path) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     words of the release's Russian articles, by pymorphy3's most likely reading."""
     import pymorphy3
 
+    from ifes_archive.archive.release.tables import table_jsonl
     from ifes_archive.archive.wordforms import WORD
 
     morph = pymorphy3.MorphAnalyzer()
     holding: dict[str, set[str]] = defaultdict(set)
     forms: dict[str, set[str]] = defaultdict(set)
-    for line in (release / "data" / "articles.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in table_jsonl(release / "data", "articles").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         for word in WORD.findall(f"{record.get('title') or ''} {record.get('text') or ''}"):
             if len(word) < MIN_LETTERS or not word.isalpha() or not _cyrillic(word):

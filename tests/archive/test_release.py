@@ -55,7 +55,7 @@ def test_every_part_is_there(release: Path, crawl) -> None:
     for name in ("README.md", "CHANGES.md", "CITATION.cff", "datapackage.json", "SHA256SUMS",
                  "archive.wacz", "metadata.csv"):
         assert (release / name).is_file(), name
-    tables = ("articles", "versions", "captures", "changes", "persons")
+    tables = ("articles", "versions", "captures", "changes", "persons", "sections")
     assert sorted(p.name for p in (release / "data").iterdir()) == sorted(tables)
     for table in tables:  # one folder per table: a glob of it takes that table's rows only
         assert sorted(p.name for p in (release / "data" / table).iterdir()) == \
