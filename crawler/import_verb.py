@@ -36,6 +36,8 @@ def add_import(verbs: argparse._SubParsersAction) -> None:
     verb.add_argument("--max-captures", type=int, default=defaults.IMPORT_MAX_CAPTURES,
                       metavar="N", help="fetch at most N captures this run (0: all; the next "
                       "run goes on)")
+    verb.add_argument("--live", metavar="DIR", help="crawl folder whose corpus says what the "
+                      "live site serves, for the coverage report (default: ARCHIVE_DIR)")
     verb.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     verb.set_defaults(run=run_verb)
 
@@ -59,7 +61,8 @@ def run_verb(args: argparse.Namespace) -> int:
     options = ImportOptions(base_url=args.base_url, operator=operator,
                             user_agent=user_agent(operator), delay=max(0.0, args.delay),
                             max_captures=max(0, args.max_captures),
-                            progress=False if args.no_progress else None)
+                            progress=False if args.no_progress else None,
+                            live=Path(args.live) if args.live else None)
     try:
         report = run_import(Path(args.archive), options, cdx=args.cdx or "",
                             timemap=args.timemap or "")
@@ -75,12 +78,24 @@ def run_verb(args: argparse.Namespace) -> int:
                f"{report.distinct} of the site's pages; {report.already_imported} imported "
                f"before, {report.stored} stored now, {refused} refused, {len(report.failed)} "
                f"failed, {report.capped} left for the next run; {report.requests} requests"))
+    print(safe(coverage_line(report.coverage)))
     if report.failed:
         return _fail(f"{len(report.failed)} captures could not be fetched (the next run tries "
                      "them again)", FAILED)
     if report.bounds:
         return _fail("bounded: " + ", ".join(report.bounds) + " took effect", BOUNDED)
     return OK
+
+
+def coverage_line(coverage: dict) -> str:
+    """Return the coverage report in one line (the lists in full: they are for a person)."""
+    line = f"coverage: {coverage.get('held_by_archive', 0)} articles held by the archive"
+    if "served_by_site" not in coverage:
+        return f"{line}; {coverage.get('note', '')}"
+    return (f"{line}, {coverage['served_by_site']} served by the site; held but no longer "
+            f"served: {coverage['held_not_served'] or 'none'}; held, unknown to the crawls: "
+            f"{coverage['held_unknown_to_crawls'] or 'none'}; served but held by no archive: "
+            f"{coverage['served_not_held'] or 'none'}")
 
 
 def _fail(message: str, status: int = USAGE) -> int:

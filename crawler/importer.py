@@ -33,6 +33,7 @@ from ifes_archive.archive.imports.cdx import (
     replay_root_of,
     site_page,
 )
+from ifes_archive.archive.imports.coverage import coverage, crawled_status, held_ids
 from ifes_archive.archive.imports.records import (
     CREATION_DATE,
     MEMENTO_DATETIME,
@@ -94,6 +95,9 @@ class ImportOptions:
     max_captures: int = defaults.IMPORT_MAX_CAPTURES
     page_size: int = defaults.IMPORT_CDX_PAGE_SIZE
     progress: bool | None = None
+    live: Path | None = None
+    """The crawl folder whose corpus says what the live site serves (default: the folder
+    imported into)."""
 
 
 @dataclass
@@ -118,6 +122,9 @@ class ImportReport:
     not_site_pages: dict[str, int] = field(default_factory=dict)
     capped: int = 0
     """Captures left for the next run by IMPORT_MAX_CAPTURES."""
+    coverage: dict[str, Any] = field(default_factory=dict)
+    """Article ids the archive holds against those the live site serves
+    (:mod:`archive.imports.coverage`)."""
     requests: int = 0
     waited_seconds: float = 0.0
     bounds: dict[str, Any] = field(default_factory=dict)
@@ -165,6 +172,8 @@ def _run(folder: ArchiveFolder, options: ImportOptions, cdx: str, timemap: str) 
     done = imported_sources(folder.warc_files())
     listed = _list(client, report, options, cdx, timemap)
     captures = _site_captures(listed, options.base_url, report)
+    live = options.live or folder.root
+    report.coverage = coverage(held_ids(captures), crawled_status(ArchiveFolder(live).articles))
     todo = [c for c in captures if c.replay not in done]
     report.already_imported = len(captures) - len(todo)
     if options.max_captures and len(todo) > options.max_captures:

@@ -111,7 +111,7 @@ def _line(line: str) -> Capture | None:
     if len(parts) == 3 and parts[2].startswith("{"):
         return _capture({"urlkey": parts[0], "timestamp": parts[1], **json.loads(parts[2])})
     fields = line.split()
-    if len(fields) < 3:
+    if len(fields) < 3 or not fields[1].isdigit():
         raise ValueError(f"not a CDX line: {line[:80]!r}")
     return _capture(dict(zip(IA_FIELDS, fields)))
 
