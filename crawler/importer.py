@@ -43,6 +43,7 @@ from ifes_archive.archive.imports.records import (
     SOURCE_URI,
     Replayed,
     answer_head,
+    header_provenance,
     http_message,
     memento_date,
     rewritten,
@@ -320,6 +321,7 @@ def store(writer: CaptureWriter, capture: Capture, answer: Replayed, index: str)
     pointer = writer.write_response(exchange, [(k, v) for k, v in extra if v])
     writer.write_metadata(capture.original, {
         "via": capture.replay, "source-archive": index, "archive-answer": answer_head(answer),
+        "original-headers": header_provenance(answer),
         "cdx-digest": capture.digest, "cdx-mimetype": capture.mimetype,
     }, concurrent_to=pointer.warc_record_id)
 

@@ -125,6 +125,19 @@ def original_headers(replayed: Replayed) -> list[tuple[str, str]]:
     return [*kept, ("Content-Length", str(len(replayed.body)))]
 
 
+#: Headers that say nothing of the capture but its body (an archive that kept no others).
+_BODY_ONLY = frozenset({"content-type", "content-length", "content-encoding"})
+
+
+def header_provenance(replayed: Replayed) -> str:
+    """Return where the stored headers came from, for the metadata record."""
+    if any(k.lower().startswith(ORIG_PREFIX) for k, _ in replayed.headers):
+        return "the archive's X-Archive-Orig-* headers, their prefix removed"
+    if all(k.lower() in _BODY_ONLY for k, _ in original_headers(replayed)):
+        return "none kept by the archive: only the replay's body headers"
+    return "the replay's headers, the archive's own left out"
+
+
 def _archive_own(name: str, value: str) -> bool:
     lower = name.lower()
     if lower.startswith(("x-archive-", "x-wayback-")) or lower in _ARCHIVE_HEADERS | _HOP_BY_HOP:

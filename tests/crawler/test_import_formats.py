@@ -148,6 +148,11 @@ def test_cdx_import_of_the_internet_archive_kind(fake_archive, tmp_path: Path,
     assert "connection" not in names and "link" not in names
     assert first.headers[SOURCE_URI] == f"{fake_archive}web/20090301120000id_/{ARTICLE.format(5)}"
     assert first.headers["ifes-original-status"] == "200"
+    (metadata,) = [r for p in sorted((folder / "warc").glob("*.warc.gz"))
+                   for r in read_raw_records(p) if r.type == "metadata"
+                   and r.headers["WARC-Concurrent-To"] == first.headers["WARC-Record-ID"]]
+    assert b"original-headers: the archive's X-Archive-Orig-* headers" in metadata.block
+    assert b"X-Archive-Orig-Content-Length: 12345" in metadata.block  # the answer, verbatim
     revisit = records[(ARTICLE.format(5), "2011-01-01T00:00:00.000000Z")]
     assert revisit.headers["ifes-original-status"] == "-"
     gone = records[(LISTING, "2012-01-01T00:00:00.000000Z")]
