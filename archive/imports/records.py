@@ -54,7 +54,8 @@ _BODY_HEADERS = frozenset({"content-encoding", "content-length"})
 #: Marks of an archive's replay rewriting in a page (banner, client-side rewriter, inserts).
 _REWRITE_MARKS = (b"wombat.js", b"WB_wombat_", b"_wb_wombat", b"BEGIN WAYBACK TOOLBAR INSERT",
                   b"__wm.init", b"__wm.wombat", b"wb_prefix", b"web-static.archive.org",
-                  b"/_static/default_banner.js", b"archive.org/includes/athena.js")
+                  b"/_static/default_banner.js", b"archive.org/includes/athena.js",
+                  b"<!-- WB Insert -->", b"wb_frame.js", b"window.banner_info", b"wbinfo.url")
 _STAMPED = rb"/\d{14}(?:[a-z]{2}_)?/(?:https?:)?//"
 
 

@@ -187,6 +187,64 @@ def test_a_rewritten_replay_is_refused(epochs, archive) -> None:
     client = ArchiveClient("ifes-archive-test", delay=0)
     raw = Capture(stamp, url, "200", replay=f"{archive}coll/{stamp}id_/{url}")
     assert refusal(raw, client.get(raw.replay)) is None
-    rewritten = Capture(stamp, url, "200", replay=f"{archive}coll/{stamp}/{url}")
-    why = refusal(rewritten, client.get(rewritten.replay))
-    assert why is not None and ("replay code" in why or "rewritten" in why)
+    for modifier in ("", "mp_"):  # pywb's framed top page, and the rewritten page in it
+        replay = f"{archive}coll/{stamp}{modifier}/{url}"
+        why = refusal(Capture(stamp, url, "200", replay=replay), client.get(replay))
+        assert why is not None and "replay code" in why, modifier
+        print(f"{replay}: {why}")
+
+
+def test_imports_beside_own_crawls_fold_into_the_same_versions(epochs, archive,
+                                                               tmp_path: Path) -> None:
+    """Imported into the folder of the crawls: equal content from both sources is one
+    version naming both, and the crawls' removals still mark the withdrawn articles gone."""
+    import shutil
+
+    from ifes_archive.crawler.cli import main
+
+    tmp, base_url = epochs
+    folder = tmp_path / "both"
+    shutil.copytree(tmp / "together", folder)
+    done = subprocess.run(import_command(folder, f"{archive}coll/cdx", base_url),
+                          capture_output=True, text=True, timeout=IMPORT_TIMEOUT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert main(["rebuild", str(folder), "--out", str(tmp_path / "both.jsonl")]) == 0
+    assert main(["rebuild", str(tmp / "together"), "--out", str(tmp_path / "crawled.jsonl")]) == 0
+    both, crawled = _versions(tmp_path / "both.jsonl"), _versions(tmp_path / "crawled.jsonl")
+    source = archive.split("//")[1].rstrip("/")
+    assert set(both) == set(crawled)
+    for article_id, versions in crawled.items():
+        assert [(content_digest(v), v["status"]) for v in both[article_id]] == \
+            [(content_digest(v), v["status"]) for v in versions], article_id
+        assert all(sorted(v["sources"]) == sorted([source, "crawl"]) for v in both[article_id])
+
+
+def test_the_release_counts_versions_by_source(imported, archive, tmp_path: Path) -> None:
+    from tests.conftest import build_release_cli
+
+    folder, *_ = imported
+    out = tmp_path / "release"
+    assert build_release_cli(folder, out, "--rebuild") == 0
+    source = archive.split("//")[1].rstrip("/")
+    corpus = tmp_path / "imported.jsonl"
+    from ifes_archive.crawler.cli import main
+
+    assert main(["rebuild", str(folder), "--out", str(corpus)]) == 0
+    versions = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    counted = _find(json.loads((out / "datapackage.json").read_text()), "versions_by_source")
+    seen = sorted(v[k] for v in versions for k in ("first_seen", "last_seen"))
+    assert counted == {source: {"versions": len(versions), "seen": [seen[0], seen[-1]]}}
+    card = (out / "README.md").read_text(encoding="utf-8")
+    line = next(x for x in card.splitlines() if f"versions seen by `{source}`" in x)
+    assert "captures dated 20" in line
+
+
+def _find(value: object, key: str) -> object:
+    """Return the first value under ``key`` anywhere in nested JSON, None when none."""
+    if isinstance(value, dict):
+        if key in value:
+            return value[key]
+        value = list(value.values())
+    if isinstance(value, list):
+        return next((f for v in value if (f := _find(v, key)) is not None), None)
+    return None

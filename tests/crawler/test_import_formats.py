@@ -199,3 +199,13 @@ def test_retry_after_in_seconds_and_as_a_date() -> None:
     assert retry_after("7") == 7.0
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=lambda: 1445412470.0) == 10.0
     assert retry_after("soon") is None and retry_after(None) is None
+
+
+def test_a_page_whose_links_lead_into_the_archive_is_refused() -> None:
+    from ifes_archive.archive.imports.records import rewritten
+
+    root = "https://web.archive.org/web/"
+    page = b'<a href="/web/20090301120000/http://ifes.example/index.php?id=5">next</a>'
+    assert rewritten(page, root) == "its links are rewritten to the archive's replay URLs"
+    assert rewritten(PAGE % 1, root) is None
+    assert rewritten(b'<a href="http://ifes.example/web/2009/">', root) is None
