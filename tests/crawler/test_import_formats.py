@@ -209,3 +209,32 @@ def test_a_page_whose_links_lead_into_the_archive_is_refused() -> None:
     assert rewritten(page, root) == "its links are rewritten to the archive's replay URLs"
     assert rewritten(PAGE % 1, root) is None
     assert rewritten(b'<a href="http://ifes.example/web/2009/">', root) is None
+
+
+@pytest.mark.parametrize(("args", "status", "start"), [
+    (["--cdx", "ftp://archive.example/cdx"], 2, "the index must be an http or https URL"),
+    (["--cdx", "https://web.archive.org/cdx/search/cdx"], 2,
+     "an import from web.archive.org needs a contact for its operator"),
+    (["--cdx", "https://web.archive.org/cdx/search/cdx", "--operator", "Jane"], 2,
+     "the operator 'Jane' holds no e-mail address or URL"),
+])
+def test_user_errors_are_one_line_and_no_request(args: list[str], status: int, start: str,
+                                                 tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WARC_OPERATOR", raising=False)
+    assert main(["import", str(tmp_path / "archive"), *args, "--no-progress"]) == status
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"ifes-archive import: {start}"), line
+    assert not (tmp_path / "archive").exists()
+
+
+def test_a_folder_that_is_a_file_is_one_line(fake_archive, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture) -> None:
+    target = tmp_path / "archive"
+    target.write_text("not a folder")
+    assert main(["import", str(target), "--cdx", f"{fake_archive}cdx/search/cdx",
+                 "--base-url", SITE, "--delay", "0", "--no-progress"]) == 4
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("ifes-archive import: cannot write")
