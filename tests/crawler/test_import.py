@@ -248,3 +248,44 @@ def _find(value: object, key: str) -> object:
     if isinstance(value, list):
         return next((f for v in value if (f := _find(v, key)) is not None), None)
     return None
+
+
+def test_a_timemap_import_gives_the_same_versions(imported, epochs, archive,
+                                                 tmp_path: Path) -> None:
+    """pywb's TimeMap of the site prefix (its mementos in the rewritten ``mp_`` form, fetched
+    raw as ``id_``) brings the same captures as its CDX API."""
+    from ifes_archive.crawler.cli import main
+
+    folder, *_ = imported
+    _, base_url = epochs
+    other = tmp_path / "timemap"
+    timemap = f"{archive}coll/timemap/link/{base_url}*"
+    assert main(["import", str(other), "--timemap", timemap, "--base-url", base_url,
+                 "--delay", "0", "--no-progress"]) == 0
+    assert main(["rebuild", str(other), "--out", str(tmp_path / "timemap.jsonl")]) == 0
+    assert main(["rebuild", str(folder), "--out", str(tmp_path / "cdx.jsonl")]) == 0
+    by_timemap, by_cdx = _versions(tmp_path / "timemap.jsonl"), _versions(tmp_path / "cdx.jsonl")
+    assert {i: [(content_digest(v), v["status"], v["first_seen"]) for v in vs]
+            for i, vs in by_timemap.items()} == \
+        {i: [(content_digest(v), v["status"], v["first_seen"]) for v in vs]
+         for i, vs in by_cdx.items()}
+
+
+def test_a_capped_import_exits_5_and_the_next_run_goes_on(epochs, archive,
+                                                          tmp_path: Path) -> None:
+    """``--max-captures`` is a bound (exit 5, the report names it); a CDX server that ignores
+    resume keys (pywb) and fills a page is asked once more for everything."""
+    from ifes_archive.crawler.cli import main
+    from ifes_archive.crawler.importer import ImportOptions, run_import
+
+    _, base_url = epochs
+    folder = tmp_path / "capped"
+    assert main(["import", str(folder), "--cdx", f"{archive}coll/cdx", "--base-url", base_url,
+                 "--delay", "0", "--max-captures", "5", "--no-progress"]) == 5
+    report = run_import(folder, ImportOptions(base_url=base_url, delay=0, page_size=100,
+                                              max_captures=5, progress=False),
+                        cdx=f"{archive}coll/cdx")
+    assert report.index_pages == 2 and report.listed > 100  # a full page, then everything
+    assert report.already_imported == 5 and report.stored == 5
+    assert report.bounds["import-captures"]["count"] == report.distinct - 10
+    assert report.requests == report.index_pages + 5
