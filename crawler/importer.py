@@ -177,14 +177,7 @@ def _run(folder: ArchiveFolder, options: ImportOptions, cdx: str, timemap: str) 
     report.coverage = coverage(held_ids(captures), crawled_status(ArchiveFolder(live).articles))
     todo = [c for c in captures if c.replay not in done]
     report.already_imported = len(captures) - len(todo)
-    if options.max_captures and len(todo) > options.max_captures:
-        report.capped = len(todo) - options.max_captures
-        stats = _Stats()
-        for capture in todo[options.max_captures:]:
-            note_bound(cast("StatsCollector", stats), "import-captures", capture.replay,
-                       f"{options.max_captures} captures a run", "IMPORT_MAX_CAPTURES")
-        report.bounds = bounds_hit(stats)
-        todo = todo[: options.max_captures]
+    todo = _capped(todo, options.max_captures, report)
     writer = CaptureWriter(folder.warc, prefix=IMPORT_PREFIX,
                            warcinfo=_warcinfo(report, options, index))
     try:
@@ -194,6 +187,20 @@ def _run(folder: ArchiveFolder, options: ImportOptions, cdx: str, timemap: str) 
         report.requests, report.waited_seconds = client.requests, round(client.waited, 3)
         _write_report(folder, stamp, report)
     return report
+
+
+def _capped(todo: list[Capture], cap: int, report: ImportReport) -> list[Capture]:
+    """Return the first ``cap`` captures to fetch (all when ``cap`` is 0); the bound
+    ``import-captures`` notes each one left for the next run."""
+    if not cap or len(todo) <= cap:
+        return todo
+    report.capped = len(todo) - cap
+    stats = _Stats()
+    for capture in todo[cap:]:
+        note_bound(cast("StatsCollector", stats), "import-captures", capture.replay,
+                   f"{cap} captures a run", "IMPORT_MAX_CAPTURES")
+    report.bounds = bounds_hit(stats)
+    return todo[:cap]
 
 
 def _list(client: ArchiveClient, report: ImportReport, options: ImportOptions, cdx: str,
