@@ -17,7 +17,7 @@ REPLAYWEB ?= .replayweb
 REPLAYWEB_VERSION ?= 2.5.3
 REPLAYWEB_STAMP := $(REPLAYWEB)/.installed-stamp
 
-.PHONY: venv demo lint test bench bench-extract bench-stranger bench-stranger2 clean
+.PHONY: venv demo lint test bench bench-hostile bench-extract bench-stranger bench-stranger2 clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,9 +69,13 @@ test: venv lint $(PYWB_STAMP) $(SCRAPYD_STAMP) $(REPLAYWEB_STAMP)
 ## Benchmarks: figures side by side with their baselines, in one run.
 bench: venv
 	@command -v wget >/dev/null || (apt-get update -qq && apt-get install -y -qq wget)
-	@status=0; for b in crawl rebuild recrawl extract generic release soak; do \
+	@status=0; for b in crawl rebuild recrawl extract generic release soak hostile_soak; do \
 		echo "$(PY) -m bench.$$b"; $(PY) -m bench.$$b || status=1; \
 	done; exit $$status
+
+## Issue 19's soak: every trap and attack at once among the mirror's pages (crawl, rebuild, release).
+bench-hostile: venv
+	$(PY) -m bench.hostile_soak
 
 ## Extraction quality and speed on the gold set beside trafilatura, readability-lxml, jusText;
 ## the generic path beside trafilatura on the article-extraction-benchmark (a local clone).

@@ -2,10 +2,11 @@
 
 The release's tables go into a SQLite database (sqlite-utils): ``articles`` with full-text search
 over titles and texts (FTS5) and facets on section, language, year and author (lists are JSON
-arrays, which Datasette facets value by value), ``versions`` and ``captures`` beside it. Each row
-links to its capture — the WARC record it came from, shown with its headers — and to its replay,
-the archived page itself, both read from the release's WACZ by :mod:`archive.browse_plugin`
-(``--replay-prefix`` points replay links at a wayback-style replay such as pywb instead).
+arrays, which Datasette facets value by value), ``versions``, ``captures`` and ``persons`` beside
+it. Each row links to its capture — the WARC record it came from, shown with its headers — and
+to its replay, the archived page itself, both read from the release's WACZ by
+:mod:`archive.browse_plugin` (``--replay-prefix`` points replay links at a wayback-style replay
+such as pywb instead).
 Datasette serves it on loopback; its JSON API answers the same queries as its pages.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import socket
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,8 +54,7 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
-def _article_rows(release: Path, links: bool, prefix: str | None,
-                  all_versions: bool) -> Iterator[dict[str, Any]]:
+def _article_rows(release: Path, links: bool, prefix: str | None) -> Iterator[dict[str, Any]]:
     for record in _jsonl(release / "data" / "articles.jsonl"):
         published = published_on(record)
         first = (record.get("captures") or [None])[0]
@@ -70,7 +71,7 @@ def _article_rows(release: Path, links: bool, prefix: str | None,
                "pages": record.get("pages"),
                "flags": json.dumps(record.get("flags") or [], ensure_ascii=False),
                "first_seen": record.get("first_seen"), "last_seen": record.get("last_seen"),
-               "url": record["url"], "file": text_file(record, all_versions),
+               "url": record["url"], "file": text_file(record),
                "text": record.get("text")}
 
 
@@ -89,13 +90,16 @@ def build_database(release: Path, path: Path, replay_prefix: str | None = None) 
     links = (release / WACZ).is_file()
     db = sqlite_utils.Database(path, recreate=True)
     key = ("article_id", "version") if all_versions else "article_id"
-    db.table("articles").insert_all(_article_rows(release, links, replay_prefix, all_versions),
+    db.table("articles").insert_all(_article_rows(release, links, replay_prefix),
                                     pk=key)
     db.table("versions").insert_all((_flat(r) for r in _jsonl(release / "data" / "versions.jsonl")),
                               pk=("article_id", "version"))
     db.table("captures").insert_all(({**_flat(r), **_capture_links(r, links, replay_prefix)}
                                for r in _jsonl(release / "data" / "captures.jsonl")),
                               pk=("warc_filename", "warc_offset"))
+    persons = release / "data" / "persons.jsonl"
+    if persons.is_file():  # releases made before persons have none
+        db.table("persons").insert_all((_flat(r) for r in _jsonl(persons)), pk="person_id")
     if not all_versions:
         for table in ("versions", "captures"):
             db.table(table).add_foreign_key("article_id", "articles", "article_id")
@@ -127,26 +131,48 @@ def metadata(release: Path, database: str = DATABASE) -> dict[str, Any]:
                              "description": "One row per article; search titles and texts."},
                 "versions": {"label_column": "title", "facets": ["status"],
                              "description": "Every version of each article."},
-                "captures": {"description": "The WARC record each version was built from."}}}}}
+                "captures": {"description": "The WARC record each version was built from."},
+                "persons": {"label_column": "name_latin", "facets": ["kept_apart"],
+                            "description": "One row per author across articles, spellings "
+                                           "and scripts."}}}}}
 
 
-def serve(release: Path, host: str = "127.0.0.1", port: int = 8001, db: Path | None = None,
-          replay_prefix: str | None = None) -> None:
-    """Serve ``release`` with Datasette until interrupted; print its address first."""
-    import uvicorn
+def datasette_of(release: Path, path: Path) -> Any:
+    """Return the Datasette of ``release`` over its database ``path``, with this package's
+    plugin (and its error pages) in place."""
     from datasette.app import Datasette
     from datasette.plugins import pm
 
     from ifes_archive.archive import browse_plugin
 
+    if not pm.is_registered(browse_plugin):
+        pm.register(browse_plugin, name=PLUGIN)
+    browse_plugin.quiet_errors()
+    return Datasette([str(path)], metadata=metadata(release, path.stem), settings=SETTINGS)
+
+
+class DatabaseExists(FileExistsError):
+    """``--db`` names a file that is there already (and ``--force`` was not given)."""
+
+
+def serve(release: Path, host: str = "127.0.0.1", port: int = 8001, db: Path | None = None,
+          replay_prefix: str | None = None, force: bool = False) -> None:
+    """Serve ``release`` with Datasette until interrupted; print its address first. ``db``
+    (kept) must not be there yet unless ``force``: it is written anew."""
+    import uvicorn
+
     if not (release / "data" / "articles.jsonl").is_file():
         raise FileNotFoundError(f"{release} is not a release (no data/articles.jsonl)")
+    if db is not None and (db.exists() or db.is_symlink()) and not force:
+        raise DatabaseExists(f"{db} is there already: not replacing it (--force to)")
     folder = None if db else tempfile.TemporaryDirectory(prefix="ifes-browse-")
     path = db or Path(folder.name) / f"{DATABASE}.db"  # type: ignore[union-attr]
     build_database(release, path, replay_prefix)
-    if not pm.is_registered(browse_plugin):
-        pm.register(browse_plugin, name=PLUGIN)
-    datasette = Datasette([str(path)], metadata=metadata(release, path.stem), settings=SETTINGS)
+    datasette = datasette_of(release, path)
+    # Datasette leaves its facet coroutines unawaited when a facet fails (a bad ``_facet``):
+    # the 400 page says what was wrong; Python's warning about them would say it again, thrice.
+    warnings.filterwarnings("ignore", r"coroutine '(\w+Facet\.facet_results|TableView\.[\w.<>]+)' "
+                            "was never awaited", RuntimeWarning)
     listener = socket.create_server((host, port))
     print(f"http://{host}:{listener.getsockname()[1]}/{path.stem}/articles", flush=True)
     try:

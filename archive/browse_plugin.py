@@ -11,13 +11,18 @@ The WARC files sit uncompressed (stored) in the WACZ, so a record is read by see
 from __future__ import annotations
 
 import html
+import logging
 import struct
 import zipfile
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from datasette import Response, hookimpl
+from datasette.plugins import pm
+from datasette.utils.asgi import Base400
+from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
 from ifes_archive.archive.reader import HttpHead, iter_records, response_entity
@@ -26,6 +31,10 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
 PLUGIN = "ifes-archive"
+logger = logging.getLogger(__name__)
+#: Datasette's own error handler (a plugin of its own, by this name).
+_DEFAULT_HANDLER = "datasette.handle_exception"
+BAD_REQUEST = 400
 #: An archived page is shown as it was, and may load nothing (no live-web leaks).
 REPLAY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
@@ -156,7 +165,60 @@ def extra_css_urls(datasette: Any) -> list[str]:  # noqa: ARG001
 @hookimpl
 def render_cell(value: Any, column: str, table: str, database: str,  # noqa: ARG001
                 datasette: Any) -> Markup | None:
-    """Show capture and replay paths as links."""
-    if column in _LINK_COLUMNS and isinstance(value, str) and value:
+    """Show capture and replay paths (and http(s) replay URLs) as links; any other value of
+    those columns — a ``javascript:`` or ``data:`` URL a crafted query puts there — as text."""
+    if column in _LINK_COLUMNS and isinstance(value, str) and is_link(value):
         return Markup(f'<a href="{html.escape(value)}">{column}</a>')
     return None
+
+
+def is_link(value: str) -> bool:
+    """Whether ``value`` may be a link: a path of this plugin's pages, or an http(s) URL."""
+    if not value.isprintable() or value != value.strip() or "\\" in value:
+        return False  # browsers drop or mend such characters: the scheme seen may differ
+    if value.startswith(("/-/capture/", "/-/replay/")):
+        return True
+    parts = urlsplit(value)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+@hookimpl
+def handle_exception(datasette: Any, request: Any, exception: Exception,
+                     ) -> Callable[[], Awaitable[Response]]:
+    """Answer an error with its page and status, and nothing in the terminal but one line for
+    a fault of the server's own. (Datasette's handler prints every exception, a 404 included,
+    with ``rich`` when it is installed — frictionless brings it — as a 400-line traceback, and
+    answers a bad ``_sort`` with a 500: :func:`quiet_errors` puts this one in its place.)"""
+    status, message, title = _error_of(exception)
+    if status >= 500:
+        logger.error("%s %s: %s: %s", request.method, request.path, type(exception).__name__,
+                     exception)
+
+    async def answer() -> Response:
+        info = {"ok": False, "error": message, "status": status, "title": title}
+        if request.path.split("?")[0].endswith(".json"):
+            return Response.json(info, status=status)
+        template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
+        page = await template.render_async({**info, "urls": datasette.urls,
+                                            "app_css_hash": datasette.app_css_hash(),
+                                            "menu_links": list})
+        return Response.html(page, status=status)
+    return answer
+
+
+def _error_of(exception: Exception) -> tuple[int, Any, str | None]:
+    """Return (status, message, title) of an exception: a request Datasette cannot answer is
+    the asker's error (4xx), whatever status Datasette gives it; anything else is 500."""
+    if isinstance(exception, Base400):
+        return exception.status, exception.args[0] if exception.args else "", None
+    if isinstance(exception, DatasetteError):
+        message = Markup(exception.message) if exception.message_is_html else exception.message
+        status = exception.status if exception.status < 500 else BAD_REQUEST
+        return status, message, exception.title
+    return 500, f"{type(exception).__name__}: {exception}", None
+
+
+def quiet_errors() -> None:
+    """Let :func:`handle_exception` alone answer errors (Datasette's own handler unplugged)."""
+    if pm.has_plugin(_DEFAULT_HANDLER):
+        pm.unregister(name=_DEFAULT_HANDLER)

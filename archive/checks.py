@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ifes_archive.archive import authors as names
@@ -90,15 +90,20 @@ def _same_people(first: Sequence[names.Mention], second: Sequence[names.Mention]
 def text_check(name: str, text: str | None, other: str | None, what: str) -> dict[str, Any]:
     """Return whether *text* has the words of *other* (``\\w+`` tokens, in order); *what*
     names the other side in the detail."""
-    mine, theirs = _WORD.findall(text or ""), _WORD.findall(other or "")
-    if mine == theirs:
+    # Word by word, no list of them: an article's text may be megabytes (ARTICLE_MAXSIZE).
+    if all(a == b for a, b in itertools.zip_longest(_words(text), _words(other))):
         return check(name, True)
-    missing, extra = Counter(theirs) - Counter(mine), Counter(mine) - Counter(theirs)
+    mine, theirs = Counter(_words(text)), Counter(_words(other))
+    missing, extra = theirs - mine, mine - theirs
     if not missing and not extra:
         return check(name, False, f"same words as the {what}, in another order")
     return check(name, False, f"{sum(missing.values())} word(s) of the {what} missing "
                               f"({_sample(missing)}), {sum(extra.values())} not in it "
                               f"({_sample(extra)})")
+
+
+def _words(text: str | None) -> Iterator[str]:
+    return (match.group() for match in _WORD.finditer(text or ""))
 
 
 def _sample(words: Counter) -> str:

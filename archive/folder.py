@@ -91,8 +91,19 @@ def run_stamp() -> str:
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime())
 
 
-class FolderLocked(RuntimeError):
+class LockHeld(RuntimeError):
+    """Another process holds a lock file (:func:`take_lock`)."""
+
+    def __init__(self, path: Path, holder: str):
+        super().__init__(f"{path} is held by pid {holder}")
+        self.path, self.holder = path, holder
+
+
+class FolderLocked(LockHeld):
     """Another crawl is writing into the same archive folder."""
+
+    def __str__(self) -> str:
+        return f"another crawl (pid {self.holder}) is running in {self.path.parent}"
 
 
 #: Locks this process holds: lock file -> (open file, how many holders). The command line takes
@@ -100,6 +111,46 @@ class FolderLocked(RuntimeError):
 #: one lock, released when its last holder lets go.
 _HELD: dict[Path, tuple[IO[str], int]] = {}
 _HELD_GUARD = threading.Lock()
+
+
+def take_lock(path: Path) -> IO[str]:
+    """Return ``path`` opened (made if missing) and locked for this process, this pid written
+    in it; raise :class:`LockHeld` at once if another process holds it. The lock lasts until the
+    file is closed (or the process ends, however it ends: the kernel lets go of a flock)."""
+    while True:
+        stream = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - the caller holds it
+        try:
+            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            stream.seek(0)
+            holder = stream.read().strip() or "unknown"
+            stream.close()
+            raise LockHeld(path, holder) from None
+        if _is_at(stream, path):
+            break
+        stream.close()  # its holder removed it (drop_lock) as this one locked it: again
+    stream.seek(0)
+    stream.truncate()
+    stream.write(str(os.getpid()))
+    stream.flush()
+    return stream
+
+
+def drop_lock(stream: IO[str], path: Path) -> None:
+    """Let go of a lock :func:`take_lock` gave, and remove its file (a process that opened the
+    file meanwhile sees, once it has the lock, that the file is gone, and takes a new one)."""
+    path.unlink(missing_ok=True)
+    stream.close()
+
+
+def _is_at(stream: IO[str], path: Path) -> bool:
+    """Whether ``stream`` is the file at ``path`` (not one removed since it was opened)."""
+    try:
+        there = path.stat()
+    except FileNotFoundError:
+        return False
+    held = os.fstat(stream.fileno())
+    return (there.st_dev, there.st_ino) == (held.st_dev, held.st_ino)
 
 
 def acquire(folder: ArchiveFolder) -> None:
@@ -113,19 +164,10 @@ def acquire(folder: ArchiveFolder) -> None:
             return
         folder.root.mkdir(parents=True, exist_ok=True)
         path = folder.lock_file.resolve()
-        stream = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
         try:
-            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            stream.seek(0)
-            holder = stream.read().strip() or "unknown"
-            stream.close()
-            raise FolderLocked(f"another crawl (pid {holder}) is running in {folder.root}") \
-                from None
-        stream.seek(0)
-        stream.truncate()
-        stream.write(str(os.getpid()))
-        stream.flush()
+            stream = take_lock(path)
+        except LockHeld as exc:
+            raise FolderLocked(folder.lock_file, exc.holder) from None
         _HELD[path] = (stream, 1)
 
 

@@ -1,21 +1,26 @@
 """The history of one article in a corpus: its versions, when each was seen, what changed.
 
-``ifes-archive history CORPUS_OR_FOLDER ID [--diff]`` prints each version of article ``ID``
-(first and last seen, status, title, dates, words, the capture it came from), whether and why
-it was found gone, and with ``--diff`` what changed from one version to the next: fields as a
-reader says them (dates as dates), paragraphs added and removed, and within a changed paragraph
-the changed words.
+``ifes-archive history CORPUS_OR_FOLDER ID [--diff] [--json]`` prints each version of article
+``ID`` (first and last seen, status, title, dates, words, the capture it came from), whether and
+why it was found gone, the step that made it (a row of the release's ``changes`` table: the
+fields that changed, the words and paragraphs of the text) and with ``--diff`` what changed from
+one version to the next: fields as a reader says them (dates as dates), paragraphs added and
+removed, and within a changed paragraph the changed words. The same paragraph and word diff,
+counted (:func:`text_change`), is what the ``changes`` table says of the text. Where the versions
+come from (a corpus, an archive or a release folder) is :mod:`archive.release.lookup`'s.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 
 def corpus_path(path: Path) -> Path:
@@ -25,15 +30,21 @@ def corpus_path(path: Path) -> Path:
 
 def versions_of(corpus: Path, article_id: int) -> list[dict[str, Any]]:
     """Return every version of ``article_id`` in ``corpus``, oldest first."""
+    return sorted(rows_of(corpus, article_id), key=lambda r: r.get("version") or 0)
+
+
+def rows_of(lines: Path, article_id: int) -> list[dict[str, Any]]:
+    """Return the rows of a JSON Lines file (a corpus, a release's table) about ``article_id``,
+    in file order."""
     found = []
     needle = f'"article_id": {article_id},'
-    with open(corpus, encoding="utf-8") as stream:
+    with open(lines, encoding="utf-8") as stream:
         for line in stream:
-            if needle in line:  # cheap test first: the corpus may be large
-                record = json.loads(line)
-                if record.get("article_id") == article_id:
-                    found.append(record)
-    return sorted(found, key=lambda r: r.get("version") or 0)
+            if needle in line:  # cheap test first: the file may be large
+                row = json.loads(line)
+                if row.get("article_id") == article_id:
+                    found.append(row)
+    return found
 
 
 def _moment(warc_date: str | None) -> str:
@@ -44,25 +55,51 @@ def _moment(warc_date: str | None) -> str:
     return f"{day} {time[:8]} UTC" if time else day
 
 
-def describe(versions: list[dict[str, Any]], diff: bool = False) -> Iterator[str]:
-    """Yield the lines that tell the history of one article."""
+def describe(versions: list[dict[str, Any]], diff: bool = False,
+             changes: Sequence[dict[str, Any]] = ()) -> Iterator[str]:
+    """Yield the lines that tell the history of one article: each version, the step that made
+    it (a row of the ``changes`` table, from ``changes``) and with ``diff`` the text diff."""
     previous: dict[str, Any] | None = None
+    steps = {row["to_version"]: row for row in changes if row.get("to_version")}
     for record in versions:
-        capture = (record.get("captures") or [{}])[0]
-        modified = (record.get("date_modified") or {}).get("value") or "never"
-        yield (f"version {record.get('version')} ({record.get('status')}): seen "
-               f"{_moment(record.get('first_seen'))} .. {_moment(record.get('last_seen'))}")
-        yield f"  title: {record.get('title')}"
+        yield from _version_lines(record)
+        step = steps.get(record.get("version"))
+        if step is not None and step["kind"] != "added":
+            yield _step_line(step)
+        if diff and previous is not None:
+            yield from _text_diff(previous, record) if "text" in previous and "text" in record \
+                else ["  (the release holds the text of only one of the two versions: "
+                      "a release built with --all-versions holds both)"]
+        previous = record
+
+
+def _version_lines(record: dict[str, Any]) -> Iterator[str]:
+    capture = (record.get("captures") or [{}])[0]
+    modified = (record.get("date_modified") or {}).get("value") or "never"
+    yield (f"version {record.get('version')} ({record.get('status')}): seen "
+           f"{_moment(record.get('first_seen'))} .. {_moment(record.get('last_seen'))}")
+    yield f"  title: {record.get('title')}"
+    if "date_published" in record:  # a whole record, not only a row of a release's versions
         yield (f"  published {(record.get('date_published') or {}).get('value')}, modified "
                f"{modified}; {record.get('pages')} page(s), {record.get('word_count')} words")
-        yield (f"  from {capture.get('warc_filename')} at {capture.get('warc_offset')} "
-               f"({capture.get('warc_record_id')})")
-        gone = record.get("gone")
-        if gone:
-            yield f"  gone: {gone.get('reason')} on {_moment(gone.get('date'))}"
-        if diff and previous is not None:
-            yield from _text_diff(previous, record)
-        previous = record
+    else:
+        yield f"  modified {modified}; {record.get('word_count')} words"
+    yield (f"  from {capture.get('warc_filename')} at {capture.get('warc_offset')} "
+           f"({capture.get('warc_record_id')})")
+    gone = record.get("gone")
+    if gone:
+        yield f"  gone: {gone.get('reason')} on {_moment(gone.get('date'))}"
+
+
+def _step_line(step: dict[str, Any]) -> str:
+    """Return one step of the ``changes`` table as a line: its kind, fields and text counts."""
+    fields = ", ".join(step.get("fields") or []) or "no field"
+    line = f"  {step['kind']} (from version {step.get('from_version')}): {fields} changed"
+    if "text" in (step.get("fields") or []):
+        line += (f"; text: {step['words_added']} words added, {step['words_removed']} removed; "
+                 f"paragraphs {step['paragraphs_added']} added, {step['paragraphs_removed']} "
+                 f"removed, {step['paragraphs_edited']} edited")
+    return line
 
 
 #: Unchanged words kept on each side of a change when a changed paragraph is shown.
@@ -93,9 +130,20 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _paragraph_diff(old: list[str], new: list[str]) -> Iterator[str]:
-    """Yield paragraphs added (``+``) and removed (``-``), and changed ones once, their changed
-    words marked ``[-old-]{+new+}`` (as ``git diff --word-diff``), numbered as in the new text."""
+@dataclass(frozen=True)
+class ParagraphChange:
+    """One paragraph that differs between two texts."""
+
+    kind: Literal["added", "removed", "edited"]
+    old: int | None
+    """Its 0-based place in the old text (None: added)."""
+    new: int | None
+    """Its 0-based place in the new text (None: removed)."""
+
+
+def paragraph_changes(old: list[str], new: list[str]) -> Iterator[ParagraphChange]:
+    """Yield the paragraphs added, removed and edited (one that keeps most of its words) from
+    ``old`` to ``new``, in text order."""
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
@@ -103,14 +151,77 @@ def _paragraph_diff(old: list[str], new: list[str]) -> Iterator[str]:
         paired = min(a2 - a1, b2 - b1) if op == "replace" else 0
         for k in range(paired):
             if _similar(old[a1 + k], new[b1 + k]):
-                yield f"  ~ ¶{b1 + k + 1}: {_word_diff(old[a1 + k], new[b1 + k])}"
+                yield ParagraphChange("edited", a1 + k, b1 + k)
             else:
-                yield f"  - ¶{a1 + k + 1} (removed): {old[a1 + k]}"
-                yield f"  + ¶{b1 + k + 1}: {new[b1 + k]}"
-        for k in range(a1 + paired, a2):
-            yield f"  - ¶{k + 1} (removed): {old[k]}"
-        for k in range(b1 + paired, b2):
-            yield f"  + ¶{k + 1}: {new[k]}"
+                yield ParagraphChange("removed", a1 + k, None)
+                yield ParagraphChange("added", None, b1 + k)
+        yield from (ParagraphChange("removed", k, None) for k in range(a1 + paired, a2))
+        yield from (ParagraphChange("added", None, k) for k in range(b1 + paired, b2))
+
+
+def _paragraph_diff(old: list[str], new: list[str]) -> Iterator[str]:
+    """Yield paragraphs added (``+``) and removed (``-``), and changed ones once, their changed
+    words marked ``[-old-]{+new+}`` (as ``git diff --word-diff``), numbered as in the new text."""
+    for change in paragraph_changes(old, new):
+        if change.kind == "edited":
+            assert change.old is not None and change.new is not None
+            yield f"  ~ ¶{change.new + 1}: {_word_diff(old[change.old], new[change.new])}"
+        elif change.old is not None:
+            yield f"  - ¶{change.old + 1} (removed): {old[change.old]}"
+        elif change.new is not None:
+            yield f"  + ¶{change.new + 1}: {new[change.new]}"
+
+
+@dataclass(frozen=True)
+class TextChange:
+    """How much a text changed, in words and paragraphs (what ``--diff`` shows, counted)."""
+
+    words_added: int
+    words_removed: int
+    paragraphs_added: int
+    paragraphs_removed: int
+    paragraphs_edited: int
+
+
+def paragraphs_of(text: str | None) -> list[str]:
+    """Return the paragraphs of a record's text (separated by a blank line)."""
+    return text.split("\n\n") if text else []
+
+
+def text_change(old_text: str | None, new_text: str | None) -> TextChange:
+    """Return how much the text changed from ``old_text`` to ``new_text``: the words of added
+    and removed paragraphs, and within an edited one the words its word diff adds and removes."""
+    old, new = paragraphs_of(old_text), paragraphs_of(new_text)
+    added = removed = 0
+    kinds: Counter[str] = Counter()
+    for change in paragraph_changes(old, new):
+        kinds[change.kind] += 1
+        if change.kind == "edited":
+            assert change.old is not None and change.new is not None
+            plus, minus = _words_changed(old[change.old], new[change.new])
+            added, removed = added + plus, removed + minus
+        elif change.old is not None:
+            removed += len(old[change.old].split())
+        elif change.new is not None:
+            added += len(new[change.new].split())
+    return TextChange(added, removed, kinds["added"], kinds["removed"], kinds["edited"])
+
+
+Opcodes = list[tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, int]]
+
+
+def _word_ops(old: str, new: str) -> tuple[list[str], list[str], Opcodes]:
+    """Return the words of both paragraphs and the opcodes that turn the old into the new."""
+    before, after = old.split(), new.split()
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    return before, after, matcher.get_opcodes()
+
+
+def _words_changed(old: str, new: str) -> tuple[int, int]:
+    """Return (words added, words removed) from paragraph ``old`` to ``new``."""
+    _, _, opcodes = _word_ops(old, new)
+    changed = [(a2 - a1, b2 - b1) for op, a1, a2, b1, b2 in opcodes if op != "equal"]
+    return sum(b for _, b in changed), sum(a for a, _ in changed)
 
 
 def _similar(old: str, new: str) -> bool:
@@ -121,10 +232,8 @@ def _similar(old: str, new: str) -> bool:
 
 def _word_diff(old: str, new: str) -> str:
     """Return ``new`` with the words that changed from ``old`` marked, long equal runs cut."""
-    before, after = old.split(), new.split()
+    before, after, opcodes = _word_ops(old, new)
     parts: list[str] = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    opcodes = matcher.get_opcodes()
     for n, (op, a1, a2, b1, b2) in enumerate(opcodes):
         if op == "equal":
             parts.append(_context(after[b1:b2], first=n == 0, last=n == len(opcodes) - 1))

@@ -20,23 +20,34 @@ ENGLISH_WORDS = frozenset(
      "was", "are", "be", "from", "at", "this", "which", "an", "or", "has", "have", "not", "its",
      "their", "were", "but", "been", "will"])
 _WORD = re.compile(r"[^\W\d_]+")
-_LETTER = re.compile(r"[^\W\d_]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_LATIN = re.compile(r"[A-Za-z]")
+# Runs of letters, Cyrillic, Latin: counted by their spans, with no list of one-letter strings
+# (some 60 bytes a letter: 300 MB for an article of 20 MiB).
+_LETTERS = re.compile(r"[^\W\d_]+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]+")
+_LATIN = re.compile(r"[A-Za-z]+")
 
 
-@lru_cache(maxsize=8)
+# One text: the record builder asks twice of the same text; a larger cache would keep the texts
+# of several (possibly huge) articles alive.
+@lru_cache(maxsize=1)
 def detect_language(text: str | None) -> str | None:
     """Return ``ru``, ``en`` or None for *text*."""
     if not text:
         return None
-    letters = len(_LETTER.findall(text))
+    letters = _count(_LETTERS, text)
     if not letters:
         return None
-    if len(_CYRILLIC.findall(text)) / letters >= SCRIPT_SHARE:
+    if _count(_CYRILLIC, text) / letters >= SCRIPT_SHARE:
         return "ru"
-    if len(_LATIN.findall(text)) / letters < SCRIPT_SHARE:
+    if _count(_LATIN, text) / letters < SCRIPT_SHARE:
         return None
-    words = _WORD.findall(text.lower())
-    english = sum(1 for w in words if w in ENGLISH_WORDS)
-    return "en" if words and english / len(words) >= ENGLISH_SHARE else None
+    words = english = 0
+    for match in _WORD.finditer(text):
+        words += 1
+        english += match.group().lower() in ENGLISH_WORDS
+    return "en" if words and english / words >= ENGLISH_SHARE else None
+
+
+def _count(runs: re.Pattern[str], text: str) -> int:
+    """Return how many characters of ``text`` the runs ``runs`` matches cover."""
+    return sum(match.end() - match.start() for match in runs.finditer(text))

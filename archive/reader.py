@@ -17,6 +17,7 @@ that the body is over the bound, and nothing more is decoded.
 from __future__ import annotations
 
 import hashlib
+import os
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 #: 20 MiB: the crawl's DOWNLOAD_MAXSIZE default; pages of the site are tens of kB.
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
+#: 20 MiB of body (decoded) across one article's pages: the crawl's ARTICLE_MAXSIZE default and
+#: the rebuild's. The site's longest articles are a few hundred kB; building a record costs
+#: several times its pages, so a run of huge pages must stop somewhere.
+DEFAULT_MAX_ARTICLE = 20 * 1024 * 1024
 #: One HTTP head (status line and headers) at most; Apache allows 100 lines of 8190 bytes.
 MAX_HTTP_HEAD = 64 * 1024
 #: Interim (1xx) responses accepted before the final one; a server sending more is abusive.
@@ -579,20 +584,48 @@ class WarcRecord:
         return int(self._iterator.get_record_length())
 
 
-def iter_records(stream: BinaryIO) -> Iterator[WarcRecord]:
-    """Yield every record of an open WARC file (gzipped or not), streamed."""
+class CutShort(ValueError):
+    """A WARC file that ends inside a record, or whose last bytes are no whole record."""
+
+
+def iter_records(stream: BinaryIO, whole: bool = False) -> Iterator[WarcRecord]:
+    """Yield every record of an open WARC file (gzipped or not), streamed. With ``whole``, raise
+    :class:`CutShort` at the end if bytes are left that hold no whole record: warcio ends
+    quietly at a gzip member cut off before its WARC head (an interrupted copy)."""
     iterator = ArchiveIterator(stream, no_record_parse=True)
     for record in iterator:
         # Where this record starts (warcio's get_record_offset would read it to its end).
         head = RecordHead(tuple(record.rec_headers.headers), iterator.offset)
         yield WarcRecord(head, record, iterator)
+    size = os.fstat(stream.fileno()).st_size if whole else 0
+    if iterator.offset < size:
+        raise CutShort(f"the {size - iterator.offset} bytes from offset {iterator.offset} on "
+                       "hold no whole record (a copy cut short?)")
 
 
 @contextmanager
-def open_records(path: Path) -> Iterator[Iterator[WarcRecord]]:
-    """``with open_records(path) as records:`` iterate the records of one file."""
+def open_records(path: Path, whole: bool = False) -> Iterator[Iterator[WarcRecord]]:
+    """``with open_records(path) as records:`` iterate the records of one file (``whole``: as
+    :func:`iter_records` takes it)."""
     with open(path, "rb") as stream:
-        yield iter_records(stream)
+        yield iter_records(stream, whole)
+
+
+def unread_rest(path: Path) -> str | None:
+    """Return why ``path`` cannot be read to its end (a record the file ends inside, bytes that
+    are no record), None when every record in it is whole. Reads the whole file, streamed."""
+    offset = 0
+    try:
+        with open_records(path, whole=True) as records:
+            for record in records:
+                offset = record.head.offset
+                if not record.complete:
+                    return f"the file ends inside the record at offset {offset} (a copy cut short?)"
+    except CutShort as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - whatever stops the reading is the answer
+        return f"unreadable after offset {offset}: {type(exc).__name__}: {exc}"
+    return None
 
 
 @contextmanager

@@ -24,12 +24,11 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
 from ifes_archive.archive.corpus import version_line
@@ -39,8 +38,10 @@ from ifes_archive.archive.joomla import base_url_of, listing_task, parse_url
 from ifes_archive.archive.journal import GoneLine, ListingEvidence, NotModifiedLine, RecordLine
 from ifes_archive.archive.listings import listed_articles
 from ifes_archive.archive.reader import (
+    DEFAULT_MAX_ARTICLE,
     DEFAULT_MAX_BODY,
     TOO_LARGE,
+    CutShort,
     HttpHead,
     RecordHead,
     open_records,
@@ -48,7 +49,13 @@ from ifes_archive.archive.reader import (
     response_entity,
     warcinfo_fields,
 )
-from ifes_archive.archive.record import PRINT_PAGE, CapturedPage, build_record, refusal_of
+from ifes_archive.archive.record import (
+    PRINT_PAGE,
+    CapturedPage,
+    build_record,
+    pages_within,
+    refusal_of,
+)
 from ifes_archive.archive.versions import GONE_STATUSES, OWN_CRAWL, Observation, fold
 from ifes_archive.archive.warc import (
     BASE_FIELD,
@@ -57,6 +64,8 @@ from ifes_archive.archive.warc import (
     SCOPE_FIELD,
     CapturePointer,
 )
+from ifes_archive.archive.warcfiles import find_warcs, is_open
+from ifes_archive.archive.workers import bound_pool
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -65,6 +74,9 @@ logger = logging.getLogger(__name__)
 
 #: Why the rest of a WARC file was skipped: it could not be read past a point.
 UNREADABLE_REST = "unreadable rest of a file"
+#: The torn last record of a file a crawl left open (archive.warcfiles): skipped, as the crawl's
+#: close-out of the file will cut it.
+TORN_TAIL = "incomplete record at the end of a file left open"
 #: Articles handed to a worker at a time: big enough to amortise the hand-over.
 CHUNK = 16
 
@@ -138,6 +150,8 @@ class Selection:
     """Every complete ``200`` capture of a category listing page (the sections evidence)."""
     sections: ListingEvidence = field(default_factory=ListingEvidence)
     """What the listing pages say of each article (filled by :func:`read_listings`)."""
+    unreadable: dict[str, str] = field(default_factory=dict)
+    """File -> why it was not read to its end (closed files only: an open one's tail is torn)."""
     sources: dict[str, str] = field(default_factory=dict)
     """Run label -> who made its captures, for runs imported from a public archive."""
     imported: dict[tuple[str, int], list[tuple[int, PageCapture]]] = field(default_factory=dict)
@@ -157,17 +171,6 @@ class Selection:
         """Keep ``capture`` for ``key`` if it is newer than the one kept (date, then id)."""
         if key not in self.pages or capture.order() > self.pages[key].order():
             self.pages[key] = capture
-
-
-def warc_files(paths: Iterable[Path]) -> list[Path]:
-    """Return the WARC files named or found under ``paths``, sorted by name and path."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += [p for p in path.rglob("*") if p.name.endswith((".warc", ".warc.gz"))]
-        else:
-            found.append(path)
-    return sorted(set(found), key=lambda p: (p.name, str(p)))
 
 
 def archive_hosts(files: list[Path]) -> set[str] | None:
@@ -207,7 +210,12 @@ def select(files: list[Path], hosts: set[str] | None = None) -> Selection:
         try:
             _scan(path, selection, hosts)
         except Exception as exc:  # noqa: BLE001 - a broken file is reported, the rest goes on
-            logger.warning("%s: stopped reading after an error: %r", path, exc)
+            if is_open(path):  # a crawl's file still open: its torn tail is expected
+                selection.skipped[TORN_TAIL] += 1
+                continue
+            logger.debug("%s: not read to its end: %r", path, exc)
+            selection.unreadable[str(path)] = str(exc) if isinstance(exc, CutShort) else \
+                f"{type(exc).__name__}: {exc}"
             selection.skipped[UNREADABLE_REST] += 1
     selection.settle_imports()
     return selection
@@ -215,14 +223,17 @@ def select(files: list[Path], hosts: set[str] | None = None) -> Selection:
 
 def _scan(path: Path, selection: Selection, hosts: set[str] | None = None) -> None:
     run = ""
-    with open_records(path) as records:
+    with open_records(path, whole=True) as records:
         for record in records:
             head = record.head
             http = record.http_head() if head.type in ("response", "revisit") else None
             info = warcinfo_fields(record) if head.type == "warcinfo" else None
             if not record.complete:
-                # The file ends inside this record (a crawl cut short, a copy cut off).
-                selection.skipped["incomplete record at the end of a file"] += 1
+                # The file ends inside this record: a crash's (or a running crawl's) open file
+                # may; a closed one was cut off (an interrupted copy) and is not read to its end
+                if not is_open(path):
+                    raise CutShort(f"it ends inside the record at offset {head.offset}")
+                selection.skipped[TORN_TAIL] += 1
                 continue
             selection.records_read += 1
             if info is not None:
@@ -372,6 +383,25 @@ def captured_page(page: int, capture: PageCapture,
                         capture.pointer)
 
 
+def article_pages(content: list[tuple[int, PageCapture, str]],
+                  max_size: int = DEFAULT_MAX_BODY) -> list[CapturedPage]:
+    """Return the pages of one observation of an article, read back in page order while they
+    stay within :data:`DEFAULT_MAX_ARTICLE` bytes of body, as the crawl fetches them under
+    ``ARTICLE_MAXSIZE`` (:func:`archive.record.pages_within`); the print view only when every
+    page is kept (the crawl asks for it only then)."""
+    pages: list[CapturedPage] = []
+    for page, capture, _ in content:  # the print view, if any, last
+        pages.append(captured_page(page, capture, max_size))
+        if page != PRINT_PAGE and \
+                pages_within([len(p.body) for p in pages], DEFAULT_MAX_ARTICLE) < len(pages):
+            return pages[:-1]
+    return pages
+
+
+#: What one observation's pages gave: the record (None: no article), why not (a refusal), and
+#: the page numbers it was built from.
+Built = tuple[dict[str, Any] | None, str | None, frozenset[int]]
+
 #: Why an article gave no record: build_record's None for every run (neither the template nor
 #: any text), or no page 0 that could be read.
 NOT_AN_ARTICLE = "article page that is no article (no template, no text)"
@@ -390,7 +420,7 @@ def article_lines(job: Job, max_size: int = DEFAULT_MAX_BODY) -> ArticleResult:
     versions (the same fold the crawl's journal goes through)."""
     article_id, seen, sections, by_listing, sources = job
     result = ArticleResult()
-    built: dict[tuple[str, ...], tuple[dict[str, Any] | None, str | None]] = {}
+    built: dict[tuple[str, ...], Built] = {}
     observations = []
     for what, source in zip(seen, sources):
         try:
@@ -414,7 +444,7 @@ def article_lines(job: Job, max_size: int = DEFAULT_MAX_BODY) -> ArticleResult:
 
 
 def _observe(article_id: int, what: Seen,
-             built: dict[tuple[str, ...], tuple[dict[str, Any] | None, str | None]],
+             built: dict[tuple[str, ...], Built],
              max_size: int = DEFAULT_MAX_BODY) -> Observation | None:
     """Return one run's observation of an article (None: its page is no article), as the
     crawl's journal line of it gives it."""
@@ -423,13 +453,15 @@ def _observe(article_id: int, what: Seen,
     content = what.pages
     key = tuple(capture.pointer.warc_record_id for _, capture, _ in content)
     if key not in built:
-        pages = [captured_page(page, capture, max_size) for page, capture, _ in content]
+        pages = article_pages(content, max_size)
         record = build_record(article_id, base_url_of(content[0][1].pointer.target_uri),
                               [p for p in pages if p.page != PRINT_PAGE],
                               print_pages=[p for p in pages if p.page == PRINT_PAGE])
-        built[key] = (record, refusal_of(pages[0]) if record is None else None)
-    record, refusal = built[key]
-    seen = max(date for page, _, date in content if page != PRINT_PAGE)
+        built[key] = (record, refusal_of(pages[0]) if record is None else None,
+                      frozenset(p.page for p in pages))
+    record, refusal, kept = built[key]
+    # When this run saw the pages the record is built from (those within the article bound).
+    seen = max(date for page, _, date in content if page != PRINT_PAGE and page in kept)
     first = content[0][1]
     if record is None:
         if refusal is None:
@@ -445,7 +477,7 @@ def _mapper(workers: int) -> Iterator[Mapper]:
     if workers <= 1:
         yield map
         return
-    with ProcessPoolExecutor(workers) as pool:
+    with bound_pool(workers) as pool:  # its workers die with this process
         yield partial(pool.map, chunksize=CHUNK)
 
 
@@ -465,6 +497,8 @@ class RebuildResult:
     """Lines written: every version of every article."""
     hosts: list[str] = field(default_factory=list)
     """The hosts whose captures were used (empty: every host's)."""
+    unreadable: dict[str, str] = field(default_factory=dict)
+    """File -> why it was not read to its end (the corpus is built from the rest)."""
 
 
 def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
@@ -473,30 +507,44 @@ def rebuild(paths: Iterable[Path], out: Path, workers: int | None = None,
     """Rebuild the corpus from the WARCs under ``paths`` into ``out``; return the counts.
     A page whose body is over ``max_size`` bytes (decoded) is skipped and counted; so is a
     capture of a host not in ``hosts`` (default: the hosts the archive's warcinfo names)."""
-    files = warc_files(paths)
+    files = find_warcs(paths)
     kept = {host_of(h if "://" in h else f"http://{h}") for h in hosts} if hosts else \
         archive_hosts(files)
     selection = select(files, kept)
     workers = workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
-    articles = versions = not_articles = 0
     unfinished = out.with_name(out.name + ".partial")
-    with _mapper(workers) as run, open(unfinished, "w", encoding="utf-8", newline="\n") as target:
-        read_listings(selection, run, max_size)
-        jobs = list(article_jobs(selection))
-        for done, result in enumerate(run(partial(article_lines, max_size=max_size), jobs), 1):
-            selection.skipped.update(result.skipped)
-            if result.lines:
-                target.write("".join(line + "\n" for line in result.lines))
-                articles += 1
-                versions += len(result.lines)
-            else:
-                not_articles += 1
-            if show and (done % 50 == 0 or done == len(jobs)):
-                print(f"\rrebuild: {done}/{len(jobs)} articles", end="", file=sys.stderr)
+    try:
+        with _mapper(workers) as run, open(unfinished, "w", encoding="utf-8",
+                                           newline="\n") as target:
+            articles, versions, not_articles = _write_corpus(selection, run, target, max_size,
+                                                             show)
+    except BaseException:  # stopped (SIGTERM, Ctrl-C) or failed: no half corpus left behind
+        unfinished.unlink(missing_ok=True)
+        raise
     if show:
         print(file=sys.stderr)
     os.replace(unfinished, out)
     return RebuildResult(files, selection.records_read, len(selection.listings), articles,
                          not_articles, dict(sorted(selection.skipped.items())), versions,
-                         sorted(kept) if kept else [])
+                         sorted(kept) if kept else [], selection.unreadable)
+
+
+def _write_corpus(selection: Selection, run: Mapper, target: TextIO, max_size: int,
+                  show: bool) -> tuple[int, int, int]:
+    """Write every article's version lines to ``target``; return the counts of articles,
+    versions and article pages that gave no article."""
+    articles = versions = not_articles = 0
+    read_listings(selection, run, max_size)
+    jobs = list(article_jobs(selection))
+    for done, result in enumerate(run(partial(article_lines, max_size=max_size), jobs), 1):
+        selection.skipped.update(result.skipped)
+        if result.lines:
+            target.write("".join(line + "\n" for line in result.lines))
+            articles += 1
+            versions += len(result.lines)
+        else:
+            not_articles += 1
+        if show and (done % 50 == 0 or done == len(jobs)):
+            print(f"\rrebuild: {done}/{len(jobs)} articles", end="", file=sys.stderr)
+    return articles, versions, not_articles

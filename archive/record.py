@@ -57,6 +57,7 @@ __all__ = [
     "decode_html",
     "html_root",
     "meta_charset",
+    "pages_within",
     "record_to_json",
     "refusal_of",
 ]
@@ -126,22 +127,17 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
     if not pages:
         raise ValueError(f"article {article_id}: no pages")
     ordered = _unique_pages(pages)
-    decoded = [decode_html(p.body, p.content_type) for p in ordered]
-    parsed = [parse_page(d.text) for d in decoded]
-    roots = [p.root for p in parsed]
-    if is_refusal(roots[0]):
+    read = _read_pages(ordered)
+    if read is None:
         return None
-    refused = next((i for i, root in enumerate(roots) if i and is_refusal(root)), None)
-    if refused is not None:  # a later page refused: the article ends before it, incomplete
-        ordered, decoded, parsed, roots = (ordered[:refused], decoded[:refused],
-                                           parsed[:refused], roots[:refused])
-    reads = [read_page(root) for root in roots]
+    reads, decoded = read.reads, read.decoded
+    ordered = ordered[:len(reads)]  # a later page refused: the article ends before it
     if reads[0].body is None:
-        fields = _generic_fields(decoded[0].text, reads[0])
-        if len(_WORDS.findall(fields["text"] or "")) < MIN_GENERIC_WORDS:
+        fields = _generic_fields(read.first_text, reads[0])
+        if word_count(fields["text"]) < MIN_GENERIC_WORDS:
             return None  # neither the template nor a text of some words: not an article page
     else:
-        fields = _template_fields(reads)
+        fields = _template_fields(reads, read.blocks)
         if fields["text"] is None and not reads[0].shows_article:
             return None  # the template with a title and nothing else
         printed = _print_text(print_pages, fields["title_raw"] or "")
@@ -153,7 +149,7 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
         flags.append(INCOMPLETE_FLAG)
     if fields["text"] is None:
         flags.append(EMPTY_FLAG)
-    if any(p.limited for p in parsed):
+    if read.limited:
         flags.append(PARSE_LIMIT_FLAG)
     if any(d.replaced for d in decoded):
         flags.append(CHARSET_REPLACED_FLAG)
@@ -165,12 +161,69 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
         date_modified=_date(reads[0].modified_raw, "modifydate", flags),
         language=detect_language(text), sections=sort_sections([*sections, *crumbs]),
         breadcrumb=_breadcrumb(ordered[0].url, reads[0], base_url),
-        pages=len(ordered), word_count=len(_WORDS.findall(text or "")),
+        pages=len(ordered), word_count=word_count(text),
         captures=[p.capture for p in ordered if p.capture is not None],
         encoding=[{"page": p.page, "charset": d.encoding, "source": d.source, "reason": d.reason}
                   for p, d in zip(ordered, decoded)],
         flags=flags, **fields)
     return dataclasses.asdict(record)
+
+
+@dataclass
+class _ReadPages:
+    """What an article's pages show, read one page at a time: a page's text and tree are let
+    go once its paragraphs are taken (but the first page's, which the record reads more of)."""
+
+    reads: list[Page] = dataclasses.field(default_factory=list)
+    """Each page as the template shows it (the body cells of the first only)."""
+    decoded: list[DecodedPage] = dataclasses.field(default_factory=list)
+    """How each page was decoded (the text of the first only)."""
+    blocks: list[list[str]] = dataclasses.field(default_factory=list)
+    """The paragraphs of every page's body, in page order."""
+    first_text: str = ""
+    limited: bool = False
+    """Some page was nested deeper than the parser goes."""
+
+
+def _read_pages(ordered: Sequence[CapturedPage]) -> _ReadPages | None:
+    """Return what the pages show, up to the first later page that is a refusal (the article
+    ends before it); None when the first page is one."""
+    read = _ReadPages()
+    for number, page in enumerate(ordered):
+        decoded = decode_html(page.body, page.content_type)
+        parsed = parse_page(decoded.text)
+        if is_refusal(parsed.root):
+            if number == 0:
+                return None
+            break
+        shown = read_page(parsed.root)
+        if shown.body is not None:
+            read.blocks += body_blocks(shown.body)
+        if number == 0:
+            read.first_text = decoded.text
+        read.reads.append(shown if number == 0 else
+                          dataclasses.replace(shown, body=None if shown.body is None else []))
+        read.decoded.append(decoded if number == 0 else dataclasses.replace(decoded, text=""))
+        read.limited = read.limited or parsed.limited
+    return read
+
+
+def word_count(text: str | None) -> int:
+    """Return the number of words (``\\w+``) in ``text``, counted without a list of them."""
+    return sum(1 for _ in _WORDS.finditer(text or ""))
+
+
+def pages_within(sizes: Sequence[int], limit: int) -> int:
+    """Return how many of an article's pages, of body ``sizes`` in page order, are read under
+    the bound ``limit`` (bytes of body across them; 0: none): the first always, then each while
+    the total stays within it. The crawl stops fetching there and the rebuild reading there, so
+    both build the same record (flagged incomplete)."""
+    total = 0
+    for kept, size in enumerate(sizes):
+        total += size
+        if kept and limit and total > limit:
+            return kept
+    return len(sizes)
 
 
 def refusal_of(page: CapturedPage) -> str | None:
@@ -192,11 +245,11 @@ def sort_sections(values: Sequence[str]) -> list[str]:
     return sorted(distinct, key=lambda s: (s.casefold(), s))
 
 
-def _template_fields(reads: list[Page]) -> dict[str, Any]:
-    """Return title, subtitle, authors, text, bio and extractor of pages of the template."""
+def _template_fields(reads: list[Page], blocks: list[list[str]]) -> dict[str, Any]:
+    """Return title, subtitle, authors, text, bio and extractor of pages of the template
+    (``blocks``: the paragraphs of their bodies)."""
     first = reads[0]
     title_raw = first.title_raw or ""
-    blocks = [b for read in reads if read.body is not None for b in body_blocks(read.body)]
     lead = titles.read_lead(blocks, title_raw, titles.expected_names(title_raw))
     expected = frozenset(names.name_key(m.surname) for m in titles.expected_names(title_raw))
     row = (names.byline_mentions(first.author_row, expected, "row") or []) \

@@ -9,6 +9,7 @@ it is; :func:`safe_line` escapes line breaks and tabs too, where one value must 
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 #: Kept as they are by :func:`safe`: the layout of a text.
@@ -42,3 +43,15 @@ def safe_line(text: object) -> str:
         return value
     return "".join(_escape(char) if unicodedata.category(char) in _ESCAPED_IN_LINE else char
                    for char in value)
+
+
+def safe_json(value: object, indent: int | None = 2) -> str:
+    """Return ``value`` as JSON text whose strings keep their letters (Cyrillic as it is) but
+    hold every character :func:`safe_line` escapes as a JSON ``\\uNNNN`` escape: still JSON,
+    and nothing in it a terminal acts on."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    if text.isprintable():
+        return text
+    # a raw line break is the indent's: json.dumps escapes those within strings
+    return "".join(json.dumps(char)[1:-1] if char != "\n" and
+                   unicodedata.category(char) in _ESCAPED_IN_LINE else char for char in text)

@@ -9,7 +9,9 @@ the HTTP message well-formed and as long as its framing says (or the record mark
 the entity with transfer coding removed (WARC 1.1 §6.3.2); ``Content-Encoding`` against the
 body (decoded at most ``max_size`` bytes far); the request line and ``Host`` against
 ``WARC-Target-URI``; request/response pairs linked both ways by ``WARC-Concurrent-To`` with the
-same ``WARC-Date`` and target; a ``warcinfo`` record first.
+same ``WARC-Date`` and target; a ``warcinfo`` record first. A response that is the crawl's
+record of a server answering with the HTTP/2 connection preface (``PRI * HTTP/2.0``, no HTTP/1.x
+message: marked ``WARC-Truncated``) is true as it stands: a note, not a problem.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
 
 #: Entity bytes kept to tell a gzip body sent without Content-Encoding.
 _PREFIX = 2
+#: What an HTTP/2 connection starts with (RFC 9113, 3.4): 16 bytes, as many as a block's
+#: first bytes kept (_Read.prefix).
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n"
 
 
 @dataclass
@@ -118,6 +123,13 @@ def check_response(head: RecordHead, scan: HttpScan, block_start: bytes) -> list
     return problems + _check_encoding(scan, truncated)
 
 
+def is_http2_preface(head: RecordHead, scan: HttpScan, block_start: bytes) -> bool:
+    """Whether a response record is the crawl's record of a server that answered with the
+    HTTP/2 connection preface: no HTTP/1.x head, marked truncated (crawler/http11.py records a
+    protocol error so), the block starting with the preface (RFC 9113, 3.4)."""
+    return scan.head is None and bool(head.truncated) and block_start.startswith(HTTP2_PREFACE)
+
+
 def _check_encoding(scan: HttpScan, truncated: str | None) -> list[str]:
     assert scan.head is not None
     if not scan.head.codings and scan.entity_prefix[:2] == b"\x1f\x8b":
@@ -170,7 +182,7 @@ def verify_file(path: Path, max_size: int = DEFAULT_MAX_BODY) -> Report:
     report = Report(path)
     links: dict[str, _Link] = {}
     try:
-        with open_records(path) as records:
+        with open_records(path, whole=True) as records:
             for record in records:
                 if report.records == 0 and record.head.type != "warcinfo":
                     report.problems.append("first record is not warcinfo")
@@ -204,7 +216,10 @@ def _check_record(record: WarcRecord, max_size: int) -> tuple[list[str], list[st
     elif scan is not None and scan.body_problem and not head.truncated:
         # What the server sent, kept as it came: the record is true, the server's header not.
         notes.append(f"the server's Content-Encoding: {scan.body_problem}")
-    if head.type == "response" and scan is not None:
+    if head.type == "response" and scan is not None and is_http2_preface(head, scan, seen.prefix):
+        notes.append("the server answered the HTTP/1.1 request with the HTTP/2 connection "
+                     "preface (PRI * HTTP/2.0): kept as it came, marked truncated")
+    elif head.type == "response" and scan is not None:
         problems += check_response(head, scan, seen.prefix)
     elif head.type == "revisit":
         problems += check_revisit(head, scan)

@@ -27,15 +27,17 @@ PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
 
 
 def write_wacz(archive_dir: Path, out: Path, title: str = "ifes-archive",
-               created: datetime | None = None, page_text: bool = False) -> int:
+               created: datetime | None = None, page_text: bool = False,
+               warcs: list[Path] | None = None) -> int:
     """Write the WACZ of ``archive_dir`` to ``out``; return the number of index lines.
 
     ``created`` (default: now) is the package's date and every member's: the same folder and
     date give the same bytes. ``page_text`` puts each article's text in its page entry, for
-    the full-text search of replay tools.
+    the full-text search of replay tools. ``warcs``: the WARC files to package (default: every
+    ``warc/*.warc.gz`` of the folder).
     """
     created = created or datetime.now(timezone.utc)
-    warcs = sorted((archive_dir / "warc").glob("*.warc.gz"))
+    warcs = sorted((archive_dir / "warc").glob("*.warc.gz")) if warcs is None else warcs
     index = build_index(warcs, REPLAYWEB)
     members: dict[str, bytes | Path] = {f"archive/{p.name}": p for p in warcs}
     members["indexes/index.cdxj"] = "".join(f"{line}\n" for line in index.lines).encode()

@@ -29,8 +29,8 @@ from ifes_archive.archive.rebuild import (
     captured_page,
     rebuild,
     select,
-    warc_files,
 )
+from ifes_archive.archive.warcfiles import find_warcs
 from ifes_archive.fixtures.server import MIRROR_SETTINGS
 
 
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="ifes-bench-rebuild-"))
     try:
-        files = warc_files([crawl_mirror(args.articles, work)])
+        files = find_warcs([crawl_mirror(args.articles, work)])
         one, result = timed(lambda: rebuild(files, work / "one.jsonl", workers=1, progress=False))
         two, _ = timed(lambda: rebuild(files, work / "two.jsonl", workers=2, progress=False))
         same = (work / "one.jsonl").read_bytes() == (work / "two.jsonl").read_bytes()

@@ -30,6 +30,7 @@ REPEATS = 3
 TIME_TARGET = 1.25
 #: Parts whose bytes (b) and (c) must share: everything but what says how the corpus was had.
 SAME_DATA = ("data/articles.parquet", "data/versions.parquet", "data/captures.parquet",
+             "data/changes.parquet",
              "metadata.csv", "archive.wacz")
 
 

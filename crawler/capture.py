@@ -7,6 +7,11 @@ robots.txt, redirects, error pages, retries and truncated answers included — a
 Scrapy a response, its body decoded by the decoder the offline rebuild uses. Without a session
 (no ``ARCHIVE_DIR``) it fetches the same way and captures nothing.
 
+It refuses, before any connection, a request whose origin is not in the crawl's scope
+(:mod:`crawler.scope`; the scope middleware refuses those first): whatever path a request came
+by — a link, a redirect, robots.txt, a page requisite — nothing outside the scope is contacted
+or written to a WARC.
+
 What it leaves in ``request.meta`` is named by the ``*_KEY`` constants below. Settings: Scrapy's
 ``DOWNLOAD_TIMEOUT``, ``DOWNLOAD_MAXSIZE``, ``DOWNLOAD_WARNSIZE``, and ``DOWNLOAD_MAXWIRESIZE``,
 ``DOWNLOAD_MAXHEADSIZE``, ``DOWNLOAD_KEEPALIVE`` (:mod:`crawler.settings`).
@@ -39,8 +44,10 @@ from ifes_archive.archive.reader import (
     response_entity,
 )
 from ifes_archive.archive.warc import OPEN_SUFFIX, CapturePointer, HttpExchange, utc_now
-from ifes_archive.crawler.crawllog import NOT_ARCHIVED, attempt_of
+from ifes_archive.crawler.crawllog import NOT_ARCHIVED, OUT_OF_SCOPE, Attempt, attempt_of, hops_of
 from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
+from ifes_archive.crawler.runend import run_end
+from ifes_archive.crawler.scope import OutOfScope, out_of_scope, scope_of
 from ifes_archive.crawler.session import (
     STORAGE_ERRORS,
     CaptureSession,
@@ -49,6 +56,7 @@ from ifes_archive.crawler.session import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
     from datetime import datetime
 
     from scrapy import Request
@@ -96,6 +104,9 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         self._timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
         self._client = Http11Client.from_settings(settings, on_stray=self._stray)
         self._session = crawler.get_extension(CaptureSession)
+        ending = run_end(crawler)
+        #: Runs a download; cuts it when the run ends (crawler/runend.py), if that is enabled.
+        self._run_end = ending.fetch if ending is not None else _as_is
 
     async def download_request(self, request: Request) -> Response:
         """Fetch ``request``, capture the exchange, and return Scrapy's response."""
@@ -103,6 +114,7 @@ class CapturingDownloadHandler(BaseDownloadHandler):
             raise NotSupported("CapturingDownloadHandler does not support proxies")
         if self._session is not None and self._session.failed:
             raise StorageFailed(self._session.failed)  # in flight when the crawl stopped
+        self._refuse_out_of_scope(request)
         known = self._session.replayable(request.url) if self._session else None
         if known is not None:
             return self._replay(request, known.pointer, known.seen_date or known.pointer.date,
@@ -115,11 +127,12 @@ class CapturingDownloadHandler(BaseDownloadHandler):
             return self._replay(request, pointer, (revisit or pointer).date, "first_contact")
         started, began = time.monotonic(), utc_now()
         try:
-            fetched = await self._client.fetch(
+            fetched = await self._run_end(self._client.fetch(
                 request.url, request.method, _header_pairs(request.headers), request.body,
                 timeout=request.meta.get("download_timeout", self._timeout),
                 maxsize=request.meta.get("download_maxsize", self._maxsize),
-                maxwire=request.meta.get("download_maxwiresize", self._maxwire))
+                maxwire=request.meta.get("download_maxwiresize", self._maxwire),
+                cut=bool(request.meta.get(TRUNCATED_OK_KEY))))
         except FetchError as exc:
             self._account(request, exc.exchange, None, began, started, exc.kind)
             if exc.kind == "maxsize" and exc.exchange and request.meta.get(TRUNCATED_OK_KEY):
@@ -137,6 +150,19 @@ class CapturingDownloadHandler(BaseDownloadHandler):
             response.flags.append("not-modified")
             return response
         return _to_scrapy(request, fetched)
+
+    def _refuse_out_of_scope(self, request: Request) -> None:
+        """Raise :class:`OutOfScope` (a crawl-log line written) when ``request`` is outside the
+        crawl's scope."""
+        why = out_of_scope(request, scope_of(self.crawler))
+        if why is None:
+            return
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("capture/refused_out_of_scope")
+        if self._session is not None and self._session.crawl_log is not None:
+            self._session.crawl_log.write(Attempt(request.url, OUT_OF_SCOPE, hops=hops_of(request),
+                                                  annotations=["out-of-scope", "handler"]))
+        raise OutOfScope(f"not fetched: {why}")
 
     def _account(self, request: Request, exchange: HttpExchange | None,
                  fetched: Fetched | None, began: datetime, started: float,
@@ -205,11 +231,15 @@ class CapturingDownloadHandler(BaseDownloadHandler):
             path = path.with_name(path.name + OPEN_SUFFIX)
         with record_at(path, offset) as record:
             entity = response_entity(record, self._maxsize)
+            truncated = bool(record.head.truncated)
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in entity.head.headers]
         fetched = Fetched(entity.head.status, "", "HTTP/1.1", headers, b"",
                           HttpExchange(target_uri, utc_now(), b"", b"", b""), entity.body,
                           entity.problem)
-        return _to_scrapy(request, fetched)
+        response = _to_scrapy(request, fetched)
+        if truncated:  # a capture cut at its size bound (robots.txt's first 500 KiB)
+            response.flags.append("truncated")
+        return response
 
     def _stray(self, url: str, data: bytes) -> None:
         """Keep bytes a kept-alive connection received while idle (they answer nothing asked:
@@ -226,6 +256,10 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         if warnsize and len(fetched.body) > warnsize:
             logger.warning("Received %d bytes (over DOWNLOAD_WARNSIZE %d) for %s",
                            len(fetched.body), warnsize, request)
+
+
+async def _as_is(download: Awaitable[Fetched]) -> Fetched:
+    return await download
 
 
 def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import sys
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
-from ifes_archive.archive.terminal import safe
+from ifes_archive.archive.terminal import safe, safe_json
+from ifes_archive.archive.workers import Terminated, raise_terminated
 from ifes_archive.crawler.bounds import EXIT_BOUNDED
 from ifes_archive.crawler.import_verb import add_import
 from ifes_archive.crawler.settings import BASE_URL as DEFAULT_BASE_URL
@@ -21,18 +25,21 @@ OPERATOR_HELP = ("who runs the crawl and how to reach them, e.g. \"Jane Doe <jan
                  "(default: $WARC_OPERATOR); needed for any host outside loopback")
 
 
-#: Exit statuses (README, "Exit statuses").
-OK, FAILED, USAGE, LOCKED, UNWRITABLE, INTERRUPTED = 0, 1, 2, 3, 4, 130
+#: Exit statuses (README, "Exit statuses"): 130 and 143 as a shell reports a process that
+#: SIGINT or SIGTERM ended (128 + the signal), though these are exits, after clean-up.
+OK, FAILED, USAGE, LOCKED, UNWRITABLE, INTERRUPTED, TERMINATED = 0, 1, 2, 3, 4, 130, 143
 BOUNDED = EXIT_BOUNDED
 
 
 def _crawl(args: argparse.Namespace) -> int:
+    started = time.time()  # --max-time counts from here: Scrapy's imports and first contact too
     from ifes_archive.archive.folder import FolderLocked
     from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict
     from ifes_archive.crawler.run import (
         ArchiveUnwritable,
         BadSetting,
         CrawlRefused,
+        CrawlSignalled,
         crawl,
         parse_settings,
     )
@@ -45,6 +52,7 @@ def _crawl(args: argparse.Namespace) -> int:
         return _fail("crawl", str(exc))
     if args.max_time:
         overrides["CLOSESPIDER_TIMEOUT"] = str(args.max_time)
+        overrides.setdefault("CRAWL_STARTED_AT", str(started))
     if args.max_pages:
         overrides["CLOSESPIDER_PAGECOUNT"] = str(args.max_pages)
     if args.page_requisites:
@@ -59,6 +67,11 @@ def _crawl(args: argparse.Namespace) -> int:
         return _fail("crawl", str(exc), UNWRITABLE)
     except CrawlRefused as exc:
         return _fail("crawl", f"not crawling: {exc}", exc.status)
+    except CrawlSignalled as exc:
+        print(safe(exc.summary))
+        return _fail("crawl", f"stopped by {exc} (the archive is closed out; the next crawl "
+                     "takes up what was not fetched)",
+                     TERMINATED if exc.signum == signal.SIGTERM else INTERRUPTED)
     print(safe(summary))
     if summary.stopped:
         return _fail("crawl", f"stopped: {summary.stopped}", UNWRITABLE)
@@ -100,11 +113,17 @@ def _serve_fixtures(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from ifes_archive.archive.verify import verify_file
+    from ifes_archive.archive.warcfiles import WarcInputError, find_warcs
 
-    paths = [p for arg in args.paths for p in _warc_paths(Path(arg))]
-    missing = [p for p in paths if not p.is_file()]
-    if missing or not paths:
-        return _fail("verify", f"no WARC file at {missing[0] if missing else args.paths[0]}")
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        return _fail("verify", f"no WARC file at {missing[0]}")
+    try:
+        paths = find_warcs(Path(p) for p in args.paths)
+    except WarcInputError as exc:
+        return _fail("verify", str(exc))
+    if not paths:
+        return _fail("verify", f"no WARC file in {', '.join(args.paths)}")
     reports = [verify_file(path, args.max_body) for path in paths]
     for report in reports:
         print(safe(f"{report.path}: {report.records} records, "
@@ -119,6 +138,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _rebuild(args: argparse.Namespace) -> int:
     from ifes_archive.archive.manifest import write_manifest
     from ifes_archive.archive.rebuild import UNREADABLE_REST, rebuild
+    from ifes_archive.archive.warcfiles import WarcInputError
 
     out = Path(args.out)
     missing = [p for p in args.paths if not Path(p).exists()]
@@ -128,6 +148,8 @@ def _rebuild(args: argparse.Namespace) -> int:
         result = rebuild([Path(p) for p in args.paths], out, workers=args.workers,
                          max_size=args.max_body, hosts=args.host)
         manifest = write_manifest(out, result)
+    except WarcInputError as exc:
+        return _fail("rebuild", str(exc))
     except OSError as exc:
         return _fail("rebuild", f"cannot write {exc.filename or out}: {exc.strerror or exc}",
                      UNWRITABLE)
@@ -141,8 +163,10 @@ def _rebuild(args: argparse.Namespace) -> int:
     print(f"manifest: {manifest}")
     unreadable = result.skipped.get(UNREADABLE_REST, 0)
     if not result.records_read or unreadable:
-        return _fail("rebuild", "nothing could be read" if not result.records_read else
-                     f"{unreadable} WARC file(s) could not be read to their end", FAILED)
+        which = "; ".join(f"{path}: {why}" for path, why in result.unreadable.items())
+        return _fail("rebuild", ("nothing could be read" if not result.records_read else
+                                 f"{unreadable} WARC file(s) could not be read to their end")
+                     + (f" ({which})" if which else ""), FAILED)
     return OK
 
 
@@ -196,13 +220,26 @@ def _deploy(args: argparse.Namespace) -> int:
 
 def _index(args: argparse.Namespace) -> int:
     from ifes_archive.archive.index import INDEX_PATH, write_index
+    from ifes_archive.archive.reader import unread_rest
     from ifes_archive.archive.wacz import write_wacz
+    from ifes_archive.archive.warcfiles import WarcInputError, find_warcs, is_open
 
     folder = Path(args.archive_dir)
-    warcs = _warc_paths(folder / "warc") if (folder / "warc").is_dir() else []
+    try:
+        found = find_warcs([folder / "warc"]) if (folder / "warc").is_dir() else []
+    except WarcInputError as exc:
+        return _fail("index", str(exc))
+    if not found:
+        return _fail("index", f"no WARC files in {folder / 'warc'}")
+    left_out = {p: "still open (a crawl is writing it, or one was cut off: the next crawl "
+                   "closes it out)" for p in found if is_open(p)}
+    left_out.update({p: why for p in found if p not in left_out
+                     for why in [unread_rest(p)] if why})
+    warcs = [p for p in found if p not in left_out]
+    for path, why in left_out.items():
+        _fail("index", f"{path}: not indexed: {why}", FAILED)
     if not warcs:
-        print(f"ifes-archive index: no WARC files in {folder / 'warc'}", file=sys.stderr)
-        return 2
+        return _fail("index", "no WARC file could be indexed; nothing written", FAILED)
     out = Path(args.out) if args.out else folder / INDEX_PATH
     report = write_index(warcs, out, args.replay)
     print(f"{len(report.lines)} captures from {len(warcs)} WARC files -> {out} ({args.replay}); "
@@ -210,32 +247,51 @@ def _index(args: argparse.Namespace) -> int:
     for missing in report.unresolved:
         print(safe(f"  original not in these files: {missing}"))
     if args.wacz:
-        lines = write_wacz(folder, Path(args.wacz))
+        lines = write_wacz(folder, Path(args.wacz), warcs=warcs)
         print(f"WACZ for ReplayWeb.page: {args.wacz} ({lines} captures)")
-    return 0
-
-
-def _warc_paths(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.name.endswith((".warc", ".warc.gz")))
-    return [path]
+    return FAILED if left_out else OK
 
 
 def _history(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.history import corpus_path, describe, versions_of
+    from ifes_archive.archive.history import describe
+    from ifes_archive.archive.release.lookup import NoHistory, article_history
 
-    corpus = corpus_path(Path(args.corpus))
-    if not corpus.exists():
-        print(f"ifes-archive history: no corpus at {corpus}", file=sys.stderr)
+    try:
+        history = article_history(Path(args.corpus), args.article_id)
+    except NoHistory as error:
+        print(f"ifes-archive history: {error}", file=sys.stderr)
         return 2
-    versions = versions_of(corpus, args.article_id)
-    if not versions:
-        print(f"ifes-archive history: article {args.article_id} is not in {corpus}",
+    if not history.versions:
+        print(f"ifes-archive history: article {args.article_id} is not in {history.source}",
               file=sys.stderr)
         return 1
-    print(f"article {args.article_id}: {len(versions)} version(s) in {corpus}")
-    for line in describe(versions, diff=args.diff):
+    if args.json:
+        print(safe_json(history.as_json(args.article_id)))
+        return 0
+    print(f"article {args.article_id}: {len(history.versions)} version(s) in {history.source}")
+    for line in describe(history.versions, diff=args.diff, changes=history.changes):
         print(safe(line))  # titles and text are the site's: no escape sequences reach the terminal
+    return 0
+
+
+def _persons(args: argparse.Namespace) -> int:
+    from ifes_archive.archive.person_store import (
+        PersonsInputError,
+        describe,
+        newest_records,
+        resolve_folder,
+    )
+
+    folder = Path(args.archive_dir)
+    corpus = folder / "articles.jsonl"
+    if not corpus.is_file():
+        return _fail("persons", f"no corpus at {corpus} (crawl, or `ifes-archive rebuild`)")
+    try:
+        result = resolve_folder(folder, newest_records(corpus), update=not args.dry_run)
+    except PersonsInputError as exc:
+        return _fail("persons", str(exc))
+    for line in describe(result):
+        print(safe(line))  # names are the site's: no escape sequences reach the terminal
     return 0
 
 
@@ -248,8 +304,10 @@ def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _release(args: argparse.Namespace) -> int:
+    from ifes_archive.archive.folder import LockHeld
     from ifes_archive.archive.release.build import ReleaseOptions, build_release
     from ifes_archive.archive.release.scope import ReleaseInputError, Scope
+    from ifes_archive.archive.warcfiles import WarcInputError
 
     options = ReleaseOptions(
         scope=Scope(args.date_from, args.date_to, tuple(args.section), tuple(args.language)),
@@ -259,21 +317,22 @@ def _release(args: argparse.Namespace) -> int:
         workers=args.workers, progress=args.progress)
     try:
         summary = build_release(args.archive, args.out, options)
-    except ReleaseInputError as exc:
-        print(f"ifes-archive release: {exc}", file=sys.stderr)
-        return 2
-    print(summary)
+    except (ReleaseInputError, WarcInputError) as exc:
+        return _fail("release", str(exc))
+    except LockHeld as exc:
+        return _fail("release", f"another release (pid {exc.holder}) is being built into "
+                     f"{args.out}; not starting a second one", LOCKED)
+    print(safe(str(summary)))
     return 0
 
 
 def _browse(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.browse import serve
+    from ifes_archive.archive.browse import DatabaseExists, serve
 
     try:
-        serve(args.release, args.host, args.port, args.db, args.replay_prefix)
-    except FileNotFoundError as exc:
-        print(f"ifes-archive browse: {exc}", file=sys.stderr)
-        return 2
+        serve(args.release, args.host, args.port, args.db, args.replay_prefix, args.force)
+    except (FileNotFoundError, DatabaseExists) as exc:
+        return _fail("browse", str(exc))
     except KeyboardInterrupt:
         pass
     return 0
@@ -384,10 +443,21 @@ def build_parser() -> argparse.ArgumentParser:
     extract.set_defaults(run=_extract)
 
     history = verbs.add_parser("history", help="the versions of one article, and what changed")
-    history.add_argument("corpus", help="articles.jsonl, or the archive folder holding it")
+    history.add_argument("corpus", help="articles.jsonl, the archive folder holding it, or a "
+                                        "release folder")
     history.add_argument("article_id", type=int, help="the Joomla id of the article")
     history.add_argument("--diff", action="store_true", help="show what changed in the text")
+    history.add_argument("--json", action="store_true",
+                         help="print the versions and the change steps as JSON (the rows of a "
+                              "release's versions and changes tables)")
     history.set_defaults(run=_history)
+
+    persons = verbs.add_parser("persons", help="the people who wrote the articles, one id each "
+                               "across articles, spellings and scripts")
+    persons.add_argument("archive_dir", help="the archive folder (with articles.jsonl)")
+    persons.add_argument("--dry-run", action="store_true",
+                         help="print them without updating ARCHIVE_DIR/persons.json")
+    persons.set_defaults(run=_persons)
 
     index = verbs.add_parser("index", help="CDXJ index for pywb (and a WACZ for ReplayWeb.page)")
     index.add_argument("archive_dir", help="the archive folder (with warc/)")
@@ -414,8 +484,10 @@ def build_parser() -> argparse.ArgumentParser:
     browse.add_argument("--host", default="127.0.0.1", help="address to serve on (default: "
                         "127.0.0.1, this machine only)")
     browse.add_argument("--port", type=int, default=8001, help="port (0: any free one)")
-    browse.add_argument("--db", type=Path, help="keep the SQLite database here (default: a "
-                        "temporary file)")
+    browse.add_argument("--db", type=Path, help="keep the SQLite database here, a file not there "
+                        "yet (default: a temporary file)")
+    browse.add_argument("--force", action="store_true",
+                        help="let --db replace a file that is there already")
     browse.add_argument("--replay-prefix", metavar="URL", help="replay in a wayback-style "
                         "replay (pywb: http://HOST:PORT/COLLECTION/) instead of the page alone")
     browse.set_defaults(run=_browse)
@@ -434,14 +506,28 @@ def main(argv: list[str] | None = None) -> int:
         # argparse cannot hand options like --port on untouched; the server parses its own.
         return _serve_fixtures(argparse.Namespace(server_args=argv[1:]))
     args = build_parser().parse_args(argv)
+    previous = _on_sigterm(raise_terminated)
     try:
         return int(args.run(args))
     except KeyboardInterrupt:
         return _fail(args.verb, "interrupted", INTERRUPTED)
+    except Terminated:
+        return _fail(args.verb, "terminated (SIGTERM): stopped; nothing half-written is left "
+                     "under its final name", TERMINATED)
     except OSError as exc:  # a file or folder the user named, or the disk: one line, no traceback
         where = f" {exc.filename}" if exc.filename else ""
         return _fail(args.verb, f"{exc.strerror or exc}:{where}", UNWRITABLE if exc.errno in (
             errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT) else USAGE)
+    finally:
+        _on_sigterm(previous)
+
+
+def _on_sigterm(handler: signal._HANDLER) -> signal._HANDLER:
+    """Install ``handler`` for SIGTERM (in the main thread: elsewhere Python allows none);
+    return the one it replaces."""
+    if threading.current_thread() is not threading.main_thread():
+        return handler
+    return signal.signal(signal.SIGTERM, handler)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,16 @@ HTTP client (:class:`crawler.http11.Http11Client`) with the crawl's manners: its
 default headers, ``DOWNLOAD_DELAY`` between requests, ``DOWNLOAD_TIMEOUT``, ``DOWNLOAD_MAXSIZE``
 and the retry policy (``RETRY_TIMES``, ``RETRY_HTTP_CODES``, back-off, ``Retry-After``). robots.txt
 is read by the crawl's parser (``ROBOTSTXT_PARSER``) under RFC 9309's rules: a 4xx allows
-everything, a 5xx or no answer at all disallows everything, redirects are followed (five at most).
+everything, a 5xx or no answer at all disallows everything, redirects are followed (five at most)
+but only to ``/robots.txt`` (the path as parsed) of the same site; its first ``ROBOTSTXT_MAX_SIZE``
+bytes are read and no more (RFC 9309 §2.5), UTF-16 read as such (:func:`policy.robots_text`).
 
 A front page that redirects is followed, hop by hop, while each hop stays on the same site: same
 registrable domain (the public-suffix list, as browsers judge "same site"), scheme http or https,
 any port. http → https and a bare host → ``www.`` are the same site; another domain is not, and
-is never contacted (nor is its robots.txt: a robots.txt redirecting there counts as unavailable).
+is never contacted (nor is its robots.txt: a robots.txt redirecting there counts as unavailable):
+the fetcher itself refuses, without a connection, any URL off the site of the base URL given.
+Hosts are compared in their one spelling (:func:`archive.origin.origin_of`).
 An IP address or a name with no public suffix (``localhost``) has no registrable domain: only
 the same address is the same site, so on loopback a move to another port of 127.0.0.1 stays on
 the site (as http → https on the same host would) and a move to ``localhost`` leaves it.
@@ -33,10 +37,13 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.utils.misc import load_object
 from tldextract import TLDExtract
 
+from ifes_archive.archive import origin as origins
 from ifes_archive.archive.joomla import normalise_base_url
-from ifes_archive.crawler.http11 import FetchError, Http11Client
+from ifes_archive.archive.reader import decode_body, read_http_head
+from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
 from ifes_archive.crawler.middlewares import Backoff, accept_encoding, retry_after_seconds
-from ifes_archive.crawler.policy import ALLOW_ALL, DISALLOW_ALL, RULES, robots_rule
+from ifes_archive.crawler.policy import ALLOW_ALL, DISALLOW_ALL, RULES, robots_rule, robots_text
+from ifes_archive.crawler.scope import ROBOTS_PATH
 from ifes_archive.crawler.template import page_misses
 
 if TYPE_CHECKING:
@@ -44,7 +51,6 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
     from ifes_archive.archive.warc import HttpExchange
-    from ifes_archive.crawler.http11 import Fetched
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -92,6 +98,8 @@ class Answer:
     body: bytes = b""
     """The entity, content coding (gzip...) removed."""
     attempts: int = 0
+    truncated: bool = False
+    """The body is the first bytes of a longer one (robots.txt over ``ROBOTSTXT_MAX_SIZE``)."""
 
     def header(self, name: str) -> str | None:
         """Return the last value of header ``name``, None when absent."""
@@ -111,7 +119,7 @@ class Answer:
     def as_dict(self) -> dict[str, Any]:
         """Return the answer without its body (JSON-ready)."""
         return {"url": self.url, "status": self.status, "reason": self.reason,
-                "attempts": self.attempts, "bytes": len(self.body)}
+                "attempts": self.attempts, "bytes": len(self.body), "truncated": self.truncated}
 
 
 class PoliteFetcher:
@@ -134,15 +142,23 @@ class PoliteFetcher:
             self._headers.append((b"Accept-Encoding", encodings.encode("ascii")))
         self._client = Http11Client.from_settings(settings)
         self._last_start: float | None = None
+        #: The base URL whose site (:func:`same_site`) is all this fetcher may contact; first
+        #: contact sets it to the base URL given.
+        self.site: str | None = None
         #: Every exchange that crossed the wire, in order, with its parsed response (None when
         #: it failed): the crawl writes them into its WARC.
         self.exchanges: list[tuple[HttpExchange, Fetched | None]] = []
 
-    async def get(self, url: str) -> Answer:
-        """Return what ``url`` answers to a GET, retried as the crawl retries."""
+    async def get(self, url: str, maxsize: int | None = None) -> Answer:
+        """Return what ``url`` answers to a GET, retried as the crawl retries. With ``maxsize``
+        the body is read up to that many bytes and no further (``truncated`` says it was cut);
+        a URL off the site is not contacted (an answer with no status says so)."""
+        if self.site is not None and not same_site(self.site, url):
+            logger.warning("not contacted: %s is not on the site of %s", url, self.site)
+            return Answer(url, reason=f"not contacted: not on the site of {self.site}")
         for attempt in range(self._retries + 1):
             await self._pause()
-            answer, retry = await self._attempt(url)
+            answer, retry = await self._attempt(url, maxsize)
             answer.attempts = attempt + 1
             if not retry or attempt == self._retries:
                 break
@@ -153,22 +169,24 @@ class PoliteFetcher:
             await asyncio.sleep(wait)
         return answer
 
-    async def _attempt(self, url: str) -> tuple[Answer, bool]:
+    async def _attempt(self, url: str, maxsize: int | None) -> tuple[Answer, bool]:
         """Return what one GET of ``url`` gave, and whether the crawl would retry it."""
         try:
-            fetched = await self._client.fetch(url, "GET", self._headers, timeout=self._timeout,
-                                               maxsize=self._maxsize, maxwire=self._maxwire)
+            fetched = await self._client.fetch(
+                url, "GET", self._headers, timeout=self._timeout,
+                maxsize=maxsize or self._maxsize, maxwire=self._maxwire, cut=bool(maxsize))
         except FetchError as exc:
+            # Cut at ``maxsize`` (robots.txt): its first bytes are the answer, kept as one.
+            cut = _cut(exc.exchange, maxsize) if exc.kind == "maxsize" and maxsize else None
             if exc.exchange is not None:
-                self.exchanges.append((exc.exchange, None))
-            return Answer(url, reason=str(exc)), exc.kind in RETRIED_FAILURES
+                self.exchanges.append((exc.exchange, cut))
+            if cut is None:
+                return Answer(url, reason=str(exc)), exc.kind in RETRIED_FAILURES
+            return _answer(url, cut, truncated=True), False
         self.exchanges.append((fetched.exchange, fetched))
         if fetched.decode_problem:
             logger.warning("%s: %s", url, fetched.decode_problem)
-        answer = Answer(url, fetched.status, fetched.reason,
-                        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in fetched.headers],
-                        fetched.decoded)
-        return answer, fetched.status in self._retry_codes
+        return _answer(url, fetched), fetched.status in self._retry_codes
 
     async def _pause(self) -> None:
         await asyncio.sleep(self.seconds_to_wait())
@@ -184,6 +202,25 @@ class PoliteFetcher:
     async def close(self) -> None:
         """Close kept-alive connections."""
         await self._client.close()
+
+
+def _answer(url: str, fetched: Fetched, truncated: bool = False) -> Answer:
+    return Answer(url, fetched.status, fetched.reason,
+                  [(k.decode("latin-1"), v.decode("latin-1")) for k, v in fetched.headers],
+                  fetched.decoded, truncated=truncated)
+
+
+def _cut(exchange: HttpExchange | None, maxsize: int) -> Fetched | None:
+    """Return the response of an exchange cut at ``maxsize``: its head and first bytes (None
+    when it was cut inside its head)."""
+    head = read_http_head([exchange.response_bytes]) if exchange is not None else None
+    if exchange is None or head is None:
+        return None
+    body, _ = decode_body(exchange.payload, head.codings, maxsize, cut=True)
+    version, _, rest = head.start_line.decode("latin-1").partition(" ")
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in head.headers]
+    return Fetched(head.status, rest.partition(" ")[2].strip(), version, headers,
+                   exchange.payload, exchange, body[:maxsize])
 
 
 @dataclass
@@ -219,8 +256,11 @@ def robots_policy(url: str, answer: Answer | None, parser_class: str) -> RobotsP
         return RobotsPolicy(url, "ignored", "ROBOTSTXT_OBEY is off")
     rule = robots_rule(answer.status)
     if rule == RULES:
-        parser = load_object(parser_class).from_crawler(None, answer.body)
-        return RobotsPolicy(url, rule, f"{len(answer.body)} bytes read", answer, parser)
+        text, how = robots_text(answer.body)
+        parser = load_object(parser_class).from_crawler(None, text)
+        first = " (its first bytes: cut at ROBOTSTXT_MAX_SIZE)" if answer.truncated else ""
+        return RobotsPolicy(url, rule, f"{len(answer.body)} bytes read{first}{how}", answer,
+                            parser)
     if rule == ALLOW_ALL and answer.location():
         # A sixth redirect, or one to another site: unavailable (RFC 9309 §2.3.1.2), like a 4xx.
         return RobotsPolicy(url, rule, f"robots.txt redirects to {answer.location()}, "
@@ -287,17 +327,17 @@ def registrable_domain(host: str) -> str:
 
 def same_site(url: str, other: str) -> bool:
     """Return whether ``other`` is on the same site as ``url``: http(s), same registrable domain."""
-    a, b = urlsplit(url), urlsplit(other)
-    if b.scheme.lower() not in ("http", "https") or not b.hostname:
+    a, b = origins.origin_of(url), origins.origin_of(other)
+    if a is None or b is None:
         return False
-    return registrable_domain(a.hostname or "") == registrable_domain(b.hostname)
+    return registrable_domain(a.host) == registrable_domain(b.host)
 
 
 def origin_of(url: str) -> str:
-    """Return ``scheme://host:port`` of ``url`` (the robots.txt unit)."""
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
-    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"
+    """Return ``scheme://host:port`` of ``url`` (the robots.txt unit), port written out; the
+    URL itself when it has no origin (:func:`archive.origin.origin_of`)."""
+    origin = origins.origin_of(url)
+    return f"{origin.scheme}://{origin.host}:{origin.port}" if origin else url
 
 
 async def first_contact(base_url: str, settings: BaseSettings, fetcher: PoliteFetcher,
@@ -305,6 +345,7 @@ async def first_contact(base_url: str, settings: BaseSettings, fetcher: PoliteFe
     """Return what robots.txt and the front page of ``base_url`` say, redirects followed."""
     given = normalise_base_url(base_url)
     contact = FirstContact(given, given)
+    fetcher.site = fetcher.site or given
     url, seen = given, {given}
     for _ in range(MAX_REDIRECTS + 1):
         policy = await _robots_for(contact, url, settings, fetcher, ask_again)
@@ -330,7 +371,10 @@ async def first_contact(base_url: str, settings: BaseSettings, fetcher: PoliteFe
     if answer.status != 200:
         return _refuse(contact, Verdict.UNREACHABLE, f"{url} answers {answer.describe()}")
     contact.base_url = normalise_base_url(url)
-    contact.template_misses = page_misses(answer.body, answer.header("Content-Type"))
+    # Its first PAGE_MAX_PARSE bytes, as the crawl reads it: a page of a million links stays cheap.
+    limit = settings.getint("PAGE_MAX_PARSE")
+    contact.template_misses = page_misses(answer.body[:limit] if limit else answer.body,
+                                          answer.header("Content-Type"))
     return contact
 
 
@@ -355,7 +399,8 @@ async def _robots_for(contact: FirstContact, url: str, settings: BaseSettings,
     if origin not in contact.robots:
         robots_url = urljoin(url, "/robots.txt")
         obey = settings.getbool("ROBOTSTXT_OBEY")
-        answer = await _follow(fetcher.get, robots_url, contact.given) if obey else None
+        size = settings.getint("ROBOTSTXT_MAX_SIZE")
+        answer = await _follow(fetcher, robots_url, contact.given, size) if obey else None
         policy = robots_policy(robots_url, answer, settings.get("ROBOTSTXT_PARSER"))
         for _ in range(settings.getint("ROBOTSTXT_RETRIES") if obey and ask_again else 0):
             if policy.rule != DISALLOW_ALL:
@@ -364,32 +409,40 @@ async def _robots_for(contact: FirstContact, url: str, settings: BaseSettings,
             logger.warning("%s; asking again in %g s", policy.why,
                            settings.getfloat("ROBOTSTXT_RETRY_DELAY"))
             await asyncio.sleep(settings.getfloat("ROBOTSTXT_RETRY_DELAY"))
-            answer = await _follow(fetcher.get, robots_url, contact.given)
+            answer = await _follow(fetcher, robots_url, contact.given, size)
             policy = robots_policy(robots_url, answer, settings.get("ROBOTSTXT_PARSER"))
         contact.robots[origin] = policy
-        if answer is not None and urlsplit(answer.url).path == "/robots.txt":
+        if answer is not None and urlsplit(answer.url).path == ROBOTS_PATH:
             # Redirected to another origin's robots.txt (http -> https): that origin's too.
             contact.robots.setdefault(origin_of(answer.url), policy)
     return contact.robots[origin]
 
 
-async def _follow(get: Callable[[str], Awaitable[Answer]], url: str, site: str) -> Answer:
-    """Return the answer at the end of ``url``'s redirects: at most :data:`MAX_REDIRECTS`, and
-    none to another site than ``site``'s (a site the user did not name is not contacted)."""
-    answer = await get(url)
+async def _follow(fetcher: PoliteFetcher, url: str, site: str, maxsize: int) -> Answer:
+    """Return robots.txt's answer at the end of its redirects: at most :data:`MAX_REDIRECTS`,
+    each to ``/robots.txt`` (the path as parsed) on ``site``'s site (a site the user did not
+    name is not contacted); its first ``maxsize`` bytes."""
+    answer = await fetcher.get(url, maxsize)
     for _ in range(MAX_REDIRECTS):
         location = answer.location()
-        if location is None or not same_site(site, location):
+        if location is None or not same_site(site, location) or _path(location) != ROBOTS_PATH:
             break
-        answer = await get(location)
+        answer = await fetcher.get(location, maxsize)
     return answer
 
 
+def _path(url: str) -> str:
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ""
+
+
 def run_polite(settings: BaseSettings, work: Callable[[PoliteFetcher], Awaitable[T]],
-               ) -> tuple[T, PoliteFetcher]:
+               limit: float | None = None) -> tuple[T, PoliteFetcher]:
     """Return what ``work`` gives, run with a :class:`PoliteFetcher` on an event loop of its
     own (Scrapy's reactor installs another later), and the fetcher: its exchanges, and when the
-    next request may go."""
+    next request may go. Raise TimeoutError when ``work`` takes over ``limit`` seconds."""
     fetcher = PoliteFetcher(settings)
 
     async def run() -> T:
@@ -400,13 +453,14 @@ def run_polite(settings: BaseSettings, work: Callable[[PoliteFetcher], Awaitable
 
     loop = asyncio.new_event_loop()
     try:
-        return loop.run_until_complete(run()), fetcher
+        return loop.run_until_complete(asyncio.wait_for(run(), limit)), fetcher
     finally:
         loop.close()
 
 
-def run_first_contact(base_url: str, settings: BaseSettings,
+def run_first_contact(base_url: str, settings: BaseSettings, limit: float | None = None,
                       ) -> tuple[FirstContact, PoliteFetcher]:
-    """Return :func:`first_contact` with ``base_url``, and the fetcher that made it."""
+    """Return :func:`first_contact` with ``base_url``, and the fetcher that made it; raise
+    TimeoutError when it takes over ``limit`` seconds (what ``--max-time`` leaves it)."""
     return run_polite(settings, lambda fetcher: first_contact(base_url, settings, fetcher,
-                                                              ask_again=True))
+                                                              ask_again=True), limit)

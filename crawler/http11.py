@@ -34,6 +34,7 @@ from urllib.parse import SplitResult, urlsplit
 
 import h11
 
+from ifes_archive.archive.origin import origin_of
 from ifes_archive.archive.reader import (
     MAX_HTTP_HEAD,
     MAX_INTERIM_RESPONSES,
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 READ_SIZE = 64 * 1024
-DEFAULT_PORTS = {"http": 80, "https": 443}
 #: Idle keep-alive connections kept per origin; the crawl asks one host at a time.
 MAX_IDLE_PER_ORIGIN = 4
 #: Seconds a TCP (and TLS) connect may take at most, however long DOWNLOAD_TIMEOUT lets a whole
@@ -173,17 +173,22 @@ class Http11Client:
 
     async def fetch(self, url: str, method: str, headers: list[tuple[bytes, bytes]],
                     body: bytes = b"", timeout: float = 180.0, maxsize: int = 0,
-                    maxwire: int = 0) -> Fetched:
+                    maxwire: int = 0, cut: bool = False) -> Fetched:
         """Return the response to one request; raise :class:`FetchError` when it fails.
 
         ``maxsize`` bounds the body (as sent, and decoded), ``maxwire`` every byte received
-        (0: :func:`wire_bound` of ``maxsize``); 0 and 0 for no bound."""
-        bounds = (maxsize, maxwire or wire_bound(maxsize, self._max_head))
-        parts = urlsplit(url)
-        origin = (parts.scheme, parts.hostname or "", parts.port or DEFAULT_PORTS[parts.scheme])
+        (0: :func:`wire_bound` of ``maxsize``); 0 and 0 for no bound. With ``cut``, an answer
+        whose ``Content-Length`` is over ``maxsize`` is still read, up to ``maxsize`` (the
+        :class:`FetchError` then holds its first bytes: robots.txt's first 500 KiB)."""
+        bounds: tuple[int, int, bool] = (maxsize, maxwire or wire_bound(maxsize, self._max_head),
+                                         cut)
+        parts, where = urlsplit(url), origin_of(url)
+        if where is None:  # the host the scope judged is the host connected to, or none is
+            raise FetchError("connect", f"{url}: no valid http(s) host to connect to")
+        origin = (where.scheme, where.host, where.port)
         deadline = asyncio.get_running_loop().time() + timeout
         close = not self._keep_alive or origin in self._out_of_step
-        request = _h11_request(method, parts, headers, body, close)
+        request = _h11_request(method, parts, where.netloc, headers, body, close)
         connection = await self._connection(origin, deadline)
         try:
             return await self._exchange(origin, connection, url, request, body, deadline, bounds)
@@ -231,7 +236,7 @@ class Http11Client:
 
     async def _exchange(self, origin: tuple[str, str, int], connection: _Connection, url: str,
                         request: h11.Request, body: bytes, deadline: float,
-                        bounds: tuple[int, int]) -> Fetched:
+                        bounds: tuple[int, int, bool]) -> Fetched:
         sent = _serialise(connection.protocol, request, body)
         state = _Exchange(url, utc_now(), sent, connection.ip_address, method=request.method)
         connection.last_url = url
@@ -275,8 +280,8 @@ class Http11Client:
                                          f"{exc!r}") from exc
 
     async def _read_response(self, connection: _Connection, state: _Exchange, deadline: float,
-                             bounds: tuple[int, int]) -> None:
-        maxsize, maxwire = bounds
+                             bounds: tuple[int, int, bool]) -> None:
+        maxsize, maxwire, cut = bounds
         protocol = connection.protocol
         while True:
             try:
@@ -293,7 +298,8 @@ class Http11Client:
                                      state.freeze("unspecified"))
             elif isinstance(event, h11.Response):
                 state.response = event
-                _check_declared_size(event, state, maxsize, protocol)
+                if not cut:  # else read up to maxsize, then cut (the check below)
+                    _check_declared_size(event, state, maxsize, protocol)
                 _start_decoding(event, state, maxsize)
             elif isinstance(event, h11.Data):
                 state.body += event.data
@@ -373,12 +379,12 @@ def _remaining(deadline: float) -> float:
     return max(0.0, deadline - asyncio.get_running_loop().time())
 
 
-def _h11_request(method: str, parts: SplitResult, headers: list[tuple[bytes, bytes]],
-                 body: bytes, close: bool = False) -> h11.Request:
+def _h11_request(method: str, parts: SplitResult, host: str,
+                 headers: list[tuple[bytes, bytes]], body: bytes, close: bool = False,
+                 ) -> h11.Request:
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    host = parts.netloc.rsplit("@", 1)[-1]
     names = {name.lower() for name, _ in headers}
-    all_headers = [(b"Host", host.encode("idna" if not host.isascii() else "ascii"))]
+    all_headers = [(b"Host", host.encode("ascii"))]
     all_headers += [(name, value) for name, value in headers if name.lower() != b"host"]
     if body and b"content-length" not in names:
         all_headers.append((b"Content-Length", str(len(body)).encode()))

@@ -11,7 +11,6 @@ the retry back: ``Retry-After`` (seconds or an HTTP date) for the response that 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,6 +28,7 @@ from ifes_archive.archive.reader import SUPPORTED_CODINGS
 from ifes_archive.crawler.capture import REPLAY_304_KEY
 from ifes_archive.crawler.crawllog import HOPS_KEY, hops_of
 from ifes_archive.crawler.requisites import REQUISITE_KEY
+from ifes_archive.crawler.runend import NOT_FETCHED, RunEnded, sleep_unless_ended
 from ifes_archive.crawler.session import CaptureSession
 
 if TYPE_CHECKING:
@@ -116,13 +116,17 @@ class BackoffRetryMiddleware:
         return self.policy.seconds(request.meta.get("retry_times", 0), asked)
 
     async def _wait(self, request: Request, asked: float | None) -> None:
+        """Wait before the retry; raise RunEnded when the run ends meanwhile (the request is
+        then not fetched: the run's failures list it, the next run takes it up)."""
         delay = self.backoff(request, asked)
         if self.crawler.stats is not None:
             # Seconds waited, fractions kept (Scrapy types the count as int; any number adds).
             self.crawler.stats.inc_value("retry/backoff_seconds", delay)  # type: ignore[arg-type]
         if delay > 0:
             logger.info("Waiting %.1f s before retrying %s", delay, request.url)
-            await asyncio.sleep(delay)
+            if not await sleep_unless_ended(self.crawler, delay):
+                what = f"Retry-After {asked:g} s" if asked is not None else f"back-off {delay:g} s"
+                raise RunEnded(f"{NOT_FETCHED} while it waited ({what})")
 
 
 class OfflineCookiesMiddleware(CookiesMiddleware):

@@ -7,24 +7,30 @@ asks crawlers to read at least); a 4xx means there are no rules (allow all); a 5
 that cannot be reached means *disallow everything* — nothing of that origin is fetched while it
 lasts, and robots.txt is asked for again ``ROBOTSTXT_RETRY_DELAY`` seconds later, up to
 ``ROBOTSTXT_RETRIES`` times; the waiting requests are neither fetched nor dropped. Only when every
-retry failed are they refused, each reported as a failure. Redirects are followed as for any
-request (up to ``REDIRECT_MAX_TIMES``), anywhere on http(s), as §2.3.1.2 allows. What each
+retry failed are they refused, each reported as a failure. Redirects are followed (up to
+``REDIRECT_MAX_TIMES``) only to ``/robots.txt`` of an origin in the crawl's scope
+(:mod:`crawler.scope`): RFC 9309 §2.3.1.2 lets robots.txt redirect anywhere, but an archive's
+scope comes first; a redirect not followed leaves robots.txt *unavailable*, which allows all.
+Origins are keyed in their one spelling (:func:`archive.origin.origin_of`): ``x@HOST``,
+``HOST:80`` and ``HOST`` share one robots.txt, asked for once. A robots.txt in UTF-16 (its byte
+order mark says so) is read as text, not as UTF-8 noise that matches no rule. What each
 origin's robots.txt came to is written to the WARC (a ``metadata`` record), the crawl log, the
 stats and so the run's report; warcinfo names the policy.
 
 :class:`ScopeMiddleware` replaces Scrapy's OffsiteMiddleware, which compares host names only: a
 URL is in scope when its scheme, host and port are those of the base URL, or of a URL listed in
-``SCOPE_ALSO`` (say the https twin of the site). A redirect that leaves the scope (another host,
-another port, another scheme) is not followed: the request fails, reported, and the page it
-was for is not recorded as something it is not.
+``SCOPE_ALSO`` (say the https twin of the site), each read by :func:`archive.origin.origin_of`
+(``http://x@HOST/p``, ``http://HOST:80/p`` and ``http://host./p`` are ``http://host/p``, and are
+fetched under that one spelling). A redirect that leaves the scope (another host, another port,
+another scheme) is not followed: the request fails, reported, and the page it was for is not
+recorded as something it is not.
 """
 
 from __future__ import annotations
 
-import asyncio
+import codecs
 import logging
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
@@ -33,11 +39,10 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
-from ifes_archive.archive.joomla import host_port
+from ifes_archive.archive.origin import Origin, canonical_url, origin_of
 from ifes_archive.crawler.capture import TRUNCATED_OK_KEY
 from ifes_archive.crawler.crawllog import (
     OUT_OF_SCOPE,
@@ -46,11 +51,12 @@ from ifes_archive.crawler.crawllog import (
     Attempt,
     hops_of,
 )
+from ifes_archive.crawler.runend import sleep_unless_ended
+from ifes_archive.crawler.scope import ROBOTS_KEY, OutOfScope, out_of_scope, scope_of
 from ifes_archive.crawler.session import CaptureSession
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +75,40 @@ def robots_rule(status: int | None) -> str:
     if status is None or status < 200 or status >= 500:
         return DISALLOW_ALL
     return RULES if status < 300 else ALLOW_ALL
+
+
+#: robots.txt in another encoding than UTF-8 (RFC 9309 §2.2 asks for UTF-8; Windows editors
+#: save UTF-16 with a byte order mark), told by its byte order mark.
+_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+#: Bytes looked at for a UTF-16 robots.txt without a byte order mark (ASCII rules: every other
+#: byte is NUL).
+_SNIFF = 200
+
+
+def robots_text(body: bytes) -> tuple[bytes, str]:
+    """Return robots.txt's ``body`` as the UTF-8 the parsers read, and a note on how it was
+    read (" (read as UTF-16-LE)"; "" for UTF-8). A UTF-16 robots.txt read as UTF-8 would be
+    NUL-riddled text whose rules match nothing."""
+    encoding = _utf16(body)
+    if encoding is None:
+        return body, ""
+    text = body.decode(encoding, errors="replace").lstrip("\ufeff")
+    return text.encode("utf-8"), f" (read as {encoding.upper()})"
+
+
+def _utf16(body: bytes) -> str | None:
+    """Return ``utf-16-le`` or ``utf-16-be`` when ``body`` is UTF-16 (a byte order mark, or
+    NUL in every other byte), else None."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return encoding
+    sample = body[:_SNIFF]
+    half = len(sample) // 2
+    if half and sample[1::2].count(0) == half:
+        return "utf-16-le"
+    if half and sample[0::2].count(0) == half:
+        return "utf-16-be"
+    return None
 
 
 class _DisallowAll:
@@ -95,16 +135,16 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
         self.retries = settings.getint("ROBOTSTXT_RETRIES")
         self.max_size = settings.getint("ROBOTSTXT_MAX_SIZE")
         self.session = crawler.get_extension(CaptureSession)
-        self._tries: dict[str, int] = {}
-        #: netloc -> why everything is refused (robots.txt unavailable), for the refusals.
-        self._unavailable: dict[str, str] = {}
+        self._tries: dict[Origin, int] = {}
+        #: origin -> why everything is refused (robots.txt unavailable), for the refusals.
+        self._unavailable: dict[Origin, str] = {}
 
     def process_request_2(self, rp: Any, request: Request) -> None:
-        netloc = urlparse_cached(request).netloc
         try:
             super().process_request_2(rp, request)
         except IgnoreRequest:
-            why = self._unavailable.get(netloc)
+            origin = origin_of(request.url)
+            why = self._unavailable.get(origin) if origin is not None else None
             if self.session is not None and self.session.crawl_log is not None:
                 self.session.crawl_log.write(Attempt(
                     request.url, ROBOTS_UNAVAILABLE if why else ROBOTS_BLOCKED,
@@ -115,110 +155,105 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
                 raise RobotsUnavailable(why) from None
             raise
 
-    def _robots_request(self, url: str) -> Request:
+    def _robots_request(self, url: str, origin: Origin) -> Request:
         return Request(url, priority=self.DOWNLOAD_PRIORITY, callback=NO_CALLBACK,
                        dont_filter=True,
                        meta={"dont_obey_robotstxt": True, "download_maxsize": self.max_size,
-                             TRUNCATED_OK_KEY: True})
+                             TRUNCATED_OK_KEY: True, ROBOTS_KEY: str(origin)})
 
     async def robot_parser(self, request: Request) -> Any:
-        url = urlparse_cached(request)
-        netloc = url.netloc
-        if netloc not in self._parsers:
-            self._parsers[netloc] = Deferred()
-            await self._fetch(f"{url.scheme}://{netloc}/robots.txt", netloc, request)
-        parser = self._parsers[netloc]
+        origin = origin_of(request.url)
+        if origin is None:  # the scope middleware refuses these first; never guess an origin
+            raise OutOfScope(f"{request.url}: no valid http(s) origin")
+        if str(origin) not in self._parsers:  # (Scrapy's dict: keyed by the origin's spelling)
+            self._parsers[str(origin)] = Deferred()
+            await self._fetch(f"{origin}/robots.txt", origin, request)
+        parser = self._parsers[str(origin)]
         if isinstance(parser, Deferred):
             return await maybe_deferred_to_future(parser)
         return parser
 
-    async def _fetch(self, robots_url: str, netloc: str, request: Request) -> None:
-        self._tries[netloc] = self._tries.get(netloc, 0) + 1
+    async def _fetch(self, robots_url: str, origin: Origin, request: Request) -> None:
+        self._tries[origin] = self._tries.get(origin, 0) + 1
         self._stats.inc_value("robotstxt/request_count")
         try:
-            response = await self.crawler.engine.download_async(self._robots_request(robots_url))
+            response = await self.crawler.engine.download_async(
+                self._robots_request(robots_url, origin))
+        except OutOfScope as exc:  # a redirect the scope does not follow: unavailable
+            self._settle(origin, robots_url, self._allow_all(), f"allow all: {exc}: not "
+                         "followed, robots.txt unavailable (RFC 9309 §2.3.1.2-3)")
+            return
         except Exception as exc:  # noqa: BLE001 - every failure is a finding of the policy
-            await self._unreachable(robots_url, netloc, request, _reason(exc))
+            await self._unreachable(robots_url, origin, request, _reason(exc))
             return
         self._stats.inc_value("robotstxt/response_count")
         self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
         rule = robots_rule(response.status)
         if rule == DISALLOW_ALL:
-            await self._unreachable(robots_url, netloc, request, f"HTTP {response.status}")
+            await self._unreachable(robots_url, origin, request, f"HTTP {response.status}")
         elif rule == ALLOW_ALL:
             # a 3xx here is a redirect not followed (too many, or no Location)
             not_followed = " not followed" if response.status < 400 else ""
-            self._settle(netloc, robots_url, self._allow_all(), f"allow all: HTTP "
+            self._settle(origin, robots_url, self._allow_all(), f"allow all: HTTP "
                          f"{response.status}{not_followed} (RFC 9309 §2.3.1.2)")
         else:
-            await self._parse_robots(_first(response, self.max_size), netloc, request)
+            text, how = robots_text(response.body[:self.max_size])
+            await self._parse_robots(response.replace(body=text), str(origin), request)
             cut = "truncated" in response.flags or len(response.body) > self.max_size
             first = f" (its first {self.max_size} bytes)" if cut else ""
-            self._note(netloc, robots_url, f"rules read{first}: HTTP {response.status}")
+            self._note(origin, robots_url, f"rules read{first}{how}: HTTP {response.status}")
 
     def _allow_all(self) -> Any:
         """Return the parser of an empty robots.txt: no rules."""
         return build_from_crawler(self._parserimpl, self.crawler, b"")
 
-    async def _unreachable(self, robots_url: str, netloc: str, request: Request,
+    async def _unreachable(self, robots_url: str, origin: Origin, request: Request,
                            why: str) -> None:
         """robots.txt could not be had: disallow everything; ask again later, or give up."""
-        if self._tries[netloc] <= self.retries:
+        if self._tries[origin] <= self.retries:
             logger.warning("%s: %s; nothing is fetched from %s until it answers (asking again "
-                           "in %.0f s)", robots_url, why, netloc, self.retry_delay)
-            self._note(netloc, robots_url, f"disallow all for now: {why} (RFC 9309 §2.3.1.3)")
-            await asyncio.sleep(self.retry_delay)
-            await self._fetch(robots_url, netloc, request)
-            return
-        reason = (f"robots.txt unavailable ({why}, asked {self._tries[netloc]} times): "
+                           "in %.0f s)", robots_url, why, origin, self.retry_delay)
+            self._note(origin, robots_url, f"disallow all for now: {why} (RFC 9309 §2.3.1.3)")
+            if await sleep_unless_ended(self.crawler, self.retry_delay):
+                await self._fetch(robots_url, origin, request)
+                return
+            why = f"{why}; the run ended before it was asked again"
+        reason = (f"robots.txt unavailable ({why}, asked {self._tries[origin]} times): "
                   "everything disallowed (RFC 9309 §2.3.1.3)")
-        self._unavailable[netloc] = reason
+        self._unavailable[origin] = reason
         logger.error("%s: %s", robots_url, reason)
-        self._settle(netloc, robots_url, _DisallowAll(), f"disallow all: {why}")
+        self._settle(origin, robots_url, _DisallowAll(), f"disallow all: {why}")
 
-    def _settle(self, netloc: str, robots_url: str, parser: Any, outcome: str) -> None:
-        waiting = self._parsers.get(netloc)
-        self._parsers[netloc] = parser
-        self._note(netloc, robots_url, outcome)
+    def _settle(self, origin: Origin, robots_url: str, parser: Any, outcome: str) -> None:
+        waiting = self._parsers.get(str(origin))
+        self._parsers[str(origin)] = parser
+        self._note(origin, robots_url, outcome)
         if isinstance(waiting, Deferred):
             waiting.callback(parser)
 
-    def _note(self, netloc: str, robots_url: str, outcome: str) -> None:
+    def _note(self, origin: Origin, robots_url: str, outcome: str) -> None:
         outcomes = dict(self._stats.get_value(ROBOTS_STAT) or {})
-        outcomes[netloc] = outcome
+        outcomes[origin.netloc] = outcome
         self._stats.set_value(ROBOTS_STAT, outcomes)
         if self.session is not None and self.session.failed is None:
             self.session.note(robots_url, {"ifes-robots-policy": outcome})
-
-
-def _first(response: Response, size: int) -> Response:
-    return response.replace(body=response.body[:size]) if len(response.body) > size else response
 
 
 def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def origin_of(url: str) -> tuple[str, str, int | None]:
-    """Return (scheme, host, port) of ``url``, the port filled in for http and https."""
-    parts = urlsplit(url)
-    return (parts.scheme.lower(), *host_port(parts))
-
-
-class OutOfScope(IgnoreRequest):
-    """A redirect left the crawl's scope: not followed, reported."""
-
-
 class ScopeMiddleware(OffsiteMiddleware):
-    """Scrapy's OffsiteMiddleware with scheme, host and port compared (``SCOPE_ALSO`` widens it),
-    and a redirect out of scope reported as a failure rather than dropped in silence."""
+    """Scrapy's OffsiteMiddleware with scheme, host and port compared in their one spelling
+    (``SCOPE_ALSO`` widens it), a request in scope fetched under that spelling, and a refusal
+    reported (a crawl-log line; a redirect or a robots.txt redirect out of scope as a failure)
+    rather than dropped in silence."""
 
-    def process_request(self, request: Request, spider: Any = None) -> None:
-        if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
-            return  # RFC 9309 §2.3.1.2: robots.txt redirects are followed wherever they go
-        origins = {origin_of(base) for base in getattr(self.crawler.spider, "scope", ())}
-        if not origins or origin_of(request.url) in origins:
-            return
+    def process_request(  # type: ignore[override]  # a downloader middleware may re-issue
+            self, request: Request, spider: Any = None) -> Request | None:
+        why = out_of_scope(request, scope_of(self.crawler))
+        if why is None:
+            return _in_one_spelling(request)
         self.stats.inc_value("offsite/filtered")
         redirected = request.meta.get("redirect_urls")
         session = self.crawler.get_extension(CaptureSession)
@@ -227,11 +262,27 @@ class ScopeMiddleware(OffsiteMiddleware):
                                             annotations=["out-of-scope"]))
         if redirected:
             raise OutOfScope(f"redirected out of scope to {request.url} "
-                             f"(from {redirected[0]}): not followed")
+                             f"(from {redirected[0]}): not followed ({why})")
+        if request.meta.get(ROBOTS_KEY):
+            raise OutOfScope(f"robots.txt request refused: {why}")
         raise IgnoreRequest(f"out of scope: {request.url}")
 
     def request_scheduled(self, request: Request, spider: Any) -> None:
         return  # checked once, on the way to the downloader
+
+
+#: Meta flag of a request this middleware re-spelled (never re-spelled twice: no loop).
+_RESPELLED = "scope_respelled"
+
+
+def _in_one_spelling(request: Request) -> Request | None:
+    """Return ``request`` again under its URL's one spelling (``x@HOST``, ``HOST:80`` ->
+    ``host``), so the duplicate filter, robots.txt and the WARC see one URL; None when it is
+    spelled so already."""
+    canonical = canonical_url(request.url)
+    if canonical is None or canonical == request.url or request.meta.get(_RESPELLED):
+        return None
+    return request.replace(url=canonical, meta={**request.meta, _RESPELLED: True})
 
 
 class LoopSafeRedirectMiddleware(RedirectMiddleware):
@@ -240,9 +291,13 @@ class LoopSafeRedirectMiddleware(RedirectMiddleware):
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
         chain = [*request.meta.get("redirect_urls", []), request.url]
-        if redirected.url in chain:
+        if _spelled(redirected.url) in {_spelled(url) for url in chain}:  # HOST:80/a is /a
             self.crawler.stats.inc_value("redirect/loop")
             raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, redirected.url])}")
         result = super()._redirect(redirected, request, reason)
         result.dont_filter = True  # a chain is one fetch; the loop check above ends it
         return result
+
+
+def _spelled(url: str) -> str:
+    return canonical_url(url) or url

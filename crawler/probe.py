@@ -34,6 +34,7 @@ from ifes_archive.archive.joomla import (
     should_follow,
 )
 from ifes_archive.archive.listings import Listing, listing_check, read_listing
+from ifes_archive.archive.origin import canonical_url
 from ifes_archive.archive.record import (
     GENERIC_FLAG,
     PRINT_PAGE,
@@ -200,8 +201,8 @@ def followed_links(root: lxml.html.HtmlElement, base_url: str) -> list[tuple[str
     for href in root.xpath("//a/@href"):
         url = urljoin(base_url, href.strip())
         decision = should_follow(url, base_url)
-        if decision:
-            found.setdefault(clean_url(url), decision.parsed)
+        if decision:  # fetched in the origin's one spelling, as the crawl fetches it
+            found.setdefault(canonical_url(clean_url(url)) or url, decision.parsed)
     return list(found.items())
 
 

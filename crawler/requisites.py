@@ -25,6 +25,8 @@ from parsel import Selector
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 
+from ifes_archive.archive.origin import canonical_url, origin_of
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
 
@@ -119,9 +121,10 @@ class PageRequisitesMiddleware:
             yield from self._requests(embedded_urls(response.text, response.url), response.url)
 
     def _requests(self, urls: list[str], referrer: str) -> Iterator[scrapy.Request]:
-        origin = urlsplit(referrer)[:2]
-        for url in urls:
-            if urlsplit(url)[:2] != origin or url in self.requested:
+        origin = origin_of(referrer)
+        for found in urls:
+            url = canonical_url(found)
+            if url is None or origin_of(url) != origin or url in self.requested:
                 continue
             self.requested.add(url)
             document = is_document(url)

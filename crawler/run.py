@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -120,10 +121,13 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
     (``out`` cannot be written: checked before any request);
     :meth:`CrawlSummary.not_the_template` says when the run read no article of the template.
     """
-    from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict, run_first_contact
+    from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict
     from ifes_archive.crawler.useragent import operator_problem
 
     settings = project_settings({**(overrides or {}), "ARCHIVE_DIR": str(out)}, operator)
+    if not settings.getfloat("CRAWL_STARTED_AT"):
+        # --max-time counts from now, first contact included (crawler/runend.py ends the crawl).
+        settings.set("CRAWL_STARTED_AT", time.time(), priority="cmdline")
     problem = operator_problem(base_url, settings.get("WARC_OPERATOR"))
     if problem:
         raise CrawlRefused(problem, USAGE_STATUS)
@@ -131,7 +135,7 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
     check_writable(folder)
     acquire(folder)  # held from first contact on; the capture session holds it too
     try:
-        contact, fetcher = run_first_contact(base_url, settings)
+        contact, fetcher = _first_contact(base_url, settings)
         if contact.verdict is not Verdict.OK:
             raise CrawlRefused(contact.reason, EXIT_STATUS[contact.verdict])
         return _crawl(contact, fetcher, settings)
@@ -139,9 +143,34 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
         release(folder)
 
 
-def _crawl(contact: FirstContact, fetcher: PoliteFetcher, settings: Settings) -> CrawlSummary:
-    from scrapy.crawler import CrawlerProcess
+def _first_contact(base_url: str, settings: Settings) -> tuple[FirstContact, PoliteFetcher]:
+    """Return first contact's findings and fetcher; raise CrawlRefused (exit 5, a bound)
+    when ``--max-time`` (CLOSESPIDER_TIMEOUT) runs out before it is done."""
+    from ifes_archive.crawler.bounds import EXIT_BOUNDED
+    from ifes_archive.crawler.firstcontact import run_first_contact
 
+    limit = settings.getfloat("CLOSESPIDER_TIMEOUT") or None
+    spent = time.time() - settings.getfloat("CRAWL_STARTED_AT")
+    try:
+        return run_first_contact(base_url, settings,
+                                 None if limit is None else max(limit - spent, 0.001))
+    except TimeoutError:
+        raise CrawlRefused(f"--max-time ({limit:g} s) ran out during first contact (robots.txt "
+                           "and the front page): nothing was crawled", EXIT_BOUNDED) from None
+
+
+class CrawlSignalled(RuntimeError):
+    """The crawl was stopped by a signal (SIGINT, SIGTERM) and closed cleanly: its report, and
+    the signal."""
+
+    def __init__(self, summary: CrawlSummary, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.summary = summary
+        self.signum = signum
+
+
+def _crawl(contact: FirstContact, fetcher: PoliteFetcher, settings: Settings) -> CrawlSummary:
+    from ifes_archive.crawler.runend import SignalledProcess
     from ifes_archive.crawler.session import CaptureSession
     from ifes_archive.crawler.spiders.ifes import IfesSpider
 
@@ -151,11 +180,14 @@ def _crawl(contact: FirstContact, fetcher: PoliteFetcher, settings: Settings) ->
         logger.warning("the front page is not the known template: it lacks %s",
                        "; ".join(contact.template_misses))
     time.sleep(fetcher.seconds_to_wait())  # the delay, between first contact and the crawl
-    process = CrawlerProcess(settings)
+    process = SignalledProcess(settings)
     crawler = process.create_crawler(IfesSpider)
     process.crawl(crawler, base_url=contact.base_url, first_contact=contact,
                   first_exchanges=fetcher.exchanges)
     process.start()
     session = crawler.get_extension(CaptureSession)
     assert session is not None and session.summary is not None, "the crawl never started"
+    if process.signalled is not None:
+        raise CrawlSignalled(session.summary, process.signalled)
     return session.summary
+

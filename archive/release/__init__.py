@@ -4,8 +4,9 @@
 writes::
 
     README.md            dataset card: Hugging Face YAML header, what, how, fields, gaps, plots
-    data/articles.parquet, versions.parquet, captures.parquet   typed tables (and .jsonl twins)
-    texts/<id>.txt, metadata.csv                                the texts as corpus tools read them
+    data/articles.parquet, versions.parquet, captures.parquet, changes.parquet
+                         typed tables (and .jsonl twins)
+    texts/<id>-v<version>.txt, metadata.csv   the texts as corpus tools read them
     plots/*.png          the card's plots
     datapackage.json     Frictionless: every part with size and SHA-256, table schemas
     CITATION.cff         the dataset, its version and date, the publisher as source
@@ -14,6 +15,7 @@ writes::
     SHA256SUMS           every file, for sha256sum -c
 
 One module per part: :mod:`.scope` (which articles), :mod:`.warcs` (the captures kept),
-:mod:`.tables` and :mod:`.contents` (the data), :mod:`.coverage`, :mod:`.plots`, :mod:`.card`,
-:mod:`.changes`, :mod:`.package`, :mod:`.identity`.
+:mod:`.tables` and :mod:`.contents` (the data), :mod:`.steps` (the ``changes`` table),
+:mod:`.lookup` (one article's history from a corpus or a release), :mod:`.coverage`,
+:mod:`.plots`, :mod:`.card`, :mod:`.changes`, :mod:`.package`, :mod:`.identity`.
 """

@@ -1,17 +1,22 @@
 """Build a release: read (or rebuild) the corpus, choose the articles, write every part.
 
-The release is written into a fresh folder beside ``--out`` and put in its place only when
-whole, so a failed build leaves the earlier release untouched and a new one never keeps a file
-of an old one. Nothing is reused from an earlier build: ``--previous`` is only read, to say
-what changed.
+The release is written into a folder of its own beside ``--out`` (``.OUT.staging-PID-RANDOM``)
+and put in its place only when whole, so a failed or killed build leaves the earlier release
+untouched and a new one never keeps a file of an old one. A lock file beside ``--out``
+(``.OUT.lock``, the crawl's kind of lock: :func:`archive.folder.take_lock`) keeps a second build
+out while one runs: two builds into one folder would otherwise mix their files. Nothing is
+reused from an earlier build: ``--previous`` is only read, to say what changed.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shutil
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from importlib.metadata import version as package_version
@@ -19,9 +24,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ifes_archive.archive.folder import drop_lock, take_lock
 from ifes_archive.archive.joomla import base_url_of
 from ifes_archive.archive.progress import Progress, wanted
-from ifes_archive.archive.rebuild import rebuild, warc_files
+from ifes_archive.archive.rebuild import rebuild
 from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.release.card import CardFacts, languages_of, summary, write_card
 from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
@@ -42,6 +48,7 @@ from ifes_archive.archive.release.package import (
     write_json,
     write_sums,
 )
+from ifes_archive.archive.release.persons import released_persons
 from ifes_archive.archive.release.plots import draw_plots
 from ifes_archive.archive.release.scope import (
     Exclusions,
@@ -53,9 +60,12 @@ from ifes_archive.archive.release.scope import (
 from ifes_archive.archive.release.tables import all_tables
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
 from ifes_archive.archive.wacz import write_wacz
+from ifes_archive.archive.warcfiles import find_warcs
+from ifes_archive.archive.workers import bound_pool
 
 if TYPE_CHECKING:
     from collections import Counter
+    from collections.abc import Iterator
 
     from ifes_archive.archive.release.coverage import Coverage
 
@@ -95,6 +105,8 @@ class Plan:
     excluded: set[int] = field(default_factory=set)
     out_of_scope: set[int] = field(default_factory=set)
     site: str = ""
+    authors: list[dict[str, Any]] = field(default_factory=list)
+    """Each article's id and authors (newest version): persons are resolved on them all."""
 
     @property
     def dropped(self) -> set[int]:
@@ -136,14 +148,16 @@ class ReleaseSummary:
 
 
 def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
-                 pages: IO[str] | None = None) -> Plan:
+                 pages: IO[str] | None = None, all_versions: bool = False) -> Plan:
     """Return which articles of ``corpus`` the release takes (judged on the newest version);
-    write the newest version of each to ``pages`` (the WACZ's page list reads them)."""
+    write the newest version of each (every version with ``all_versions``) to ``pages`` (the
+    WACZ's page list reads them: one page per version, at its capture)."""
     plan = Plan()
     for versions in articles(corpus):
         newest = versions[-1]
         article_id = newest["article_id"]
         plan.site = plan.site or base_url_of(newest["url"])
+        plan.authors.append({"article_id": article_id, "authors": newest.get("authors") or []})
         if article_id in exclusions.reasons:
             plan.excluded.add(article_id)
         elif not scope.admits(newest):
@@ -151,27 +165,55 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
         else:
             plan.kept.add(article_id)
             if pages is not None:
-                pages.write(record_to_json(newest) + "\n")
+                pages.writelines(record_to_json(record) + "\n"
+                                 for record in (versions if all_versions else versions[-1:]))
     return plan
 
 
 def build_release(archive_dir: Path, out: Path, options: ReleaseOptions) -> ReleaseSummary:
     """Build the release of ``archive_dir`` into ``out`` (replacing an earlier release there);
-    raise :class:`ReleaseInputError` when an input is not what it should be."""
-    _check_target(archive_dir, out)
+    raise :class:`ReleaseInputError` when an input is not what it should be, and
+    :class:`~ifes_archive.archive.folder.LockHeld` when another build writes ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent))
-    try:
-        result = _build(archive_dir, staging, work, options)
-        _put_in_place(staging, out)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(staging, ignore_errors=True)
+    with _lock(out):
+        _check_target(archive_dir, out)
+        _tidy(out)
+        # This run's own folders: one that dies (killed, power cut) leaves them, the next tidies
+        staging = out.with_name(f".{out.name}.staging-{os.getpid()}-{secrets.token_hex(4)}")
+        staging.mkdir()  # (not mkdtemp: the release keeps this folder's mode, as umask says)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-{os.getpid()}-", dir=out.parent))
+        try:
+            result = _build(archive_dir, staging, work, options)
+            _put_in_place(staging, out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(staging, ignore_errors=True)
     result.out = out
     return result
+
+
+@contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    """Hold the lock of release folder ``out`` (a file beside it: ``out`` itself is replaced)
+    while the body runs, and remove it after; raise LockHeld at once if another build holds
+    it. (A build killed leaves the file: the next one takes it, the kernel let go of it.)"""
+    path = out.with_name(f".{out.name}.lock")
+    stream = take_lock(path)
+    try:
+        yield
+    finally:
+        drop_lock(stream, path)
+
+
+def _tidy(out: Path) -> None:
+    """Clear what a build of ``out`` that died left beside it (the lock is held: no build is
+    running); put back a release it had moved aside and not yet replaced."""
+    old = out.with_name(f".{out.name}.old")
+    if old.is_dir() and not out.exists():
+        old.rename(out)
+    for leftover in (old, *out.parent.glob(f".{out.name}.staging-*"),
+                     *out.parent.glob(f".{out.name}.work-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _check_target(archive_dir: Path, out: Path) -> None:
@@ -215,17 +257,17 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     corpus, source = _corpus(archive_dir, work, options)
     (work / "archive").mkdir(parents=True, exist_ok=True)
     with open(work / "archive" / CORPUS, "w", encoding="utf-8", newline="\n") as pages:
-        plan = plan_release(corpus, options.scope, exclusions, pages)
-    warcs = warc_files([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
+        plan = plan_release(corpus, options.scope, exclusions, pages, options.all_versions)
+    warcs = find_warcs([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
     progress = Progress("release: WARC files", len(warcs), options.progress)
     copies = copy_warcs(warcs, work / "archive" / "warc", plan.dropped, progress)
     progress.done(f"{copies.records:,} records, {copies.dropped:,} left out")
     identity = _identity(options, plan, copies)
     # The WACZ reads the WARC copies and the page list only: it is written meanwhile, on the
     # other core (forked before pyarrow and matplotlib are loaded).
-    with ProcessPoolExecutor(1) as pool:
+    with bound_pool(1) as pool:  # its worker dies with this process
         job = _start_wacz(pool, work / "archive", root, identity) if warcs else None
-        writer = _write_contents(corpus, plan, copies, root, options)
+        writer = _write_contents(archive_dir, corpus, plan, copies, root, options)
         parquet = {name: [p.relative_to(root).as_posix() for p in files]
                    for name, files in writer.close().items()}
         changes = compare(previous, writer.released, set(exclusions.reasons))
@@ -260,10 +302,11 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     write_sums(root, checksums)
 
 
-def _write_contents(corpus: Path, plan: Plan, copies: Copies, root: Path,
+def _write_contents(archive_dir: Path, corpus: Path, plan: Plan, copies: Copies, root: Path,
                     options: ReleaseOptions) -> ContentsWriter:
     progress = Progress("release: articles", len(plan.kept), options.progress)
-    writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes)
+    persons = released_persons(archive_dir, plan.authors, plan.kept)
+    writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes, persons)
     done = 0
     for versions in articles(corpus):
         if versions[-1]["article_id"] in plan.kept:

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ifes_archive.archive.release.escape import SPREADSHEET_NOTE, code_span
 from ifes_archive.archive.release.identity import PUBLISHER, PUBLISHER_RU
 from ifes_archive.archive.release.package import yaml_string
 from ifes_archive.archive.release.tables import json_type
@@ -147,14 +148,23 @@ def _what(facts: CardFacts) -> list[str]:
         lines += ["This release is limited to articles " + "; ".join(facts.scope) + ".", ""]
     lines += _table(["part", "files", "size"], [[f"`{name}`", f"{files:,}", _human(size)]
                                                for name, files, size in facts.parts])
-    lines += ["`data/` holds three tables, each as Parquet (typed: dates are dates, lists are "
+    lines += ["`data/` holds five tables, each as Parquet (typed: dates are dates, lists are "
               "lists, authors are structs) and as JSON Lines: `articles` (one row per article"
               + (" version" if facts.all_versions else "") + "), `versions` (one row per version "
-              "of each article), `captures` (one row per WARC record a version was built from); "
-              "they join on `article_id` and `version`. `texts/` has the text of each row of "
-              "`articles` as a UTF-8 file (paragraphs separated by blank lines) and "
-              "`metadata.csv` one row per file, the form corpus tools (AntConc, Sketch Engine, "
-              "quanteda) read.", ""]
+              "of each article), `captures` (one row per WARC record a version was built from), "
+              "`changes` (one row per step in an article's history: `added`, `edited`, "
+              "`withdrawn`, `restored`, with the fields that changed, their old and new values "
+              "and the words and paragraphs of the text that changed; computed from every "
+              "version the archive holds, released or not); they join on `article_id` and "
+              "`version` (`changes`: `from_version`, `to_version`); `persons` (one row per author "
+              "across articles, spellings and scripts) joins `articles` on "
+              "`authors[].person_id`. What changed since an "
+              "earlier release is the `changes` rows whose `to_seen` is after that release's "
+              "newest `last_seen` in `versions`. `texts/` has the text of each row of "
+              "`articles` as a UTF-8 file named by article and version, `texts/ID-vN.txt` (the "
+              "same name in every release that holds that version) and `metadata.csv` one row "
+              "per file, the form corpus tools (AntConc, Sketch Engine, quanteda) read; "
+              + SPREADSHEET_NOTE + ".", ""]
     for name, caption in facts.plots.items():
         lines += [f"![{caption}](plots/{name})", ""]
     return lines
@@ -250,8 +260,9 @@ def _coverage(facts: CardFacts) -> list[str]:
     if failures:
         reasons = Counter(f.get("reason", "") for f in failures)
         lines.append(f"- {len(failures):,} requests failed in the crawl runs: " + ", ".join(
-            f"{reason} ({n})" for reason, n in reasons.most_common()))
-        lines += [f"  - {f.get('url')}: {f.get('reason')}" for f in failures[:LISTED_FAILURES]]
+            f"{code_span(reason)} ({n})" for reason, n in reasons.most_common()))
+        lines += [f"  - {code_span(str(f.get('url')))}: {code_span(str(f.get('reason')))}"
+                  for f in failures[:LISTED_FAILURES]]
     if facts.copies.unresolved:
         lines.append(f"- {facts.copies.unresolved:,} capture pointers name a record the "
                      "release's WARC files do not hold (the archive's files were not all there)")
@@ -267,7 +278,7 @@ def _coverage(facts: CardFacts) -> list[str]:
         lines += ["### Exclusions", "", f"{total:,} articles were excluded on request (their "
                   "records, texts and captures are not in this release; the archive keeps them). "
                   "The reasons given:", ""]
-        lines += _table(["reason", "articles"], [[reason, n] for reason, n in
+        lines += _table(["reason", "articles"], [[code_span(reason), n] for reason, n in
                                                  sorted(facts.excluded.items())])
     return lines
 
@@ -289,7 +300,8 @@ def _replay(facts: CardFacts) -> list[str]:
         return ["## Captures", "", f"No WACZ in this release: {facts.wacz}.", ""]
     return ["## Captures and replay", "", f"`{facts.wacz}` (WACZ 1.1.1) holds the WARC "
             "captures of the released articles and of the site's other pages, their replay "
-            "index, and one page entry per article (title, date, text). Open it in "
+            "index, and one page entry per article" + (" version, at the capture it came from"
+            if facts.all_versions else "") + " (title, date, text). Open it in "
             "ReplayWeb.page (<https://replayweb.page/>, *Choose File*), or serve it with pywb; "
             "`captures` tells which record of which WARC file inside it each version came "
             "from.", ""]

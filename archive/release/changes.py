@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ifes_archive.archive.release.contents import Released
+from ifes_archive.archive.release.escape import code_span
 from ifes_archive.archive.release.scope import ReleaseInputError
 
 if TYPE_CHECKING:
@@ -104,7 +105,8 @@ def changes_markdown(changes: Changes, version: str, released: str) -> str:
                              "the archive)", changes.dropped)):
         if listed:
             lines += [f"## {heading} ({len(listed)})", ""]
-            lines += [f"- {article_id}: {title or '(no title)'}" for article_id, title in listed]
+            lines += [f"- {article_id}: {code_span(title) if title else '(no title)'}"
+                      for article_id, title in listed]
             lines.append("")
     if changes.removed_on_request:
         lines += ["## Removed on request", "",

@@ -1,9 +1,12 @@
 """The release's data, written article by article: the tables, the texts and their metadata.
 
 For each released article: a row of ``articles`` for its newest version (every version with
-``--all-versions``), a row of ``versions`` for every version, a row of ``captures`` for every
-capture pointer of every version, a file of ``texts/`` and a row of ``metadata.csv`` per row of
-``articles``. Pointers are those of the release's own WARC copies (:meth:`Copies.pointer`).
+``--all-versions``), its authors with their ``person_id``, a row of ``versions`` for every
+version, a row of ``captures`` for every capture pointer of every version, a row of ``changes``
+for every version step (:mod:`.steps`: computed from every version, released or not), a file of
+``texts/`` and a row of ``metadata.csv`` per row of ``articles``; at the end a row of ``persons``
+for each person who wrote a released article. Pointers are those of the release's own WARC copies
+(:meth:`Copies.pointer`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 from ifes_archive.archive.joomla import parse_url
 from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.release.coverage import Coverage
+from ifes_archive.archive.release.escape import spreadsheet_cell
 from ifes_archive.archive.release.scope import published_on
+from ifes_archive.archive.release.steps import change_rows
 from ifes_archive.archive.release.tables import (
     LIST_SEPARATOR,
     CaptureRow,
@@ -29,10 +34,11 @@ from ifes_archive.archive.release.tables import (
 from ifes_archive.archive.versions import content_digest
 
 if TYPE_CHECKING:
+    from ifes_archive.archive.release.persons import ReleasedPersons
     from ifes_archive.archive.release.warcs import Copies
 
 #: Tables of ``data/`` (``metadata`` is the CSV beside ``texts/``).
-DATA_TABLES = ("articles", "versions", "captures")
+DATA_TABLES = ("articles", "versions", "captures", "changes", "persons")
 METADATA_CSV = "metadata.csv"
 
 
@@ -45,18 +51,20 @@ class Released:
     status: str
 
 
-def text_file(record: dict[str, Any], all_versions: bool) -> str:
-    """Return the text file of a row of ``articles``, relative to the release folder."""
-    suffix = f"-v{record.get('version') or 1}" if all_versions else ""
-    return f"texts/{record['article_id']}{suffix}.txt"
+def text_file(record: dict[str, Any]) -> str:
+    """Return the text file of a row of ``articles``, relative to the release folder: named by
+    article and version (``texts/ID-vN.txt``), so a version's file has the same name whichever
+    other versions a release holds (``--all-versions`` or not)."""
+    return f"texts/{record['article_id']}-v{record.get('version') or 1}.txt"
 
 
 class ContentsWriter:
     """Writes the data of a release into ``root`` (data/, texts/, metadata.csv)."""
 
     def __init__(self, root: Path, copies: Copies, all_versions: bool = False,
-                 shard_bytes: int | None = None):
+                 shard_bytes: int | None = None, persons: ReleasedPersons | None = None):
         self.root, self.copies, self.all_versions = root, copies, all_versions
+        self.persons = persons
         properties = all_tables()
         options = {"shard_bytes": shard_bytes} if shard_bytes else {}
         self.tables = {name: TableWriter(root / "data", name, properties[name], **options)
@@ -77,11 +85,13 @@ class ContentsWriter:
         digests = [content_digest(record) for record in versions]
         for record, digest in zip(versions, digests):
             released = self.all_versions or record is versions[-1]
-            self.tables["versions"].write(row_of(_version_row(record, digest, released)))
+            self.tables["versions"].write(row_of(version_row(record, digest, released)))
             self.coverage.add_version(record)
             for pointer in record.get("captures") or []:
                 self.tables["captures"].write(row_of(_capture_row(record, pointer)))
                 captures += 1
+        for change in change_rows(versions, digests):
+            self.tables["changes"].write(row_of(change))
         for record in rows:
             self._write_row(record)
         newest = versions[-1]
@@ -97,21 +107,27 @@ class ContentsWriter:
         return moved
 
     def _write_row(self, record: dict[str, Any]) -> None:
+        if self.persons is not None:
+            record = self.persons.stamped(record)
         self.tables["articles"].write(record, record_to_json(record))
-        name = text_file(record, self.all_versions)
+        name = text_file(record)
         text = record.get("text") or ""
         (self.root / name).write_text(text + "\n" if text else "", encoding="utf-8", newline="\n")
         row = row_of(_text_row(record, name))
-        self._csv.writerow(["" if value is None else value for value in row.values()])
+        self._csv.writerow(["" if value is None else spreadsheet_cell(value)
+                            if isinstance(value, str) else value for value in row.values()])
         self.coverage.add_row(record)
 
     def close(self) -> dict[str, list[Path]]:
         """Finish every file; return the Parquet files of each table."""
+        for person in self.persons.rows() if self.persons is not None else ():
+            self.tables["persons"].write(row_of(person))
         self._csv_file.close()
         return {name: writer.close() for name, writer in self.tables.items()}
 
 
-def _version_row(record: dict[str, Any], digest: str, released: bool) -> VersionRow:
+def version_row(record: dict[str, Any], digest: str, released: bool) -> VersionRow:
+    """Return the row of ``versions`` of one version (``digest``: its content digest)."""
     return VersionRow(record["article_id"], record.get("version") or 1,
                       record.get("status") or "current", record.get("first_seen"),
                       record.get("last_seen"), record.get("gone"), record.get("title"),

@@ -13,6 +13,7 @@ the Hugging Face dataset viewer; a page index so readers can seek) and as JSON L
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -105,26 +106,137 @@ class TextRow:
     """The text file, relative to the release folder."""
 
 
+@dataclass(frozen=True)
+class PersonRow:
+    """One person: every author of the released articles who is they (archive/persons.py)."""
+
+    person_id: str
+    """Stable id (``P`` and six digits), kept in the archive folder from one release to the
+    next and never given to another person; ``authors[].person_id`` of ``articles``."""
+    name_latin: str | None
+    """The name in Latin script as the articles print it most (given name and surname); null
+    when they print it only in Cyrillic."""
+    name_cyrillic: str | None
+    """The name in Cyrillic script as the articles print it most; null when they print it
+    only in Latin."""
+    articles: list[int]
+    """The articles the person wrote (``article_id``), in id order."""
+    spellings: list[dict[str, Any]]
+    """Every printed spelling of the name (title prefix, byline, author row, bio) and the
+    articles it is printed in: ``{"spelling", "articles"}``."""
+    evidence: list[dict[str, Any]]
+    """Why each author was put with the person: ``{"article_id", "name", "rule", "with_article_id",
+    "with_name", "detail"}``; ``rule`` is ``same name``, ``transliteration``, ``initials``,
+    ``surname``, ``ambiguous`` (fits several persons, kept apart), ``curated merge`` or
+    ``curated split``."""
+    kept_apart: bool
+    """The name fits more than one person (a bare initial and surname) or a curator split it
+    off: it was not merged with any."""
+
+
+_PERSON_REFINED: dict[str, dict[str, Any]] = {
+    "articles": {"type": "array", "items": {"type": "integer"}},
+    "spellings": {"type": "array", "items": {"type": "object", "properties": {
+        "spelling": {"type": "string"}, "articles": {"type": "array",
+                                                     "items": {"type": "integer"}}}}},
+    "evidence": {"type": "array", "items": {"type": "object", "properties": {
+        "article_id": {"type": "integer"}, "name": {"type": "string"},
+        "rule": {"type": "string"}, "with_article_id": {"type": ["integer", "null"]},
+        "with_name": {"type": ["string", "null"]}, "detail": {"type": "string"}}}}}
+#: ``authors[].person_id`` of the released articles (the crawl's records do not carry it).
+_AUTHOR_PERSON = {"type": ["string", "null"], "description": "The person (``persons``) the "
+                  "author is; null when the author was not resolved."}
+
+#: What a version step did to an article (``kind`` of the ``changes`` table).
+CHANGE_KINDS = ("added", "edited", "withdrawn", "restored")
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One step in the history of a released article: it appeared, was edited, was withdrawn
+    by the publisher, or came back."""
+
+    article_id: int
+    kind: str
+    """``added`` (its first version), ``edited`` (a version that says something else),
+    ``withdrawn`` (found removed after ``from_version``), ``restored`` (a version seen after
+    the removal)."""
+    from_version: int | None
+    """The version before the step (null for ``added``)."""
+    to_version: int | None
+    """The version after the step (null for ``withdrawn``)."""
+    from_seen: str | None
+    """The last capture that showed the state before the step (the old version's
+    ``last_seen``; for ``restored`` the capture that found the article removed): the step was
+    made after it. Null for ``added``."""
+    to_seen: str | None
+    """The first capture that showed the state after the step (the new version's
+    ``first_seen``; for ``withdrawn`` the capture that found the article removed): the step
+    was made before it. ``to_seen > X`` selects what changed since X."""
+    fields: list[str]
+    """Record fields whose values differ between the two versions (``text`` among them when
+    the text changed); empty for ``added`` and ``withdrawn``."""
+    values: list[dict[str, Any]]
+    """The old and new value of each changed field but the long ones (``text``, ``bio``), as
+    the records hold them (in Parquet as JSON text)."""
+    words_added: int | None
+    """Words (whitespace-separated) of the new text that the old lacks: whole paragraphs added,
+    and words added within an edited paragraph (as ``ifes-archive history --diff`` shows them);
+    null for ``added`` and ``withdrawn``."""
+    words_removed: int | None
+    """Words of the old text the new one lacks, counted the same way."""
+    paragraphs_added: int | None
+    """Paragraphs of the new text with no counterpart in the old."""
+    paragraphs_removed: int | None
+    """Paragraphs of the old text with no counterpart in the new."""
+    paragraphs_edited: int | None
+    """Paragraphs at the same place that keep at least half their words but not all."""
+
+
 #: Joins list values in the flat CSV (the tables keep lists; browse keeps them as JSON arrays).
 LIST_SEPARATOR = "; "
 _TEXT_REFINED = {"date": {"type": ["string", "null"], "format": "date"}}
+#: A value of any JSON type: a free-form JSON text in Parquet.
+_ANY_JSON = {"type": ["object", "array", "string", "integer", "number", "boolean", "null"]}
+_CHANGES_REFINED: dict[str, dict[str, Any]] = {
+    "kind": {"type": "string", "enum": list(CHANGE_KINDS)},
+    "from_seen": {"type": ["string", "null"], "format": "date-time"},
+    "to_seen": {"type": ["string", "null"], "format": "date-time"},
+    "values": {"type": "array", "items": {"type": "object", "properties": {
+        "field": {"type": "string", "description": "The record field."},
+        "old": {**_ANY_JSON, "description": "Its value before the step."},
+        "new": {**_ANY_JSON, "description": "Its value after the step."}}}}}
 
 
-def table_properties(cls: type) -> dict[str, dict[str, Any]]:
+def table_properties(cls: type, refined: dict[str, dict[str, Any]] | None = None,
+                     ) -> dict[str, dict[str, Any]]:
     """Return the JSON Schema properties of a row dataclass: a column named like a record
     field (or a capture pointer's) and given no docstring of its own is that field."""
     record = record_schema()["properties"]
     inherited = {**record["captures"]["items"]["properties"], **record}
     own = field_docs(cls)
     return {name: spec if name in own or name not in inherited else dict(inherited[name])
-            for name, spec in properties_of(cls, _TEXT_REFINED).items()}
+            for name, spec in properties_of(cls, refined or {**_TEXT_REFINED,
+                                                             **_CHANGES_REFINED}).items()}
+
+
+def article_properties() -> dict[str, dict[str, Any]]:
+    """Return the columns of ``articles``: the record schema's, each author with its
+    ``person_id``."""
+    properties = copy.deepcopy(record_schema()["properties"])  # its parts are shared
+    person = properties["authors"]["items"]
+    person["properties"] = {**person["properties"], "person_id": _AUTHOR_PERSON}
+    return properties
 
 
 def all_tables() -> dict[str, dict[str, dict[str, Any]]]:
     """Return the columns of every table of the release by name: ``articles`` (the record
-    schema's properties), ``versions``, ``captures``, ``metadata`` (of ``texts/``)."""
-    return {"articles": record_schema()["properties"], "versions": table_properties(VersionRow),
-            "captures": table_properties(CaptureRow), "metadata": table_properties(TextRow)}
+    schema's properties), ``versions``, ``captures``, ``changes``, ``persons``, ``metadata``
+    (of ``texts/``)."""
+    return {"articles": article_properties(), "versions": table_properties(VersionRow),
+            "captures": table_properties(CaptureRow), "changes": table_properties(ChangeRow),
+            "persons": table_properties(PersonRow, _PERSON_REFINED),
+            "metadata": table_properties(TextRow)}
 
 
 def json_type(spec: dict[str, Any]) -> tuple[str, bool]:

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.reader import open_records, warcinfo_fields
+from ifes_archive.archive.reader import WarcRecord, open_records, warcinfo_fields
 from ifes_archive.archive.release.scope import ReleaseInputError, article_of
 from ifes_archive.archive.warc import RUN_FIELD
+from ifes_archive.archive.warcfiles import closed_name, is_open
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection
+    from collections.abc import Callable, Collection, Iterator
 
 _COPY_CHUNK = 1 << 20
 
@@ -96,17 +97,21 @@ def copy_warcs(files: list[Path], folder: Path, drop: Collection[int],
     was copied, moved and dropped, and the runs the files tell."""
     folder.mkdir(parents=True, exist_ok=True)
     copies = Copies()
-    names = [path.name for path in files]
+    names = [closed_name(path) for path in files]
     if len(set(names)) != len(names):
         raise ReleaseInputError("two WARC files of the archive have the same name: " + ", ".join(
             sorted({n for n in names if names.count(n) > 1})))
     for number, path in enumerate(files, 1):
         try:
             kept = _scan(path, drop, copies)
-        except (OSError, EOFError, ValueError) as exc:
-            raise ReleaseInputError(f"{path}: cannot read it whole ({exc}); a release copies "
+        except ReleaseInputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - warcio's, zlib's, the disk's: one line
+            raise ReleaseInputError(f"{path}: not read to its end ({exc}); a release copies "
                                     "every record of the archive's WARC files") from exc
-        target = folder / path.name
+        # A file a crash left open goes in under the name it has once closed (the name the
+        # records' pointers use), its torn last record left out, as the crawl's close-out does
+        target = folder / closed_name(path)
         if all(keep for _, _, keep in kept):
             _link_or_copy(path, target)
         else:
@@ -120,27 +125,43 @@ def _scan(path: Path, drop: Collection[int], copies: Copies) -> list[tuple[int, 
     """Return (offset, length, keep) of every record of ``path``; note runs and counts."""
     kept: list[tuple[int, int, bool]] = []
     run: Run | None = None
-    with open_records(path) as records:
-        for record in records:
+    with open_records(path, whole=True) as records:
+        for record in _tolerant(records, path, copies):
             head = record.head
             if head.type == "warcinfo":
                 info = warcinfo_fields(record)
                 run = copies.runs.setdefault(info.get(RUN_FIELD, ""),
                                              Run(info.get(RUN_FIELD, ""), info))
-                if path.name not in run.files:
-                    run.files.append(path.name)
+                if closed_name(path) not in run.files:
+                    run.files.append(closed_name(path))
             if run is None:  # a file without warcinfo: the unnamed run
                 run = copies.runs.setdefault("", Run(""))
             run.saw(head.date)
             wanted = not (head.target_uri and drop and article_of(head.target_uri) in drop)
             whole = record.complete
+            if not whole and not is_open(path):
+                raise ReleaseInputError(
+                    f"{path}: not read to its end (it ends inside the record at offset "
+                    f"{head.offset}: a copy cut short?); a release copies every record of the "
+                    "archive's WARC files")
             copies.torn += not whole
             copies.dropped += not wanted
             kept.append((head.offset, record.length, wanted and whole))
             if wanted and whole and head.type in ("response", "revisit"):
-                copies.held.add((path.name, head.offset))
+                copies.held.add((closed_name(path), head.offset))
     copies.records += len(kept)
     return kept
+
+
+def _tolerant(records: Iterator[WarcRecord], path: Path, copies: Copies) -> Iterator[WarcRecord]:
+    """Yield ``records``; in a file a crash left open, stop quietly (one record counted torn)
+    where they stop parsing: its tail is expected to be torn."""
+    try:
+        yield from records
+    except Exception:  # noqa: BLE001 - a torn tail breaks off anyhow; only an open file's may
+        if not is_open(path):
+            raise
+        copies.torn += 1
 
 
 def _copy_kept(source: Path, target: Path, kept: list[tuple[int, int, bool]],
@@ -149,7 +170,7 @@ def _copy_kept(source: Path, target: Path, kept: list[tuple[int, int, bool]],
         for offset, length, keep in kept:
             if not keep:
                 continue
-            copies.moved[(source.name, offset)] = dst.tell()
+            copies.moved[(closed_name(source), offset)] = dst.tell()
             src.seek(offset)
             left = length
             while left > 0:

@@ -98,6 +98,17 @@ def test_versions_and_captures_are_there_too(browsed: str, release: Path) -> Non
         assert answer["filtered_table_rows_count"] == len(lines)
 
 
+def test_persons_are_there_with_their_spellings(browsed: str, release: Path) -> None:
+    rows = [json.loads(line) for line in
+            (release / "data" / "persons.jsonl").read_text(encoding="utf-8").splitlines()]
+    first = rows[0]
+    answer = _get(f"{browsed}/release/persons.json?_shape=array&person_id={first['person_id']}")
+    assert len(answer) == 1 and answer[0]["name_latin"] == first["name_latin"]
+    assert json.loads(answer[0]["spellings"]) == first["spellings"]
+    assert _get(f"{browsed}/release/persons.json?_size=0")["filtered_table_rows_count"] == \
+        len(rows)
+
+
 def _fetch(url: str) -> tuple[bytes, Message]:
     with urllib.request.urlopen(url, timeout=60) as answer:
         return answer.read(), answer.headers

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import signal
 import zipfile
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ifes_archive.archive.browse_plugin import read_capture
+from ifes_archive.archive.person_store import CURATED, STORE
 from ifes_archive.archive.reader import read_raw_records
 from ifes_archive.archive.release.scope import article_of
 from ifes_archive.archive.release.warcs import copy_warcs
@@ -67,8 +69,10 @@ def _unchanged(history: History) -> dict:
 
 
 def _digests(folder: Path) -> dict[str, str]:
+    """Return the digest of every file of an archive folder but its persons' ids (which every
+    release keeps up to date there, archive/person_store.py)."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != STORE}
 
 
 def test_changes_against_the_earlier_release(history: History, tmp_path: Path) -> None:
@@ -87,6 +91,51 @@ def test_changes_against_the_earlier_release(history: History, tmp_path: Path) -
     assert f"{len(changes.added):,} added, {len(changes.edited):,} changed" in card
     rows = {r["article_id"]: r for r in _jsonl(out / "data" / "articles.jsonl")}
     assert all(rows[i]["status"] == "gone" and rows[i]["gone"]["reason"] for i in changes.removed)
+
+
+def _authors(release: Path) -> dict[tuple[int, str], str]:
+    """Return the person of each (article, author name) of a release."""
+    return {(r["article_id"], a["name"]): a["person_id"]
+            for r in _jsonl(release / "data" / "articles.jsonl") for a in r["authors"]}
+
+
+def test_persons_keep_their_ids_and_the_curator_is_honoured(history: History,
+                                                           tmp_path: Path) -> None:
+    archive = tmp_path / "archive"  # a copy: the curator's file stays out of the other tests
+    shutil.copytree(history.archive, archive)
+    second = tmp_path / "release-2"
+    assert build_release_cli(archive, second) == 0
+    before, after = _authors(history.before), _authors(second)
+    assert before and all(after[k] == pid for k, pid in before.items() if k in after)
+    old = {p["person_id"]: p for p in _jsonl(history.before / "data" / "persons.jsonl")}
+    new = {p["person_id"]: p for p in _jsonl(second / "data" / "persons.jsonl")}
+    assert set(after.values()) == set(new) and set(before.values()) == set(old)
+    added = set(new) - set(old)
+    assert all(pid > max(old) for pid in added)  # a new person never takes an old id
+    # the curator merges two persons and splits one author off a third
+    many = sorted((p for p in new.values() if len(p["articles"]) > 1),
+                  key=lambda p: p["person_id"])
+    (keep, merged), split = many[:2], many[2]
+    article = split["articles"][-1]
+    spelling = next(s["spelling"] for s in split["spellings"] if article in s["articles"])
+    (archive / CURATED).write_text(json.dumps({
+        "merge": [{"persons": [keep["person_id"], merged["person_id"]]}],
+        "split": [{"article_id": article, "spelling": spelling, "note": "a namesake"}]}),
+        encoding="utf-8")
+    split_ids = []
+    for run in ("3", "4"):  # and every later release
+        assert build_release_cli(archive, tmp_path / run) == 0
+        persons = {p["person_id"]: p for p in _jsonl(tmp_path / run / "data" / "persons.jsonl")}
+        assert merged["person_id"] not in persons
+        assert persons[keep["person_id"]]["articles"] == \
+            sorted(set(keep["articles"]) | set(merged["articles"]))
+        assert persons[split["person_id"]]["articles"] == \
+            [a for a in split["articles"] if a != article]
+        alone = [p for p in persons.values() if p["articles"] == [article] and p["kept_apart"]]
+        assert len(alone) == 1 and alone[0]["evidence"][0]["rule"] == "curated split"
+        assert alone[0]["person_id"] not in old
+        split_ids.append(alone[0]["person_id"])
+    assert split_ids[0] == split_ids[1]
 
 
 def test_every_version_with_all_versions(history: History, tmp_path: Path) -> None:
@@ -125,6 +174,10 @@ def test_exclusions_leave_records_texts_and_captures_out(
     for table in ("articles", "versions", "captures"):
         ids = {r["article_id"] for r in _jsonl(out / "data" / f"{table}.jsonl")}
         assert ids and not ids & gone_ids, table
+    named = {a for p in _jsonl(out / "data" / "persons.jsonl") for a in [
+        *p["articles"], *(a for s in p["spellings"] for a in s["articles"]),
+        *(e[k] for e in p["evidence"] for k in ("article_id", "with_article_id"))]}
+    assert named and not named & gone_ids, "persons name an excluded article"
     texts = {p.stem.split("-")[0] for p in (out / "texts").iterdir()}
     assert not texts & {str(i) for i in gone_ids}
     metadata = (out / "metadata.csv").read_text(encoding="utf-8")

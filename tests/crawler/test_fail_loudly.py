@@ -5,6 +5,7 @@ the documented status, no traceback."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import resource
@@ -139,14 +140,19 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     (["crawl", "--out", "{tmp}/o", "--base-url", "ftp://example.org/"], 2, "http or https"),
     (["verify", "{tmp}/missing.warc.gz"], 2, "no WARC file"),
     (["rebuild", "{tmp}/missing", "--out", "{tmp}/c.jsonl"], 2, "no such file or folder"),
-    (["rebuild", "{tmp}/notwarc.warc.gz", "--out", "{tmp}/c.jsonl"], 1, "nothing could be read"),
-    (["rebuild", "{tmp}/notwarc.warc.gz", "--out", "{tmp}/notwarc.warc.gz/x"], 4, "cannot write"),
+    (["rebuild", "{tmp}/notwarc.warc.gz", "--out", "{tmp}/c.jsonl"], 2, "not a WARC file"),
+    (["rebuild", "{tmp}/broken.warc.gz", "--out", "{tmp}/c.jsonl"], 1, "nothing could be read"),
+    (["rebuild", "{tmp}/broken.warc.gz", "--out", "{tmp}/broken.warc.gz/x"], 4, "cannot write"),
+    (["index", "{tmp}"], 2, "no WARC files"),
     (["history", "{tmp}/missing", "5"], 2, "no corpus"),
+    (["persons", "{tmp}/missing"], 2, "no corpus"),
     (["extract", "{tmp}/missing.html"], 2, "cannot read"),
 ])
 def test_user_errors_are_one_line_and_a_documented_status(tmp_path: Path, args: list[str],
                                                           status: int, says: str) -> None:
     (tmp_path / "notwarc.warc.gz").write_bytes(b"this is not a WARC file at all")
+    # a WARC file by its first bytes, and nothing more
+    (tmp_path / "broken.warc.gz").write_bytes(gzip.compress(b"WARC/1.1\r\nno WARC header"))
     done = _run(*[a.format(tmp=tmp_path) for a in args])
     assert done.returncode == status, done.stderr
     assert "Traceback" not in done.stderr

@@ -1,0 +1,93 @@
+"""Worker processes that never outlive the command that started them.
+
+``rebuild`` and ``release`` hand work to a process pool. A pool's workers are separate processes:
+when the parent is killed (SIGKILL, or a SIGTERM it does not survive) they would go on reading
+WARC files for nobody, for as long as their queue lasts. Two guards make them end with it:
+
+- each worker asks the kernel to kill it when its parent dies (Linux ``PR_SET_PDEATHSIG``), and
+  checks that the parent it was started for is still its parent (it may have died before the
+  request was made);
+- a parent that stops on an exception (SIGTERM is turned into :class:`Terminated` by the
+  command line, Ctrl-C into KeyboardInterrupt) kills its workers before unwinding, rather than
+  waiting for the work it no longer wants (``ProcessPoolExecutor``'s exit waits for every job).
+
+Workers ignore SIGINT: Ctrl-C reaches the whole process group, and the parent, not each worker,
+decides what stops.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+logger = logging.getLogger(__name__)
+
+#: ``prctl`` option: the signal a process gets when its parent dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
+#: Exit status of a worker whose parent was gone before it could bind to it.
+ORPHANED = 70
+
+
+class Terminated(BaseException):  # noqa: N818 - named as KeyboardInterrupt is: what happened
+    """The process was asked to stop (SIGTERM): raised where it was, like KeyboardInterrupt."""
+
+
+def raise_terminated(signum: int, frame: object) -> None:
+    """A SIGTERM handler: stop what the main thread is doing with :class:`Terminated`."""
+    raise Terminated(signal.Signals(signum).name)
+
+
+def die_with_parent() -> bool:
+    """Ask the kernel to SIGKILL this process when its parent dies; return False where it
+    cannot (not Linux, or prctl refused)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+
+
+def _bind_to_parent(parent: int) -> None:
+    """Pool initializer: die with ``parent``; leave SIGINT and SIGTERM to the parent's say."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before prctl: nobody to work for
+        os._exit(ORPHANED)
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Return a process pool of ``workers`` processes that die with this one."""
+    return ProcessPoolExecutor(workers, initializer=_bind_to_parent, initargs=(os.getpid(),))
+
+
+@contextmanager
+def bound_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Give a :func:`worker_pool`; on leaving normally, wait for it; on any exception
+    (Terminated, KeyboardInterrupt included), kill its workers at once and re-raise."""
+    pool = worker_pool(workers)
+    try:
+        yield pool
+    except BaseException:
+        stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Drop the pool's queued work and kill its workers (every live child process started by
+    :mod:`multiprocessing` in this process: the pools are the only such children)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for child in multiprocessing.active_children():
+        child.kill()
+    for child in multiprocessing.active_children():
+        child.join(timeout=5)
