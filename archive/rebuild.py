@@ -25,13 +25,15 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
 from ifes_archive.archive.corpus import version_line
+from ifes_archive.archive.imports.moments import moment_label, moments
+from ifes_archive.archive.imports.records import SOURCE_FIELD, source_name
 from ifes_archive.archive.joomla import base_url_of, listing_task, parse_url
 from ifes_archive.archive.journal import GoneLine, ListingEvidence, NotModifiedLine, RecordLine
 from ifes_archive.archive.listings import listed_articles
@@ -54,7 +56,7 @@ from ifes_archive.archive.record import (
     pages_within,
     refusal_of,
 )
-from ifes_archive.archive.versions import GONE_STATUSES, Observation, fold
+from ifes_archive.archive.versions import GONE_STATUSES, OWN_CRAWL, Observation, fold
 from ifes_archive.archive.warc import (
     BASE_FIELD,
     REVISIT_NOT_MODIFIED,
@@ -122,8 +124,9 @@ class ContentSeen:
 #: What one run saw of an article: its pages (a record to build), or what the crawl journals
 #: without one (:mod:`archive.journal`): a 304 to its first page, its removal.
 Seen = ContentSeen | NotModifiedLine | GoneLine
-#: One article's work: its id, what each run saw of it, its listing names (all, and by listing).
-Job = tuple[int, list[Seen], list[str], dict[str, list[str]]]
+#: One article's work: its id, what each run saw of it, its listing names (all, and by
+#: listing), and who made each run's captures (:attr:`Observation.source`).
+Job = tuple[int, list[Seen], list[str], dict[str, list[str]], list[str]]
 
 
 @dataclass
@@ -149,6 +152,20 @@ class Selection:
     """What the listing pages say of each article (filled by :func:`read_listings`)."""
     unreadable: dict[str, str] = field(default_factory=dict)
     """File -> why it was not read to its end (closed files only: an open one's tail is torn)."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """Run label -> who made its captures, for runs imported from a public archive."""
+    imported: dict[tuple[str, int], list[tuple[int, PageCapture]]] = field(default_factory=dict)
+    """(source archive, article id) -> its (page, capture)s of every import run from it, until
+    :meth:`settle_imports` groups them into moments (:mod:`archive.imports.moments`)."""
+
+    def settle_imports(self) -> None:
+        """Offer every imported capture under the moment it belongs to, as a run of its own."""
+        for (source, article_id), captures in sorted(self.imported.items(), key=lambda i: i[0]):
+            for date, page, capture in moments((p, c.pointer.date, c) for p, c in captures):
+                label = moment_label(source, date)
+                self.sources[label] = source
+                self.offer((label, article_id, page), capture)
+        self.imported.clear()
 
     def offer(self, key: tuple[str, int, int], capture: PageCapture) -> None:
         """Keep ``capture`` for ``key`` if it is newer than the one kept (date, then id)."""
@@ -200,6 +217,7 @@ def select(files: list[Path], hosts: set[str] | None = None) -> Selection:
             selection.unreadable[str(path)] = str(exc) if isinstance(exc, CutShort) else \
                 f"{type(exc).__name__}: {exc}"
             selection.skipped[UNREADABLE_REST] += 1
+    selection.settle_imports()
     return selection
 
 
@@ -220,6 +238,8 @@ def _scan(path: Path, selection: Selection, hosts: set[str] | None = None) -> No
             selection.records_read += 1
             if info is not None:
                 run = info.get(RUN_FIELD, "")
+                if info.get(SOURCE_FIELD):
+                    selection.sources[run] = source_name(info[SOURCE_FIELD])
                 selection.skipped["warcinfo record"] += 1
                 continue
             reason, key, status = _classify(head, http)
@@ -242,7 +262,11 @@ def _scan(path: Path, selection: Selection, hosts: set[str] | None = None) -> No
             if status == 200 and not capture.revisit:
                 selection.contents[head.id] = capture
                 selection.contents_at[(head.target_uri, head.date)] = capture
-            selection.offer((run, *key), capture)
+            if run in selection.sources:
+                imported = (selection.sources[run], key[0])
+                selection.imported.setdefault(imported, []).append((key[1], capture))
+            else:
+                selection.offer((run, *key), capture)
 
 
 def _classify(head: RecordHead, http: HttpHead | None) -> tuple[str, tuple[int, int] | None, int]:
@@ -303,12 +327,12 @@ def article_jobs(selection: Selection) -> Iterator[Job]:
     for (run, article_id, page), capture in selection.pages.items():
         by_article.setdefault(article_id, {}).setdefault(run, {})[page] = capture
     for article_id in sorted(by_article):
-        seen = [s for run in sorted(by_article[article_id])
+        runs = [(s, selection.sources.get(run, OWN_CRAWL)) for run in sorted(by_article[article_id])
                 if (s := _seen_in_run(article_id, by_article[article_id][run], selection))
                 is not None]
-        if seen:
-            yield (article_id, seen, list(selection.sections.get(article_id, [])),
-                   selection.sections.by_listing.get(article_id, {}))
+        if runs:
+            yield (article_id, [s for s, _ in runs], list(selection.sections.get(article_id, [])),
+                   selection.sections.by_listing.get(article_id, {}), [s for _, s in runs])
 
 
 def _seen_in_run(article_id: int, pages: dict[int, PageCapture],
@@ -394,11 +418,11 @@ class ArticleResult:
 def article_lines(job: Job, max_size: int = DEFAULT_MAX_BODY) -> ArticleResult:
     """Return the corpus lines of one article: its observations, run by run, folded into
     versions (the same fold the crawl's journal goes through)."""
-    article_id, seen, sections, by_listing = job
+    article_id, seen, sections, by_listing, sources = job
     result = ArticleResult()
     built: dict[tuple[str, ...], Built] = {}
     observations = []
-    for what in seen:
+    for what, source in zip(seen, sources):
         try:
             observation = _observe(article_id, what, built, max_size)
         except UnreadablePage as exc:
@@ -411,7 +435,7 @@ def article_lines(job: Job, max_size: int = DEFAULT_MAX_BODY) -> ArticleResult:
         if observation is None:
             result.skipped[NOT_AN_ARTICLE] += 1
         else:
-            observations.append(observation)
+            observations.append(replace(observation, source=source))
     versions = fold(observations)
     for number, version in enumerate(versions, 1):
         result.lines.append(version_line(version.ref, version, number, number == len(versions),

@@ -128,6 +128,11 @@ class Record:
     gone: dict[str, Any] | None = None
     """When the article was found removed after this version: ``{"date": WARC-Date, "reason":
     "HTTP 404" | "HTTP 410" | "not found page" | "restricted page", "capture": pointer}``."""
+    sources: list[str] | None = None
+    """Who captured this version, in the order they first did: ``crawl`` (this project's own
+    crawls) or the host of a public web archive its captures were imported from
+    (``ifes-archive import``; ``web.archive.org``, say). Equal content seen by several is one
+    version naming them all; a version only archives name was never seen by the crawls."""
 
 
 RECORD_KEYS = tuple(f.name for f in fields(Record))
@@ -136,6 +141,7 @@ _TYPES: dict[str, dict[str, Any]] = {
     "str": {"type": "string"}, "int": {"type": "integer"}, "bool": {"type": "boolean"},
     "str | None": {"type": ["string", "null"]}, "int | None": {"type": ["integer", "null"]},
     "list[str]": {"type": "array", "items": {"type": "string"}},
+    "list[str] | None": {"type": ["array", "null"], "items": {"type": "string"}},
     "list[dict[str, Any]]": {"type": "array", "items": {"type": "object"}},
     "dict[str, Any]": {"type": "object"},
     "dict[str, Any] | None": {"type": ["object", "null"]},

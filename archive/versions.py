@@ -32,9 +32,15 @@ if TYPE_CHECKING:
 
 #: Record keys that say where and when, not what, and how far the record agrees with what the
 #: site says elsewhere (a run that did not fetch the print view changes no version): left out
-#: of the content comparison.
+#: of the content comparison. So are the page's pathway (``breadcrumb``) and the ``sections``
+#: read from it: Joomla draws them from the menu item the page was fetched under (``Itemid``),
+#: which is how the visitor came, not what the article says; a web archive holds one article
+#: under whichever Itemid its crawler happened to follow, epoch after epoch.
 NOT_CONTENT = frozenset({"captures", "version", "first_seen", "last_seen", "status", "gone", "run",
-                         "checks"})
+                         "checks", "sources", "breadcrumb", "sections"})
+#: The source of an observation the project's own crawls made (an imported one names the
+#: public archive it came from: :mod:`archive.imports`).
+OWN_CRAWL = "crawl"
 #: Kinds of observation, in the order ties on the date are taken.
 RECORD: Final = "record"
 CONFIRMED: Final = "confirmed"
@@ -78,6 +84,9 @@ class Observation:
     """``gone``: ``{"date", "reason", "capture"}``."""
     run: str = field(default="", compare=False)
     """The label of the crawl run that saw it (``""``: not known)."""
+    source: str = field(default=OWN_CRAWL, compare=False)
+    """Who made the capture it rests on: :data:`OWN_CRAWL`, or the public archive it was
+    imported from (its host)."""
 
     @classmethod
     def record(cls, seen: str, digest: str, first_capture: str, complete: bool = True,
@@ -107,12 +116,14 @@ class Version:
     first_seen: str
     last_seen: str
     gone: dict[str, Any] | None = None
+    sources: list[str] = field(default_factory=list)
+    """Who saw this version, in the order they first did (:attr:`Observation.source`)."""
 
     def fields(self, number: int, newest: bool) -> dict[str, Any]:
         """Return the version fields of a record line (``number`` counts from 1)."""
         status = ("gone" if self.gone else "current") if newest else "superseded"
         return {"version": number, "first_seen": self.first_seen, "last_seen": self.last_seen,
-                "status": status, "gone": self.gone}
+                "status": status, "gone": self.gone, "sources": self.sources}
 
 
 def last_of_each_run(observations: Iterable[Observation]) -> list[Observation]:
@@ -158,6 +169,8 @@ def fold(observations: Iterable[Observation]) -> list[Version]:
             # line whose record is not at hand (a journal cut short)
         if current is not None and current.gone is None and current.digest == digest:
             current.last_seen = max(current.last_seen, seen.seen)
+            if seen.source not in current.sources:
+                current.sources.append(seen.source)
         else:
-            versions.append(Version(ref, digest, seen.seen, seen.seen))
+            versions.append(Version(ref, digest, seen.seen, seen.seen, sources=[seen.source]))
     return versions

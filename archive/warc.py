@@ -35,7 +35,7 @@ from warcio.warcwriter import WARCWriter
 from ifes_archive.archive.reader import TRAILING_FIELD, RecordHead, parse_warc_head
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -249,6 +249,24 @@ class CaptureWriter:
         self._after_write(current)
         return CapturePointer(current.path.name, offset, length, response_id,
                               exchange.target_uri, date)
+
+    def write_response(self, exchange: HttpExchange,
+                       extra: Sequence[tuple[str, str]] = ()) -> CapturePointer:
+        """Write a lone ``response`` record, its fields followed by ``extra``; return its pointer.
+        For a capture no request of ours made (one imported from a web archive): no request
+        record goes with it."""
+        current = self._file_for_next_pair()
+        date, record_id = warc_date(exchange.date), self.make_id()
+        headers = [("WARC-Type", "response"), ("WARC-Record-ID", record_id), ("WARC-Date", date),
+                   ("WARC-Target-URI", exchange.target_uri), *extra]
+        offset = current.members.position()
+        current.writer.write_record(_record("response", headers, exchange.response_bytes,
+                                            "application/http; msgtype=response",
+                                            sha1_digest(exchange.payload)))
+        length = current.members.position() - offset
+        self._after_write(current)
+        return CapturePointer(current.path.name, offset, length, record_id, exchange.target_uri,
+                              date)
 
     def write_metadata(self, target_uri: str, fields: Mapping[str, str],
                        concurrent_to: str | None = None) -> str:

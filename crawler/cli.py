@@ -18,6 +18,7 @@ from pathlib import Path
 from ifes_archive.archive.terminal import safe, safe_json
 from ifes_archive.archive.workers import Terminated, raise_terminated
 from ifes_archive.crawler.bounds import EXIT_BOUNDED
+from ifes_archive.crawler.import_verb import add_import
 from ifes_archive.crawler.settings import BASE_URL as DEFAULT_BASE_URL
 
 OPERATOR_HELP = ("who runs the crawl and how to reach them, e.g. \"Jane Doe <jane@example.org>\" "
@@ -434,6 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "the archive's warcinfo names as the crawl's scope); captures of "
                               "other hosts are counted and skipped")
     rebuild.set_defaults(run=_rebuild)
+
+    add_import(verbs)
 
     extract = verbs.add_parser("extract", help="print the record of one saved page (JSON); a page "
                                "that is not a Joomla article is extracted generically, and flagged")

@@ -198,3 +198,19 @@ LOG_LEVEL = "INFO"
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+# Import from public web archives (`ifes-archive import`, crawler/importer.py).
+#: Seconds between two requests to the archive: one a second is what the Internet Archive's
+#: users report it bears without answering 429 (and blocking the address for a while after).
+IMPORT_DELAY = 1.0
+#: Tries of one request after a 429, a 5xx or no answer; back-off doubles from IMPORT_DELAY (or
+#: waits what Retry-After says) up to IMPORT_MAX_BACKOFF seconds.
+IMPORT_RETRIES = 5
+IMPORT_MAX_BACKOFF = 300.0
+#: Seconds to wait for one answer: the archive's replay of an old capture can be slow.
+IMPORT_TIMEOUT = 60.0
+#: Captures fetched in one run at most (0: no cap); the rest waits for the next run.
+IMPORT_MAX_CAPTURES = 0
+#: CDX rows asked for at a time, with a resume key to go on from (the Internet Archive's
+#: documentation pages its answers so; a server that gives no resume key is asked once for all).
+IMPORT_CDX_PAGE_SIZE = 5000

@@ -431,7 +431,8 @@ def _provenance(options: ReleaseOptions, plan: Plan, copies: Copies, coverage: C
                        "excluded": sum(excluded.values()), "out_of_scope": len(plan.out_of_scope),
                        "warc_records": copies.records, "warc_records_left_out": copies.dropped,
                        "warc_records_cut_short": copies.torn,
-                       "capture_pointers_unresolved": copies.unresolved},
+                       "capture_pointers_unresolved": copies.unresolved,
+                       "versions_by_source": coverage.sources},
             "exclusion_reasons": dict(sorted(excluded.items())),
             "runs": [{"label": run.label, "first": run.first, "last": run.last,
                       "records": run.records, "files": run.files}

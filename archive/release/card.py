@@ -293,6 +293,9 @@ def _coverage(facts: CardFacts) -> list[str]:
     if coverage.seen:
         lines.append(f"- captures dated {coverage.seen[0]} to {coverage.seen[1]}")
     lines += _section_kinds(coverage)
+    lines += [f"- {entry['versions']:,} versions seen by `{source}`"
+              + (f", captures dated {entry['seen'][0]} to {entry['seen'][1]}" if entry["seen"]
+                 else "") for source, entry in sorted(coverage.sources.items())]
     failures = [f for report in facts.reports for f in report.get("failures") or []]
     if failures:
         reasons = Counter(f.get("reason", "") for f in failures)

@@ -90,6 +90,7 @@ class ContentsWriter:
         for record, digest in zip(versions, digests):
             released = self.all_versions or record is versions[-1]
             self.tables["versions"].write(row_of(version_row(record, digest, released)))
+            self.coverage.add_version(record)
             for pointer in record.get("captures") or []:
                 self.tables["captures"].write(row_of(_capture_row(record, pointer)))
                 captures += 1
@@ -141,7 +142,7 @@ def version_row(record: dict[str, Any], digest: str, released: bool) -> VersionR
                       record.get("status") or "current", record.get("first_seen"),
                       record.get("last_seen"), record.get("gone"), record.get("title"),
                       record.get("date_modified"), record.get("word_count") or 0,
-                      record.get("flags") or [], digest, released)
+                      record.get("flags") or [], digest, released, record.get("sources"))
 
 
 def _capture_row(record: dict[str, Any], pointer: dict[str, Any]) -> CaptureRow:

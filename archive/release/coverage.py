@@ -39,6 +39,20 @@ class Coverage:
     """The earliest and latest publication date."""
     seen: list[str] = field(default_factory=list)
     """The earliest first_seen and the latest last_seen."""
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Who saw the versions (``crawl``, an archive imported from) -> ``{"versions": how many
+    of them it saw, "seen": [its earliest first_seen, its latest last_seen]}``: the span of
+    time each source covers."""
+
+    def add_version(self, record: dict[str, Any]) -> None:
+        """Count one version (any row of ``versions``) under each source that saw it (a
+        corpus written before versions named their sources is the crawls')."""
+        for source in record.get("sources") or ["crawl"]:
+            entry = self.sources.setdefault(source, {"versions": 0, "seen": []})
+            entry["versions"] += 1
+            for when in (record.get("first_seen"), record.get("last_seen")):
+                if when:
+                    entry["seen"] = _span(entry["seen"], when)
 
     def add_article(self, versions: int, captures: int) -> None:
         """Count one released article of ``versions`` versions and ``captures`` pointers."""

@@ -60,6 +60,7 @@ class VersionRow:
     fields): two versions with the same digest say the same."""
     released: bool
     """True when this version is a row of ``articles`` (and has a file in ``texts/``)."""
+    sources: list[str] | None = None
 
 
 @dataclass(frozen=True)
