@@ -33,6 +33,7 @@ row holds is pinned by the capture date and the archived copy.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -47,13 +48,16 @@ CHICAGO_ALL_AUTHORS = 10
 CHICAGO_LISTED_AUTHORS = 7
 #: Where the archived copy of each article is replayed (the release's WACZ).
 ARCHIVE_FILE = "archive.wacz"
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
 
 def cite(record: dict[str, Any], archive: str = ARCHIVE_FILE) -> str:
-    """Return the citation of one row of ``articles``: GOST for Russian, else Chicago."""
-    if record.get("language") == "ru":
+    """Return the citation of one row of ``articles``: GOST for Russian (or, when the language
+    is not known, a Cyrillic title), else Chicago."""
+    language = record.get("language")
+    if language == "ru" or (language is None and _CYRILLIC.search(record.get("title") or "")):
         return gost(record, archive)
     return chicago(record, archive)
 
@@ -84,7 +88,8 @@ def chicago(record: dict[str, Any], archive: str = ARCHIVE_FILE) -> str:
     """Return the Chicago (17th ed.) bibliography entry of a row (see the module docstring)."""
     authors = [str(a.get("name") or "") for a in record.get("authors") or []]
     parts = [_chicago_authors(record.get("authors") or [], authors)] if authors else []
-    title = _title(record)
+    # a quotation inside the title takes single quotes (CMOS 13.30)
+    title = _title(record).replace("“", "‘").replace("”", "’")
     parts += [f"“{title}”" if title.endswith((".", "?", "!")) else f"“{title}.”", PUBLISHER]
     published = published_on(record)
     if published:
@@ -113,14 +118,23 @@ def _initials_first(author: dict[str, Any]) -> str:
 
 
 def _split(author: dict[str, Any]) -> tuple[str, str]:
-    """Return (surname, the other names as initials ``И. И.``) of an author."""
+    """Return (surname, the other names as initials ``И. В.``) of an author: the initials of
+    the spelling that gives the most (the display name «Игорь Журавлёв» drops the patronymic
+    that «Журавлёв И.В.» prints)."""
     name = " ".join(str(author.get("name") or "").split())
     if not name:
         return "", ""
     surname = name_parts(author).surname
-    rest = [w for w in name.split() if w != surname]
-    initials = [f"{i}." for w in rest for i in (split_initials(w) or [w[:1]])]
-    return surname, " ".join(initials)
+    spellings = [name, *(" ".join(s.split()) for s in author.get("spellings") or [])]
+    options: list[list[str]] = [_initials(s, surname) for s in spellings
+                                if surname in s.split()]
+    fullest = max(options, key=len) if options else []
+    return surname, " ".join(fullest)
+
+
+def _initials(spelling: str, surname: str) -> list[str]:
+    return [f"{i}." for w in spelling.split() if w != surname
+            for i in (split_initials(w) or [w[:1]])]
 
 
 def _chicago_authors(people: list[dict[str, Any]], names: list[str]) -> str:
@@ -129,6 +143,7 @@ def _chicago_authors(people: list[dict[str, Any]], names: list[str]) -> str:
         tail = ", et al"
     else:
         tail = ""
+    names = [_spaced(name) for name in names]
     surname = name_parts(people[0]).surname
     rest = " ".join(w for w in names[0].split() if w != surname)
     first = f"{surname}, {rest}" if rest else surname
@@ -139,6 +154,13 @@ def _chicago_authors(people: list[dict[str, Any]], names: list[str]) -> str:
         return first
     # the first name is inverted, so even two are parted by a comma (14.76)
     return ", ".join(listed[:-1]) + ", and " + listed[-1]
+
+
+def _spaced(name: str) -> str:
+    """Return a name with its initials spaced (``T.O. Zaitseva`` -> ``T. O. Zaitseva``, CMOS
+    14.72)."""
+    return " ".join(" ".join(f"{i}." for i in split_initials(w)) if split_initials(w) else w
+                    for w in name.split())
 
 
 def _title(record: dict[str, Any]) -> str:

@@ -45,8 +45,12 @@ def test_gost_names_up_to_three_authors_in_the_heading(crawl, count: int) -> Non
     assert f". — Текст : электронный // Институт Дальнего Востока РАН : [сайт]. — " \
            f"{published_on(record).year}. — " + _tail_ru(record) in text
     assert text == cite(record)
-    for name in names:  # surname, then initials: «Журавлёв И.»
-        assert re.fullmatch(r"\S+(?: \w\.)+", name), name
+    for name in names:  # surname, then initials: «Журавлёв И. В.» (Yu. is one initial)
+        assert re.fullmatch(r"\S+(?: \w{1,2}\.)+", name), name
+    if count == 3:  # the initials of the fullest spelling: a patronymic the display name drops
+        fullest = max(len(re.findall(r"\w\.", s)) for a in record["authors"]
+                      for s in a["spellings"])
+        assert max(len(re.findall(r"\w\.", n)) for n in names) == fullest
 
 
 def test_gost_four_authors_starts_with_the_title_and_names_the_first(crawl) -> None:  # noqa: ANN001
@@ -85,6 +89,17 @@ def test_chicago_for_english_one_and_two_authors(crawl) -> None:  # noqa: ANN001
     assert f"Accessed {day:%B} {day.day}, {day.year}. {one['url']}. Archived copy: {copy}." in text
     two = _pick(crawl, "en", 2)
     assert f", and {two['authors'][1]['name']}. “" in chicago(two)
+    initials = _pick(crawl, "en", authors=None, spaced=lambda r: any(
+        re.match(r"\w\.\w\.", a["name"]) for a in r["authors"]))
+    names = chicago(initials).split("“")[0]
+    assert re.search(r"\b\w\. \w\.", names) and not re.search(r"\b\w\.\w\.", names)  # CMOS 14.72
+
+
+def test_an_unknown_language_with_a_cyrillic_title_is_cited_by_gost(crawl) -> None:  # noqa: ANN001
+    record = {**_pick(crawl, "ru", 1), "language": None}
+    assert cite(record) == gost(record)
+    english = {**_pick(crawl, "en", 1), "language": None}
+    assert cite(english) == chicago(english)
 
 
 def test_chicago_four_authors_and_none(crawl) -> None:  # noqa: ANN001
