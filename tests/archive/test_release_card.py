@@ -20,7 +20,8 @@ from ifes_archive.archive.cloak import run_writes
 from ifes_archive.archive.decode import codec, decode_html, header_charset
 from ifes_archive.archive.release.identity import DOI_PLACEHOLDER, NOT_NAMED, URL_PLACEHOLDER
 from ifes_archive.archive.release.privacy import MASK
-from tests.conftest import build_release_cli
+from ifes_archive.fixtures.assets import STATIC_FILES
+from tests.conftest import build_release_cli, run_crawl
 
 #: An address, written independently of the release's pattern (privacy.EMAIL).
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -175,3 +176,14 @@ def test_metadata_csv_carries_the_citation(release: Path) -> None:
     articles = {r["article_id"]: r["citation"] for r in
                 _jsonl(release / "data" / "articles.jsonl")}
     assert rows == articles and all("archive.wacz, " in c for c in rows.values())
+
+
+def test_the_card_says_which_requisites_a_crawl_captured(mirror, tmp_path: Path) -> None:  # noqa: ANN001
+    done = run_crawl(mirror.base_url, tmp_path / "out", PAGE_REQUISITES="True")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert build_release_cli(tmp_path / "out", tmp_path / "release", "--creator", "A") == 0
+    section = _body(tmp_path / "release").split("## What was not captured")[1].split("\n## ")[0]
+    assert f"Page requisites were captured in at least one run ({len(STATIC_FILES):,} " \
+           "captured, 0 failed" in section
+    assert "Linked documents (PDF, DOC) are not requisites and were not captured." in section
+    assert "`page-requisites`: `on: what pages embed on the same host" in section
