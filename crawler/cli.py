@@ -314,10 +314,6 @@ def _release(args: argparse.Namespace) -> int:
         rebuild=args.rebuild, released=args.date, version=args.release_version, title=args.title,
         license=args.license, creators=tuple(args.creator), shard_bytes=args.shard_size,
         workers=args.workers, progress=args.progress, keep_emails=args.keep_emails)
-    if not args.creator:
-        print("ifes-archive release: warning: no --creator given: the release names the "
-              "crawl's operator (warcinfo) as its creator, or says no creator is named",
-              file=sys.stderr)
     try:
         summary = build_release(args.archive, args.out, options)
     except (ReleaseInputError, WarcInputError) as exc:
@@ -325,6 +321,10 @@ def _release(args: argparse.Namespace) -> int:
     except LockHeld as exc:
         return _fail("release", f"another release (pid {exc.holder}) is being built into "
                      f"{args.out}; not starting a second one", LOCKED)
+    if not args.creator:  # said once the release is made (a refusal stays one line)
+        print("ifes-archive release: warning: no --creator given: the release names the "
+              "crawl's operator (warcinfo) as its creator, or says no creator is named",
+              file=sys.stderr)
     print(safe(str(summary)))
     return 0
 
