@@ -22,7 +22,7 @@ REPLAYWEB_STAMP := $(REPLAYWEB)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[release,browse,deploy,dev]'
+	$(PY) -m pip install --quiet -e '.[release,browse,tokens,deploy,dev]'
 	touch $(STAMP)
 
 $(PYWB_STAMP):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ifes_archive.archive.release.build import WACZ
 from ifes_archive.archive.release.contents import text_file
 from ifes_archive.archive.release.scope import published_on
+from ifes_archive.archive.release.tables import table_jsonl
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,6 +33,15 @@ PLUGIN = "ifes-archive"
 #: Datasette settings: short cells in tables (a text is read whole on its row's page).
 SETTINGS = {"truncate_cells_html": 100, "default_page_size": 50, "facet_time_limit_ms": 2000,
             "sql_time_limit_ms": 5000, "default_facet_size": 10}
+#: The full-text index of stems the search box uses (archive/wordforms.py); raw mode searches
+#: ``articles_fts``, the words as written.
+STEMS = "articles_stems"
+#: The canned query of the search (archive/browse_search.py registers its SQL functions).
+SEARCH_SQL = """select a.article_id, a.title, a.language, a.date, a.url,
+  ifes_passage(a.text, :q) as passage
+from articles_stems s join articles a on a.rowid = s.rowid
+where articles_stems match escape_fts(:q)
+order by bm25(articles_stems)"""
 FACETS = ["language", "year", {"array": "sections"}, {"array": "authors"}]
 
 
@@ -55,7 +65,7 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _article_rows(release: Path, links: bool, prefix: str | None) -> Iterator[dict[str, Any]]:
-    for record in _jsonl(release / "data" / "articles.jsonl"):
+    for record in _jsonl(table_jsonl(release / "data", "articles")):
         published = published_on(record)
         first = (record.get("captures") or [None])[0]
         yield {"article_id": record["article_id"], "title": record.get("title"),
@@ -92,12 +102,13 @@ def build_database(release: Path, path: Path, replay_prefix: str | None = None) 
     key = ("article_id", "version") if all_versions else "article_id"
     db.table("articles").insert_all(_article_rows(release, links, replay_prefix),
                                     pk=key)
-    db.table("versions").insert_all((_flat(r) for r in _jsonl(release / "data" / "versions.jsonl")),
+    data = release / "data"
+    db.table("versions").insert_all((_flat(r) for r in _jsonl(table_jsonl(data, "versions"))),
                               pk=("article_id", "version"))
     db.table("captures").insert_all(({**_flat(r), **_capture_links(r, links, replay_prefix)}
-                               for r in _jsonl(release / "data" / "captures.jsonl")),
+                               for r in _jsonl(table_jsonl(data, "captures"))),
                               pk=("warc_filename", "warc_offset"))
-    persons = release / "data" / "persons.jsonl"
+    persons = table_jsonl(data, "persons")
     if persons.is_file():  # releases made before persons have none
         db.table("persons").insert_all((_flat(r) for r in _jsonl(persons)), pk="person_id")
     if not all_versions:
@@ -106,8 +117,22 @@ def build_database(release: Path, path: Path, replay_prefix: str | None = None) 
     for column in ("language", "year", "date", "status"):
         db.table("articles").create_index([column])
     db.table("articles").enable_fts(["title", "text"], tokenize="unicode61 remove_diacritics 2")
+    _index_stems(db)
     db.vacuum()
     return path
+
+
+def _index_stems(db: Any) -> None:
+    """Index every article's title and text as stems in :data:`STEMS` (no copy of the text: it
+    is contentless, its rowids are the articles'), for the search that finds every form."""
+    from ifes_archive.archive.wordforms import stemmed
+
+    db.execute(f"create virtual table {STEMS} using fts5(title, text, content='', "
+               "tokenize='unicode61 remove_diacritics 2')")
+    rows = db.execute("select rowid, title, text from articles").fetchall()
+    db.conn.executemany(f"insert into {STEMS} (rowid, title, text) values (?, ?, ?)",
+                        ((rowid, stemmed(title), stemmed(text)) for rowid, title, text in rows))
+    db.conn.commit()
 
 
 def _capture_links(row: dict[str, Any], links: bool, prefix: str | None) -> dict[str, Any]:
@@ -128,13 +153,18 @@ def metadata(release: Path, database: str = DATABASE) -> dict[str, Any]:
             "plugins": {PLUGIN: {"wacz": str(release / WACZ)}},
             "databases": {database: {"tables": {
                 "articles": {"facets": FACETS, "sort_desc": "date", "label_column": "title",
+                             "fts_table": STEMS, "fts_pk": "rowid",
                              "description": "One row per article; search titles and texts."},
                 "versions": {"label_column": "title", "facets": ["status"],
                              "description": "Every version of each article."},
                 "captures": {"description": "The WARC record each version was built from."},
                 "persons": {"label_column": "name_latin", "facets": ["kept_apart"],
                             "description": "One row per author across articles, spellings "
-                                           "and scripts."}}}}}
+                                           "and scripts."}},
+                "queries": {"search": {
+                    "sql": SEARCH_SQL, "title": "Search, best first",
+                    "description": "Every form of the words of q, articles ranked by "
+                                   "relevance, each with the passage that matched."}}}}}
 
 
 def datasette_of(release: Path, path: Path) -> Any:
@@ -143,10 +173,12 @@ def datasette_of(release: Path, path: Path) -> Any:
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from ifes_archive.archive import browse_plugin
+    from ifes_archive.archive import browse_plugin, browse_search
 
     if not pm.is_registered(browse_plugin):
         pm.register(browse_plugin, name=PLUGIN)
+    if not pm.is_registered(browse_search):
+        pm.register(browse_search, name=f"{PLUGIN}-search")
     browse_plugin.quiet_errors()
     return Datasette([str(path)], metadata=metadata(release, path.stem), settings=SETTINGS)
 
@@ -161,8 +193,8 @@ def serve(release: Path, host: str = "127.0.0.1", port: int = 8001, db: Path | N
     (kept) must not be there yet unless ``force``: it is written anew."""
     import uvicorn
 
-    if not (release / "data" / "articles.jsonl").is_file():
-        raise FileNotFoundError(f"{release} is not a release (no data/articles.jsonl)")
+    if not table_jsonl(release / "data", "articles").is_file():
+        raise FileNotFoundError(f"{release} is not a release (no data/articles/articles.jsonl)")
     if db is not None and (db.exists() or db.is_symlink()) and not force:
         raise DatabaseExists(f"{db} is there already: not replacing it (--force to)")
     folder = None if db else tempfile.TemporaryDirectory(prefix="ifes-browse-")

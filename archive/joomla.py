@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from ifes_archive.archive.origin import canonical_url, origin_of
 
@@ -41,6 +41,14 @@ HTML_SUFFIXES = (".html", ".htm")
 FIRST_ARCHIVE_YEAR = 1995
 #: Fragments of the template's hidden accessibility links ("Menu", "Content/Inhalt").
 ANCHOR_FRAGMENTS = frozenset({"menu", "content"})
+#: Query parameters that carry a visitor's session, not what a page shows: PHP's own
+#: (``session.use_trans_sid`` appends ``PHPSESSID``), Joomla 1.0's session name (index.php calls
+#: ``session_name(md5($mosConfig_live_site))``: 32 hex digits, see :data:`_SESSION_NAME`), and
+#: the ``sid``/``jsessionid``/``osCsid`` of the forums and shops a site may run beside it. A
+#: server putting a new one on every link would make every link a new page (a crawler trap).
+SESSION_PARAMS = frozenset({"sid", "phpsessid", "jsessionid", "sessionid", "session_id",
+                            "oscsid", "mosvisitor"})
+_SESSION_NAME = re.compile(r"[0-9a-f]{32}")
 
 _SCRIPTS = frozenset({"index.php", "index2.php"})
 _SCRIPT_AT = re.compile(r"index2?\.php")
@@ -107,8 +115,20 @@ class FollowDecision:
 
 
 def clean_url(url: str) -> str:
-    """Return *url* with ``&amp;`` leftovers undone and the fragment dropped."""
-    return urlunsplit(urlsplit(_unamp(url.strip()))._replace(fragment=""))
+    """Return *url* with ``&amp;`` leftovers undone, session parameters
+    (:data:`SESSION_PARAMS`) and the fragment dropped."""
+    parts = urlsplit(_unamp(url.strip()))
+    query = parts.query
+    if any(is_session_param(name) for name, _ in parse_qsl(query, keep_blank_values=True)):
+        query = "&".join(pair for pair in query.split("&")
+                         if not is_session_param(unquote(pair.partition("=")[0])))
+    return urlunsplit(parts._replace(query=query, fragment=""))
+
+
+def is_session_param(name: str) -> bool:
+    """Return True for a query parameter that carries a session (:data:`SESSION_PARAMS`)."""
+    name = name.strip().lower()
+    return name in SESSION_PARAMS or bool(_SESSION_NAME.fullmatch(name))
 
 
 def normalise_base_url(base_url: str) -> str:
@@ -370,10 +390,12 @@ def _extra(params: dict[str, str]) -> bool:
 
 
 def _query_params(query: str) -> dict[str, str]:
-    """Return the query's parameters, names lower-cased (``Itemid`` == ``itemid``), first wins."""
+    """Return the query's parameters, names lower-cased (``Itemid`` == ``itemid``), first wins;
+    session parameters left out (the same page whatever session it is asked in)."""
     params: dict[str, str] = {}
     for name, value in parse_qsl(query, keep_blank_values=True):
-        params.setdefault(name.strip().lower(), value.strip())
+        if not is_session_param(name):
+            params.setdefault(name.strip().lower(), value.strip())
     return params
 
 

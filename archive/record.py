@@ -39,7 +39,7 @@ from ifes_archive.archive.extract import (
 from ifes_archive.archive.flatten import paragraphs, text_of
 from ifes_archive.archive.joomla import canonical_article_url, itemid_of
 from ifes_archive.archive.language import detect_language
-from ifes_archive.archive.schema import AUTHOR_SOURCES, RECORD_KEYS, Record
+from ifes_archive.archive.schema import AUTHOR_SOURCES, EXTRACTOR_PACKAGES, RECORD_KEYS, Record
 from ifes_archive.archive.warc import CapturePointer, pointer_json
 
 if TYPE_CHECKING:
@@ -64,8 +64,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Packages whose versions make the record what it is.
-PACKAGES = ("ifes-archive", "trafilatura", "lxml", "dateparser", "charset-normalizer")
+#: Packages whose versions make the record what it is (the schema names them: ``extractor``).
+PACKAGES = EXTRACTOR_PACKAGES
 #: Page number of an article's print view among its captures (its pages are 0, 1, ...).
 PRINT_PAGE = -1
 #: Flag of a record whose pages are not the known template.

@@ -167,7 +167,25 @@ _CRUMB = {"type": ["object", "null"], "required": ["itemid", "path"], "propertie
 _CHECK = {"type": "object", "required": ["check", "agrees", "detail"], "properties": {
     "check": {"type": "string"}, "agrees": {"type": "boolean"},
     "detail": {"type": ["string", "null"]}}}
-_REFINED: dict[str, dict[str, Any]] = {"date_published": _DATE, "date_modified": _DATE,
+#: Packages whose versions make a record what it is (``extractor.packages``).
+EXTRACTOR_PACKAGES = ("ifes-archive", "trafilatura", "lxml", "dateparser", "charset-normalizer")
+_TEXT = {"type": "string"}
+#: ``extractor``, its parts named, so that a release's Parquet holds it as a struct as the JSON
+#: holds it as an object (a part a later version adds stays in the JSON only).
+_EXTRACTOR = {"type": "object", "properties": {
+    "method": {"type": "string", "enum": ["template", "generic"]},
+    "packages": {"type": "object", "properties": {
+        name: {"type": ["string", "null"]} for name in EXTRACTOR_PACKAGES}},
+    "input": _TEXT, "text": _TEXT,
+    "trafilatura_options": {"type": ["object", "null"], "properties": {
+        "output_format": _TEXT, **{name: {"type": "boolean"} for name in (
+            "favor_precision", "include_tables", "include_comments", "deduplicate",
+            "with_metadata")}}},
+    "dates": {"type": "object", "properties": {
+        "fast_path": _TEXT, "dateparser_languages": {"type": "array", "items": _TEXT},
+        "date_order": _TEXT}}}}
+_REFINED: dict[str, dict[str, Any]] = {"extractor": _EXTRACTOR,
+            "date_published": _DATE, "date_modified": _DATE,
             "authors": {"type": "array", "items": _PERSON}, "gone": _GONE,
             "captures": {"type": "array", "items": _POINTER},
             "encoding": {"type": "array", "items": _ENCODING}, "breadcrumb": _CRUMB,

@@ -33,9 +33,8 @@ BOUND_STATUSES = frozenset({"-4000", "-4001"})
 #: What a spreadsheet runs as a formula when a cell starts with it (OWASP's CSV injection list).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?([eE][-+]?\d+)?$")
-#: Markup and Markdown links in CHANGES.md not escaped with a backslash.
-RAW_IMG = re.compile(r"(?<!\\)<img", re.IGNORECASE)
-RAW_LINK = re.compile(r"(?<!\\)\]\(https?:", re.IGNORECASE)
+#: What a Markdown viewer would make live of CHANGES.md, in its HTML: an image tag, a link.
+LIVE_MARKUP = re.compile(r"<img\b|<a\s+href", re.IGNORECASE)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -176,9 +175,13 @@ def formula_cells(path: Path) -> list[str]:
 
 
 def raw_markup(path: Path) -> list[str]:
-    """``<img`` and ``](http`` in a Markdown file, not escaped."""
+    """Image tags and links a Markdown file becomes once rendered (CommonMark, raw HTML on, as
+    GitHub and the Hugging Face Hub show it): a title in a code span is text, not markup."""
+    from markdown_it import MarkdownIt
+
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    return [m.group(0) for pattern in (RAW_IMG, RAW_LINK) for m in pattern.finditer(text)]
+    html = MarkdownIt("commonmark", {"html": True}).render(text)
+    return [m.group(0) for m in LIVE_MARKUP.finditer(html)]
 
 
 def read_summary(out: Path) -> dict[str, Any]:

@@ -29,8 +29,10 @@ REPEATS = 3
 #: (b) may take this many times the time of (a).
 TIME_TARGET = 1.25
 #: Parts whose bytes (b) and (c) must share: everything but what says how the corpus was had.
-SAME_DATA = ("data/articles.parquet", "data/versions.parquet", "data/captures.parquet",
-             "data/changes.parquet",
+SAME_DATA = ("data/articles/articles-00000-of-00001.parquet",
+             "data/versions/versions-00000-of-00001.parquet",
+             "data/captures/captures-00000-of-00001.parquet",
+             "data/changes/changes-00000-of-00001.parquet",
              "metadata.csv", "archive.wacz")
 
 

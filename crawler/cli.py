@@ -313,7 +313,8 @@ def _release(args: argparse.Namespace) -> int:
         all_versions=args.all_versions, exclude=args.exclude, previous=args.previous,
         rebuild=args.rebuild, released=args.date, version=args.release_version, title=args.title,
         license=args.license, creators=tuple(args.creator), shard_bytes=args.shard_size,
-        workers=args.workers, progress=args.progress, keep_emails=args.keep_emails)
+        workers=args.workers, progress=args.progress, keep_emails=args.keep_emails,
+        tokens=args.tokens)
     try:
         summary = build_release(args.archive, args.out, options)
     except (ReleaseInputError, WarcInputError) as exc:
@@ -385,6 +386,9 @@ def _add_release(verbs: argparse._SubParsersAction) -> None:
                               "the WARC files and the WACZ keep them either way)")
     release.add_argument("--shard-size", type=int, metavar="BYTES",
                          help="split tables into Parquet shards of about this much data")
+    release.add_argument("--tokens", action="store_true",
+                         help="also write tokens/: each text's words with lemma and part of "
+                              "speech (pymorphy3: pip install 'ifes-archive[tokens]')")
     release.add_argument("--workers", type=int, help="processes for --rebuild (default: all)")
     release.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                          help="show progress (default: on a terminal, not in CI)")

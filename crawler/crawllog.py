@@ -6,8 +6,9 @@ its logs read this one:
 1. when the line was written (ISO 8601, UTC, milliseconds);
 2. the HTTP status, or a negative failure code (Heritrix's: -2 connection failed, -3 connection
    broken, -4 timed out, -5 unreadable answer, -7 unfetchable URL, -61 robots.txt unavailable,
-   -5000 out of scope, -6000 not archived (the archive could not be written), -9998 blocked by
-   robots.txt);
+   -4000 refused by a bound (a crawler trap, too many links: :mod:`crawler.bounds`), -4001 too
+   many links from the front page (``DEPTH_LIMIT``), -5000 out of scope, -6000 not archived (the
+   archive could not be written), -9998 blocked by robots.txt);
 3. bytes received (head and body as they came);
 4. the URL;
 5. the discovery path: one letter per hop from the seed (``L`` link, ``R`` redirect, ``E``
@@ -22,7 +23,8 @@ its logs read this one:
     ``retry:N``, ``robots-blocked``, ``trailing:N`` (bytes after the message, kept),
     ``revisit:not-modified|identical``, ``replayed`` (answered from this run's own WARC),
     ``maxsize``, ``content-coding`` (a body that does not decode), ``stray:N`` (bytes an idle
-    connection received), ``out-of-scope``, ``redirect-loop``, ``not-archived``.
+    connection received), ``out-of-scope``, ``redirect-loop``, ``not-archived``,
+    ``bound:NAME`` (the bound that refused or cut the URL, as the run report names it).
 
 Each line is flushed as it is written: the log of a run that died is complete up to its end.
 """

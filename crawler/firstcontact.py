@@ -371,7 +371,10 @@ async def first_contact(base_url: str, settings: BaseSettings, fetcher: PoliteFe
     if answer.status != 200:
         return _refuse(contact, Verdict.UNREACHABLE, f"{url} answers {answer.describe()}")
     contact.base_url = normalise_base_url(url)
-    contact.template_misses = page_misses(answer.body, answer.header("Content-Type"))
+    # Its first PAGE_MAX_PARSE bytes, as the crawl reads it: a page of a million links stays cheap.
+    limit = settings.getint("PAGE_MAX_PARSE")
+    contact.template_misses = page_misses(answer.body[:limit] if limit else answer.body,
+                                          answer.header("Content-Type"))
     return contact
 
 

@@ -69,8 +69,11 @@ class CrawlSummary:
     """Parts of the known template the front page lacked."""
 
     def not_the_template(self) -> str | None:
-        """Return why the run read nothing of the site as the template, None when it did."""
+        """Return why the run read nothing of the site as the template, None when it did (or
+        when a bound cut the run before any article page was read: nothing was judged)."""
         if self.articles or self.unchanged or not (self.not_articles or self.template_misses):
+            return None
+        if self.bounds and not self.not_articles:
             return None
         misses = f"; the front page lacks {', '.join(self.template_misses)}" \
             if self.template_misses else ""

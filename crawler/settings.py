@@ -105,7 +105,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "ifes_archive.crawler.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "ifes_archive.crawler.middlewares.OfflineCookiesMiddleware": 700,
+    "ifes_archive.crawler.cookies.BoundedCookiesMiddleware": 700,
     "ifes_archive.crawler.middlewares.ConditionalRequestMiddleware": 560,
     # The capturing handler decodes (with the rebuild's decoder); ask for what it reads.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
@@ -114,6 +114,9 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {
     # Heritrix's discovery path of each request (L link, E embed, R redirect), for the crawl log.
     "ifes_archive.crawler.middlewares.DiscoveryPathMiddleware": 650,
+    # DEPTH_LIMIT noted as a bound (Scrapy's drops in silence); an article's pages are one hop.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "ifes_archive.crawler.traps.BoundedDepthMiddleware": 900,
     # Off unless PAGE_REQUISITES: stylesheets, scripts, images, favicon the pages embed.
     "ifes_archive.crawler.requisites.PageRequisitesMiddleware": 800,
 }
@@ -149,6 +152,44 @@ PAGE_REQUISITES = False
 #: Fetch each article's print view (index2.php?...&pop=1) once, to cross-check its text: one
 #: request more per new or changed article.
 PRINT_VIEW_CHECK = True
+
+# Bounds (crawler/bounds.py, crawler/traps.py, crawler/cookies.py, crawler/scheduler.py): each
+# ends a crawl however the site misbehaves; a bound that refuses or cuts something is named in the
+# run report and the crawl exits 5. The real site (docs/site-profile.md): hundreds of articles,
+# listings of at most a few dozen pages, pages of tens of kB with a few hundred links at most.
+#: Responses in the whole run (``--max-pages``): ten times what a crawl of the real site fetches
+#: (its articles, their pages and print views, its listings: a few thousand).
+CLOSESPIDER_PAGECOUNT = 50_000
+#: Pages of one listing (archive/joomla.py ``listing_identity``: whatever the pager's ``limit``,
+#: ``limitstart`` or SEF form): the longest listing of the real site has a few dozen pages.
+LISTING_MAX_PAGES = 100
+#: Menu items one listing target is taken under (a blog's identity holds its Itemid: an
+#: ever-new Itemid would be a new listing each time): the real site shows a blog under a few
+#: (article 941 under four), its whole menu has a few dozen items.
+LISTING_MAX_MENU_ITEMS = 50
+#: Links from the front page to a page (Scrapy's DepthMiddleware, which this replaces; the pages
+#: of one article and its print view are one hop). The real site is reached within ~10 hops.
+DEPTH_LIMIT = 50
+#: Links read from one page, in the order it gives them (later ones are not looked at): a page of
+#: the real site has a few hundred at most (menus, a listing of 50 rows, the pager).
+PAGE_MAX_LINKS = 1000
+#: Bytes of one page (decoded) the crawl parses for its links and state; the page is kept whole
+#: in the WARC. As DOWNLOAD_WARNSIZE: a hundred times a page of the real site.
+PAGE_MAX_PARSE = 4 * 1024 * 1024
+#: Requests held in memory by the scheduler; more go to a disk queue in a temporary folder of the
+#: archive folder (removed at the end of the run), as Scrapy's JOBDIR queues do. Not a bound: no
+#: request is lost. 0: all in memory.
+SCHEDULER_MEMORY_MAX = 10_000
+SCHEDULER = "ifes_archive.crawler.scheduler.SpillingScheduler"
+#: Cookies a browser keeps (RFC 6265 §6.1 asks at least these of one: 4096 bytes per cookie,
+#: name, value and attributes; 50 per domain; 3000 in all): Set-Cookie past them is ignored.
+COOKIES_MAX_SIZE = 4096
+COOKIES_MAX_PER_DOMAIN = 50
+COOKIES_MAX_TOTAL = 3000
+#: Bytes of the ``Cookie`` header sent: half of the 8 KB most servers take for one header line
+#: (Apache's LimitRequestFieldSize 8190, nginx's large_client_header_buffers 8k), the rest of the
+#: head kept room. Cookies past it are left off that request.
+COOKIES_MAX_HEADER = 4096
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

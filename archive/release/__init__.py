@@ -4,8 +4,9 @@
 writes::
 
     README.md            dataset card: Hugging Face YAML header, what, how, fields, gaps, plots
-    data/articles.parquet, versions.parquet, captures.parquet, changes.parquet
-                         typed tables (and .jsonl twins)
+    data/NAME/NAME-0000K-of-0000N.parquet, data/NAME/NAME.jsonl
+                         typed tables, one folder each: articles, versions, captures,
+                         changes, persons (Parquet shards and the JSON Lines twin)
     texts/<id>-v<version>.txt, metadata.csv   the texts as corpus tools read them
     plots/*.png          the card's plots
     datapackage.json     Frictionless: every part with size and SHA-256, table schemas

@@ -43,6 +43,7 @@ from ifes_archive.archive.release.package import (
     citation_cff,
     datapackage,
     resource,
+    table_keys,
     table_schema,
     write_json,
     write_sums,
@@ -56,7 +57,9 @@ from ifes_archive.archive.release.scope import (
     articles,
     read_exclusions,
 )
-from ifes_archive.archive.release.tables import all_tables
+from ifes_archive.archive.release.tables import all_tables, table_jsonl
+from ifes_archive.archive.release.tokens import FOLDER as TOKENS
+from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
 from ifes_archive.archive.wacz import write_wacz
 from ifes_archive.archive.warcfiles import find_warcs
@@ -98,6 +101,8 @@ class ReleaseOptions:
     workers: int | None = None
     progress: bool | None = None
     """Show progress (default: when stderr is a terminal, and not in CI)."""
+    tokens: bool = False
+    """Write the lemma layer, ``tokens/`` (pymorphy3; opt-in: it reads every word)."""
 
 
 @dataclass
@@ -255,6 +260,8 @@ def _corpus(archive_dir: Path, work: Path, options: ReleaseOptions) -> tuple[Pat
 
 
 def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -> ReleaseSummary:
+    if options.tokens:
+        _need_morphology()
     exclusions = read_exclusions(options.exclude) if options.exclude else Exclusions()
     previous = read_previous(options.previous) if options.previous else None
     corpus, source = _corpus(archive_dir, work, options)
@@ -279,6 +286,8 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
                                          encoding="utf-8")
         plots = draw_plots(writer.coverage, root / "plots")
         wacz = _finish_wacz(job, options.progress)
+    if options.tokens:
+        write_tokens(root, options.all_versions)
     excluded = exclusions.counts(plan.excluded)
     facts = CardFacts(identity, writer.coverage, all_tables(), parquet, release_parts(root),
                       plots, copies, _reports(archive_dir), changes,
@@ -288,6 +297,14 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     return ReleaseSummary(root, identity, writer.coverage, excluded, len(plan.out_of_scope),
                           release_parts(root), wacz, copies,
                           len(set(exclusions.reasons) - plan.excluded))
+
+
+def _need_morphology() -> None:
+    """Fail before any work when ``--tokens`` cannot be written."""
+    try:
+        analyzer()
+    except NoMorphology as exc:
+        raise ReleaseInputError(str(exc)) from None
 
 
 def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
@@ -301,7 +318,8 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     checksums = Checksums()
     write_json(root / "datapackage.json",
                datapackage(facts.identity, description,
-                           _resources(root, facts.parquet, checksums), provenance))
+                           _resources(root, facts.parquet, checksums, facts.all_versions),
+                           provenance))
     write_sums(root, checksums)
 
 
@@ -352,13 +370,13 @@ def _finish_wacz(job: Future[int] | None, show: bool | None) -> str:
 
 
 def release_parts(root: Path) -> list[tuple[str, int, int]]:
-    """Return (part, files, bytes) of a release: each file at the top and in data/, each other
-    folder (``texts/``, ``plots/``) as one part."""
+    """Return (part, files, bytes) of a release: each file at the top and in data/ (its
+    tables' folders), each other folder (``texts/``, ``plots/``) as one part."""
     parts = []
     for path in sorted(root.iterdir()):
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         if path.name == "data":
-            parts += [(f"data/{p.name}", 1, p.stat().st_size) for p in files]
+            parts += [(p.relative_to(root).as_posix(), 1, p.stat().st_size) for p in files]
         else:
             parts.append((path.name + ("/" if path.is_dir() else ""), len(files),
                           sum(p.stat().st_size for p in files)))
@@ -376,21 +394,25 @@ def _reports(archive_dir: Path) -> list[dict[str, Any]]:
     return sorted(reports, key=lambda r: str(r.get("started", "")))
 
 
-def _resources(root: Path, parquet: dict[str, list[str]],
-               checksums: Checksums) -> list[dict[str, Any]]:
-    tables = all_tables()
-    entries = [resource(root, root / "data" / f"{name}.jsonl", name, checksums,
-                        schema=table_schema(tables[name])) for name in parquet]
+def _resources(root: Path, parquet: dict[str, list[str]], checksums: Checksums,
+               all_versions: bool) -> list[dict[str, Any]]:
+    tables, keys = all_tables(), table_keys(all_versions)
+    entries = [resource(root, table_jsonl(root / "data", name), name, checksums,
+                        schema=table_schema(tables[name], keys.get(name)))
+               for name in parquet]
     for name, files in parquet.items():
         entries += [resource(root, root / path,
                              f"{name}-parquet" + (f"-{i}" if len(files) > 1 else ""), checksums,
                              f"The rows of {name} (JSON Lines) as typed Parquet")
                     for i, path in enumerate(files)]
     entries.append(resource(root, root / METADATA_CSV, "metadata", checksums,
-                            "One row per file of texts/", table_schema(tables["metadata"])))
-    for folder, prefix in (("texts", "text"), ("plots", "plot")):
+                            "One row per file of texts/",
+                            table_schema(tables["metadata"], keys["metadata"]),
+                            encoding="utf-8-sig"))  # written with a BOM, for spreadsheets
+    for folder, prefix in (("texts", "text"), ("plots", "plot"), (TOKENS, "tokens")):
+        paths = sorted((root / folder).iterdir()) if (root / folder).is_dir() else []
         entries += [resource(root, path, f"{prefix}-{path.stem.replace('_', '-')}", checksums)
-                    for path in sorted((root / folder).iterdir())]
+                    for path in paths]
     for name in ("README.md", "CHANGES.md", "CITATION.cff", WACZ):
         if (root / name).exists():
             entries.append(resource(root, root / name, name.lower().replace(".", "-"),

@@ -161,14 +161,26 @@ def _human(size: int) -> str:
     return str(size)
 
 
+#: What ``tokens/`` holds (``ifes-archive release --tokens``; archive/release/tokens.py).
+TOKENS_NOTE = (
+    "`tokens/` is the lemma layer: one tab-separated file per row of `articles` "
+    "(`ARTICLE_ID.tsv`), one line per word of its text, with the columns `article_id`, "
+    "`version`, `paragraph` (1-based, as blank lines part the text), `token` (1-based in its "
+    "paragraph), `form` (as printed), `lemma`, `upos` (Universal Dependencies part of speech) "
+    "and `tag` (the OpenCorpora tag). Russian words are read by pymorphy3 with the OpenCorpora "
+    "dictionary, its most likely reading (homonyms are not disambiguated by context); numbers "
+    "are `NUM`; other words have no lemma and `X`. Punctuation is not a token.")
+
+
 def _what(facts: CardFacts) -> list[str]:
     lines = ["## What is in it", "", summary(facts), ""]
     if facts.scope:
         lines += ["This release is limited to articles " + "; ".join(facts.scope) + ".", ""]
     lines += _table(["part", "files", "size"], [[f"`{name}`", f"{files:,}", _human(size)]
                                                for name, files, size in facts.parts])
-    lines += ["`data/` holds five tables, each as Parquet (typed: dates are dates, lists are "
-              "lists, authors are structs) and as JSON Lines: `articles` (one row per article"
+    lines += ["`data/` holds five tables, each in a folder of its own (`data/NAME/`) as "
+              "Parquet (typed: dates are dates, lists are lists, authors are structs) and as "
+              "JSON Lines: `articles` (one row per article"
               + (" version" if facts.all_versions else "") + "), `versions` (one row per version "
               "of each article), `captures` (one row per WARC record a version was built from), "
               "`changes` (one row per step in an article's history: `added`, `edited`, "
@@ -184,26 +196,42 @@ def _what(facts: CardFacts) -> list[str]:
               "same name in every release that holds that version) and `metadata.csv` one row "
               "per file, the form corpus tools (AntConc, Sketch Engine, quanteda) read; "
               + SPREADSHEET_NOTE + ".", ""]
+    if any(name == "tokens/" for name, _, _ in facts.parts):
+        lines += [TOKENS_NOTE, ""]
     for name, caption in facts.plots.items():
         lines += [f"![{caption}](plots/{name})", ""]
     return lines
 
 
 def _loading(facts: CardFacts) -> list[str]:
-    articles = facts.parquet.get("articles", ["data/articles.parquet"])
-    pattern = articles[0] if len(articles) == 1 else "data/articles-*.parquet"
-    return ["## How to load it", "", "```python", "import pandas as pd",
-            f'articles = pd.read_parquet("{articles[0]}")' if len(articles) == 1 else
-            f'articles = pd.concat(pd.read_parquet(f) for f in {articles!r})', "",
-            "from datasets import load_dataset",
-            'articles = load_dataset("path/to/this/release")["train"]  # the card\'s configs',
-            'versions = load_dataset("path/to/this/release", "versions")["train"]', "",
-            "import duckdb",
-            f"duckdb.sql(\"SELECT language, count(*) FROM '{pattern}' GROUP BY 1\")", "```", "",
-            "In R: `arrow::read_parquet(\"" + articles[0] + "\")`, or with quanteda "
-            "`readtext::readtext(\"texts/*.txt\")` and `read.csv(\"metadata.csv\")` (joined on "
-            "the file name). `ifes-archive browse .` opens the release in Datasette (search, "
+    articles = _glob("articles")
+    return ["## How to load it", "",
+            "Each table is a folder of `data/`, `data/NAME/`: its Parquet shards "
+            "(`NAME-0000K-of-0000N.parquet`) and the same rows as JSON Lines (`NAME.jsonl`). "
+            "Read a table by the glob of its own folder's shards (`data/articles/*.parquet`); "
+            "`data/*.parquet` matches no table. Run these inside the release folder:", "",
+            "```python", "import glob", "", "import pandas as pd",
+            f'articles = pd.concat(map(pd.read_parquet, sorted(glob.glob("{articles}"))),',
+            "                     ignore_index=True)", "", "import polars as pl",
+            f'captures = pl.read_parquet("{_glob("captures")}")', "", "import duckdb",
+            f"by_language = duckdb.sql(\"SELECT language, count(*) FROM '{articles}' \"",
+            '                         "GROUP BY 1").fetchall()', "",
+            "import os", "", "from datasets import load_dataset",
+            "# this folder by the card's configs, articles by default (datasets takes the "
+            "folder's name:", '# load_dataset(".") fails, it has none)',
+            "dataset = load_dataset(os.getcwd())",
+            'versions = load_dataset(os.getcwd(), "versions")["train"]', "```", "",
+            f"In R: `articles <- as.data.frame(arrow::open_dataset(Sys.glob(\"{articles}\")))` "
+            "(every shard of the folder), or with quanteda "
+            "`readtext::readtext(\"texts/*.txt\")` and `readr::read_csv(\"metadata.csv\")` "
+            "(joined on the file name; base R: `read.csv(\"metadata.csv\", fileEncoding = "
+            "\"UTF-8-BOM\")`). `ifes-archive browse .` opens the release in Datasette (search, "
             "facets, links to each capture) for those who do not program.", ""]
+
+
+def _glob(table: str) -> str:
+    """Return the glob of a table's Parquet shards, relative to the release folder."""
+    return f"data/{table}/*.parquet"
 
 
 def _collection(facts: CardFacts) -> list[str]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ifes_archive.archive.release.contents import Released
 from ifes_archive.archive.release.escape import code_span
 from ifes_archive.archive.release.scope import ReleaseInputError
+from ifes_archive.archive.release.tables import table_jsonl
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,10 +37,11 @@ class PreviousRelease:
 def read_previous(folder: Path) -> PreviousRelease:
     """Return what the release in ``folder`` held; raise :class:`ReleaseInputError` if it is
     no release."""
-    versions, package = folder / "data" / "versions.jsonl", folder / "datapackage.json"
+    versions = table_jsonl(folder / "data", "versions")
+    package = folder / "datapackage.json"
     if not versions.exists() or not package.exists():
-        raise ReleaseInputError(f"{folder} is not a release (no data/versions.jsonl or "
-                                "datapackage.json)")
+        raise ReleaseInputError(f"{folder} is not a release (no data/versions/versions.jsonl "
+                                "or datapackage.json)")
     descriptor = json.loads(package.read_text(encoding="utf-8"))
     articles: dict[int, Released] = {}
     with open(versions, encoding="utf-8") as stream:

@@ -77,7 +77,7 @@ class ContentsWriter:
                        for name in DATA_TABLES}
         (root / "texts").mkdir(parents=True, exist_ok=True)
         # held open until close(): rows come one at a time
-        self._csv_file = open(root / METADATA_CSV, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self._csv_file = open(root / METADATA_CSV, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
         self._csv = csv.writer(self._csv_file)
         self._csv.writerow([f.name for f in fields(TextRow)])
         self.coverage = Coverage()

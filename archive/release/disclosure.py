@@ -102,8 +102,8 @@ def example_record(facts: CardFacts) -> list[str]:
     body = json.dumps(shown, ensure_ascii=False, indent=2, default=str)
     fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", body)), default=0))
     return ["## An example record", "", f"The first row of `articles` (article "
-            f"{row.get('article_id')}), as `data/articles.jsonl` holds it; `text` and `bio` "
-            f"are cut to {EXAMPLE_TEXT_CHARS} characters here.", "", fence + "json", body,
+            f"{row.get('article_id')}), as `data/articles/articles.jsonl` holds it; `text` "
+            f"and `bio` are cut to {EXAMPLE_TEXT_CHARS} characters here.", "", fence + "json", body,
             fence, ""]
 
 

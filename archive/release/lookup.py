@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ifes_archive.archive.history import rows_of, versions_of
 from ifes_archive.archive.release.contents import version_row
 from ifes_archive.archive.release.steps import change_rows
-from ifes_archive.archive.release.tables import row_of
+from ifes_archive.archive.release.tables import row_of, table_jsonl
 from ifes_archive.archive.versions import content_digest
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class ArticleHistory:
     """Every version of one article and the steps between them."""
 
     source: Path
-    """The file read: a corpus, or a release's ``data/versions.jsonl``."""
+    """The file read: a corpus, or a release's ``data/versions/versions.jsonl``."""
     versions: list[dict[str, Any]]
     """Oldest first: whole records (a corpus, a release's released versions) or rows of the
     release's ``versions`` table with their ``captures``."""
@@ -53,13 +53,13 @@ class ArticleHistory:
 
 def is_release(folder: Path) -> bool:
     """Return True when ``folder`` is a release (it has the ``versions`` table)."""
-    return (folder / "data" / "versions.jsonl").is_file()
+    return table_jsonl(folder / "data", "versions").is_file()
 
 
 def source_of(path: Path) -> Path:
     """Return the file :func:`article_history` reads; raise :class:`NoHistory` when none."""
     if path.is_dir():
-        path = path / "data" / "versions.jsonl" if is_release(path) else path / CORPUS
+        path = table_jsonl(path / "data", "versions") if is_release(path) else path / CORPUS
     if not path.is_file():
         raise NoHistory(f"no corpus or release at {path}")
     return path
@@ -82,15 +82,17 @@ def article_history(path: Path, article_id: int) -> ArticleHistory:
 def _from_release(folder: Path, source: Path, article_id: int) -> ArticleHistory:
     data = folder / "data"
     rows = sorted(rows_of(source, article_id), key=lambda r: r["version"])
-    records = {r.get("version") or 1: r for r in rows_of(data / "articles.jsonl", article_id)}
+    records = {r.get("version") or 1: r
+               for r in rows_of(table_jsonl(data, "articles"), article_id)}
     captures: dict[int, list[dict[str, Any]]] = {}
-    for capture in _optional(data / "captures.jsonl", article_id):
+    for capture in _optional(table_jsonl(data, "captures"), article_id):
         captures.setdefault(capture["version"], []).append(capture)
     versions = [{**row, **records[row["version"]]} if row["version"] in records else
                 {**row, "captures": sorted(captures.get(row["version"], []),
                                            key=lambda c: c["page"])}
                 for row in rows]
-    return ArticleHistory(source, versions, rows, _optional(data / "changes.jsonl", article_id))
+    return ArticleHistory(source, versions, rows,
+                          _optional(table_jsonl(data, "changes"), article_id))
 
 
 def _optional(table: Path, article_id: int) -> list[dict[str, Any]]:

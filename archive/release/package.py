@@ -36,9 +36,37 @@ _FIELD_TYPES = {"integer": "integer", "number": "number", "boolean": "boolean",
                 "array": "array", "object": "object"}
 
 
-def table_schema(properties: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Return the Frictionless table schema of a table's JSON Schema properties."""
-    return {"fields": [_field(name, spec) for name, spec in properties.items()]}
+def table_schema(properties: dict[str, dict[str, Any]],
+                 keys: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the Frictionless table schema of a table's JSON Schema properties, with its
+    ``keys`` (``primaryKey``, ``foreignKeys``: :func:`table_keys`)."""
+    return {"fields": [_field(name, spec) for name, spec in properties.items()], **(keys or {})}
+
+
+def _references(fields: list[str], table: str, to: list[str]) -> dict[str, Any]:
+    return {"fields": fields, "reference": {"resource": table, "fields": to}}
+
+
+def table_keys(all_versions: bool) -> dict[str, dict[str, Any]]:
+    """Return the primary and foreign keys of each table (Frictionless checks both): a row of
+    ``articles`` is an article (a version of it with ``--all-versions``), a ``versions`` row a
+    version, a ``captures`` row one WARC record, a ``changes`` row the step the capture at
+    ``to_seen`` first showed, a ``metadata.csv`` row a text. (``articles.authors[].person_id``
+    names a ``persons`` row too; Frictionless keys cannot reach into a list.)"""
+    article = ["article_id", "version"] if all_versions else ["article_id"]
+    text = ["id", "version"] if all_versions else ["id"]
+    version = ["article_id", "version"]
+    return {"articles": {"primaryKey": article},
+            "versions": {"primaryKey": version,
+                         "foreignKeys": [_references(article, "articles", article)]},
+            "captures": {"primaryKey": ["warc_filename", "warc_offset"],
+                         "foreignKeys": [_references(version, "versions", version)]},
+            "changes": {"primaryKey": ["article_id", "to_seen"],
+                        "foreignKeys": [_references(["article_id"], "articles",
+                                                    ["article_id"])]},
+            "persons": {"primaryKey": ["person_id"]},
+            "metadata": {"primaryKey": text,
+                         "foreignKeys": [_references(text, "articles", article)]}}
 
 
 def _field(name: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -72,12 +100,12 @@ class Checksums:
 
 
 def resource(root: Path, path: Path, name: str, checksums: Checksums, description: str = "",
-             schema: dict[str, Any] | None = None) -> dict[str, Any]:
+             schema: dict[str, Any] | None = None, encoding: str = "utf-8") -> dict[str, Any]:
     """Return the resource of one file: a table when ``schema`` is given, a file otherwise."""
     relative = path.relative_to(root).as_posix()
     entry: dict[str, Any] = {"name": name, "path": relative}
     if schema is not None:
-        entry |= {"type": "table", "format": path.suffix.lstrip("."), "encoding": "utf-8"}
+        entry |= {"type": "table", "format": path.suffix.lstrip("."), "encoding": encoding}
     else:
         entry |= {"type": "file", "format": path.suffix.lstrip(".")}
     entry["mediatype"] = _MEDIA_TYPES.get(path.suffix, "application/octet-stream")

@@ -7,8 +7,11 @@ field's type and description. From that one description come the Parquet (Arrow)
 as dates, instants as UTC timestamps, lists as lists, objects with known properties as structs,
 free-form objects as JSON text — the Frictionless table schemas and the card's field lists.
 
-:class:`TableWriter` writes a table as Parquet (one schema for every shard; row groups sized for
-the Hugging Face dataset viewer; a page index so readers can seek) and as JSON Lines beside it.
+:class:`TableWriter` writes a table into a folder of its own, ``data/NAME/``: as Parquet shards
+``NAME-0000K-of-0000N.parquet`` (one schema for every shard; row groups sized for the Hugging Face
+dataset viewer; a page index so readers can seek) and as JSON Lines beside them, ``NAME.jsonl``.
+One folder per table, so a glob or a folder read takes one table's rows and only those
+(``data/*.parquet`` once spanned every table).
 """
 
 from __future__ import annotations
@@ -323,13 +326,33 @@ class _Shard:
     bytes: int = 0
 
 
-class TableWriter:
-    """Writes one table to ``data/NAME.parquet`` (or shards ``NAME-0000K-of-0000N.parquet``)
-    and ``data/NAME.jsonl``, row by row, in the order given."""
+def table_folder(data: Path, name: str) -> Path:
+    """Return the folder of table ``name`` in a release's ``data/`` folder."""
+    return data / name
 
-    def __init__(self, folder: Path, name: str, properties: dict[str, dict[str, Any]],
+
+def table_jsonl(data: Path, name: str) -> Path:
+    """Return the JSON Lines file of table ``name`` in a release's ``data/`` folder; in a
+    release built before tables had folders, ``data/NAME.jsonl`` (readers take either)."""
+    path = table_folder(data, name) / f"{name}.jsonl"
+    flat = data / f"{name}.jsonl"
+    return flat if not path.is_file() and flat.is_file() else path
+
+
+def shard_name(name: str, index: int, count: int) -> str:
+    """Return the file name of shard ``index`` of ``count`` of a table (the ``datasets``
+    library's own naming, also for a table of one shard)."""
+    return f"{name}-{index:05d}-of-{count:05d}.parquet"
+
+
+class TableWriter:
+    """Writes one table into its folder ``DATA/NAME/`` (``DATA`` is the release's ``data/``):
+    Parquet shards ``NAME-0000K-of-0000N.parquet`` and ``NAME.jsonl``, row by row, in the
+    order given."""
+
+    def __init__(self, data: Path, name: str, properties: dict[str, dict[str, Any]],
                  shard_bytes: int = SHARD_BYTES, row_group_bytes: int = ROW_GROUP_BYTES):
-        self.folder, self.name, self.properties = folder, name, properties
+        self.folder, self.name, self.properties = table_folder(data, name), name, properties
         self.schema = arrow_schema(properties)
         self._converters = {name: converter(spec) for name, spec in properties.items()}
         self.shard_bytes = shard_bytes
@@ -337,9 +360,9 @@ class TableWriter:
         self._shards: list[_Shard] = []
         self._pending: list[dict[str, Any]] = []
         self._pending_bytes = 0
-        folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
         # held open until close(): rows come one at a time
-        self._jsonl = open(folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._jsonl = open(self.folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")  # noqa: SIM115
 
     def write(self, row: dict[str, Any], line: str | None = None) -> None:
         """Add one row (as JSON holds it); ``line`` is its JSON text when the caller has it."""
@@ -383,9 +406,7 @@ class TableWriter:
         for shard in self._shards:
             shard.writer.close()
         count = len(self._shards)
-        final = [self.folder / (f"{self.name}.parquet" if count == 1 else
-                                f"{self.name}-{i:05d}-of-{count:05d}.parquet")
-                 for i in range(count)]
+        final = [self.folder / shard_name(self.name, i, count) for i in range(count)]
         for shard, path in zip(self._shards, final):
             shard.path.replace(path)
         return final

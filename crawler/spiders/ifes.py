@@ -54,6 +54,14 @@ from ifes_archive.crawler.session import (
     StorageFailed,
     storage_message,
 )
+from ifes_archive.crawler.traps import (
+    SAME_HOP_KEY,
+    ListingBounds,
+    listing_key,
+    page_links,
+    refuse,
+    settings_of,
+)
 from ifes_archive.crawler.useragent import operator_problem, settle_operator
 
 if TYPE_CHECKING:
@@ -102,6 +110,9 @@ class IfesSpider(scrapy.Spider):
         self.listing_fetches: dict[str, list[int]] = {}
         self._seen: set[DedupKey] = set()
         self._revisited = False
+        #: Pages taken of each listing, articles each showed (LISTING_MAX_PAGES, repeats).
+        self.listings: ListingBounds
+        self.listings, self.page_max_links, self.page_max_parse = settings_of(None)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> IfesSpider:
@@ -110,6 +121,7 @@ class IfesSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.scope_also = tuple(normalise_base_url(u) for u in
                                   crawler.settings.getlist("SCOPE_ALSO") if u)
+        spider.listings, spider.page_max_links, spider.page_max_parse = settings_of(crawler)
         crawler.signals.connect(spider._revisit_unlisted, signal=signals.spider_idle)
         return spider
 
@@ -174,11 +186,12 @@ class IfesSpider(scrapy.Spider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request | ListingItem]:
         """Follow the links of a listing (or any non-article) page; yield it as listing
         evidence (the pipeline reads which articles it files under which category)."""
-        selector = page_selector(response)
+        selector = self._selector(response)
         self._note_denied(response, selector)
         yield from self._follow_links(response, selector)
         self._count_listing_fetch(response.url)
-        if listing_task(response.url, self.base_url) is not None:
+        # A page cut by PAGE_MAX_PARSE is no evidence of a listing (nor parsed whole again).
+        if listing_task(response.url, self.base_url) is not None and not self._cut(response):
             content_type = response.headers.get("Content-Type")
             yield ListingItem(response.url,
                               content_type.decode("latin-1") if content_type else None,
@@ -195,7 +208,7 @@ class IfesSpider(scrapy.Spider):
                 yield ObservedItem(article_id, NOT_MODIFIED_LINE, response.meta[SEEN_KEY],
                                    refers_to=response.meta[META_KEY].warc_record_id)
             return
-        selector = page_selector(response)
+        selector = self._selector(response)
         yield from self._follow_links(response, selector)
         denied = self._note_denied(response, selector)
         if denied:
@@ -224,7 +237,7 @@ class IfesSpider(scrapy.Spider):
         total: int,
     ) -> Iterator[scrapy.Request | ArticleItem]:
         """Add one later page of a multi-page article; yield the item after the last one."""
-        selector = page_selector(response)
+        selector = self._selector(response)
         yield from self._follow_links(response, selector)
         page = len(pages)
         denied = self._note_denied(response, selector)
@@ -256,7 +269,7 @@ class IfesSpider(scrapy.Spider):
     def parse_print(self, response: Response, article_id: int, pages: list[dict[str, Any]],
                     errors: list[str]) -> Iterator[ArticleItem]:
         """Yield the article with its print view (the cross-check of its text)."""
-        denied = denied_state(page_selector(response))
+        denied = denied_state(self._selector(response))
         printed = None if denied else page_dict(response, PRINT_PAGE)
         yield self._item(article_id, pages, errors, printed)
 
@@ -288,8 +301,28 @@ class IfesSpider(scrapy.Spider):
     # Links ----------------------------------------------------------------------------------
 
     def _follow_links(self, response: Response, selector: Selector) -> Iterator[scrapy.Request]:
-        """Yield a request for every link on the page worth fetching and not yet scheduled."""
-        for href in selector.css("a::attr(href)").getall():
+        """Yield a request for every link on the page worth fetching and not yet scheduled (of
+        its first PAGE_MAX_LINKS links)."""
+        links = self._links(response, selector)
+        repeating = self._repeating_listing(response, links)
+        for url, target in links:
+            if target.kind in ARTICLE_KINDS:
+                request = self._article_request(target, url)
+            else:
+                request = self._listing_request(target, url, response, repeating)
+            if request is not None:
+                yield request
+
+    def _links(self, response: Response, selector: Selector) -> list[tuple[str, JoomlaUrl]]:
+        """Return the links of the page worth following (URL and what it names), of its first
+        PAGE_MAX_LINKS links (the cut noted as a bound)."""
+        hrefs, cut = page_links(selector.root, self.page_max_links)
+        if cut:
+            refuse(getattr(self, "crawler", None), "page-links", response.url,
+                   f"only the first {self.page_max_links} links of a page are read",
+                   "PAGE_MAX_LINKS", via=response.url)
+        links = []
+        for href in hrefs:
             url = _absolute(response, href)
             if url is None:
                 continue
@@ -305,12 +338,21 @@ class IfesSpider(scrapy.Spider):
             elif not decision:
                 logger.debug("not following %s: %s", url, decision.reason)
                 continue
-            if target.kind in ARTICLE_KINDS:
-                request = self._article_request(target, url)
-            else:
-                request = self._listing_request(target, url)
-            if request is not None:
-                yield request
+            links.append((url, target))
+        return links
+
+    def _repeating_listing(self, response: Response,
+                           links: list[tuple[str, JoomlaUrl]]) -> str | None:
+        """Return the listing key of a later page of a listing that links no article its
+        listing had not linked before (a pager that never ends: its further pages are not
+        taken), else None."""
+        page = parse_url(response.url, self.base_url)
+        if page.kind not in LISTING_KINDS:
+            return None
+        ids = {t.id for _, t in links if t.kind in ARTICLE_KINDS and t.id is not None}
+        if self.listings.adds_articles(page, ids) or not page.limitstart:
+            return None
+        return listing_identity(page)
 
     def _article_request(self, target: JoomlaUrl, url: str) -> scrapy.Request | None:
         """Return the request of page 0 of the article *target* links to, None if scheduled."""
@@ -328,9 +370,29 @@ class IfesSpider(scrapy.Spider):
             meta={"handle_httpstatus_list": [304]},
         )
 
-    def _listing_request(self, target: JoomlaUrl, url: str) -> scrapy.Request | None:
-        """Return a request for a listing page, None if already scheduled."""
-        if not self._first_time(dedup_key(target)):
+    def _listing_request(self, target: JoomlaUrl, url: str, response: Response,
+                         repeating: str | None) -> scrapy.Request | None:
+        """Return a request for a listing page, None if already scheduled or beyond a bound
+        (a page of a listing that repeats itself, LISTING_MAX_PAGES)."""
+        key = dedup_key(target)
+        if key in self._seen:
+            return None
+        crawler = getattr(self, "crawler", None)
+        if target.kind in LISTING_KINDS and listing_identity(target) == repeating:
+            refuse(crawler, "listing-repeats", url, "a page of the listing linked no article "
+                   "its earlier pages had not: its further pages are not taken",
+                   "LISTING_MAX_PAGES", via=response.url)
+            return None
+        self._seen.add(key)
+        bound = self.listings.admit(target) if target.kind in LISTING_KINDS else ""
+        if bound == "listing-pages":
+            refuse(crawler, bound, url, f"listing {listing_identity(target)} has more than "
+                   f"{self.listings.max_pages} pages", "LISTING_MAX_PAGES", via=response.url)
+        elif bound:
+            refuse(crawler, bound, url, f"listing {listing_key(target)} is linked under more "
+                   f"than {self.listings.max_menu_items} menu items", "LISTING_MAX_MENU_ITEMS",
+                   via=response.url)
+        if bound:
             return None
         return self._request(clean_url(url), self.parse)
 
@@ -367,7 +429,8 @@ class IfesSpider(scrapy.Spider):
             # The chain must not be cut by the dupefilter, or the article would never be yielded.
             dont_filter=True,
             # Page 0 came whole (changed, or the server sends no validators): so do the others.
-            meta={"dont_revalidate": True},
+            # One hop with page 0: no depth bound cuts an article.
+            meta={"dont_revalidate": True, SAME_HOP_KEY: True},
             priority=CHAIN_PRIORITY,
         )
 
@@ -382,7 +445,7 @@ class IfesSpider(scrapy.Spider):
         return self._request(
             print_view_url(self.base_url, article_id, itemid), self.parse_print,
             cb_kwargs={"article_id": article_id, "pages": pages, "errors": errors},
-            dont_filter=True, priority=CHAIN_PRIORITY)
+            dont_filter=True, priority=CHAIN_PRIORITY, meta={SAME_HOP_KEY: True})
 
     def _item(self, article_id: int, pages: list[dict[str, Any]], errors: list[str],
               printed: dict[str, Any] | None = None) -> ArticleItem:
@@ -407,6 +470,17 @@ class IfesSpider(scrapy.Spider):
         )
 
     # Page states ----------------------------------------------------------------------------
+
+    def _selector(self, response: Response) -> Selector:
+        """Return the selector of the page's first PAGE_MAX_PARSE bytes (a cut noted)."""
+        if self._cut(response):
+            refuse(getattr(self, "crawler", None), "page-parse", response.url,
+                   f"a page of {len(response.body)} bytes: its first {self.page_max_parse} "
+                   "are read for links (the WARC keeps it whole)", "PAGE_MAX_PARSE")
+        return page_selector(response, self.page_max_parse)
+
+    def _cut(self, response: Response) -> bool:
+        return bool(self.page_max_parse) and len(response.body) > self.page_max_parse
 
     def _note_denied(self, response: Response, selector: Selector) -> str | None:
         """Return "restricted"/"not found" (counted, logged) for Joomla's HTTP-200 refusals."""
@@ -455,15 +529,16 @@ class IfesSpider(scrapy.Spider):
             stats.set_value(key, value)
 
 
-def page_selector(response: Response) -> Selector:
-    """Return a selector over the page decoded as the record builder decodes it.
+def page_selector(response: Response, max_bytes: int = 0) -> Selector:
+    """Return a selector over the page (its first ``max_bytes``, 0: all) decoded as the record
+    builder decodes it.
 
     Scrapy trusts the header charset, which on this site may be missing or a wrong utf-8 over
     windows-1251 bytes; links with Cyrillic text or parameters must not be mangled.
     """
     content_type = response.headers.get("Content-Type")
     header = content_type.decode("latin-1") if content_type else None
-    text = decode_html(response.body, header).text
+    text = decode_html(response.body[:max_bytes] if max_bytes else response.body, header).text
     return Selector(root=html_root(text), type="html")
 
 

@@ -56,7 +56,7 @@ def _get(url: str) -> dict:
 
 
 def _articles(release: Path) -> list[dict]:
-    lines = (release / "data" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (release / "data" / "articles" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines]
 
 
@@ -93,14 +93,14 @@ def test_facets_on_section_language_year_and_author(browsed: str, release: Path)
 
 def test_versions_and_captures_are_there_too(browsed: str, release: Path) -> None:
     for table in ("versions", "captures"):
-        lines = (release / "data" / f"{table}.jsonl").read_text(encoding="utf-8").splitlines()
+        lines = (release / "data" / table / f"{table}.jsonl").read_text(encoding="utf-8").splitlines()
         answer = _get(f"{browsed}/release/{table}.json?_size=0")
         assert answer["filtered_table_rows_count"] == len(lines)
 
 
 def test_persons_are_there_with_their_spellings(browsed: str, release: Path) -> None:
     rows = [json.loads(line) for line in
-            (release / "data" / "persons.jsonl").read_text(encoding="utf-8").splitlines()]
+            (release / "data" / "persons" / "persons.jsonl").read_text(encoding="utf-8").splitlines()]
     first = rows[0]
     answer = _get(f"{browsed}/release/persons.json?_shape=array&person_id={first['person_id']}")
     assert len(answer) == 1 and answer[0]["name_latin"] == first["name_latin"]

@@ -60,10 +60,13 @@ def _card(release: Path) -> tuple[dict, str]:
 
 def test_every_part_is_there(release: Path, crawl) -> None:
     for name in ("README.md", "CHANGES.md", "CITATION.cff", "datapackage.json", "SHA256SUMS",
-                 "archive.wacz", "metadata.csv", "data/articles.parquet", "data/articles.jsonl",
-                 "data/versions.parquet", "data/versions.jsonl", "data/captures.parquet",
-                 "data/captures.jsonl", "data/changes.parquet", "data/changes.jsonl"):
+                 "archive.wacz", "metadata.csv"):
         assert (release / name).is_file(), name
+    tables = ("articles", "versions", "captures", "changes", "persons")
+    assert sorted(p.name for p in (release / "data").iterdir()) == sorted(tables)
+    for table in tables:  # one folder per table: a glob of it takes that table's rows only
+        assert sorted(p.name for p in (release / "data" / table).iterdir()) == \
+            [f"{table}-00000-of-00001.parquet", f"{table}.jsonl"], table
     texts = sorted(p.name for p in (release / "texts").iterdir())
     assert texts == sorted(f"{r['article_id']}-v{r['version']}.txt" for r in _current(crawl))
     assert len(list((release / "plots").glob("*.png"))) == 4
@@ -71,7 +74,7 @@ def test_every_part_is_there(release: Path, crawl) -> None:
 
 
 def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
-    table = pq.read_table(release / "data" / "articles.parquet")
+    table = pq.read_table(release / "data" / "articles" / "articles-00000-of-00001.parquet")
     schema = table.schema
     assert schema.names == [*RECORD_KEYS, "citation"]  # and each article's citation
     assert schema.field("date_published").type.field("value").type == pa.date32()
@@ -94,8 +97,8 @@ def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
             (day.isoformat() if day else None) == record["date_published"]["value"]
         assert [a["name"] for a in row["authors"]] == [a["name"] for a in record["authors"]]
         assert row["first_seen"].isoformat().replace("+00:00", "Z") == record["first_seen"]
-    jsonl = _jsonl(release / "data" / "articles.jsonl")
-    persons = {p["person_id"] for p in _jsonl(release / "data" / "persons.jsonl")}
+    jsonl = _jsonl(release / "data" / "articles" / "articles.jsonl")
+    persons = {p["person_id"] for p in _jsonl(release / "data" / "persons" / "persons.jsonl")}
     for row in jsonl:  # each author carries its person, which the persons table lists
         assert all(author.pop("person_id") in persons for author in row["authors"])
         assert row.pop("citation") == cite(row)
@@ -103,7 +106,7 @@ def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
 
 
 def test_row_groups_fit_the_hub_viewer(release: Path) -> None:
-    for path in (release / "data").glob("*.parquet"):
+    for path in (release / "data").glob("*/*.parquet"):
         metadata = pq.ParquetFile(path).metadata
         for group in range(metadata.num_row_groups):
             assert metadata.row_group(group).total_byte_size <= ROW_GROUP_BYTES
@@ -111,9 +114,9 @@ def test_row_groups_fit_the_hub_viewer(release: Path) -> None:
 
 
 def test_versions_and_captures_join_on_id_and_version(release: Path, crawl) -> None:
-    versions = _jsonl(release / "data" / "versions.jsonl")
-    captures = _jsonl(release / "data" / "captures.jsonl")
-    rows = _jsonl(release / "data" / "articles.jsonl")
+    versions = _jsonl(release / "data" / "versions" / "versions.jsonl")
+    captures = _jsonl(release / "data" / "captures" / "captures.jsonl")
+    rows = _jsonl(release / "data" / "articles" / "articles.jsonl")
     articles = {(r["article_id"], r["version"]) for r in rows}
     assert {(v["article_id"], v["version"]) for v in versions if v["released"]} == articles
     assert {(c["article_id"], c["version"]) for c in captures} <= \
@@ -122,12 +125,12 @@ def test_versions_and_captures_join_on_id_and_version(release: Path, crawl) -> N
     assert multi, "the mirror has multi-page articles"
     pages = sorted(c["page"] for c in captures if c["article_id"] == multi[0]["article_id"])
     assert pages == list(range(multi[0]["pages"]))
-    assert pq.read_table(release / "data" / "captures.parquet").num_rows == len(captures)
+    assert pq.read_table(release / "data" / "captures" / "captures-00000-of-00001.parquet").num_rows == len(captures)
 
 
 def test_capture_pointers_open_their_records_in_the_wacz(release: Path, crawl) -> None:
     by_offset = {(p.name, r.offset): r for p in crawl.warc_files for r in read_raw_records(p)}
-    captures = _jsonl(release / "data" / "captures.jsonl")
+    captures = _jsonl(release / "data" / "captures" / "captures.jsonl")
     for capture in captures:
         headers, message, body = read_capture(release / "archive.wacz", capture["warc_filename"],
                                               capture["warc_offset"], capture["warc_length"])
@@ -161,7 +164,7 @@ def test_wacz_validates_with_one_page_per_article(release: Path, crawl) -> None:
 
 
 def test_texts_and_metadata_csv(release: Path, crawl) -> None:
-    with open(release / "metadata.csv", encoding="utf-8", newline="") as stream:
+    with open(release / "metadata.csv", encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.DictReader(stream))
     records = {r["article_id"]: _masked(r) for r in _current(crawl)}
     assert len(rows) == len(records)
@@ -184,7 +187,8 @@ def test_card_header_loads_and_sections_are_there(release: Path, crawl) -> None:
     assert head["size_categories"] == ["n<1K"] and head["pretty_name"]
     configs = {c["config_name"]: c for c in head["configs"]}
     assert configs["articles"]["default"] is True
-    assert configs["versions"]["data_files"][0]["path"] == ["data/versions.parquet"]
+    assert configs["versions"]["data_files"][0]["path"] == [
+        "data/versions/versions-00000-of-00001.parquet"]
     for heading in ("## What is in it", "## How to load it", "## How it was collected",
                     "### Crawl runs", "### Run reports", "### Extraction", "## Fields",
                     "## Coverage and known gaps", "## How to cite"):
@@ -250,21 +254,21 @@ def test_pandas_and_duckdb_read_the_parquet(release: Path, crawl) -> None:
     import duckdb
     import pandas as pd
 
-    frame = pd.read_parquet(release / "data" / "articles.parquet")
+    frame = pd.read_parquet(release / "data" / "articles" / "articles-00000-of-00001.parquet")
     records = _current(crawl)
     assert list(frame["article_id"]) == [r["article_id"] for r in records]
     assert str(frame["first_seen"].dtype).startswith("datetime64")
     languages = {}
     for record in records:
         languages[record["language"]] = languages.get(record["language"], 0) + 1
-    query = f"""SELECT language, count(*) FROM '{release}/data/articles.parquet'
+    query = f"""SELECT language, count(*) FROM '{release}/data/articles/*.parquet'
                 GROUP BY 1 ORDER BY 1"""
     assert dict(duckdb.sql(query).fetchall()) == languages
-    join = f"""SELECT count(*) FROM '{release}/data/articles.parquet' a
-               JOIN '{release}/data/captures.parquet' c USING (article_id, version)"""
+    join = f"""SELECT count(*) FROM '{release}/data/articles/*.parquet' a
+               JOIN '{release}/data/captures/*.parquet' c USING (article_id, version)"""
     assert duckdb.sql(join).fetchall()[0][0] == sum(len(r["captures"]) for r in records)
     years = duckdb.sql(f"SELECT min(year(date_published.value)) FROM "
-                       f"'{release}/data/articles.parquet'").fetchall()[0][0]
+                       f"'{release}/data/articles/*.parquet'").fetchall()[0][0]
     assert years == min(int(r["date_published"]["value"][:4]) for r in records
                         if r["date_published"] and r["date_published"]["value"])
 
@@ -275,7 +279,7 @@ from datasets import load_dataset
 release = sys.argv[1]
 default = load_dataset(release)["train"]
 versions = load_dataset(release, "versions")["train"]
-parquet = load_dataset("parquet", data_files=release + "/data/articles*.parquet")["train"]
+parquet = load_dataset("parquet", data_files=release + "/data/articles/*.parquet")["train"]
 print(json.dumps({"rows": default.num_rows, "versions": versions.num_rows,
                   "parquet": parquet.num_rows, "ids": list(default["article_id"]),
                   "value": str(default.features["date_published"]["value"].dtype),
@@ -323,7 +327,7 @@ def test_a_second_release_into_the_same_folder_keeps_nothing_of_the_first(
     out = tmp_path / "release"
     assert build_release_cli(crawl.out, out) == 0
     assert build_release_cli(crawl.out, out, "--language", "ru") == 0
-    rows = _jsonl(out / "data" / "articles.jsonl")
+    rows = _jsonl(out / "data" / "articles" / "articles.jsonl")
     assert rows and {r["language"] for r in rows} == {"ru"}
     assert sorted(p.name for p in (out / "texts").iterdir()) == \
         sorted(f"{r['article_id']}-v{r['version']}.txt" for r in rows)
@@ -355,7 +359,7 @@ def test_scope_from_to_section_language(release: Path, crawl, tmp_path: Path) ->
     assert build_release_cli(crawl.out, out, "--from", "2009-01-01", "--to", "2011-12-31",
                              "--section", section.upper(), "--language", "en") == 0
     expected = [r["article_id"] for r in records if in_scope(r, section)]
-    rows = _jsonl(out / "data" / "articles.jsonl")
+    rows = _jsonl(out / "data" / "articles" / "articles.jsonl")
     assert expected and [r["article_id"] for r in rows] == expected
     descriptor = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     assert descriptor["ifes_archive"]["counts"]["out_of_scope"] == len(records) - len(expected)
@@ -378,7 +382,8 @@ def test_progress_on_request_and_quiet_in_ci(crawl, tmp_path: Path) -> None:
 def test_rebuilt_release_equals_the_read_one(release: Path, crawl, tmp_path: Path) -> None:
     out = tmp_path / "rebuilt"
     assert build_release_cli(crawl.out, out, "--rebuild", "--workers", "1") == 0
-    for name in ("data/articles.parquet", "data/versions.jsonl", "data/captures.jsonl",
+    for name in ("data/articles/articles-00000-of-00001.parquet",
+                 "data/versions/versions.jsonl", "data/captures/captures.jsonl",
                  "metadata.csv", "plots/words_per_article.png"):
         assert (out / name).read_bytes() == (release / name).read_bytes(), name
     _, body = _card(out)
@@ -401,7 +406,7 @@ def test_the_wacz_replays_in_pywb_as_a_reader_sees_it(release: Path, tmp_path: P
     (home / "config.yaml").write_text(
         f"collections:\n  release:\n    index_paths: {folder / INDEX_PATH.parent}/\n"
         f"    archive_paths: {folder / 'warc'}/\n", encoding="utf-8")
-    record = next(r for r in _jsonl(release / "data" / "articles.jsonl")  # labelled right
+    record = next(r for r in _jsonl(release / "data" / "articles" / "articles.jsonl")  # labelled right
                   if r["text"] and "1251" in read_capture(
                       release / "archive.wacz", **_where(r["captures"][0]))[1].values(
                       "Content-Type")[-1])

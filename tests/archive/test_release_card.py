@@ -72,10 +72,10 @@ def test_emails_are_masked_and_counted(release: Path, crawl) -> None:  # noqa: A
     assert "| e-mail addresses in `text` | " in body
     assert f"| {in_texts:,} addresses in {texts:,} rows | masked" in body
     assert f"| {in_bios:,} addresses in {bios:,} rows | masked" in body
-    rows = _jsonl(release / "data" / "articles.jsonl")
+    rows = _jsonl(release / "data" / "articles" / "articles.jsonl")
     assert sum(r["text"].count(MASK) for r in rows if r["text"]) == in_texts
     assert sum((r["bio"] or "").count(MASK) for r in rows) == in_bios
-    table = pq.read_table(release / "data" / "articles.parquet").to_pylist()
+    table = pq.read_table(release / "data" / "articles" / "articles-00000-of-00001.parquet").to_pylist()
     places = [json.dumps(rows, ensure_ascii=False), json.dumps(table, default=str,
                                                                ensure_ascii=False),
               (release / "metadata.csv").read_text(encoding="utf-8"),
@@ -88,7 +88,7 @@ def test_emails_are_masked_and_counted(release: Path, crawl) -> None:  # noqa: A
 def test_the_wacz_keeps_the_addresses(release: Path, crawl) -> None:  # noqa: ANN001
     record = next(r for r in _current(crawl) if ADDRESS.search(r.get("bio") or ""))
     address = ADDRESS.search(record["bio"])[0]
-    captures = _jsonl(release / "data" / "captures.jsonl")
+    captures = _jsonl(release / "data" / "captures" / "captures.jsonl")
     pages = [c for c in captures if c["article_id"] == record["article_id"]]
     seen = ""
     for capture in pages:  # the capture as the site sent it, the cloaking run as a browser does
@@ -105,7 +105,7 @@ def test_keep_emails_keeps_them_and_the_creator_is_not_named(kept: tuple[Path, s
                                                              crawl) -> None:  # noqa: ANN001
     out, errors = kept
     records = _current(crawl)
-    rows = _jsonl(out / "data" / "articles.jsonl")
+    rows = _jsonl(out / "data" / "articles" / "articles.jsonl")
     assert [r["text"] for r in rows] == [r["text"] for r in records]
     in_texts, texts = _addresses(records, "text")
     body = _body(out)
@@ -143,7 +143,7 @@ def test_the_card_lists_the_pages_that_replay_garbled(release: Path, crawl) -> N
     """A page replays garbled when its HTTP header names a charset other than the one its
     bytes are in (read back from the WACZ, compared with how the record decoded it)."""
     garbled = set()
-    for capture in _jsonl(release / "data" / "captures.jsonl"):
+    for capture in _jsonl(release / "data" / "captures" / "captures.jsonl"):
         _, message, _ = read_capture(release / "archive.wacz", capture["warc_filename"],
                                      capture["warc_offset"], capture["warc_length"])
         kind = next((v for k, v in message.headers if k.lower() == "content-type"), None)
@@ -161,7 +161,7 @@ def test_the_card_lists_the_pages_that_replay_garbled(release: Path, crawl) -> N
 
 
 def test_the_card_shows_an_example_record(release: Path) -> None:
-    first = _jsonl(release / "data" / "articles.jsonl")[0]
+    first = _jsonl(release / "data" / "articles" / "articles.jsonl")[0]
     section = _body(release).split("## An example record")[1].split("\n## ")[0]
     shown = json.loads(section.split("```json\n")[1].split("\n```")[0])
     assert shown["article_id"] == first["article_id"] and shown["title"] == first["title"]
@@ -171,10 +171,10 @@ def test_the_card_shows_an_example_record(release: Path) -> None:
 
 
 def test_metadata_csv_carries_the_citation(release: Path) -> None:
-    with open(release / "metadata.csv", encoding="utf-8", newline="") as stream:
+    with open(release / "metadata.csv", encoding="utf-8-sig", newline="") as stream:
         rows = {int(r["id"]): r["citation"] for r in csv.DictReader(stream)}
     articles = {r["article_id"]: r["citation"] for r in
-                _jsonl(release / "data" / "articles.jsonl")}
+                _jsonl(release / "data" / "articles" / "articles.jsonl")}
     assert rows == articles and all("archive.wacz, " in c for c in rows.values())
 
 

@@ -67,9 +67,9 @@ def _ids(rows: list[dict], kind: str) -> set[int]:
 
 def test_the_changes_since_the_last_release_are_exactly_the_generators(
         recrawled: Recrawled) -> None:
-    rows = _jsonl(recrawled.after / "data" / "changes.jsonl")
+    rows = _jsonl(recrawled.after / "data" / "changes" / "changes.jsonl")
     # what changed since the earlier release: the steps seen after its newest capture
-    since = max(v["last_seen"] for v in _jsonl(recrawled.before / "data" / "versions.jsonl"))
+    since = max(v["last_seen"] for v in _jsonl(recrawled.before / "data" / "versions" / "versions.jsonl"))
     recent = [r for r in rows if r["to_seen"] > since]
     changes = recrawled.changes
     assert changes.edited and changes.added and changes.removed
@@ -79,7 +79,7 @@ def test_the_changes_since_the_last_release_are_exactly_the_generators(
     assert not _ids(recent, "restored")
     assert len(recent) == len(changes.edited) + len(changes.added) + len(changes.removed)
     # the whole history: one `added` per released article, the epoch's edits and removals
-    released = {r["article_id"] for r in _jsonl(recrawled.after / "data" / "articles.jsonl")}
+    released = {r["article_id"] for r in _jsonl(recrawled.after / "data" / "articles" / "articles.jsonl")}
     assert sorted(r["article_id"] for r in rows if r["kind"] == "added") == sorted(released)
     assert _ids(rows, "edited") == set(changes.edited)
     assert _ids(rows, "withdrawn") == set(changes.removed)
@@ -87,7 +87,7 @@ def test_the_changes_since_the_last_release_are_exactly_the_generators(
 
 def test_an_edit_names_its_fields_values_and_words(recrawled: Recrawled) -> None:
     before, after = recrawled.sites
-    rows = {r["article_id"]: r for r in _jsonl(recrawled.after / "data" / "changes.jsonl")
+    rows = {r["article_id"]: r for r in _jsonl(recrawled.after / "data" / "changes" / "changes.jsonl")
             if r["kind"] == "edited"}
     for article_id in sorted(recrawled.changes.edited):
         row = rows[article_id]
@@ -110,13 +110,13 @@ def test_an_edit_names_its_fields_values_and_words(recrawled: Recrawled) -> None
 
 
 def test_the_changes_table_is_typed_and_described(recrawled: Recrawled) -> None:
-    table = pq.read_table(recrawled.after / "data" / "changes.parquet")
-    assert table.num_rows == len(_jsonl(recrawled.after / "data" / "changes.jsonl"))
+    table = pq.read_table(recrawled.after / "data" / "changes" / "changes-00000-of-00001.parquet")
+    assert table.num_rows == len(_jsonl(recrawled.after / "data" / "changes" / "changes.jsonl"))
     assert str(table.schema.field("to_seen").type) == "timestamp[us, tz=UTC]"
     assert table.schema.field("fields").type.value_type == pa.string()
     assert table.schema.field("values").type.value_type.names == ["field", "old", "new"]
     descriptor = json.loads((recrawled.after / "datapackage.json").read_text(encoding="utf-8"))
-    (resource,) = [r for r in descriptor["resources"] if r["path"] == "data/changes.jsonl"]
+    (resource,) = [r for r in descriptor["resources"] if r["path"] == "data/changes/changes.jsonl"]
     kind = next(f for f in resource["schema"]["fields"] if f["name"] == "kind")
     assert kind["constraints"]["enum"] == ["added", "edited", "withdrawn", "restored"]
     card = (recrawled.after / "README.md").read_text(encoding="utf-8")
@@ -126,7 +126,7 @@ def test_the_changes_table_is_typed_and_described(recrawled: Recrawled) -> None:
 def test_history_reads_a_release_an_archive_and_a_corpus_as_json(
         recrawled: Recrawled, capsys: pytest.CaptureFixture[str]) -> None:
     edited = min(recrawled.changes.edited)
-    table = [r for r in _jsonl(recrawled.after / "data" / "changes.jsonl")
+    table = [r for r in _jsonl(recrawled.after / "data" / "changes" / "changes.jsonl")
              if r["article_id"] == edited]
     seen = {}
     for source in (recrawled.after, recrawled.archive, recrawled.archive / "articles.jsonl"):
@@ -190,5 +190,5 @@ def test_all_versions_pages_and_stable_text_names(recrawled: Recrawled, tmp_path
     assert "one page entry per article version, at the capture it came from" in card
     assert "one page entry per article (title" in \
         (recrawled.after / "README.md").read_text(encoding="utf-8")
-    assert (out / "data" / "changes.jsonl").read_bytes() == \
-        (recrawled.after / "data" / "changes.jsonl").read_bytes()
+    assert (out / "data" / "changes" / "changes.jsonl").read_bytes() == \
+        (recrawled.after / "data" / "changes" / "changes.jsonl").read_bytes()

@@ -63,7 +63,7 @@ def hostile(crawl, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
 
 def test_metadata_csv_cells_do_not_start_a_formula(hostile: tuple[Path, dict[int, str]]) -> None:
     out, titles = hostile
-    with open(out / "metadata.csv", encoding="utf-8", newline="") as stream:
+    with open(out / "metadata.csv", encoding="utf-8-sig", newline="") as stream:
         rows = {int(row["id"]): row for row in csv.DictReader(stream)}
     for article_id, title in titles.items():
         cell = rows[article_id]["title"]
@@ -75,9 +75,9 @@ def test_metadata_csv_cells_do_not_start_a_formula(hostile: tuple[Path, dict[int
 
 def test_the_tables_keep_the_titles_as_written(hostile: tuple[Path, dict[int, str]]) -> None:
     out, titles = hostile
-    lines = (out / "data" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (out / "data" / "articles" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     as_json = {r["article_id"]: r["title"] for r in map(json.loads, lines)}
-    table = pq.read_table(out / "data" / "articles.parquet", columns=["article_id", "title"])
+    table = pq.read_table(out / "data" / "articles" / "articles-00000-of-00001.parquet", columns=["article_id", "title"])
     as_parquet = dict(zip(table["article_id"].to_pylist(), table["title"].to_pylist(),
                           strict=True))
     for article_id, title in titles.items():

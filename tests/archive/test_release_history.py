@@ -65,7 +65,7 @@ def _listed(changes_md: str, heading: str) -> set[int]:
 def _unchanged(history: History) -> dict:
     """Return the record (of the earlier release) of an article the site did not change."""
     changed = history.changes.edited | history.changes.removed
-    return next(r for r in _jsonl(history.before / "data" / "articles.jsonl")
+    return next(r for r in _jsonl(history.before / "data" / "articles" / "articles.jsonl")
                 if r["article_id"] not in changed)
 
 
@@ -85,19 +85,19 @@ def test_changes_against_the_earlier_release(history: History, tmp_path: Path) -
     assert _listed(text, "Added") == set(changes.added)
     assert _listed(text, "Changed") == set(changes.edited)
     assert _listed(text, "Withdrawn by the publisher") == set(changes.removed)
-    before = _jsonl(history.before / "data" / "articles.jsonl")
+    before = _jsonl(history.before / "data" / "articles" / "articles.jsonl")
     unchanged = len(before) - len(changes.edited) - len(changes.removed)
     assert f"{unchanged} unchanged" in text and "Against release 2026.12.01" in text
     card = (out / "README.md").read_text(encoding="utf-8")
     assert f"{len(changes.added):,} added, {len(changes.edited):,} changed" in card
-    rows = {r["article_id"]: r for r in _jsonl(out / "data" / "articles.jsonl")}
+    rows = {r["article_id"]: r for r in _jsonl(out / "data" / "articles" / "articles.jsonl")}
     assert all(rows[i]["status"] == "gone" and rows[i]["gone"]["reason"] for i in changes.removed)
 
 
 def _authors(release: Path) -> dict[tuple[int, str], str]:
     """Return the person of each (article, author name) of a release."""
     return {(r["article_id"], a["name"]): a["person_id"]
-            for r in _jsonl(release / "data" / "articles.jsonl") for a in r["authors"]}
+            for r in _jsonl(release / "data" / "articles" / "articles.jsonl") for a in r["authors"]}
 
 
 def test_persons_keep_their_ids_and_the_curator_is_honoured(history: History,
@@ -108,8 +108,8 @@ def test_persons_keep_their_ids_and_the_curator_is_honoured(history: History,
     assert build_release_cli(archive, second) == 0
     before, after = _authors(history.before), _authors(second)
     assert before and all(after[k] == pid for k, pid in before.items() if k in after)
-    old = {p["person_id"]: p for p in _jsonl(history.before / "data" / "persons.jsonl")}
-    new = {p["person_id"]: p for p in _jsonl(second / "data" / "persons.jsonl")}
+    old = {p["person_id"]: p for p in _jsonl(history.before / "data" / "persons" / "persons.jsonl")}
+    new = {p["person_id"]: p for p in _jsonl(second / "data" / "persons" / "persons.jsonl")}
     assert set(after.values()) == set(new) and set(before.values()) == set(old)
     added = set(new) - set(old)
     assert all(pid > max(old) for pid in added)  # a new person never takes an old id
@@ -126,7 +126,7 @@ def test_persons_keep_their_ids_and_the_curator_is_honoured(history: History,
     split_ids = []
     for run in ("3", "4"):  # and every later release
         assert build_release_cli(archive, tmp_path / run) == 0
-        persons = {p["person_id"]: p for p in _jsonl(tmp_path / run / "data" / "persons.jsonl")}
+        persons = {p["person_id"]: p for p in _jsonl(tmp_path / run / "data" / "persons" / "persons.jsonl")}
         assert merged["person_id"] not in persons
         assert persons[keep["person_id"]]["articles"] == \
             sorted(set(keep["articles"]) | set(merged["articles"]))
@@ -143,13 +143,13 @@ def test_every_version_with_all_versions(history: History, tmp_path: Path) -> No
     out = tmp_path / "all"
     assert build_release_cli(history.archive, out, "--all-versions") == 0
     corpus = history.crawl.records()
-    rows = _jsonl(out / "data" / "articles.jsonl")
+    rows = _jsonl(out / "data" / "articles" / "articles.jsonl")
     assert [(r["article_id"], r["version"]) for r in rows] == \
         [(r["article_id"], r["version"]) for r in corpus]
     edited = min(history.changes.edited)
     old, new = (out / "texts" / f"{edited}-v1.txt"), (out / "texts" / f"{edited}-v2.txt")
     assert old.read_text(encoding="utf-8") != new.read_text(encoding="utf-8")
-    versions = _jsonl(out / "data" / "versions.jsonl")
+    versions = _jsonl(out / "data" / "versions" / "versions.jsonl")
     assert all(v["released"] for v in versions) and len(versions) == len(corpus)
     digests = {(v["article_id"], v["version"]): v["digest"] for v in versions}
     assert digests[(edited, 1)] != digests[(edited, 2)]
@@ -179,9 +179,9 @@ def test_exclusions_leave_records_texts_and_captures_out(
     assert _digests(history.archive) == archive_before, "the raw archive was touched"
     gone_ids = {edited, kept["article_id"]}
     for table in ("articles", "versions", "captures"):
-        ids = {r["article_id"] for r in _jsonl(out / "data" / f"{table}.jsonl")}
+        ids = {r["article_id"] for r in _jsonl(out / "data" / table / f"{table}.jsonl")}
         assert ids and not ids & gone_ids, table
-    named = {a for p in _jsonl(out / "data" / "persons.jsonl") for a in [
+    named = {a for p in _jsonl(out / "data" / "persons" / "persons.jsonl") for a in [
         *p["articles"], *(a for s in p["spellings"] for a in s["articles"]),
         *(e[k] for e in p["evidence"] for k in ("article_id", "with_article_id"))]}
     assert named and not named & gone_ids, "persons name an excluded article"
@@ -212,7 +212,7 @@ def _wacz_holds_none_of(release: Path, left_out: set[int], folder: Path) -> None
         assert article_of(json.loads(line.split(" ", 2)[2])["url"]) not in left_out
     pages = _jsonl(folder / "pages" / "pages.jsonl")[1:]
     assert pages and not {int(p["id"].split("-")[0]) for p in pages} & left_out
-    for capture in _jsonl(release / "data" / "captures.jsonl"):
+    for capture in _jsonl(release / "data" / "captures" / "captures.jsonl"):
         headers, _, _ = read_capture(release / "archive.wacz", capture["warc_filename"],
                                      capture["warc_offset"], capture["warc_length"])
         assert dict(headers)["WARC-Record-ID"] == capture["warc_record_id"]
@@ -278,12 +278,14 @@ def test_shards_share_one_schema_and_load_as_one(history: History, tmp_path: Pat
 
     out = tmp_path / "sharded"
     assert build_release_cli(history.archive, out, "--shard-size", "60000") == 0
-    shards = sorted((out / "data").glob("articles-*-of-*.parquet"))
-    assert len(shards) >= 3 and not (out / "data" / "articles.parquet").exists()
+    shards = sorted((out / "data" / "articles").glob("articles-*-of-*.parquet"))
+    assert len(shards) >= 3
+    assert sorted((out / "data" / "articles").iterdir()) == sorted([*shards, out / "data" /
+                                                                   "articles" / "articles.jsonl"])
     schemas = {pq.read_schema(path).to_string() for path in shards}
     assert len(schemas) == 1
     head = yaml.safe_load((out / "README.md").read_text(encoding="utf-8").split("---\n")[1])
     (articles,) = [c for c in head["configs"] if c["config_name"] == "articles"]
     assert articles["data_files"][0]["path"] == [p.relative_to(out).as_posix() for p in shards]
     loaded = load_with_datasets(out, tmp_path / "hf")
-    assert loaded["rows"] == len(_jsonl(out / "data" / "articles.jsonl"))
+    assert loaded["rows"] == len(_jsonl(out / "data" / "articles" / "articles.jsonl"))

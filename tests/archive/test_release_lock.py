@@ -85,13 +85,13 @@ def test_a_second_release_into_the_same_folder_is_refused(
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "1 articles were excluded on request" in card
     gone = taken["article_id"]
-    with open(out / "metadata.csv", encoding="utf-8", newline="") as stream:
+    with open(out / "metadata.csv", encoding="utf-8-sig", newline="") as stream:
         assert gone not in {int(row["id"]) for row in csv.DictReader(stream)}
     assert not [p for p in (out / "texts").iterdir() if p.stem.split("-")[0] == str(gone)]
     for table in ("articles", "versions", "captures"):
-        assert gone not in pq.read_table(out / "data" / f"{table}.parquet")["article_id"] \
+        assert gone not in pq.read_table(out / "data" / table / f"{table}-00000-of-00001.parquet")["article_id"] \
             .to_pylist(), table
-        lines = (out / "data" / f"{table}.jsonl").read_text(encoding="utf-8").splitlines()
+        lines = (out / "data" / table / f"{table}.jsonl").read_text(encoding="utf-8").splitlines()
         assert gone not in {json.loads(line)["article_id"] for line in lines}, table
     with zipfile.ZipFile(out / "archive.wacz") as wacz:
         pages = wacz.read("pages/pages.jsonl").decode("utf-8")

@@ -2,7 +2,7 @@
 
 The same run as ``bench/hostile_soak.py`` (``make bench-hostile``), smaller: a mirror of 40
 articles, 20,000 links on the page of many links instead of 250,000, an article of 5 pages of
-4 MiB instead of 20, ``--max-time 30``. The crawl runs as a user runs it (a subprocess, real
+4 MiB instead of 20, ``--max-time 60``. The crawl runs as a user runs it (a subprocess, real
 sockets, real WARCs read back with warcio), then ``rebuild --workers 2`` and ``release``; every
 target of the soak is asserted, and the figures are printed (``pytest -s`` shows them).
 """
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pytest
-
 from bench.hostile_soak import Options, print_figures, soak, targets
 from bench.targets import print_targets
 from ifes_archive.fixtures.hostile_site import HostileConfig
@@ -20,7 +18,9 @@ from ifes_archive.fixtures.hostile_site import HostileConfig
 if TYPE_CHECKING:
     from pathlib import Path
 
-MAX_TIME = 30.0
+#: The crawl runs to --max-time (a page answers 503 with Retry-After 600): long enough for the
+#: 34 good articles to be fetched beside the traps on a loaded 2-core machine.
+MAX_TIME = 60.0
 #: The issue asks for the end by --max-time + 10 s; a test on a shared machine allows 30 (the
 #: figure is printed).
 GRACE = 30.0
@@ -29,10 +29,6 @@ GRACE = 30.0
 SETTINGS: dict[str, str] = {}
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "issue 19's fixes (scope normalisation, default bounds, cookie caps, Retry-After "
-    "cancellation, release CSV/Markdown neutralisation, article size cap) are made in other "
-    "branches; on main the soak misses most targets. Remove this mark once they are merged."))
 def test_a_hostile_site_neither_reaches_past_itself_nor_runs_the_crawl_on(tmp_path: Path) -> None:
     options = Options(articles=40, max_time=MAX_TIME,
                       config=HostileConfig(links=20_000, huge_pages=5), settings=SETTINGS,
