@@ -314,7 +314,8 @@ def _release(args: argparse.Namespace) -> int:
         all_versions=args.all_versions, exclude=args.exclude, previous=args.previous,
         rebuild=args.rebuild, released=args.date, version=args.release_version, title=args.title,
         license=args.license, creators=tuple(args.creator), shard_bytes=args.shard_size,
-        workers=args.workers, progress=args.progress, tokens=args.tokens)
+        workers=args.workers, progress=args.progress, keep_emails=args.keep_emails,
+        tokens=args.tokens)
     try:
         summary = build_release(args.archive, args.out, options)
     except (ReleaseInputError, WarcInputError) as exc:
@@ -322,6 +323,10 @@ def _release(args: argparse.Namespace) -> int:
     except LockHeld as exc:
         return _fail("release", f"another release (pid {exc.holder}) is being built into "
                      f"{args.out}; not starting a second one", LOCKED)
+    if not args.creator:  # said once the release is made (a refusal stays one line)
+        print("ifes-archive release: warning: no --creator given: the release names the "
+              "crawl's operator (warcinfo) as its creator, or says no creator is named",
+              file=sys.stderr)
     print(safe(str(summary)))
     return 0
 
@@ -377,6 +382,9 @@ def _add_release(verbs: argparse._SubParsersAction) -> None:
     release.add_argument("--creator", action="append", default=[], metavar="NAME",
                          help="who compiled it, 'Name <e-mail>' (repeatable; default: the "
                          "crawl's operator)")
+    release.add_argument("--keep-emails", action="store_true",
+                         help="keep e-mail addresses in the released texts (default: masked; "
+                              "the WARC files and the WACZ keep them either way)")
     release.add_argument("--shard-size", type=int, metavar="BYTES",
                          help="split tables into Parquet shards of about this much data")
     release.add_argument("--tokens", action="store_true",

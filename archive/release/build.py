@@ -33,7 +33,6 @@ from ifes_archive.archive.release.card import CardFacts, languages_of, summary, 
 from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
 from ifes_archive.archive.release.contents import METADATA_CSV, ContentsWriter
 from ifes_archive.archive.release.identity import (
-    DEFAULT_CREATOR,
     DEFAULT_LICENSE,
     Identity,
     release_date,
@@ -94,7 +93,11 @@ class ReleaseOptions:
     title: str | None = None
     license: str = DEFAULT_LICENSE
     creators: tuple[str, ...] = ()
-    """Who compiled it (default: the crawl's operator, as warcinfo names it)."""
+    """Who compiled it (default: the crawl's operator, as warcinfo names it; with neither, the
+    card and ``CITATION.cff`` say the creator is not named)."""
+    keep_emails: bool = False
+    """Keep e-mail addresses in the released texts (by default they are masked:
+    archive/release/privacy.py)."""
     shard_bytes: int | None = None
     workers: int | None = None
     progress: bool | None = None
@@ -293,7 +296,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     facts = CardFacts(identity, writer.coverage, all_tables(), parquet, release_parts(root),
                       plots, copies, _reports(archive_dir), changes,
                       options.scope.describe(), len(plan.out_of_scope), excluded, source,
-                      options.all_versions, wacz)
+                      options.all_versions, wacz, writer.personal, writer.example)
     _describe(root, facts, _provenance(options, plan, copies, writer.coverage, excluded, source))
     return ReleaseSummary(root, identity, writer.coverage, excluded, len(plan.out_of_scope),
                           release_parts(root), wacz, copies,
@@ -330,7 +333,7 @@ def _write_contents(archive_dir: Path, corpus: Path, plan: Plan, copies: Copies,
     persons = released_persons(archive_dir, plan.authors, plan.kept)
     sections = released_sections(archive_dir, plan.breadcrumbs, plan.kept)
     writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes, persons,
-                            sections)
+                            sections, options.keep_emails)
     done = 0
     for versions in articles(corpus):
         if versions[-1]["article_id"] in plan.kept:
@@ -349,7 +352,7 @@ def _identity(options: ReleaseOptions, plan: Plan, copies: Copies) -> Identity:
     return Identity(title=options.title or f"Japan studies publications of IFES RAS ({host})",
                     version=options.version or released.strftime("%Y.%m.%d"),
                     released=released, site=plan.site,
-                    creators=options.creators or tuple(operators) or (DEFAULT_CREATOR,),
+                    creators=options.creators or tuple(operators),
                     license=options.license)
 
 

@@ -15,8 +15,20 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ifes_archive.archive.release.disclosure import (
+    example_record,
+    garbled_pages,
+    not_captured,
+    personal_data,
+)
 from ifes_archive.archive.release.escape import SPREADSHEET_NOTE, code_span
-from ifes_archive.archive.release.identity import PUBLISHER, PUBLISHER_RU
+from ifes_archive.archive.release.identity import (
+    DOI_PLACEHOLDER,
+    NOT_NAMED,
+    PUBLISHER,
+    PUBLISHER_RU,
+    URL_PLACEHOLDER,
+)
 from ifes_archive.archive.release.package import yaml_string
 from ifes_archive.archive.release.tables import json_type
 
@@ -26,6 +38,7 @@ if TYPE_CHECKING:
     from ifes_archive.archive.release.changes import Changes
     from ifes_archive.archive.release.coverage import Coverage
     from ifes_archive.archive.release.identity import Identity
+    from ifes_archive.archive.release.privacy import PersonalData
     from ifes_archive.archive.release.warcs import Copies
 
 #: Hugging Face size categories: (upper bound, label).
@@ -64,6 +77,10 @@ class CardFacts:
     all_versions: bool
     wacz: str | None
     """The WACZ's file name, or why there is none."""
+    personal: PersonalData | None = None
+    """The personal data the released rows carry, and whether e-mail addresses were masked."""
+    example: dict[str, Any] | None = None
+    """One row of ``articles``, as written."""
 
 
 def size_category(rows: int) -> str:
@@ -101,8 +118,10 @@ def header(facts: CardFacts) -> list[str]:
 def summary(facts: CardFacts) -> str:
     """Return the one-paragraph description of the release (card, datapackage, citation)."""
     coverage, identity = facts.coverage, facts.identity
+    # per article: with every version, rows are versions
+    counted = coverage.article_languages or coverage.languages
     languages = ", ".join(f"{n:,} {code}" for code, n in
-                          sorted(coverage.languages.items(), key=lambda item: (-item[1], item[0])))
+                          sorted(counted.items(), key=lambda item: (-item[1], item[0])))
     years = f", published {coverage.published[0][:4]}–{coverage.published[1][:4]}" \
         if coverage.published else ""
     kept = "every version of each" if facts.all_versions else "the newest version of each"
@@ -313,6 +332,7 @@ def _coverage(facts: CardFacts) -> list[str]:
         lines.append(f"- {facts.out_of_scope:,} articles of the archive are outside this "
                      "release's scope")
     lines.append("")
+    lines += garbled_pages(facts)
     if facts.excluded:
         total = sum(facts.excluded.values())
         lines += ["### Exclusions", "", f"{total:,} articles were excluded on request (their "
@@ -359,13 +379,25 @@ def _terms(facts: CardFacts) -> list[str]:
 
 def _citation(facts: CardFacts) -> list[str]:
     identity = facts.identity
-    authors = " and ".join(c.split("<")[0].strip() for c in identity.creators)
+    authors = " and ".join(c.split("<")[0].strip() for c in identity.creators) or NOT_NAMED
     key = f"{identity.name.replace('-', '_')}_{identity.version.replace('.', '_')}"
-    return ["## How to cite", "", "`CITATION.cff` has the citation; in BibTeX:", "", "```bibtex",
+    who = [] if identity.creators else [
+        "The creator of this release is not named: it was built without `--creator` and the "
+        "crawl's warcinfo names no operator. Name the curator before citing it (the software "
+        "that built it is not its author).", ""]
+    return ["## How to cite", "", *who, "Each article has its own citation: the `citation` "
+            "column of `articles` and `metadata.csv` (GOST R 7.0.100-2018 for Russian texts, "
+            "Chicago 17th ed. for the others), with the capture date as the date of access and "
+            "the archived copy in the WACZ as `archive.wacz, TIMESTAMP/URL` (the wayback path "
+            "it replays at).", "",
+            "`CITATION.cff` has the citation of the dataset; in BibTeX (`url` and `doi` are "
+            "placeholders: FILL IN where the release is deposited and its DOI):", "",
+            "```bibtex",
             f"@misc{{{key},", f"  title = {{{identity.title}}},", f"  author = {{{authors}}},",
             f"  year = {{{identity.released.year}}},", f"  version = {{{identity.version}}},",
             f"  howpublished = {{Dataset (web archive of {identity.site}), released "
             f"{identity.released.isoformat()}}},",
+            f"  url = {{{URL_PLACEHOLDER}}},", f"  doi = {{{DOI_PLACEHOLDER}}},",
             f"  note = {{Source: {PUBLISHER} ({PUBLISHER_RU})}}", "}", "```", ""]
 
 
@@ -374,8 +406,8 @@ def card_markdown(facts: CardFacts) -> str:
     identity = facts.identity
     lines = [*header(facts), "", f"# {identity.title}", "",
              f"Release {identity.version} of {identity.released.isoformat()}.", ""]
-    for section in (_what, _loading, _collection, _fields, _coverage, _changes, _replay, _terms,
-                    _citation):
+    for section in (_what, example_record, _loading, _collection, not_captured, _fields,
+                    _coverage, personal_data, _changes, _replay, _terms, _citation):
         lines += section(facts)
     return "\n".join(lines)
 

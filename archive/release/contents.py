@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from ifes_archive.archive.joomla import parse_url
 from ifes_archive.archive.record import record_to_json
+from ifes_archive.archive.release.citation import cite
 from ifes_archive.archive.release.coverage import Coverage
 from ifes_archive.archive.release.escape import spreadsheet_cell
+from ifes_archive.archive.release.privacy import PersonalData
 from ifes_archive.archive.release.scope import published_on
 from ifes_archive.archive.release.steps import change_rows
 from ifes_archive.archive.release.tables import (
@@ -66,9 +68,12 @@ class ContentsWriter:
 
     def __init__(self, root: Path, copies: Copies, all_versions: bool = False,
                  shard_bytes: int | None = None, persons: ReleasedPersons | None = None,
-                 sections: ReleasedSections | None = None):
+                 sections: ReleasedSections | None = None, keep_emails: bool = False):
         self.root, self.copies, self.all_versions = root, copies, all_versions
         self.persons, self.sections = persons, sections
+        self.personal = PersonalData(masked=not keep_emails)
+        self.example: dict[str, Any] | None = None
+        """The first row of ``articles`` (the card shows it)."""
         properties = all_tables()
         options = {"shard_bytes": shard_bytes} if shard_bytes else {}
         self.tables = {name: TableWriter(root / "data", name, properties[name], **options)
@@ -99,7 +104,8 @@ class ContentsWriter:
         for record in rows:
             self._write_row(record)
         newest = versions[-1]
-        self.coverage.add_article(len(versions), captures)
+        self.coverage.add_article(len(versions), captures, newest if self.sections is None else
+                                  {**newest, "sections": self.sections.subjects_of(newest)})
         self.released[newest["article_id"]] = Released(digests[-1], newest.get("title"),
                                                        newest.get("status") or "current")
 
@@ -115,6 +121,9 @@ class ContentsWriter:
             record = self.persons.stamped(record)
         if self.sections is not None:
             record = self.sections.stamped(record)
+        record = self.personal.process(record)
+        record["citation"] = cite(record)
+        self.example = self.example or record
         self.tables["articles"].write(record, record_to_json(record))
         name = text_file(record)
         text = record.get("text") or ""
@@ -162,4 +171,4 @@ def _text_row(record: dict[str, Any], name: str) -> TextRow:
                    published.year if published else None,
                    LIST_SEPARATOR.join(record.get("sections") or []) or None,
                    record.get("language"),
-                   record.get("word_count") or 0, record["url"], name)
+                   record.get("word_count") or 0, record["url"], name, record["citation"])

@@ -53,10 +53,27 @@ class Coverage:
             for when in (record.get("first_seen"), record.get("last_seen")):
                 if when:
                     entry["seen"] = _span(entry["seen"], when)
+    article_languages: Counter = field(default_factory=Counter)
+    """Language -> articles (of their newest version): ``languages`` counts rows, which are
+    versions when the release has every version."""
+    article_years: Counter = field(default_factory=Counter)
+    """Publication year (or :data:`NO_DATE`) -> articles, as the newest version says."""
+    article_sections: Counter = field(default_factory=Counter)
+    """Section -> articles filed under it, as the newest version says."""
+    garbled: list[int] = field(default_factory=list)
+    """Rows (``article_id``) with a page a browser decodes with the wrong charset: the page
+    declared one its bytes are not (archive/decode.py), so it replays garbled."""
 
-    def add_article(self, versions: int, captures: int) -> None:
-        """Count one released article of ``versions`` versions and ``captures`` pointers."""
+    def add_article(self, versions: int, captures: int,
+                    newest: dict[str, Any] | None = None) -> None:
+        """Count one released article of ``versions`` versions and ``captures`` pointers
+        (``newest``: its newest version)."""
         self.articles += 1
+        if newest is not None:
+            self.article_languages[newest.get("language") or "unknown"] += 1
+            published = published_on(newest)
+            self.article_years[str(published.year) if published else NO_DATE] += 1
+            self.article_sections.update(newest.get("sections") or ["(none)"])
         self.versions += versions
         self.captures += captures
 
@@ -70,6 +87,8 @@ class Coverage:
         self.languages[record.get("language") or "unknown"] += 1
         self.statuses[record.get("status") or "current"] += 1
         self.flags.update(record.get("flags") or [])
+        if any(replays_garbled(e) for e in record.get("encoding") or []):
+            self.garbled.append(record["article_id"])
         self.disagreements.update(c.get("check") for c in record.get("checks") or []
                                   if not c.get("agrees"))
         self.extractors[json.dumps(record.get("extractor") or {}, sort_keys=True)] += 1
@@ -83,6 +102,15 @@ class Coverage:
         for when in (record.get("first_seen"), record.get("last_seen")):
             if when:
                 self.seen = _span(self.seen, when)
+
+
+def replays_garbled(encoding: dict[str, Any]) -> bool:
+    """Whether a page decoded as ``encoding`` (a record's ``encoding`` entry) shows garbled in
+    a browser: an HTTP header named a charset and the bytes were not in it (archive/decode.py
+    then decodes by the page's own declaration, UTF-8 or detection, and says so in ``reason``);
+    browsers, and replay in them, follow the header."""
+    return encoding.get("source") not in ("header", "bom") and \
+        "header" in str(encoding.get("reason") or "")
 
 
 def _span(span: list[str], value: str) -> list[str]:

@@ -16,7 +16,13 @@ PUBLISHER = "Institute of Far Eastern Studies, Russian Academy of Sciences"
 PUBLISHER_RU = "Институт Дальнего Востока РАН"
 #: The licence when none is given: the texts belong to their authors and publisher.
 DEFAULT_LICENSE = "other"
-DEFAULT_CREATOR = "ifes-archive"
+#: Where the dataset is deposited and its DOI: unknown when it is built, so placeholders a
+#: curator replaces in ``CITATION.cff`` and the card's BibTeX (``.example`` is reserved, RFC
+#: 2606; ``10.0000`` is no registrant's prefix).
+URL_PLACEHOLDER = "https://FILL-IN-WHERE-DEPOSITED.example/"
+DOI_PLACEHOLDER = "10.0000/FILL-IN-DOI"
+#: Stands for the creator when a release is built without ``--creator`` and no operator.
+NOT_NAMED = "Not named (built without --creator): FILL IN"
 KEYWORDS = ("web archive", "WARC", "Japan studies", "Russia", "area studies",
             "Institute of Far Eastern Studies")
 _CONTACT = re.compile(r"^(?P<name>[^<]*?)\s*<(?P<email>[^>]+)>\s*$")
@@ -47,7 +53,8 @@ class Identity:
     released: date
     site: str
     """The site's base URL, as the records name it."""
-    creators: tuple[str, ...] = (DEFAULT_CREATOR,)
+    creators: tuple[str, ...] = ()
+    """Who compiled the release (``Name <e-mail>``); empty when no one is named."""
     license: str = DEFAULT_LICENSE
     """An SPDX id (``CC-BY-4.0``), or ``other``."""
 

@@ -12,7 +12,15 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ifes_archive.archive.manifest import sha256_of
-from ifes_archive.archive.release.identity import KEYWORDS, PUBLISHER, PUBLISHER_RU, split_contact
+from ifes_archive.archive.release.identity import (
+    DOI_PLACEHOLDER,
+    KEYWORDS,
+    NOT_NAMED,
+    PUBLISHER,
+    PUBLISHER_RU,
+    URL_PLACEHOLDER,
+    split_contact,
+)
 from ifes_archive.archive.release.tables import json_type
 
 if TYPE_CHECKING:
@@ -145,14 +153,17 @@ def citation_cff(identity: Identity, abstract: str, languages: list[str],
              "type: dataset", f"title: {q(identity.title)}", f"version: {q(identity.version)}",
              f"date-released: {identity.released.isoformat()}", f"abstract: {q(abstract)}",
              "authors:"]
-    for creator in identity.creators:
+    for creator in identity.creators or (NOT_NAMED,):
         name, email = split_contact(creator)
         lines.append(f"  - name: {q(name)}")
         if email:
             lines.append(f"    email: {q(email)}")
     if identity.open_license:
         lines.append(f"license: {q(identity.license)}")
-    lines += [f"url: {q(identity.site)}", "keywords:", *[f"  - {q(k)}" for k in KEYWORDS],
+    lines += [f"url: {q(identity.site)}",
+              f"repository: {q(URL_PLACEHOLDER)}  # FILL IN: where the release is deposited",
+              f"doi: {q(DOI_PLACEHOLDER)}  # FILL IN: the release's DOI", "keywords:",
+              *[f"  - {q(k)}" for k in KEYWORDS],
               "references:", "  - type: website", f"    title: {q(f'{PUBLISHER}: publications')}",
               "    authors:", f"      - name: {q(PUBLISHER)}", f"        alias: {q(PUBLISHER_RU)}",
               "    publisher:", f"      name: {q(PUBLISHER)}", f"    url: {q(identity.site)}"]

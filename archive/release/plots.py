@@ -109,10 +109,12 @@ def draw_plots(coverage: Coverage, folder: Path) -> dict[str, str]:
     from matplotlib import style
 
     plots: dict[str, tuple[str, Callable[[Any, Path], Path], Any]] = {
-        "articles_per_year.png": ("Articles per year", per_year, coverage.years),
+        "articles_per_year.png": ("Articles per year", per_year,
+                                   coverage.article_years or coverage.years),
         "articles_per_section.png": ("Articles per subject section", per_section,
-                                     coverage.sections),
-        "articles_per_language.png": ("Articles per language", per_language, coverage.languages),
+                                     coverage.article_sections or coverage.sections),
+        "articles_per_language.png": ("Articles per language", per_language,
+                                      coverage.article_languages or coverage.languages),
         "words_per_article.png": ("Words per article", words_per_article, coverage.words)}
     folder.mkdir(parents=True, exist_ok=True)
     with style.context("default"):

@@ -107,6 +107,8 @@ class TextRow:
     """Canonical article URL."""
     file: str
     """The text file, relative to the release folder."""
+    citation: str
+    """How to cite the article (``citation`` of the articles table)."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,11 @@ _PERSON_REFINED: dict[str, dict[str, Any]] = {
         "article_id": {"type": "integer"}, "name": {"type": "string"},
         "rule": {"type": "string"}, "with_article_id": {"type": ["integer", "null"]},
         "with_name": {"type": ["string", "null"]}, "detail": {"type": "string"}}}}}
+#: ``citation`` of the released articles (archive/release/citation.py makes it).
+_CITATION = {"type": "string", "description": "How to cite the article: a GOST R 7.0.100-2018 "
+             "reference for Russian texts, a Chicago (17th ed.) bibliography entry for the "
+             "others; with the capture date as the date of access and the archived copy in the "
+             "WACZ (``archive.wacz, TIMESTAMP/URL``, the wayback path it replays at)."}
 #: ``authors[].person_id`` of the released articles (the crawl's records do not carry it).
 _AUTHOR_PERSON = {"type": ["string", "null"], "description": "The person (``persons``) the "
                   "author is; null when the author was not resolved."}
@@ -263,11 +270,12 @@ def table_properties(cls: type, refined: dict[str, dict[str, Any]] | None = None
 
 def article_properties() -> dict[str, dict[str, Any]]:
     """Return the columns of ``articles``: the record schema's, each author with its
-    ``person_id``, and the ``section_ids`` of its ``sections``."""
+    ``person_id``, the ``section_ids`` of its ``sections``, and the article's ``citation``."""
     properties = copy.deepcopy(record_schema()["properties"])  # its parts are shared
     person = properties["authors"]["items"]
     person["properties"] = {**person["properties"], "person_id": _AUTHOR_PERSON}
-    return {**properties, "section_ids": _SECTION_IDS}  # last, as a JSON line holds it
+    # last, in the order a JSON line holds them
+    return {**properties, "section_ids": _SECTION_IDS, "citation": _CITATION}
 
 
 def all_tables() -> dict[str, dict[str, dict[str, Any]]]:

@@ -22,8 +22,10 @@ from ifes_archive.archive.browse_plugin import read_capture
 from ifes_archive.archive.decode import decode_html
 from ifes_archive.archive.index import INDEX_PATH
 from ifes_archive.archive.reader import read_raw_records
+from ifes_archive.archive.release.citation import cite
 from ifes_archive.archive.release.identity import release_date
-from ifes_archive.archive.release.tables import ROW_GROUP_BYTES
+from ifes_archive.archive.release.privacy import MASKED_FIELDS, mask_emails
+from ifes_archive.archive.release.tables import ROW_GROUP_BYTES, all_tables
 from ifes_archive.archive.schema import RECORD_KEYS, Record, field_docs, record_schema
 from ifes_archive.crawler.cli import main
 from tests.browser import Chromium
@@ -43,6 +45,11 @@ def _jsonl(path: Path) -> list[dict]:
 
 def _current(crawl) -> list[dict]:
     return [r for r in crawl.records() if r["status"] != "superseded"]
+
+
+def _masked(record: dict) -> dict:
+    return {**record, **{name: mask_emails(record[name])[0] for name in MASKED_FIELDS
+                         if isinstance(record.get(name), str)}}
 
 
 def _card(release: Path) -> tuple[dict, str]:
@@ -69,7 +76,7 @@ def test_every_part_is_there(release: Path, crawl) -> None:
 def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
     table = pq.read_table(release / "data" / "articles" / "articles-00000-of-00001.parquet")
     schema = table.schema
-    assert schema.names == [*RECORD_KEYS, "section_ids"]  # the release's ids of sections
+    assert schema.names == [*RECORD_KEYS, "section_ids", "citation"]  # ids of sections; citation
     assert schema.field("date_published").type.field("value").type == pa.date32()
     assert schema.field("first_seen").type == pa.timestamp("us", tz="UTC")
     assert schema.field("authors").type == pa.list_(pa.struct([
@@ -79,9 +86,10 @@ def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
     assert schema.field("section_ids").type == pa.list_(pa.string())
     described = {name: spec["description"] for name, spec in record_schema()["properties"].items()}
     described["section_ids"] = schema.field("section_ids").metadata[b"description"].decode()
+    described["citation"] = all_tables()["articles"]["citation"]["description"]
     assert {f.name: f.metadata[b"description"].decode() for f in schema} == described
     assert all(described.values())
-    records = _current(crawl)
+    records = [_masked(r) for r in _current(crawl)]  # e-mail addresses masked by default
     rows = table.to_pylist()
     assert [r["article_id"] for r in rows] == [r["article_id"] for r in records]
     for row, record in zip(rows, records):
@@ -95,6 +103,7 @@ def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
     persons = {p["person_id"] for p in _jsonl(release / "data" / "persons" / "persons.jsonl")}
     for row in jsonl:  # each author carries its person, which the persons table lists
         assert all(author.pop("person_id") in persons for author in row["authors"])
+        assert row.pop("citation") == cite(row)
     sections = {s["section_id"] for s in _jsonl(release / "data" / "sections" / "sections.jsonl")}
     for row in jsonl:  # each name of sections has its id, which the sections table lists
         ids = row.pop("section_ids")
@@ -164,12 +173,13 @@ def test_wacz_validates_with_one_page_per_article(release: Path, crawl) -> None:
 def test_texts_and_metadata_csv(release: Path, crawl) -> None:
     with open(release / "metadata.csv", encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.DictReader(stream))
-    records = {r["article_id"]: r for r in _current(crawl)}
+    records = {r["article_id"]: _masked(r) for r in _current(crawl)}
     assert len(rows) == len(records)
     for row in rows:
         record = records[int(row["id"])]
         text = (release / row["file"]).read_text(encoding="utf-8")
         assert text == (record["text"] + "\n" if record["text"] else "")
+        assert row["citation"] == cite(record)
         assert int(row["words"]) == record["word_count"]
         assert row["authors"].split("; ") == [a["name"] for a in record["authors"]] or \
             (row["authors"] == "" and not record["authors"])
@@ -366,7 +376,7 @@ def test_scope_from_to_section_language(release: Path, crawl, tmp_path: Path) ->
 
 def test_progress_on_request_and_quiet_in_ci(crawl, tmp_path: Path) -> None:
     command = [sys.executable, "-m", "ifes_archive.crawler.cli", "release", str(crawl.out), "--date",
-               RELEASE_DATE, "--language", "ru"]
+               RELEASE_DATE, "--language", "ru", "--creator", "A Curator"]  # (else a warning)
     quiet = subprocess.run([*command, "--out", str(tmp_path / "a")], capture_output=True,
                            text=True, env={**os.environ, "CI": "true"}, timeout=300)
     assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr

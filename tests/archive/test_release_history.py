@@ -8,6 +8,7 @@ import json
 import shutil
 import signal
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,6 +153,12 @@ def test_every_version_with_all_versions(history: History, tmp_path: Path) -> No
     assert all(v["released"] for v in versions) and len(versions) == len(corpus)
     digests = {(v["article_id"], v["version"]): v["digest"] for v in versions}
     assert digests[(edited, 1)] != digests[(edited, 2)]
+    newest = {r["article_id"]: r.get("language") or "unknown" for r in corpus}
+    languages = Counter(newest.values())  # per article, not per version (row)
+    split = ", ".join(f"{n:,} {code}" for code, n in sorted(languages.items(),
+                                                           key=lambda i: (-i[1], i[0])))
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert len(rows) > len(newest) and f"{len(newest):,} articles ({split})" in card
 
 
 def test_exclusions_leave_records_texts_and_captures_out(
