@@ -51,8 +51,9 @@ def table_keys(all_versions: bool) -> dict[str, dict[str, Any]]:
     """Return the primary and foreign keys of each table (Frictionless checks both): a row of
     ``articles`` is an article (a version of it with ``--all-versions``), a ``versions`` row a
     version, a ``captures`` row one WARC record, a ``changes`` row the step the capture at
-    ``to_seen`` first showed, a ``metadata.csv`` row a text. (``articles.authors[].person_id``
-    names a ``persons`` row too; Frictionless keys cannot reach into a list.)"""
+    ``to_seen`` first showed, a ``sections`` row a section, a ``metadata.csv`` row a text.
+    (``articles.authors[].person_id`` names a ``persons`` row too, and ``section_ids`` a
+    ``sections`` row; Frictionless keys cannot reach into a list.)"""
     article = ["article_id", "version"] if all_versions else ["article_id"]
     text = ["id", "version"] if all_versions else ["id"]
     version = ["article_id", "version"]
@@ -65,6 +66,7 @@ def table_keys(all_versions: bool) -> dict[str, dict[str, Any]]:
                         "foreignKeys": [_references(["article_id"], "articles",
                                                     ["article_id"])]},
             "persons": {"primaryKey": ["person_id"]},
+            "sections": {"primaryKey": ["section_id"]},
             "metadata": {"primaryKey": text,
                          "foreignKeys": [_references(text, "articles", article)]}}
 

@@ -41,10 +41,11 @@ def test_finalize_keeps_every_version_sorted_and_joins_listings(tmp_path: Path) 
     lines = [
         record_to_json(_record(3, [], seen="2026-01-01T00:00:03Z", capture="urn:3")),
         record_to_json(_record(1, ["Old"], seen="2026-01-01T00:00:01Z", capture="urn:1a")),
-        # a second crawl: article 1 unchanged (304), then changed; article 3 removed
+        # a second crawl: article 1 unchanged (304), then edited (its title); article 3 removed
         line_json(NotModifiedLine(1, "2026-02-01T00:00:00Z", "urn:1a"), ""),
         line_json(GoneLine(3, "2026-02-01T00:00:03Z", "HTTP 404", {"warc_record_id": "urn:g"}), ""),
-        record_to_json(_record(1, ["New"], seen="2026-03-01T00:00:00Z", capture="urn:1b")),
+        record_to_json(_record(1, ["New"], title="t2", seen="2026-03-01T00:00:00Z",
+                               capture="urn:1b")),
     ]
     journal.write_text("\n".join(lines) + "\n" + '{"article_id": 2, "sec', encoding="utf-8")
     listings = tmp_path / "a.listings.jsonl"
@@ -61,6 +62,28 @@ def test_finalize_keeps_every_version_sorted_and_joins_listings(tmp_path: Path) 
     assert records[2]["gone"] == {"date": "2026-02-01T00:00:03Z", "reason": "HTTP 404",
                                   "capture": {"warc_record_id": "urn:g"}}
     assert records[1]["gone"] is None and records[1]["captures"][0]["warc_record_id"] == "urn:1b"
+
+
+def test_sections_and_breadcrumb_alone_make_no_new_version(tmp_path: Path) -> None:
+    # Joomla prints the breadcrumb of the menu item a page was reached under, and an archive
+    # holds one article under several; sections are the article's, joined from every listing
+    journal = tmp_path / "a.journal.jsonl"
+    first = {**_record(4, ["Law"], seen="2026-01-01T00:00:00Z", capture="urn:4a"),
+             "breadcrumb": ["Home", "Law"]}
+    later = {**_record(4, ["Economy"], seen="2026-02-01T00:00:00Z", capture="urn:4b"),
+             "breadcrumb": ["Home", "Publications"]}
+    journal.write_text(record_to_json(first) + "\n" + record_to_json(later) + "\n",
+                       encoding="utf-8")
+    out = tmp_path / "a.jsonl"
+    assert finalize(journal, out) == 1
+    (only,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert (only["version"], only["first_seen"], only["last_seen"]) == (
+        1, "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")
+    edited = {**later, "title": "t2"}
+    journal.write_text(record_to_json(first) + "\n" + record_to_json(edited) + "\n",
+                       encoding="utf-8")
+    assert finalize(journal, out) == 1
+    assert [json.loads(x)["version"] for x in out.read_text().splitlines()] == [1, 2]
 
 
 def test_a_short_line_extends_the_version_its_digest_names(tmp_path: Path) -> None:

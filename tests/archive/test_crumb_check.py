@@ -91,21 +91,19 @@ def _crumb_checks(mirror: Mirror, tmp: Path, tables_under_own_item: bool,
             pages[read] = _read(mirror, *read)
         reads[read] = None
         todo |= pages[read][1] - reads.keys()
-    # every read a version of its article (one capture each, a second apart), through finalize
+    # every read through finalize on its own: reads that differ only in the breadcrumb (the
+    # menu item they came under) are one version of the article, and each read's check is asked
     journal, corpus = tmp / "a.journal.jsonl", tmp / "a.jsonl"
-    with open(journal, "w", encoding="utf-8") as out:
-        for number, read in enumerate(reads):
-            seen = f"2026-01-01T{number // 3600:02d}:{number // 60 % 60:02d}:{number % 60:02d}Z"
-            record = {**pages[read][0], "first_seen": seen, "last_seen": seen,
-                      "captures": [{"warc_record_id": f"urn:{read[0]}:{read[1]}", "date": seen}]}
-            out.write(record_to_json(record) + "\n")
-    finalize(journal, corpus, read_listings(listings))
     checks = {}
-    for line in corpus.read_text(encoding="utf-8").splitlines():
-        version = json.loads(line)
-        article_id, itemid = map(int, version["captures"][0]["warc_record_id"].split(":")[1:])
+    for read in reads:
+        seen = "2026-01-01T00:00:00Z"
+        record = {**pages[read][0], "first_seen": seen, "last_seen": seen,
+                  "captures": [{"warc_record_id": f"urn:{read[0]}:{read[1]}", "date": seen}]}
+        journal.write_text(record_to_json(record) + "\n", encoding="utf-8")
+        finalize(journal, corpus, read_listings(listings))
+        (version,) = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
         found = [c for c in version["checks"] if c["check"] == "crumb"]
-        checks[(article_id, itemid)] = found[0] if found else None
+        checks[read] = found[0] if found else None
     assert len(checks) == len(reads)
     return checks
 

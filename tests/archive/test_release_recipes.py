@@ -25,7 +25,7 @@ from tests.conftest import build_release_cli
 
 #: Small enough that the tables the recipes read come in several shards.
 SHARD_SIZE = "4000"
-TABLES = ("articles", "versions", "captures", "changes", "persons")
+TABLES = ("articles", "versions", "captures", "changes", "persons", "sections")
 #: What the card's Python recipes leave behind, as the probe reports it.
 PROBE = """
 import json as _json
@@ -155,6 +155,7 @@ def test_keys_are_declared_and_hold(which: str, request: pytest.FixtureRequest) 
     assert schemas["versions"]["primaryKey"] == ["article_id", "version"]
     assert schemas["captures"]["primaryKey"] == ["warc_filename", "warc_offset"]
     assert schemas["persons"]["primaryKey"] == ["person_id"]
+    assert schemas["sections"]["primaryKey"] == ["section_id"]
     assert schemas["captures"]["foreignKeys"][0]["reference"]["resource"] == "versions"
     assert schemas["versions"]["foreignKeys"][0]["reference"] == {"resource": "articles",
                                                                   "fields": article}
