@@ -21,6 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from ifes_archive.archive import types
 from ifes_archive.archive.given_names import (
     ends_like_japanese_given,
     is_east_asian_given,
@@ -109,10 +110,10 @@ class Person:
             return f"{surname} {full.given}"
         return f"{full.given} {surname}"
 
-    def as_dict(self, cyrillic: bool = False) -> dict[str, object]:
-        """Return ``{"name": ..., "spellings": [...]}`` (spellings sorted, each once)."""
-        return {"name": self.display(cyrillic),
-                "spellings": sorted({m.text for m in self.mentions})}
+    def person(self, cyrillic: bool = False) -> types.Person:
+        """Return the record's author: the display name and the spellings (sorted, each
+        once)."""
+        return types.Person(self.display(cyrillic), sorted({m.text for m in self.mentions}))
 
 
 def is_cyrillic(word: str) -> bool:

@@ -19,10 +19,15 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
+from ifes_archive.archive.record import record_from_json
 from ifes_archive.archive.release.build import WACZ
 from ifes_archive.archive.release.contents import text_file
+from ifes_archive.archive.release.rows import ArticleRow
 from ifes_archive.archive.release.scope import published_on
 from ifes_archive.archive.release.tables import table_jsonl
+from ifes_archive.archive.types import CapturePointer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -45,17 +50,17 @@ order by bm25(articles_stems)"""
 FACETS = ["language", "year", {"array": "sections"}, {"array": "authors"}]
 
 
-def capture_path(kind: str, pointer: dict[str, Any]) -> str:
+def capture_path(kind: str, pointer: CapturePointer) -> str:
     """Return the browse server's path of a capture (``kind`` ``capture``) or its replay."""
-    return f"/-/{kind}/{pointer['warc_filename']}/{pointer['warc_offset']}/{pointer['warc_length']}"
+    return f"/-/{kind}/{pointer.warc_filename}/{pointer.warc_offset}/{pointer.warc_length}"
 
 
-def replay_link(pointer: dict[str, Any], prefix: str | None) -> str:
+def replay_link(pointer: CapturePointer, prefix: str | None) -> str:
     """Return where a capture replays: the browse server, or a wayback-style ``prefix``."""
     if not prefix:
         return capture_path("replay", pointer)
-    stamp = "".join(ch for ch in pointer["date"] if ch.isdigit())[:14]
-    return f"{prefix.rstrip('/')}/{stamp}/{pointer['target_uri']}"
+    stamp = "".join(ch for ch in pointer.date if ch.isdigit())[:14]
+    return f"{prefix.rstrip('/')}/{stamp}/{pointer.target_uri}"
 
 
 def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -65,24 +70,28 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _article_rows(release: Path, links: bool, prefix: str | None) -> Iterator[dict[str, Any]]:
-    for record in _jsonl(table_jsonl(release / "data", "articles")):
-        published = published_on(record)
-        first = (record.get("captures") or [None])[0]
-        yield {"article_id": record["article_id"], "title": record.get("title"),
-               "authors": json.dumps([a["name"] for a in record.get("authors") or []],
-                                     ensure_ascii=False),
-               "date": published.isoformat() if published else None,
-               "year": published.year if published else None,
-               "sections": json.dumps(record.get("sections") or [], ensure_ascii=False),
-               "language": record.get("language"), "words": record.get("word_count"),
-               "replay": replay_link(first, prefix) if links and first else None,
-               "capture": capture_path("capture", first) if links and first else None,
-               "version": record.get("version"), "status": record.get("status"),
-               "pages": record.get("pages"),
-               "flags": json.dumps(record.get("flags") or [], ensure_ascii=False),
-               "first_seen": record.get("first_seen"), "last_seen": record.get("last_seen"),
-               "url": record["url"], "file": text_file(record),
-               "text": record.get("text")}
+    """Yield the SQLite rows of ``articles``: each row of the release's table, read into its
+    type (:class:`~archive.release.rows.ArticleRow`), flattened as SQLite holds it."""
+    with open(table_jsonl(release / "data", "articles"), "rb") as stream:
+        for line in stream:
+            yield _article_row(record_from_json(line, ArticleRow), links, prefix)
+
+
+def _article_row(record: ArticleRow, links: bool, prefix: str | None) -> dict[str, Any]:
+    published = published_on(record)
+    first = record.captures[0] if record.captures else None
+    return {"article_id": record.article_id, "title": record.title,
+            "authors": json.dumps([a.name for a in record.authors], ensure_ascii=False),
+            "date": published.isoformat() if published else None,
+            "year": published.year if published else None,
+            "sections": json.dumps(record.sections, ensure_ascii=False),
+            "language": record.language, "words": record.word_count,
+            "replay": replay_link(first, prefix) if links and first else None,
+            "capture": capture_path("capture", first) if links and first else None,
+            "version": record.version, "status": record.status, "pages": record.pages,
+            "flags": json.dumps(record.flags, ensure_ascii=False),
+            "first_seen": record.first_seen, "last_seen": record.last_seen,
+            "url": record.url, "file": text_file(record), "text": record.text}
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
@@ -136,9 +145,11 @@ def _index_stems(db: Any) -> None:
 
 
 def _capture_links(row: dict[str, Any], links: bool, prefix: str | None) -> dict[str, Any]:
+    """Return the links of a row of the ``captures`` table (its pointer's fields)."""
     if not links:
         return {"replay": None, "capture": None}
-    return {"replay": replay_link(row, prefix), "capture": capture_path("capture", row)}
+    pointer = msgspec.convert(row, CapturePointer)
+    return {"replay": replay_link(pointer, prefix), "capture": capture_path("capture", pointer)}
 
 
 def metadata(release: Path, database: str = DATABASE) -> dict[str, Any]:

@@ -7,7 +7,7 @@ chrome); an article's breadcrumb names the listings it leads to, which name them
 their pages. Where only the body's byline names the authors, nothing repeats it: the ``byline``
 check then says whether a name-shaped paragraph opening the body was read as the authors (on
 the evidence of a known given name or initials) or left in the text for want of it. Each check
-gives ``{"check", "agrees", "detail"}`` for the record's ``checks``;
+gives a :class:`~archive.types.Check` for the record's ``checks``;
 the crawl report counts them (:func:`tally`).
 """
 
@@ -21,6 +21,7 @@ from typing import Any
 
 from ifes_archive.archive import authors as names
 from ifes_archive.archive.listings import fold_name, listing_key
+from ifes_archive.archive.types import Breadcrumb, Check, Record
 
 AUTHORS = "authors"
 PRINT_VIEW = "print-view"
@@ -33,12 +34,12 @@ LISTING_CRUMB = "listing-crumb"
 _WORD = re.compile(r"\w+")
 
 
-def check(name: str, agrees: bool, detail: str = "") -> dict[str, Any]:
+def check(name: str, agrees: bool, detail: str = "") -> Check:
     """Return one check's entry."""
-    return {"check": name, "agrees": agrees, "detail": detail}
+    return Check(name, agrees, detail)
 
 
-def authors_check(sources: Mapping[str, Sequence[names.Mention]]) -> dict[str, Any] | None:
+def authors_check(sources: Mapping[str, Sequence[names.Mention]]) -> Check | None:
     """Return whether the sources that name authors (``title prefix``, ``byline``, ``author
     row``) name the same people; None when fewer than two name anyone. The author row (Joomla's
     alias: often the first author only) must name some of the others' people and no one else."""
@@ -60,7 +61,7 @@ def authors_check(sources: Mapping[str, Sequence[names.Mention]]) -> dict[str, A
 
 
 def byline_check(sources: Sequence[str], opening: Sequence[names.Mention] | None
-                 ) -> dict[str, Any] | None:
+                 ) -> Check | None:
     """Return whether the authors rest on the body's byline alone (*sources* is ``["byline"]``:
     agrees), or no one names authors while the body opens with a paragraph of names
     (*opening*, :func:`archive.titles.name_shaped`) that had no evidence of being names
@@ -87,7 +88,7 @@ def _same_people(first: Sequence[names.Mention], second: Sequence[names.Mention]
                                              for m in first)
 
 
-def text_check(name: str, text: str | None, other: str | None, what: str) -> dict[str, Any]:
+def text_check(name: str, text: str | None, other: str | None, what: str) -> Check:
     """Return whether *text* has the words of *other* (``\\w+`` tokens, in order); *what*
     names the other side in the detail."""
     # Word by word, no list of them: an article's text may be megabytes (ARTICLE_MAXSIZE).
@@ -110,8 +111,7 @@ def _sample(words: Counter) -> str:
     return " ".join(w for w, _ in words.most_common(5)) or "-"
 
 
-def crumb_check(breadcrumb: Mapping[str, Any],
-                listed: Mapping[str, Sequence[str]]) -> dict[str, Any] | None:
+def crumb_check(breadcrumb: Breadcrumb, listed: Mapping[str, Sequence[str]]) -> Check | None:
     """Return whether each crumb of an article's *breadcrumb* (the record's: ``path`` and
     ``links``) that leads to a listing which lists the article names it as that listing calls
     itself (*listed*: :func:`archive.joomla.listing_key` -> the names of the listing's pages
@@ -123,12 +123,11 @@ def crumb_check(breadcrumb: Mapping[str, Any],
     under its Itemid, and an article may be listed in several of them; which Itemid a table was
     fetched under, and the article, is the crawl's scheduling, not what the site says.
     """
-    crumbs = [(name, key) for name, link in zip(breadcrumb.get("path") or [],
-                                                breadcrumb.get("links") or [])
+    crumbs = [(name, key) for name, link in zip(breadcrumb.path, breadcrumb.links)
               if link and (key := listing_key(link)) is not None and listed.get(key)]
     if not crumbs:
         return None
-    itemid = breadcrumb.get("itemid")
+    itemid = breadcrumb.itemid
     problems = [f"Itemid {itemid}: crumb {name}, its listing ({key}) {' / '.join(listed[key])}"
                 for name, key in crumbs
                 if fold_name(name) not in {fold_name(n) for n in listed[key]}]
@@ -140,16 +139,16 @@ def listing_crumb_detail(said: Mapping[str, Any]) -> str:
     return f"Itemid {said['itemid']}: listing {said['name']!r}, crumb {said['crumb']!r}"
 
 
-def tally(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def tally(records: Iterable[Record]) -> dict[str, Any]:
     """Return per check how many records agree and disagree, and the disagreements."""
     counts: dict[str, Counter] = {}
     disagreements = []
     for record in records:
-        for entry in record.get("checks") or []:
-            counts.setdefault(entry["check"], Counter())["agree" if entry["agrees"]
-                                                         else "disagree"] += 1
-            if not entry["agrees"]:
-                disagreements.append({"article_id": record.get("article_id"),
-                                      "check": entry["check"], "detail": entry["detail"]})
+        for entry in record.checks:
+            counts.setdefault(entry.check, Counter())["agree" if entry.agrees
+                                                      else "disagree"] += 1
+            if not entry.agrees:
+                disagreements.append({"article_id": record.article_id,
+                                      "check": entry.check, "detail": entry.detail})
     return {"counts": {k: dict(sorted(v.items())) for k, v in sorted(counts.items())},
             "disagreements": disagreements}

@@ -13,15 +13,17 @@ them the same way, so a rebuild of a crawl's WARCs gives the same bytes.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import msgspec
 
 from ifes_archive.archive.checks import crumb_check
 from ifes_archive.archive.journal import ListingEvidence, read_observations
-from ifes_archive.archive.record import record_to_json, sort_sections
+from ifes_archive.archive.record import record_from_json, sort_sections
+from ifes_archive.archive.types import Record, record_json
 from ifes_archive.archive.versions import Version, fold
 
 if TYPE_CHECKING:
@@ -30,20 +32,21 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def version_line(record: dict[str, Any], version: Version, number: int, newest: bool,
+def version_line(record: Record, version: Version, number: int, newest: bool,
                  sections: Sequence[str] = (),
                  listing_names: Mapping[str, Sequence[str]] | None = None) -> str:
     """Return the corpus line of one version: ``record`` with its version fields, listing
     ``sections`` joined in (as :func:`archive.record.build_record` joins them), and the crumb
     check against the names of the listings that list it (*listing_names*, by listing key)."""
-    record = {**record, **version.fields(number, newest)}
+    record = version.of(record, number, newest)
     if sections:
-        record["sections"] = sort_sections([*sections, *record.get("sections", [])])
-    if listing_names and record.get("breadcrumb"):
-        said = crumb_check(record["breadcrumb"], listing_names)
+        record = msgspec.structs.replace(record,
+                                         sections=sort_sections([*sections, *record.sections]))
+    if listing_names and record.breadcrumb is not None:
+        said = crumb_check(record.breadcrumb, listing_names)
         if said is not None:
-            record["checks"] = [*(record.get("checks") or []), said]
-    return record_to_json(record)
+            record = msgspec.structs.replace(record, checks=[*record.checks, said])
+    return record_json(record)
 
 
 def classify(before: list[Version], after: list[Version]) -> str | None:
@@ -78,8 +81,7 @@ def finalize(journal: Path, out: Path, listed: ListingEvidence | None = None) ->
             for number, version in enumerate(versions, 1):
                 offset, length = version.ref
                 source.seek(offset)
-                record = json.loads(source.read(length))
-                record.pop("run", None)  # the journal's, not the record's
+                record = record_from_json(source.read(length))  # its ``run`` passed over
                 target.write(version_line(record, version, number, number == len(versions),
                                           listed.get(article_id, ()),
                                           listed.by_listing.get(article_id)) + "\n")

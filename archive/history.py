@@ -19,8 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ifes_archive.archive.record import record_from_json
+
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
+
+    from ifes_archive.archive.types import Record
 
 
 def corpus_path(path: Path) -> Path:
@@ -28,23 +32,30 @@ def corpus_path(path: Path) -> Path:
     return path / "articles.jsonl" if path.is_dir() else path
 
 
-def versions_of(corpus: Path, article_id: int) -> list[dict[str, Any]]:
+def records_of(corpus: Path, article_id: int) -> list[Record]:
     """Return every version of ``article_id`` in ``corpus``, oldest first."""
-    return sorted(rows_of(corpus, article_id), key=lambda r: r.get("version") or 0)
+    found = []
+    with open(corpus, "rb") as stream:
+        for line in _about(stream, article_id):
+            record = record_from_json(line)
+            if record.article_id == article_id:
+                found.append(record)
+    return sorted(found, key=lambda r: r.version)
 
 
 def rows_of(lines: Path, article_id: int) -> list[dict[str, Any]]:
     """Return the rows of a JSON Lines file (a corpus, a release's table) about ``article_id``,
     in file order."""
-    found = []
-    needle = f'"article_id": {article_id},'
-    with open(lines, encoding="utf-8") as stream:
-        for line in stream:
-            if needle in line:  # cheap test first: the file may be large
-                row = json.loads(line)
-                if row.get("article_id") == article_id:
-                    found.append(row)
-    return found
+    with open(lines, "rb") as stream:
+        rows = [json.loads(line) for line in _about(stream, article_id)]
+    return [row for row in rows if row.get("article_id") == article_id]
+
+
+def _about(lines: Iterable[bytes], article_id: int) -> Iterator[bytes]:
+    """Yield the lines that may be about ``article_id`` (a cheap test first: the file may be
+    large)."""
+    needle = f'"article_id": {article_id},'.encode()
+    return (line for line in lines if needle in line)
 
 
 def _moment(warc_date: str | None) -> str:

@@ -30,9 +30,11 @@ import os
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-from ifes_archive.archive.record import record_to_json
-from ifes_archive.archive.versions import INCOMPLETE, Observation, content_digest
-from ifes_archive.archive.warc import CapturePointer, pointer_json
+import msgspec
+
+from ifes_archive.archive.record import record_from_json
+from ifes_archive.archive.types import CapturePointer, Record, record_digest, record_json
+from ifes_archive.archive.versions import INCOMPLETE, Observation
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -48,25 +50,21 @@ NOT_MODIFIED_LINE, GONE_LINE, SAME_LINE = "not-modified", "gone", "same"
 class RecordLine:
     """A record built from the article's pages as captured in one run."""
 
-    record: dict[str, Any]
+    record: Record
     """The record (:func:`archive.record.build_record`), with ``first_seen`` and ``last_seen``
     set to the date of the run's captures."""
 
     @property
     def article_id(self) -> int:
-        return int(self.record["article_id"])
-
-    def fields(self) -> dict[str, Any]:
-        return self.record
+        return self.record.article_id
 
     def observation(self, ref: Any = None, run: str = "") -> Observation:
-        """Return the observation: the record's content, where it is (``ref``)."""
-        captures = self.record.get("captures") or []
-        seen = self.record.get("first_seen") or max(
-            (_pointer_field(c, "date") for c in captures), default="")
-        return Observation.record(seen, content_digest(self.record),
-                                  _record_id(captures[0]) if captures else "",
-                                  INCOMPLETE not in (self.record.get("flags") or []), ref, run)
+        """Return the observation: the record's content (its digest), where it is (``ref``)."""
+        record = self.record
+        return _LineView(record.article_id, None, run, record.first_seen,
+                         [_CaptureView(c.warc_record_id, c.date) for c in record.captures],
+                         list(record.flags), record.digest or record_digest(record)
+                         ).observation(ref)
 
 
 @dataclass(frozen=True)
@@ -115,16 +113,17 @@ class GoneLine:
     seen: str
     reason: str
     """``HTTP 404``, ``not found page``, ..."""
-    capture: CapturePointer | dict[str, Any] | None = field(default=None)
-    """The pointer to the capture that showed it (as JSON holds it, once read back)."""
+    capture: CapturePointer | None = field(default=None)
+    """The pointer to the capture that showed it."""
 
     def fields(self) -> dict[str, Any]:
         return {"article_id": self.article_id, "observed": self.observed, "seen": self.seen,
                 "gone": {"reason": self.reason, "capture": self.capture}}
 
     def observation(self, ref: Any = None, run: str = "") -> Observation:
-        return Observation.removed(self.seen, self.reason, _record_id(self.capture),
-                                   {"reason": self.reason, "capture": self.capture}, run)
+        return Observation.removed(self.seen, self.reason,
+                                   self.capture.warc_record_id if self.capture else "",
+                                   self.capture, run)
 
 
 #: One line of the article journal.
@@ -133,41 +132,100 @@ JournalLine = RecordLine | SameLine | NotModifiedLine | GoneLine
 
 def line_json(line: JournalLine, run: str) -> str:
     """Return ``line`` as the journal holds it (no newline), marked with the ``run`` label."""
-    data = {**line.fields(), "run": run}
     if isinstance(line, RecordLine):
-        return record_to_json(data)
-    return json.dumps(data, ensure_ascii=False, default=pointer_json)
+        return record_json(line.record, run=run)
+    return json.dumps(msgspec.to_builtins({**line.fields(), "run": run}), ensure_ascii=False)
+
+
+class _CaptureView(msgspec.Struct, frozen=True):
+    """What an observation needs of a record's capture pointer."""
+
+    warc_record_id: str
+    date: str
+
+
+class _GoneView(msgspec.Struct, frozen=True):
+    reason: str
+    capture: CapturePointer | None = None
+
+
+class _LineView(msgspec.Struct, frozen=True):
+    """What the fold needs of any journal line, decoded in one pass (a record line's text and
+    the rest of the record are skipped unread): a record line has no ``observed``."""
+
+    article_id: int
+    observed: str | None = None
+    run: str | None = None
+    first_seen: str | None = None
+    """A record line's."""
+    captures: list[_CaptureView] = []
+    flags: list[str] = []
+    digest: str = ""
+    """A record line's (none in lines of journals written before records carried it) or a
+    short ``same`` line's."""
+    seen: str = ""
+    first_capture: str = ""
+    refers_to: str = ""
+    gone: _GoneView | None = None
+
+    def observation(self, ref: Any = None) -> Observation:
+        """Return the observation of the line (``ref``: where its record is)."""
+        run = self.run or ""
+        if self.observed == NOT_MODIFIED_LINE:
+            return NotModifiedLine(self.article_id, self.seen, self.refers_to).observation(run=run)
+        if self.observed == SAME_LINE:
+            return SameLine(self.article_id, self.seen, self.digest,
+                            self.first_capture).observation(run=run)
+        if self.observed == GONE_LINE:
+            if self.gone is None:
+                raise ValueError("not a journal line: a gone line without its reason")
+            return GoneLine(self.article_id, self.seen, self.gone.reason,
+                            self.gone.capture).observation(run=run)
+        if self.observed is not None:
+            raise ValueError(f"not a journal line: a line of unknown kind {self.observed!r}")
+        seen = self.first_seen or max((c.date for c in self.captures), default="")
+        return Observation.record(seen, self.digest,
+                                  self.captures[0].warc_record_id if self.captures else "",
+                                  INCOMPLETE not in self.flags, ref, run)
+
+
+_LINE = msgspec.json.Decoder(_LineView)
 
 
 def parse_line(text: bytes | str) -> tuple[JournalLine, str]:
     """Return (line, run label) of one journal line; raise ValueError if it is bad."""
     try:
-        data = json.loads(text)
-        article_id = int(data["article_id"])
-        run = str(data.pop("run", None) or "")  # the journal's, not the line's
-        observed = data.get("observed")
-        if observed == NOT_MODIFIED_LINE:
-            return NotModifiedLine(article_id, str(data["seen"]), str(data["refers_to"])), run
-        if observed == SAME_LINE:
-            return SameLine(article_id, str(data["seen"]), str(data["digest"]),
-                            str(data["first_capture"])), run
-        if observed == GONE_LINE:
-            gone = data["gone"]
-            return GoneLine(article_id, str(data["seen"]), str(gone["reason"]),
-                            gone.get("capture")), run
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"not a journal line: {exc!r}") from exc
-    return RecordLine(data), run
+        view = _LINE.decode(text)
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"not a journal line: {exc}") from exc
+    run = view.run or ""
+    if view.observed == NOT_MODIFIED_LINE:
+        return NotModifiedLine(view.article_id, view.seen, view.refers_to), run
+    if view.observed == SAME_LINE:
+        return SameLine(view.article_id, view.seen, view.digest, view.first_capture), run
+    if view.observed == GONE_LINE and view.gone is not None:
+        return GoneLine(view.article_id, view.seen, view.gone.reason, view.gone.capture), run
+    if view.observed is not None:
+        raise ValueError(f"not a journal line: kind {view.observed!r}")
+    return RecordLine(record_from_json(text)), run
 
 
 def observation_of_line(text: bytes | str, ref: Any = None) -> tuple[int, Observation]:
     """Return (article id, observation) of one journal line; raise ValueError if it is bad.
-    ``ref`` says where a record line's record is (the fold hands it back with its version)."""
-    line, run = parse_line(text)
+    ``ref`` says where a record line's record is (the fold hands it back with its version).
+    The line is decoded once, into what the observation needs; only a record line of a journal
+    written before records carried their digest is decoded whole, to take it."""
     try:
+        view = _LINE.decode(text)
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"not a journal line: {exc}") from exc
+    if view.observed is None and not view.digest:
+        try:
+            line, run = parse_line(text)
+        except ValueError as exc:
+            raise ValueError(f"not a journal line: {exc}") from exc
         return line.article_id, line.observation(ref, run)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"not a journal line: {exc!r}") from exc
+    return view.article_id, view.observation(ref)
 
 
 def read_observations(journal: Path) -> dict[int, list[Observation]]:
@@ -308,15 +366,3 @@ def read_listings(journal: Path) -> ListingEvidence:
                 continue
             evidence.add(entries)
     return evidence
-
-
-def _record_id(capture: CapturePointer | dict[str, Any] | None) -> str:
-    return _pointer_field(capture, "warc_record_id")
-
-
-def _pointer_field(capture: CapturePointer | dict[str, Any] | None, name: str) -> str:
-    """Return a field of a pointer: a :class:`CapturePointer` as the crawl and the rebuild hold
-    it, or the dict a journal line read back holds ("" when missing)."""
-    if isinstance(capture, CapturePointer):
-        return str(getattr(capture, name))
-    return str((capture or {}).get(name) or "")

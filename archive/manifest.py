@@ -12,13 +12,16 @@ import platform
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from ifes_archive.archive.record import PACKAGES as RECORD_PACKAGES
 from ifes_archive.archive.record import extractor_info
 
 if TYPE_CHECKING:
     from ifes_archive.archive.rebuild import RebuildResult
+    from ifes_archive.archive.types import Extractor
 
 #: Packages whose version can change a record: the record builder's, and the WARC reader.
 PACKAGES = (*RECORD_PACKAGES, "warcio")
@@ -52,9 +55,8 @@ def write_manifest(corpus: Path, result: RebuildResult) -> Path:
         "packages": {name: _version(name) for name in PACKAGES},
         "python": platform.python_version(),
         # How records are extracted, as each record's ``extractor`` says it (versions above).
-        "extractor": {method: {k: v for k, v in extractor_info(method).items()
-                               if k not in ("method", "packages")}
-                      for method in ("template", "generic")},
+        "extractor": {"template": _options(extractor_info("template")),
+                      "generic": _options(extractor_info("generic"))},
         "counts": {"warc_records_read": result.records_read, "listing_pages": result.listing_pages,
                    "articles": result.articles, "versions": result.versions,
                    "not_articles": result.not_articles, "skipped": result.skipped},
@@ -62,3 +64,9 @@ def write_manifest(corpus: Path, result: RebuildResult) -> Path:
     path = corpus.with_name(corpus.name + ".manifest.json")
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def _options(extractor: Extractor) -> dict[str, Any]:
+    """Return how a method extracts (its ``extractor`` less the method and the versions)."""
+    return {k: v for k, v in msgspec.to_builtins(extractor).items()
+            if k not in ("method", "packages")}

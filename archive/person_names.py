@@ -18,7 +18,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 from ifes_archive.archive.authors import (
     PATRONYMIC,
@@ -247,10 +250,16 @@ def _surname_of(name: str, spellings: list[str]) -> str:
 
 
 def name_parts(author: dict[str, Any]) -> NameParts:
-    """Return what an author of a record (``{"name", "spellings"}``) says of the name."""
-    name = " ".join(str(author.get("name") or "").split())
-    spellings = [" ".join(s.split()) for s in author.get("spellings") or [] if s.strip()]
-    return _name_parts(name, tuple(spellings or [name]))
+    """Return what an author of a record as JSON holds it (``{"name", "spellings"}``) says of
+    the name."""
+    return parts_of(str(author.get("name") or ""), author.get("spellings") or [])
+
+
+def parts_of(name: str, spellings: Sequence[str]) -> NameParts:
+    """Return what an author's display ``name`` and printed ``spellings`` say of the name."""
+    name = " ".join(name.split())
+    printed = [" ".join(s.split()) for s in spellings if s.strip()]
+    return _name_parts(name, tuple(printed or [name]))
 
 
 @lru_cache(maxsize=65536)

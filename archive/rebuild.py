@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
+import msgspec
+
 from ifes_archive.archive.corpus import version_line
 from ifes_archive.archive.imports.moments import moment_label, moments
 from ifes_archive.archive.imports.records import SOURCE_FIELD, source_name
@@ -56,6 +58,7 @@ from ifes_archive.archive.record import (
     pages_within,
     refusal_of,
 )
+from ifes_archive.archive.types import Record
 from ifes_archive.archive.versions import GONE_STATUSES, OWN_CRAWL, Observation, fold
 from ifes_archive.archive.warc import (
     BASE_FIELD,
@@ -400,7 +403,7 @@ def article_pages(content: list[tuple[int, PageCapture, str]],
 
 #: What one observation's pages gave: the record (None: no article), why not (a refusal), and
 #: the page numbers it was built from.
-Built = tuple[dict[str, Any] | None, str | None, frozenset[int]]
+Built = tuple[Record | None, str | None, frozenset[int]]
 
 #: Why an article gave no record: build_record's None for every run (neither the template nor
 #: any text), or no page 0 that could be read.
@@ -468,7 +471,8 @@ def _observe(article_id: int, what: Seen,
             return None
         return GoneLine(article_id, seen, f"{refusal} page", first.pointer).observation()
     # (the record itself stays the observation's ref: its version line is written from it)
-    return RecordLine({**record, "first_seen": seen, "last_seen": seen}).observation(record)
+    record = msgspec.structs.replace(record, first_seen=seen, last_seen=seen)
+    return RecordLine(record).observation(record)
 
 
 @contextmanager

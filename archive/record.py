@@ -11,14 +11,15 @@ cell; names (:mod:`archive.authors`), dates (:mod:`archive.dates`) and the langu
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, overload
 from urllib.parse import urljoin
+
+import msgspec
 
 from ifes_archive.archive import authors as names
 from ifes_archive.archive import checks, titles
@@ -37,10 +38,27 @@ from ifes_archive.archive.extract import (
     refusal_kind,
 )
 from ifes_archive.archive.flatten import paragraphs, text_of
-from ifes_archive.archive.joomla import canonical_article_url, itemid_of
+from ifes_archive.archive.joomla import canonical_article_url, itemid_of, parse_url
 from ifes_archive.archive.language import detect_language
-from ifes_archive.archive.schema import AUTHOR_SOURCES, EXTRACTOR_PACKAGES, RECORD_KEYS, Record
-from ifes_archive.archive.warc import CapturePointer, pointer_json
+from ifes_archive.archive.schema import EXTRACTOR_PACKAGES, RECORD_KEYS
+from ifes_archive.archive.types import (
+    AuthorSource,
+    Breadcrumb,
+    CapturePointer,
+    Check,
+    DateOptions,
+    DateValue,
+    Extractor,
+    Flag,
+    Packages,
+    PageEncoding,
+    PagePointer,
+    Person,
+    Record,
+    TrafilaturaOptions,
+    record_digest,
+    record_json,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -58,6 +76,7 @@ __all__ = [
     "html_root",
     "meta_charset",
     "pages_within",
+    "record_from_json",
     "record_to_json",
     "refusal_of",
 ]
@@ -69,15 +88,18 @@ PACKAGES = EXTRACTOR_PACKAGES
 #: Page number of an article's print view among its captures (its pages are 0, 1, ...).
 PRINT_PAGE = -1
 #: Flag of a record whose pages are not the known template.
-GENERIC_FLAG = "generic-extraction"
+GENERIC_FLAG: Flag = "generic-extraction"
 #: Flag of a record with fewer pages than the article's page counter says it has.
-INCOMPLETE_FLAG = "incomplete"
+INCOMPLETE_FLAG: Flag = "incomplete"
 #: Flag of a record whose body shows no text.
-EMPTY_FLAG = "empty-body"
+EMPTY_FLAG: Flag = "empty-body"
 #: Flag of a record whose page was nested deeper than the HTML parser goes.
-PARSE_LIMIT_FLAG = "parse-limit"
+PARSE_LIMIT_FLAG: Flag = "parse-limit"
 #: Flag of a record with bytes its declared charset does not decode (replaced by U+FFFD).
-CHARSET_REPLACED_FLAG = "charset-replaced"
+CHARSET_REPLACED_FLAG: Flag = "charset-replaced"
+#: Flag of a record whose date line (by its source) shows no date that exists.
+UNREADABLE: dict[str, Flag] = {"createdate": "createdate-unreadable",
+                               "modifydate": "modifydate-unreadable"}
 #: A page of another layout whose main text has fewer words than this is a stub (an error or
 #: redirect notice, a frame), not an article.
 MIN_GENERIC_WORDS = 5
@@ -113,7 +135,7 @@ def html_root(text: str) -> lxml.html.HtmlElement:
 
 def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
                  sections: Sequence[str] = (), url: str | None = None,
-                 print_pages: Sequence[CapturedPage] = ()) -> dict[str, Any] | None:
+                 print_pages: Sequence[CapturedPage] = ()) -> Record | None:
     """Return the record of article *article_id* from its captured *pages* (any order), or
     None when the first page is no article: Joomla's «not authorised» / «not found» answers, a
     page of the template showing a title and nothing else, or a page of another layout whose
@@ -134,39 +156,56 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
     ordered = ordered[:len(reads)]  # a later page refused: the article ends before it
     if reads[0].body is None:
         fields = _generic_fields(read.first_text, reads[0])
-        if word_count(fields["text"]) < MIN_GENERIC_WORDS:
+        if word_count(fields.text) < MIN_GENERIC_WORDS:
             return None  # neither the template nor a text of some words: not an article page
     else:
         fields = _template_fields(reads, read.blocks)
-        if fields["text"] is None and not reads[0].shows_article:
+        if fields.text is None and not reads[0].shows_article:
             return None  # the template with a title and nothing else
-        printed = _print_text(print_pages, fields["title_raw"] or "")
+        printed = _print_text(print_pages, fields.title_raw or "")
         if printed is not None:
-            fields["checks"].append(checks.text_check(checks.PRINT_VIEW, fields["text"], printed,
-                                                      "print view"))
-    flags = list(fields.pop("flags"))
+            fields.checks.append(checks.text_check(checks.PRINT_VIEW, fields.text, printed,
+                                                   "print view"))
+    flags = list(fields.flags)
     if len(ordered) < reads[0].page_total or [p.page for p in ordered] != list(range(len(ordered))):
         flags.append(INCOMPLETE_FLAG)
-    if fields["text"] is None:
+    if fields.text is None:
         flags.append(EMPTY_FLAG)
     if read.limited:
         flags.append(PARSE_LIMIT_FLAG)
     if any(d.replaced for d in decoded):
         flags.append(CHARSET_REPLACED_FLAG)
     crumbs = [name for read in reads for name in category_crumbs(read.crumbs)]
-    text = fields["text"]
     record = Record(
         url=url or canonical_article_url(base_url, article_id), article_id=article_id,
+        title=fields.title, title_raw=fields.title_raw, subtitle=fields.subtitle,
+        authors=fields.authors, authors_sources=fields.authors_sources,
         date_published=_date(reads[0].created_raw, "createdate", flags),
         date_modified=_date(reads[0].modified_raw, "modifydate", flags),
-        language=detect_language(text), sections=sort_sections([*sections, *crumbs]),
-        breadcrumb=_breadcrumb(ordered[0].url, reads[0], base_url),
-        pages=len(ordered), word_count=word_count(text),
-        captures=[p.capture for p in ordered if p.capture is not None],
-        encoding=[{"page": p.page, "charset": d.encoding, "source": d.source, "reason": d.reason}
+        language=detect_language(fields.text), sections=sort_sections([*sections, *crumbs]),
+        breadcrumb=_breadcrumb(ordered[0].url, reads[0], base_url), text=fields.text,
+        bio=fields.bio, pages=len(ordered), word_count=word_count(fields.text),
+        captures=[PagePointer.of(p.capture, p.page) for p in ordered if p.capture is not None],
+        encoding=[PageEncoding(p.page, d.encoding, d.source, d.reason)
                   for p, d in zip(ordered, decoded)],
-        flags=flags, **fields)
-    return dataclasses.asdict(record)
+        extractor=fields.extractor, flags=flags, checks=fields.checks)
+    return msgspec.structs.replace(record, digest=record_digest(record))
+
+
+@dataclass
+class _Fields:
+    """What the body of the pages says: title, authors, text, and how it was read."""
+
+    title: str | None
+    title_raw: str | None
+    subtitle: str | None
+    authors: list[Person]
+    authors_sources: list[AuthorSource]
+    text: str | None
+    bio: str | None
+    extractor: Extractor
+    flags: list[Flag]
+    checks: list[Check]
 
 
 @dataclass
@@ -232,11 +271,45 @@ def refusal_of(page: CapturedPage) -> str | None:
     return refusal_kind(parse(decode_html(page.body, page.content_type).text))
 
 
-def record_to_json(record: dict[str, Any]) -> str:
-    """Return *record* as one JSON line (no newline), keys in :data:`RECORD_KEYS` order."""
-    ordered = {key: record.get(key) for key in RECORD_KEYS}
-    ordered.update((k, v) for k, v in record.items() if k not in ordered)
-    return json.dumps(ordered, ensure_ascii=False, default=pointer_json)
+#: A record as one JSON line (:func:`archive.types.record_json`).
+record_to_json = record_json
+_DECODERS: dict[type[Record], msgspec.json.Decoder[Any]] = {}
+#: A record, or a type extending it (a release's row).
+R = TypeVar("R", bound=Record)
+
+
+@overload
+def record_from_json(text: bytes | str) -> Record: ...
+@overload
+def record_from_json(text: bytes | str, cls: type[R]) -> R: ...
+def record_from_json(text: bytes | str, cls: type[Record] = Record) -> Record:
+    """Return the record of one JSON line (a journal's, a corpus's; ``cls``: a release's row):
+    keys that are no field, such as the journal's ``run``, are passed over; raise ValueError
+    when it is none.
+
+    A line written before records carried their pages and digest is read too: each capture's
+    page is then taken from its URL, once, here, and the digest computed."""
+    decoder = _DECODERS.get(cls) or _DECODERS.setdefault(cls, msgspec.json.Decoder(cls))
+    try:
+        record: Record = decoder.decode(text)
+    except msgspec.DecodeError as exc:
+        if "`page`" not in str(exc):
+            raise ValueError(f"not a record: {exc}") from exc
+        record = _earlier_record(text, cls)
+    return record if record.digest else msgspec.structs.replace(record,
+                                                                digest=record_digest(record))
+
+
+def _earlier_record(text: bytes | str, cls: type[R]) -> R:
+    """Return the record of a line whose captures name no page (the page read from each
+    capture's URL, Joomla's ``limitstart``)."""
+    try:
+        data = msgspec.json.decode(text)
+        for capture in data.get("captures") or []:
+            capture["page"] = parse_url(capture["target_uri"]).limitstart or 0
+        return msgspec.convert(data, cls)
+    except (msgspec.DecodeError, AttributeError, KeyError, TypeError) as exc:
+        raise ValueError(f"not a record: {exc}") from exc
 
 
 def sort_sections(values: Sequence[str]) -> list[str]:
@@ -245,7 +318,7 @@ def sort_sections(values: Sequence[str]) -> list[str]:
     return sorted(distinct, key=lambda s: (s.casefold(), s))
 
 
-def _template_fields(reads: list[Page], blocks: list[list[str]]) -> dict[str, Any]:
+def _template_fields(reads: list[Page], blocks: list[list[str]]) -> _Fields:
     """Return title, subtitle, authors, text, bio and extractor of pages of the template
     (``blocks``: the paragraphs of their bodies)."""
     first = reads[0]
@@ -258,7 +331,7 @@ def _template_fields(reads: list[Page], blocks: list[list[str]]) -> dict[str, An
     title, prefix = titles.split_title(title_raw, lead.heading, mentions)
     named = {"title prefix": prefix, "byline": lead.byline, "author row": row}
     said = checks.authors_check(named)
-    sources = [source for source in AUTHOR_SOURCES if named[source]]
+    sources: list[AuthorSource] = [source for source in get_args(AuthorSource) if named[source]]
     opening = titles.name_shaped(lead.blocks[0]) if lead.blocks else None
     lone = checks.byline_check(sources, opening)
     bio = _bio(paragraphs(lead.blocks), mentions + prefix)
@@ -267,21 +340,19 @@ def _template_fields(reads: list[Page], blocks: list[list[str]]) -> dict[str, An
     people = names.reconcile(mentions + prefix)
     text = text_of(lead.blocks)
     cyrillic = detect_language(text) == "ru"
-    return {"title": title or None, "title_raw": title_raw or None, "subtitle": lead.subtitle,
-            "authors": [p.as_dict(cyrillic) for p in people], "authors_sources": sources,
-            "text": text, "bio": bio[0] if bio else None,
-            "extractor": extractor_info("template"), "flags": [],
-            "checks": [c for c in (said, lone) if c]}
+    return _Fields(title or None, title_raw or None, lead.subtitle,
+                   [p.person(cyrillic) for p in people], sources, text, bio[0] if bio else None,
+                   extractor_info("template"), [], [c for c in (said, lone) if c])
 
 
-def _breadcrumb(url: str, page: Page, base_url: str) -> dict[str, Any] | None:
+def _breadcrumb(url: str, page: Page, base_url: str) -> Breadcrumb | None:
     """Return the first page's breadcrumb: its menu item, the linked crumbs' names, and where
     each leads (relative to the site's root where it is on the site)."""
     if not page.crumbs and page.body is None:
         return None
-    return {"itemid": itemid_of(url, base_url), "path": [name for name, _ in page.crumbs],
-            "links": [_site_link(urljoin(url, href), base_url) if href else None
-                      for _, href in page.crumbs]}
+    return Breadcrumb(itemid_of(url, base_url), [name for name, _ in page.crumbs],
+                      [_site_link(urljoin(url, href), base_url) if href else None
+                       for _, href in page.crumbs])
 
 
 def _site_link(url: str, base_url: str) -> str:
@@ -321,29 +392,28 @@ def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.
     return None
 
 
-def _generic_fields(html: str, page: Page) -> dict[str, Any]:
+def _generic_fields(html: str, page: Page) -> _Fields:
     """Return the fields trafilatura's generic extraction gives for an unknown page."""
     title, blocks = generic_blocks(html)
     title_raw = page.title_raw or title
     if blocks and blocks[0] and blocks[0][0] == title_raw:  # the repeated title line
         blocks[0] = blocks[0][1:]
-    return {"title": title_raw, "title_raw": title_raw, "subtitle": None, "authors": [],
-            "authors_sources": [], "text": text_of(blocks), "bio": None,
-            "extractor": extractor_info("generic"), "flags": [GENERIC_FLAG], "checks": []}
+    return _Fields(title_raw, title_raw, None, [], [], text_of(blocks), None,
+                   extractor_info("generic"), [GENERIC_FLAG], [])
 
 
-def _date(raw: str | None, source: str, flags: list[str]) -> dict[str, Any] | None:
+def _date(raw: str | None, source: str, flags: list[Flag]) -> DateValue | None:
     """Return the date a cell shows (value null, and a flag, when it shows none that exists)."""
     if not raw:
         return None
     day = read_date(raw)
     if day is None:
-        flags.append(f"{source}-unreadable")
-    return {"value": day.isoformat() if day else None, "raw": raw, "source": source}
+        flags.append(UNREADABLE[source])
+    return DateValue(day.isoformat() if day else None, raw, source)
 
 
 @lru_cache(maxsize=2)
-def extractor_info(method: str) -> dict[str, Any]:
+def extractor_info(method: Literal["template", "generic"]) -> Extractor:
     """Return the method, the versions of the packages and the options behind a record."""
     versions: dict[str, str | None] = {}
     for package in PACKAGES:
@@ -352,12 +422,13 @@ def extractor_info(method: str) -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             versions[package] = None
     template = method == "template"
-    return {"method": method, "packages": versions,
-            "input": "body cells of table.contentpaneopen" if template else "page",
-            "text": "archive.flatten: blocks and <br><br> end paragraphs, <br> ends a line",
-            **({} if template else {"trafilatura_options": GENERIC_OPTIONS}),
-            "dates": {"fast_path": "%d.%m.%Y", "dateparser_languages": ["ru", "en"],
-                      "date_order": "DMY"}}
+    return Extractor(
+        method=method, packages=msgspec.convert(versions, Packages),
+        input="body cells of table.contentpaneopen" if template else "page",
+        text="archive.flatten: blocks and <br><br> end paragraphs, <br> ends a line",
+        trafilatura_options=None if template else msgspec.convert(GENERIC_OPTIONS,
+                                                                   TrafilaturaOptions),
+        dates=DateOptions("%d.%m.%Y", ["ru", "en"], "DMY"))
 
 
 def _unique_pages(pages: Sequence[CapturedPage]) -> list[CapturedPage]:

@@ -22,22 +22,18 @@ themselves stay where they are (``ref``) until the versions are written.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
+
+import msgspec
+
+from ifes_archive.archive.types import NOT_CONTENT as NOT_CONTENT
+from ifes_archive.archive.types import CapturePointer, Gone, Record, Status
+from ifes_archive.archive.types import content_digest as content_digest
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-#: Record keys that say where and when, not what, and how far the record agrees with what the
-#: site says elsewhere (a run that did not fetch the print view changes no version): left out
-#: of the content comparison. So are the page's pathway (``breadcrumb``) and the ``sections``
-#: read from it: Joomla draws them from the menu item the page was fetched under (``Itemid``),
-#: which is how the visitor came, not what the article says; a web archive holds one article
-#: under whichever Itemid its crawler happened to follow, epoch after epoch.
-NOT_CONTENT = frozenset({"captures", "version", "first_seen", "last_seen", "status", "gone", "run",
-                         "checks", "sources", "breadcrumb", "sections"})
 #: The source of an observation the project's own crawls made (an imported one names the
 #: public archive it came from: :mod:`archive.imports`).
 OWN_CRAWL = "crawl"
@@ -50,13 +46,6 @@ Kind = Literal["record", "confirmed", "gone"]
 GONE_STATUSES = (404, 410)
 #: The flag of a record with pages missing (see :mod:`archive.record`).
 INCOMPLETE = "incomplete"
-
-
-def content_digest(record: dict[str, Any]) -> str:
-    """Return a digest of what ``record`` says (its pointers and version fields left out)."""
-    content = {k: v for k, v in record.items() if k not in NOT_CONTENT}
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, order=True)
@@ -80,8 +69,8 @@ class Observation:
     """``record``: False when pages are missing (the ``incomplete`` flag)."""
     ref: Any = field(default=None, compare=False)
     """Where the record is (a journal position, a list of captures): opaque to the fold."""
-    gone: dict[str, Any] | None = field(default=None, compare=False)
-    """``gone``: ``{"date", "reason", "capture"}``."""
+    capture: CapturePointer | None = field(default=None, compare=False)
+    """``gone``: the capture that showed it."""
     run: str = field(default="", compare=False)
     """The label of the crawl run that saw it (``""``: not known)."""
     source: str = field(default=OWN_CRAWL, compare=False)
@@ -102,9 +91,10 @@ class Observation:
 
     @classmethod
     def removed(cls, seen: str, reason: str, first_capture: str,
-                gone: dict[str, Any] | None = None, run: str = "") -> Observation:
+                capture: CapturePointer | None = None, run: str = "") -> Observation:
         """Return the observation of an article found removed (``gone``: reason, capture)."""
-        return cls(seen, GONE, reason=reason, first_capture=first_capture, gone=gone, run=run)
+        return cls(seen, GONE, reason=reason, first_capture=first_capture, capture=capture,
+                   run=run)
 
 
 @dataclass
@@ -115,15 +105,17 @@ class Version:
     digest: str
     first_seen: str
     last_seen: str
-    gone: dict[str, Any] | None = None
+    gone: Gone | None = None
     sources: list[str] = field(default_factory=list)
     """Who saw this version, in the order they first did (:attr:`Observation.source`)."""
 
-    def fields(self, number: int, newest: bool) -> dict[str, Any]:
-        """Return the version fields of a record line (``number`` counts from 1)."""
-        status = ("gone" if self.gone else "current") if newest else "superseded"
-        return {"version": number, "first_seen": self.first_seen, "last_seen": self.last_seen,
-                "status": status, "gone": self.gone, "sources": self.sources}
+    def of(self, record: Record, number: int, newest: bool) -> Record:
+        """Return ``record`` with the version fields of this version (``number`` counts from
+        1)."""
+        status: Status = ("gone" if self.gone else "current") if newest else "superseded"
+        return msgspec.structs.replace(record, version=number, first_seen=self.first_seen,
+                                       last_seen=self.last_seen, status=status, gone=self.gone,
+                                       sources=list(self.sources))
 
 
 def last_of_each_run(observations: Iterable[Observation]) -> list[Observation]:
@@ -155,7 +147,7 @@ def fold(observations: Iterable[Observation]) -> list[Version]:
         current = versions[-1] if versions else None
         if seen.kind == GONE:
             if current is not None and current.gone is None:
-                current.gone = {"date": seen.seen, **(seen.gone or {})}
+                current.gone = Gone(seen.seen, seen.reason, seen.capture)
             continue
         if seen.kind == CONFIRMED:
             digest = shown.get(seen.refers_to)

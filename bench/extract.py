@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from bench.scoring import TextScores
 from bench.targets import print_targets
 from ifes_archive.archive import record as record_module
@@ -137,8 +139,9 @@ Extractor = Callable[[Case], dict | None]
 
 
 def ours(case: Case) -> dict | None:
-    """This project's extractor."""
-    return build_record(case.article_id, BASE_URL, case.pages, case.sections)
+    """This project's extractor (its record as the JSON line holds it, as the gold is)."""
+    record = build_record(case.article_id, BASE_URL, case.pages, case.sections)
+    return None if record is None else msgspec.to_builtins(record)
 
 
 def _html(page: CapturedPage) -> str:

@@ -57,7 +57,7 @@ def ours(body: bytes, url: str) -> str | None:
     """This project's extraction of a page of an unknown layout (the generic path)."""
     record = build_record(0, "http://example.invalid/",
                           [CapturedPage(0, url, CONTENT_TYPE, body, None)])
-    return record["text"] if record else None
+    return record.text if record else None
 
 
 def _trafilatura(**options: bool) -> Extractor:

@@ -26,6 +26,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from scrapy.exceptions import DropItem, NotConfigured
 
 from ifes_archive.archive.checks import LISTING_CRUMB, listing_crumb_detail, tally
@@ -46,8 +47,13 @@ from ifes_archive.archive.journal import (
     read_observations,
 )
 from ifes_archive.archive.listings import listing_check, read_listing
-from ifes_archive.archive.record import INCOMPLETE_FLAG, CapturedPage, build_record
-from ifes_archive.archive.versions import Observation, content_digest, fold
+from ifes_archive.archive.record import (
+    INCOMPLETE_FLAG,
+    CapturedPage,
+    build_record,
+    record_from_json,
+)
+from ifes_archive.archive.versions import Observation, fold
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
 
@@ -155,15 +161,13 @@ class ArticleRecordPipeline:
         if record is None:
             raise DropItem(f"no record in the pages of {item.url}", log_level="DEBUG")
         seen = max((page.get("seen") or "" for page in item.pages), default="") or None
-        record.update(first_seen=seen, last_seen=seen)
+        record = msgspec.structs.replace(record, first_seen=seen, last_seen=seen)
         versions = fold(self._observations.get(item.article_id, []))
-        digest = content_digest(record)
-        if (versions and versions[-1].gone is None and versions[-1].digest == digest and seen
-                and INCOMPLETE_FLAG not in record["flags"]):
+        if (versions and versions[-1].gone is None and versions[-1].digest == record.digest
+                and seen and INCOMPLETE_FLAG not in record.flags):
             # The current version again: a short line (the record is journaled already).
-            # (the record is plain data by now: its pointers are dicts, as JSON will hold them)
-            first = record["captures"][0]["warc_record_id"] if record["captures"] else ""
-            line = self._journal(SameLine(item.article_id, seen, digest, first))
+            first = record.captures[0].warc_record_id if record.captures else ""
+            line = self._journal(SameLine(item.article_id, seen, record.digest, first))
         else:
             line = self._journal(RecordLine(record))
         if self.crawler.stats is not None:
@@ -220,7 +224,7 @@ class ArticleRecordPipeline:
         if stats is None or not self.path.exists():
             return
         with open(self.path, encoding="utf-8") as corpus:
-            current = [r for r in map(json.loads, corpus) if r.get("status") != "superseded"]
+            current = [r for r in map(record_from_json, corpus) if r.status != "superseded"]
         result = tally(current)
         listings = {"agree": sum(c["agrees"] for c in self._listing_checks),
                     "disagree": sum(not c["agrees"] for c in self._listing_checks)}

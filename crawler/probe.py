@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+import msgspec
+
 from ifes_archive.archive.checks import (
     LISTING_CRUMB,
     PRINT_VIEW,
@@ -44,6 +46,7 @@ from ifes_archive.archive.record import (
     html_root,
 )
 from ifes_archive.archive.terminal import safe_line
+from ifes_archive.archive.types import Check, Record
 from ifes_archive.crawler import template
 from ifes_archive.crawler.firstcontact import (
     EXIT_STATUS,
@@ -119,9 +122,9 @@ class ProbeReport:
     menus: list[MenuItem] = field(default_factory=list)
     links: dict[str, int] = field(default_factory=dict)
     """Links of the front page: followed listings by kind, articles, and what is not followed."""
-    record: dict[str, Any] | None = None
+    record: Record | None = None
     record_note: str = ""
-    checks: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     """Cross-checks without gold (:mod:`archive.checks`): the record's own (authors, print
     view), its crumb against the listing's name, and the listing's name against its crumb."""
     crawl_delay: float | None = None
@@ -138,8 +141,8 @@ class ProbeReport:
                 "first_contact": self.contact.as_dict(), "crawl_delay": self.crawl_delay,
                 "pages": [{**vars(p), "misses": p.misses} for p in self.pages],
                 "menus": [vars(m) for m in self.menus], "links": self.links,
-                "record": self.record, "record_note": self.record_note,
-                "checks": self.checks}
+                "record": msgspec.to_builtins(self.record), "record_note": self.record_note,
+                "checks": msgspec.to_builtins(self.checks)}
 
 
 async def probe(base_url: str, settings: BaseSettings, fetcher: PoliteFetcher) -> ProbeReport:
@@ -283,12 +286,12 @@ async def _visit_article(report: ProbeReport, links: list[str], listing: Listing
             report.record_note = f"{url} is no article (no text)"
             break
         report.record = record
-        report.checks = [*record.get("checks", []), *report.checks, *_crumb(record, listing)]
+        report.checks = [*record.checks, *report.checks, *_crumb(record, listing)]
         if pages > 1:
             report.record_note = (f"page 1 of {pages} only: the crawl fetches every page; the "
                                   "print view, which holds them all, is not compared")
-            report.checks = [c for c in report.checks if c["check"] != PRINT_VIEW]
-        if GENERIC_FLAG in record["flags"]:
+            report.checks = [c for c in report.checks if c.check != PRINT_VIEW]
+        if GENERIC_FLAG in record.flags:
             _verdict(report, Verdict.NOT_TEMPLATE,
                      f"{url} is not an article of the known template (it lacks "
                      f"{', '.join(seen.misses) or 'the body the record reads'}):"
@@ -299,9 +302,9 @@ async def _visit_article(report: ProbeReport, links: list[str], listing: Listing
         "links only)" if not candidates else "no article readable: Joomla's refusal pages"))
 
 
-def _crumb(record: dict[str, Any], listing: Listing | None) -> list[dict[str, Any]]:
+def _crumb(record: Record, listing: Listing | None) -> list[Check]:
     """Return the crumb check of the record against the listing it was found in, if any."""
-    crumb = record.get("breadcrumb")
+    crumb = record.breadcrumb
     if listing is None or not crumb or listing.key is None:
         return []
     said = crumb_check(crumb, {listing.key: [listing.name]})
@@ -382,22 +385,22 @@ def _record_lines(report: ProbeReport) -> list[str]:
     record = report.record
     if record is None:
         return [f"record: none ({report.record_note})"] if report.record_note else []
-    published, modified = record.get("date_published"), record.get("date_modified")
-    text = " ".join((record.get("text") or "").split())
+    published, modified = record.date_published, record.date_modified
+    text = " ".join((record.text or "").split())
     lines = [
-        f"record of article {record['article_id']} ({record['extractor']['method']} extraction)",
-        f"  title: {record.get('title')!r} (as shown: {record.get('title_raw')!r})",
-        "  authors: " + ("; ".join(a["name"] for a in record["authors"]) or "none"),
-        f"  published: {published['value'] if published else 'unknown'}; modified: "
-        f"{modified['value'] if modified else 'never'}; language {record.get('language')}; "
-        f"pages {record['pages']}; words {record['word_count']}",
-        "  sections: " + ("; ".join(record["sections"]) or "none"),
-        "  flags: " + (", ".join(record["flags"]) or "none")
+        f"record of article {record.article_id} ({record.extractor.method} extraction)",
+        f"  title: {record.title!r} (as shown: {record.title_raw!r})",
+        "  authors: " + ("; ".join(a.name for a in record.authors) or "none"),
+        f"  published: {published.value if published else 'unknown'}; modified: "
+        f"{modified.value if modified else 'never'}; language {record.language}; "
+        f"pages {record.pages}; words {record.word_count}",
+        "  sections: " + ("; ".join(record.sections) or "none"),
+        "  flags: " + (", ".join(record.flags) or "none")
         + (f" ({report.record_note})" if report.record_note else ""),
         f"  text: {text[:TEXT_PREVIEW]}" + ("..." if len(text) > TEXT_PREVIEW else ""),
     ]
     lines.append("  cross-checks: " + ("none possible" if not report.checks else "; ".join(
-        f"{c['check']} {'agrees' if c['agrees'] else 'DISAGREES: ' + c['detail']}"
+        f"{c.check} {'agrees' if c.agrees else 'DISAGREES: ' + (c.detail or '')}"
         for c in report.checks)))
     return lines
 

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import msgspec
+
 from ifes_archive.archive.folder import drop_lock, take_lock
 from ifes_archive.archive.joomla import base_url_of
 from ifes_archive.archive.progress import Progress, wanted
 from ifes_archive.archive.rebuild import rebuild
-from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.release.card import CardFacts, languages_of, summary, write_card
 from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
 from ifes_archive.archive.release.contents import METADATA_CSV, ContentsWriter
@@ -62,6 +63,7 @@ from ifes_archive.archive.release.tables import all_tables, table_jsonl
 from ifes_archive.archive.release.tokens import FOLDER as TOKENS
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
+from ifes_archive.archive.types import record_json
 from ifes_archive.archive.wacz import write_wacz
 from ifes_archive.archive.warcfiles import find_warcs
 from ifes_archive.archive.workers import bound_pool
@@ -166,10 +168,14 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
     plan = Plan()
     for versions in articles(corpus):
         newest = versions[-1]
-        article_id = newest["article_id"]
-        plan.site = plan.site or base_url_of(newest["url"])
-        plan.authors.append({"article_id": article_id, "authors": newest.get("authors") or []})
-        plan.breadcrumbs.append({"article_id": article_id, "breadcrumb": newest.get("breadcrumb")})
+        article_id = newest.article_id
+        plan.site = plan.site or base_url_of(newest.url)
+        # persons and sections are resolved over plain authors and breadcrumbs (as the
+        # ``persons`` verb reads them from a corpus file)
+        plan.authors.append({"article_id": article_id,
+                             "authors": msgspec.to_builtins(newest.authors)})
+        plan.breadcrumbs.append({"article_id": article_id,
+                                 "breadcrumb": msgspec.to_builtins(newest.breadcrumb)})
         if article_id in exclusions.reasons:
             plan.excluded.add(article_id)
         elif not scope.admits(newest):
@@ -177,7 +183,7 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
         else:
             plan.kept.add(article_id)
             if pages is not None:
-                pages.writelines(record_to_json(record) + "\n"
+                pages.writelines(record_json(record) + "\n"
                                  for record in (versions if all_versions else versions[-1:]))
     return plan
 
@@ -336,7 +342,7 @@ def _write_contents(archive_dir: Path, corpus: Path, plan: Plan, copies: Copies,
                             sections, options.keep_emails)
     done = 0
     for versions in articles(corpus):
-        if versions[-1]["article_id"] in plan.kept:
+        if versions[-1].article_id in plan.kept:
             writer.add(versions)
             done += 1
             progress(done)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ifes_archive.archive.release.coverage import Coverage
     from ifes_archive.archive.release.identity import Identity
     from ifes_archive.archive.release.privacy import PersonalData
+    from ifes_archive.archive.release.rows import ArticleRow
     from ifes_archive.archive.release.warcs import Copies
 
 #: Hugging Face size categories: (upper bound, label).
@@ -79,7 +80,7 @@ class CardFacts:
     """The WACZ's file name, or why there is none."""
     personal: PersonalData | None = None
     """The personal data the released rows carry, and whether e-mail addresses were masked."""
-    example: dict[str, Any] | None = None
+    example: ArticleRow | None = None
     """One row of ``articles``, as written."""
 
 

@@ -35,11 +35,16 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ifes_archive.archive.person_names import name_parts, split_initials
+from ifes_archive.archive.person_names import parts_of, split_initials
 from ifes_archive.archive.release.identity import PUBLISHER, PUBLISHER_RU
 from ifes_archive.archive.release.scope import published_on
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ifes_archive.archive.types import Person, Record
 
 #: GOST names up to this many authors in the heading of a reference (GOST R 7.0.5-2008, 4.10.2).
 GOST_HEADING_AUTHORS = 3
@@ -53,23 +58,23 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "September", "October", "November", "December")
 
 
-def cite(record: dict[str, Any], archive: str = ARCHIVE_FILE) -> str:
+def cite(record: Record, archive: str = ARCHIVE_FILE) -> str:
     """Return the citation of one row of ``articles``: GOST for Russian (or, when the language
     is not known, a Cyrillic title), else Chicago."""
-    language = record.get("language")
-    if language == "ru" or (language is None and _CYRILLIC.search(record.get("title") or "")):
+    language = record.language
+    if language == "ru" or (language is None and _CYRILLIC.search(record.title or "")):
         return gost(record, archive)
     return chicago(record, archive)
 
 
-def gost(record: dict[str, Any], archive: str = ARCHIVE_FILE) -> str:
+def gost(record: Record, archive: str = ARCHIVE_FILE) -> str:
     """Return the GOST R 7.0.100-2018 reference of a row (see the module docstring)."""
-    names = [gost_name(a) for a in record.get("authors") or []]
+    names = [gost_name(a) for a in record.authors]
     title = _title(record)
     if names and len(names) <= GOST_HEADING_AUTHORS:
         head = f"{', '.join(names)} {title}"
     elif names:
-        head = f"{title} / {_initials_first(record['authors'][0])} [и др.]"
+        head = f"{title} / {_initials_first(record.authors[0])} [и др.]"
     else:
         head = title
     parts = [_stop(head), "Текст : электронный // " + f"{PUBLISHER_RU} : [сайт]"]
@@ -77,17 +82,17 @@ def gost(record: dict[str, Any], archive: str = ARCHIVE_FILE) -> str:
     if published:
         parts.append(str(published.year))
     accessed, stamp, target = _capture(record)
-    parts.append(f"URL: {record['url']}" + (f" (дата обращения: {accessed:%d.%m.%Y})"
+    parts.append(f"URL: {record.url}" + (f" (дата обращения: {accessed:%d.%m.%Y})"
                                              if accessed else ""))
     if stamp:
         parts.append(f"Архивная копия: {archive}, {stamp}/{target}")
     return ". — ".join(p.rstrip(".") for p in parts) + "."
 
 
-def chicago(record: dict[str, Any], archive: str = ARCHIVE_FILE) -> str:
+def chicago(record: Record, archive: str = ARCHIVE_FILE) -> str:
     """Return the Chicago (17th ed.) bibliography entry of a row (see the module docstring)."""
-    authors = [str(a.get("name") or "") for a in record.get("authors") or []]
-    parts = [_chicago_authors(record.get("authors") or [], authors)] if authors else []
+    authors = [a.name for a in record.authors]
+    parts = [_chicago_authors(record.authors, authors)] if authors else []
     # a quotation inside the title takes single quotes (CMOS 13.30)
     title = _title(record).replace("“", "‘").replace("”", "’")
     parts += [f"“{title}”" if title.endswith((".", "?", "!")) else f"“{title}.”", PUBLISHER]
@@ -100,32 +105,32 @@ def chicago(record: dict[str, Any], archive: str = ARCHIVE_FILE) -> str:
     accessed, stamp, target = _capture(record)
     if accessed:
         parts.append(f"Accessed {_long_date(accessed)}")
-    parts.append(record["url"])
+    parts.append(record.url)
     if stamp:
         parts.append(f"Archived copy: {archive}, {stamp}/{target}")
     return " ".join(_stop(p) for p in parts)
 
 
-def gost_name(author: dict[str, Any]) -> str:
+def gost_name(author: Person) -> str:
     """Return an author as a GOST heading names them: surname, then initials (``Иванов И. И.``)."""
     surname, initials = _split(author)
     return f"{surname} {initials}".strip()
 
 
-def _initials_first(author: dict[str, Any]) -> str:
+def _initials_first(author: Person) -> str:
     surname, initials = _split(author)
     return f"{initials} {surname}".strip()
 
 
-def _split(author: dict[str, Any]) -> tuple[str, str]:
+def _split(author: Person) -> tuple[str, str]:
     """Return (surname, the other names as initials ``И. В.``) of an author: the initials of
     the spelling that gives the most (the display name «Игорь Журавлёв» drops the patronymic
     that «Журавлёв И.В.» prints)."""
-    name = " ".join(str(author.get("name") or "").split())
+    name = " ".join(author.name.split())
     if not name:
         return "", ""
-    surname = name_parts(author).surname
-    spellings = [name, *(" ".join(s.split()) for s in author.get("spellings") or [])]
+    surname = parts_of(author.name, author.spellings).surname
+    spellings = [name, *(" ".join(s.split()) for s in author.spellings)]
     options: list[list[str]] = [_initials(s, surname) for s in spellings
                                 if surname in s.split()]
     fullest = max(options, key=len) if options else []
@@ -137,14 +142,14 @@ def _initials(spelling: str, surname: str) -> list[str]:
             for i in (split_initials(w) or [w[:1]])]
 
 
-def _chicago_authors(people: list[dict[str, Any]], names: list[str]) -> str:
+def _chicago_authors(people: Sequence[Person], names: list[str]) -> str:
     if len(names) > CHICAGO_ALL_AUTHORS:
         names = names[:CHICAGO_LISTED_AUTHORS]
         tail = ", et al"
     else:
         tail = ""
     names = [_spaced(name) for name in names]
-    surname = name_parts(people[0]).surname
+    surname = parts_of(people[0].name, people[0].spellings).surname
     rest = " ".join(w for w in names[0].split() if w != surname)
     first = f"{surname}, {rest}" if rest else surname
     listed = [first, *names[1:]]
@@ -163,8 +168,8 @@ def _spaced(name: str) -> str:
                     for w in name.split())
 
 
-def _title(record: dict[str, Any]) -> str:
-    return " ".join(str(record.get("title") or f"[article {record['article_id']}]").split())
+def _title(record: Record) -> str:
+    return " ".join((record.title or f"[article {record.article_id}]").split())
 
 
 def _stop(text: str) -> str:
@@ -177,23 +182,23 @@ def _long_date(day: date) -> str:
     return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
-def _modified(record: dict[str, Any]) -> date | None:
-    value = (record.get("date_modified") or {}).get("value")
+def _modified(record: Record) -> date | None:
+    value = record.date_modified.value if record.date_modified else None
     try:
         return date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
 
 
-def _capture(record: dict[str, Any]) -> tuple[date | None, str | None, str | None]:
+def _capture(record: Record) -> tuple[date | None, str | None, str | None]:
     """Return (the capture date, its 14-digit timestamp, the URL it captured) of the first
     capture the row was built from; the first-seen date when it names none."""
-    pointers = record.get("captures") or []
-    when = pointers[0].get("date") if pointers else record.get("first_seen")
+    pointers = record.captures
+    when = pointers[0].date if pointers else record.first_seen
     if not when:
         return None, None, None
     digits = "".join(c for c in str(when) if c.isdigit())[:14]
     day = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     if not pointers:
         return day, None, None
-    return day, digits, pointers[0].get("target_uri") or record["url"]
+    return day, digits, pointers[0].target_uri or record.url

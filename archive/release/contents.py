@@ -16,14 +16,15 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ifes_archive.archive.joomla import parse_url
-from ifes_archive.archive.record import record_to_json
+import msgspec
+
 from ifes_archive.archive.release.citation import cite
 from ifes_archive.archive.release.coverage import Coverage
 from ifes_archive.archive.release.escape import spreadsheet_cell
 from ifes_archive.archive.release.privacy import PersonalData
+from ifes_archive.archive.release.rows import ArticleRow
 from ifes_archive.archive.release.scope import published_on
 from ifes_archive.archive.release.steps import change_rows
 from ifes_archive.archive.release.tables import (
@@ -35,7 +36,7 @@ from ifes_archive.archive.release.tables import (
     all_tables,
     row_of,
 )
-from ifes_archive.archive.versions import content_digest
+from ifes_archive.archive.types import PagePointer, Record
 
 if TYPE_CHECKING:
     from ifes_archive.archive.release.persons import ReleasedPersons
@@ -56,11 +57,11 @@ class Released:
     status: str
 
 
-def text_file(record: dict[str, Any]) -> str:
+def text_file(record: Record) -> str:
     """Return the text file of a row of ``articles``, relative to the release folder: named by
     article and version (``texts/ID-vN.txt``), so a version's file has the same name whichever
     other versions a release holds (``--all-versions`` or not)."""
-    return f"texts/{record['article_id']}-v{record.get('version') or 1}.txt"
+    return f"texts/{record.article_id}-v{record.version}.txt"
 
 
 class ContentsWriter:
@@ -72,7 +73,7 @@ class ContentsWriter:
         self.root, self.copies, self.all_versions = root, copies, all_versions
         self.persons, self.sections = persons, sections
         self.personal = PersonalData(masked=not keep_emails)
-        self.example: dict[str, Any] | None = None
+        self.example: ArticleRow | None = None
         """The first row of ``articles`` (the card shows it)."""
         properties = all_tables()
         options = {"shard_bytes": shard_bytes} if shard_bytes else {}
@@ -86,53 +87,55 @@ class ContentsWriter:
         self.coverage = Coverage()
         self.released: dict[int, Released] = {}
 
-    def add(self, versions: list[dict[str, Any]]) -> None:
+    def add(self, versions: list[Record]) -> None:
         """Write one article, given every version of it, oldest first."""
         versions = [self._relocated(record) for record in versions]
-        rows = versions if self.all_versions else versions[-1:]
         captures = 0
-        digests = [content_digest(record) for record in versions]
-        for record, digest in zip(versions, digests):
+        for record in versions:
             released = self.all_versions or record is versions[-1]
-            self.tables["versions"].write(row_of(version_row(record, digest, released)))
+            self.tables["versions"].write(row_of(version_row(record, released)))
             self.coverage.add_version(record)
-            for pointer in record.get("captures") or []:
+            for pointer in record.captures:
                 self.tables["captures"].write(row_of(_capture_row(record, pointer)))
                 captures += 1
-        for change in change_rows(versions, digests):
+        for change in change_rows(versions):
             self.tables["changes"].write(row_of(change))
-        for record in rows:
+        for record in versions if self.all_versions else versions[-1:]:
             self._write_row(record)
         newest = versions[-1]
         self.coverage.add_article(len(versions), captures, newest if self.sections is None else
-                                  {**newest, "sections": self.sections.subjects_of(newest)})
-        self.released[newest["article_id"]] = Released(digests[-1], newest.get("title"),
-                                                       newest.get("status") or "current")
+                                  msgspec.structs.replace(
+                                      newest, sections=self.sections.subjects_of(newest)))
+        self.released[newest.article_id] = Released(newest.digest, newest.title, newest.status)
 
-    def _relocated(self, record: dict[str, Any]) -> dict[str, Any]:
+    def _relocated(self, record: Record) -> Record:
         pointer = self.copies.pointer
-        moved = {**record, "captures": [pointer(p) for p in record.get("captures") or []]}
-        if record.get("gone"):
-            moved["gone"] = {**record["gone"], "capture": pointer(record["gone"].get("capture"))}
-        return moved
+        gone = record.gone
+        if gone is not None and gone.capture is not None:
+            gone = msgspec.structs.replace(gone, capture=pointer(gone.capture))
+        return msgspec.structs.replace(record, captures=[pointer(p) for p in record.captures],
+                                       gone=gone)
 
-    def _write_row(self, record: dict[str, Any]) -> None:
+    def _write_row(self, record: Record) -> None:
+        """Write the row of ``articles`` of one version: the record, and what the release
+        adds to it (persons, sections, addresses masked, the citation)."""
+        row = ArticleRow.of(record)
         if self.persons is not None:
-            record = self.persons.stamped(record)
+            row = self.persons.stamped(row)
         if self.sections is not None:
-            record = self.sections.stamped(record)
-        record = self.personal.process(record)
-        record["citation"] = cite(record)
-        self.example = self.example or record
-        self.tables["articles"].write(record, record_to_json(record))
-        name = text_file(record)
-        text = record.get("text") or ""
+            row = self.sections.stamped(row)
+        row = self.personal.process(row)
+        row = msgspec.structs.replace(row, citation=cite(row))
+        self.example = self.example or row
+        self.tables["articles"].write(row)
+        name = text_file(row)
+        text = row.text or ""
         (self.root / name).write_text(text + "\n" if text else "", encoding="utf-8", newline="\n")
-        row = row_of(_text_row(record, name))
+        line = row_of(_text_row(row, name))
         self._csv.writerow(["" if value is None else spreadsheet_cell(value)
-                            if isinstance(value, str) else value for value in row.values()])
-        self.coverage.add_row(record if self.sections is None else
-                              {**record, "sections": self.sections.subjects_of(record)})
+                            if isinstance(value, str) else value for value in line.values()])
+        self.coverage.add_row(row if self.sections is None else msgspec.structs.replace(
+            row, sections=self.sections.subjects_of(row)))
 
     def close(self) -> dict[str, list[Path]]:
         """Finish every file; return the Parquet files of each table."""
@@ -145,30 +148,26 @@ class ContentsWriter:
         return {name: writer.close() for name, writer in self.tables.items()}
 
 
-def version_row(record: dict[str, Any], digest: str, released: bool) -> VersionRow:
-    """Return the row of ``versions`` of one version (``digest``: its content digest)."""
-    return VersionRow(record["article_id"], record.get("version") or 1,
-                      record.get("status") or "current", record.get("first_seen"),
-                      record.get("last_seen"), record.get("gone"), record.get("title"),
-                      record.get("date_modified"), record.get("word_count") or 0,
-                      record.get("flags") or [], digest, released, record.get("sources"))
+def version_row(record: Record, released: bool) -> VersionRow:
+    """Return the row of ``versions`` of one version."""
+    return VersionRow(record.article_id, record.version, record.status, record.first_seen,
+                      record.last_seen, msgspec.to_builtins(record.gone), record.title,
+                      msgspec.to_builtins(record.date_modified), record.word_count,
+                      list(record.flags), record.digest, released, record.sources)
 
 
-def _capture_row(record: dict[str, Any], pointer: dict[str, Any]) -> CaptureRow:
-    page = parse_url(pointer.get("target_uri", "")).limitstart or 0
-    return CaptureRow(record["article_id"], record.get("version") or 1, page,
-                      pointer["warc_filename"], pointer["warc_offset"], pointer["warc_length"],
-                      pointer["warc_record_id"], pointer["target_uri"], pointer["date"])
+def _capture_row(record: Record, pointer: PagePointer) -> CaptureRow:
+    return CaptureRow(record.article_id, record.version, pointer.page, pointer.warc_filename,
+                      pointer.warc_offset, pointer.warc_length, pointer.warc_record_id,
+                      pointer.target_uri, pointer.date)
 
 
-def _text_row(record: dict[str, Any], name: str) -> TextRow:
+def _text_row(record: ArticleRow, name: str) -> TextRow:
+    """Return the row of ``metadata.csv`` of one version."""
     published = published_on(record)
-    return TextRow(record["article_id"], record.get("version") or 1,
-                   record.get("status") or "current", record.get("title"),
-                   LIST_SEPARATOR.join(a.get("name", "") for a in record.get("authors") or [])
-                   or None,
+    return TextRow(record.article_id, record.version, record.status, record.title,
+                   LIST_SEPARATOR.join(a.name for a in record.authors) or None,
                    published.isoformat() if published else None,
                    published.year if published else None,
-                   LIST_SEPARATOR.join(record.get("sections") or []) or None,
-                   record.get("language"),
-                   record.get("word_count") or 0, record["url"], name, record["citation"])
+                   LIST_SEPARATOR.join(record.sections) or None, record.language,
+                   record.word_count, record.url, name, record.citation)

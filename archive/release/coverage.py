@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from ifes_archive.archive.release.scope import published_on
+
+if TYPE_CHECKING:
+    from ifes_archive.archive.types import PageEncoding, Record
 
 #: The year an undated article is counted under.
 NO_DATE = "no date"
@@ -44,13 +48,13 @@ class Coverage:
     of them it saw, "seen": [its earliest first_seen, its latest last_seen]}``: the span of
     time each source covers."""
 
-    def add_version(self, record: dict[str, Any]) -> None:
+    def add_version(self, record: Record) -> None:
         """Count one version (any row of ``versions``) under each source that saw it (a
         corpus written before versions named their sources is the crawls')."""
-        for source in record.get("sources") or ["crawl"]:
+        for source in record.sources or ["crawl"]:
             entry = self.sources.setdefault(source, {"versions": 0, "seen": []})
             entry["versions"] += 1
-            for when in (record.get("first_seen"), record.get("last_seen")):
+            for when in (record.first_seen, record.last_seen):
                 if when:
                     entry["seen"] = _span(entry["seen"], when)
     article_languages: Counter = field(default_factory=Counter)
@@ -65,52 +69,50 @@ class Coverage:
     declared one its bytes are not (archive/decode.py), so it replays garbled."""
 
     def add_article(self, versions: int, captures: int,
-                    newest: dict[str, Any] | None = None) -> None:
+                    newest: Record | None = None) -> None:
         """Count one released article of ``versions`` versions and ``captures`` pointers
         (``newest``: its newest version)."""
         self.articles += 1
         if newest is not None:
-            self.article_languages[newest.get("language") or "unknown"] += 1
+            self.article_languages[newest.language or "unknown"] += 1
             published = published_on(newest)
             self.article_years[str(published.year) if published else NO_DATE] += 1
-            self.article_sections.update(newest.get("sections") or ["(none)"])
+            self.article_sections.update(newest.sections or ["(none)"])
         self.versions += versions
         self.captures += captures
 
-    def add_row(self, record: dict[str, Any]) -> None:
+    def add_row(self, record: Record) -> None:
         """Count one row of ``articles``."""
         self.rows += 1
-        self.words.append(int(record.get("word_count") or 0))
+        self.words.append(record.word_count)
         published = published_on(record)
         self.years[str(published.year) if published else NO_DATE] += 1
-        self.sections.update(record.get("sections") or ["(none)"])
-        self.languages[record.get("language") or "unknown"] += 1
-        self.statuses[record.get("status") or "current"] += 1
-        self.flags.update(record.get("flags") or [])
-        if any(replays_garbled(e) for e in record.get("encoding") or []):
-            self.garbled.append(record["article_id"])
-        self.disagreements.update(c.get("check") for c in record.get("checks") or []
-                                  if not c.get("agrees"))
-        self.extractors[json.dumps(record.get("extractor") or {}, sort_keys=True)] += 1
+        self.sections.update(record.sections or ["(none)"])
+        self.languages[record.language or "unknown"] += 1
+        self.statuses[record.status] += 1
+        self.flags.update(record.flags)
+        if any(replays_garbled(e) for e in record.encoding):
+            self.garbled.append(record.article_id)
+        self.disagreements.update(c.check for c in record.checks if not c.agrees)
+        self.extractors[msgspec.json.encode(record.extractor, order="sorted").decode()] += 1
         for name, empty in (("date_published", published is None),
-                            ("authors", not record.get("authors")),
-                            ("language", not record.get("language")),
-                            ("text", not record.get("text"))):
+                            ("authors", not record.authors),
+                            ("language", not record.language),
+                            ("text", not record.text)):
             self.missing[name] += empty
         if published:
             self.published = _span(self.published, published.isoformat())
-        for when in (record.get("first_seen"), record.get("last_seen")):
+        for when in (record.first_seen, record.last_seen):
             if when:
                 self.seen = _span(self.seen, when)
 
 
-def replays_garbled(encoding: dict[str, Any]) -> bool:
+def replays_garbled(encoding: PageEncoding) -> bool:
     """Whether a page decoded as ``encoding`` (a record's ``encoding`` entry) shows garbled in
     a browser: an HTTP header named a charset and the bytes were not in it (archive/decode.py
     then decodes by the page's own declaration, UTF-8 or detection, and says so in ``reason``);
     browsers, and replay in them, follow the header."""
-    return encoding.get("source") not in ("header", "bom") and \
-        "header" in str(encoding.get("reason") or "")
+    return encoding.source not in ("header", "bom") and "header" in encoding.reason
 
 
 def _span(span: list[str], value: str) -> list[str]:

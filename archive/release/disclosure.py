@@ -11,6 +11,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from ifes_archive.archive.release.privacy import MASK
 
 if TYPE_CHECKING:
@@ -94,9 +96,9 @@ def garbled_pages(facts: CardFacts) -> list[str]:
 
 def example_record(facts: CardFacts) -> list[str]:
     """Return the section showing one real row of ``articles``, its long texts shortened."""
-    row = facts.example
-    if row is None:
+    if facts.example is None:
         return []
+    row = msgspec.to_builtins(facts.example)  # as the JSON line holds it
     shown = {key: _shortened(value) if key in ("text", "bio") else value
              for key, value in row.items()}
     body = json.dumps(shown, ensure_ascii=False, indent=2, default=str)

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.history import rows_of, versions_of
+import msgspec
+
+from ifes_archive.archive.history import records_of, rows_of
 from ifes_archive.archive.release.contents import version_row
 from ifes_archive.archive.release.steps import change_rows
 from ifes_archive.archive.release.tables import row_of, table_jsonl
-from ifes_archive.archive.versions import content_digest
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,12 +72,10 @@ def article_history(path: Path, article_id: int) -> ArticleHistory:
     source = source_of(path)
     if path.is_dir() and is_release(path):
         return _from_release(path, source, article_id)
-    versions = versions_of(source, article_id)
-    digests = [content_digest(record) for record in versions]
-    return ArticleHistory(source, versions,
-                          [row_of(version_row(r, d, released=False))
-                           for r, d in zip(versions, digests)],
-                          [row_of(step) for step in change_rows(versions, digests)])
+    records = records_of(source, article_id)
+    return ArticleHistory(source, [msgspec.to_builtins(r) for r in records],
+                          [row_of(version_row(r, released=False)) for r in records],
+                          [row_of(step) for step in change_rows(records)])
 
 
 def _from_release(folder: Path, source: Path, article_id: int) -> ArticleHistory:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from ifes_archive.archive.person_store import PersonsInputError, resolve_folder
 from ifes_archive.archive.persons import Person
 from ifes_archive.archive.release.scope import ReleaseInputError
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ifes_archive.archive.person_store import Resolution
+    from ifes_archive.archive.release.rows import ArticleRow
+    from ifes_archive.archive.types import Person as Author
 
 
 def released_persons(archive_dir: Path, authors: list[dict[str, Any]],
@@ -41,17 +45,16 @@ class ReleasedPersons:
         self.resolution, self.released = resolution, released
         self._ids = resolution.ids_by_author()
 
-    def stamped(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Return the record with each author's ``person_id`` (null when not resolved)."""
-        aid = record["article_id"]
-        authors = [{**author, "person_id": self.person_of(aid, author)}
-                   for author in record.get("authors") or []]
-        return {**record, "authors": authors}
+    def stamped(self, row: ArticleRow) -> ArticleRow:
+        """Return the row with each author's ``person_id`` (null when not resolved)."""
+        return msgspec.structs.replace(row, authors=[
+            msgspec.structs.replace(author, person_id=self.person_of(row.article_id, author))
+            for author in row.authors])
 
-    def person_of(self, article_id: int, author: dict[str, Any]) -> str | None:
+    def person_of(self, article_id: int, author: Author) -> str | None:
         """Return the person of an author of an article: by its display name, else by any of
         its spellings (an older version of the article may spell it otherwise)."""
-        for text in (author.get("name"), *(author.get("spellings") or [])):
+        for text in (author.name, *author.spellings):
             if (article_id, text) in self._ids:
                 return self._ids[article_id, text]
         return None

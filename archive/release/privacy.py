@@ -13,7 +13,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+import msgspec
+
+if TYPE_CHECKING:
+    from ifes_archive.archive.release.rows import ArticleRow
 
 #: An e-mail address: the HTML5 spec's "valid e-mail address" (what ``<input type=email>``
 #: accepts), anchored on word edges so a trailing full stop is not taken.
@@ -44,21 +49,21 @@ class PersonalData:
     rows_with_emails: Counter = field(default_factory=Counter)
     """Field -> rows holding at least one address in it."""
 
-    def process(self, record: dict[str, Any]) -> dict[str, Any]:
+    def process(self, row: ArticleRow) -> ArticleRow:
         """Count the personal data of one row of ``articles``; return it masked (unless the
         release keeps addresses)."""
         self.rows += 1
-        self.with_authors += bool(record.get("authors"))
-        self.authors += len(record.get("authors") or [])
-        self.with_bio += bool(record.get("bio"))
-        out = dict(record)
+        self.with_authors += bool(row.authors)
+        self.authors += len(row.authors)
+        self.with_bio += bool(row.bio)
+        masks: dict[str, str] = {}
         for name in MASKED_FIELDS:
-            value = record.get(name)
+            value = getattr(row, name)
             if not isinstance(value, str):
                 continue
             masked, found = mask_emails(value)
             self.emails[name] += found
             self.rows_with_emails[name] += bool(found)
-            if self.masked:
-                out[name] = masked
-        return out
+            if self.masked and found:
+                masks[name] = masked
+        return msgspec.structs.replace(row, **masks) if masks else row

@@ -14,14 +14,15 @@ The release says how many articles were excluded and for which reasons, never wh
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ifes_archive.archive.joomla import parse_url
+from ifes_archive.archive.record import record_from_json
+from ifes_archive.archive.types import Record
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,7 +45,7 @@ class Scope:
     sections: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
 
-    def admits(self, record: dict[str, Any]) -> bool:
+    def admits(self, record: Record) -> bool:
         """Whether an article (its newest version) is in scope."""
         if self.date_from or self.date_to:
             published = published_on(record)
@@ -53,9 +54,9 @@ class Scope:
                 return False
         if self.sections:
             wanted = {s.casefold() for s in self.sections}
-            if not wanted & {s.casefold() for s in record.get("sections") or []}:
+            if not wanted & {s.casefold() for s in record.sections}:
                 return False
-        return not self.languages or record.get("language") in self.languages
+        return not self.languages or record.language in self.languages
 
     def describe(self) -> list[str]:
         """Return the scope in words, one line per limit (empty: the whole corpus)."""
@@ -69,9 +70,9 @@ class Scope:
         return lines
 
 
-def published_on(record: dict[str, Any]) -> date | None:
+def published_on(record: Record) -> date | None:
     """Return the publication date of a record, None when it shows none."""
-    value = (record.get("date_published") or {}).get("value")
+    value = record.date_published.value if record.date_published else None
     return date.fromisoformat(value) if value else None
 
 
@@ -120,19 +121,19 @@ def _article_id(what: str, where: str) -> int:
     return found
 
 
-def articles(corpus: Path) -> Iterator[list[dict[str, Any]]]:
+def articles(corpus: Path) -> Iterator[list[Record]]:
     """Yield each article of a corpus file: its versions, oldest first. Raise
     :class:`ReleaseInputError` when the file is not a corpus sorted by id and version."""
-    current: list[dict[str, Any]] = []
+    current: list[Record] = []
     seen: set[int] = set()
-    with open(corpus, encoding="utf-8") as stream:
+    with open(corpus, "rb") as stream:
         for number, line in enumerate(stream, 1):
             try:
-                record = json.loads(line)
-                article_id = int(record["article_id"])
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ReleaseInputError(f"{corpus}:{number}: not a record: {exc}") from exc
-            if current and current[0]["article_id"] != article_id:
+                record = record_from_json(line)
+            except ValueError as exc:
+                raise ReleaseInputError(f"{corpus}:{number}: {exc}") from exc
+            article_id = record.article_id
+            if current and current[0].article_id != article_id:
                 yield current
                 current = []
             if not current and article_id in seen:

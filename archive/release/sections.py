@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from ifes_archive.archive.folder import ArchiveFolder
 from ifes_archive.archive.journal import read_listings
+from ifes_archive.archive.release.rows import ArticleRow
 from ifes_archive.archive.release.tables import SectionRow
 from ifes_archive.archive.sections import NAVIGATION, SUBJECT, Section, Vocabulary
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+    from ifes_archive.archive.types import Record
 
 __all__ = ["NAVIGATION", "SUBJECT", "ReleasedSections", "released_sections"]
 
@@ -45,23 +50,23 @@ class ReleasedSections:
         self.vocabulary, self.released = vocabulary, released
         self._filed: dict[str, set[int]] = {}
 
-    def stamped(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Return the record with ``section_ids``: the ids of its ``sections`` (which the
+    def stamped(self, row: ArticleRow) -> ArticleRow:
+        """Return the row with ``section_ids``: the ids of its ``sections`` (which the
         section's row lists it under)."""
-        ids = self.ids_of(record)
+        ids = self.ids_of(row)
         for sid in ids:
-            self._filed.setdefault(sid, set()).add(record["article_id"])
-        return {**record, "section_ids": ids}
+            self._filed.setdefault(sid, set()).add(row.article_id)
+        return msgspec.structs.replace(row, section_ids=ids)
 
-    def ids_of(self, record: dict[str, Any]) -> list[str]:
+    def ids_of(self, record: Record) -> list[str]:
         """Return the section ids of a record's ``sections``."""
-        return self.vocabulary.ids_of(record["article_id"], record.get("sections") or [])
+        return self.vocabulary.ids_of(record.article_id, record.sections)
 
-    def subjects_of(self, record: dict[str, Any]) -> list[str]:
+    def subjects_of(self, record: Record) -> list[str]:
         """Return the names (English where there is one) of a record's subject sections (by
-        its ``section_ids`` when it is stamped)."""
+        its ``section_ids`` when it is a stamped row)."""
         known = self.vocabulary.sections()
-        ids = record["section_ids"] if "section_ids" in record else self.ids_of(record)
+        ids = record.section_ids if isinstance(record, ArticleRow) else self.ids_of(record)
         return [_label(known[sid]) for sid in ids
                 if sid in known and known[sid].kind == SUBJECT]
 

@@ -17,9 +17,11 @@ from dataclasses import fields as fields_of
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from ifes_archive.archive.history import TextChange, text_change
 from ifes_archive.archive.release.tables import ChangeRow
-from ifes_archive.archive.versions import NOT_CONTENT, content_digest
+from ifes_archive.archive.types import NOT_CONTENT, Record, record_digest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -29,50 +31,51 @@ if TYPE_CHECKING:
 LONG_FIELDS = frozenset({"text", "bio"})
 
 
-def change_rows(versions: Sequence[dict[str, Any]],
-                digests: Sequence[str] | None = None) -> Iterator[ChangeRow]:
-    """Yield the steps of one article given every version of it, oldest first (``digests``:
-    their content digests, when the caller has them)."""
+def change_rows(versions: Sequence[Record]) -> Iterator[ChangeRow]:
+    """Yield the steps of one article given every version of it, oldest first."""
     if not versions:
         return
-    digests = digests or [content_digest(record) for record in versions]
     first = versions[0]
-    yield _row(first, "added", None, first, None, first.get("first_seen"))
-    for (before, old), (after, new) in pairwise(zip(versions, digests)):
-        gone = before.get("gone")
+    yield _row(first, "added", None, first, None, first.first_seen)
+    for before, after in pairwise(versions):
+        gone = before.gone
         if gone:
-            yield _row(before, "withdrawn", before, None, before.get("last_seen"),
-                       gone.get("date"))
+            yield _row(before, "withdrawn", before, None, before.last_seen, gone.date)
         yield _row(after, "restored" if gone else "edited", before, after,
-                   gone.get("date") if gone else before.get("last_seen"),
-                   after.get("first_seen"), compare=old != new)
+                   gone.date if gone else before.last_seen, after.first_seen,
+                   compare=_digest(before) != _digest(after))
     last = versions[-1]
-    if last.get("gone"):
-        yield _row(last, "withdrawn", last, None, last.get("last_seen"), last["gone"].get("date"))
+    if last.gone:
+        yield _row(last, "withdrawn", last, None, last.last_seen, last.gone.date)
 
 
-def _row(record: dict[str, Any], kind: str, before: dict[str, Any] | None,
-         after: dict[str, Any] | None, from_seen: str | None, to_seen: str | None,
-         compare: bool = False) -> ChangeRow:
-    fields, values, text = [], [], None
+def _digest(record: Record) -> str:
+    return record.digest or record_digest(record)
+
+
+def _row(record: Record, kind: str, before: Record | None, after: Record | None,
+         from_seen: str | None, to_seen: str | None, compare: bool = False) -> ChangeRow:
+    fields: list[str] = []
+    values: list[dict[str, Any]] = []
+    text = None
     if before is not None and after is not None:
         fields = changed_fields(before, after) if compare else []
-        values = [{"field": name, "old": before.get(name), "new": after.get(name)}
+        values = [{"field": name, "old": msgspec.to_builtins(getattr(before, name)),
+                   "new": msgspec.to_builtins(getattr(after, name))}
                   for name in fields if name not in LONG_FIELDS]
-        text = text_change(before.get("text"), after.get("text")) if "text" in fields else \
+        text = text_change(before.text, after.text) if "text" in fields else \
             text_change(None, None)
     # TextChange's fields are the table's last columns, in their order; null when not compared
     counts = astuple(text) if text else (None,) * len(fields_of(TextChange))
-    return ChangeRow(record["article_id"], kind, _number(before), _number(after), from_seen,
+    return ChangeRow(record.article_id, kind, _number(before), _number(after), from_seen,
                      to_seen, fields, values, *counts)
 
 
-def _number(record: dict[str, Any] | None) -> int | None:
-    return None if record is None else record.get("version") or 1
+def _number(record: Record | None) -> int | None:
+    return None if record is None else record.version
 
 
-def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def changed_fields(before: Record, after: Record) -> list[str]:
     """Return the content fields (record order) whose values differ between two versions."""
-    names = [*before, *(k for k in after if k not in before)]
-    return [name for name in names
-            if name not in NOT_CONTENT and before.get(name) != after.get(name)]
+    return [name for name in before.__struct_fields__
+            if name not in NOT_CONTENT and getattr(before, name) != getattr(after, name)]

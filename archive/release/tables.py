@@ -16,14 +16,16 @@ One folder per table, so a glob or a folder read takes one table's rows and only
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.schema import field_docs, properties_of, record_schema
+import msgspec
+
+from ifes_archive.archive.release.rows import ArticleRow, ReleasedAuthor
+from ifes_archive.archive.schema import field_docs, properties_of, record_schema, struct_schema
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -172,10 +174,6 @@ class SectionRow:
 _SECTION_REFINED: dict[str, dict[str, Any]] = {
     "names": {"type": "array", "items": {"type": "string"}},
     "articles": {"type": "array", "items": {"type": "integer"}}}
-#: ``section_ids`` of the released articles (the crawl's records do not carry it).
-_SECTION_IDS = {"type": "array", "items": {"type": "string"}, "description": "The sections "
-                "(``sections``) the article is filed under, by id: each name of ``sections`` "
-                "resolved to its listing; one id where one section has two names."}
 
 _PERSON_REFINED: dict[str, dict[str, Any]] = {
     "articles": {"type": "array", "items": {"type": "integer"}},
@@ -186,14 +184,6 @@ _PERSON_REFINED: dict[str, dict[str, Any]] = {
         "article_id": {"type": "integer"}, "name": {"type": "string"},
         "rule": {"type": "string"}, "with_article_id": {"type": ["integer", "null"]},
         "with_name": {"type": ["string", "null"]}, "detail": {"type": "string"}}}}}
-#: ``citation`` of the released articles (archive/release/citation.py makes it).
-_CITATION = {"type": "string", "description": "How to cite the article: a GOST R 7.0.100-2018 "
-             "reference for Russian texts, a Chicago (17th ed.) bibliography entry for the "
-             "others; with the capture date as the date of access and the archived copy in the "
-             "WACZ (``archive.wacz, TIMESTAMP/URL``, the wayback path it replays at)."}
-#: ``authors[].person_id`` of the released articles (the crawl's records do not carry it).
-_AUTHOR_PERSON = {"type": ["string", "null"], "description": "The person (``persons``) the "
-                  "author is; null when the author was not resolved."}
 
 #: What a version step did to an article (``kind`` of the ``changes`` table).
 CHANGE_KINDS = ("added", "edited", "withdrawn", "restored")
@@ -269,13 +259,12 @@ def table_properties(cls: type, refined: dict[str, dict[str, Any]] | None = None
 
 
 def article_properties() -> dict[str, dict[str, Any]]:
-    """Return the columns of ``articles``: the record schema's, each author with its
+    """Return the columns of ``articles``, generated from its row type
+    (:class:`~archive.release.rows.ArticleRow`): the record's, each author with its
     ``person_id``, the ``section_ids`` of its ``sections``, and the article's ``citation``."""
-    properties = copy.deepcopy(record_schema()["properties"])  # its parts are shared
-    person = properties["authors"]["items"]
-    person["properties"] = {**person["properties"], "person_id": _AUTHOR_PERSON}
-    # last, in the order a JSON line holds them
-    return {**properties, "section_ids": _SECTION_IDS, "citation": _CITATION}
+    properties: dict[str, dict[str, Any]] = struct_schema(ArticleRow, ReleasedAuthor)[
+        "properties"]
+    return properties
 
 
 def all_tables() -> dict[str, dict[str, dict[str, Any]]]:
@@ -406,11 +395,12 @@ class TableWriter:
         # held open until close(): rows come one at a time
         self._jsonl = open(self.folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")  # noqa: SIM115
 
-    def write(self, row: dict[str, Any], line: str | None = None) -> None:
-        """Add one row (as JSON holds it); ``line`` is its JSON text when the caller has it."""
-        line = line if line is not None else json.dumps(row, ensure_ascii=False)
+    def write(self, row: dict[str, Any] | msgspec.Struct) -> None:
+        """Add one row: a row dataclass's (:func:`row_of`) or a typed row (an article's)."""
+        data: dict[str, Any] = msgspec.to_builtins(row) if isinstance(row, msgspec.Struct) else row
+        line = json.dumps(data, ensure_ascii=False)
         self._jsonl.write(line + "\n")
-        self._pending.append(row)
+        self._pending.append(data)
         self._pending_bytes += len(line)
         if self._pending_bytes >= self.row_group_bytes:
             self._flush()

@@ -20,15 +20,21 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
+
+import msgspec
 
 from ifes_archive.archive.reader import WarcRecord, open_records, warcinfo_fields
 from ifes_archive.archive.release.scope import ReleaseInputError, article_of
+from ifes_archive.archive.types import CapturePointer
 from ifes_archive.archive.warc import RUN_FIELD
 from ifes_archive.archive.warcfiles import closed_name, is_open
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator
+
+#: A pointer, with its page or without.
+P = TypeVar("P", bound=CapturePointer)
 
 _COPY_CHUNK = 1 << 20
 
@@ -75,16 +81,14 @@ class Copies:
     unresolved: int = 0
     """Pointers asked for (:meth:`pointer`) that name no record copied."""
 
-    def pointer(self, pointer: dict[str, Any] | None) -> dict[str, Any] | None:
+    def pointer(self, pointer: P) -> P:
         """Return a capture pointer into the archive's files as one into the copies (counting
         those that name no record the copies hold)."""
-        if not pointer:
-            return pointer
-        key = (pointer.get("warc_filename", ""), pointer.get("warc_offset", -1))
+        key = (pointer.warc_filename, pointer.warc_offset)
         self.unresolved += key not in self.held
         if key not in self.moved:
             return pointer
-        return {**pointer, "warc_offset": self.moved[key]}
+        return msgspec.structs.replace(pointer, warc_offset=self.moved[key])
 
     def ordered_runs(self) -> list[Run]:
         """Return the runs by the date they started."""

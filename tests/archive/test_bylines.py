@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from html import escape
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ifes_archive.archive.checks import tally
 from ifes_archive.archive.titles import name_shaped
+from ifes_archive.archive.types import Record
 from tests.archive.test_titles import TEXT, record_of
 
 #: A title the body does not repeat: the paragraph under test opens the body.
@@ -201,7 +203,7 @@ def test_a_name_shaped_paragraph_without_evidence_is_flagged_not_read() -> None:
     assert len(said) == 1 and not said[0]["agrees"] and "Zbigniew Kowalczyk" in said[0]["detail"]
     # the run report counts it among the disagreements (crawler/report.py prints the tally)
     read = record_of(TITLE, "<p>Khristofor Bogdanov</p>")
-    counted = tally([record, read])
+    counted = tally([msgspec.convert(r, Record) for r in (record, read)])
     assert counted["counts"]["byline"] == {"agree": 1, "disagree": 1}
     assert [d["check"] for d in counted["disagreements"]] == ["byline"]
 

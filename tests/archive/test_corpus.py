@@ -15,14 +15,19 @@ from ifes_archive.archive.journal import (
     read_listings,
 )
 from ifes_archive.archive.record import record_to_json, sort_sections
-from ifes_archive.archive.versions import Version, content_digest
+from ifes_archive.archive.types import Breadcrumb, CapturePointer, PagePointer, Record
+from ifes_archive.archive.versions import Version
+from tests.archive.typed import a_record
 
 
 def _record(article_id: int, sections: list[str], title: str = "t", seen: str = "2026-01-01",
-            capture: str = "urn:a") -> dict:
-    return {"article_id": article_id, "sections": sections, "title": title, "flags": [],
-            "captures": [{"warc_record_id": capture, "date": seen}],
-            "first_seen": seen, "last_seen": seen}
+            capture: str = "urn:a", **changes: object) -> Record:
+    return a_record(article_id=article_id, sections=sections, title=title, first_seen=seen,
+                    last_seen=seen, captures=[PagePointer("f", 0, 1, capture, "u", seen, 0)],
+                    **changes)
+
+
+GONE_AT = CapturePointer("f", 9, 1, "urn:g", "u", "2026-02-01T00:00:03Z")
 
 
 def test_version_line_joins_sections_as_the_builder_does() -> None:
@@ -43,7 +48,7 @@ def test_finalize_keeps_every_version_sorted_and_joins_listings(tmp_path: Path) 
         record_to_json(_record(1, ["Old"], seen="2026-01-01T00:00:01Z", capture="urn:1a")),
         # a second crawl: article 1 unchanged (304), then edited (its title); article 3 removed
         line_json(NotModifiedLine(1, "2026-02-01T00:00:00Z", "urn:1a"), ""),
-        line_json(GoneLine(3, "2026-02-01T00:00:03Z", "HTTP 404", {"warc_record_id": "urn:g"}), ""),
+        line_json(GoneLine(3, "2026-02-01T00:00:03Z", "HTTP 404", GONE_AT), ""),
         record_to_json(_record(1, ["New"], title="t2", seen="2026-03-01T00:00:00Z",
                                capture="urn:1b")),
     ]
@@ -60,7 +65,7 @@ def test_finalize_keeps_every_version_sorted_and_joins_listings(tmp_path: Path) 
     assert (records[0]["first_seen"], records[0]["last_seen"]) == (
         "2026-01-01T00:00:01Z", "2026-02-01T00:00:00Z")
     assert records[2]["gone"] == {"date": "2026-02-01T00:00:03Z", "reason": "HTTP 404",
-                                  "capture": {"warc_record_id": "urn:g"}}
+                                  "capture": GONE_AT.as_dict()}
     assert records[1]["gone"] is None and records[1]["captures"][0]["warc_record_id"] == "urn:1b"
 
 
@@ -68,10 +73,10 @@ def test_sections_and_breadcrumb_alone_make_no_new_version(tmp_path: Path) -> No
     # Joomla prints the breadcrumb of the menu item a page was reached under, and an archive
     # holds one article under several; sections are the article's, joined from every listing
     journal = tmp_path / "a.journal.jsonl"
-    first = {**_record(4, ["Law"], seen="2026-01-01T00:00:00Z", capture="urn:4a"),
-             "breadcrumb": ["Home", "Law"]}
-    later = {**_record(4, ["Economy"], seen="2026-02-01T00:00:00Z", capture="urn:4b"),
-             "breadcrumb": ["Home", "Publications"]}
+    first = _record(4, ["Law"], seen="2026-01-01T00:00:00Z", capture="urn:4a",
+                    breadcrumb=Breadcrumb(60, ["Law"], [None]))
+    later = _record(4, ["Economy"], seen="2026-02-01T00:00:00Z", capture="urn:4b",
+                    breadcrumb=Breadcrumb(61, ["Publications"], [None]))
     journal.write_text(record_to_json(first) + "\n" + record_to_json(later) + "\n",
                        encoding="utf-8")
     out = tmp_path / "a.jsonl"
@@ -79,7 +84,8 @@ def test_sections_and_breadcrumb_alone_make_no_new_version(tmp_path: Path) -> No
     (only,) = [json.loads(x) for x in out.read_text().splitlines()]
     assert (only["version"], only["first_seen"], only["last_seen"]) == (
         1, "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")
-    edited = {**later, "title": "t2"}
+    edited = _record(4, ["Economy"], title="t2", seen="2026-02-01T00:00:00Z", capture="urn:4b",
+                     breadcrumb=Breadcrumb(61, ["Publications"], [None]))
     journal.write_text(record_to_json(first) + "\n" + record_to_json(edited) + "\n",
                        encoding="utf-8")
     assert finalize(journal, out) == 1
@@ -91,8 +97,7 @@ def test_a_short_line_extends_the_version_its_digest_names(tmp_path: Path) -> No
     record = _record(5, [], seen="2026-01-01T00:00:00Z", capture="urn:5a")
     journal.write_text("\n".join([
         record_to_json(record),
-        line_json(SameLine(5, "2026-02-01T00:00:00Z",
-                           content_digest(json.loads(record_to_json(record))), "urn:5b"), ""),
+        line_json(SameLine(5, "2026-02-01T00:00:00Z", record.digest, "urn:5b"), ""),
         # a 304 to the capture the short line stood for confirms the same content
         line_json(NotModifiedLine(5, "2026-03-01T00:00:00Z", "urn:5b"), ""),
     ]) + "\n", encoding="utf-8")

@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 import lxml.html
+import msgspec
 import pytest
 
 from ifes_archive.archive.checks import crumb_check
@@ -27,6 +28,7 @@ from ifes_archive.archive.joomla import article_id_of
 from ifes_archive.archive.journal import listing_line, read_listings
 from ifes_archive.archive.listings import listed_articles
 from ifes_archive.archive.record import CapturedPage, build_record, record_to_json
+from ifes_archive.archive.types import Breadcrumb, Check, PagePointer, Record
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.model import PUBLISHED
 from ifes_archive.fixtures.site import build_site
@@ -65,7 +67,7 @@ def _listings(mirror: Mirror, tables_under_own_item: bool) -> list[str]:
 
 
 def _crumb_checks(mirror: Mirror, tmp: Path, tables_under_own_item: bool,
-                  pages: dict[tuple[int, int], tuple[dict, set]],
+                  pages: dict[tuple[int, int], tuple[Record, set]],
                   ) -> dict[tuple[int, int], dict | None]:
     """Return (article id, Itemid) -> the crumb check of the article read under that Itemid,
     for every Itemid the pages of this order link the article under: the listings', and those
@@ -97,8 +99,9 @@ def _crumb_checks(mirror: Mirror, tmp: Path, tables_under_own_item: bool,
     checks = {}
     for read in reads:
         seen = "2026-01-01T00:00:00Z"
-        record = {**pages[read][0], "first_seen": seen, "last_seen": seen,
-                  "captures": [{"warc_record_id": f"urn:{read[0]}:{read[1]}", "date": seen}]}
+        pointer = PagePointer("f", 0, 1, f"urn:{read[0]}:{read[1]}", "u", seen, 0)
+        record = msgspec.structs.replace(pages[read][0], first_seen=seen, last_seen=seen,
+                                         captures=[pointer])
         journal.write_text(record_to_json(record) + "\n", encoding="utf-8")
         finalize(journal, corpus, read_listings(listings))
         (version,) = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
@@ -118,7 +121,7 @@ def _article_links(body: bytes) -> set[tuple[int, int]]:
     return links
 
 
-def _read(mirror: Mirror, article_id: int, itemid: int) -> tuple[dict, set[tuple[int, int]]]:
+def _read(mirror: Mirror, article_id: int, itemid: int) -> tuple[Record, set[tuple[int, int]]]:
     """Return the article's record read under *itemid* (every page of it, as the crawl reads
     it), and the first page's links to articles."""
     article = mirror.site.article(article_id)
@@ -127,7 +130,7 @@ def _read(mirror: Mirror, article_id: int, itemid: int) -> tuple[dict, set[tuple
     pages = [CapturedPage(k, *_get(mirror, view + (f"&limit=1&limitstart={k}" if k else "")),
                           None) for k in range(article.page_count)]
     record = build_record(article_id, BASE, pages)
-    assert record is not None and "incomplete" not in record["flags"]
+    assert record is not None and "incomplete" not in record.flags
     return record, _article_links(pages[0].body)
 
 
@@ -157,29 +160,30 @@ def test_the_crumb_check_is_the_same_in_every_order_and_never_a_false_alarm(
 
 #: Article 7 read under the section's menu item 90: its own category is Политика (45); the
 #: section's page shows Культура's table (48), which lists it too, under the same Itemid.
-CRUMB = {"itemid": 90, "path": ["Публикации на русском", "Политика"],
-         "links": ["index.php?option=com_content&task=section&id=7&Itemid=90",
-                   "index.php?option=com_content&task=category&sectionid=7&id=45&Itemid=90"]}
+CRUMB = Breadcrumb(90, ["Публикации на русском", "Политика"],
+                   ["index.php?option=com_content&task=section&id=7&Itemid=90",
+                    "index.php?option=com_content&task=category&sectionid=7&id=45&Itemid=90"])
 
 
 def test_a_crumb_is_compared_with_the_listing_it_leads_to() -> None:
     # fetched under Itemid 91 (Политика's own menu item) or 90, the table is the same listing
-    assert crumb_check(CRUMB, {"category:48": ["Культура"], "category:45": ["Политика"]}) == {
-        "check": "crumb", "agrees": True, "detail": ""}
+    assert crumb_check(CRUMB, {"category:48": ["Культура"], "category:45": ["Политика"]}) == \
+        Check("crumb", True, "")
     # the crumb's own listing not (yet) read: nothing to compare, no false alarm
     assert crumb_check(CRUMB, {"category:48": ["Культура"]}) is None
-    assert crumb_check({**CRUMB, "links": []}, {"category:45": ["Политика"]}) is None
+    assert crumb_check(msgspec.structs.replace(CRUMB, links=[]),
+                       {"category:45": ["Политика"]}) is None
 
 
 def test_a_crumb_that_names_its_listing_otherwise_disagrees() -> None:
     said = crumb_check(CRUMB, {"category:45": ["Экономика"]})
-    assert said is not None and not said["agrees"]
-    assert said["detail"] == "Itemid 90: crumb Политика, its listing (category:45) Экономика"
+    assert said is not None and not said.agrees
+    assert said.detail == "Itemid 90: crumb Политика, its listing (category:45) Экономика"
     # a blog is the menu item's own listing: the same blog under another menu item is another
-    blog = {"itemid": 97, "path": ["Все публикации на русском", "Культура"],
-            "links": ["index.php?option=com_content&task=blogsection&id=7&Itemid=95",
-                      "index.php?option=com_content&task=blogcategory&id=48&Itemid=97"]}
+    blog = Breadcrumb(97, ["Все публикации на русском", "Культура"],
+                      ["index.php?option=com_content&task=blogsection&id=7&Itemid=95",
+                       "index.php?option=com_content&task=blogcategory&id=48&Itemid=97"])
     assert crumb_check(blog, {"blogcategory:48@96": ["Экономика"]}) is None
     said = crumb_check(blog, {"blogsection:7@95": ["Все публикации"],
                               "blogcategory:48@97": ["Культура"]})
-    assert said is not None and not said["agrees"] and "blogsection:7@95" in said["detail"]
+    assert said is not None and not said.agrees and "blogsection:7@95" in (said.detail or "")

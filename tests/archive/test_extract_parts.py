@@ -15,6 +15,7 @@ from ifes_archive.archive.joomla import listing_key, listing_task
 from ifes_archive.archive.language import detect_language
 from ifes_archive.archive.listings import listed_articles
 from ifes_archive.archive.schema import RECORD_KEYS, SCHEMA_PATH, Record, field_docs, schema_json
+from ifes_archive.archive.types import Person
 from ifes_archive.crawler.cli import main
 
 GOLD = Path(__file__).resolve().parents[2] / "fixtures" / "gold"
@@ -57,9 +58,9 @@ def test_reconcile_joins_title_byline_row_and_bio() -> None:
     people = authors.reconcile([m for m in mentions if m])
     # the surname as the title prefix spells it; the given name from the highest source that
     # writes it in full: the byline (title prefix, byline, author row, bio)
-    assert [p.as_dict() for p in people] == [{"name": "Dmitri Streltsov", "spellings": [
+    assert [p.person() for p in people] == [Person("Dmitri Streltsov", [
         "Dmitri Streltzov", "Dmitry Streltsov", "Dmitry Viktorovich Streltsov",
-        "Streltsov D.V."]}]
+        "Streltsov D.V."])]
     without_byline = authors.reconcile([m for m in mentions[1:] if m])
     assert without_byline[0].display() == "Dmitry Streltsov"  # from the author row
 

@@ -5,21 +5,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import msgspec
+
+from ifes_archive.archive.types import DateValue, Gone, PagePointer, Person, Record, record_json
 from ifes_archive.crawler.cli import main as cli
+from tests.archive.typed import a_record
 
 LONG = ("The honorific system was criticised by Japanese linguists in the years after the war, "
         "and the debate went on for decades in journals and newspapers alike.")
 
 
-def _version(n: int, text: str, modified: str | None, **extra) -> dict:
-    return {"article_id": 7, "version": n, "status": "current" if n == 2 else "superseded",
-            "first_seen": f"2026-0{n}-01T10:00:00.123456Z", "last_seen": f"2026-0{n}-08T10:00:00Z",
-            "title": "Kana", "authors": [{"name": "Petrova Natalia", "spellings": []}],
-            "date_published": {"value": "2012-03-05", "raw": " 05.03.2012 г.", "source": "createdate"},
-            "date_modified": modified and {"value": modified, "raw": "x", "source": "modifydate"},
-            "sections": ["Politics"], "pages": 1, "word_count": len(text.split()), "text": text,
-            "captures": [{"warc_filename": "a.warc.gz", "warc_offset": 0, "warc_record_id": "<x>"}],
-            **extra}
+def _version(n: int, text: str, modified: str | None, **extra) -> Record:
+    return a_record(**{
+        "version": n, "status": "current" if n == 2 else "superseded",
+        "first_seen": f"2026-0{n}-01T10:00:00.123456Z", "last_seen": f"2026-0{n}-08T10:00:00Z",
+        "title": "Kana", "authors": [Person("Petrova Natalia", [])],
+        "date_published": DateValue("2012-03-05", " 05.03.2012 г.", "createdate"),
+        "date_modified": modified and DateValue(modified, "x", "modifydate"),
+        "sections": ["Politics"], "pages": 1, "word_count": len(text.split()), "text": text,
+        "captures": [PagePointer("a.warc.gz", 0, 9, "<x>", "u", f"2026-0{n}-01T10:00:00Z", 0)],
+        **extra})
 
 
 def test_diff_marks_changed_words_once_and_shows_dates(tmp_path: Path, capsys) -> None:
@@ -27,7 +32,7 @@ def test_diff_marks_changed_words_once_and_shows_dates(tmp_path: Path, capsys) -
     new = "\n\n".join(["First paragraph stays.", f"Exports grew by 14.1 percent. {LONG} (Corrected.)",
                        "A paragraph added [1]"])
     corpus = tmp_path / "articles.jsonl"
-    corpus.write_text("".join(json.dumps(v) + "\n" for v in [
+    corpus.write_text("".join(record_json(v) + "\n" for v in [
         _version(1, old, None), _version(2, new, "2013-01-15", sections=["Politics", "History"])]))
     assert cli(["history", str(corpus), "7", "--diff"]) == 0
     shown = capsys.readouterr().out
@@ -47,26 +52,27 @@ def test_diff_marks_changed_words_once_and_shows_dates(tmp_path: Path, capsys) -
 
 def test_a_withdrawn_article_that_comes_back_is_withdrawn_then_restored(
         tmp_path: Path, capsys) -> None:
-    gone = {"date": "2026-02-10T10:00:00Z", "reason": "HTTP 404", "capture": None}
+    gone = Gone("2026-02-10T10:00:00Z", "HTTP 404", None)
     text = "First paragraph stays.\n\nSecond one."
     versions = [_version(1, text, None, gone=gone),
                 _version(2, text + "\n\nA third, new.", "2013-01-15"),
                 _version(3, text + "\n\nA third, new.", "2013-01-15", title="Kana again")]
-    versions[0]["status"], versions[2]["status"] = "superseded", "current"
+    versions[0] = msgspec.structs.replace(versions[0], status="superseded")
+    versions[2] = msgspec.structs.replace(versions[2], status="current")
     corpus = tmp_path / "articles.jsonl"
-    corpus.write_text("".join(json.dumps(v) + "\n" for v in versions))
+    corpus.write_text("".join(record_json(v) + "\n" for v in versions))
     assert cli(["history", str(corpus), "7", "--json"]) == 0
     steps = json.loads(capsys.readouterr().out)["changes"]
     assert [(s["kind"], s["from_version"], s["to_version"]) for s in steps] == [
         ("added", None, 1), ("withdrawn", 1, None), ("restored", 1, 2), ("edited", 2, 3)]
     added, withdrawn, restored, edited = steps
-    assert added["to_seen"] == versions[0]["first_seen"] and added["fields"] == []
+    assert added["to_seen"] == versions[0].first_seen and added["fields"] == []
     assert added["words_added"] is None and withdrawn["words_added"] is None
-    assert (withdrawn["from_seen"], withdrawn["to_seen"]) == (versions[0]["last_seen"],
-                                                              gone["date"])
-    assert (restored["from_seen"], restored["to_seen"]) == (gone["date"],
-                                                            versions[1]["first_seen"])
-    assert restored["fields"] == ["date_modified", "word_count", "text"]
+    assert (withdrawn["from_seen"], withdrawn["to_seen"]) == (versions[0].last_seen,
+                                                              gone.date)
+    assert (restored["from_seen"], restored["to_seen"]) == (gone.date,
+                                                            versions[1].first_seen)
+    assert restored["fields"] == ["date_modified", "text", "word_count"]  # in record order
     assert (restored["words_added"], restored["words_removed"]) == (3, 0)
     assert (restored["paragraphs_added"], restored["paragraphs_edited"]) == (1, 0)
     assert edited["fields"] == ["title"] and edited["values"] == [

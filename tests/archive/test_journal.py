@@ -18,15 +18,14 @@ from ifes_archive.archive.journal import (
     parse_line,
     read_observations,
 )
-from ifes_archive.archive.record import record_to_json
-from ifes_archive.archive.versions import CONFIRMED, GONE, RECORD, content_digest
+from ifes_archive.archive.types import record_digest
+from ifes_archive.archive.versions import CONFIRMED, GONE, RECORD
+from tests.archive.typed import a_pointer, a_record
 
-POINTER = {"warc_filename": "f.warc.gz", "warc_offset": 0, "warc_length": 9,
-           "warc_record_id": "<urn:uuid:1>", "target_uri": "http://h/", "date": "2026-01-01"}
-#: A record as the journal holds it (every key of the record, in order).
-RECORD_FIELDS = json.loads(record_to_json({
-    "article_id": 7, "title": "Япония", "flags": ["incomplete"], "captures": [POINTER],
-    "first_seen": "2026-01-02", "last_seen": "2026-01-02"}))
+POINTER = a_pointer().pointer()
+#: A record as the journal holds it.
+RECORD_FIELDS = a_record(title="Япония", flags=["incomplete"], first_seen="2026-01-02",
+                         last_seen="2026-01-02")
 LINES = [RecordLine(RECORD_FIELDS), SameLine(7, "2026-02-01", "d1", "<urn:uuid:1>"),
          NotModifiedLine(7, "2026-03-01", "<urn:uuid:1>"),
          GoneLine(7, "2026-04-01", "HTTP 404", POINTER)]
@@ -45,13 +44,26 @@ def test_a_line_reads_back_as_itself_with_its_run(line) -> None:
 def test_each_kind_says_one_thing() -> None:
     record, same, confirmed, gone = (line.observation() for line in LINES)
     assert (record.kind, record.digest, record.first_capture, record.complete) == (
-        RECORD, content_digest(RECORD_FIELDS), "<urn:uuid:1>", False)
+        RECORD, record_digest(RECORD_FIELDS), "<urn:uuid:1>", False)
     assert record.seen == "2026-01-02"
     assert (same.kind, same.digest, same.first_capture) == (RECORD, "d1", "<urn:uuid:1>")
     assert (confirmed.kind, confirmed.refers_to, confirmed.digest) == (
         CONFIRMED, "<urn:uuid:1>", "")
     assert (gone.kind, gone.reason, gone.first_capture) == (GONE, "HTTP 404", "<urn:uuid:1>")
-    assert gone.gone == {"reason": "HTTP 404", "capture": POINTER}
+    assert gone.capture == POINTER
+
+
+def test_a_record_line_of_an_earlier_journal_reads_as_the_record() -> None:
+    """A record line written before records carried their digest and their captures' pages:
+    the page is read from the capture's URL once, as the line is read, the digest computed."""
+    record = a_record(captures=[a_pointer("1", 0), a_pointer("2", 1, offset=9)], pages=2)
+    data = json.loads(line_json(RecordLine(record), "run-1"))
+    del data["digest"]
+    for capture in data["captures"]:
+        del capture["page"]
+    line, run = parse_line(json.dumps(data, ensure_ascii=False))
+    assert (line, run) == (RecordLine(record), "run-1")
+    assert [c.page for c in line.record.captures] == [0, 1]
 
 
 @pytest.mark.parametrize("text", ["[1, 2]", '{"title": "no id"}', '{"article_id": "x"}',

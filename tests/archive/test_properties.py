@@ -11,7 +11,8 @@ from html import escape
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ifes_archive.archive.record import CapturedPage, build_record
+from ifes_archive.archive.record import CapturedPage
+from tests.archive.test_record import built
 
 BASE = "http://127.0.0.1:8001/"
 URL = BASE + "index.php?option=com_content&task=view&id=7&Itemid=60"
@@ -92,7 +93,7 @@ def page(draw: st.DrawFn) -> tuple[bytes, list[str], list[str], int]:
 def test_every_body_word_and_no_chrome_word(generated: tuple[bytes, list[str], list[str], int]
                                             ) -> None:
     body, words, chrome, wrap = generated
-    record = build_record(7, BASE, [CapturedPage(0, URL, None, body, None)])
+    record = built(7, BASE, [CapturedPage(0, URL, None, body, None)])
     assert record is not None  # a date and a body cell: an article, even an empty one
     tokens = Counter(_TOKEN.findall(record["text"] or ""))
     assert not Counter(words) - tokens  # every word of the body, as often as it is there
@@ -109,6 +110,6 @@ def test_every_body_word_and_no_chrome_word(generated: tuple[bytes, list[str], l
 @example(b"</\x00", None)  # markup with no element in it (lxml: «Document is empty»)
 @example(b"<!-- -->", "text/html")
 def test_no_bytes_make_the_record_function_raise(body: bytes, content_type: str | None) -> None:
-    record = build_record(7, BASE, [CapturedPage(0, URL, content_type, body, None)])
+    record = built(7, BASE, [CapturedPage(0, URL, content_type, body, None)])
     if record is not None and not record["text"]:
         assert "empty-body" in record["flags"]

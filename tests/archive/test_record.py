@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import msgspec
 import pytest
 
 from ifes_archive.archive.record import (
@@ -12,8 +14,10 @@ from ifes_archive.archive.record import (
     build_record,
     decode_html,
     meta_charset,
+    record_from_json,
     record_to_json,
 )
+from ifes_archive.archive.types import CapturePointer, content_digest
 
 BASE = "http://127.0.0.1:8001/"
 TITLE = "Streltsov Dmitry, Japan & «Russia»: Where Is the Dialogue Headed?"
@@ -21,6 +25,13 @@ CLOAK = (
     "Этот e-mail защищен от спам-ботов. Для его просмотра в вашем браузере должна быть "
     "включена поддержка Java-script"
 )
+
+
+def built(*args: Any, **kwargs: Any) -> dict[str, Any] | None:
+    """Return :func:`build_record`'s record as its JSON line holds it (what these tests look
+    at), or None."""
+    record = build_record(*args, **kwargs)
+    return None if record is None else msgspec.to_builtins(record)
 
 
 def article_page(
@@ -94,8 +105,15 @@ BODY = (
 )
 
 
+def pointer(name: str, offset: int = 0) -> CapturePointer:
+    """Return a pointer to a capture (a record ``name`` at ``offset`` of a WARC file)."""
+    return CapturePointer("ifes-00000.warc.gz", offset, 10, f"<urn:uuid:{name}>",
+                          f"{BASE}index.php?option=com_content&task=view&id=941",
+                          "2026-11-30T17:17:17.877899Z")
+
+
 def page(
-    number: int, body: bytes, content_type: str | None, capture: dict | None = None
+    number: int, body: bytes, content_type: str | None, capture: CapturePointer | None = None
 ) -> CapturedPage:
     return CapturedPage(
         page=number,
@@ -120,7 +138,7 @@ def page(
     ],
 )
 def test_build_record_decodes_windows_1251_whatever_the_header(content_type: str | None) -> None:
-    record = build_record(941, BASE, [page(0, article_page(BODY), content_type)])
+    record = built(941, BASE, [page(0, article_page(BODY), content_type)])
     assert record["title"] == "Japan & «Russia»: Where Is the Dialogue Headed?"
     assert record["title_raw"] == TITLE
     assert record["authors"] == [
@@ -139,25 +157,26 @@ def test_build_record_decodes_windows_1251_whatever_the_header(content_type: str
 
 
 def test_build_record_output() -> None:
-    capture = {"warc_filename": "ifes-00000.warc.gz", "warc_offset": 0, "warc_length": 10}
-    record = build_record(941, BASE, [page(0, article_page(BODY), None, capture)])
+    capture = pointer("a")
+    record = built(941, BASE, [page(0, article_page(BODY), None, capture)])
     assert list(record) == list(RECORD_KEYS)
     assert record["url"] == BASE + "index.php?option=com_content&task=view&id=941"
     assert record["article_id"] == 941
     assert record["pages"] == 1
-    assert record["captures"] == [capture]
+    assert record["captures"] == [{**capture.as_dict(), "page": 0}]  # with the page it holds
+    assert record["digest"] == content_digest(record)
 
 
 def test_build_record_joins_pages_in_order_without_page_navigation() -> None:
     pages = [
         page(2, article_page("<p>Third page.</p>", counter=(3, 3)), None),
-        page(0, article_page("<p>First page.</p>", counter=(1, 3)), None, {"n": 0}),
+        page(0, article_page("<p>First page.</p>", counter=(1, 3)), None, pointer("n")),
         page(1, article_page("<p>Second page.</p>", counter=(2, 3)), "text/html; charset=utf-8"),
     ]
-    record = build_record(941, BASE, pages)
+    record = built(941, BASE, pages)
     assert record["text"] == "First page.\n\nSecond page.\n\nThird page."
     assert record["pages"] == 3
-    assert record["captures"] == [{"n": 0}]
+    assert record["captures"] == [{**pointer("n").as_dict(), "page": 0}]
 
 
 def contenttoc(title: str, labels: list[str], cls: str = "contenttoc") -> str:
@@ -178,7 +197,7 @@ def test_the_table_of_contents_of_a_multipage_article_is_chrome(labels: list[str
             "<p>Dmitry Streltzov</p>")
     pages = [page(k, article_page(toc + (lead if k == 0 else "") + f"<p>Page {k + 1} text.</p>",
                                   counter=(k + 1, 3)), None) for k in range(3)]
-    record = build_record(941, BASE, pages)
+    record = built(941, BASE, pages)
     assert record["text"] == "Page 1 text.\n\nPage 2 text.\n\nPage 3 text."
     assert record["subtitle"] is None
     assert record["title"] == "Japan & «Russia»: Where Is the Dialogue Headed?"
@@ -186,7 +205,7 @@ def test_the_table_of_contents_of_a_multipage_article_is_chrome(labels: list[str
 
 
 def test_build_record_is_deterministic() -> None:
-    pages = [page(0, article_page(BODY), None, {"a": 1})]
+    pages = [page(0, article_page(BODY), None, pointer("a"))]
     assert record_to_json(build_record(941, BASE, pages)) == record_to_json(
         build_record(941, BASE, list(pages))
     )
@@ -194,13 +213,13 @@ def test_build_record_is_deterministic() -> None:
 
 def test_build_record_of_a_joomla_refusal_is_none() -> None:
     body = "<html><body><p>Извините, страница не найдена.</p></body></html>".encode("cp1251")
-    assert build_record(5, BASE, [page(0, body, "text/html")]) is None
+    assert built(5, BASE, [page(0, body, "text/html")]) is None
 
 
 def test_build_record_of_a_page_with_nothing_in_it_is_none() -> None:
     body = ('<html><body><table class="contentpaneopen"><tr><td class="contentheading">'
             "Title only</td></tr></table></body></html>").encode("cp1251")
-    assert build_record(5, BASE, [page(0, body, "text/html")]) is None
+    assert built(5, BASE, [page(0, body, "text/html")]) is None
 
 
 def test_build_record_of_another_template_falls_back_and_is_flagged() -> None:
@@ -208,28 +227,29 @@ def test_build_record_of_another_template_falls_back_and_is_flagged() -> None:
     body = ("<html><head><title>Site - A new layout</title></head><body>"
             "<nav><a href='/'>Home</a></nav><article><h1>A new layout</h1>"
             f"<p>{prose}</p><p>{prose}</p></article></body></html>").encode("cp1251")
-    record = build_record(5, BASE, [page(0, body, "text/html")])
+    record = built(5, BASE, [page(0, body, "text/html")])
     assert record is not None and "Russo-Japanese relations" in record["text"]
     assert record["flags"] == ["generic-extraction"]
     assert record["extractor"]["method"] == "generic"
     assert record["date_published"] is None and record["date_modified"] is None
     assert record["authors"] == [] and record["sections"] == []
     assert record["language"] == "en"
-    assert "None" not in record_to_json(record)
+    assert "None" not in json.dumps(record, ensure_ascii=False)
 
 
 def test_build_record_needs_pages() -> None:
     with pytest.raises(ValueError):
-        build_record(5, BASE, [])
+        built(5, BASE, [])
 
 
 def test_record_to_json_is_one_line_in_fixed_order() -> None:
     record = build_record(941, BASE, [page(0, article_page(BODY), None)])
-    line = record_to_json(dict(reversed(list(record.items()))))
+    line = record_to_json(record)
     assert "\n" not in line
     assert "«Russia»" in line  # ensure_ascii=False
     assert list(json.loads(line)) == list(RECORD_KEYS)
-    assert json.loads(line) == record
+    assert json.loads(line) == msgspec.to_builtins(record)
+    assert record_from_json(line) == record
 
 
 @pytest.mark.parametrize(
@@ -282,7 +302,7 @@ def test_a_declared_charset_failing_on_a_few_bytes_is_kept_and_counted() -> None
         decoded = decode_html(body, content_type)
         assert decoded.encoding == "utf-8" and decoded.replaced == 2
         assert decoded.text.count("\ufffd") == 2 and "японские отношения" in decoded.text
-    record = build_record(941, BASE, [page(0, article_page(BODY).replace(
+    record = built(941, BASE, [page(0, article_page(BODY).replace(
         "Посмотрим".encode("cp1251"), b"\x98"), "text/html; charset=windows-1251")])
     assert "charset-replaced" in record["flags"]
     assert record["encoding"][0]["charset"] == "cp1251"
@@ -311,29 +331,29 @@ def test_meta_charset(body: bytes, expected: str | None) -> None:
 
 
 def test_a_missing_or_refused_later_page_makes_the_record_incomplete() -> None:
-    first = page(0, article_page("<p>First page.</p>", counter=(1, 3)), None, {"n": 0})
+    first = page(0, article_page("<p>First page.</p>", counter=(1, 3)), None, pointer("n"))
     second = page(1, article_page("<p>Second page.</p>", counter=(2, 3)), None)
     refusal = page(2, "<html><body><p>Извините, но для просмотра этой страницы у Вас недостаточно "
                       "прав.</p></body></html>".encode("cp1251"), "text/html")
-    whole = build_record(941, BASE, [first, second,
+    whole = built(941, BASE, [first, second,
                                      page(2, article_page("<p>Third.</p>", counter=(3, 3)), None)])
     assert whole["flags"] == [] and whole["pages"] == 3
     for pages in ([first, second], [first, second, refusal]):
-        record = build_record(941, BASE, pages)
+        record = built(941, BASE, pages)
         assert record["pages"] == 2 and "incomplete" in record["flags"]
         assert record["text"] == "First page.\n\nSecond page."
 
 
 def test_words_split_by_line_breaks_stay_apart() -> None:
     body = "<p>It ap<span>peared</span> together with<br />the<br />minds of<br/>men.</p>"
-    record = build_record(941, BASE, [page(0, article_page(body), None)])
+    record = built(941, BASE, [page(0, article_page(body), None)])
     assert record["text"] == "It appeared together with\nthe\nminds of\nmen."
     assert record["word_count"] == 8
 
 
 def test_an_empty_body_is_flagged_not_silent() -> None:
     for body in ("", "<p>&nbsp;</p>", "<div><br /></div>"):
-        record = build_record(941, BASE, [page(0, article_page(body), None)])
+        record = built(941, BASE, [page(0, article_page(body), None)])
         assert record is not None and record["text"] is None and record["word_count"] == 0
         assert record["flags"] == ["empty-body"]
         assert record["title"] and record["date_published"]["value"] == "2012-11-30"
@@ -343,7 +363,7 @@ def test_the_template_without_a_body_cell_gives_no_menus_as_text() -> None:
     html = article_page("<p>SENTINEL</p>").decode("cp1251")
     start = html.index('<tr><td valign="top" colspan="2">')
     end = html.index("</tr>", start) + len("</tr>")
-    record = build_record(941, BASE, [page(0, (html[:start] + html[end:]).encode("cp1251"), None)])
+    record = built(941, BASE, [page(0, (html[:start] + html[end:]).encode("cp1251"), None)])
     assert record["text"] is None and "empty-body" in record["flags"]
     assert "generic-extraction" not in record["flags"]
 
@@ -352,7 +372,7 @@ def test_a_body_nested_past_the_parser_limit_is_kept_and_flagged() -> None:
     depth = 2500
     body = "<div>" * depth + "<p>Deep words of the article.</p>" + "</div>" * depth + \
         "<p>The paragraph after.</p>"
-    record = build_record(941, BASE, [page(0, article_page(body), None)])
+    record = built(941, BASE, [page(0, article_page(body), None)])
     assert "parse-limit" in record["flags"]
     assert "Deep words of the article." in record["text"]
     assert "The paragraph after." in record["text"]
@@ -361,7 +381,7 @@ def test_a_body_nested_past_the_parser_limit_is_kept_and_flagged() -> None:
 
 def test_an_impossible_date_keeps_its_raw_string_and_is_flagged() -> None:
     html = article_page("<p>Body.</p>").replace(b" 30.11.2012", b" 31.02.2012")
-    record = build_record(941, BASE, [page(0, html, None)])
+    record = built(941, BASE, [page(0, html, None)])
     assert record["date_published"] == {"value": None, "raw": "31.02.2012 г.",
                                         "source": "createdate"}
     assert "createdate-unreadable" in record["flags"]

@@ -8,9 +8,8 @@ from hypothesis import strategies as st
 
 from ifes_archive.archive.authors import looks_like_surname
 from ifes_archive.archive.given_names import EAST_ASIAN_SURNAMES
-from ifes_archive.archive.record import build_record
 from ifes_archive.archive.titles import heading_parts, prefixes
-from tests.archive.test_record import BASE, article_page, page
+from tests.archive.test_record import BASE, article_page, built, page
 
 PARAGRAPHS = ("<p>Russo-Japanese relations are clearly on hold this winter, and the visit of "
               "the prime minister was cancelled.</p><p>Both sides have become less interested "
@@ -20,7 +19,7 @@ TEXT = ("Russo-Japanese relations are clearly on hold this winter, and the visit
 
 
 def record_of(title: str, lead: str = "") -> dict:
-    record = build_record(941, BASE, [page(0, article_page(lead + PARAGRAPHS, title=title), None)])
+    record = built(941, BASE, [page(0, article_page(lead + PARAGRAPHS, title=title), None)])
     assert record is not None
     return record
 
@@ -152,7 +151,7 @@ def test_a_subtitle_line_then_a_byline_of_names_not_all_known() -> None:
 def test_the_bio_before_the_notes_is_the_bio(notes: str) -> None:
     bio = "Dmitry Viktorovich Streltsov is head of the Department of Oriental Studies."
     body = f"<p>Trade</p><p>D.V. Streltsov</p>{PARAGRAPHS}<p>{bio}</p>{notes}"
-    record = build_record(941, BASE, [page(0, article_page(body, title="Streltsov D.V. Trade"),
+    record = built(941, BASE, [page(0, article_page(body, title="Streltsov D.V. Trade"),
                                            None)])
     assert record is not None and record["bio"] == bio
 

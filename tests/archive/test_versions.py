@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from ifes_archive.archive.types import CapturePointer, Gone
 from ifes_archive.archive.versions import Observation, content_digest, fold
+
+POINTER = CapturePointer("f.warc.gz", 0, 9, "<urn:uuid:g>", "http://h/", "2026-01-01T00:00:00Z")
 
 
 def _record(seen: str, digest: str, capture: str, complete: bool = True) -> Observation:
@@ -12,7 +15,7 @@ def _record(seen: str, digest: str, capture: str, complete: bool = True) -> Obse
 
 
 def _spans(observations: list[Observation]) -> list[tuple]:
-    return [(v.digest, v.first_seen, v.last_seen, (v.gone or {}).get("reason"), v.ref)
+    return [(v.digest, v.first_seen, v.last_seen, v.gone.reason if v.gone else None, v.ref)
             for v in fold(observations)]
 
 
@@ -33,17 +36,17 @@ def test_a_304_confirms_the_content_of_the_capture_it_refers_to() -> None:
 
 def test_gone_marks_the_newest_version_once_and_a_return_is_a_new_version() -> None:
     seen = [_record("1", "A", "c1"),
-            Observation.removed("2", "HTTP 404", "g2", gone={"reason": "HTTP 404"}),
-            Observation.removed("3", "HTTP 404", "g3", gone={"reason": "HTTP 404"}),
+            Observation.removed("2", "HTTP 404", "g2", POINTER),
+            Observation.removed("3", "HTTP 404", "g3", POINTER),
             Observation.confirmed("4", "g3"),  # a 304 to the removal page: still gone
             _record("5", "A", "c5")]
     versions = fold(seen)
     assert [(v.digest, v.first_seen, v.last_seen) for v in versions] == [("A", "1", "1"), ("A", "5", "5")]
-    assert versions[0].gone == {"date": "2", "reason": "HTTP 404"} and versions[1].gone is None
+    assert versions[0].gone == Gone("2", "HTTP 404", POINTER) and versions[1].gone is None
 
 
 def test_removal_pages_of_an_article_never_recorded_give_nothing() -> None:
-    assert fold([Observation.removed("1", "not found page", "g1", gone={}),
+    assert fold([Observation.removed("1", "not found page", "g1"),
                  Observation.confirmed("2", "g1")]) == []
 
 
@@ -58,7 +61,8 @@ def test_duplicates_change_nothing() -> None:
     assert fold(seen + seen) == fold(seen)
 
 
-@pytest.mark.parametrize("key", ["captures", "version", "first_seen", "last_seen", "status", "gone"])
+@pytest.mark.parametrize("key", ["captures", "version", "first_seen", "last_seen", "status", "gone",
+                                 "digest"])
 def test_pointers_and_version_fields_are_not_content(key: str) -> None:
     record = {"title": "t", "text": "x", key: "one"}
     assert content_digest(record) == content_digest({**record, key: "two"})
@@ -67,12 +71,11 @@ def test_pointers_and_version_fields_are_not_content(key: str) -> None:
 
 def test_only_the_last_look_of_a_run_counts() -> None:
     """A run resumed after a kill may look twice: a 404 fetched again, a chain completed."""
-    gone = {"reason": "HTTP 404"}
     seen = [Observation.record("1", "A", "c1", ref="A@1", run="r1"),
-            Observation.removed("2", "HTTP 404", "g2", gone=gone, run="r2"),
-            Observation.removed("3", "HTTP 404", "g3", gone=gone, run="r2")]
+            Observation.removed("2", "HTTP 404", "g2", run="r2"),
+            Observation.removed("3", "HTTP 404", "g3", run="r2")]
     (only,) = fold(seen)
-    assert only.gone == {"date": "3", "reason": "HTTP 404"}
+    assert only.gone == Gone("3", "HTTP 404", None)
     incomplete_then_whole = [Observation.record("1", "A-short", "c1", False, ref="s", run="r1"),
                              Observation.record("2", "A", "c2", True, ref="w", run="r1")]
     assert [(v.digest, v.ref) for v in fold(incomplete_then_whole)] == [("A", "w")]
