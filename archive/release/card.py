@@ -279,8 +279,12 @@ def _extractor(text: str) -> str:
 
 
 def _fields(facts: CardFacts) -> list[str]:
-    lines = ["## Fields", "", "Generated from the record schema (`archive/schema.py` of "
-             "ifes-archive); `datapackage.json` has the same as Frictionless table schemas.", ""]
+    lines = ["## Fields", "", "Generated from the record's types (`archive/types.py` of "
+             "ifes-archive, the JSON Schema `archive/record.schema.json`); `datapackage.json` "
+             "has the same as Frictionless table schemas. Records carry two fields releases "
+             "built before ifes-archive's typed records lacked: `digest` (what the version says, "
+             "as `versions` has it) and, in each pointer of `captures`, the `page` it holds.",
+             ""]
     for table, properties in facts.tables.items():
         where = "`metadata.csv`" if table == "metadata" else f"`{table}`"
         lines += [f"### {where}", ""]

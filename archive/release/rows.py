@@ -27,10 +27,7 @@ class ReleasedAuthor(Person, frozen=True):
 class ArticleRow(Record, frozen=True, kw_only=True):
     """One row of ``articles``: a released version of an article."""
 
-    authors: Sequence[ReleasedAuthor]
-    """People, in byline order: ``{"name": display name, "spellings": [every form seen],
-    "person_id"}``; title prefix, byline, author row and bio reconciled across
-    transliterations and scripts."""
+    authors: Sequence[ReleasedAuthor]  # the record's, each with its person (its description)
     section_ids: list[str] = msgspec.field(default_factory=list)
     """The sections (``sections``) the article is filed under, by id: each name of
     ``sections`` resolved to its listing; one id where one section has two names."""
