@@ -6,7 +6,7 @@ capture (:class:`PagePointer`: the pointer and the page it holds), a date read f
 charset (:class:`PageEncoding`), a cross-check (:class:`Check`), a flag (:data:`Flag`), what made
 the record (:class:`Extractor`), a removal (:class:`Gone`) — and the record itself
 (:class:`Record`). Each attribute's docstring is its documentation; the JSON Schema shipped in
-``archive/record.schema.json`` is generated from these types (:mod:`archive.schema`).
+``archive/page/record.schema.json`` is generated from these types (:mod:`archive.page.schema`).
 
 Why msgspec: its structs are typed classes mypy reads, they decode a JSON line straight into
 the struct, validating every field on the way (no dict in between), several times faster than
@@ -31,7 +31,7 @@ Instant = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date-time"})
 #: A day, ``YYYY-MM-DD``.
 Day = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$",
                                   extra_json_schema={"format": "date"})]
-#: Every flag a record may carry (:data:`archive.schema.FLAGS` says what each tells).
+#: Every flag a record may carry (:data:`archive.page.schema.FLAGS` says what each tells).
 Flag = Literal["generic-extraction", "incomplete", "empty-body", "parse-limit",
                "charset-replaced", "createdate-unreadable", "modifydate-unreadable"]
 #: Where a record's authors may have been read (``authors_sources``), in the order listed.
@@ -42,8 +42,8 @@ Status = Literal["current", "superseded", "gone"]
 
 class CapturePointer(msgspec.Struct, frozen=True):
     """Where a response record lives: enough to open it again without an index. The one
-    pointer type: the crawl state's :class:`~archive.state.KnownCapture` and the rebuild's
-    :class:`~archive.rebuild.PageCapture` hold one; records carry them (``gone``, and with
+    pointer type: the crawl state's :class:`~archive.warcs.state.KnownCapture` and the rebuild's
+    :class:`~archive.corpus.rebuild.PageCapture` hold one; records carry them (``gone``, and with
     their page in ``captures``)."""
 
     warc_filename: str
@@ -283,7 +283,7 @@ class Record(msgspec.Struct, frozen=True, kw_only=True):
     version naming them all; a version only archives name was never seen by the crawls."""
     digest: str = ""
     """SHA-1 of what the record says (every field but the capture pointers, the version fields,
-    the checks, the breadcrumb and the sections: see :data:`archive.versions.NOT_CONTENT`),
+    the checks, the breadcrumb and the sections: see :data:`archive.corpus.versions.NOT_CONTENT`),
     taken once when the record is built: two versions with the same digest say the same."""
 
 

@@ -280,7 +280,7 @@ def _extractor(text: str) -> str:
 
 def _fields(facts: CardFacts) -> list[str]:
     lines = ["## Fields", "", "Generated from the record's types (`archive/types.py` of "
-             "ifes-archive, the JSON Schema `archive/record.schema.json`); `datapackage.json` "
+             "ifes-archive, the JSON Schema `archive/page/record.schema.json`); `datapackage.json` "
              "has the same as Frictionless table schemas. Records carry two fields releases "
              "built before ifes-archive's typed records lacked: `digest` (what the version says, "
              "as `versions` has it) and, in each pointer of `captures`, the `page` it holds.",

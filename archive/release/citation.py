@@ -37,7 +37,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ifes_archive.archive.person_names import parts_of, split_initials
+from ifes_archive.archive.corpus.person_names import parts_of, split_initials
 from ifes_archive.archive.release.identity import PUBLISHER, PUBLISHER_RU
 from ifes_archive.archive.release.scope import published_on
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ifes_archive.archive.history import records_of, rows_of
+from ifes_archive.archive.corpus.history import records_of, rows_of
 from ifes_archive.archive.release.contents import version_row
 from ifes_archive.archive.release.steps import change_rows
 from ifes_archive.archive.release.tables import row_of, table_jsonl

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
-from ifes_archive.archive.reader import WarcRecord, open_records, warcinfo_fields
 from ifes_archive.archive.release.scope import ReleaseInputError, article_of
 from ifes_archive.archive.types import CapturePointer
-from ifes_archive.archive.warc import RUN_FIELD
-from ifes_archive.archive.warcfiles import closed_name, is_open
+from ifes_archive.archive.warcs.reader import WarcRecord, open_records, warcinfo_fields
+from ifes_archive.archive.warcs.warcfiles import closed_name, is_open
+from ifes_archive.archive.warcs.writer import RUN_FIELD
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.journal import (
+from ifes_archive.archive.corpus.journal import (
     GoneLine,
     JournalFile,
     NotModifiedLine,
@@ -18,8 +18,8 @@ from ifes_archive.archive.journal import (
     parse_line,
     read_observations,
 )
+from ifes_archive.archive.corpus.versions import CONFIRMED, GONE, RECORD
 from ifes_archive.archive.types import record_digest
-from ifes_archive.archive.versions import CONFIRMED, GONE, RECORD
 from tests.archive.typed import a_pointer, a_record
 
 POINTER = a_pointer().pointer()

@@ -1,4 +1,4 @@
-"""Tests of archive.record: decoding and extracting an article from Joomla-like pages."""
+"""Tests of archive.page.record: decoding and extracting an article from Joomla-like pages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from ifes_archive.archive.record import (
+from ifes_archive.archive.page.record import (
     RECORD_KEYS,
     CapturedPage,
     build_record,

@@ -13,20 +13,21 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from ifes_archive.archive.browse_plugin import read_capture
-from ifes_archive.archive.decode import decode_html
-from ifes_archive.archive.index import INDEX_PATH
-from ifes_archive.archive.reader import read_raw_records
+from ifes_archive.archive.page.decode import decode_html
+from ifes_archive.archive.page.schema import RECORD_KEYS, Record, field_docs, record_schema
+from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.citation import cite
 from ifes_archive.archive.release.identity import release_date
 from ifes_archive.archive.release.privacy import MASKED_FIELDS, mask_emails
 from ifes_archive.archive.release.tables import ROW_GROUP_BYTES, all_tables
-from ifes_archive.archive.schema import RECORD_KEYS, Record, field_docs, record_schema
+from ifes_archive.archive.warcs.index import INDEX_PATH
+from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.cli import main
 from tests.browser import Chromium
 from tests.conftest import RELEASE_DATE, build_release_cli
@@ -179,7 +180,7 @@ def test_texts_and_metadata_csv(release: Path, crawl) -> None:
         record = records[int(row["id"])]
         text = (release / row["file"]).read_text(encoding="utf-8")
         assert text == (record["text"] + "\n" if record["text"] else "")
-        assert row["citation"] == cite(record)
+        assert row["citation"] == cite(msgspec.convert(record, Record))
         assert int(row["words"]) == record["word_count"]
         assert row["authors"].split("; ") == [a["name"] for a in record["authors"]] or \
             (row["authors"] == "" and not record["authors"])

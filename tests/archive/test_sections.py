@@ -8,10 +8,18 @@ import json
 from itertools import pairwise
 from pathlib import Path
 
+import msgspec
 import pytest
 
+from ifes_archive.archive.corpus.sections import (
+    NAVIGATION,
+    SUBJECT,
+    Vocabulary,
+    kind_of,
+    section_id,
+)
 from ifes_archive.archive.release.sections import released_sections
-from ifes_archive.archive.sections import NAVIGATION, SUBJECT, Vocabulary, kind_of, section_id
+from ifes_archive.archive.types import Record
 from ifes_archive.fixtures.model import PUBLISHED
 from ifes_archive.fixtures.site import Site, build_site
 from ifes_archive.fixtures.structure import EMPTY_CATEGORY
@@ -147,7 +155,7 @@ def test_the_card_counts_subject_sections_only(release: Path, table: dict, crawl
     breadcrumbs = [{"article_id": r["article_id"], "breadcrumb": r["breadcrumb"]}
                    for r in records]
     sections = released_sections(crawl.out, breadcrumbs, {r["article_id"] for r in records})
-    counted = {name for r in records for name in sections.subjects_of(r)}
+    counted = {name for r in records for name in sections.subjects_of(msgspec.convert(r, Record))}
     navigation_names = {n for row in table.values() if row["kind"] == NAVIGATION
                         for n in row["names"]}
     assert counted and not counted & navigation_names

@@ -9,7 +9,13 @@ import jsonschema
 import msgspec
 import pytest
 
-from ifes_archive.archive.schema import FLAGS, RECORD_KEYS, SCHEMA_PATH, record_schema, schema_json
+from ifes_archive.archive.page.schema import (
+    FLAGS,
+    RECORD_KEYS,
+    SCHEMA_PATH,
+    record_schema,
+    schema_json,
+)
 from ifes_archive.archive.types import (
     STRUCTS,
     Breadcrumb,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ifes_archive.archive.corpus.versions import Observation, content_digest, fold
 from ifes_archive.archive.types import CapturePointer, Gone
-from ifes_archive.archive.versions import Observation, content_digest, fold
 
 POINTER = CapturePointer("f.warc.gz", 0, 9, "<urn:uuid:g>", "http://h/", "2026-01-01T00:00:00Z")
 
