@@ -38,7 +38,7 @@ from ifes_archive.archive.extract import (
 )
 from ifes_archive.archive.flatten import paragraphs, text_of
 from ifes_archive.archive.joomla import canonical_article_url, itemid_of
-from ifes_archive.archive.language import detect_language
+from ifes_archive.archive.language import count_matches, detect_language
 from ifes_archive.archive.schema import AUTHOR_SOURCES, EXTRACTOR_PACKAGES, RECORD_KEYS, Record
 from ifes_archive.archive.warc import CapturePointer, pointer_json
 
@@ -210,7 +210,7 @@ def _read_pages(ordered: Sequence[CapturedPage]) -> _ReadPages | None:
 
 def word_count(text: str | None) -> int:
     """Return the number of words (``\\w+``) in ``text``, counted without a list of them."""
-    return sum(1 for _ in _WORDS.finditer(text or ""))
+    return count_matches(_WORDS, text or "")
 
 
 def pages_within(sizes: Sequence[int], limit: int) -> int:
