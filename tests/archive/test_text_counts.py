@@ -7,9 +7,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ifes_archive.archive import language
-from ifes_archive.archive.language import count_matches
-from ifes_archive.archive.record import word_count
+from ifes_archive.archive.page import language
+from ifes_archive.archive.page.language import count_matches
+from ifes_archive.archive.page.record import word_count
 
 WORDS = ["the", "The", "OF", "an", "a", "and", "is", "ёлка", "Ещё", "word", "x_y", "a1b", "théâtre",
          "ан", "2024", "The_", "_an", "théthe"]
