@@ -344,11 +344,21 @@ def _match(people: list[Person], mention: Mention) -> Person | None:
     and Li Jun share a key)."""
     key = name_key(mention.surname)
     others = [p for p in people if all(m.source != mention.source for m in p.mentions)]
-    exact = [p for p in others if p.key == key]
+    exact = [p for p in others if p.key == key or _one_surname(p, mention)]
     if exact:
         return next((p for p in exact if _given_agrees(p, mention)), exact[0])
     close = [p for p in others if near(p.key, key)]
     return close[0] if len(close) == 1 else None
+
+
+def _one_surname(person: Person, mention: Mention) -> bool:
+    """Whether a person's surname and a mention's are one name by the romanisation schemes
+    (archive/person_names.py: a Latin j read as й or ж, Jakovleva = Yakovleva = Яковлева),
+    which the quick key cannot tell (it folds zh to j)."""
+    # imported here: person_names reads this module's patterns when it is imported
+    from ifes_archive.archive.person_names import same_word, word_keys
+
+    return same_word(word_keys(person.mentions[0].surname), word_keys(mention.surname))
 
 
 def _given_agrees(person: Person, mention: Mention) -> bool:
