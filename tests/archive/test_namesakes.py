@@ -11,9 +11,9 @@ import iuliia
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ifes_archive.archive.namesakes import namesakes
-from ifes_archive.archive.person_names import SCHEMES
-from ifes_archive.archive.persons import conflict, mentions_of, resolve
+from ifes_archive.archive.corpus.namesakes import namesakes
+from ifes_archive.archive.corpus.person_names import SCHEMES
+from ifes_archive.archive.corpus.persons import conflict, mentions_of, resolve
 
 #: (given, male patronymic, female patronymic); surnames in the male form, -а for a woman.
 GIVEN = [("Константин", False), ("Ольга", True), ("Валерий", False), ("Василий", False),
