@@ -50,6 +50,7 @@ from ifes_archive.archive.page.record import (
     pages_within,
     refusal_of,
 )
+from ifes_archive.archive.pointer import CapturePointer
 from ifes_archive.archive.warcs.reader import (
     DEFAULT_MAX_ARTICLE,
     DEFAULT_MAX_BODY,
@@ -68,7 +69,6 @@ from ifes_archive.archive.warcs.writer import (
     REVISIT_NOT_MODIFIED,
     RUN_FIELD,
     SCOPE_FIELD,
-    CapturePointer,
 )
 from ifes_archive.archive.workers import bound_pool
 
