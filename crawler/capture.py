@@ -37,13 +37,9 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
 from ifes_archive.archive.pointer import CapturePointer
-from ifes_archive.archive.warcs.reader import (
-    content_codings,
-    decode_body,
-    read_http_head,
-    record_at,
-    response_entity,
-)
+from ifes_archive.archive.warcs.codings import content_codings, decode_body
+from ifes_archive.archive.warcs.http_messages import read_http_head
+from ifes_archive.archive.warcs.reader import record_at, response_entity
 from ifes_archive.archive.warcs.writer import OPEN_SUFFIX, HttpExchange, utc_now
 from ifes_archive.crawler.crawllog import NOT_ARCHIVED, OUT_OF_SCOPE, Attempt, attempt_of, hops_of
 from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client

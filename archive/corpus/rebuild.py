@@ -51,12 +51,10 @@ from ifes_archive.archive.page.record import (
     refusal_of,
 )
 from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.warcs.codings import DEFAULT_MAX_ARTICLE, DEFAULT_MAX_BODY, TOO_LARGE
+from ifes_archive.archive.warcs.http_messages import HttpHead
 from ifes_archive.archive.warcs.reader import (
-    DEFAULT_MAX_ARTICLE,
-    DEFAULT_MAX_BODY,
-    TOO_LARGE,
     CutShort,
-    HttpHead,
     RecordHead,
     open_records,
     record_at,
