@@ -296,7 +296,7 @@ def _persons(args: argparse.Namespace) -> int:
 
 
 def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
-    from ifes_archive.archive.warcs.reader import DEFAULT_MAX_BODY
+    from ifes_archive.archive.warcs.codings import DEFAULT_MAX_BODY
 
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                         help=f"decode at most this many bytes of a body to {what} "

@@ -50,12 +50,11 @@ from ifes_archive.archive.page.record import (
     pages_within,
     refusal_of,
 )
+from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.warcs.codings import DEFAULT_MAX_ARTICLE, DEFAULT_MAX_BODY, TOO_LARGE
+from ifes_archive.archive.warcs.http_messages import HttpHead
 from ifes_archive.archive.warcs.reader import (
-    DEFAULT_MAX_ARTICLE,
-    DEFAULT_MAX_BODY,
-    TOO_LARGE,
     CutShort,
-    HttpHead,
     RecordHead,
     open_records,
     record_at,
@@ -68,7 +67,6 @@ from ifes_archive.archive.warcs.writer import (
     REVISIT_NOT_MODIFIED,
     RUN_FIELD,
     SCOPE_FIELD,
-    CapturePointer,
 )
 from ifes_archive.archive.workers import bound_pool
 
