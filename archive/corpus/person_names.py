@@ -26,7 +26,7 @@ from ifes_archive.archive.page.authors import (
     is_east_asian_surname,
     is_romaji,
 )
-from ifes_archive.archive.page.given_names import japanese_given_first
+from ifes_archive.archive.page.given_names import hepburn, japanese_given_first
 
 #: The iuliia schemes a Russian name is romanised by in print: the passport and visa schemes
 #: (MVD 310, 782, ICAO 9303, its French variant), library and geographic ones (ALA-LC, BGN/PCGN,
@@ -266,8 +266,17 @@ def _name_parts(name: str, printed: tuple[str, ...]) -> NameParts:
         words = [w for w in spelling.replace(",", " ").split()
                  if not _is_surname(w, keys, sounds[0] if sounds else None)]
         _read_spelling(words, given, initials, patronymic)
+        if sounds:
+            initials.update(_hepburn_initials(words))
     return NameParts(surname, keys, _ordered(given), _ordered(initials), _ordered(patronymic),
                      sounds)
+
+
+def _hepburn_initials(words: list[str]) -> list[frozenset[str]]:
+    """Return the initial forms of an East Asian given name printed in Cyrillic as Hepburn
+    writes it (Сигэки: Shigeki, «Sh.»), which iuliia's schemes for Russian do not make."""
+    named = [w for w in words if is_cyrillic(w) and not split_initials(w)]
+    return [initial_forms(hepburn(named[0]))] if named else []
 
 
 def _is_surname(word: str, keys: frozenset[str], sounds: frozenset[str] | None) -> bool:

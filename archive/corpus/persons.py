@@ -31,7 +31,6 @@ from ifes_archive.archive.corpus.person_names import (
     is_patronymic,
     name_parts,
     same_word,
-    sound_keys,
     split_initials,
     word_keys,
 )
@@ -164,16 +163,10 @@ def _east_asian_conflict(a: NameParts, b: NameParts) -> str | None:
         if not any(same_word(x, y) for x in a.sounds[1] for y in b.sounds[1]):
             return "given names differ"
     elif a.given_initial and b.given_initial and not any(
-            initial_fits(x, y) for x in _coarse(a.given_initial) + a.sounds[1]
-            for y in _coarse(b.given_initial) + b.sounds[1]):
+            initial_fits(x, y) for x in a.given_initial + a.sounds[1]
+            for y in b.given_initial + b.sounds[1]):
         return "initials differ"
     return None
-
-
-def _coarse(initials: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
-    """Return an East Asian name's initials with their coarse keys too (Hepburn's «Sh.»
-    begins Polivanov's Сигэки, «si» on the coarse key)."""
-    return initials + tuple(frozenset().union(*map(sound_keys, forms)) for forms in initials)
 
 
 def _swapped(a: tuple[frozenset[str], tuple[frozenset[str], ...]],
