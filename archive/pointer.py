@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 class CapturePointer:
     """Where a response record lives: enough to open it again without an index. The one
     pointer type: the crawl state's :class:`~archive.warcs.state.KnownCapture` and the rebuild's
-    :class:`~archive.corpus.rebuild.PageCapture` hold one; records carry them (``captures``,
+    :class:`~archive.corpus.selection.PageCapture` hold one; records carry them (``captures``,
     ``gone``) and the JSON writers write them (:meth:`as_dict`)."""
 
     warc_filename: str

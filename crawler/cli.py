@@ -137,7 +137,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _rebuild(args: argparse.Namespace) -> int:
     from ifes_archive.archive.corpus.manifest import write_manifest
-    from ifes_archive.archive.corpus.rebuild import UNREADABLE_REST, rebuild
+    from ifes_archive.archive.corpus.rebuild import rebuild
+    from ifes_archive.archive.corpus.selection import UNREADABLE_REST
     from ifes_archive.archive.warcs.warcfiles import WarcInputError
 
     out = Path(args.out)
