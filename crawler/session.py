@@ -36,6 +36,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from ifes_archive.archive.corpus.versions import GONE_STATUSES
 from ifes_archive.archive.page.joomla import rebase, state_key
+from ifes_archive.archive.pointer import CapturePointer
 from ifes_archive.archive.warcs.folder import (
     ArchiveFolder,
     FolderLocked,
@@ -53,7 +54,6 @@ from ifes_archive.archive.warcs.writer import (
     RUN_FIELD,
     SCOPE_FIELD,
     WARC_1_1_SPEC,
-    CapturePointer,
     CaptureWriter,
     HttpExchange,
     Revisit,

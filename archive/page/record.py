@@ -40,7 +40,7 @@ from ifes_archive.archive.page.flatten import paragraphs, text_of
 from ifes_archive.archive.page.joomla import canonical_article_url, itemid_of
 from ifes_archive.archive.page.language import count_matches, detect_language
 from ifes_archive.archive.page.schema import AUTHOR_SOURCES, EXTRACTOR_PACKAGES, RECORD_KEYS, Record
-from ifes_archive.archive.warcs.writer import CapturePointer, pointer_json
+from ifes_archive.archive.pointer import CapturePointer, pointer_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

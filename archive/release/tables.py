@@ -132,8 +132,9 @@ class PersonRow:
     evidence: list[dict[str, Any]]
     """Why each author was put with the person: ``{"article_id", "name", "rule", "with_article_id",
     "with_name", "detail"}``; ``rule`` is ``same name``, ``transliteration``, ``initials``,
-    ``surname``, ``ambiguous`` (fits several persons, kept apart), ``curated merge`` or
-    ``curated split``."""
+    ``surname``, ``ambiguous`` (fits several persons, kept apart), ``namesakes`` (fits one, but
+    leaves out a part of the name that this archive's namesakes often differ by: kept apart),
+    ``curated merge`` or ``curated split``."""
     kept_apart: bool
     """The name fits more than one person (a bare initial and surname) or a curator split it
     off: it was not merged with any."""

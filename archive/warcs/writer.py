@@ -22,7 +22,7 @@ import re
 import socket
 import uuid
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
@@ -32,6 +32,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from ifes_archive.archive.pointer import CapturePointer
 from ifes_archive.archive.warcs.reader import TRAILING_FIELD, RecordHead, parse_warc_head
 
 if TYPE_CHECKING:
@@ -98,33 +99,6 @@ class Revisit:
     refers_to_uri: str
     refers_to_date: str
     payload_digest: str
-
-
-@dataclass(frozen=True)
-class CapturePointer:
-    """Where a response record lives: enough to open it again without an index. The one
-    pointer type: the crawl state's :class:`~archive.warcs.state.KnownCapture` and the rebuild's
-    :class:`~archive.corpus.rebuild.PageCapture` hold one; records carry them (``captures``,
-    ``gone``) and the JSON writers write them (:meth:`as_dict`)."""
-
-    warc_filename: str
-    warc_offset: int
-    warc_length: int
-    warc_record_id: str
-    target_uri: str
-    date: str
-
-    def as_dict(self) -> dict[str, str | int]:
-        """Return the pointer as the plain dict records carry."""
-        return asdict(self)
-
-
-def pointer_json(value: object) -> dict[str, str | int]:
-    """Return a :class:`CapturePointer` as JSON takes it (``json.dumps(default=...)``); raise
-    TypeError for anything else, as json does."""
-    if isinstance(value, CapturePointer):
-        return value.as_dict()
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def sha1_digest(data: bytes) -> str:

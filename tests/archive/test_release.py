@@ -26,12 +26,12 @@ from ifes_archive.archive.release.identity import release_date
 from ifes_archive.archive.release.privacy import MASKED_FIELDS, mask_emails
 from ifes_archive.archive.release.tables import ROW_GROUP_BYTES, all_tables
 from ifes_archive.archive.warcs.index import INDEX_PATH
-from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.cli import main
 from tests.browser import Chromium
 from tests.conftest import RELEASE_DATE, build_release_cli
 from tests.extras import need_chromium, need_pywb
 from tests.pywb import wayback
+from tests.warcs import read_raw_records
 
 FRICTIONLESS = Path(sys.executable).with_name("frictionless")
 WACZ_TOOL = Path(sys.executable).with_name("wacz")

@@ -18,10 +18,10 @@ from ifes_archive.archive.corpus.person_store import CURATED, STORE
 from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.scope import article_of
 from ifes_archive.archive.release.warcs import copy_warcs
-from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.fixtures.epochs import Changes, site_at
 from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import Crawl, build_release_cli, run_crawl, serve
+from tests.warcs import read_raw_records
 
 #: A small site that changes a lot from one week to the next.
 MIRROR = ("--validators", "--articles", "60", "--change-rate", "0.2")
