@@ -37,6 +37,7 @@ from ifes_archive.archive.imports.records import SOURCE_FIELD, source_name
 from ifes_archive.archive.joomla import base_url_of, listing_task, parse_url
 from ifes_archive.archive.journal import GoneLine, ListingEvidence, NotModifiedLine, RecordLine
 from ifes_archive.archive.listings import listed_articles
+from ifes_archive.archive.origin import origin_of
 from ifes_archive.archive.reader import (
     DEFAULT_MAX_ARTICLE,
     DEFAULT_MAX_BODY,
@@ -191,15 +192,11 @@ def archive_hosts(files: list[Path]) -> set[str] | None:
 
 
 def host_of(url: str) -> str:
-    """Return ``host`` or ``host:port`` of ``url`` (the port only when not the scheme's own)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    return host if port in (None, default) else f"{host}:{port}"
+    """Return ``host`` or ``host:port`` of ``url`` (the port only when not the scheme's own),
+    in the origin's one spelling (:mod:`archive.origin`); a URL with no origin it accepts
+    gives its host as written, lower-cased."""
+    origin = origin_of(url)
+    return origin.netloc if origin is not None else (urlsplit(url).hostname or "").lower()
 
 
 def select(files: list[Path], hosts: set[str] | None = None) -> Selection:
