@@ -13,7 +13,7 @@ traceback:
   stops there;
 - a malformed line or row is left out and counted (a page with no readable row at all is no
   index answer: :class:`IndexUnavailable`); duplicate rows are the caller's
-  (:func:`archive.imports.cdx.distinct`).
+  (:func:`archive.corpus.imports.cdx.distinct`).
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from ifes_archive.archive.imports.cdx import CdxPage, cdx_query_url, parse_cdx
-from ifes_archive.archive.imports.timemap import parse_timemap
+from ifes_archive.archive.corpus.imports.cdx import CdxPage, cdx_query_url, parse_cdx
+from ifes_archive.archive.corpus.imports.timemap import parse_timemap
 from ifes_archive.crawler.archive_client import AnswerTooLarge, ArchiveClient, ArchiveUnavailable
 from ifes_archive.crawler.bounds import note_bound
 
 if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
-    from ifes_archive.archive.imports.cdx import Capture
+    from ifes_archive.archive.corpus.imports.cdx import Capture
 
 #: Malformed lines quoted in a problem line (the count says how many more).
 QUOTED = 3

@@ -1,16 +1,16 @@
 """``ifes-archive import``: the site's captures that a public web archive holds, into WARC
 records of the archive folder, beside the project's own crawls.
 
-One run: find the captures (a CDX server's answers, page by page with resume keys, or a
-Memento TimeMap's, page by page), keep those of the site's article pages, print views and
-listings (:func:`archive.imports.cdx.site_page`), each distinct capture once; leave out those an
-earlier import already stored (so a run killed half way goes on where it stopped: each record
-is written whole or not at all); fetch each one's raw replay (``id_``) politely
+One run: find the captures (a CDX server's answers, page by page with resume keys, or a Memento
+TimeMap's, page by page), keep those of the site's article pages, print views and listings
+(:func:`archive.corpus.imports.cdx.site_page`), each distinct capture once; leave out those an
+earlier import already stored (so a run killed half way goes on where it stopped: each record is
+written whole or not at all); fetch each one's raw replay (``id_``) politely
 (:mod:`crawler.archive_client`) and store it as a ``response`` record that says where and when
-it was captured and where it came from (:mod:`archive.imports.records`), with a ``metadata``
-record holding the archive's answer head. A replay that is not the raw capture (the archive's
-banner or rewritten links, another capture, the archive's own error page) is refused with a
-line saying so; nothing of it is stored.
+it was captured and where it came from (:mod:`archive.corpus.imports.records`), with a
+``metadata`` record holding the archive's answer head. A replay that is not the raw capture (the
+archive's banner or rewritten links, another capture, the archive's own error page) is refused
+with a line saying so; nothing of it is stored.
 """
 
 from __future__ import annotations
@@ -22,17 +22,16 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.folder import ArchiveFolder, acquire, release, run_stamp
-from ifes_archive.archive.imports.cdx import (
+from ifes_archive.archive.corpus.imports.cdx import (
     Capture,
     distinct,
     raw_replay_url,
     replay_root_of,
     site_page,
 )
-from ifes_archive.archive.imports.coverage import coverage, crawled_status
-from ifes_archive.archive.imports.held import HeldNotes, article_held, every_held, note_held
-from ifes_archive.archive.imports.records import (
+from ifes_archive.archive.corpus.imports.coverage import coverage, crawled_status
+from ifes_archive.archive.corpus.imports.held import HeldNotes, article_held, every_held, note_held
+from ifes_archive.archive.corpus.imports.records import (
     CREATION_DATE,
     MEMENTO_DATETIME,
     ORIGINAL_STATUS,
@@ -49,8 +48,10 @@ from ifes_archive.archive.imports.records import (
     timestamp_date,
 )
 from ifes_archive.archive.progress import Progress
-from ifes_archive.archive.reader import open_records, warcinfo_fields
-from ifes_archive.archive.warc import (
+from ifes_archive.archive.warcs.folder import ArchiveFolder, acquire, release, run_stamp
+from ifes_archive.archive.warcs.reader import open_records, warcinfo_fields
+from ifes_archive.archive.warcs.warcfiles import find_warcs
+from ifes_archive.archive.warcs.writer import (
     BASE_FIELD,
     RUN_FIELD,
     SCOPE_FIELD,
@@ -61,7 +62,6 @@ from ifes_archive.archive.warc import (
     utc_now,
     warc_date,
 )
-from ifes_archive.archive.warcfiles import find_warcs
 from ifes_archive.crawler import settings as defaults
 from ifes_archive.crawler.archive_client import AnswerTooLarge, ArchiveClient, ArchiveUnavailable
 from ifes_archive.crawler.import_index import (
@@ -127,7 +127,7 @@ class ImportReport:
     """Captures left for the next run by IMPORT_MAX_CAPTURES."""
     coverage: dict[str, Any] = field(default_factory=dict)
     """Article ids the archive holds against those the live site serves
-    (:mod:`archive.imports.coverage`)."""
+    (:mod:`archive.corpus.imports.coverage`)."""
     index_problems: list[str] = field(default_factory=list)
     """What was wrong with the index (one line each): the import used what was sound."""
     requests: int = 0
@@ -182,7 +182,7 @@ def _run(folder: ArchiveFolder, options: ImportOptions, cdx: str, timemap: str) 
 
 def _imported_before(folder: ArchiveFolder) -> set[str]:
     """Return the replay URLs of the captures earlier imports stored in ``folder``; write the
-    articles they hold again when that file is lost (:mod:`archive.imports.held`)."""
+    articles they hold again when that file is lost (:mod:`archive.corpus.imports.held`)."""
     held: dict[str, set[int]] | None = None if folder.archived.exists() else {}
     done = imported_sources(find_warcs([folder.warc]), held)
     for source, ids in sorted((held or {}).items()):

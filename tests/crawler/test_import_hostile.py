@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ifes_archive.archive.reader import read_raw_records
+from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.cli import main
 
 SITE = "http://ifes.example/"
