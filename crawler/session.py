@@ -34,6 +34,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
+from ifes_archive.archive.corpus.imports.records import SOURCE_FIELD
 from ifes_archive.archive.corpus.versions import GONE_STATUSES
 from ifes_archive.archive.page.joomla import rebase, state_key
 from ifes_archive.archive.pointer import CapturePointer
@@ -407,14 +408,20 @@ def recover_state(state: CrawlState, paths: list[Path], run_id: int,
 
 def _learn_from(state: CrawlState, path: Path, run_id: int, bases: list[str]) -> int:
     """Learn the captures of one file; keys are relative to the base URL its warcinfo names
-    (the site may have been elsewhere then), else to ``bases``."""
+    (the site may have been elsewhere then), else to ``bases``. A file of captures imported
+    from a public archive teaches nothing: the state holds what the crawls captured, and an
+    archive's validators of years ago are no ground for a conditional request (the crawl asks
+    for the articles archives hold through ``articles.archived.json``)."""
     learned = 0
     file_bases = bases
     with open_records(path) as records:
         for record in records:
             head = record.head
             if head.type == "warcinfo":
-                base = warcinfo_fields(record).get(BASE_FIELD)
+                fields = warcinfo_fields(record)
+                if fields.get(SOURCE_FIELD):
+                    return learned  # captures an import brought: no crawl of ours made them
+                base = fields.get(BASE_FIELD)
                 file_bases = [base, *bases] if base else bases
                 continue
             if head.type not in ("response", "revisit"):

@@ -209,10 +209,24 @@ IMPORT_DELAY = 1.0
 #: waits what Retry-After says) up to IMPORT_MAX_BACKOFF seconds.
 IMPORT_RETRIES = 5
 IMPORT_MAX_BACKOFF = 300.0
-#: Seconds to wait for one answer: the archive's replay of an old capture can be slow.
+#: Seconds one answer may take, whole (however slowly the bytes trickle in): the archive's
+#: replay of an old capture can be slow, and a minute is what DOWNLOAD_TIMEOUT gives the site.
 IMPORT_TIMEOUT = 60.0
 #: Captures fetched in one run at most (0: no cap); the rest waits for the next run.
 IMPORT_MAX_CAPTURES = 0
 #: CDX rows asked for at a time, with a resume key to go on from (the Internet Archive's
 #: documentation pages its answers so; a server that gives no resume key is asked once for all).
 IMPORT_CDX_PAGE_SIZE = 5000
+#: Bytes of one answer of the index (a CDX page, a TimeMap page), bound `import-index-size`: a
+#: page of 5,000 rows is about 1 MB in the Internet Archive's JSON, and a server that ignores
+#: paging and answers every row at once (pywb) stays under 64 MiB up to some 200,000 captures
+#: (images and all, ~300 bytes a row), far more than the site has; a page that never ends
+#: stops there, and the index is read no further.
+IMPORT_INDEX_MAXSIZE = 64 * 1024 * 1024
+#: Pages of the index followed in one run, bound `import-index-pages`: 10,000 pages of 5,000
+#: rows is 50 million captures; a server that pages on for ever (a new resume key on every
+#: page, a TimeMap that links on and on) stops there.
+IMPORT_MAX_INDEX_PAGES = 10_000
+#: Bytes of one capture's replay, bound `import-capture-size` (the capture is refused, not
+#: stored cut): a capture is bounded as a crawled page is, and the rebuild decodes no further.
+IMPORT_CAPTURE_MAXSIZE = DOWNLOAD_MAXSIZE

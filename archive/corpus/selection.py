@@ -22,6 +22,7 @@ from ifes_archive.archive.corpus.imports.moments import moment_label, moments
 from ifes_archive.archive.corpus.imports.records import SOURCE_FIELD, source_name
 from ifes_archive.archive.corpus.journal import ListingEvidence
 from ifes_archive.archive.corpus.versions import GONE_STATUSES
+from ifes_archive.archive.origin import origin_of
 from ifes_archive.archive.page.joomla import listing_task, parse_url
 from ifes_archive.archive.page.record import PRINT_PAGE
 from ifes_archive.archive.pointer import CapturePointer
@@ -137,15 +138,11 @@ def archive_hosts(files: list[Path]) -> set[str] | None:
 
 
 def host_of(url: str) -> str:
-    """Return ``host`` or ``host:port`` of ``url`` (the port only when not the scheme's own)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    return host if port in (None, default) else f"{host}:{port}"
+    """Return ``host`` or ``host:port`` of ``url`` (the port only when not the scheme's own),
+    in the origin's one spelling (:mod:`archive.origin`); a URL with no origin it accepts
+    gives its host as written, lower-cased."""
+    origin = origin_of(url)
+    return origin.netloc if origin is not None else (urlsplit(url).hostname or "").lower()
 
 
 def select(files: list[Path], hosts: set[str] | None = None) -> Selection:

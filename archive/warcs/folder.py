@@ -8,9 +8,12 @@ Every path derives from the folder (the crawl's ``ARCHIVE_DIR`` setting, ``--out
       articles.jsonl                the corpus: every version of every article
       articles.journal.jsonl        what each run saw of each article, in order (append-only)
       articles.listings.jsonl       which listing files which article under which name
+      articles.archived.json        article ids public archives hold (``ifes-archive import``):
+                                    the next crawl asks the site for those it does not know
       state.sqlite                  the crawl state: validators and runs (relearned from warc/)
       crawl-summary.json            the last run's report
       reports/run-STAMP.json|.txt   each run's report; run-STAMP.crawl.log its crawl log
+      reports/import-STAMP.json     each import's report (``ifes-archive import``)
       indexes/index.cdxj            ``ifes-archive index``
       .lock                         held while a crawl runs (its pid inside)
 """
@@ -53,6 +56,12 @@ class ArchiveFolder:
         return self.root / "articles.listings.jsonl"
 
     @property
+    def archived(self) -> Path:
+        """The article ids each public archive imported from holds
+        (:mod:`archive.corpus.imports.held`)."""
+        return self.root / "articles.archived.json"
+
+    @property
     def state(self) -> Path:
         """The crawl state."""
         return self.root / "state.sqlite"
@@ -84,6 +93,10 @@ class ArchiveFolder:
     def run_report(self, stamp: str, suffix: str) -> Path:
         """Return a file of the run started at ``stamp``: ``json``, ``txt``, ``crawl.log``."""
         return self.reports / f"run-{stamp}.{suffix}"
+
+    def import_report(self, stamp: str) -> Path:
+        """Return the report of the import run (``ifes-archive import``) started at ``stamp``."""
+        return self.reports / f"import-{stamp}.json"
 
 
 def run_stamp() -> str:

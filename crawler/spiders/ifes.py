@@ -24,6 +24,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from ifes_archive.archive.corpus.imports.held import every_held
 from ifes_archive.archive.corpus.journal import GONE_LINE, NOT_MODIFIED_LINE
 from ifes_archive.archive.corpus.versions import GONE_STATUSES
 from ifes_archive.archive.origin import canonical_url
@@ -83,6 +84,9 @@ ARTICLE_BUTTONS = frozenset({"print", "emailform", "pdf"})
 NOT_FAILURES = ("Forbidden by robots.txt", "out of scope:")
 #: Pages of a multi-page article go ahead of listings, so a chain ends soon after it starts.
 CHAIN_PRIORITY = 10
+#: Request meta of an article asked for because a public archive holds it (no crawl met it):
+#: its removal is what the crawl asked to learn, not a failure.
+ARCHIVED_KEY = "ifes_archived"
 
 
 class IfesSpider(scrapy.Spider):
@@ -137,7 +141,9 @@ class IfesSpider(scrapy.Spider):
 
     def _revisit_unlisted(self) -> None:
         """Once the listings are done, ask again for articles an earlier crawl captured that no
-        listing linked this time: each is still there (unlisted), changed, or gone."""
+        listing linked this time: each is still there (unlisted), changed, or gone; and ask
+        for the articles a public archive holds that no crawl has met (withdrawn before the
+        first crawl, or unlisted: :mod:`archive.imports.held`)."""
         if self._revisited:
             return
         self._revisited = True
@@ -145,15 +151,23 @@ class IfesSpider(scrapy.Spider):
         state = session.state if session is not None else None
         if session is None or state is None:
             return
-        missing = [(i, session.rebase(url, base)) for i, url, base in state.known_articles()
-                   if ("article", i, 0) not in self._seen]
-        for article_id, url in missing:
+        missing: list[tuple[int, str, dict[str, Any]]] = [
+            (i, session.rebase(url, base), {}) for i, url, base in state.known_articles()
+            if ("article", i, 0) not in self._seen]
+        known = {i for i, _, _ in missing}
+        missing += [(i, canonical_article_url(self.base_url, i), {ARCHIVED_KEY: True})
+                    for i in sorted(every_held(session.folder.archived))
+                    if ("article", i, 0) not in self._seen and i not in known]
+        for article_id, url, meta in missing:
             self._seen.add(("article", article_id, 0))
             self.crawler.engine.crawl(self._request(
                 url, self.parse_article, cb_kwargs={"article_id": article_id, "itemid": None},
-                meta={"handle_httpstatus_list": [304]}))
+                meta={"handle_httpstatus_list": [304], **meta}))
+        for name, count in (("unlisted_revisited", len(known)),
+                            ("archived_asked", len(missing) - len(known))):
+            if count:
+                self._stats_set(f"ifes/{name}", count)
         if missing:
-            self._stats_set("ifes/unlisted_revisited", len(missing))
             raise DontCloseSpider
 
     @classmethod
@@ -505,6 +519,10 @@ class IfesSpider(scrapy.Spider):
         reason = failure_reason(failure)
         if failure.check(HttpError) and failure.value.response.meta.get(CHANGE_KEY) == "gone":
             logger.info("gone since the last crawl: %s (%s)", url, reason)
+            return reason
+        if failure.check(HttpError) and failure.value.response.meta.get(ARCHIVED_KEY) and \
+                failure.value.response.status in GONE_STATUSES:
+            logger.info("withdrawn, held by a public archive only: %s (%s)", url, reason)
             return reason
         if failure.check(StorageFailed):
             return reason  # the run failed, not this page: the report says why
