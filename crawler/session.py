@@ -38,6 +38,7 @@ from ifes_archive.archive.corpus.imports.records import SOURCE_FIELD
 from ifes_archive.archive.corpus.versions import GONE_STATUSES
 from ifes_archive.archive.page.joomla import rebase, state_key
 from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.warcs.closeout import close_out_open_files
 from ifes_archive.archive.warcs.folder import (
     ArchiveFolder,
     FolderLocked,
@@ -58,7 +59,6 @@ from ifes_archive.archive.warcs.writer import (
     CaptureWriter,
     HttpExchange,
     Revisit,
-    close_out_open_files,
     sha1_digest,
 )
 from ifes_archive.crawler.crawllog import CrawlLog, first_contact_attempt

@@ -24,7 +24,8 @@ from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.citation import cite
 from ifes_archive.archive.release.identity import release_date
 from ifes_archive.archive.release.privacy import MASKED_FIELDS, mask_emails
-from ifes_archive.archive.release.tables import ROW_GROUP_BYTES, all_tables
+from ifes_archive.archive.release.table_files import ROW_GROUP_BYTES
+from ifes_archive.archive.release.tables import all_tables
 from ifes_archive.archive.warcs.index import INDEX_PATH
 from ifes_archive.crawler.cli import main
 from tests.browser import Chromium
