@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 #: The database's name in Datasette's URLs (``/release/articles``).
 DATABASE = "release"
+#: The name Datasette knows this project's plugins and their configuration by.
 PLUGIN = "ifes-archive"
 #: Datasette settings: short cells in tables (a text is read whole on its row's page).
 SETTINGS = {"truncate_cells_html": 100, "default_page_size": 50, "facet_time_limit_ms": 2000,

@@ -39,7 +39,17 @@ from ifes_archive.archive.extract import (
 from ifes_archive.archive.flatten import paragraphs, text_of
 from ifes_archive.archive.joomla import canonical_article_url, itemid_of
 from ifes_archive.archive.language import detect_language
-from ifes_archive.archive.schema import AUTHOR_SOURCES, EXTRACTOR_PACKAGES, RECORD_KEYS, Record
+from ifes_archive.archive.schema import (
+    AUTHOR_SOURCES,
+    CHARSET_REPLACED_FLAG,
+    EMPTY_FLAG,
+    EXTRACTOR_PACKAGES,
+    GENERIC_FLAG,
+    INCOMPLETE_FLAG,
+    PARSE_LIMIT_FLAG,
+    RECORD_KEYS,
+    Record,
+)
 from ifes_archive.archive.warc import CapturePointer, pointer_json
 
 if TYPE_CHECKING:
@@ -68,16 +78,6 @@ logger = logging.getLogger(__name__)
 PACKAGES = EXTRACTOR_PACKAGES
 #: Page number of an article's print view among its captures (its pages are 0, 1, ...).
 PRINT_PAGE = -1
-#: Flag of a record whose pages are not the known template.
-GENERIC_FLAG = "generic-extraction"
-#: Flag of a record with fewer pages than the article's page counter says it has.
-INCOMPLETE_FLAG = "incomplete"
-#: Flag of a record whose body shows no text.
-EMPTY_FLAG = "empty-body"
-#: Flag of a record whose page was nested deeper than the HTML parser goes.
-PARSE_LIMIT_FLAG = "parse-limit"
-#: Flag of a record with bytes its declared charset does not decode (replaced by U+FFFD).
-CHARSET_REPLACED_FLAG = "charset-replaced"
 #: A page of another layout whose main text has fewer words than this is a stub (an error or
 #: redirect notice, a frame), not an article.
 MIN_GENERIC_WORDS = 5

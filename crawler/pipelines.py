@@ -46,7 +46,8 @@ from ifes_archive.archive.journal import (
     read_observations,
 )
 from ifes_archive.archive.listings import listing_check, read_listing
-from ifes_archive.archive.record import INCOMPLETE_FLAG, CapturedPage, build_record
+from ifes_archive.archive.record import CapturedPage, build_record
+from ifes_archive.archive.schema import INCOMPLETE_FLAG
 from ifes_archive.archive.versions import Observation, content_digest, fold
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message

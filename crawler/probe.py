@@ -36,13 +36,13 @@ from ifes_archive.archive.joomla import (
 from ifes_archive.archive.listings import Listing, listing_check, read_listing
 from ifes_archive.archive.origin import canonical_url
 from ifes_archive.archive.record import (
-    GENERIC_FLAG,
     PRINT_PAGE,
     CapturedPage,
     build_record,
     decode_html,
     html_root,
 )
+from ifes_archive.archive.schema import GENERIC_FLAG
 from ifes_archive.archive.terminal import safe_line
 from ifes_archive.crawler import template
 from ifes_archive.crawler.firstcontact import (

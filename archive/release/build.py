@@ -31,6 +31,7 @@ from ifes_archive.archive.rebuild import rebuild
 from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.release.card import CardFacts, languages_of, summary, write_card
 from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
+from ifes_archive.archive.release.citation import ARCHIVE_FILE as WACZ
 from ifes_archive.archive.release.contents import METADATA_CSV, ContentsWriter
 from ifes_archive.archive.release.identity import (
     DEFAULT_LICENSE,
@@ -73,7 +74,6 @@ if TYPE_CHECKING:
     from ifes_archive.archive.release.coverage import Coverage
 
 CORPUS = "articles.jsonl"
-WACZ = "archive.wacz"
 
 
 @dataclass(frozen=True)
