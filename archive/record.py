@@ -16,7 +16,6 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -50,6 +49,7 @@ from ifes_archive.archive.schema import (
     RECORD_KEYS,
     Record,
 )
+from ifes_archive.archive.software import package_version
 from ifes_archive.archive.warc import CapturePointer, pointer_json
 
 if TYPE_CHECKING:
@@ -345,12 +345,7 @@ def _date(raw: str | None, source: str, flags: list[str]) -> dict[str, Any] | No
 @lru_cache(maxsize=2)
 def extractor_info(method: str) -> dict[str, Any]:
     """Return the method, the versions of the packages and the options behind a record."""
-    versions: dict[str, str | None] = {}
-    for package in PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
+    versions = {package: package_version(package) for package in PACKAGES}
     template = method == "template"
     return {"method": method, "packages": versions,
             "input": "body cells of table.contentpaneopen" if template else "page",

@@ -13,11 +13,11 @@ import hashlib
 import json
 import zipfile
 from datetime import datetime, timezone
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ifes_archive.archive.index import REPLAYWEB, build_index
+from ifes_archive.archive.software import PRODUCT, own_version
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -47,7 +47,7 @@ def write_wacz(archive_dir: Path, out: Path, title: str = "ifes-archive",
     ).encode("utf-8")
     resources = [_resource(name, data) for name, data in members.items()]
     package = {"profile": "data-package", "wacz_version": WACZ_VERSION, "title": title,
-               "software": f"ifes-archive {version('ifes-archive')}",
+               "software": f"{PRODUCT} {own_version()}",
                "created": created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                "resources": resources}
     package_bytes = json.dumps(package, indent=2).encode()

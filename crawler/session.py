@@ -25,7 +25,6 @@ import os
 import platform
 import sqlite3
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +35,7 @@ from scrapy.utils.defer import deferred_from_coro
 from ifes_archive.archive.folder import ArchiveFolder, FolderLocked, acquire, release, run_stamp
 from ifes_archive.archive.joomla import rebase, state_key
 from ifes_archive.archive.reader import open_records, warcinfo_fields
+from ifes_archive.archive.software import PRODUCT, package_version
 from ifes_archive.archive.state import CrawlState, KnownCapture, StateLost
 from ifes_archive.archive.versions import GONE_STATUSES
 from ifes_archive.archive.warc import (
@@ -433,17 +433,10 @@ def _learn_from(state: CrawlState, path: Path, run_id: int, bases: list[str]) ->
     return learned
 
 
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def software() -> str:
     """Return the software line of warcinfo: this tool and what it stands on, with versions."""
-    parts = [f"ifes-archive/{_version('ifes-archive')}"]
-    parts += [f"{name}/{_version(name)}" for name in ("Scrapy", "Twisted", "h11", "warcio")]
+    parts = [f"{name}/{package_version(name) or 'unknown'}"
+             for name in (PRODUCT, "Scrapy", "Twisted", "h11", "warcio")]
     return " ".join([*parts, f"Python/{platform.python_version()}"])
 
 

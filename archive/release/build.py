@@ -19,7 +19,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -63,6 +62,7 @@ from ifes_archive.archive.release.tables import all_tables, table_jsonl
 from ifes_archive.archive.release.tokens import FOLDER as TOKENS
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
+from ifes_archive.archive.software import PRODUCT, own_version
 from ifes_archive.archive.wacz import write_wacz
 from ifes_archive.archive.warcfiles import find_warcs
 from ifes_archive.archive.workers import bound_pool
@@ -427,7 +427,7 @@ def _resources(root: Path, parquet: dict[str, list[str]], checksums: Checksums,
 
 def _provenance(options: ReleaseOptions, plan: Plan, copies: Copies, coverage: Coverage,
                 excluded: Counter, source: str) -> dict[str, Any]:
-    return {"software": f"ifes-archive {package_version('ifes-archive')}", "corpus": source,
+    return {"software": f"{PRODUCT} {own_version()}", "corpus": source,
             "scope": options.scope.describe(), "all_versions": options.all_versions,
             "counts": {"articles": coverage.articles, "rows": coverage.rows,
                        "versions": coverage.versions, "captures": coverage.captures,
