@@ -35,6 +35,7 @@ from ifes_archive.archive.joomla import (
 )
 from ifes_archive.archive.listings import Listing, listing_check, read_listing
 from ifes_archive.archive.origin import canonical_url
+from ifes_archive.archive.page_template import MENU_MODULES
 from ifes_archive.archive.record import (
     PRINT_PAGE,
     CapturedPage,
@@ -184,8 +185,7 @@ def _see(report: ProbeReport, role: str, answer: Answer) -> lxml.html.HtmlElemen
 def menu_items(root: lxml.html.HtmlElement, base_url: str) -> list[MenuItem]:
     """Return the links of the page's menu modules (``div.module``: ``h3`` title, links)."""
     items = []
-    for module in root.xpath("//div[contains(concat(' ', normalize-space(@class), ' '), "
-                             "' module ')][.//h3]"):
+    for module in root.xpath(MENU_MODULES):
         title = " ".join(module.xpath(".//h3")[0].text_content().split())
         for link in module.xpath(".//a[@href]")[:MAX_MENU_ITEMS]:
             url = clean_url(urljoin(base_url, link.get("href")))

@@ -43,6 +43,7 @@ from ifes_archive.archive.joomla import (
 )
 from ifes_archive.archive.journal import GONE_LINE, NOT_MODIFIED_LINE
 from ifes_archive.archive.origin import canonical_url
+from ifes_archive.archive.page_template import ARTICLE_TABLES
 from ifes_archive.archive.record import PRINT_PAGE, decode_html, html_root, pages_within
 from ifes_archive.archive.versions import GONE_STATUSES
 from ifes_archive.crawler.bounds import note_bound
@@ -490,7 +491,7 @@ class IfesSpider(scrapy.Spider):
         return state
 
     def _is_article(self, response: Response, selector: Selector) -> bool:
-        if selector.css("table.contentpaneopen"):
+        if selector.root.xpath(ARTICLE_TABLES):
             return True
         self._stats_inc("ifes/not_article")
         # Kept in the WARC as it came, but no record: the report says so.
