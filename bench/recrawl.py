@@ -24,6 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from bench.crawl import crawl_command
 from bench.targets import print_targets
+from ifes_archive.archive.folder import ArchiveFolder
 from ifes_archive.archive.joomla import parse_url, state_key
 from ifes_archive.archive.reader import read_raw_records
 from ifes_archive.archive.rebuild import rebuild
@@ -94,11 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         "--additions", "0", "--removals", "0"])
     try:
         full_seconds, full = crawl_once(base_url, work / "out")
-        first_files = sorted((work / "out" / "warc").glob("*.warc.gz"))
+        first_files = ArchiveFolder(work / "out").warc_files()
         process.send_signal(signal.SIGUSR1)
         wait_for_epoch(base_url, 1)
         re_seconds, again = crawl_once(base_url, work / "out")
-        new_files = sorted(set((work / "out" / "warc").glob("*.warc.gz")) - set(first_files))
+        new_files = sorted(set(ArchiveFolder(work / "out").warc_files()) - set(first_files))
         full_bytes = sum(p.stat().st_size for p in first_files)
         re_bytes = sum(p.stat().st_size for p in new_files)
         parts = stored_by_kind(new_files)

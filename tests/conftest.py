@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ifes_archive.archive.folder import ArchiveFolder
 from ifes_archive.fixtures.server import MIRROR_SETTINGS, read_exchange_log, start_server_process
 
 if TYPE_CHECKING:
@@ -46,14 +47,14 @@ class Crawl:
 
     @property
     def warc_files(self) -> list[Path]:
-        return sorted((self.out / "warc").glob("*.warc.gz"))
+        return ArchiveFolder(self.out).warc_files()
 
     @property
     def summary(self) -> dict:
-        return json.loads((self.out / "crawl-summary.json").read_text())
+        return json.loads(ArchiveFolder(self.out).summary.read_text())
 
     def records(self) -> list[dict]:
-        lines = (self.out / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+        lines = ArchiveFolder(self.out).articles.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines]
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ifes_archive.archive.folder import drop_lock, take_lock
+from ifes_archive.archive.folder import ArchiveFolder, drop_lock, take_lock
 from ifes_archive.archive.joomla import base_url_of
 from ifes_archive.archive.progress import Progress, wanted
 from ifes_archive.archive.rebuild import rebuild
@@ -64,7 +64,6 @@ from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_to
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
 from ifes_archive.archive.software import PRODUCT, own_version
 from ifes_archive.archive.wacz import write_wacz
-from ifes_archive.archive.warcfiles import find_warcs
 from ifes_archive.archive.workers import bound_pool
 
 if TYPE_CHECKING:
@@ -73,7 +72,6 @@ if TYPE_CHECKING:
 
     from ifes_archive.archive.release.coverage import Coverage
 
-CORPUS = "articles.jsonl"
 
 
 @dataclass(frozen=True)
@@ -252,13 +250,14 @@ def _put_in_place(staging: Path, out: Path) -> None:
 
 def _corpus(archive_dir: Path, work: Path, options: ReleaseOptions) -> tuple[Path, str]:
     """Return the corpus to release from, and how it was had."""
-    crawled = archive_dir / CORPUS
-    if crawled.is_file() and not options.rebuild:
-        return crawled, "read from the archive's corpus (`articles.jsonl`, as the crawl wrote it)"
-    if not (archive_dir / "warc").is_dir():
-        raise ReleaseInputError(f"{archive_dir} has neither {CORPUS} nor warc/")
-    corpus = work / CORPUS
-    rebuild([archive_dir / "warc"], corpus, workers=options.workers,
+    folder = ArchiveFolder(archive_dir)
+    if folder.articles.is_file() and not options.rebuild:
+        return folder.articles, ("read from the archive's corpus (`articles.jsonl`, as the crawl "
+                                 "wrote it)")
+    if not folder.warc.is_dir():
+        raise ReleaseInputError(f"{archive_dir} has neither {folder.articles.name} nor warc/")
+    corpus = work / folder.articles.name
+    rebuild([folder.warc], corpus, workers=options.workers,
             progress=wanted() if options.progress is None else options.progress)
     return corpus, "rebuilt from the WARC files (`ifes-archive rebuild`)"
 
@@ -269,18 +268,19 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     exclusions = read_exclusions(options.exclude) if options.exclude else Exclusions()
     previous = read_previous(options.previous) if options.previous else None
     corpus, source = _corpus(archive_dir, work, options)
-    (work / "archive").mkdir(parents=True, exist_ok=True)
-    with open(work / "archive" / CORPUS, "w", encoding="utf-8", newline="\n") as pages:
+    copy = ArchiveFolder(work / "archive")  # what the WACZ is made of: pages and WARC copies
+    copy.root.mkdir(parents=True, exist_ok=True)
+    with open(copy.articles, "w", encoding="utf-8", newline="\n") as pages:
         plan = plan_release(corpus, options.scope, exclusions, pages, options.all_versions)
-    warcs = find_warcs([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
+    warcs = ArchiveFolder(archive_dir).warc_inputs()
     progress = Progress("release: WARC files", len(warcs), options.progress)
-    copies = copy_warcs(warcs, work / "archive" / "warc", plan.dropped, progress)
+    copies = copy_warcs(warcs, copy.warc, plan.dropped, progress)
     progress.done(f"{copies.records:,} records, {copies.dropped:,} left out")
     identity = _identity(options, plan, copies)
     # The WACZ reads the WARC copies and the page list only: it is written meanwhile, on the
     # other core (forked before pyarrow and matplotlib are loaded).
     with bound_pool(1) as pool:  # its worker dies with this process
-        job = _start_wacz(pool, work / "archive", root, identity) if warcs else None
+        job = _start_wacz(pool, copy.root, root, identity) if warcs else None
         writer = _write_contents(archive_dir, corpus, plan, copies, root, options)
         parquet = {name: [p.relative_to(root).as_posix() for p in files]
                    for name, files in writer.close().items()}
@@ -391,7 +391,7 @@ def release_parts(root: Path) -> list[tuple[str, int, int]]:
 def _reports(archive_dir: Path) -> list[dict[str, Any]]:
     """Return the archive's run reports, oldest first."""
     reports = []
-    for path in sorted((archive_dir / "reports").glob("run-*.json")):
+    for path in ArchiveFolder(archive_dir).run_reports():
         try:
             reports.append(json.loads(path.read_text(encoding="utf-8")))
         except ValueError:

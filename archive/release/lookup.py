@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ifes_archive.archive.folder import ArchiveFolder
 from ifes_archive.archive.history import rows_of, versions_of
 from ifes_archive.archive.release.contents import version_row
 from ifes_archive.archive.release.steps import change_rows
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 #: The corpus file of an archive folder.
-CORPUS = "articles.jsonl"
 
 
 class NoHistory(Exception):
@@ -59,7 +59,8 @@ def is_release(folder: Path) -> bool:
 def source_of(path: Path) -> Path:
     """Return the file :func:`article_history` reads; raise :class:`NoHistory` when none."""
     if path.is_dir():
-        path = table_jsonl(path / "data", "versions") if is_release(path) else path / CORPUS
+        path = table_jsonl(path / "data", "versions") if is_release(path) \
+            else ArchiveFolder(path).articles
     if not path.is_file():
         raise NoHistory(f"no corpus or release at {path}")
     return path
