@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from ifes_archive.archive.joomla import ARTICLE_KINDS, parse_url
-from ifes_archive.archive.warcfiles import warcs_under
+from ifes_archive.archive.page.joomla import ARTICLE_KINDS, parse_url
+from ifes_archive.archive.warcs.warcfiles import warcs_under
 from ifes_archive.crawler.crawllog import parse_line
 from ifes_archive.fixtures.hostile_pages import classify
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ifes_archive.archive.folder import ArchiveFolder
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 from ifes_archive.fixtures.server import MIRROR_SETTINGS, read_exchange_log, start_server_process
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.rebuild import TORN_TAIL
-from ifes_archive.archive.warcfiles import WarcInputError, find_warcs
+from ifes_archive.archive.corpus.rebuild import TORN_TAIL
+from ifes_archive.archive.warcs.warcfiles import WarcInputError, find_warcs
 from ifes_archive.crawler.cli import main
 from tests.archive.test_release import mid_record_cut
 from tests.conftest import build_release_cli
@@ -129,8 +129,8 @@ def test_the_folders_own_list_passes_strays_over_that_the_verbs_name(crawl, tmp_
     """The one lister two ways: what a crawl reads back and reports of its ``warc/`` (closed
     WARC files; a stray file never stops it) and what an offline verb reads (open files too;
     a stray file is an input error naming it)."""
-    from ifes_archive.archive.folder import ArchiveFolder
-    from ifes_archive.archive.warcfiles import warcs_under
+    from ifes_archive.archive.warcs.folder import ArchiveFolder
+    from ifes_archive.archive.warcs.warcfiles import warcs_under
 
     archive = _copy(crawl, tmp_path)
     (closed,) = (archive / "warc").iterdir()
