@@ -180,8 +180,8 @@ def test_metadata_csv_carries_the_citation(release: Path) -> None:
 
 def test_the_card_says_which_requisites_a_crawl_captured(tmp_path: Path) -> None:
     # a mirror of its own: the session's mirror logs every exchange, and test_capture holds the
-    # session crawl's WARCs to that log
-    for served in serve(tmp_path):
+    # session crawl's WARCs to that log; a small one (the template's files are on every page)
+    for served in serve(tmp_path, "--articles", "30"):
         done = run_crawl(served.base_url, tmp_path / "out", PAGE_REQUISITES="True")
     assert done.returncode == 0, done.stderr[-2000:]
     assert build_release_cli(tmp_path / "out", tmp_path / "release", "--creator", "A") == 0
