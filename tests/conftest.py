@@ -7,6 +7,7 @@ cannot be restarted inside one test process anyway.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -116,3 +117,42 @@ def release(crawl: Crawl, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("release") / "release"
     assert build_release_cli(crawl.out, out) == 0
     return out
+
+
+#: A small site that changes a lot from one week to the next: 60 articles, a fifth edited a week.
+RECRAWL_ARTICLES, RECRAWL_CHANGE_RATE = 60, 0.2
+RECRAWL_MIRROR = ("--validators", "--articles", str(RECRAWL_ARTICLES), "--change-rate",
+                  str(RECRAWL_CHANGE_RATE))
+
+
+@dataclass
+class Recrawl:
+    """An archive that lived through two crawls of a changing mirror, a week apart."""
+
+    archive: Path
+    crawl: Crawl
+    """The second crawl."""
+    before: Path
+    """The release made after the first crawl."""
+    after: Path
+    """The default release made after the second crawl."""
+
+
+@pytest.fixture(scope="session")
+def recrawl(tmp_path_factory: pytest.TempPathFactory) -> Recrawl:
+    """Two crawls of the small changing mirror (epochs 0 and 1), a release after each: shared by
+    the tests that read them (release history and changes), which copy the archive before
+    writing anything into it but the person ids every release keeps there."""
+    from ifes_archive.fixtures.timeline import wait_for_epoch
+
+    tmp = tmp_path_factory.mktemp("recrawl")
+    for served in serve(tmp, *RECRAWL_MIRROR):
+        first = run_crawl(served.base_url, tmp / "archive")
+        assert first.returncode == 0, first.stderr[-2000:]
+        assert build_release_cli(first.out, tmp / "release-1") == 0
+        served.process.send_signal(signal.SIGUSR1)
+        wait_for_epoch(served.base_url, 1)
+        second = run_crawl(served.base_url, tmp / "archive")
+        assert second.returncode == 0, second.stderr[-2000:]
+    assert build_release_cli(second.out, tmp / "release-2") == 0
+    return Recrawl(tmp / "archive", second, tmp / "release-1", tmp / "release-2")
