@@ -137,7 +137,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _rebuild(args: argparse.Namespace) -> int:
     from ifes_archive.archive.corpus.manifest import write_manifest
-    from ifes_archive.archive.corpus.rebuild import UNREADABLE_REST, rebuild
+    from ifes_archive.archive.corpus.rebuild import rebuild
+    from ifes_archive.archive.corpus.selection import UNREADABLE_REST
     from ifes_archive.archive.warcs.warcfiles import WarcInputError
 
     out = Path(args.out)
@@ -298,7 +299,7 @@ def _persons(args: argparse.Namespace) -> int:
 
 
 def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
-    from ifes_archive.archive.warcs.reader import DEFAULT_MAX_BODY
+    from ifes_archive.archive.warcs.codings import DEFAULT_MAX_BODY
 
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                         help=f"decode at most this many bytes of a body to {what} "

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ifes_archive.archive.warcs.reader import read_http_head
+from ifes_archive.archive.warcs.http_messages import read_http_head
 from ifes_archive.archive.warcs.writer import sha1_digest
 
 if TYPE_CHECKING:

@@ -39,7 +39,8 @@ from tldextract import TLDExtract
 
 from ifes_archive.archive import origin as origins
 from ifes_archive.archive.page.joomla import normalise_base_url
-from ifes_archive.archive.warcs.reader import decode_body, read_http_head
+from ifes_archive.archive.warcs.codings import decode_body
+from ifes_archive.archive.warcs.http_messages import read_http_head
 from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
 from ifes_archive.crawler.middlewares import Backoff, accept_encoding, retry_after_seconds
 from ifes_archive.crawler.policy import ALLOW_ALL, DISALLOW_ALL, RULES, robots_rule, robots_text

@@ -50,6 +50,7 @@ from ifes_archive.archive.corpus.imports.records import (
 )
 from ifes_archive.archive.corpus.imports.timemap import parse_timemap
 from ifes_archive.archive.progress import Progress
+from ifes_archive.archive.warcs.closeout import close_out_open_files
 from ifes_archive.archive.warcs.folder import ArchiveFolder, acquire, release, run_stamp
 from ifes_archive.archive.warcs.reader import open_records, warcinfo_fields
 from ifes_archive.archive.warcs.writer import (
@@ -59,7 +60,6 @@ from ifes_archive.archive.warcs.writer import (
     WARC_1_1_SPEC,
     CaptureWriter,
     HttpExchange,
-    close_out_open_files,
     utc_now,
     warc_date,
 )

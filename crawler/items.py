@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ifes_archive.archive.warcs.writer import CapturePointer
+    from ifes_archive.archive.pointer import CapturePointer
 
 
 @dataclass

@@ -35,7 +35,9 @@ from scrapy.utils.defer import deferred_from_coro
 
 from ifes_archive.archive.corpus.versions import GONE_STATUSES
 from ifes_archive.archive.page.joomla import rebase, state_key
+from ifes_archive.archive.pointer import CapturePointer
 from ifes_archive.archive.software import PRODUCT, package_version
+from ifes_archive.archive.warcs.closeout import close_out_open_files
 from ifes_archive.archive.warcs.folder import (
     ArchiveFolder,
     FolderLocked,
@@ -53,11 +55,9 @@ from ifes_archive.archive.warcs.writer import (
     RUN_FIELD,
     SCOPE_FIELD,
     WARC_1_1_SPEC,
-    CapturePointer,
     CaptureWriter,
     HttpExchange,
     Revisit,
-    close_out_open_files,
     sha1_digest,
 )
 from ifes_archive.crawler.crawllog import CrawlLog, first_contact_attempt

@@ -33,7 +33,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 from ifes_archive.archive.corpus.versions import Observation, content_digest
 from ifes_archive.archive.page.record import record_to_json
 from ifes_archive.archive.page.schema import INCOMPLETE_FLAG
-from ifes_archive.archive.warcs.writer import CapturePointer, pointer_json
+from ifes_archive.archive.pointer import CapturePointer, pointer_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

@@ -49,8 +49,8 @@ from ifes_archive.archive.page.schema import (
     RECORD_KEYS,
     Record,
 )
+from ifes_archive.archive.pointer import CapturePointer, pointer_json
 from ifes_archive.archive.software import package_version
-from ifes_archive.archive.warcs.writer import CapturePointer, pointer_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ifes_archive.archive.warcs.writer import CapturePointer
+    from ifes_archive.archive.pointer import CapturePointer
 
 SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
 #: Flag of a record whose pages are not the known template.

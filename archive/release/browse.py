@@ -24,7 +24,7 @@ from ifes_archive.archive.release.build import WACZ
 from ifes_archive.archive.release.contents import text_file
 from ifes_archive.archive.release.package import table_keys
 from ifes_archive.archive.release.scope import published_on
-from ifes_archive.archive.release.tables import table_jsonl
+from ifes_archive.archive.release.table_files import table_jsonl
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -26,7 +26,8 @@ from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
 from ifes_archive.archive.release.browse import PLUGIN
-from ifes_archive.archive.warcs.reader import HttpHead, iter_records, response_entity
+from ifes_archive.archive.warcs.http_messages import HttpHead
+from ifes_archive.archive.warcs.reader import iter_records, response_entity
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

@@ -57,7 +57,8 @@ from ifes_archive.archive.release.scope import (
     read_exclusions,
 )
 from ifes_archive.archive.release.sections import released_sections
-from ifes_archive.archive.release.tables import all_tables, table_jsonl
+from ifes_archive.archive.release.table_files import table_jsonl
+from ifes_archive.archive.release.tables import all_tables
 from ifes_archive.archive.release.tokens import FOLDER as TOKENS
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
 from ifes_archive.archive.release.warcs import Copies, copy_warcs

@@ -27,10 +27,10 @@ from ifes_archive.archive.release.escape import spreadsheet_cell
 from ifes_archive.archive.release.privacy import PersonalData
 from ifes_archive.archive.release.scope import published_on
 from ifes_archive.archive.release.steps import change_rows
+from ifes_archive.archive.release.table_files import TableWriter
 from ifes_archive.archive.release.tables import (
     LIST_SEPARATOR,
     CaptureRow,
-    TableWriter,
     TextRow,
     VersionRow,
     all_tables,

@@ -17,7 +17,8 @@ from ifes_archive.archive.corpus.history import rows_of, versions_of
 from ifes_archive.archive.corpus.versions import content_digest
 from ifes_archive.archive.release.contents import version_row
 from ifes_archive.archive.release.steps import change_rows
-from ifes_archive.archive.release.tables import row_of, table_jsonl
+from ifes_archive.archive.release.table_files import table_jsonl
+from ifes_archive.archive.release.tables import row_of
 from ifes_archive.archive.warcs.folder import ArchiveFolder
 
 if TYPE_CHECKING:

@@ -5,10 +5,11 @@ folder stands for its ``warc/``); under a folder every file is taken, in every s
 (symlinks followed, each folder once). A WARC file is
 named ``*.warc`` or ``*.warc.gz`` and starts with a WARC record (``WARC/``, gzipped or not); one
 named ``*.warc.gz.open`` is a file a crawl is writing, or one a crash left (the next crawl
-closes it out: :func:`archive.warcs.writer.close_out_open_files`) — the only kind whose last record
-may be torn. Hidden files (``.name``) are passed over. Anything else is an input error named in one
-line (:class:`WarcInputError`): a file that is not a WARC by its name or by its first bytes, an
-empty one, a symlink loop, a broken symlink — not a traceback later, nor a file silently skipped.
+closes it out: :func:`archive.warcs.closeout.close_out_open_files`) — the only kind whose last
+record may be torn. Hidden files (``.name``) are passed over. Anything else is an input error
+named in one line (:class:`WarcInputError`): a file that is not a WARC by its name or by its
+first bytes, an empty one, a symlink loop, a broken symlink — not a traceback later, nor a file
+silently skipped.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ from ifes_archive.archive.corpus.person_store import CURATED, STORE
 from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.scope import article_of
 from ifes_archive.archive.release.warcs import copy_warcs
-from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.fixtures.epochs import Changes, site_at
 from tests.conftest import (
     RECRAWL_ARTICLES,
@@ -26,6 +25,7 @@ from tests.conftest import (
     Recrawl,
     build_release_cli,
 )
+from tests.warcs import read_raw_records
 
 
 @dataclass

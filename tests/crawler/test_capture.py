@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from ifes_archive.archive.warcs.reader import parse_http, read_raw_records
 from ifes_archive.archive.warcs.verify import verify_file
+from tests.warcs import parse_http, read_raw_records
 
 NAME = re.compile(r"^ifes-\d{14}-\d{5}-[A-Za-z0-9._]+\.warc\.gz$")
 

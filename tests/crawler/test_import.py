@@ -26,7 +26,6 @@ import pytest
 from ifes_archive.archive.corpus.imports.cdx import Capture
 from ifes_archive.archive.corpus.imports.records import SOURCE_URI
 from ifes_archive.archive.corpus.versions import content_digest
-from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.archive_client import ArchiveClient
 from ifes_archive.crawler.importer import refusal
 from ifes_archive.fixtures.epochs import changes
@@ -34,6 +33,7 @@ from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import run_crawl, serve
 from tests.extras import need_pywb
 from tests.pywb import wayback
+from tests.warcs import read_raw_records
 
 EPOCHS = 3
 IMPORT_TIMEOUT = 900

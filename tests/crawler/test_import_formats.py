@@ -16,9 +16,9 @@ import pytest
 
 from ifes_archive.archive.corpus.imports.cdx import parse_cdx
 from ifes_archive.archive.corpus.imports.records import SOURCE_URI
-from ifes_archive.archive.warcs.reader import parse_http, read_raw_records
 from ifes_archive.crawler.archive_client import retry_after
 from ifes_archive.crawler.cli import main
+from tests.warcs import parse_http, read_raw_records
 
 SITE = "http://ifes.example/"
 ARTICLE = SITE + "index.php?option=com_content&task=view&id={}&Itemid=1"

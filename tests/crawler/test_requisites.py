@@ -10,7 +10,6 @@ from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.test import get_crawler
 
 from ifes_archive.archive.corpus.rebuild import rebuild
-from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.requisites import (
     REQUISITE_KEY,
     PageRequisitesMiddleware,
@@ -22,6 +21,7 @@ from ifes_archive.fixtures.assets import STATIC_FILES
 from ifes_archive.fixtures.render_misc import ROBOTS_TXT
 from tests.crawler.components import BASE as MIRROR
 from tests.crawler.components import make_crawler, mirror, mirror_response
+from tests.warcs import read_raw_records
 
 BASE = "http://example.org:8080/"
 PAGE = f"""<html><head>

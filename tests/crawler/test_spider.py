@@ -80,7 +80,7 @@ def test_cross_checks_agree_on_the_mirror_and_are_counted(crawl) -> None:
 
 
 def test_stays_on_the_site(crawl, mirror) -> None:
-    from ifes_archive.archive.warcs.reader import read_raw_records
+    from tests.warcs import read_raw_records
 
     uris = {r.headers["WARC-Target-URI"] for p in crawl.warc_files for r in read_raw_records(p)
             if r.type == "response"}
