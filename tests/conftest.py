@@ -156,3 +156,15 @@ def recrawl(tmp_path_factory: pytest.TempPathFactory) -> Recrawl:
         assert second.returncode == 0, second.stderr[-2000:]
     assert build_release_cli(second.out, tmp / "release-2") == 0
     return Recrawl(tmp / "archive", second, tmp / "release-1", tmp / "release-2")
+
+
+@pytest.fixture(scope="session")
+def requisites_crawl(tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    """One crawl of the default mirror with page requisites on, shared by the tests that read it
+    (what it captured, what the card says of it). A mirror of its own: the session's mirror logs
+    every exchange, and test_capture holds the session crawl's WARCs to that log."""
+    tmp = tmp_path_factory.mktemp("requisites")
+    for served in serve(tmp):
+        done = run_crawl(served.base_url, tmp / "out", PAGE_REQUISITES="True")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
