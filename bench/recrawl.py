@@ -26,6 +26,7 @@ from bench.crawl import crawl_command
 from bench.targets import print_targets
 from ifes_archive.archive.corpus.rebuild import rebuild
 from ifes_archive.archive.page.joomla import parse_url, state_key
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 from ifes_archive.archive.warcs.reader import open_records
 from ifes_archive.fixtures.epochs import site_at
 from ifes_archive.fixtures.server import MIRROR_SETTINGS, start_server_process
@@ -96,11 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         "--additions", "0", "--removals", "0"])
     try:
         full_seconds, full = crawl_once(base_url, work / "out")
-        first_files = sorted((work / "out" / "warc").glob("*.warc.gz"))
+        first_files = ArchiveFolder(work / "out").warc_files()
         process.send_signal(signal.SIGUSR1)
         wait_for_epoch(base_url, 1)
         re_seconds, again = crawl_once(base_url, work / "out")
-        new_files = sorted(set((work / "out" / "warc").glob("*.warc.gz")) - set(first_files))
+        new_files = sorted(set(ArchiveFolder(work / "out").warc_files()) - set(first_files))
         full_bytes = sum(p.stat().st_size for p in first_files)
         re_bytes = sum(p.stat().st_size for p in new_files)
         parts = stored_by_kind(new_files)

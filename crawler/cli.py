@@ -220,18 +220,19 @@ def _deploy(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.warcs.index import INDEX_PATH, write_index
+    from ifes_archive.archive.warcs.folder import ArchiveFolder
+    from ifes_archive.archive.warcs.index import write_index
     from ifes_archive.archive.warcs.reader import unread_rest
     from ifes_archive.archive.warcs.wacz import write_wacz
-    from ifes_archive.archive.warcs.warcfiles import WarcInputError, find_warcs, is_open
+    from ifes_archive.archive.warcs.warcfiles import WarcInputError, is_open
 
-    folder = Path(args.archive_dir)
+    folder = ArchiveFolder(Path(args.archive_dir))
     try:
-        found = find_warcs([folder / "warc"]) if (folder / "warc").is_dir() else []
+        found = folder.warc_inputs()
     except WarcInputError as exc:
         return _fail("index", str(exc))
     if not found:
-        return _fail("index", f"no WARC files in {folder / 'warc'}")
+        return _fail("index", f"no WARC files in {folder.warc}")
     left_out = {p: "still open (a crawl is writing it, or one was cut off: the next crawl "
                    "closes it out)" for p in found if is_open(p)}
     left_out.update({p: why for p in found if p not in left_out
@@ -241,14 +242,14 @@ def _index(args: argparse.Namespace) -> int:
         _fail("index", f"{path}: not indexed: {why}", FAILED)
     if not warcs:
         return _fail("index", "no WARC file could be indexed; nothing written", FAILED)
-    out = Path(args.out) if args.out else folder / INDEX_PATH
+    out = Path(args.out) if args.out else folder.index
     report = write_index(warcs, out, args.replay)
     print(f"{len(report.lines)} captures from {len(warcs)} WARC files -> {out} ({args.replay}); "
           f"304 revisits: {report.not_modified}, resolved {report.resolved}")
     for missing in report.unresolved:
         print(safe(f"  original not in these files: {missing}"))
     if args.wacz:
-        lines = write_wacz(folder, Path(args.wacz), warcs=warcs)
+        lines = write_wacz(folder.root, Path(args.wacz), warcs=warcs)
         print(f"WACZ for ReplayWeb.page: {args.wacz} ({lines} captures)")
     return FAILED if left_out else OK
 
@@ -282,9 +283,10 @@ def _persons(args: argparse.Namespace) -> int:
         newest_records,
         resolve_folder,
     )
+    from ifes_archive.archive.warcs.folder import ArchiveFolder
 
     folder = Path(args.archive_dir)
-    corpus = folder / "articles.jsonl"
+    corpus = ArchiveFolder(folder).articles
     if not corpus.is_file():
         return _fail("persons", f"no corpus at {corpus} (crawl, or `ifes-archive rebuild`)")
     try:

@@ -47,7 +47,8 @@ from ifes_archive.archive.corpus.versions import Observation, content_digest, fo
 from ifes_archive.archive.page.checks import LISTING_CRUMB, listing_crumb_detail, tally
 from ifes_archive.archive.page.joomla import base_url_of
 from ifes_archive.archive.page.listings import listing_check, read_listing
-from ifes_archive.archive.page.record import INCOMPLETE_FLAG, CapturedPage, build_record
+from ifes_archive.archive.page.record import CapturedPage, build_record
+from ifes_archive.archive.page.schema import INCOMPLETE_FLAG
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
 

@@ -35,14 +35,15 @@ from ifes_archive.archive.page.joomla import (
     should_follow,
 )
 from ifes_archive.archive.page.listings import Listing, listing_check, read_listing
+from ifes_archive.archive.page.page_template import MENU_MODULES
 from ifes_archive.archive.page.record import (
-    GENERIC_FLAG,
     PRINT_PAGE,
     CapturedPage,
     build_record,
     decode_html,
     html_root,
 )
+from ifes_archive.archive.page.schema import GENERIC_FLAG
 from ifes_archive.archive.terminal import safe_line
 from ifes_archive.crawler import template
 from ifes_archive.crawler.firstcontact import (
@@ -184,8 +185,7 @@ def _see(report: ProbeReport, role: str, answer: Answer) -> lxml.html.HtmlElemen
 def menu_items(root: lxml.html.HtmlElement, base_url: str) -> list[MenuItem]:
     """Return the links of the page's menu modules (``div.module``: ``h3`` title, links)."""
     items = []
-    for module in root.xpath("//div[contains(concat(' ', normalize-space(@class), ' '), "
-                             "' module ')][.//h3]"):
+    for module in root.xpath(MENU_MODULES):
         title = " ".join(module.xpath(".//h3")[0].text_content().split())
         for link in module.xpath(".//a[@href]")[:MAX_MENU_ITEMS]:
             url = clean_url(urljoin(base_url, link.get("href")))

@@ -26,7 +26,6 @@ import os
 import platform
 import sqlite3
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +37,7 @@ from ifes_archive.archive.corpus.imports.records import SOURCE_FIELD
 from ifes_archive.archive.corpus.versions import GONE_STATUSES
 from ifes_archive.archive.page.joomla import rebase, state_key
 from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.software import PRODUCT, package_version
 from ifes_archive.archive.warcs.closeout import close_out_open_files
 from ifes_archive.archive.warcs.folder import (
     ArchiveFolder,
@@ -447,17 +447,10 @@ def _learn_from(state: CrawlState, path: Path, run_id: int, bases: list[str]) ->
     return learned
 
 
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def software() -> str:
     """Return the software line of warcinfo: this tool and what it stands on, with versions."""
-    parts = [f"ifes-archive/{_version('ifes-archive')}"]
-    parts += [f"{name}/{_version(name)}" for name in ("Scrapy", "Twisted", "h11", "warcio")]
+    parts = [f"{name}/{package_version(name) or 'unknown'}"
+             for name in (PRODUCT, "Scrapy", "Twisted", "h11", "warcio")]
     return " ".join([*parts, f"Python/{platform.python_version()}"])
 
 

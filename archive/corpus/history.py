@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ifes_archive.archive.warcs.folder import ArchiveFolder
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
 
 def corpus_path(path: Path) -> Path:
     """Return the corpus file: ``path`` itself, or ``articles.jsonl`` in an archive folder."""
-    return path / "articles.jsonl" if path.is_dir() else path
+    return ArchiveFolder(path).articles if path.is_dir() else path
 
 
 def versions_of(corpus: Path, article_id: int) -> list[dict[str, Any]]:

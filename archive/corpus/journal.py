@@ -30,8 +30,9 @@ import os
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-from ifes_archive.archive.corpus.versions import INCOMPLETE, Observation, content_digest
+from ifes_archive.archive.corpus.versions import Observation, content_digest
 from ifes_archive.archive.page.record import record_to_json
+from ifes_archive.archive.page.schema import INCOMPLETE_FLAG
 from ifes_archive.archive.pointer import CapturePointer, pointer_json
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class RecordLine:
             (_pointer_field(c, "date") for c in captures), default="")
         return Observation.record(seen, content_digest(self.record),
                                   _record_id(captures[0]) if captures else "",
-                                  INCOMPLETE not in (self.record.get("flags") or []), ref, run)
+                                  INCOMPLETE_FLAG not in (self.record.get("flags") or []), ref, run)
 
 
 @dataclass(frozen=True)

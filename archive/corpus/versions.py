@@ -48,8 +48,6 @@ GONE: Final = "gone"
 Kind = Literal["record", "confirmed", "gone"]
 #: HTTP statuses of an article's first page that say the article was removed.
 GONE_STATUSES = (404, 410)
-#: The flag of a record with pages missing (see :mod:`archive.page.record`).
-INCOMPLETE = "incomplete"
 
 
 def content_digest(record: dict[str, Any]) -> str:

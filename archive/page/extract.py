@@ -21,6 +21,19 @@ from ifes_archive.archive.page.cloak import run_writes
 from ifes_archive.archive.page.depth import cap_depth
 from ifes_archive.archive.page.flatten import flatten
 from ifes_archive.archive.page.joomla import listing_task
+from ifes_archive.archive.page.page_template import (
+    ARTICLE_TABLE,
+    ARTICLE_TABLES,
+    AUTHOR_SPANS,
+    BREADCRUMB,
+    CREATED,
+    MODIFIED,
+    PAGE_COUNTER,
+    READ_MORE,
+    TITLE,
+    class_cells,
+    has_class,
+)
 
 #: trafilatura options of the generic path. Measured on the article-extraction-benchmark's 181
 #: pages (``python -m bench.generic``): precision mode, tables kept, no comments scores best.
@@ -68,7 +81,6 @@ PAGE_NAVIGATION = frozenset({"pagenavcounter", "pagenavbar"})
 #: (_PN_PAGE) or the page's ``title``.
 TABLE_OF_CONTENTS = "contenttoc"
 TOC_LINK = "toclink"
-_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>")
 #: libxml2 refuses nesting deeper than this even with ``huge_tree`` (and drops the rest).
 _PARSER = lxml.html.HTMLParser(huge_tree=True)
@@ -135,7 +147,7 @@ def parse(text: str) -> lxml.html.HtmlElement:
 def refusal_kind(root: lxml.html.HtmlElement) -> str | None:
     """Return "restricted" or "not found" when the page is Joomla's refusal instead of an item
     (served with HTTP 200), None for any other page."""
-    if root.xpath(f"//td[{_CLASS.format('contentheading')}]"):
+    if root.xpath(class_cells(TITLE)):
         return None
     content = root.xpath("//div[@class='content']") or [root]
     text = " ".join(content[0].text_content().split())
@@ -149,29 +161,29 @@ def is_refusal(root: lxml.html.HtmlElement) -> bool:
 
 def read_page(root: lxml.html.HtmlElement) -> Page:
     """Return the parts of an article page; ``body`` None when the template is not there."""
-    page = Page(_cell_text(root, "contentheading"), _crumbs(root), _cell_text(root, "createdate"),
-                _cell_text(root, "modifydate"), _author_row(root), page_total=page_total(root))
-    if root.xpath(f"//table[{_CLASS.format('contentpaneopen')}]"):
+    page = Page(_cell_text(root, TITLE), _crumbs(root), _cell_text(root, CREATED),
+                _cell_text(root, MODIFIED), _author_row(root), page_total=page_total(root))
+    if root.xpath(ARTICLE_TABLES):
         page.body = _body_cells(root)
     return page
 
 
 def page_total(root: lxml.html.HtmlElement) -> int:
     """Return N of the «Страница K из N» / «Page K of N» counter, 1 when absent or garbage."""
-    counters = root.xpath(f"//div[{_CLASS.format('pagenavcounter')}]")
+    counters = root.xpath(PAGE_COUNTER)
     counter = " ".join(counters[0].text_content().split()) if counters else ""
     match = PAGE_COUNTER_RE.search(counter) if counters else None
     return max(1, min(int(match.group(1)), MAX_PAGES)) if match else 1
 
 
 def _cell_text(root: lxml.html.HtmlElement, cls: str) -> str | None:
-    cells = root.xpath(f"//td[{_CLASS.format(cls)}]")
+    cells = root.xpath(class_cells(cls))
     text = " ".join(cells[0].text_content().split()) if cells else ""
     return text or None
 
 
 def _crumbs(root: lxml.html.HtmlElement) -> list[tuple[str, str]]:
-    links = root.xpath(f"//span[{_CLASS.format('pathway')}]//a")
+    links = root.xpath(f"{BREADCRUMB}//a")
     return [(" ".join(a.text_content().split()), a.get("href") or "") for a in links[1:]]
 
 
@@ -189,8 +201,7 @@ def _author_row(root: lxml.html.HtmlElement) -> str | None:
 
 
 def _author_spans(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    spans = root.xpath(f"//table[{_CLASS.format('contentpaneopen')}]"
-                       f"//span[{_CLASS.format('small')}]")
+    spans = root.xpath(AUTHOR_SPANS)
     return [s for s in spans if WRITTEN_BY.match(s.text_content())]
 
 
@@ -199,11 +210,11 @@ def _body_cells(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     title, buttons, dates (they carry a class), the author row or the read-more link."""
     authors = set(_author_spans(root))
     cells = []
-    for table in root.xpath(f"//table[{_CLASS.format('contentpaneopen')}]"):
-        if table.xpath(f"ancestor::table[{_CLASS.format('contentpaneopen')}]"):
+    for table in root.xpath(ARTICLE_TABLES):
+        if table.xpath(f"ancestor::{ARTICLE_TABLE}"):
             continue  # a table of that class inside a body is body
         for cell in table.xpath("./tr/td | ./tbody/tr/td | ./thead/tr/td | ./tfoot/tr/td"):
-            if cell.get("class") or cell.xpath(f".//a[{_CLASS.format('readon')}]"):
+            if cell.get("class") or cell.xpath(READ_MORE):
                 continue
             if any(span in authors for span in cell.iter("span")):
                 continue
@@ -234,8 +245,8 @@ def _page_navigation(element: lxml.etree._Element) -> bool:
         return False
     if TABLE_OF_CONTENTS in classes:
         return True
-    links = element.xpath(f".//a[{_CLASS.format(TOC_LINK)}]")
-    return bool(links) and all(cell.xpath(f"./a[{_CLASS.format(TOC_LINK)}]")
+    links = element.xpath(f".//a[{has_class(TOC_LINK)}]")
+    return bool(links) and all(cell.xpath(f"./a[{has_class(TOC_LINK)}]")
                                or not str(cell.xpath("string()")).strip()
                                for cell in element.iter("td"))
 

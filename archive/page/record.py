@@ -16,7 +16,6 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -39,8 +38,19 @@ from ifes_archive.archive.page.extract import (
 from ifes_archive.archive.page.flatten import paragraphs, text_of
 from ifes_archive.archive.page.joomla import canonical_article_url, itemid_of
 from ifes_archive.archive.page.language import count_matches, detect_language
-from ifes_archive.archive.page.schema import AUTHOR_SOURCES, EXTRACTOR_PACKAGES, RECORD_KEYS, Record
+from ifes_archive.archive.page.schema import (
+    AUTHOR_SOURCES,
+    CHARSET_REPLACED_FLAG,
+    EMPTY_FLAG,
+    EXTRACTOR_PACKAGES,
+    GENERIC_FLAG,
+    INCOMPLETE_FLAG,
+    PARSE_LIMIT_FLAG,
+    RECORD_KEYS,
+    Record,
+)
 from ifes_archive.archive.pointer import CapturePointer, pointer_json
+from ifes_archive.archive.software import package_version
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -68,16 +78,6 @@ logger = logging.getLogger(__name__)
 PACKAGES = EXTRACTOR_PACKAGES
 #: Page number of an article's print view among its captures (its pages are 0, 1, ...).
 PRINT_PAGE = -1
-#: Flag of a record whose pages are not the known template.
-GENERIC_FLAG = "generic-extraction"
-#: Flag of a record with fewer pages than the article's page counter says it has.
-INCOMPLETE_FLAG = "incomplete"
-#: Flag of a record whose body shows no text.
-EMPTY_FLAG = "empty-body"
-#: Flag of a record whose page was nested deeper than the HTML parser goes.
-PARSE_LIMIT_FLAG = "parse-limit"
-#: Flag of a record with bytes its declared charset does not decode (replaced by U+FFFD).
-CHARSET_REPLACED_FLAG = "charset-replaced"
 #: A page of another layout whose main text has fewer words than this is a stub (an error or
 #: redirect notice, a frame), not an article.
 MIN_GENERIC_WORDS = 5
@@ -345,12 +345,7 @@ def _date(raw: str | None, source: str, flags: list[str]) -> dict[str, Any] | No
 @lru_cache(maxsize=2)
 def extractor_info(method: str) -> dict[str, Any]:
     """Return the method, the versions of the packages and the options behind a record."""
-    versions: dict[str, str | None] = {}
-    for package in PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
+    versions = {package: package_version(package) for package in PACKAGES}
     template = method == "template"
     return {"method": method, "packages": versions,
             "input": "body cells of table.contentpaneopen" if template else "page",

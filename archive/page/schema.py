@@ -19,18 +19,30 @@ if TYPE_CHECKING:
     from ifes_archive.archive.pointer import CapturePointer
 
 SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
+#: Flag of a record whose pages are not the known template.
+GENERIC_FLAG = "generic-extraction"
+#: Flag of a record with fewer pages than the article's page counter says it has: the record
+#: builder sets it, the pipeline and the journal read it (such a record never starts a version
+#: once there is one).
+INCOMPLETE_FLAG = "incomplete"
+#: Flag of a record whose body shows no text.
+EMPTY_FLAG = "empty-body"
+#: Flag of a record whose page was nested deeper than the HTML parser goes.
+PARSE_LIMIT_FLAG = "parse-limit"
+#: Flag of a record with bytes its declared charset does not decode (replaced by U+FFFD).
+CHARSET_REPLACED_FLAG = "charset-replaced"
 #: Every flag a record may carry, and what it tells the researcher.
 FLAGS = {
-    "generic-extraction": "The page is not the known template: the text is trafilatura's generic "
-                          "extraction of the whole page; no authors, dates or sections are read.",
-    "incomplete": "Fewer pages were captured than the article's «Страница 1 из N» counter says, "
-                  "or a later page was refused: the text stops early.",
-    "empty-body": "The article's body shows no text (an empty body cell, or none at all): "
-                  "``text`` is null.",
-    "parse-limit": "The page was nested deeper than the HTML parser goes; the excess nesting "
-                   "was flattened so that no text is lost.",
-    "charset-replaced": "Bytes the page's charset cannot decode were replaced by U+FFFD (a few "
-                        "stray bytes; the charset itself is right for the rest).",
+    GENERIC_FLAG: "The page is not the known template: the text is trafilatura's generic "
+                  "extraction of the whole page; no authors, dates or sections are read.",
+    INCOMPLETE_FLAG: "Fewer pages were captured than the article's «Страница 1 из N» counter "
+                     "says, or a later page was refused: the text stops early.",
+    EMPTY_FLAG: "The article's body shows no text (an empty body cell, or none at all): "
+                "``text`` is null.",
+    PARSE_LIMIT_FLAG: "The page was nested deeper than the HTML parser goes; the excess "
+                      "nesting was flattened so that no text is lost.",
+    CHARSET_REPLACED_FLAG: "Bytes the page's charset cannot decode were replaced by U+FFFD (a "
+                           "few stray bytes; the charset itself is right for the rest).",
     "createdate-unreadable": "The created line shows no date that exists: ``date_published`` "
                              "keeps its raw string, its value is null.",
     "modifydate-unreadable": "The «Последнее обновление» line shows no date that exists: "

@@ -19,7 +19,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -30,6 +29,7 @@ from ifes_archive.archive.page.record import record_to_json
 from ifes_archive.archive.progress import Progress, wanted
 from ifes_archive.archive.release.card import CardFacts, languages_of, summary, write_card
 from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
+from ifes_archive.archive.release.citation import ARCHIVE_FILE as WACZ
 from ifes_archive.archive.release.contents import METADATA_CSV, ContentsWriter
 from ifes_archive.archive.release.identity import (
     DEFAULT_LICENSE,
@@ -62,9 +62,9 @@ from ifes_archive.archive.release.tables import all_tables
 from ifes_archive.archive.release.tokens import FOLDER as TOKENS
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
 from ifes_archive.archive.release.warcs import Copies, copy_warcs
-from ifes_archive.archive.warcs.folder import drop_lock, take_lock
+from ifes_archive.archive.software import PRODUCT, own_version
+from ifes_archive.archive.warcs.folder import ArchiveFolder, drop_lock, take_lock
 from ifes_archive.archive.warcs.wacz import write_wacz
-from ifes_archive.archive.warcs.warcfiles import find_warcs
 from ifes_archive.archive.workers import bound_pool
 
 if TYPE_CHECKING:
@@ -73,8 +73,6 @@ if TYPE_CHECKING:
 
     from ifes_archive.archive.release.coverage import Coverage
 
-CORPUS = "articles.jsonl"
-WACZ = "archive.wacz"
 
 
 @dataclass(frozen=True)
@@ -253,13 +251,14 @@ def _put_in_place(staging: Path, out: Path) -> None:
 
 def _corpus(archive_dir: Path, work: Path, options: ReleaseOptions) -> tuple[Path, str]:
     """Return the corpus to release from, and how it was had."""
-    crawled = archive_dir / CORPUS
-    if crawled.is_file() and not options.rebuild:
-        return crawled, "read from the archive's corpus (`articles.jsonl`, as the crawl wrote it)"
-    if not (archive_dir / "warc").is_dir():
-        raise ReleaseInputError(f"{archive_dir} has neither {CORPUS} nor warc/")
-    corpus = work / CORPUS
-    rebuild([archive_dir / "warc"], corpus, workers=options.workers,
+    folder = ArchiveFolder(archive_dir)
+    if folder.articles.is_file() and not options.rebuild:
+        return folder.articles, ("read from the archive's corpus (`articles.jsonl`, as the crawl "
+                                 "wrote it)")
+    if not folder.warc.is_dir():
+        raise ReleaseInputError(f"{archive_dir} has neither {folder.articles.name} nor warc/")
+    corpus = work / folder.articles.name
+    rebuild([folder.warc], corpus, workers=options.workers,
             progress=wanted() if options.progress is None else options.progress)
     return corpus, "rebuilt from the WARC files (`ifes-archive rebuild`)"
 
@@ -270,18 +269,19 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     exclusions = read_exclusions(options.exclude) if options.exclude else Exclusions()
     previous = read_previous(options.previous) if options.previous else None
     corpus, source = _corpus(archive_dir, work, options)
-    (work / "archive").mkdir(parents=True, exist_ok=True)
-    with open(work / "archive" / CORPUS, "w", encoding="utf-8", newline="\n") as pages:
+    copy = ArchiveFolder(work / "archive")  # what the WACZ is made of: pages and WARC copies
+    copy.root.mkdir(parents=True, exist_ok=True)
+    with open(copy.articles, "w", encoding="utf-8", newline="\n") as pages:
         plan = plan_release(corpus, options.scope, exclusions, pages, options.all_versions)
-    warcs = find_warcs([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
+    warcs = ArchiveFolder(archive_dir).warc_inputs()
     progress = Progress("release: WARC files", len(warcs), options.progress)
-    copies = copy_warcs(warcs, work / "archive" / "warc", plan.dropped, progress)
+    copies = copy_warcs(warcs, copy.warc, plan.dropped, progress)
     progress.done(f"{copies.records:,} records, {copies.dropped:,} left out")
     identity = _identity(options, plan, copies)
     # The WACZ reads the WARC copies and the page list only: it is written meanwhile, on the
     # other core (forked before pyarrow and matplotlib are loaded).
     with bound_pool(1) as pool:  # its worker dies with this process
-        job = _start_wacz(pool, work / "archive", root, identity) if warcs else None
+        job = _start_wacz(pool, copy.root, root, identity) if warcs else None
         writer = _write_contents(archive_dir, corpus, plan, copies, root, options)
         parquet = {name: [p.relative_to(root).as_posix() for p in files]
                    for name, files in writer.close().items()}
@@ -392,7 +392,7 @@ def release_parts(root: Path) -> list[tuple[str, int, int]]:
 def _reports(archive_dir: Path) -> list[dict[str, Any]]:
     """Return the archive's run reports, oldest first."""
     reports = []
-    for path in sorted((archive_dir / "reports").glob("run-*.json")):
+    for path in ArchiveFolder(archive_dir).run_reports():
         try:
             reports.append(json.loads(path.read_text(encoding="utf-8")))
         except ValueError:
@@ -428,7 +428,7 @@ def _resources(root: Path, parquet: dict[str, list[str]], checksums: Checksums,
 
 def _provenance(options: ReleaseOptions, plan: Plan, copies: Copies, coverage: Coverage,
                 excluded: Counter, source: str) -> dict[str, Any]:
-    return {"software": f"ifes-archive {package_version('ifes-archive')}", "corpus": source,
+    return {"software": f"{PRODUCT} {own_version()}", "corpus": source,
             "scope": options.scope.describe(), "all_versions": options.all_versions,
             "counts": {"articles": coverage.articles, "rows": coverage.rows,
                        "versions": coverage.versions, "captures": coverage.captures,

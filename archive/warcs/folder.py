@@ -15,6 +15,8 @@ Every path derives from the folder (the crawl's ``ARCHIVE_DIR`` setting, ``--out
       reports/run-STAMP.json|.txt   each run's report; run-STAMP.crawl.log its crawl log
       reports/import-STAMP.json     each import's report (``ifes-archive import``)
       indexes/index.cdxj            ``ifes-archive index``
+      persons.json                  person ids, kept from release to release (``persons``)
+      persons.curated.json          the curator's merges and splits of persons
       .lock                         held while a crawl runs (its pid inside)
 """
 
@@ -27,6 +29,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+#: The file of person ids, and the curator's file beside it (:mod:`archive.corpus.person_store`).
+PERSONS_FILE, CURATED_PERSONS_FILE = "persons.json", "persons.curated.json"
 
 
 @dataclass(frozen=True)
@@ -82,13 +87,43 @@ class ArchiveFolder:
         return self.root / "indexes"
 
     @property
+    def index(self) -> Path:
+        """The replay index ``ifes-archive index`` writes by default."""
+        return self.indexes / "index.cdxj"
+
+    @property
+    def persons(self) -> Path:
+        """The person ids every release keeps (:mod:`archive.corpus.person_store`)."""
+        return self.root / PERSONS_FILE
+
+    @property
+    def curated_persons(self) -> Path:
+        """The curator's merges and splits of persons, honoured by every later run."""
+        return self.root / CURATED_PERSONS_FILE
+
+    @property
     def lock_file(self) -> Path:
         """The file a running crawl holds locked."""
         return self.root / ".lock"
 
     def warc_files(self) -> list[Path]:
-        """Return the folder's closed WARC files, in name (so time) order."""
-        return sorted(self.warc.glob("*.warc.gz"))
+        """Return the WARC files the crawl wrote and closed, in name (so time) order: what it
+        reads back and reports (:func:`archive.warcs.warcfiles.warcs_under`)."""
+        from ifes_archive.archive.warcs.warcfiles import warcs_under
+
+        return warcs_under(self.warc)
+
+    def warc_inputs(self) -> list[Path]:
+        """Return the folder's WARC files as an offline verb reads them, open ones too, [] when
+        it has no ``warc/``; raise :class:`archive.warcs.warcfiles.WarcInputError` naming a stray
+        file (:func:`archive.warcs.warcfiles.find_warcs`)."""
+        from ifes_archive.archive.warcs.warcfiles import find_warcs
+
+        return find_warcs([self.warc]) if self.warc.is_dir() else []
+
+    def run_reports(self) -> list[Path]:
+        """Return the runs' JSON reports, in name (so start time) order."""
+        return sorted(self.reports.glob("run-*.json"))
 
     def run_report(self, stamp: str, suffix: str) -> Path:
         """Return a file of the run started at ``stamp``: ``json``, ``txt``, ``crawl.log``."""

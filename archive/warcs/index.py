@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 from cdxj_indexer.main import CDXJIndexer
 from warcio.timeutils import iso_date_to_timestamp
 
+from ifes_archive.archive.warcs.folder import ArchiveFolder
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -38,7 +40,7 @@ PYWB = "pywb"
 REPLAYWEB = "replayweb"
 FLAVOURS = (PYWB, REPLAYWEB)
 #: Where ``ifes-archive index`` puts the index in an archive folder (as in a pywb collection).
-INDEX_PATH = Path("indexes") / "index.cdxj"
+INDEX_PATH = ArchiveFolder(Path()).index
 REVISIT_MIME = "warc/revisit"
 #: WARC headers read only to resolve revisits; they do not stay in the lines.
 _LINK_FIELDS = ("warc-record-id", "warc-refers-to", "warc-refers-to-target-uri",

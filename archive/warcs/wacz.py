@@ -13,10 +13,11 @@ import hashlib
 import json
 import zipfile
 from datetime import datetime, timezone
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ifes_archive.archive.software import PRODUCT, own_version
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 from ifes_archive.archive.warcs.index import REPLAYWEB, build_index
 
 if TYPE_CHECKING:
@@ -37,17 +38,18 @@ def write_wacz(archive_dir: Path, out: Path, title: str = "ifes-archive",
     ``warc/*.warc.gz`` of the folder).
     """
     created = created or datetime.now(timezone.utc)
-    warcs = sorted((archive_dir / "warc").glob("*.warc.gz")) if warcs is None else warcs
+    folder = ArchiveFolder(archive_dir)
+    warcs = folder.warc_files() if warcs is None else warcs
     index = build_index(warcs, REPLAYWEB)
     members: dict[str, bytes | Path] = {f"archive/{p.name}": p for p in warcs}
     members["indexes/index.cdxj"] = "".join(f"{line}\n" for line in index.lines).encode()
     members["pages/pages.jsonl"] = "".join(
         json.dumps(page, ensure_ascii=False) + "\n"
-        for page in [PAGES_HEADER, *_pages(archive_dir / "articles.jsonl", page_text)]
+        for page in [PAGES_HEADER, *_pages(folder.articles, page_text)]
     ).encode("utf-8")
     resources = [_resource(name, data) for name, data in members.items()]
     package = {"profile": "data-package", "wacz_version": WACZ_VERSION, "title": title,
-               "software": f"ifes-archive {version('ifes-archive')}",
+               "software": f"{PRODUCT} {own_version()}",
                "created": created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                "resources": resources}
     package_bytes = json.dumps(package, indent=2).encode()

@@ -45,6 +45,7 @@ from ifes_archive.archive.page.joomla import (
     print_view_url,
     should_follow,
 )
+from ifes_archive.archive.page.page_template import ARTICLE_TABLES
 from ifes_archive.archive.page.record import PRINT_PAGE, decode_html, html_root, pages_within
 from ifes_archive.crawler.bounds import note_bound
 from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
@@ -504,7 +505,7 @@ class IfesSpider(scrapy.Spider):
         return state
 
     def _is_article(self, response: Response, selector: Selector) -> bool:
-        if selector.css("table.contentpaneopen"):
+        if selector.root.xpath(ARTICLE_TABLES):
             return True
         self._stats_inc("ifes/not_article")
         # Kept in the WARC as it came, but no record: the report says so.

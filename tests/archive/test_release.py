@@ -331,9 +331,9 @@ def test_same_archive_same_options_same_bytes(release: Path, crawl, tmp_path: Pa
 
 
 def test_a_second_release_into_the_same_folder_keeps_nothing_of_the_first(
-        crawl, tmp_path: Path) -> None:
+        release: Path, crawl, tmp_path: Path) -> None:
     out = tmp_path / "release"
-    assert build_release_cli(crawl.out, out) == 0
+    shutil.copytree(release, out)  # the first: the session's release (same archive and options)
     assert build_release_cli(crawl.out, out, "--language", "ru") == 0
     rows = _jsonl(out / "data" / "articles" / "articles.jsonl")
     assert rows and {r["language"] for r in rows} == {"ru"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import signal
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -19,12 +18,14 @@ from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.scope import article_of
 from ifes_archive.archive.release.warcs import copy_warcs
 from ifes_archive.fixtures.epochs import Changes, site_at
-from ifes_archive.fixtures.timeline import wait_for_epoch
-from tests.conftest import Crawl, build_release_cli, run_crawl, serve
+from tests.conftest import (
+    RECRAWL_ARTICLES,
+    RECRAWL_CHANGE_RATE,
+    Crawl,
+    Recrawl,
+    build_release_cli,
+)
 from tests.warcs import read_raw_records
-
-#: A small site that changes a lot from one week to the next.
-MIRROR = ("--validators", "--articles", "60", "--change-rate", "0.2")
 
 
 @dataclass
@@ -37,19 +38,11 @@ class History:
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory):
-    tmp = tmp_path_factory.mktemp("release-history")
-    for served in serve(tmp, *MIRROR):
-        first = run_crawl(served.base_url, tmp / "archive")
-        assert first.returncode == 0, first.stderr[-2000:]
-        before = tmp / "release-1"
-        assert build_release_cli(first.out, before) == 0
-        served.process.send_signal(signal.SIGUSR1)
-        wait_for_epoch(served.base_url, 1)
-        second = run_crawl(served.base_url, tmp / "archive")
-        assert second.returncode == 0, second.stderr[-2000:]
-        (changes,) = site_at(articles=60, epoch=1, change_rate=0.2)[1]
-        yield History(tmp / "archive", second, before, changes)
+def history(recrawl: Recrawl) -> History:
+    """The session's two crawls of the small changing mirror, and what the generator changed."""
+    (changes,) = site_at(articles=RECRAWL_ARTICLES, epoch=1,
+                         change_rate=RECRAWL_CHANGE_RATE)[1]
+    return History(recrawl.archive, recrawl.crawl, recrawl.before, changes)
 
 
 def _jsonl(path: Path) -> list[dict]:
