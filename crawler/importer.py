@@ -22,7 +22,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from ifes_archive.archive.folder import ArchiveFolder, acquire, release, run_stamp
+from ifes_archive.archive.folder import ArchiveFolder, acquire, run_stamp
 from ifes_archive.archive.imports.cdx import (
     Capture,
     CdxPage,
@@ -155,11 +155,11 @@ def run_import(root: Path, options: ImportOptions, cdx: str = "", timemap: str =
     """Import the site's captures listed by ``cdx`` (a CDX endpoint) or ``timemap`` into the
     archive folder ``root``; return the report (also written under ``reports/``)."""
     folder = ArchiveFolder(root)
-    acquire(folder)
+    hold = acquire(folder)
     try:
         return _run(folder, options, cdx, timemap)
     finally:
-        release(folder)
+        hold.release()
 
 
 def _run(folder: ArchiveFolder, options: ImportOptions, cdx: str, timemap: str) -> ImportReport:
@@ -355,7 +355,7 @@ def _sources_in(path: Path, found: set[str]) -> None:
 
 
 def _warcinfo(report: ImportReport, options: ImportOptions, index: str) -> dict[str, str]:
-    from ifes_archive.crawler.session import software
+    from ifes_archive.crawler.warcinfo import software
 
     return {"software": software(), "format": "WARC File Format 1.1",
             "conformsTo": WARC_1_1_SPEC, "hostname": platform.node(),
