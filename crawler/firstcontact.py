@@ -205,7 +205,7 @@ class FirstContactSpider(scrapy.Spider):
         if middleware is None:
             origin = origin_of(self._contact().given)
             return {str(origin): RobotsPolicy(f"{origin}/robots.txt", "ignored",
-                                              "ROBOTSTXT_OBEY is off")}
+                                              "ignored: ROBOTSTXT_OBEY is off")}
         return dict(middleware.policies)
 
     def _user_agent(self) -> str:

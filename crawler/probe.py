@@ -71,6 +71,14 @@ MAX_LISTINGS = 2
 #: Article pages tried at most (the first may be Joomla's «not authorised» page, or the first
 #: of several pages).
 MAX_ARTICLES = 2
+#: The crawl's components a probe has no use for: it writes nothing (no archive folder, so no
+#: capture session, records or conditional requests) and reads no page requisites.
+PROBE_LEAVES_OUT = (
+    ("EXTENSIONS", "ifes_archive.crawler.session.CaptureSession"),
+    ("DOWNLOADER_MIDDLEWARES", "ifes_archive.crawler.middlewares.ConditionalRequestMiddleware"),
+    ("SPIDER_MIDDLEWARES", "ifes_archive.crawler.requisites.PageRequisitesMiddleware"),
+    ("ITEM_PIPELINES", "ifes_archive.crawler.pipelines.ArticleRecordPipeline"),
+)
 #: Menu items shown per menu module.
 MAX_MENU_ITEMS = 12
 
@@ -174,6 +182,8 @@ def run_probe(base_url: str, settings: Settings) -> ProbeReport:
 
     settings = settings.copy()
     settings.set("TWISTED_REACTOR_ENABLED", False, priority="cmdline")
+    for name, component in PROBE_LEAVES_OUT:
+        settings.set(name, {**settings.getdict(name), component: None}, priority="cmdline")
     crawler = Crawler(ProbeSpider, settings)
     asyncio.run(crawler.crawl_async(base_url=base_url))
     report = getattr(crawler.spider, "report", None)

@@ -21,7 +21,7 @@ def report_lines(report: ProbeReport) -> list[str]:
     contact = report.contact
     lines = [f"probe of {contact.given} as {report.user_agent}", "first contact"]
     for policy in {id(p): p for p in contact.robots.values()}.values():
-        lines.append(f"  robots.txt {policy.url}: {policy.rule} ({policy.why})")
+        lines.append(f"  robots.txt {policy.url}: {policy.why}")
     if report.crawl_delay:
         lines.append(f"  robots.txt asks for Crawl-delay {report.crawl_delay:g} s: crawl with "
                      f"-s DOWNLOAD_DELAY={report.crawl_delay:g} or more")
