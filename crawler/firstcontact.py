@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.exceptions import CloseSpider
 
-from ifes_archive.archive.joomla import normalise_base_url
 from ifes_archive.archive.origin import canonical_url, origin_of
+from ifes_archive.archive.page.joomla import normalise_base_url
 from ifes_archive.crawler.crawllog import FIRST_CONTACT_KEY
 from ifes_archive.crawler.policy import (
     DISALLOW_ALL,

@@ -1,9 +1,9 @@
 """The crawl state: opened (set aside when unreadable), and relearned from the WARC files.
 
-The WARC files are the truth and the crawl state (:class:`archive.state.CrawlState`) an index of
-them. The capture session opens the state with :func:`open_state`; a state lost beside WARC files,
-or the captures an interrupted run wrote but never committed to it, are relearned from the files
-(:func:`recover_state`).
+The WARC files are the truth and the crawl state (:class:`archive.warcs.state.CrawlState`) an
+index of them. The capture session opens the state with :func:`open_state`; a state lost beside
+WARC files, or the captures an interrupted run wrote but never committed to it, are relearned
+from the files (:func:`recover_state`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import sqlite3
 import time
 from typing import TYPE_CHECKING
 
-from ifes_archive.archive.joomla import state_key
-from ifes_archive.archive.reader import open_records, warcinfo_fields
-from ifes_archive.archive.state import CrawlState, KnownCapture
-from ifes_archive.archive.warc import BASE_FIELD, CapturePointer
+from ifes_archive.archive.page.joomla import state_key
+from ifes_archive.archive.warcs.reader import open_records, warcinfo_fields
+from ifes_archive.archive.warcs.state import CrawlState, KnownCapture
+from ifes_archive.archive.warcs.writer import BASE_FIELD, CapturePointer
 
 if TYPE_CHECKING:
     from pathlib import Path

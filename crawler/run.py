@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ifes_archive.archive.folder import ArchiveFolder
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
@@ -136,7 +136,7 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
 
 
 class FolderRefused(RuntimeError):
-    """Another crawl holds the archive folder (:class:`archive.folder.FolderLocked`, as the
+    """Another crawl holds the archive folder (:class:`archive.warcs.folder.FolderLocked`, as the
     capture session found it): this one did not start. ``recorded``: where the refusal was
     written in the folder's reports (None when the folder refused that too)."""
 

@@ -1,9 +1,9 @@
 """What warcinfo says of a crawl: who ran it, with what software, under which policy, where.
 
 Every WARC file of a crawl opens with a warcinfo record of these fields
-(:class:`archive.warc.CaptureWriter` writes it); the capture session makes them when it opens the
-folder, and again when first contact finds the site elsewhere than the base URL given (the next
-file then names both addresses and the redirects between them).
+(:class:`archive.warcs.writer.CaptureWriter` writes it); the capture session makes them when it
+opens the folder, and again when first contact finds the site elsewhere than the base URL given
+(the next file then names both addresses and the redirects between them).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import platform
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from ifes_archive.archive.warc import (
+from ifes_archive.archive.warcs.writer import (
     BASE_FIELD,
     MOVED_FIELD,
     RUN_FIELD,

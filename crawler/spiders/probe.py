@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 
-from ifes_archive.archive.joomla import normalise_base_url
+from ifes_archive.archive.page.joomla import normalise_base_url
 from ifes_archive.crawler.firstcontact import FirstContactSpider
 from ifes_archive.crawler.probe import ProbeReport, contact_report, probe_site
 from ifes_archive.crawler.verdict import Verdict
