@@ -33,16 +33,16 @@ BOUNDED = EXIT_BOUNDED
 
 def _crawl(args: argparse.Namespace) -> int:
     started = time.time()  # --max-time counts from here: Scrapy's imports and first contact too
-    from ifes_archive.archive.warcs.folder import FolderLocked
-    from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict
     from ifes_archive.crawler.run import (
         ArchiveUnwritable,
         BadSetting,
         CrawlRefused,
         CrawlSignalled,
+        FolderRefused,
         crawl,
         parse_settings,
     )
+    from ifes_archive.crawler.verdict import EXIT_STATUS, Verdict
 
     if not args.base_url.lower().startswith(("http://", "https://")) and "://" in args.base_url:
         return _fail("crawl", f"--base-url must be an http or https URL, got {args.base_url!r}")
@@ -61,8 +61,9 @@ def _crawl(args: argparse.Namespace) -> int:
         summary = crawl(args.base_url, Path(args.out), overrides, args.operator)
     except BadSetting as exc:
         return _fail("crawl", str(exc))
-    except FolderLocked as exc:
-        return _fail("crawl", f"{exc}; not starting a second one{_refused(args, exc)}", LOCKED)
+    except FolderRefused as exc:
+        where = f" (recorded in {exc.recorded})" if exc.recorded else ""
+        return _fail("crawl", f"{exc}; not starting a second one{where}", LOCKED)
     except ArchiveUnwritable as exc:
         return _fail("crawl", str(exc), UNWRITABLE)
     except CrawlRefused as exc:
@@ -89,7 +90,8 @@ def _crawl(args: argparse.Namespace) -> int:
 def _probe(args: argparse.Namespace) -> int:
     import json
 
-    from ifes_archive.crawler.probe import report_lines, run_probe
+    from ifes_archive.crawler.probe import run_probe
+    from ifes_archive.crawler.probe_text import report_lines
     from ifes_archive.crawler.run import parse_settings, project_settings
 
     try:
@@ -194,17 +196,6 @@ def _extract(args: argparse.Namespace) -> int:
         return _fail("extract", f"{path}: not an article (a Joomla refusal page, or no text)", 1)
     print(record_to_json(record))
     return 0
-
-
-def _refused(args: argparse.Namespace, exc: Exception) -> str:
-    """Record a crawl refused a locked folder in its reports; return where, for the message."""
-    from ifes_archive.archive.warcs.folder import ArchiveFolder, run_stamp
-    from ifes_archive.crawler.report import record_refusal
-    from ifes_archive.crawler.session import ARCHIVE_LOCKED
-
-    path = record_refusal(ArchiveFolder(Path(args.out)), run_stamp(), ARCHIVE_LOCKED, str(exc),
-                          base_url=args.base_url)
-    return f" (recorded in {path})" if path else ""
 
 
 def _fail(verb: str, message: str, status: int = USAGE) -> int:

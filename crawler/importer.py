@@ -49,7 +49,7 @@ from ifes_archive.archive.corpus.imports.records import (
 )
 from ifes_archive.archive.progress import Progress
 from ifes_archive.archive.warcs.closeout import close_out_open_files
-from ifes_archive.archive.warcs.folder import ArchiveFolder, acquire, release, run_stamp
+from ifes_archive.archive.warcs.folder import ArchiveFolder, acquire, run_stamp
 from ifes_archive.archive.warcs.reader import open_records, warcinfo_fields
 from ifes_archive.archive.warcs.warcfiles import find_warcs
 from ifes_archive.archive.warcs.writer import (
@@ -145,11 +145,11 @@ def run_import(root: Path, options: ImportOptions, cdx: str = "", timemap: str =
     """Import the site's captures listed by ``cdx`` (a CDX endpoint) or ``timemap`` into the
     archive folder ``root``; return the report (also written under ``reports/``)."""
     folder = ArchiveFolder(root)
-    acquire(folder)
+    hold = acquire(folder)
     try:
         return _run(folder, options, cdx, timemap)
     finally:
-        release(folder)
+        hold.release()
 
 
 def _run(folder: ArchiveFolder, options: ImportOptions, cdx: str, timemap: str) -> ImportReport:
@@ -332,7 +332,7 @@ def _sources_in(path: Path, found: set[str], held: dict[str, set[int]] | None) -
 
 
 def _warcinfo(report: ImportReport, options: ImportOptions, index: str) -> dict[str, str]:
-    from ifes_archive.crawler.session import software
+    from ifes_archive.crawler.warcinfo import software
 
     return {"software": software(), "format": "WARC File Format 1.1",
             "conformsTo": WARC_1_1_SPEC, "hostname": platform.node(),

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,13 +153,6 @@ class FolderLocked(LockHeld):
         return f"another crawl (pid {self.holder}) is running in {self.path.parent}"
 
 
-#: Locks this process holds: lock file -> (open file, how many holders). The command line takes
-#: the lock before first contact and the crawl's capture session takes it again: one process,
-#: one lock, released when its last holder lets go.
-_HELD: dict[Path, tuple[IO[str], int]] = {}
-_HELD_GUARD = threading.Lock()
-
-
 def take_lock(path: Path) -> IO[str]:
     """Return ``path`` opened (made if missing) and locked for this process, this pid written
     in it; raise :class:`LockHeld` at once if another process holds it. The lock lasts until the
@@ -201,32 +193,32 @@ def _is_at(stream: IO[str], path: Path) -> bool:
     return (there.st_dev, there.st_ino) == (held.st_dev, held.st_ino)
 
 
-def acquire(folder: ArchiveFolder) -> None:
-    """Lock ``folder`` for this process (made if missing); raise FolderLocked at once if another
-    process holds it."""
-    path = folder.lock_file.resolve() if folder.root.exists() else folder.lock_file
-    with _HELD_GUARD:
-        if path in _HELD:
-            stream, count = _HELD[path]
-            _HELD[path] = (stream, count + 1)
-            return
-        folder.root.mkdir(parents=True, exist_ok=True)
-        path = folder.lock_file.resolve()
-        try:
-            stream = take_lock(path)
-        except LockHeld as exc:
-            raise FolderLocked(folder.lock_file, exc.holder) from None
-        _HELD[path] = (stream, 1)
+class FolderHold:
+    """One owner's hold on an archive folder's lock (:func:`acquire`), let go of once."""
+
+    def __init__(self, folder: ArchiveFolder, stream: IO[str]):
+        self.folder = folder
+        self._stream: IO[str] | None = stream
+
+    @property
+    def held(self) -> bool:
+        """Whether the lock is still held."""
+        return self._stream is not None
+
+    def release(self) -> None:
+        """Let go of the lock (closing the file releases the flock); a second call does nothing."""
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
 
-def release(folder: ArchiveFolder) -> None:
-    """Let go of this process's hold on ``folder`` (unlocked when the last holder lets go)."""
-    path = folder.lock_file.resolve()
-    with _HELD_GUARD:
-        if path not in _HELD:
-            return
-        stream, count = _HELD.pop(path)
-        if count > 1:
-            _HELD[path] = (stream, count - 1)
-            return
-        stream.close()  # closing the file releases the flock
+def acquire(folder: ArchiveFolder) -> FolderHold:
+    """Lock ``folder`` (made if missing) for one owner: a crawl's capture session, an import;
+    raise FolderLocked at once if anyone else holds it (another process, or another owner in
+    this one)."""
+    folder.root.mkdir(parents=True, exist_ok=True)
+    try:
+        stream = take_lock(folder.lock_file.resolve())
+    except LockHeld as exc:
+        raise FolderLocked(folder.lock_file, exc.holder) from None
+    return FolderHold(folder, stream)

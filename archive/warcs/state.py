@@ -160,6 +160,12 @@ class CrawlState:
         self.commit()
         return int(cursor.lastrowid or 0), False
 
+    def move_run(self, run_id: int, base_url: str | None) -> None:
+        """Record that run ``run_id`` found the site at ``base_url`` (first contact followed
+        the base URL given there)."""
+        self._db.execute("UPDATE runs SET base_url = ? WHERE id = ?", (base_url, run_id))
+        self.commit()
+
     def base_before(self, run_id: int) -> str | None:
         """Return the site's base URL in the last run before ``run_id`` that named one."""
         row = self._db.execute("SELECT base_url FROM runs WHERE id < ? AND base_url IS NOT NULL"

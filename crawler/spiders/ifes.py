@@ -8,6 +8,10 @@ in one chain and yielded as one :class:`~crawler.items.ArticleItem`. Each catego
 page parsed is also yielded as a :class:`~crawler.items.ListingItem`, the evidence the pipeline
 reads sections from.
 
+Its first request is first contact (:class:`crawler.firstcontact.FirstContactSpider`: robots.txt,
+the front page and its redirects on the same site, a verdict); the crawl goes on from the front
+page it reached, or closes with the verdict as its finish reason.
+
 Run: ``scrapy crawl ifes -a base_url=http://HOST:PORT/``.
 """
 
@@ -49,6 +53,7 @@ from ifes_archive.archive.page.page_template import ARTICLE_TABLES
 from ifes_archive.archive.page.record import PRINT_PAGE, decode_html, html_root, pages_within
 from ifes_archive.crawler.bounds import note_bound
 from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
+from ifes_archive.crawler.firstcontact import FirstContactSpider
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.session import (
     STORAGE_ERRORS,
@@ -65,6 +70,7 @@ from ifes_archive.crawler.traps import (
     settings_of,
 )
 from ifes_archive.crawler.useragent import operator_problem, settle_operator
+from ifes_archive.crawler.verdict import Verdict
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -73,9 +79,6 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
     from ifes_archive.archive.page.joomla import DedupKey
-    from ifes_archive.archive.warcs.writer import HttpExchange
-    from ifes_archive.crawler.firstcontact import FirstContact
-    from ifes_archive.crawler.http11 import Fetched
 
 logger = logging.getLogger(__name__)
 
@@ -90,22 +93,15 @@ CHAIN_PRIORITY = 10
 ARCHIVED_KEY = "ifes_archived"
 
 
-class IfesSpider(scrapy.Spider):
+class IfesSpider(FirstContactSpider):
     """Crawl the Joomla 1.0 site under *base_url*; yield one ArticleItem per published article."""
 
     name = "ifes"
 
-    def __init__(self, base_url: str, *args: Any,
-                 first_contact: FirstContact | None = None,
-                 first_exchanges: list[tuple[HttpExchange, Fetched | None]] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, base_url: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: The site's base URL: the one given until first contact finds where the site is.
         self.base_url = normalise_base_url(base_url)
-        #: What first contact found (``crawler.run`` makes it; None under plain Scrapy): the
-        #: base URL given and its redirects, named in warcinfo.
-        self.first_contact = first_contact
-        #: The exchanges of first contact, written into the WARC as the crawl starts.
-        self._first_exchanges = list(first_exchanges or [])
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
         #: Base URLs of other origins in scope (SCOPE_ALSO).
         self.scope_also: tuple[str, ...] = ()
@@ -144,9 +140,11 @@ class IfesSpider(scrapy.Spider):
         """Once the listings are done, ask again for articles an earlier crawl captured that no
         listing linked this time: each is still there (unlisted), changed, or gone; and ask
         for the articles a public archive holds that no crawl has met (withdrawn before the
-        first crawl, or unlisted: :mod:`archive.imports.held`)."""
-        if self._revisited:
-            return
+        first crawl, or unlisted: :mod:`archive.corpus.imports.held`)."""
+        contact = self.first_contact
+        if self._revisited or contact is None or not contact.done or \
+                contact.verdict is not Verdict.OK:
+            return  # the crawl goes on from the front page only: first contact must reach it
         self._revisited = True
         session = self._session()
         state = session.state if session is not None else None
@@ -181,20 +179,23 @@ class IfesSpider(scrapy.Spider):
         if problem:
             logger.error("not crawling: %s", problem)
             raise CloseSpider("no_operator_contact")
-        self._capture_first_contact()
-        self._seen.add(dedup_key(self.base_url, self.base_url))
-        yield self._request(self.base_url, self.parse)
+        yield self.first_contact_request(self.base_url)
 
-    def _capture_first_contact(self) -> None:
-        """Keep what first contact fetched (robots.txt, the front page and its redirects) in
-        the WARC, where the crawl's requests for the same URLs are answered from."""
+    def site_reached(self, response: Response) -> Iterator[scrapy.Request | ListingItem]:
+        """Crawl the site where first contact found it, from its front page."""
+        contact = self._contact()
+        if contact.moved:
+            logger.warning("%s redirects to %s: crawling there", contact.given, contact.base_url)
+            self.base_url = contact.base_url
+            self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
+        if contact.template_misses:
+            logger.warning("the front page is not the known template: it lacks %s",
+                           "; ".join(contact.template_misses))
         session = self._session()
-        if session is not None and self._first_exchanges:
-            session.keep_first_contact(self._first_exchanges)
-            self._stats_set("ifes/first_contact/requests", len(self._first_exchanges))
-            self._stats_set("ifes/first_contact/responses",
-                            sum(fetched is not None for _, fetched in self._first_exchanges))
-        self._first_exchanges = []
+        if session is not None:
+            session.settle_base()
+        self._seen.add(dedup_key(self.base_url, self.base_url))
+        yield from self.parse(response)
 
     # Callbacks ------------------------------------------------------------------------------
 
@@ -512,6 +513,9 @@ class IfesSpider(scrapy.Spider):
         self.failures.append({"url": response.url, "reason": "not an article page"})
         logger.warning("not an article page: %s", response.url)
         return False
+
+    def note_failure(self, url: str, failure: Failure) -> None:
+        self._record_failure(url, failure)
 
     def _record_failure(self, url: str, failure: Failure) -> str:
         """Count and keep a failed request; return the reason. robots.txt refusals and links out

@@ -155,7 +155,7 @@ def test_a_resumed_run_learns_what_its_files_hold_and_the_state_missed(crawl, tm
     """A kill between writing a record and committing the state: the state is taught from
     the interrupted run's closed-out files, so the page is not fetched again."""
     from ifes_archive.archive.warcs.state import CrawlState
-    from ifes_archive.crawler.session import recover_state
+    from ifes_archive.crawler.recovery import recover_state
 
     original = CrawlState(crawl.out / "state.sqlite")
     keys = [row[0] for row in original._db.execute("SELECT key FROM captures")]  # noqa: SLF001

@@ -165,7 +165,7 @@ def test_unchanged_articles_are_journaled_short(twice) -> None:
 
 def test_a_lost_state_is_relearned_with_revisits_and_seen_dates(twice, tmp_path: Path) -> None:
     from ifes_archive.archive.warcs.state import CrawlState
-    from ifes_archive.crawler.session import recover_state
+    from ifes_archive.crawler.recovery import recover_state
 
     _, _, second = twice
     original = CrawlState(second.out / "state.sqlite")
