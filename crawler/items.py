@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ifes_archive.archive.record import ReadPage
-    from ifes_archive.archive.warc import CapturePointer
+    from ifes_archive.archive.page.record import ReadPage
+    from ifes_archive.archive.warcs.writer import CapturePointer
 
 
 @dataclass
@@ -58,7 +58,8 @@ class ObservedItem:
 
     article_id: int
     observed: str
-    """``not-modified`` or ``gone`` (:data:`archive.journal.NOT_MODIFIED_LINE`, ``GONE_LINE``)."""
+    """``not-modified`` or ``gone`` (:data:`archive.corpus.journal.NOT_MODIFIED_LINE`,
+    ``GONE_LINE``)."""
     seen: str
     """WARC-Date of the capture that showed it."""
     refers_to: str = ""

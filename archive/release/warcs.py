@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.reader import WarcRecord, open_records, warcinfo_fields
 from ifes_archive.archive.release.scope import ReleaseInputError, article_of
-from ifes_archive.archive.warc import RUN_FIELD
-from ifes_archive.archive.warcfiles import closed_name, is_open
+from ifes_archive.archive.warcs.reader import WarcRecord, open_records, warcinfo_fields
+from ifes_archive.archive.warcs.warcfiles import closed_name, is_open
+from ifes_archive.archive.warcs.writer import RUN_FIELD
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator

@@ -16,10 +16,10 @@ import pytest
 from scrapy import Request
 from scrapy.exceptions import DropItem, NotConfigured
 
-from ifes_archive.archive import listings as listing_module
-from ifes_archive.archive import record as record_module
-from ifes_archive.archive.reader import record_at
-from ifes_archive.archive.record import build_record
+from ifes_archive.archive.page import listings as listing_module
+from ifes_archive.archive.page import record as record_module
+from ifes_archive.archive.page.record import build_record
+from ifes_archive.archive.warcs.reader import record_at
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.pipelines import ArticleRecordPipeline, captured_pages
 from ifes_archive.fixtures.server import MirrorServer
