@@ -52,6 +52,9 @@ class RecordLine:
     record: dict[str, Any]
     """The record (:func:`archive.page.record.build_record`), with ``first_seen`` and ``last_seen``
     set to the date of the run's captures."""
+    digest: str = field(default="", compare=False)
+    """Its content digest when the writer took it already (the crawl compares it with the
+    current version's), so it is taken once; "": taken from the record when needed."""
 
     @property
     def article_id(self) -> int:
@@ -65,7 +68,7 @@ class RecordLine:
         captures = self.record.get("captures") or []
         seen = self.record.get("first_seen") or max(
             (_pointer_field(c, "date") for c in captures), default="")
-        return Observation.record(seen, content_digest(self.record),
+        return Observation.record(seen, self.digest or content_digest(self.record),
                                   _record_id(captures[0]) if captures else "",
                                   INCOMPLETE_FLAG not in (self.record.get("flags") or []), ref, run)
 
@@ -227,17 +230,24 @@ class JournalFile:
         cut_torn_tail(path)
         self.path = path
         self.fsync_every = fsync_every
-        self._file: IO[str] | None = path.open("a", encoding="utf-8", newline="\n")
+        self._file: IO[bytes] | None = path.open("ab")
+        #: Bytes in the file: where the next line starts.
+        self.size = self._file.seek(0, os.SEEK_END)
         self._unsynced = 0
 
-    def append(self, text: str) -> None:
-        """Append one line (``text`` holds no newline)."""
+    def append(self, text: str) -> tuple[int, int]:
+        """Append one line (``text`` holds no newline); return where it is, (offset, length)
+        in bytes, as :func:`read_observations` gives each line's ``ref``."""
         assert self._file is not None, "the journal is closed"
-        self._file.write(text + "\n")
+        line = (text + "\n").encode("utf-8")
+        self._file.write(line)
         self._file.flush()
+        ref = (self.size, len(line))
+        self.size += len(line)
         self._unsynced += 1
         if self.fsync_every and self._unsynced >= self.fsync_every:
             self.sync()
+        return ref
 
     def sync(self) -> None:
         """Flush and fsync what was appended."""

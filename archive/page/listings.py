@@ -36,13 +36,15 @@ class Listing:
     key: str | None = None
 
 
-def read_listing(url: str, content_type: str | None, body: bytes,
-                 base_url: str) -> Listing | None:
+def read_listing(url: str, content_type: str | None, body: bytes, base_url: str,
+                 root: lxml.html.HtmlElement | None = None) -> Listing | None:
     """Return what a category table, blog or section blog page shows; None for any other page, or
-    one without a name (``div.componentheading``, else its breadcrumb's last crumb)."""
+    one without a name (``div.componentheading``, else its breadcrumb's last crumb). ``root``:
+    the page already decoded and parsed (the crawl's spider read it), else ``body`` is."""
     if listing_task(url, base_url) is None:
         return None
-    root = parse(decode_html(body, content_type).text)
+    if root is None:
+        root = parse(decode_html(body, content_type).text)
     heading = root.xpath(LISTING_HEADING)
     crumb = _last_crumb(root)
     name = " ".join(heading[0].text_content().split()) if heading else crumb

@@ -26,6 +26,7 @@ from ifes_archive.archive.page.decode import DecodedPage, decode_html, meta_char
 from ifes_archive.archive.page.extract import (
     GENERIC_OPTIONS,
     Page,
+    Parsed,
     body_blocks,
     category_crumbs,
     generic_blocks,
@@ -62,12 +63,14 @@ __all__ = [
     "RECORD_KEYS",
     "CapturedPage",
     "DecodedPage",
+    "ReadPage",
     "Record",
     "build_record",
     "decode_html",
     "html_root",
     "meta_charset",
     "pages_within",
+    "read_html",
     "record_to_json",
     "refusal_of",
 ]
@@ -91,6 +94,14 @@ NOTES_HEADING = re.compile(r"^(?:_{3,}|[-–—]{3,}|(?:Notes|Footnotes|Referenc
 
 
 @dataclass(frozen=True)
+class ReadPage:
+    """A page decoded and parsed (:func:`read_html`)."""
+
+    decoded: DecodedPage
+    parsed: Parsed
+
+
+@dataclass(frozen=True)
 class CapturedPage:
     """One fetched page of an article, as the crawl or the WARC holds it."""
 
@@ -104,6 +115,21 @@ class CapturedPage:
     """The entity, content coding (gzip) removed."""
     capture: CapturePointer | None
     """Pointer to the WARC response record, or None when not captured."""
+    read: ReadPage | None = dataclasses.field(default=None, compare=False, repr=False)
+    """The page already decoded and parsed (the crawl's spider read it for its links), or None:
+    the record builder then reads ``body`` itself. Either way a page is decoded and parsed once
+    and gives the same record."""
+
+    def read_html(self) -> ReadPage:
+        """Return the page decoded and parsed: as handed over, else read from ``body``."""
+        return self.read if self.read is not None else read_html(self.body, self.content_type)
+
+
+def read_html(body: bytes, content_type: str | None) -> ReadPage:
+    """Return the page decoded (:func:`archive.page.decode.decode_html`) and parsed
+    (:func:`archive.page.extract.parse_page`)."""
+    decoded = decode_html(body, content_type)
+    return ReadPage(decoded, parse_page(decoded.text))
 
 
 def html_root(text: str) -> lxml.html.HtmlElement:
@@ -190,8 +216,8 @@ def _read_pages(ordered: Sequence[CapturedPage]) -> _ReadPages | None:
     ends before it); None when the first page is one."""
     read = _ReadPages()
     for number, page in enumerate(ordered):
-        decoded = decode_html(page.body, page.content_type)
-        parsed = parse_page(decoded.text)
+        html = page.read_html()
+        decoded, parsed = html.decoded, html.parsed
         if is_refusal(parsed.root):
             if number == 0:
                 return None
@@ -295,7 +321,7 @@ def _print_text(print_pages: Sequence[CapturedPage], title_raw: str) -> str | No
     (or when it is a refusal, or not the template)."""
     if not print_pages:
         return None
-    root = parse_page(decode_html(print_pages[0].body, print_pages[0].content_type).text).root
+    root = print_pages[0].read_html().parsed.root
     read = read_page(root)
     if is_refusal(root) or read.body is None:
         return None

@@ -50,7 +50,7 @@ from ifes_archive.archive.page.joomla import (
     should_follow,
 )
 from ifes_archive.archive.page.page_template import ARTICLE_TABLES
-from ifes_archive.archive.page.record import PRINT_PAGE, decode_html, html_root, pages_within
+from ifes_archive.archive.page.record import PRINT_PAGE, ReadPage, pages_within, read_html
 from ifes_archive.crawler.bounds import note_bound
 from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
 from ifes_archive.crawler.firstcontact import FirstContactSpider
@@ -91,6 +91,11 @@ CHAIN_PRIORITY = 10
 #: Request meta of an article asked for because a public archive holds it (no crawl met it):
 #: its removal is what the crawl asked to learn, not a failure.
 ARCHIVED_KEY = "ifes_archived"
+#: Bytes of body of one article's pages that travel to the pipeline decoded and parsed (their
+#: trees held while the chain fetches the rest, a few times their bytes): the site's articles
+#: are tens of kB a page, so every real one does; the pages past it (a server sending pages of
+#: megabytes, up to ARTICLE_MAXSIZE) go as bytes and the record builder parses them itself.
+READ_PAGES_MAX = 2 * 1024 * 1024
 
 
 class IfesSpider(FirstContactSpider):
@@ -202,16 +207,15 @@ class IfesSpider(FirstContactSpider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request | ListingItem]:
         """Follow the links of a listing (or any non-article) page; yield it as listing
         evidence (the pipeline reads which articles it files under which category)."""
-        selector = self._selector(response)
+        html = self._read(response)
+        selector = selector_of(html)
         self._note_denied(response, selector)
         yield from self._follow_links(response, selector)
         self._count_listing_fetch(response.url)
         # A page cut by PAGE_MAX_PARSE is no evidence of a listing (nor parsed whole again).
         if listing_task(response.url, self.base_url) is not None and not self._cut(response):
-            content_type = response.headers.get("Content-Type")
-            yield ListingItem(response.url,
-                              content_type.decode("latin-1") if content_type else None,
-                              response.body, response.meta.get(META_KEY))
+            yield ListingItem(response.url, content_type_of(response), response.body,
+                              response.meta.get(META_KEY), read=html)
 
     def parse_article(
         self, response: Response, article_id: int, itemid: int | None
@@ -224,7 +228,8 @@ class IfesSpider(FirstContactSpider):
                 yield ObservedItem(article_id, NOT_MODIFIED_LINE, response.meta[SEEN_KEY],
                                    refers_to=response.meta[META_KEY].warc_record_id)
             return
-        selector = self._selector(response)
+        html = self._read(response)
+        selector = selector_of(html)
         yield from self._follow_links(response, selector)
         denied = self._note_denied(response, selector)
         if denied:
@@ -234,7 +239,7 @@ class IfesSpider(FirstContactSpider):
             return
         if not self._is_article(response, selector):
             return
-        pages = [page_dict(response, 0)]
+        pages = [page_dict(response, 0, self._handed_over(response, html, []))]
         total = page_count(selector)
         # Later pages under the menu item page 0 was fetched under (a recrawl may have asked
         # for the URL captured before): the breadcrumbs, and so the record, stay the same.
@@ -253,14 +258,15 @@ class IfesSpider(FirstContactSpider):
         total: int,
     ) -> Iterator[scrapy.Request | ArticleItem]:
         """Add one later page of a multi-page article; yield the item after the last one."""
-        selector = self._selector(response)
+        html = self._read(response)
+        selector = selector_of(html)
         yield from self._follow_links(response, selector)
         page = len(pages)
         denied = self._note_denied(response, selector)
         if denied:
             yield self._item(article_id, pages, [f"page {page} of {total}: {denied}"])
             return
-        pages = [*pages, page_dict(response, page)]
+        pages = [*pages, page_dict(response, page, self._handed_over(response, html, pages))]
         kept = self._within_article_bound(pages, total)
         if kept < len(pages):  # over ARTICLE_MAXSIZE: the rest is not fetched (a bound)
             yield self._item(article_id, pages[:kept], [
@@ -285,8 +291,10 @@ class IfesSpider(FirstContactSpider):
     def parse_print(self, response: Response, article_id: int, pages: list[dict[str, Any]],
                     errors: list[str]) -> Iterator[ArticleItem]:
         """Yield the article with its print view (the cross-check of its text)."""
-        denied = denied_state(self._selector(response))
-        printed = None if denied else page_dict(response, PRINT_PAGE)
+        html = self._read(response)
+        denied = denied_state(selector_of(html))
+        printed = None if denied else page_dict(response, PRINT_PAGE,
+                                                 self._handed_over(response, html, []))
         yield self._item(article_id, pages, errors, printed)
 
     def on_error(self, failure: Failure) -> Iterator[ArticleItem | ObservedItem]:
@@ -487,16 +495,26 @@ class IfesSpider(FirstContactSpider):
 
     # Page states ----------------------------------------------------------------------------
 
-    def _selector(self, response: Response) -> Selector:
-        """Return the selector of the page's first PAGE_MAX_PARSE bytes (a cut noted)."""
+    def _read(self, response: Response) -> ReadPage:
+        """Return the page's first PAGE_MAX_PARSE bytes decoded and parsed (a cut noted)."""
         if self._cut(response):
             refuse(getattr(self, "crawler", None), "page-parse", response.url,
                    f"a page of {len(response.body)} bytes: its first {self.page_max_parse} "
                    "are read for links (the WARC keeps it whole)", "PAGE_MAX_PARSE")
-        return page_selector(response, self.page_max_parse)
+        return read_response(response, self.page_max_parse)
 
     def _cut(self, response: Response) -> bool:
         return bool(self.page_max_parse) and len(response.body) > self.page_max_parse
+
+    def _handed_over(self, response: Response, html: ReadPage,
+                     pages: list[dict[str, Any]]) -> ReadPage | None:
+        """Return the page as read for its links, for the record builder to take instead of
+        parsing it again: None when only its first PAGE_MAX_PARSE bytes were read, or when the
+        article's pages handed over so far would pass READ_PAGES_MAX bytes of body."""
+        if self._cut(response):
+            return None
+        held = sum(len(p["body"]) for p in pages if p.get("read") is not None)
+        return html if held + len(response.body) <= READ_PAGES_MAX else None
 
     def _note_denied(self, response: Response, selector: Selector) -> str | None:
         """Return "restricted"/"not found" (counted, logged) for Joomla's HTTP-200 refusals."""
@@ -552,21 +570,37 @@ class IfesSpider(FirstContactSpider):
             stats.set_value(key, value)
 
 
-def page_selector(response: Response, max_bytes: int = 0) -> Selector:
-    """Return a selector over the page (its first ``max_bytes``, 0: all) decoded as the record
-    builder decodes it.
+def read_response(response: Response, max_bytes: int = 0) -> ReadPage:
+    """Return the page (its first ``max_bytes``, 0: all) decoded and parsed as the record
+    builder decodes and parses it (:func:`archive.page.record.read_html`).
 
     Scrapy trusts the header charset, which on this site may be missing or a wrong utf-8 over
     windows-1251 bytes; links with Cyrillic text or parameters must not be mangled.
     """
+    body = response.body[:max_bytes] if max_bytes else response.body
+    return read_html(body, content_type_of(response))
+
+
+def page_selector(response: Response, max_bytes: int = 0) -> Selector:
+    """Return a selector over the page (its first ``max_bytes``, 0: all), read as
+    :func:`read_response` reads it."""
+    return selector_of(read_response(response, max_bytes))
+
+
+def selector_of(html: ReadPage) -> Selector:
+    """Return a selector over a page read by :func:`read_response`."""
+    return Selector(root=html.parsed.root, type="html")
+
+
+def content_type_of(response: Response) -> str | None:
+    """Return the response's ``Content-Type`` (its last value), None if absent."""
     content_type = response.headers.get("Content-Type")
-    header = content_type.decode("latin-1") if content_type else None
-    text = decode_html(response.body[:max_bytes] if max_bytes else response.body, header).text
-    return Selector(root=html_root(text), type="html")
+    return content_type.decode("latin-1") if content_type else None
 
 
-def page_dict(response: Response, page: int) -> dict[str, Any]:
-    """Return one page of an ArticleItem from *response*."""
+def page_dict(response: Response, page: int, read: ReadPage | None = None) -> dict[str, Any]:
+    """Return one page of an ArticleItem from *response* (``read``: the page decoded and parsed,
+    handed to the record builder)."""
     return {
         "page": page,
         "url": response.url,
@@ -579,6 +613,7 @@ def page_dict(response: Response, page: int) -> dict[str, Any]:
         "body": response.body,
         "capture": response.meta.get(META_KEY),
         "seen": response.meta.get(SEEN_KEY),
+        "read": read,
     }
 
 
