@@ -15,7 +15,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
@@ -61,8 +61,7 @@ from ifes_archive.archive.release.sections import released_sections
 from ifes_archive.archive.release.tables import all_tables, table_jsonl
 from ifes_archive.archive.release.tokens import FOLDER as TOKENS
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
-from ifes_archive.archive.release.warcs import Copies, copy_warcs
-from ifes_archive.archive.wacz import write_wacz
+from ifes_archive.archive.release.warcs import Copies, ReleaseWacz, write_release_wacz
 from ifes_archive.archive.warcfiles import find_warcs
 from ifes_archive.archive.workers import bound_pool
 
@@ -71,6 +70,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from ifes_archive.archive.release.coverage import Coverage
+    from ifes_archive.archive.release.persons import ReleasedPersons
+    from ifes_archive.archive.release.sections import ReleasedSections
 
 CORPUS = "articles.jsonl"
 WACZ = "archive.wacz"
@@ -269,27 +270,34 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     exclusions = read_exclusions(options.exclude) if options.exclude else Exclusions()
     previous = read_previous(options.previous) if options.previous else None
     corpus, source = _corpus(archive_dir, work, options)
-    (work / "archive").mkdir(parents=True, exist_ok=True)
-    with open(work / "archive" / CORPUS, "w", encoding="utf-8", newline="\n") as pages:
-        plan = plan_release(corpus, options.scope, exclusions, pages, options.all_versions)
+    pages = work / "pages.jsonl"  # the versions the WACZ's page list shows
+    with open(pages, "w", encoding="utf-8", newline="\n") as stream:
+        plan = plan_release(corpus, options.scope, exclusions, stream, options.all_versions)
     warcs = find_warcs([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
-    progress = Progress("release: WARC files", len(warcs), options.progress)
-    copies = copy_warcs(warcs, work / "archive" / "warc", plan.dropped, progress)
-    progress.done(f"{copies.records:,} records, {copies.dropped:,} left out")
-    identity = _identity(options, plan, copies)
-    # The WACZ reads the WARC copies and the page list only: it is written meanwhile, on the
-    # other core (forked before pyarrow and matplotlib are loaded).
+    released = options.released or release_date()
+    # The WARC files are read once, on the other core (forked before pyarrow and matplotlib are
+    # loaded): their records go into the WACZ as they are read, its index from the same read,
+    # while persons and sections are resolved here. The tables wait for it: their capture
+    # pointers are into the WACZ's copies.
     with bound_pool(1) as pool:  # its worker dies with this process
-        job = _start_wacz(pool, work / "archive", root, identity) if warcs else None
-        writer = _write_contents(archive_dir, corpus, plan, copies, root, options)
-        parquet = {name: [p.relative_to(root).as_posix() for p in files]
-                   for name, files in writer.close().items()}
-        changes = compare(previous, writer.released, set(exclusions.reasons))
-        (root / "CHANGES.md").write_text(changes_markdown(changes, identity.version,
-                                                          identity.released.isoformat()),
-                                         encoding="utf-8")
-        plots = draw_plots(writer.coverage, root / "plots")
-        wacz = _finish_wacz(job, options.progress)
+        job = pool.submit(write_release_wacz, warcs, root / WACZ, plan.dropped, pages,
+                          _title(options, plan), datetime.combine(released, time(),
+                                                                  timezone.utc)) \
+            if warcs else None
+        persons = released_persons(archive_dir, plan.authors, plan.kept)
+        sections = released_sections(archive_dir, plan.breadcrumbs, plan.kept)
+        packed = _packed(job, len(warcs), options.progress)
+    copies = packed.copies
+    identity = _identity(options, plan, copies, released)
+    writer = _write_contents(corpus, plan, copies, root, options, persons, sections)
+    parquet = {name: [p.relative_to(root).as_posix() for p in files]
+               for name, files in writer.close().items()}
+    changes = compare(previous, writer.released, set(exclusions.reasons))
+    (root / "CHANGES.md").write_text(changes_markdown(changes, identity.version,
+                                                      identity.released.isoformat()),
+                                     encoding="utf-8")
+    plots = draw_plots(writer.coverage, root / "plots")
+    wacz = WACZ if job is not None else "the archive has no WARC files"
     if options.tokens:
         write_tokens(root, options.all_versions)
     excluded = exclusions.counts(plan.excluded)
@@ -297,7 +305,11 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
                       plots, copies, _reports(archive_dir), changes,
                       options.scope.describe(), len(plan.out_of_scope), excluded, source,
                       options.all_versions, wacz, writer.personal, writer.example)
-    _describe(root, facts, _provenance(options, plan, copies, writer.coverage, excluded, source))
+    checksums = Checksums()
+    if job is not None:
+        checksums.know(root / WACZ, packed.sha256)
+    _describe(root, facts, checksums,
+              _provenance(options, plan, copies, writer.coverage, excluded, source))
     return ReleaseSummary(root, identity, writer.coverage, excluded, len(plan.out_of_scope),
                           release_parts(root), wacz, copies,
                           len(set(exclusions.reasons) - plan.excluded))
@@ -311,7 +323,8 @@ def _need_morphology() -> None:
         raise ReleaseInputError(str(exc)) from None
 
 
-def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
+def _describe(root: Path, facts: CardFacts, checksums: Checksums,
+              provenance: dict[str, Any]) -> None:
     """Write the card, the citation, the package descriptor and, last, the checksums."""
     write_card(facts, root)
     description = summary(facts)
@@ -319,7 +332,6 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     (root / "CITATION.cff").write_text(
         citation_cff(facts.identity, description, languages_of(facts.coverage),
                      seen[1] if seen else None), encoding="utf-8")
-    checksums = Checksums()
     write_json(root / "datapackage.json",
                datapackage(facts.identity, description,
                            _resources(root, facts.parquet, checksums, facts.all_versions),
@@ -327,11 +339,10 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     write_sums(root, checksums)
 
 
-def _write_contents(archive_dir: Path, corpus: Path, plan: Plan, copies: Copies, root: Path,
-                    options: ReleaseOptions) -> ContentsWriter:
+def _write_contents(corpus: Path, plan: Plan, copies: Copies, root: Path,
+                    options: ReleaseOptions, persons: ReleasedPersons,
+                    sections: ReleasedSections) -> ContentsWriter:
     progress = Progress("release: articles", len(plan.kept), options.progress)
-    persons = released_persons(archive_dir, plan.authors, plan.kept)
-    sections = released_sections(archive_dir, plan.breadcrumbs, plan.kept)
     writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes, persons,
                             sections, options.keep_emails)
     done = 0
@@ -344,34 +355,30 @@ def _write_contents(archive_dir: Path, corpus: Path, plan: Plan, copies: Copies,
     return writer
 
 
-def _identity(options: ReleaseOptions, plan: Plan, copies: Copies) -> Identity:
-    released = options.released or release_date()
+def _packed(job: Future[ReleaseWacz] | None, files: int, show: bool | None) -> ReleaseWacz:
+    """Wait for the WACZ (the WARC files' one pass); return what it holds."""
+    if job is None:
+        return ReleaseWacz(Copies(), 0, "")
+    progress = Progress("release: WARC files into the WACZ", files, show).begin()
+    packed = job.result()
+    progress.done(f"{files:,} files, {packed.copies.records:,} records, "
+                  f"{packed.copies.dropped:,} left out, {packed.lines:,} captures indexed")
+    return packed
+
+
+def _title(options: ReleaseOptions, plan: Plan) -> str:
+    host = urlsplit(plan.site).netloc or plan.site
+    return options.title or f"Japan studies publications of IFES RAS ({host})"
+
+
+def _identity(options: ReleaseOptions, plan: Plan, copies: Copies, released: date) -> Identity:
     operators = sorted({run.info["operator"] for run in copies.runs.values()
                         if run.info.get("operator")})
-    host = urlsplit(plan.site).netloc or plan.site
-    return Identity(title=options.title or f"Japan studies publications of IFES RAS ({host})",
+    return Identity(title=_title(options, plan),
                     version=options.version or released.strftime("%Y.%m.%d"),
                     released=released, site=plan.site,
                     creators=options.creators or tuple(operators),
                     license=options.license)
-
-
-def _start_wacz(pool: ProcessPoolExecutor, archive_copy: Path, root: Path,
-                identity: Identity) -> Future[int]:
-    """Start writing the WACZ of the release's captures: the WARC copies, one page (with its
-    text) per article; dated by the release."""
-    released = datetime.combine(identity.released, time(), timezone.utc)
-    return pool.submit(write_wacz, archive_copy, root / WACZ, title=identity.title,
-                       created=released, page_text=True)
-
-
-def _finish_wacz(job: Future[int] | None, show: bool | None) -> str:
-    """Wait for the WACZ; return its name, or why there is none."""
-    if job is None:
-        return "the archive has no WARC files"
-    progress = Progress("release: WACZ", show=show).begin()
-    progress.done(f"{job.result():,} captures indexed")
-    return WACZ
 
 
 def release_parts(root: Path) -> list[tuple[str, int, int]]:
