@@ -27,10 +27,10 @@ from typing import Any
 
 from bench.scoring import TextScores
 from bench.targets import print_targets
-from ifes_archive.archive import record as record_module
-from ifes_archive.archive.decode import decode_html
-from ifes_archive.archive.listings import listed_articles, sections_by_article
-from ifes_archive.archive.record import CapturedPage, build_record
+from ifes_archive.archive.page import record as record_module
+from ifes_archive.archive.page.decode import decode_html
+from ifes_archive.archive.page.listings import listed_articles, sections_by_article
+from ifes_archive.archive.page.record import CapturedPage, build_record
 
 GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "gold"
 BASE_URL = "http://127.0.0.1:8123/"
@@ -271,7 +271,7 @@ def time_extractor(source: Path | None, runs: int = TIMING_RUNS) -> float:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(source or ROOT)
     # The baseline tree predates the ifes_archive.* names: its package is plain ``archive``.
-    module = "archive.record" if source is not None else "ifes_archive.archive.record"
+    module = "archive.record" if source is not None else "ifes_archive.archive.page.record"
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "timing.py"), str(GOLD),
                            BASE_URL, str(runs), module], capture_output=True, text=True, env=env,
                           check=True)

@@ -1,8 +1,8 @@
 """The generic path beside trafilatura on real article pages nobody here wrote.
 
 ``python -m bench.generic`` scores this project's fallback for pages that are not the known
-template (:func:`archive.record.build_record` on a page of another layout: trafilatura's XML
-flattened by :mod:`archive.flatten`) against ``trafilatura.extract`` with its defaults and with
+template (:func:`archive.page.record.build_record` on a page of another layout: trafilatura's XML
+flattened by :mod:`archive.page.flatten`) against ``trafilatura.extract`` with its defaults and with
 ``favor_precision=True``, on the 181 pages of the Zyte/Scrapinghub article-extraction-benchmark
 (https://github.com/scrapinghub/article-extraction-benchmark), with that benchmark's scoring
 (:mod:`bench.scoring`).
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from bench.scoring import TextScores
 from bench.targets import print_targets
-from ifes_archive.archive.record import CapturedPage, build_record
+from ifes_archive.archive.page.record import CapturedPage, build_record
 
 DEFAULT_DIR = Path.home() / ".cache" / "ifes-archive" / "article-extraction-benchmark"
 REPOSITORY = "https://github.com/scrapinghub/article-extraction-benchmark"

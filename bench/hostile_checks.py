@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from ifes_archive.archive.joomla import ARTICLE_KINDS, parse_url
+from ifes_archive.archive.page.joomla import ARTICLE_KINDS, parse_url
 from ifes_archive.crawler.crawllog import parse_line
 from ifes_archive.fixtures.hostile_pages import classify
 

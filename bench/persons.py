@@ -1,4 +1,4 @@
-"""Score person resolution (archive/persons.py) on the clean-room mirrors: pairwise precision and
+"""Score person resolution (archive/corpus/persons.py) on the clean-room mirrors: pairwise precision and
 recall over every printed author mention, beside the baseline «group by display name».
 
     python -m bench.persons --mirror stranger --seed 1                # serve, crawl, score
@@ -31,8 +31,8 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from ifes_archive.archive.person_names import same_word, word_keys
-from ifes_archive.archive.person_store import resolve_folder
+from ifes_archive.archive.corpus.person_names import same_word, word_keys
+from ifes_archive.archive.corpus.person_store import resolve_folder
 
 Mention = tuple[int, int]  # (article id, place among the article's truth authors)
 
@@ -110,7 +110,7 @@ def _namesakes(a: Any, b: Any, printed_a: list[str], printed_b: list[str]) -> bo
 
 def _shows_patronymic(spellings: list[str]) -> bool:
     """Whether any spelling holds a patronymic or a second initial."""
-    from ifes_archive.archive.person_names import is_patronymic, split_initials
+    from ifes_archive.archive.corpus.person_names import is_patronymic, split_initials
 
     return any(is_patronymic(w) or len(split_initials(w)) > 1 or
                sum(bool(split_initials(x)) for x in s.split()) > 1

@@ -22,15 +22,15 @@ from warcio.archiveiterator import ArchiveIterator
 
 from bench.crawl import crawl_command, with_mirror
 from bench.targets import print_targets
-from ifes_archive.archive.decode import decode_html
-from ifes_archive.archive.rebuild import (
+from ifes_archive.archive.corpus.rebuild import (
     ContentSeen,
     article_jobs,
     captured_page,
     rebuild,
     select,
 )
-from ifes_archive.archive.warcfiles import find_warcs
+from ifes_archive.archive.page.decode import decode_html
+from ifes_archive.archive.warcs.warcfiles import find_warcs
 from ifes_archive.fixtures.server import MIRROR_SETTINGS
 
 

@@ -24,9 +24,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from bench.crawl import crawl_command
 from bench.targets import print_targets
-from ifes_archive.archive.joomla import parse_url, state_key
-from ifes_archive.archive.reader import read_raw_records
-from ifes_archive.archive.rebuild import rebuild
+from ifes_archive.archive.corpus.rebuild import rebuild
+from ifes_archive.archive.page.joomla import parse_url, state_key
+from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.fixtures.epochs import site_at
 from ifes_archive.fixtures.server import MIRROR_SETTINGS, start_server_process
 from ifes_archive.fixtures.timeline import wait_for_epoch

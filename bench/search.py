@@ -69,7 +69,7 @@ def judge(release: Path) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     import pymorphy3
 
     from ifes_archive.archive.release.tables import table_jsonl
-    from ifes_archive.archive.wordforms import WORD
+    from ifes_archive.archive.release.wordforms import WORD
 
     morph = pymorphy3.MorphAnalyzer()
     holding: dict[str, set[str]] = defaultdict(set)
@@ -112,7 +112,7 @@ async def _search(release: Path, db: Path, words: list[tuple[str, str]],
     from datasette.plugins import pm
     from datasette.utils import escape_fts
 
-    from ifes_archive.archive import browse, browse_plugin, browse_search
+    from ifes_archive.archive.release import browse, browse_plugin, browse_search
 
     for plugin, name in ((browse_plugin, browse.PLUGIN), (browse_search, "ifes-archive-search")):
         if not pm.is_registered(plugin):
@@ -139,7 +139,7 @@ def _scores(pairs: list[tuple[set[str], set[str]]]) -> dict[str, float]:
 
 def measure(release: Path, count: int, seed: int) -> dict[str, Any]:
     """Return the figures of both searches over ``count`` random words of ``release``."""
-    from ifes_archive.archive.browse import build_database
+    from ifes_archive.archive.release.browse import build_database
 
     holding, forms = judge(release)
     words = pick(holding, forms, count, seed)

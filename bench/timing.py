@@ -1,7 +1,7 @@
 """Time ``build_record`` over the gold set's article pages; print ms per page (best run).
 
 Run as a script: ``timing.py GOLD BASE_URL RUNS [MODULE]``, MODULE the record module to time
-(``ifes_archive.archive.record``, this checkout's; ``archive.record`` of a baseline tree on
+(``ifes_archive.archive.page.record``, this checkout's; ``archive.record`` of a baseline tree on
 ``PYTHONPATH``, from before the project's modules were named ``ifes_archive.*``):
 :func:`bench.extract.time_extractor` runs the baseline's and this checkout's alike.
 """
@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-RECORD_MODULE = "ifes_archive.archive.record"
+RECORD_MODULE = "ifes_archive.archive.page.record"
 
 
 def main(gold: Path, base_url: str, runs: int, module: str = RECORD_MODULE) -> float:

@@ -4,8 +4,8 @@ operator's contact in the User-Agent, every request counted.
 
 Plain ``urllib`` rather than the crawl's Scrapy stack: an import is a short list of known URLs
 fetched in order, with no links to follow and no reactor to share, and the archive's answer is
-parsed again anyway (:mod:`archive.imports.records`); the crawl's capturing handler keeps wire
-bytes, which for a replay would be the archive's transfer, not the capture. Redirects are not
+parsed again anyway (:mod:`archive.corpus.imports.records`); the crawl's capturing handler keeps
+wire bytes, which for a replay would be the archive's transfer, not the capture. Redirects are not
 followed: an archive that redirects a capture to another (a "closest" one) has not replayed it.
 """
 
@@ -19,7 +19,7 @@ from email.utils import parsedate_to_datetime
 from http.client import HTTPException
 from typing import TYPE_CHECKING
 
-from ifes_archive.archive.imports.records import Replayed
+from ifes_archive.archive.corpus.imports.records import Replayed
 
 if TYPE_CHECKING:
     from collections.abc import Callable

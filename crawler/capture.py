@@ -36,14 +36,15 @@ from scrapy.exceptions import (
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
-from ifes_archive.archive.reader import (
+from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.warcs.reader import (
     content_codings,
     decode_body,
     read_http_head,
     record_at,
     response_entity,
 )
-from ifes_archive.archive.warc import OPEN_SUFFIX, CapturePointer, HttpExchange, utc_now
+from ifes_archive.archive.warcs.writer import OPEN_SUFFIX, HttpExchange, utc_now
 from ifes_archive.crawler.crawllog import NOT_ARCHIVED, OUT_OF_SCOPE, Attempt, attempt_of, hops_of
 from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
 from ifes_archive.crawler.runend import run_end
@@ -65,8 +66,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: The :class:`~archive.warc.CapturePointer` to the record holding the answer's content: its own
-#: capture, or for a revisit the original capture it refers to.
+#: The :class:`~archive.pointer.CapturePointer` to the record holding the answer's content: its
+#: own capture, or for a revisit the original capture it refers to.
 META_KEY = "warc_capture"
 #: Set on a request whose answer was stored as a revisit: the revisit record's pointer.
 REVISIT_KEY = "warc_revisit"

@@ -33,7 +33,7 @@ BOUNDED = EXIT_BOUNDED
 
 def _crawl(args: argparse.Namespace) -> int:
     started = time.time()  # --max-time counts from here: Scrapy's imports and first contact too
-    from ifes_archive.archive.folder import FolderLocked
+    from ifes_archive.archive.warcs.folder import FolderLocked
     from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict
     from ifes_archive.crawler.run import (
         ArchiveUnwritable,
@@ -112,8 +112,8 @@ def _serve_fixtures(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.verify import verify_file
-    from ifes_archive.archive.warcfiles import WarcInputError, find_warcs
+    from ifes_archive.archive.warcs.verify import verify_file
+    from ifes_archive.archive.warcs.warcfiles import WarcInputError, find_warcs
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
@@ -136,9 +136,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.manifest import write_manifest
-    from ifes_archive.archive.rebuild import UNREADABLE_REST, rebuild
-    from ifes_archive.archive.warcfiles import WarcInputError
+    from ifes_archive.archive.corpus.manifest import write_manifest
+    from ifes_archive.archive.corpus.rebuild import UNREADABLE_REST, rebuild
+    from ifes_archive.archive.warcs.warcfiles import WarcInputError
 
     out = Path(args.out)
     missing = [p for p in args.paths if not Path(p).exists()]
@@ -171,8 +171,8 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.joomla import article_id_of, base_url_of
-    from ifes_archive.archive.record import CapturedPage, build_record, record_to_json
+    from ifes_archive.archive.page.joomla import article_id_of, base_url_of
+    from ifes_archive.archive.page.record import CapturedPage, build_record, record_to_json
 
     path = Path(args.file)
     try:
@@ -197,7 +197,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _refused(args: argparse.Namespace, exc: Exception) -> str:
     """Record a crawl refused a locked folder in its reports; return where, for the message."""
-    from ifes_archive.archive.folder import ArchiveFolder, run_stamp
+    from ifes_archive.archive.warcs.folder import ArchiveFolder, run_stamp
     from ifes_archive.crawler.report import record_refusal
     from ifes_archive.crawler.session import ARCHIVE_LOCKED
 
@@ -219,10 +219,10 @@ def _deploy(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.index import INDEX_PATH, write_index
-    from ifes_archive.archive.reader import unread_rest
-    from ifes_archive.archive.wacz import write_wacz
-    from ifes_archive.archive.warcfiles import WarcInputError, find_warcs, is_open
+    from ifes_archive.archive.warcs.index import INDEX_PATH, write_index
+    from ifes_archive.archive.warcs.reader import unread_rest
+    from ifes_archive.archive.warcs.wacz import write_wacz
+    from ifes_archive.archive.warcs.warcfiles import WarcInputError, find_warcs, is_open
 
     folder = Path(args.archive_dir)
     try:
@@ -253,7 +253,7 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.history import describe
+    from ifes_archive.archive.corpus.history import describe
     from ifes_archive.archive.release.lookup import NoHistory, article_history
 
     try:
@@ -275,7 +275,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _persons(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.person_store import (
+    from ifes_archive.archive.corpus.person_store import (
         PersonsInputError,
         describe,
         newest_records,
@@ -296,7 +296,7 @@ def _persons(args: argparse.Namespace) -> int:
 
 
 def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
-    from ifes_archive.archive.reader import DEFAULT_MAX_BODY
+    from ifes_archive.archive.warcs.reader import DEFAULT_MAX_BODY
 
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                         help=f"decode at most this many bytes of a body to {what} "
@@ -304,10 +304,10 @@ def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.folder import LockHeld
     from ifes_archive.archive.release.build import ReleaseOptions, build_release
     from ifes_archive.archive.release.scope import ReleaseInputError, Scope
-    from ifes_archive.archive.warcfiles import WarcInputError
+    from ifes_archive.archive.warcs.folder import LockHeld
+    from ifes_archive.archive.warcs.warcfiles import WarcInputError
 
     options = ReleaseOptions(
         scope=Scope(args.date_from, args.date_to, tuple(args.section), tuple(args.language)),
@@ -332,7 +332,7 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _browse(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.browse import DatabaseExists, serve
+    from ifes_archive.archive.release.browse import DatabaseExists, serve
 
     try:
         serve(args.release, args.host, args.port, args.db, args.replay_prefix, args.force)

@@ -37,13 +37,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ifes_archive.archive.reader import read_http_head
-from ifes_archive.archive.warc import sha1_digest
+from ifes_archive.archive.warcs.reader import read_http_head
+from ifes_archive.archive.warcs.writer import sha1_digest
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ifes_archive.archive.warc import HttpExchange
+    from ifes_archive.archive.warcs.writer import HttpExchange
 
 logger = logging.getLogger(__name__)
 

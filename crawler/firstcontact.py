@@ -38,8 +38,8 @@ from scrapy.utils.misc import load_object
 from tldextract import TLDExtract
 
 from ifes_archive.archive import origin as origins
-from ifes_archive.archive.joomla import normalise_base_url
-from ifes_archive.archive.reader import decode_body, read_http_head
+from ifes_archive.archive.page.joomla import normalise_base_url
+from ifes_archive.archive.warcs.reader import decode_body, read_http_head
 from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
 from ifes_archive.crawler.middlewares import Backoff, accept_encoding, retry_after_seconds
 from ifes_archive.crawler.policy import ALLOW_ALL, DISALLOW_ALL, RULES, robots_rule, robots_text
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from scrapy.robotstxt import RobotParser
     from scrapy.settings import BaseSettings
 
-    from ifes_archive.archive.warc import HttpExchange
+    from ifes_archive.archive.warcs.writer import HttpExchange
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

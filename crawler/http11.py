@@ -4,7 +4,7 @@ Scrapy's Twisted client hands on a rebuilt response: no reason phrase, no ``Cont
 ``Transfer-Encoding``, repeated headers folded. For an archive that is not good enough, so this
 client writes the request bytes itself (serialised by h11, so they are what went out) and tees
 every byte the transport delivers before h11 parses it. The result carries both the parsed
-response and an :class:`~archive.warc.HttpExchange` with the wire bytes.
+response and an :class:`~archive.warcs.writer.HttpExchange` with the wire bytes.
 
 Connections are kept alive and reused per origin (polite to the server, and fast; or not at all
 with ``keep_alive=False``), but only at a clean message boundary: a response followed by more
@@ -19,7 +19,7 @@ after the next request went out, where nothing tells them from its answer: only
 
 Every size is bounded: bytes received for one exchange (interim responses, heads, chunk framing
 and body) by ``maxwire``, one head by ``max_head``, interim responses by
-:data:`~archive.reader.MAX_INTERIM_RESPONSES`, the body by ``maxsize`` as sent and again once
+:data:`~archive.warcs.reader.MAX_INTERIM_RESPONSES`, the body by ``maxsize`` as sent and again once
 its content coding is undone (decoded as it arrives, so a gzip bomb stops after a few kB).
 """
 
@@ -35,7 +35,7 @@ from urllib.parse import SplitResult, urlsplit
 import h11
 
 from ifes_archive.archive.origin import origin_of
-from ifes_archive.archive.reader import (
+from ifes_archive.archive.warcs.reader import (
     MAX_HTTP_HEAD,
     MAX_INTERIM_RESPONSES,
     BodyTooLarge,
@@ -44,7 +44,7 @@ from ifes_archive.archive.reader import (
     content_codings,
     held_entity,
 )
-from ifes_archive.archive.warc import HttpExchange, utc_now
+from ifes_archive.archive.warcs.writer import HttpExchange, utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable

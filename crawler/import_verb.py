@@ -46,7 +46,7 @@ def run_verb(args: argparse.Namespace) -> int:
     """Run ``ifes-archive import``; return its exit status."""
     from pathlib import Path
 
-    from ifes_archive.archive.folder import FolderLocked
+    from ifes_archive.archive.warcs.folder import FolderLocked
     from ifes_archive.crawler.importer import ImportOptions, IndexUnavailable, run_import
     from ifes_archive.crawler.useragent import operator_problem, user_agent
 

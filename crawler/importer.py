@@ -3,11 +3,11 @@ records of the archive folder, beside the project's own crawls.
 
 One run: find the captures (a CDX server's answers, page by page with resume keys, or a
 Memento TimeMap's, page by page), keep those of the site's article pages, print views and
-listings (:func:`archive.imports.cdx.site_page`), each distinct capture once; leave out those an
-earlier import already stored (so a run killed half way goes on where it stopped: each record
+listings (:func:`archive.corpus.imports.cdx.site_page`), each distinct capture once; leave out those
+an earlier import already stored (so a run killed half way goes on where it stopped: each record
 is written whole or not at all); fetch each one's raw replay (``id_``) politely
 (:mod:`crawler.archive_client`) and store it as a ``response`` record that says where and when
-it was captured and where it came from (:mod:`archive.imports.records`), with a ``metadata``
+it was captured and where it came from (:mod:`archive.corpus.imports.records`), with a ``metadata``
 record holding the archive's answer head. A replay that is not the raw capture (the archive's
 banner or rewritten links, another capture, the archive's own error page) is refused with a
 line saying so; nothing of it is stored.
@@ -22,8 +22,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from ifes_archive.archive.folder import ArchiveFolder, acquire, release, run_stamp
-from ifes_archive.archive.imports.cdx import (
+from ifes_archive.archive.corpus.imports.cdx import (
     Capture,
     CdxPage,
     cdx_query_url,
@@ -33,8 +32,8 @@ from ifes_archive.archive.imports.cdx import (
     replay_root_of,
     site_page,
 )
-from ifes_archive.archive.imports.coverage import coverage, crawled_status, held_ids
-from ifes_archive.archive.imports.records import (
+from ifes_archive.archive.corpus.imports.coverage import coverage, crawled_status, held_ids
+from ifes_archive.archive.corpus.imports.records import (
     CREATION_DATE,
     MEMENTO_DATETIME,
     ORIGINAL_STATUS,
@@ -49,10 +48,11 @@ from ifes_archive.archive.imports.records import (
     rewritten,
     timestamp_date,
 )
-from ifes_archive.archive.imports.timemap import parse_timemap
+from ifes_archive.archive.corpus.imports.timemap import parse_timemap
 from ifes_archive.archive.progress import Progress
-from ifes_archive.archive.reader import open_records, warcinfo_fields
-from ifes_archive.archive.warc import (
+from ifes_archive.archive.warcs.folder import ArchiveFolder, acquire, release, run_stamp
+from ifes_archive.archive.warcs.reader import open_records, warcinfo_fields
+from ifes_archive.archive.warcs.writer import (
     BASE_FIELD,
     RUN_FIELD,
     SCOPE_FIELD,
@@ -125,7 +125,7 @@ class ImportReport:
     """Captures left for the next run by IMPORT_MAX_CAPTURES."""
     coverage: dict[str, Any] = field(default_factory=dict)
     """Article ids the archive holds against those the live site serves
-    (:mod:`archive.imports.coverage`)."""
+    (:mod:`archive.corpus.imports.coverage`)."""
     requests: int = 0
     waited_seconds: float = 0.0
     bounds: dict[str, Any] = field(default_factory=dict)

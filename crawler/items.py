@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ifes_archive.archive.warc import CapturePointer
+    from ifes_archive.archive.pointer import CapturePointer
 
 
 @dataclass
@@ -53,7 +53,8 @@ class ObservedItem:
 
     article_id: int
     observed: str
-    """``not-modified`` or ``gone`` (:data:`archive.journal.NOT_MODIFIED_LINE`, ``GONE_LINE``)."""
+    """``not-modified`` or ``gone`` (:data:`archive.corpus.journal.NOT_MODIFIED_LINE`,
+    ``GONE_LINE``)."""
     seen: str
     """WARC-Date of the capture that showed it."""
     refers_to: str = ""

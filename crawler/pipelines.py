@@ -1,16 +1,16 @@
 """Item pipeline: journal what each crawl saw of every article, write the corpus at the end.
 
-An :class:`~crawler.items.ArticleItem` becomes a record (:func:`archive.record.build_record`, the
-same function an offline rebuild from WARC uses) with ``first_seen`` / ``last_seen`` set to the
+An :class:`~crawler.items.ArticleItem` becomes a record (:func:`archive.page.record.build_record`,
+the same function an offline rebuild from WARC uses) with ``first_seen`` / ``last_seen`` set to the
 date of this crawl's captures; an :class:`~crawler.items.ObservedItem` (a 304, a removal) becomes
 a short line. All go to the archive folder's journal (each line flushed at once, fsynced
 every ``ARTICLES_FSYNC_EVERY`` items), which survives a crash and is shared by every run into the
 folder; each line is counted as new, changed, unchanged or gone by what it does to the article's
-versions (:func:`archive.versions.fold`). The journal's line kinds are :mod:`archive.journal`'s.
-Listing items are evidence for sections: the (article id, category name) pairs
-:func:`archive.listings.listed_articles` reads off each listing page go to a second journal. At
-close :func:`archive.corpus.finalize` writes ``articles.jsonl``: every version of every article,
-sorted, with the categories all listings of all runs file it under.
+versions (:func:`archive.corpus.versions.fold`). The journal's line kinds are
+:mod:`archive.corpus.journal`'s. Listing items are evidence for sections: the (article id, category
+name) pairs :func:`archive.page.listings.listed_articles` reads off each listing page go to a second
+journal. At close :func:`archive.corpus.articles.finalize` writes ``articles.jsonl``: every version
+of every article, sorted, with the categories all listings of all runs file it under.
 
 What leaves the pipeline (what feed exports such as scrapyd's items file receive) is what was
 journaled, as JSON-ready dicts: the record of a new or changed article, the short line of one seen
@@ -28,10 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from ifes_archive.archive.checks import LISTING_CRUMB, listing_crumb_detail, tally
-from ifes_archive.archive.corpus import classify, finalize
-from ifes_archive.archive.joomla import base_url_of
-from ifes_archive.archive.journal import (
+from ifes_archive.archive.corpus.articles import classify, finalize
+from ifes_archive.archive.corpus.journal import (
     NOT_MODIFIED_LINE,
     GoneLine,
     JournalFile,
@@ -45,9 +43,11 @@ from ifes_archive.archive.journal import (
     read_listings,
     read_observations,
 )
-from ifes_archive.archive.listings import listing_check, read_listing
-from ifes_archive.archive.record import INCOMPLETE_FLAG, CapturedPage, build_record
-from ifes_archive.archive.versions import Observation, content_digest, fold
+from ifes_archive.archive.corpus.versions import Observation, content_digest, fold
+from ifes_archive.archive.page.checks import LISTING_CRUMB, listing_crumb_detail, tally
+from ifes_archive.archive.page.joomla import base_url_of
+from ifes_archive.archive.page.listings import listing_check, read_listing
+from ifes_archive.archive.page.record import INCOMPLETE_FLAG, CapturedPage, build_record
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
 

@@ -3,9 +3,9 @@
 A handful of polite requests — robots.txt and the front page (:mod:`crawler.firstcontact`, as
 every crawl starts), one listing, one article, its print view — through the crawl's own HTTP
 client and manners. Pages are read by the code the crawl reads them with: links judged by
-:func::`archive.joomla.should_follow`, listings by :func:`archive.listings.read_listing`, the
-article by :func:`archive.record.build_record`; :mod:`crawler.template` says which parts of the
-known template each page shows. Nothing is written.
+:func::`archive.page.joomla.should_follow`, listings by :func:`archive.page.listings.read_listing`,
+the article by :func:`archive.page.record.build_record`; :mod:`crawler.template` says which parts of
+the known template each page shows. Nothing is written.
 """
 
 from __future__ import annotations
@@ -15,16 +15,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from ifes_archive.archive.checks import (
+from ifes_archive.archive.origin import canonical_url
+from ifes_archive.archive.page.checks import (
     LISTING_CRUMB,
     PRINT_VIEW,
     check,
     crumb_check,
     listing_crumb_detail,
 )
-from ifes_archive.archive.decode import detect, header_charset, meta_charset
-from ifes_archive.archive.extract import is_refusal, page_total
-from ifes_archive.archive.joomla import (
+from ifes_archive.archive.page.decode import detect, header_charset, meta_charset
+from ifes_archive.archive.page.extract import is_refusal, page_total
+from ifes_archive.archive.page.joomla import (
     ARTICLE_KINDS,
     NAMED_TASKS,
     JoomlaUrl,
@@ -33,9 +34,8 @@ from ifes_archive.archive.joomla import (
     print_view_url,
     should_follow,
 )
-from ifes_archive.archive.listings import Listing, listing_check, read_listing
-from ifes_archive.archive.origin import canonical_url
-from ifes_archive.archive.record import (
+from ifes_archive.archive.page.listings import Listing, listing_check, read_listing
+from ifes_archive.archive.page.record import (
     GENERIC_FLAG,
     PRINT_PAGE,
     CapturedPage,
@@ -122,7 +122,7 @@ class ProbeReport:
     record: dict[str, Any] | None = None
     record_note: str = ""
     checks: list[dict[str, Any]] = field(default_factory=list)
-    """Cross-checks without gold (:mod:`archive.checks`): the record's own (authors, print
+    """Cross-checks without gold (:mod:`archive.page.checks`): the record's own (authors, print
     view), its crumb against the listing's name, and the listing's name against its crumb."""
     crawl_delay: float | None = None
 

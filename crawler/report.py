@@ -21,7 +21,7 @@ from ifes_archive.crawler.bounds import bounds_hit
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from ifes_archive.archive.folder import ArchiveFolder
+    from ifes_archive.archive.warcs.folder import ArchiveFolder
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class CrawlSummary:
     """Listing pages fetched per distinct listing (``distinct``, ``pages``, ``fetches``, and
     ``refetched``: pages fetched more than once)."""
     checks: dict[str, Any] = field(default_factory=dict)
-    """Cross-checks without gold (:mod:`archive.checks`): per check how many current records
+    """Cross-checks without gold (:mod:`archive.page.checks`): per check how many current records
     (and listing pages) agree and disagree, and every disagreement."""
     base_url_given: str = ""
     """The base URL as given, when first contact followed it elsewhere (else ``base_url``)."""

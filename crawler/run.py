@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ifes_archive.archive.folder import ArchiveFolder, acquire, release
+from ifes_archive.archive.warcs.folder import ArchiveFolder, acquire, release
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings

@@ -1,9 +1,10 @@
 """The capture session: a Scrapy extension that owns the archive folder while a crawl runs.
 
 Enabled by the ``ARCHIVE_DIR`` setting (``NotConfigured`` without it: nothing is captured), it
-holds, for one crawl, everything that lives in the folder (:class:`archive.folder.ArchiveFolder`):
-the folder's lock, the WARC writer, the crawl state and run, the crawl log, and at the end the
-run's report. Other components find it with ``crawler.get_extension(CaptureSession)``.
+holds, for one crawl, everything that lives in the folder
+(:class:`archive.warcs.folder.ArchiveFolder`): the folder's lock, the WARC writer, the crawl state
+and run, the crawl log, and at the end the run's report. Other components find it with
+``crawler.get_extension(CaptureSession)``.
 
 Start-up (``spider_opened``: every component is built, no request has gone out) — the folder
 is locked (a second crawl into it closes at once, ``archive_locked``), space is set aside for the
@@ -33,12 +34,19 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from ifes_archive.archive.folder import ArchiveFolder, FolderLocked, acquire, release, run_stamp
-from ifes_archive.archive.joomla import rebase, state_key
-from ifes_archive.archive.reader import open_records, warcinfo_fields
-from ifes_archive.archive.state import CrawlState, KnownCapture, StateLost
-from ifes_archive.archive.versions import GONE_STATUSES
-from ifes_archive.archive.warc import (
+from ifes_archive.archive.corpus.versions import GONE_STATUSES
+from ifes_archive.archive.page.joomla import rebase, state_key
+from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.warcs.folder import (
+    ArchiveFolder,
+    FolderLocked,
+    acquire,
+    release,
+    run_stamp,
+)
+from ifes_archive.archive.warcs.reader import open_records, warcinfo_fields
+from ifes_archive.archive.warcs.state import CrawlState, KnownCapture, StateLost
+from ifes_archive.archive.warcs.writer import (
     BASE_FIELD,
     MOVED_FIELD,
     REVISIT_IDENTICAL,
@@ -46,7 +54,6 @@ from ifes_archive.archive.warc import (
     RUN_FIELD,
     SCOPE_FIELD,
     WARC_1_1_SPEC,
-    CapturePointer,
     CaptureWriter,
     HttpExchange,
     Revisit,

@@ -8,7 +8,7 @@ retried with back-off (``Retry-After`` honoured). On the local mirror, relax the
 from __future__ import annotations
 
 # The offline reader's bounds are the crawl's: one number each (a lower-case name is no setting).
-from ifes_archive.archive import reader as _reader
+from ifes_archive.archive.warcs import reader as _reader
 
 BOT_NAME = "ifes_archive"
 SPIDER_MODULES = ["ifes_archive.crawler.spiders"]
@@ -16,7 +16,7 @@ NEWSPIDER_MODULE = "ifes_archive.crawler.spiders"
 
 #: The site: the live address (``ifes-archive crawl --base-url`` or ``-a base_url=`` another).
 BASE_URL = "http://japanstudies.ru/"
-#: The archive folder every file of a crawl goes into (:mod:`archive.folder`): WARC files,
+#: The archive folder every file of a crawl goes into (:mod:`archive.warcs.folder`): WARC files,
 #: records, journal, crawl state, reports, crawl log. Empty: nothing is captured or recorded.
 ARCHIVE_DIR = ""
 
@@ -47,7 +47,7 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 #: megabytes must not take the crawl's memory with it. ``rebuild`` reads no further either.
 ARTICLE_MAXSIZE = _reader.DEFAULT_MAX_ARTICLE
 #: The content codings the crawl asks for (``Accept-Encoding``): of those the WARC reader
-#: decodes (archive/reader.py: gzip, deflate, br, zstd), the ones replay tools decode too —
+#: decodes (archive/warcs/reader.py: gzip, deflate, br, zstd), the ones replay tools decode too —
 #: pywb 2.10 reads no zstd (warcio hands the coded bytes on as they are), ReplayWeb.page 2.5
 #: rewrites only gzip and br bodies. A server sending deflate or zstd unasked is still read.
 #: Empty (or COMPRESSION_ENABLED = False): identity only.
@@ -160,8 +160,9 @@ PRINT_VIEW_CHECK = True
 #: Responses in the whole run (``--max-pages``): ten times what a crawl of the real site fetches
 #: (its articles, their pages and print views, its listings: a few thousand).
 CLOSESPIDER_PAGECOUNT = 50_000
-#: Pages of one listing (archive/joomla.py ``listing_identity``: whatever the pager's ``limit``,
-#: ``limitstart`` or SEF form): the longest listing of the real site has a few dozen pages.
+#: Pages of one listing (archive/page/joomla.py ``listing_identity``: whatever the pager's
+#: ``limit``, ``limitstart`` or SEF form): the longest listing of the real site has a few dozen
+#: pages.
 LISTING_MAX_PAGES = 100
 #: Menu items one listing target is taken under (a blog's identity holds its Itemid: an
 #: ever-new Itemid would be a new listing each time): the real site shows a blog under a few

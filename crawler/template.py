@@ -1,10 +1,10 @@
 """Which parts of the known template a page shows: Joomla 1.0, madeyourweb, the Joom.Ru pack.
 
-The crawl reads articles with :mod:`archive.extract` and listings with :mod:`archive.listings`;
-this module does not read anything out of a page. It says which of the parts those readers and the
-spider rely on — and the shell around them, as docs/site-profile.md describes it — a page has, so a
-probe can tell what differs on a site nobody here has seen, and a crawl can warn when the front
-page is not what the code was written for.
+The crawl reads articles with :mod:`archive.page.extract` and listings with
+:mod:`archive.page.listings`; this module does not read anything out of a page. It says which of the
+parts those readers and the spider rely on — and the shell around them, as docs/site-profile.md
+describes it — a page has, so a probe can tell what differs on a site nobody here has seen, and a
+crawl can warn when the front page is not what the code was written for.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ifes_archive.archive.record import decode_html, html_root
+from ifes_archive.archive.page.record import decode_html, html_root
 
 if TYPE_CHECKING:
     import lxml.html
@@ -73,13 +73,13 @@ SECTION = (
     Part("listing heading (div.componentheading)",
          _has(f"//div[{_CLASS.format('componentheading')}]")),
 )
-#: A category table or category blog: what :func:`archive.listings.read_listing` reads.
+#: A category table or category blog: what :func:`archive.page.listings.read_listing` reads.
 LISTING = SECTION + (
     Part("listed items (tr.sectiontableentry*, or blog items a.readon / a.contentpagetitle)",
          _has("//tr[starts-with(@class, 'sectiontableentry')]//a[@href]"
               f" | //a[{_CLASS.format('readon')} or {_CLASS.format('contentpagetitle')}]")),
 )
-#: An article page: what :func:`archive.extract.read_page` reads.
+#: An article page: what :func:`archive.page.extract.read_page` reads.
 ARTICLE = (
     Part("article title (td.contentheading)", _has(f"//td[{_CLASS.format('contentheading')}]")),
     Part("article tables (table.contentpaneopen)",

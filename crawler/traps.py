@@ -5,8 +5,8 @@ A trap is a site that makes every page link a page never seen before: a pager wh
 never ends, a listing linked under ever-new menu items (``Itemid``), SEF pagination, a growing
 ``limit``, a chain of plain pages ever deeper, a page of a quarter of a million links. What a trap
 URL *is* decides which bound ends it: an article is its id (fetched once per run whatever the
-Itemid: :func:`archive.joomla.dedup_key`), a listing is its identity
-(:func:`archive.joomla.listing_identity`, capped at ``LISTING_MAX_PAGES`` pages) and a listing
+Itemid: :func:`archive.page.joomla.dedup_key`), a listing is its identity
+(:func:`archive.page.joomla.listing_identity`, capped at ``LISTING_MAX_PAGES`` pages) and a listing
 shown under ever-new menu items is one target under at most ``LISTING_MAX_MENU_ITEMS`` of them
 (:func:`listing_key`), a page of a listing that adds no
 article its listing had not shown is a repeat (its links to further pages of the listing are not
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.spidermiddlewares.depth import DepthMiddleware
 
-from ifes_archive.archive.joomla import listing_identity
+from ifes_archive.archive.page.joomla import listing_identity
 from ifes_archive.crawler.bounds import BOUNDED, TOO_DEEP, note_bound
 from ifes_archive.crawler.crawllog import Attempt, hops_of
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
 
-    from ifes_archive.archive.joomla import JoomlaUrl
+    from ifes_archive.archive.page.joomla import JoomlaUrl
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +88,11 @@ class ListingBounds:
     max_menu_items: int = 0
     """``LISTING_MAX_MENU_ITEMS`` (0: no bound)."""
     pages: Counter[str] = field(default_factory=Counter)
-    """:func:`archive.joomla.listing_identity` -> pages of it taken."""
+    """:func:`archive.page.joomla.listing_identity` -> pages of it taken."""
     identities: dict[str, set[str]] = field(default_factory=dict)
     """:func:`listing_key` -> the identities (menu items) of it taken."""
     articles: dict[str, set[int]] = field(default_factory=dict)
-    """:func:`archive.joomla.listing_identity` -> the ids of the articles its pages linked."""
+    """:func:`archive.page.joomla.listing_identity` -> the ids of the articles its pages linked."""
 
     def admit(self, parsed: JoomlaUrl) -> str:
         """Return "" (and count the page) when one more page of the listing may be taken, else

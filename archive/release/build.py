@@ -3,8 +3,8 @@
 The release is written into a folder of its own beside ``--out`` (``.OUT.staging-PID-RANDOM``)
 and put in its place only when whole, so a failed or killed build leaves the earlier release
 untouched and a new one never keeps a file of an old one. A lock file beside ``--out``
-(``.OUT.lock``, the crawl's kind of lock: :func:`archive.folder.take_lock`) keeps a second build
-out while one runs: two builds into one folder would otherwise mix their files. Nothing is
+(``.OUT.lock``, the crawl's kind of lock: :func:`archive.warcs.folder.take_lock`) keeps a second
+build out while one runs: two builds into one folder would otherwise mix their files. Nothing is
 reused from an earlier build: ``--previous`` is only read, to say what changed.
 """
 
@@ -24,11 +24,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ifes_archive.archive.folder import drop_lock, take_lock
-from ifes_archive.archive.joomla import base_url_of
+from ifes_archive.archive.corpus.rebuild import rebuild
+from ifes_archive.archive.page.joomla import base_url_of
+from ifes_archive.archive.page.record import record_to_json
 from ifes_archive.archive.progress import Progress, wanted
-from ifes_archive.archive.rebuild import rebuild
-from ifes_archive.archive.record import record_to_json
 from ifes_archive.archive.release.card import CardFacts, languages_of, summary, write_card
 from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
 from ifes_archive.archive.release.contents import METADATA_CSV, ContentsWriter
@@ -62,7 +61,8 @@ from ifes_archive.archive.release.tables import all_tables, table_jsonl
 from ifes_archive.archive.release.tokens import FOLDER as TOKENS
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
 from ifes_archive.archive.release.warcs import Copies, ReleaseWacz, write_release_wacz
-from ifes_archive.archive.warcfiles import find_warcs
+from ifes_archive.archive.warcs.folder import drop_lock, take_lock
+from ifes_archive.archive.warcs.warcfiles import find_warcs
 from ifes_archive.archive.workers import bound_pool
 
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
 def build_release(archive_dir: Path, out: Path, options: ReleaseOptions) -> ReleaseSummary:
     """Build the release of ``archive_dir`` into ``out`` (replacing an earlier release there);
     raise :class:`ReleaseInputError` when an input is not what it should be, and
-    :class:`~ifes_archive.archive.folder.LockHeld` when another build writes ``out``."""
+    :class:`~ifes_archive.archive.warcs.folder.LockHeld` when another build writes ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with _lock(out):
         _check_target(archive_dir, out)

@@ -278,7 +278,7 @@ def _extractor(text: str) -> str:
 
 
 def _fields(facts: CardFacts) -> list[str]:
-    lines = ["## Fields", "", "Generated from the record schema (`archive/schema.py` of "
+    lines = ["## Fields", "", "Generated from the record schema (`archive/page/schema.py` of "
              "ifes-archive); `datapackage.json` has the same as Frictionless table schemas.", ""]
     for table, properties in facts.tables.items():
         where = "`metadata.csv`" if table == "metadata" else f"`{table}`"

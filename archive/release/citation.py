@@ -37,7 +37,7 @@ import re
 from datetime import date
 from typing import Any
 
-from ifes_archive.archive.person_names import name_parts, split_initials
+from ifes_archive.archive.corpus.person_names import name_parts, split_initials
 from ifes_archive.archive.release.identity import PUBLISHER, PUBLISHER_RU
 from ifes_archive.archive.release.scope import published_on
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.joomla import parse_url
-from ifes_archive.archive.record import record_to_json
+from ifes_archive.archive.corpus.versions import content_digest
+from ifes_archive.archive.page.joomla import parse_url
+from ifes_archive.archive.page.record import record_to_json
 from ifes_archive.archive.release.citation import cite
 from ifes_archive.archive.release.coverage import Coverage
 from ifes_archive.archive.release.escape import spreadsheet_cell
@@ -35,7 +36,6 @@ from ifes_archive.archive.release.tables import (
     all_tables,
     row_of,
 )
-from ifes_archive.archive.versions import content_digest
 
 if TYPE_CHECKING:
     from ifes_archive.archive.release.persons import ReleasedPersons

@@ -62,7 +62,7 @@ class Coverage:
     """Section -> articles filed under it, as the newest version says."""
     garbled: list[int] = field(default_factory=list)
     """Rows (``article_id``) with a page a browser decodes with the wrong charset: the page
-    declared one its bytes are not (archive/decode.py), so it replays garbled."""
+    declared one its bytes are not (archive/page/decode.py), so it replays garbled."""
 
     def add_article(self, versions: int, captures: int,
                     newest: dict[str, Any] | None = None) -> None:
@@ -106,7 +106,7 @@ class Coverage:
 
 def replays_garbled(encoding: dict[str, Any]) -> bool:
     """Whether a page decoded as ``encoding`` (a record's ``encoding`` entry) shows garbled in
-    a browser: an HTTP header named a charset and the bytes were not in it (archive/decode.py
+    a browser: an HTTP header named a charset and the bytes were not in it (archive/page/decode.py
     then decodes by the page's own declaration, UTF-8 or detection, and says so in ``reason``);
     browsers, and replay in them, follow the header."""
     return encoding.get("source") not in ("header", "bom") and \

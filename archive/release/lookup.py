@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.history import rows_of, versions_of
+from ifes_archive.archive.corpus.history import rows_of, versions_of
+from ifes_archive.archive.corpus.versions import content_digest
 from ifes_archive.archive.release.contents import version_row
 from ifes_archive.archive.release.steps import change_rows
 from ifes_archive.archive.release.tables import row_of, table_jsonl
-from ifes_archive.archive.versions import content_digest
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.manifest import sha256_of
+from ifes_archive.archive.corpus.manifest import sha256_of
 from ifes_archive.archive.release.identity import (
     DOI_PLACEHOLDER,
     KEYWORDS,

@@ -1,8 +1,8 @@
 """The release's persons: the ``persons`` table, and ``person_id`` on each author of ``articles``.
 
 Persons are resolved over the whole corpus (so that ids do not depend on what one release
-takes), with the ids the archive folder keeps (archive/person_store.py); the release shows only
-what its own articles say: a person's articles, spellings and evidence are those of released
+takes), with the ids the archive folder keeps (archive/corpus/person_store.py); the release shows
+only what its own articles say: a person's articles, spellings and evidence are those of released
 articles, and a person none of whose articles is released is left out. An excluded article is
 never named, not even as the other side of a merge's evidence.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.person_store import PersonsInputError, resolve_folder
-from ifes_archive.archive.persons import Person
+from ifes_archive.archive.corpus.person_store import PersonsInputError, resolve_folder
+from ifes_archive.archive.corpus.persons import Person
 from ifes_archive.archive.release.scope import ReleaseInputError
 from ifes_archive.archive.release.tables import PersonRow
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from ifes_archive.archive.person_store import Resolution
+    from ifes_archive.archive.corpus.person_store import Resolution
 
 
 def released_persons(archive_dir: Path, authors: list[dict[str, Any]],

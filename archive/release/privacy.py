@@ -1,7 +1,7 @@
 """Personal data in a release: e-mail addresses masked in what the release derives, and counted.
 
 The site hid the addresses in its texts behind Joomla's anti-spam cloaking; the extractor runs
-the cloaking script as a browser does (archive/cloak.py), so the records hold them in clear.
+the cloaking script as a browser does (archive/page/cloak.py), so the records hold them in clear.
 A release masks them by default in every field it writes as text (``text``, ``bio``, ``title``
 of ``articles``, the files of ``texts/``, ``metadata.csv``, JSON Lines and Parquet alike; the
 citation is made after masking). The WARC files and the WACZ are not touched: they keep what

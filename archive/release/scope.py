@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.joomla import parse_url
+from ifes_archive.archive.page.joomla import parse_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-#: Kinds of URL (:func::`archive.joomla.parse_url`) that carry an article's content, by its id.
+#: Kinds of URL (:func::`archive.page.joomla.parse_url`) that carry an article's content, by its id.
 ARTICLE_CONTENT_KINDS = frozenset({"article", "article_page", "print", "pdf", "emailform"})
 
 

@@ -1,6 +1,6 @@
 """The release's sections: the ``sections`` table, and ``section_ids`` on each row of ``articles``.
 
-The vocabulary (archive/sections.py) is built over the whole corpus — the archive's listing
+The vocabulary (archive/corpus/sections.py) is built over the whole corpus — the archive's listing
 journal and every article's breadcrumb — so that a section's kind and names do not depend on
 what one release takes; the release shows only what its own articles say: a section's articles
 are released ones, and a section none of whose articles is released is left out. A corpus
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.folder import ArchiveFolder
-from ifes_archive.archive.journal import read_listings
+from ifes_archive.archive.corpus.journal import read_listings
+from ifes_archive.archive.corpus.sections import NAVIGATION, SUBJECT, Section, Vocabulary
 from ifes_archive.archive.release.tables import SectionRow
-from ifes_archive.archive.sections import NAVIGATION, SUBJECT, Section, Vocabulary
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -4,9 +4,9 @@ An article's versions (oldest first, as the corpus holds them) make its steps: `
 first version), ``edited`` (the next version, when the one before was not found removed),
 ``withdrawn`` (a version after which the article was found removed: ``gone``) and ``restored``
 (a version seen after such a removal). An edit or a restoration names the record fields that
-differ (the content :func:`archive.versions.content_digest` covers), the old and new values of
-the short ones, and how much the text changed (:func:`archive.history.text_change`, the diff
-``ifes-archive history --diff`` shows). The release computes them from every version the
+differ (the content :func:`archive.corpus.versions.content_digest` covers), the old and new values
+of the short ones, and how much the text changed (:func:`archive.corpus.history.text_change`, the
+diff ``ifes-archive history --diff`` shows). The release computes them from every version the
 archive holds, whatever versions it releases; ``ifes-archive history --json`` gives the same.
 """
 
@@ -17,9 +17,9 @@ from dataclasses import fields as fields_of
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.history import TextChange, text_change
+from ifes_archive.archive.corpus.history import TextChange, text_change
+from ifes_archive.archive.corpus.versions import NOT_CONTENT, content_digest
 from ifes_archive.archive.release.tables import ChangeRow
-from ifes_archive.archive.versions import NOT_CONTENT, content_digest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence

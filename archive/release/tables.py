@@ -1,8 +1,8 @@
 """The release's tables: their columns, typed from the record schema, and their writers.
 
 Every table is described once, as JSON Schema properties: ``articles`` by the record schema
-(:func:`archive.schema.record_schema`, generated from :class:`archive.schema.Record`), the others
-by the documented dataclasses below, whose columns that share a record field's name take that
+(:func:`archive.page.schema.record_schema`, generated from :class:`archive.page.schema.Record`), the
+others by the documented dataclasses below, whose columns that share a record field's name take that
 field's type and description. From that one description come the Parquet (Arrow) schema — dates
 as dates, instants as UTC timestamps, lists as lists, objects with known properties as structs,
 free-form objects as JSON text — the Frictionless table schemas and the card's field lists.
@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.schema import field_docs, properties_of, record_schema
+from ifes_archive.archive.page.schema import field_docs, properties_of, record_schema
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -113,7 +113,7 @@ class TextRow:
 
 @dataclass(frozen=True)
 class PersonRow:
-    """One person: every author of the released articles who is they (archive/persons.py)."""
+    """One person: every author of the released articles who is they (archive/corpus/persons.py)."""
 
     person_id: str
     """Stable id (``P`` and six digits), kept in the archive folder from one release to the
@@ -141,7 +141,7 @@ class PersonRow:
 
 @dataclass(frozen=True)
 class SectionRow:
-    """One section: a listing the released articles are filed under (archive/sections.py)."""
+    """One section: a listing the released articles are filed under (archive/corpus/sections.py)."""
 
     section_id: str
     """Stable id made of the Joomla ids in the listing's URL, never of a name: ``category:C``

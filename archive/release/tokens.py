@@ -20,7 +20,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ifes_archive.archive.release.tables import table_jsonl
-from ifes_archive.archive.wordforms import WORD
+from ifes_archive.archive.release.wordforms import WORD
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -7,7 +7,7 @@ e-mail form — is dropped (request, response and revisit alike). Everything els
 listings, other pages, refusals. Each record is its own gzip member and is copied byte for byte,
 so a kept record is exactly what the archive holds; each file is read once, its kept records
 stored in the WACZ as they are read, their index entries taken from the same read
-(:func:`archive.wacz.pack_warc`). Records after a dropped one move: :meth:`Copies.pointer`
+(:func:`archive.warcs.wacz.pack_warc`). Records after a dropped one move: :meth:`Copies.pointer`
 gives a capture pointer's place in the copy.
 
 The ``warcinfo`` record at the head of each file names its crawl run (``ifes-run``), the software,
@@ -21,17 +21,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ifes_archive.archive.release.scope import ReleaseInputError, article_of
-from ifes_archive.archive.wacz import WaczWriter, pack_warc, pages_jsonl
-from ifes_archive.archive.warc import RUN_FIELD
-from ifes_archive.archive.warcfiles import closed_name, is_open
+from ifes_archive.archive.warcs.wacz import WaczWriter, pack_warc, pages_jsonl
+from ifes_archive.archive.warcs.warcfiles import closed_name, is_open
+from ifes_archive.archive.warcs.writer import RUN_FIELD
 
 if TYPE_CHECKING:
     from collections.abc import Collection
     from datetime import datetime
     from pathlib import Path
 
-    from ifes_archive.archive.index import IndexEntry
-    from ifes_archive.archive.warcpass import PassedRecord
+    from ifes_archive.archive.warcs.index import IndexEntry
+    from ifes_archive.archive.warcs.warcpass import PassedRecord
 
 
 @dataclass

@@ -2,11 +2,11 @@
 
 From the front page it follows menus, sections, category tables, blog listings and their page
 links, read-more and blog_more links, the archive module's months and prev/next links — every link
-that :func::`archive.joomla.should_follow` allows — and fetches each article page once, whatever
-Itemid it is linked under. A multi-page article («Страница 1 из N») is fetched page by page in one
-chain and yielded as one :class:`~crawler.items.ArticleItem`. Each category table or blog page
-parsed is also yielded as a :class:`~crawler.items.ListingItem`, the evidence the pipeline reads
-sections from.
+that :func::`archive.page.joomla.should_follow` allows — and fetches each article page once,
+whatever Itemid it is linked under. A multi-page article («Страница 1 из N») is fetched page by page
+in one chain and yielded as one :class:`~crawler.items.ArticleItem`. Each category table or blog
+page parsed is also yielded as a :class:`~crawler.items.ListingItem`, the evidence the pipeline
+reads sections from.
 
 Run: ``scrapy crawl ifes -a base_url=http://HOST:PORT/``.
 """
@@ -24,8 +24,11 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from ifes_archive.archive.extract import page_total, refusal_kind
-from ifes_archive.archive.joomla import (
+from ifes_archive.archive.corpus.journal import GONE_LINE, NOT_MODIFIED_LINE
+from ifes_archive.archive.corpus.versions import GONE_STATUSES
+from ifes_archive.archive.origin import canonical_url
+from ifes_archive.archive.page.extract import page_total, refusal_kind
+from ifes_archive.archive.page.joomla import (
     ARTICLE_KINDS,
     LISTING_KINDS,
     JoomlaUrl,
@@ -41,10 +44,7 @@ from ifes_archive.archive.joomla import (
     print_view_url,
     should_follow,
 )
-from ifes_archive.archive.journal import GONE_LINE, NOT_MODIFIED_LINE
-from ifes_archive.archive.origin import canonical_url
-from ifes_archive.archive.record import PRINT_PAGE, decode_html, html_root, pages_within
-from ifes_archive.archive.versions import GONE_STATUSES
+from ifes_archive.archive.page.record import PRINT_PAGE, decode_html, html_root, pages_within
 from ifes_archive.crawler.bounds import note_bound
 from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
@@ -70,8 +70,8 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
-    from ifes_archive.archive.joomla import DedupKey
-    from ifes_archive.archive.warc import HttpExchange
+    from ifes_archive.archive.page.joomla import DedupKey
+    from ifes_archive.archive.warcs.writer import HttpExchange
     from ifes_archive.crawler.firstcontact import FirstContact
     from ifes_archive.crawler.http11 import Fetched
 

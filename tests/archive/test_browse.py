@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ifes_archive.archive.decode import decode_html
+from ifes_archive.archive.page.decode import decode_html
 from tests.browser import Chromium
 from tests.extras import need_chromium
 

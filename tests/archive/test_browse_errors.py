@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from ifes_archive.archive.browse import build_database, datasette_of
-from ifes_archive.archive.browse_plugin import is_link
+from ifes_archive.archive.release.browse import build_database, datasette_of
+from ifes_archive.archive.release.browse_plugin import is_link
 from ifes_archive.crawler.cli import main
 
 

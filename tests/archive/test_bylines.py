@@ -2,7 +2,7 @@
 sentence, heading, place or institution; and the cross-check that flags the ones missed.
 
 The names drawn here come from lists of this test's own (not the mirror generators' nor
-archive/given_names.py's order): the given names are ones a reader would call common, which
+archive/page/given_names.py's order): the given names are ones a reader would call common, which
 the project must know; the surnames are names nobody lists anywhere.
 """
 
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ifes_archive.archive.checks import tally
-from ifes_archive.archive.titles import name_shaped
+from ifes_archive.archive.page.checks import tally
+from ifes_archive.archive.page.titles import name_shaped
 from tests.archive.test_titles import TEXT, record_of
 
 #: A title the body does not repeat: the paragraph under test opens the body.

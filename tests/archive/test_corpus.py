@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ifes_archive.archive.corpus import finalize, version_line
-from ifes_archive.archive.journal import (
+from ifes_archive.archive.corpus.articles import finalize, version_line
+from ifes_archive.archive.corpus.journal import (
     GoneLine,
     NotModifiedLine,
     SameLine,
@@ -14,8 +14,8 @@ from ifes_archive.archive.journal import (
     listing_line,
     read_listings,
 )
-from ifes_archive.archive.record import record_to_json, sort_sections
-from ifes_archive.archive.versions import Version, content_digest
+from ifes_archive.archive.corpus.versions import Version, content_digest
+from ifes_archive.archive.page.record import record_to_json, sort_sections
 
 
 def _record(article_id: int, sections: list[str], title: str = "t", seen: str = "2026-01-01",
@@ -105,7 +105,7 @@ def test_a_short_line_extends_the_version_its_digest_names(tmp_path: Path) -> No
 
 
 def test_a_torn_last_line_is_cut_so_the_next_one_stands_alone(tmp_path: Path) -> None:
-    from ifes_archive.archive.journal import cut_torn_tail
+    from ifes_archive.archive.corpus.journal import cut_torn_tail
 
     journal = tmp_path / "a.journal.jsonl"
     journal.write_bytes(b'{"a": 1}\n{"b": 2}\n{"article_id": 3, "ti')

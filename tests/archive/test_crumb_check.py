@@ -21,12 +21,12 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from ifes_archive.archive.checks import crumb_check
-from ifes_archive.archive.corpus import finalize
-from ifes_archive.archive.joomla import article_id_of
-from ifes_archive.archive.journal import listing_line, read_listings
-from ifes_archive.archive.listings import listed_articles
-from ifes_archive.archive.record import CapturedPage, build_record, record_to_json
+from ifes_archive.archive.corpus.articles import finalize
+from ifes_archive.archive.corpus.journal import listing_line, read_listings
+from ifes_archive.archive.page.checks import crumb_check
+from ifes_archive.archive.page.joomla import article_id_of
+from ifes_archive.archive.page.listings import listed_articles
+from ifes_archive.archive.page.record import CapturedPage, build_record, record_to_json
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.model import PUBLISHED
 from ifes_archive.fixtures.site import build_site

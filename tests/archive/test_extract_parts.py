@@ -8,13 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive import authors, titles
-from ifes_archive.archive.dates import read_date
-from ifes_archive.archive.decode import decode_html
-from ifes_archive.archive.joomla import listing_key, listing_task
-from ifes_archive.archive.language import detect_language
-from ifes_archive.archive.listings import listed_articles
-from ifes_archive.archive.schema import RECORD_KEYS, SCHEMA_PATH, Record, field_docs, schema_json
+from ifes_archive.archive.page import authors, titles
+from ifes_archive.archive.page.dates import read_date
+from ifes_archive.archive.page.decode import decode_html
+from ifes_archive.archive.page.joomla import listing_key, listing_task
+from ifes_archive.archive.page.language import detect_language
+from ifes_archive.archive.page.listings import listed_articles
+from ifes_archive.archive.page.schema import (
+    RECORD_KEYS,
+    SCHEMA_PATH,
+    Record,
+    field_docs,
+    schema_json,
+)
 from ifes_archive.crawler.cli import main
 
 GOLD = Path(__file__).resolve().parents[2] / "fixtures" / "gold"

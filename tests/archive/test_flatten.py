@@ -6,9 +6,9 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from ifes_archive.archive.depth import MAX_DEPTH, cap_depth
-from ifes_archive.archive.extract import parse_page
-from ifes_archive.archive.flatten import flatten, text_of
+from ifes_archive.archive.page.depth import MAX_DEPTH, cap_depth
+from ifes_archive.archive.page.extract import parse_page
+from ifes_archive.archive.page.flatten import flatten, text_of
 
 
 def html_text(fragment: str) -> str | None:

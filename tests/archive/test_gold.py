@@ -72,7 +72,7 @@ def test_records_are_deterministic(committed: list) -> None:
 def test_records_follow_the_shipped_schema(committed: list) -> None:
     import jsonschema
 
-    from ifes_archive.archive.schema import record_schema
+    from ifes_archive.archive.page.schema import record_schema
 
     validator = jsonschema.Draft202012Validator(record_schema())
     records = [ours(c) for c in committed if c.expected]

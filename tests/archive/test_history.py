@@ -77,7 +77,7 @@ def test_a_withdrawn_article_that_comes_back_is_withdrawn_then_restored(
 def test_the_text_counts_are_the_changes_tables_last_columns() -> None:
     from dataclasses import fields
 
-    from ifes_archive.archive.history import TextChange
+    from ifes_archive.archive.corpus.history import TextChange
     from ifes_archive.archive.release.tables import ChangeRow
 
     counts = [f.name for f in fields(TextChange)]

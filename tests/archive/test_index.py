@@ -11,9 +11,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
-from ifes_archive.archive.index import INDEX_PATH, PYWB, REPLAYWEB, build_index
-from ifes_archive.archive.reader import open_records
-from ifes_archive.archive.warc import REVISIT_NOT_MODIFIED
+from ifes_archive.archive.warcs.index import INDEX_PATH, PYWB, REPLAYWEB, build_index
+from ifes_archive.archive.warcs.reader import open_records
+from ifes_archive.archive.warcs.writer import REVISIT_NOT_MODIFIED
 from ifes_archive.crawler.cli import main as cli
 
 URL = "http://example.org/index.php?option=com_content&task=view&id=7"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.journal import (
+from ifes_archive.archive.corpus.journal import (
     GoneLine,
     JournalFile,
     NotModifiedLine,
@@ -18,8 +18,8 @@ from ifes_archive.archive.journal import (
     parse_line,
     read_observations,
 )
-from ifes_archive.archive.record import record_to_json
-from ifes_archive.archive.versions import CONFIRMED, GONE, RECORD, content_digest
+from ifes_archive.archive.corpus.versions import CONFIRMED, GONE, RECORD, content_digest
+from ifes_archive.archive.page.record import record_to_json
 
 POINTER = {"warc_filename": "f.warc.gz", "warc_offset": 0, "warc_length": 9,
            "warc_record_id": "<urn:uuid:1>", "target_uri": "http://h/", "date": "2026-01-01"}

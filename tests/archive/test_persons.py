@@ -10,9 +10,9 @@ import iuliia
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ifes_archive.archive.person_names import SCHEMES
-from ifes_archive.archive.person_store import CURATED, STORE, read_store, resolve_folder
-from ifes_archive.archive.persons import mentions_of, resolve
+from ifes_archive.archive.corpus.person_names import SCHEMES
+from ifes_archive.archive.corpus.person_store import CURATED, STORE, read_store, resolve_folder
+from ifes_archive.archive.corpus.persons import mentions_of, resolve
 from ifes_archive.crawler.cli import main
 
 #: Russian people in Cyrillic: (given, patronymic, surname), surnames in both genders' forms.

@@ -11,7 +11,7 @@ from html import escape
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ifes_archive.archive.record import CapturedPage, build_record
+from ifes_archive.archive.page.record import CapturedPage, build_record
 
 BASE = "http://127.0.0.1:8001/"
 URL = BASE + "index.php?option=com_content&task=view&id=7&Itemid=60"

@@ -11,7 +11,7 @@ import zlib
 import brotli
 import pytest
 
-from ifes_archive.archive.reader import (
+from ifes_archive.archive.warcs.reader import (
     SUPPORTED_CODINGS,
     BodyTooLarge,
     ContentDecoder,
@@ -22,8 +22,8 @@ from ifes_archive.archive.reader import (
     read_http,
     read_raw_records,
 )
-from ifes_archive.archive.verify import verify_file
-from ifes_archive.archive.warc import sha1_digest
+from ifes_archive.archive.warcs.verify import verify_file
+from ifes_archive.archive.warcs.writer import sha1_digest
 from tests.archive.test_warc import exchange, writer
 
 try:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ifes_archive.archive.record import (
+from ifes_archive.archive.page.record import (
     RECORD_KEYS,
     CapturedPage,
     build_record,

@@ -18,15 +18,15 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from ifes_archive.archive.browse_plugin import read_capture
-from ifes_archive.archive.decode import decode_html
-from ifes_archive.archive.index import INDEX_PATH
-from ifes_archive.archive.reader import read_raw_records
+from ifes_archive.archive.page.decode import decode_html
+from ifes_archive.archive.page.schema import RECORD_KEYS, Record, field_docs, record_schema
+from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.citation import cite
 from ifes_archive.archive.release.identity import release_date
 from ifes_archive.archive.release.privacy import MASKED_FIELDS, mask_emails
 from ifes_archive.archive.release.tables import ROW_GROUP_BYTES, all_tables
-from ifes_archive.archive.schema import RECORD_KEYS, Record, field_docs, record_schema
+from ifes_archive.archive.warcs.index import INDEX_PATH
+from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.cli import main
 from tests.browser import Chromium
 from tests.conftest import RELEASE_DATE, build_release_cli

@@ -15,9 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from ifes_archive.archive.browse_plugin import read_capture
-from ifes_archive.archive.cloak import run_writes
-from ifes_archive.archive.decode import codec, decode_html, header_charset
+from ifes_archive.archive.page.cloak import run_writes
+from ifes_archive.archive.page.decode import codec, decode_html, header_charset
+from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.identity import DOI_PLACEHOLDER, NOT_NAMED, URL_PLACEHOLDER
 from ifes_archive.archive.release.privacy import MASK
 from ifes_archive.fixtures.assets import STATIC_FILES

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.browse_plugin import read_capture
-from ifes_archive.archive.index import REPLAYWEB, build_index
-from ifes_archive.archive.person_store import CURATED, STORE
-from ifes_archive.archive.reader import read_raw_records
+from ifes_archive.archive.corpus.person_store import CURATED, STORE
+from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.scope import article_of
 from ifes_archive.archive.release.warcs import write_release_wacz
+from ifes_archive.archive.warcs.index import REPLAYWEB, build_index
+from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.fixtures.epochs import Changes, site_at
 from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import Crawl, build_release_cli, run_crawl, serve
@@ -73,7 +73,7 @@ def _unchanged(history: History) -> dict:
 
 def _digests(folder: Path) -> dict[str, str]:
     """Return the digest of every file of an archive folder but its persons' ids (which every
-    release keeps up to date there, archive/person_store.py)."""
+    release keeps up to date there, archive/corpus/person_store.py)."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != STORE}
 

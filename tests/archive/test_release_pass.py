@@ -10,8 +10,8 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from ifes_archive.archive.index import REPLAYWEB, build_index
-from ifes_archive.archive.reader import read_raw_records
+from ifes_archive.archive.warcs.index import REPLAYWEB, build_index
+from ifes_archive.archive.warcs.reader import read_raw_records
 
 
 def test_every_digest_the_wacz_and_the_release_give_is_of_the_bytes(release: Path) -> None:

@@ -17,7 +17,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from ifes_archive.archive.browse import build_database
+from ifes_archive.archive.release.browse import build_database
 from ifes_archive.archive.release.changes import read_previous
 from ifes_archive.archive.release.lookup import article_history
 from tests.archive.test_release import FRICTIONLESS

@@ -22,9 +22,9 @@ from urllib.parse import quote
 import pytest
 from warcio.timeutils import iso_date_to_timestamp as _stamp
 
-from ifes_archive.archive.index import INDEX_PATH, PYWB, REPLAYWEB, build_index
-from ifes_archive.archive.reader import parse_http, read_http, read_raw_records, record_at
-from ifes_archive.archive.warc import REVISIT_NOT_MODIFIED
+from ifes_archive.archive.warcs.index import INDEX_PATH, PYWB, REPLAYWEB, build_index
+from ifes_archive.archive.warcs.reader import parse_http, read_http, read_raw_records, record_at
+from ifes_archive.archive.warcs.writer import REVISIT_NOT_MODIFIED
 from ifes_archive.crawler.cli import main as cli
 from ifes_archive.fixtures.epochs import site_at
 from ifes_archive.fixtures.timeline import wait_for_epoch

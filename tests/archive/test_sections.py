@@ -10,8 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from ifes_archive.archive.corpus.sections import (
+    NAVIGATION,
+    SUBJECT,
+    Vocabulary,
+    kind_of,
+    section_id,
+)
 from ifes_archive.archive.release.sections import released_sections
-from ifes_archive.archive.sections import NAVIGATION, SUBJECT, Vocabulary, kind_of, section_id
 from ifes_archive.fixtures.model import PUBLISHED
 from ifes_archive.fixtures.site import Site, build_site
 from ifes_archive.fixtures.structure import EMPTY_CATEGORY

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ifes_archive.archive.authors import looks_like_surname
-from ifes_archive.archive.given_names import EAST_ASIAN_SURNAMES
-from ifes_archive.archive.record import build_record
-from ifes_archive.archive.titles import heading_parts, prefixes
+from ifes_archive.archive.page.authors import looks_like_surname
+from ifes_archive.archive.page.given_names import EAST_ASIAN_SURNAMES
+from ifes_archive.archive.page.record import build_record
+from ifes_archive.archive.page.titles import heading_parts, prefixes
 from tests.archive.test_record import BASE, article_page, page
 
 PARAGRAPHS = ("<p>Russo-Japanese relations are clearly on hold this winter, and the visit of "

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from scrapy import Request
 
-from ifes_archive.archive.reader import read_raw_records
+from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.cli import main
 from tests.crawler.components import Downloader, close_crawler, open_crawler
 from tests.crawler.test_http11 import ScriptedServer, answer

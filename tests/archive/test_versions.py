@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ifes_archive.archive.versions import Observation, content_digest, fold
+from ifes_archive.archive.corpus.versions import Observation, content_digest, fold
 
 
 def _record(seen: str, digest: str, capture: str, complete: bool = True) -> Observation:

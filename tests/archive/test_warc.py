@@ -12,9 +12,14 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from ifes_archive.archive.reader import read_raw_records
-from ifes_archive.archive.verify import verify_file
-from ifes_archive.archive.warc import CaptureWriter, HttpExchange, close_out_open_files, sha1_digest
+from ifes_archive.archive.warcs.reader import read_raw_records
+from ifes_archive.archive.warcs.verify import verify_file
+from ifes_archive.archive.warcs.writer import (
+    CaptureWriter,
+    HttpExchange,
+    close_out_open_files,
+    sha1_digest,
+)
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc)
 BODY = gzip.compress(b"<html>\xcf\xf0\xe8\xe2\xe5\xf2</html>", mtime=0)
@@ -155,7 +160,7 @@ def test_verify_catches_records_that_lie(tmp_path: Path, response: bytes, payloa
 
 
 def test_revisits_refer_to_the_original(tmp_path: Path) -> None:
-    from ifes_archive.archive.warc import REVISIT_IDENTICAL, REVISIT_NOT_MODIFIED, Revisit
+    from ifes_archive.archive.warcs.writer import REVISIT_IDENTICAL, REVISIT_NOT_MODIFIED, Revisit
 
     w = writer(tmp_path)
     original = w.write_exchange(exchange())

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.rebuild import TORN_TAIL
-from ifes_archive.archive.warcfiles import WarcInputError, find_warcs
+from ifes_archive.archive.corpus.rebuild import TORN_TAIL
+from ifes_archive.archive.warcs.warcfiles import WarcInputError, find_warcs
 from ifes_archive.crawler.cli import main
 from tests.archive.test_release import mid_record_cut
 from tests.conftest import build_release_cli

@@ -21,7 +21,7 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 
-from ifes_archive.archive.joomla import parse_url
+from ifes_archive.archive.page.joomla import parse_url
 from ifes_archive.crawler import settings as project_settings
 from ifes_archive.crawler.capture import CapturingDownloadHandler
 from ifes_archive.crawler.session import CaptureSession

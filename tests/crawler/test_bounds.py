@@ -19,14 +19,14 @@ from urllib.parse import parse_qsl, urlsplit
 import lxml.html
 import psutil
 
-from ifes_archive.archive.joomla import (
+from ifes_archive.archive.page.joomla import (
     SESSION_PARAMS,
     clean_url,
     dedup_key,
     is_session_param,
     parse_url,
 )
-from ifes_archive.archive.reader import open_records
+from ifes_archive.archive.warcs.reader import open_records
 from ifes_archive.crawler.bounds import BOUNDED, TOO_DEEP
 from ifes_archive.crawler.cookies import trim_cookie_header
 from ifes_archive.crawler.crawllog import parse_line

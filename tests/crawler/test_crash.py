@@ -11,10 +11,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ifes_archive.archive.joomla import state_key
-from ifes_archive.archive.reader import parse_http, read_raw_records
-from ifes_archive.archive.rebuild import rebuild
-from ifes_archive.archive.verify import verify_file
+from ifes_archive.archive.corpus.rebuild import rebuild
+from ifes_archive.archive.page.joomla import state_key
+from ifes_archive.archive.warcs.reader import parse_http, read_raw_records
+from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.fixtures.epochs import site_at
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.server import MIRROR_SETTINGS

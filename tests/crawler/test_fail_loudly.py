@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.verify import verify_file
+from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.crawler.cli import main as cli
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.site import build_site

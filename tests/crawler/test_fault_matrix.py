@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ifes_archive.archive.reader import open_records, read_http, read_raw_records
-from ifes_archive.archive.verify import verify_file
+from ifes_archive.archive.warcs.reader import open_records, read_http, read_raw_records
+from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.crawler.crawllog import parse_line
 from ifes_archive.fixtures.hostile import SMUGGLED, SMUGGLED_BODY
 from ifes_archive.fixtures.mirror import Mirror

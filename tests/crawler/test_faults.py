@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.reader import parse_http, read_raw_records
-from ifes_archive.archive.verify import verify_file
+from ifes_archive.archive.warcs.reader import parse_http, read_raw_records
+from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.site import build_site
 from tests.conftest import Crawl, run_crawl, serve

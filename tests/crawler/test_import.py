@@ -4,7 +4,7 @@ API and raw replay), imported into a fresh folder (killed half way and run again
 compared with a crawl of the same three epochs into one folder.
 
 How the two corpora are compared: per article, the sequence of its versions' content digests
-(:func:`archive.versions.content_digest`: everything a version says, its capture pointers,
+(:func:`archive.corpus.versions.content_digest`: everything a version says, its capture pointers,
 dates, sources and the Itemid-drawn breadcrumb and sections aside). Capture dates differ (other
 crawls made them), so only their order counts. The one expected difference: an article
 withdrawn in a later epoch is ``gone`` in the crawl of one folder (it asked for it again and
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.imports.cdx import Capture
-from ifes_archive.archive.imports.records import SOURCE_URI
-from ifes_archive.archive.reader import read_raw_records
-from ifes_archive.archive.versions import content_digest
+from ifes_archive.archive.corpus.imports.cdx import Capture
+from ifes_archive.archive.corpus.imports.records import SOURCE_URI
+from ifes_archive.archive.corpus.versions import content_digest
+from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.archive_client import ArchiveClient
 from ifes_archive.crawler.importer import refusal
 from ifes_archive.fixtures.epochs import changes

@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ifes_archive.archive.imports.cdx import parse_cdx
-from ifes_archive.archive.imports.records import SOURCE_URI
-from ifes_archive.archive.reader import parse_http, read_raw_records
+from ifes_archive.archive.corpus.imports.cdx import parse_cdx
+from ifes_archive.archive.corpus.imports.records import SOURCE_URI
+from ifes_archive.archive.warcs.reader import parse_http, read_raw_records
 from ifes_archive.crawler.archive_client import retry_after
 from ifes_archive.crawler.cli import main
 
@@ -202,7 +202,7 @@ def test_retry_after_in_seconds_and_as_a_date() -> None:
 
 
 def test_a_page_whose_links_lead_into_the_archive_is_refused() -> None:
-    from ifes_archive.archive.imports.records import rewritten
+    from ifes_archive.archive.corpus.imports.records import rewritten
 
     root = "https://web.archive.org/web/"
     page = b'<a href="/web/20090301120000/http://ifes.example/index.php?id=5">next</a>'

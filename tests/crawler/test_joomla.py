@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ifes_archive.archive.joomla import (
+from ifes_archive.archive.page.joomla import (
     canonical_article_url,
     clean_url,
     dedup_key,

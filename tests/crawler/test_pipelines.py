@@ -15,7 +15,7 @@ import pytest
 from scrapy import Request
 from scrapy.exceptions import DropItem, NotConfigured
 
-from ifes_archive.archive.reader import record_at
+from ifes_archive.archive.warcs.reader import record_at
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.pipelines import ArticleRecordPipeline
 from ifes_archive.fixtures.server import MirrorServer

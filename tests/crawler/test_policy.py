@@ -11,7 +11,12 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from ifes_archive.archive.reader import open_records, read_http, read_raw_records, warcinfo_fields
+from ifes_archive.archive.warcs.reader import (
+    open_records,
+    read_http,
+    read_raw_records,
+    warcinfo_fields,
+)
 from ifes_archive.crawler.cli import main as cli
 from ifes_archive.crawler.crawllog import OUT_OF_SCOPE, parse_line
 from ifes_archive.crawler.policy import (

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ifes_archive.archive.reader import open_records, warcinfo_fields
+from ifes_archive.archive.warcs.reader import open_records, warcinfo_fields
 from ifes_archive.crawler.cli import main
 from ifes_archive.crawler.useragent import version
 from ifes_archive.fixtures.mirror import MirrorResponse

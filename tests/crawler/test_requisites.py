@@ -9,8 +9,8 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.test import get_crawler
 
-from ifes_archive.archive.reader import read_raw_records
-from ifes_archive.archive.rebuild import rebuild
+from ifes_archive.archive.corpus.rebuild import rebuild
+from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.requisites import (
     REQUISITE_KEY,
     PageRequisitesMiddleware,

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ifes_archive.archive.reader import read_raw_records
-from ifes_archive.archive.verify import verify_file
+from ifes_archive.archive.warcs.reader import read_raw_records
+from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.crawler.egg import egg_problems
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.server import MIRROR_SETTINGS

@@ -7,9 +7,9 @@ import signal
 
 import pytest
 
-from ifes_archive.archive.reader import parse_http, read_raw_records
-from ifes_archive.archive.verify import verify_file
-from ifes_archive.archive.warc import REVISIT_NOT_MODIFIED
+from ifes_archive.archive.warcs.reader import parse_http, read_raw_records
+from ifes_archive.archive.warcs.verify import verify_file
+from ifes_archive.archive.warcs.writer import REVISIT_NOT_MODIFIED
 from ifes_archive.fixtures.epochs import site_at
 from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import run_crawl, serve
@@ -124,7 +124,7 @@ def test_corpus_keeps_every_version_with_its_span(three_runs) -> None:
 
 
 def test_rebuild_reproduces_the_versions_byte_for_byte(three_runs, tmp_path) -> None:
-    from ifes_archive.archive.rebuild import rebuild
+    from ifes_archive.archive.corpus.rebuild import rebuild
 
     _, runs = three_runs
     out = tmp_path / "rebuilt.jsonl"

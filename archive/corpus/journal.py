@@ -1,0 +1,322 @@
+"""The journals of an archive folder: what every crawl saw of every article, and of every listing.
+
+The article journal (``articles.journal.jsonl``) is append-only and shared by every run into the
+folder; each line is one look at one article, of one of four kinds:
+
+- :class:`RecordLine` — a record built from the article's captured pages (the record itself,
+  its ``first_seen`` and ``last_seen`` the date of the run's captures);
+- :class:`SameLine` — a record equal to the article's current version, journaled short (a
+  server without validators sends every page whole on every run);
+- :class:`NotModifiedLine` — its first page answered ``304 Not Modified``;
+- :class:`GoneLine` — it was found removed (404 or 410, Joomla's «not found» page).
+
+Every line carries the label of the run that wrote it (``run``). Each kind gives the
+:class:`~archive.corpus.versions.Observation` the fold takes (:meth:`RecordLine.observation`, ...):
+the crawl reads them back from the lines it wrote (:func:`observation_of_line`), and the offline
+rebuild makes the same kinds from the WARC files, so both fold the same observations.
+
+The listing journal (``articles.listings.jsonl``) holds one line per listing page: the (article
+id, listing name, listing key) entries it files (:func:`listing_line`, :func:`read_listings`).
+
+A crash can leave a torn last line; :func:`cut_torn_tail` cuts it before a run appends, and the
+readers skip one they meet.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any, ClassVar
+
+from ifes_archive.archive.corpus.versions import INCOMPLETE, Observation, content_digest
+from ifes_archive.archive.page.record import record_to_json
+from ifes_archive.archive.pointer import CapturePointer, pointer_json
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+#: ``observed`` of the short lines (a record line has none).
+NOT_MODIFIED_LINE, GONE_LINE, SAME_LINE = "not-modified", "gone", "same"
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    """A record built from the article's pages as captured in one run."""
+
+    record: dict[str, Any]
+    """The record (:func:`archive.page.record.build_record`), with ``first_seen`` and ``last_seen``
+    set to the date of the run's captures."""
+
+    @property
+    def article_id(self) -> int:
+        return int(self.record["article_id"])
+
+    def fields(self) -> dict[str, Any]:
+        return self.record
+
+    def observation(self, ref: Any = None, run: str = "") -> Observation:
+        """Return the observation: the record's content, where it is (``ref``)."""
+        captures = self.record.get("captures") or []
+        seen = self.record.get("first_seen") or max(
+            (_pointer_field(c, "date") for c in captures), default="")
+        return Observation.record(seen, content_digest(self.record),
+                                  _record_id(captures[0]) if captures else "",
+                                  INCOMPLETE not in (self.record.get("flags") or []), ref, run)
+
+
+@dataclass(frozen=True)
+class SameLine:
+    """A record equal to the article's current version (its digest), journaled short."""
+
+    observed: ClassVar[str] = SAME_LINE
+    article_id: int
+    seen: str
+    digest: str
+    first_capture: str
+    """The record id of the first page's content capture (what a later 304 refers to)."""
+
+    def fields(self) -> dict[str, Any]:
+        return {"article_id": self.article_id, "observed": self.observed, "seen": self.seen,
+                "digest": self.digest, "first_capture": self.first_capture}
+
+    def observation(self, ref: Any = None, run: str = "") -> Observation:
+        return Observation.record(self.seen, self.digest, self.first_capture, run=run)
+
+
+@dataclass(frozen=True)
+class NotModifiedLine:
+    """The article's first page answered 304 to a conditional request."""
+
+    observed: ClassVar[str] = NOT_MODIFIED_LINE
+    article_id: int
+    seen: str
+    refers_to: str
+    """The record id of the capture the 304 confirms."""
+
+    def fields(self) -> dict[str, Any]:
+        return {"article_id": self.article_id, "observed": self.observed, "seen": self.seen,
+                "refers_to": self.refers_to}
+
+    def observation(self, ref: Any = None, run: str = "") -> Observation:
+        return Observation.confirmed(self.seen, self.refers_to, run)
+
+
+@dataclass(frozen=True)
+class GoneLine:
+    """The article was found removed."""
+
+    observed: ClassVar[str] = GONE_LINE
+    article_id: int
+    seen: str
+    reason: str
+    """``HTTP 404``, ``not found page``, ..."""
+    capture: CapturePointer | dict[str, Any] | None = field(default=None)
+    """The pointer to the capture that showed it (as JSON holds it, once read back)."""
+
+    def fields(self) -> dict[str, Any]:
+        return {"article_id": self.article_id, "observed": self.observed, "seen": self.seen,
+                "gone": {"reason": self.reason, "capture": self.capture}}
+
+    def observation(self, ref: Any = None, run: str = "") -> Observation:
+        return Observation.removed(self.seen, self.reason, _record_id(self.capture),
+                                   {"reason": self.reason, "capture": self.capture}, run)
+
+
+#: One line of the article journal.
+JournalLine = RecordLine | SameLine | NotModifiedLine | GoneLine
+
+
+def line_json(line: JournalLine, run: str) -> str:
+    """Return ``line`` as the journal holds it (no newline), marked with the ``run`` label."""
+    data = {**line.fields(), "run": run}
+    if isinstance(line, RecordLine):
+        return record_to_json(data)
+    return json.dumps(data, ensure_ascii=False, default=pointer_json)
+
+
+def parse_line(text: bytes | str) -> tuple[JournalLine, str]:
+    """Return (line, run label) of one journal line; raise ValueError if it is bad."""
+    try:
+        data = json.loads(text)
+        article_id = int(data["article_id"])
+        run = str(data.pop("run", None) or "")  # the journal's, not the line's
+        observed = data.get("observed")
+        if observed == NOT_MODIFIED_LINE:
+            return NotModifiedLine(article_id, str(data["seen"]), str(data["refers_to"])), run
+        if observed == SAME_LINE:
+            return SameLine(article_id, str(data["seen"]), str(data["digest"]),
+                            str(data["first_capture"])), run
+        if observed == GONE_LINE:
+            gone = data["gone"]
+            return GoneLine(article_id, str(data["seen"]), str(gone["reason"]),
+                            gone.get("capture")), run
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not a journal line: {exc!r}") from exc
+    return RecordLine(data), run
+
+
+def observation_of_line(text: bytes | str, ref: Any = None) -> tuple[int, Observation]:
+    """Return (article id, observation) of one journal line; raise ValueError if it is bad.
+    ``ref`` says where a record line's record is (the fold hands it back with its version)."""
+    line, run = parse_line(text)
+    try:
+        return line.article_id, line.observation(ref, run)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not a journal line: {exc!r}") from exc
+
+
+def read_observations(journal: Path) -> dict[int, list[Observation]]:
+    """Return article id -> what the journal says each crawl saw of it (whole lines only; a
+    torn or bad line is skipped with a warning). Each observation's ``ref`` is its line's
+    (offset, length)."""
+    observations: dict[int, list[Observation]] = {}
+    if not journal.exists():
+        return observations
+    offset = 0
+    with open(journal, "rb") as stream:
+        for line in stream:
+            if line.endswith(b"\n"):
+                try:
+                    article_id, seen = observation_of_line(line, (offset, len(line)))
+                except ValueError:
+                    logger.warning("skipping a bad journal line at byte %d of %s", offset, journal)
+                else:
+                    observations.setdefault(article_id, []).append(seen)
+            else:
+                logger.warning("skipping a torn last line at byte %d of %s", offset, journal)
+            offset += len(line)
+    return observations
+
+
+def cut_torn_tail(path: Path) -> int:
+    """Cut a torn last line (a crash mid-write) off the journal ``path``, so the next line
+    appended starts a line of its own; return how many bytes were cut."""
+    if not path.exists() or path.stat().st_size == 0:
+        return 0
+    with open(path, "r+b") as stream:
+        size = stream.seek(0, os.SEEK_END)
+        position = size
+        while position > 0:
+            step = min(65536, position)
+            stream.seek(position - step)
+            chunk = stream.read(step)
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                end = position - step + newline + 1
+                break
+            position -= step
+        else:
+            end = 0
+        if end < size:
+            stream.truncate(end)
+            logger.warning("cut a torn last line (%d bytes) off %s", size - end, path)
+        return size - end
+
+
+class JournalFile:
+    """A journal opened for appending: a torn last line cut first; each line flushed at once,
+    and fsynced every ``fsync_every`` lines (0: only on :meth:`sync` and :meth:`close`)."""
+
+    def __init__(self, path: Path, fsync_every: int = 0):
+        cut_torn_tail(path)
+        self.path = path
+        self.fsync_every = fsync_every
+        self._file: IO[str] | None = path.open("a", encoding="utf-8", newline="\n")
+        self._unsynced = 0
+
+    def append(self, text: str) -> None:
+        """Append one line (``text`` holds no newline)."""
+        assert self._file is not None, "the journal is closed"
+        self._file.write(text + "\n")
+        self._file.flush()
+        self._unsynced += 1
+        if self.fsync_every and self._unsynced >= self.fsync_every:
+            self.sync()
+
+    def sync(self) -> None:
+        """Flush and fsync what was appended."""
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._unsynced = 0
+
+    def close(self) -> None:
+        """Sync and close (once)."""
+        if self._file is not None:
+            self.sync()
+            self._file.close()
+            self._file = None
+
+
+# The listing journal ------------------------------------------------------------------------
+
+#: One listing's evidence: (article id, listing name) or (article id, name, the listing's key,
+#: :func:`archive.page.joomla.listing_key`; an Itemid in journals of earlier versions, not used).
+Listed = tuple
+
+
+@dataclass
+class ListingEvidence:
+    """What the listing pages say: the names each article is listed under, and by menu item."""
+
+    sections: dict[int, list[str]] = field(default_factory=dict)
+    """Article id -> listing names (each once, first seen first)."""
+    by_listing: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    """Article id -> key of a listing that lists it -> the listing's names: what the crumb
+    check compares the breadcrumb's crumbs with."""
+
+    def add(self, entries: Iterable[Listed]) -> None:
+        """Add one listing page's (article id, name[, listing key]) entries."""
+        for article_id, name, *rest in entries:
+            _add_once(self.sections.setdefault(article_id, []), name)
+            key = rest[0] if rest else None
+            if isinstance(key, str):
+                _add_once(self.by_listing.setdefault(article_id, {}).setdefault(key, []), name)
+
+    def get(self, article_id: int, default: Sequence[str] = ()) -> Sequence[str]:
+        """Return the listing names of an article (mapping-style, as the sections are read)."""
+        return self.sections.get(article_id, default)
+
+
+def _add_once(names: list[str], name: str) -> None:
+    if name not in names:
+        names.append(name)
+
+
+def listing_line(entries: Iterable[Listed]) -> str:
+    """Return one listing page's (article id, name[, listing key]) entries as a journal line."""
+    return json.dumps([list(entry) for entry in entries], ensure_ascii=False)
+
+
+def read_listings(journal: Path) -> ListingEvidence:
+    """Return the listing evidence of a listing journal (torn lines skipped)."""
+    evidence = ListingEvidence()
+    if not journal.exists():
+        return evidence
+    with open(journal, "rb") as stream:
+        for line in stream:
+            try:
+                entries = [(int(i), str(n), *rest) for i, n, *rest in json.loads(line)] \
+                    if line.endswith(b"\n") else []
+            except (ValueError, TypeError):
+                logger.warning("skipping a torn or bad line of %s", journal)
+                continue
+            evidence.add(entries)
+    return evidence
+
+
+def _record_id(capture: CapturePointer | dict[str, Any] | None) -> str:
+    return _pointer_field(capture, "warc_record_id")
+
+
+def _pointer_field(capture: CapturePointer | dict[str, Any] | None, name: str) -> str:
+    """Return a field of a pointer: a :class:`CapturePointer` as the crawl and the rebuild hold
+    it, or the dict a journal line read back holds ("" when missing)."""
+    if isinstance(capture, CapturePointer):
+        return str(getattr(capture, name))
+    return str((capture or {}).get(name) or "")

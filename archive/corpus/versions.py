@@ -1,0 +1,176 @@
+"""Versions of an article: what every crawl saw of it, folded into spans of the same record.
+
+Each time a crawl looks at an article it *observes* one of three things:
+
+- ``record`` — its pages were captured (a full response, or a revisit whose content is an
+  earlier capture's) and give a record;
+- ``confirmed`` — its first page answered ``304 Not Modified`` to a conditional request: the
+  capture it refers to (``WARC-Refers-To``) still holds;
+- ``gone`` — its first page answered 404 or 410, or Joomla's «not found» / «not authorised» page.
+
+:func:`fold` turns an article's observations, in capture-date order, into versions: a version is
+a run of observations with the same record content (:func:`content_digest`: everything but the
+capture pointers and the version fields); it begins at its first observation (``first_seen``),
+ends at its last (``last_seen``), and is marked ``gone`` when the article was found removed after
+it. A later record after a removal starts a new version, even one equal to an old one.
+
+The crawl (the lines of its journal, :mod:`archive.corpus.journal`) and an offline rebuild (the same
+kinds of line, made from the WARC files) hand the same observations to the same fold, so both
+give the same versions. The fold only reads small :class:`Observation` values; the records
+themselves stay where they are (``ref``) until the versions are written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+#: Record keys that say where and when, not what, and how far the record agrees with what the
+#: site says elsewhere (a run that did not fetch the print view changes no version): left out
+#: of the content comparison. So are the page's pathway (``breadcrumb``) and the ``sections``
+#: read from it: Joomla draws them from the menu item the page was fetched under (``Itemid``),
+#: which is how the visitor came, not what the article says; a web archive holds one article
+#: under whichever Itemid its crawler happened to follow, epoch after epoch.
+NOT_CONTENT = frozenset({"captures", "version", "first_seen", "last_seen", "status", "gone", "run",
+                         "checks", "sources", "breadcrumb", "sections"})
+#: The source of an observation the project's own crawls made (an imported one names the
+#: public archive it came from: :mod:`archive.corpus.imports`).
+OWN_CRAWL = "crawl"
+#: Kinds of observation, in the order ties on the date are taken.
+RECORD: Final = "record"
+CONFIRMED: Final = "confirmed"
+GONE: Final = "gone"
+Kind = Literal["record", "confirmed", "gone"]
+#: HTTP statuses of an article's first page that say the article was removed.
+GONE_STATUSES = (404, 410)
+#: The flag of a record with pages missing (see :mod:`archive.page.record`).
+INCOMPLETE = "incomplete"
+
+
+def content_digest(record: dict[str, Any]) -> str:
+    """Return a digest of what ``record`` says (its pointers and version fields left out)."""
+    content = {k: v for k, v in record.items() if k not in NOT_CONTENT}
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, order=True)
+class Observation:
+    """One look at an article, as small as the fold needs it."""
+
+    seen: str
+    """WARC-Date of the capture it rests on (the newest, for an article of several pages)."""
+    kind: Kind
+    """``record``, ``confirmed`` or ``gone``."""
+    digest: str = ""
+    """``record``: its content digest (:func:`content_digest`)."""
+    refers_to: str = ""
+    """``confirmed``: the record id of the capture the 304 confirms."""
+    reason: str = ""
+    """``gone``: why the article reads as removed (``HTTP 404``, ``not found page``)."""
+    first_capture: str = ""
+    """``record`` and ``gone``: the record id of the first page's content capture (what a later
+    304 refers to)."""
+    complete: bool = True
+    """``record``: False when pages are missing (the ``incomplete`` flag)."""
+    ref: Any = field(default=None, compare=False)
+    """Where the record is (a journal position, a list of captures): opaque to the fold."""
+    gone: dict[str, Any] | None = field(default=None, compare=False)
+    """``gone``: ``{"date", "reason", "capture"}``."""
+    run: str = field(default="", compare=False)
+    """The label of the crawl run that saw it (``""``: not known)."""
+    source: str = field(default=OWN_CRAWL, compare=False)
+    """Who made the capture it rests on: :data:`OWN_CRAWL`, or the public archive it was
+    imported from (its host)."""
+
+    @classmethod
+    def record(cls, seen: str, digest: str, first_capture: str, complete: bool = True,
+               ref: Any = None, run: str = "") -> Observation:
+        """Return the observation of a record with content ``digest``."""
+        return cls(seen, RECORD, digest=digest, first_capture=first_capture, complete=complete,
+                   ref=ref, run=run)
+
+    @classmethod
+    def confirmed(cls, seen: str, refers_to: str, run: str = "") -> Observation:
+        """Return the observation of a 304 confirming the capture ``refers_to``."""
+        return cls(seen, CONFIRMED, refers_to=refers_to, run=run)
+
+    @classmethod
+    def removed(cls, seen: str, reason: str, first_capture: str,
+                gone: dict[str, Any] | None = None, run: str = "") -> Observation:
+        """Return the observation of an article found removed (``gone``: reason, capture)."""
+        return cls(seen, GONE, reason=reason, first_capture=first_capture, gone=gone, run=run)
+
+
+@dataclass
+class Version:
+    """One version of an article: the observation that began it and the span it covers."""
+
+    ref: Any
+    digest: str
+    first_seen: str
+    last_seen: str
+    gone: dict[str, Any] | None = None
+    sources: list[str] = field(default_factory=list)
+    """Who saw this version, in the order they first did (:attr:`Observation.source`)."""
+
+    def fields(self, number: int, newest: bool) -> dict[str, Any]:
+        """Return the version fields of a record line (``number`` counts from 1)."""
+        status = ("gone" if self.gone else "current") if newest else "superseded"
+        return {"version": number, "first_seen": self.first_seen, "last_seen": self.last_seen,
+                "status": status, "gone": self.gone, "sources": self.sources}
+
+
+def last_of_each_run(observations: Iterable[Observation]) -> list[Observation]:
+    """Return ``observations`` (in the order they were made) with only the last one of each
+    run: a run resumed after a kill may look at an article twice (a 404 fetched again, a chain
+    completed after the restart), and what it saw last is what its newest captures show."""
+    listed = list(observations)
+    last = {seen.run: i for i, seen in enumerate(listed) if seen.run}
+    return [seen for i, seen in enumerate(listed) if not seen.run or last[seen.run] == i]
+
+
+def fold(observations: Iterable[Observation]) -> list[Version]:
+    """Return the versions ``observations`` of one article make, oldest first. They may come in
+    any order but, within one run, in the order they were made (only each run's last counts)."""
+    listed = list(observations)
+    #: Content digest -> where its record is (the first one); first-page capture id -> the
+    #: digest it showed (None: a removal page). Every observation teaches these, kept or not.
+    refs: dict[str, Any] = {}
+    shown: dict[str, str | None] = {}
+    for seen in sorted(listed):
+        if seen.kind == RECORD:
+            if seen.ref is not None:
+                refs.setdefault(seen.digest, seen.ref)
+            shown.setdefault(seen.first_capture, seen.digest)
+        elif seen.kind == GONE:
+            shown.setdefault(seen.first_capture, None)
+    versions: list[Version] = []
+    for seen in sorted(last_of_each_run(listed)):
+        current = versions[-1] if versions else None
+        if seen.kind == GONE:
+            if current is not None and current.gone is None:
+                current.gone = {"date": seen.seen, **(seen.gone or {})}
+            continue
+        if seen.kind == CONFIRMED:
+            digest = shown.get(seen.refers_to)
+        else:
+            if not seen.complete and current is not None:
+                continue  # pages missing this time: no evidence the article changed
+            digest = seen.digest
+        ref = refs.get(digest) if digest is not None else None
+        if digest is None or ref is None:
+            continue  # confirms a removal page or a capture no record came from; or a short
+            # line whose record is not at hand (a journal cut short)
+        if current is not None and current.gone is None and current.digest == digest:
+            current.last_seen = max(current.last_seen, seen.seen)
+            if seen.source not in current.sources:
+                current.sources.append(seen.source)
+        else:
+            versions.append(Version(ref, digest, seen.seen, seen.seen, sources=[seen.source]))
+    return versions

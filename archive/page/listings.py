@@ -1,0 +1,118 @@
+"""Listing evidence: which articles a listing page shows, under which name.
+
+A reader knows an article under the name of every listing that shows it (docs/site-profile.md,
+"URLs": the same ``id`` under several Itemids, with the crumb of each): category tables
+(``task=category``), category blogs and blogs over several categories (``task=blogcategory``,
+``id=0``), and section blogs (``task=blogsection``). Each names itself in
+``div.componentheading`` (a menu item's blog: the menu item's name) and links each item
+(``task=view&id=N``); the crawl and the offline rebuild both read them with
+:func:`listed_articles` to fill a record's ``sections``, and key each by
+:func:`archive.page.joomla.listing_key`, the
+listing an article's breadcrumb links to (the crumb check compares the two names).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import lxml.html
+
+from ifes_archive.archive.page.decode import decode_html
+from ifes_archive.archive.page.extract import parse
+from ifes_archive.archive.page.joomla import article_id_of, itemid_of, listing_key, listing_task
+
+#: Links to the listed items (not links inside intro texts): table rows, and the blog's
+#: title, «Подробнее...» (``a.readon``) and «Далее...» (``a.blogsection``) links. Written
+#: ``/descendant::x[p]``, not ``//x[p]`` (the same nodes): libxml2 takes time quadratic in the
+#: matches for the second, minutes on a page of 20,000 links.
+ITEM_LINKS = ("/descendant::tr[starts-with(@class, 'sectiontableentry')]/descendant::a[@href]"
+              " | /descendant::a[@href][contains(concat(' ', normalize-space(@class), ' '),"
+              " ' readon ')"
+              " or contains(concat(' ', normalize-space(@class), ' '), ' blogsection ')"
+              " or contains(concat(' ', normalize-space(@class), ' '), ' contentpagetitle ')]"
+              # an intro item whose title is no link and that has no more text than its intro
+              # (no «Подробнее...») is known by its own print, e-mail and PDF buttons
+              " | /descendant::td[contains(concat(' ', normalize-space(@class), ' '),"
+              " ' buttonheading ')]/descendant::a[@href]")
+_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What one listing page shows: its name, its breadcrumb's last crumb, its menu item, the
+    articles it lists (page order, each once), and which listing it is (:func:`listing_key`)."""
+
+    name: str
+    crumb: str
+    itemid: int | None
+    article_ids: tuple[int, ...]
+    key: str | None = None
+
+
+def read_listing(url: str, content_type: str | None, body: bytes,
+                 base_url: str) -> Listing | None:
+    """Return what a category table, blog or section blog page shows; None for any other page, or
+    one without a name (``div.componentheading``, else its breadcrumb's last crumb)."""
+    if listing_task(url, base_url) is None:
+        return None
+    root = parse(decode_html(body, content_type).text)
+    heading = root.xpath(f"//div[{_CLASS.format('componentheading')}]")
+    crumb = _last_crumb(root)
+    name = " ".join(heading[0].text_content().split()) if heading else crumb
+    if not name:
+        return None
+    seen: dict[int, None] = {}
+    for link in root.xpath(ITEM_LINKS):
+        found = article_id_of(urljoin(base_url, link.get("href")), base_url, buttons=True)
+        if found is not None:
+            seen.setdefault(found)
+    return Listing(name, crumb, itemid_of(url, base_url), tuple(seen), listing_key(url, base_url))
+
+
+def _last_crumb(root: lxml.html.HtmlElement) -> str:
+    """Return the last entry of the page's breadcrumb (``span.pathway``): the plain text after
+    its last link and arrow, else that link's text; "" without a breadcrumb."""
+    pathway = root.xpath(f"//span[{_CLASS.format('pathway')}]")
+    if not pathway:
+        return ""
+    children = list(pathway[0])
+    text = " ".join(((children[-1].tail if children else pathway[0].text) or "").split())
+    links = pathway[0].xpath("./a")
+    return text or (" ".join(links[-1].text_content().split()) if links else "")
+
+
+def listed_articles(url: str, content_type: str | None, body: bytes,
+                    base_url: str) -> list[tuple[int, str, str | None]]:
+    """Return the (article id, listing name, :func:`archive.page.joomla.listing_key`) entries a
+    named listing page (:data:`archive.page.joomla.NAMED_TASKS`) lists, in page order, each once; []
+    for any other page."""
+    listing = read_listing(url, content_type, body, base_url)
+    if listing is None:
+        return []
+    return [(article_id, listing.name, listing.key) for article_id in listing.article_ids]
+
+
+def listing_check(listing: Listing) -> dict[str, object] | None:
+    """Return whether a listing's name is its breadcrumb's last crumb (the menu item it is
+    read under names it the same), None when it shows no breadcrumb."""
+    if not listing.crumb:
+        return None
+    agrees = fold_name(listing.name) == fold_name(listing.crumb)
+    return {"itemid": listing.itemid, "name": listing.name, "crumb": listing.crumb,
+            "agrees": agrees}
+
+
+def fold_name(name: str) -> str:
+    """Return a listing or crumb name for comparison (case and spacing)."""
+    return " ".join(name.split()).casefold()
+
+
+def sections_by_article(pairs: list[tuple[int, str, str | None]]) -> dict[int, list[str]]:
+    """Return category names per article id from listing entries (first seen first, once)."""
+    out: dict[int, list[str]] = {}
+    for article_id, name, _ in pairs:
+        names = out.setdefault(article_id, [])
+        if name not in names:
+            names.append(name)
+    return out

@@ -1,0 +1,368 @@
+"""The record builder: the captured pages of one article in, one article record out.
+
+One pure function, :func:`build_record`, used alike by the crawl's pipeline and by an offline
+rebuild from WARC: same bytes, same record. Each page is decoded (:mod:`archive.page.decode`) and
+read as the madeyourweb template (:mod:`archive.page.extract`); trafilatura extracts the text of the
+body cell; names (:mod:`archive.page.authors`), dates (:mod:`archive.page.dates`) and the language
+(:mod:`archive.page.language`) come from what the pages show. The record is
+:class:`archive.page.schema.Record`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from ifes_archive.archive.page import authors as names
+from ifes_archive.archive.page import checks, titles
+from ifes_archive.archive.page.dates import read_date
+from ifes_archive.archive.page.decode import DecodedPage, decode_html, meta_charset
+from ifes_archive.archive.page.extract import (
+    GENERIC_OPTIONS,
+    Page,
+    body_blocks,
+    category_crumbs,
+    generic_blocks,
+    is_refusal,
+    parse,
+    parse_page,
+    read_page,
+    refusal_kind,
+)
+from ifes_archive.archive.page.flatten import paragraphs, text_of
+from ifes_archive.archive.page.joomla import canonical_article_url, itemid_of
+from ifes_archive.archive.page.language import detect_language
+from ifes_archive.archive.page.schema import AUTHOR_SOURCES, EXTRACTOR_PACKAGES, RECORD_KEYS, Record
+from ifes_archive.archive.pointer import CapturePointer, pointer_json
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import lxml.html
+
+__all__ = [
+    "PRINT_PAGE",
+    "RECORD_KEYS",
+    "CapturedPage",
+    "DecodedPage",
+    "Record",
+    "build_record",
+    "decode_html",
+    "html_root",
+    "meta_charset",
+    "pages_within",
+    "record_to_json",
+    "refusal_of",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Packages whose versions make the record what it is (the schema names them: ``extractor``).
+PACKAGES = EXTRACTOR_PACKAGES
+#: Page number of an article's print view among its captures (its pages are 0, 1, ...).
+PRINT_PAGE = -1
+#: Flag of a record whose pages are not the known template.
+GENERIC_FLAG = "generic-extraction"
+#: Flag of a record with fewer pages than the article's page counter says it has.
+INCOMPLETE_FLAG = "incomplete"
+#: Flag of a record whose body shows no text.
+EMPTY_FLAG = "empty-body"
+#: Flag of a record whose page was nested deeper than the HTML parser goes.
+PARSE_LIMIT_FLAG = "parse-limit"
+#: Flag of a record with bytes its declared charset does not decode (replaced by U+FFFD).
+CHARSET_REPLACED_FLAG = "charset-replaced"
+#: A page of another layout whose main text has fewer words than this is a stub (an error or
+#: redirect notice, a frame), not an article.
+MIN_GENERIC_WORDS = 5
+_WORDS = re.compile(r"\w+")
+#: A note of the list that may close a body after the bio: MS Word's footnotes
+#: (``mso-element: footnote-list``: «[1] Ibid.»), a notes block («1. See ...», «* ...»).
+NOTE = re.compile(r"^(?:\[\d{1,3}\]|\(\d{1,3}\)|\d{1,3}[.)]?\s|[*†]+)")
+#: What may head such a list: a rule of dashes or underscores, «Notes», «Примечания»...
+NOTES_HEADING = re.compile(r"^(?:_{3,}|[-–—]{3,}|(?:Notes|Footnotes|References|Примечания|"
+                           r"Сноски|Ссылки|Литература)\s*:?)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CapturedPage:
+    """One fetched page of an article, as the crawl or the WARC holds it."""
+
+    page: int
+    """0-based page number (Joomla's ``limitstart``)."""
+    url: str
+    """The URL as fetched."""
+    content_type: str | None
+    """The HTTP ``Content-Type`` header, if any."""
+    body: bytes
+    """The entity, content coding (gzip) removed."""
+    capture: CapturePointer | None
+    """Pointer to the WARC response record, or None when not captured."""
+
+
+def html_root(text: str) -> lxml.html.HtmlElement:
+    """Return the lxml tree of a decoded page (its XML prolog, which lxml refuses, removed)."""
+    return parse(text)
+
+
+def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
+                 sections: Sequence[str] = (), url: str | None = None,
+                 print_pages: Sequence[CapturedPage] = ()) -> dict[str, Any] | None:
+    """Return the record of article *article_id* from its captured *pages* (any order), or
+    None when the first page is no article: Joomla's «not authorised» / «not found» answers, a
+    page of the template showing a title and nothing else, or a page of another layout whose
+    main text (trafilatura's) is a stub.
+
+    *sections* are category names listings of the crawl show the article under; the record's
+    ``sections`` are those and the categories of the pages' breadcrumbs, sorted. *url* replaces
+    the canonical article URL for a page that is no Joomla article (``ifes-archive extract``).
+    *print_pages*, the article's print view, is what its text is checked against.
+    """
+    if not pages:
+        raise ValueError(f"article {article_id}: no pages")
+    ordered = _unique_pages(pages)
+    read = _read_pages(ordered)
+    if read is None:
+        return None
+    reads, decoded = read.reads, read.decoded
+    ordered = ordered[:len(reads)]  # a later page refused: the article ends before it
+    if reads[0].body is None:
+        fields = _generic_fields(read.first_text, reads[0])
+        if word_count(fields["text"]) < MIN_GENERIC_WORDS:
+            return None  # neither the template nor a text of some words: not an article page
+    else:
+        fields = _template_fields(reads, read.blocks)
+        if fields["text"] is None and not reads[0].shows_article:
+            return None  # the template with a title and nothing else
+        printed = _print_text(print_pages, fields["title_raw"] or "")
+        if printed is not None:
+            fields["checks"].append(checks.text_check(checks.PRINT_VIEW, fields["text"], printed,
+                                                      "print view"))
+    flags = list(fields.pop("flags"))
+    if len(ordered) < reads[0].page_total or [p.page for p in ordered] != list(range(len(ordered))):
+        flags.append(INCOMPLETE_FLAG)
+    if fields["text"] is None:
+        flags.append(EMPTY_FLAG)
+    if read.limited:
+        flags.append(PARSE_LIMIT_FLAG)
+    if any(d.replaced for d in decoded):
+        flags.append(CHARSET_REPLACED_FLAG)
+    crumbs = [name for read in reads for name in category_crumbs(read.crumbs)]
+    text = fields["text"]
+    record = Record(
+        url=url or canonical_article_url(base_url, article_id), article_id=article_id,
+        date_published=_date(reads[0].created_raw, "createdate", flags),
+        date_modified=_date(reads[0].modified_raw, "modifydate", flags),
+        language=detect_language(text), sections=sort_sections([*sections, *crumbs]),
+        breadcrumb=_breadcrumb(ordered[0].url, reads[0], base_url),
+        pages=len(ordered), word_count=word_count(text),
+        captures=[p.capture for p in ordered if p.capture is not None],
+        encoding=[{"page": p.page, "charset": d.encoding, "source": d.source, "reason": d.reason}
+                  for p, d in zip(ordered, decoded)],
+        flags=flags, **fields)
+    return dataclasses.asdict(record)
+
+
+@dataclass
+class _ReadPages:
+    """What an article's pages show, read one page at a time: a page's text and tree are let
+    go once its paragraphs are taken (but the first page's, which the record reads more of)."""
+
+    reads: list[Page] = dataclasses.field(default_factory=list)
+    """Each page as the template shows it (the body cells of the first only)."""
+    decoded: list[DecodedPage] = dataclasses.field(default_factory=list)
+    """How each page was decoded (the text of the first only)."""
+    blocks: list[list[str]] = dataclasses.field(default_factory=list)
+    """The paragraphs of every page's body, in page order."""
+    first_text: str = ""
+    limited: bool = False
+    """Some page was nested deeper than the parser goes."""
+
+
+def _read_pages(ordered: Sequence[CapturedPage]) -> _ReadPages | None:
+    """Return what the pages show, up to the first later page that is a refusal (the article
+    ends before it); None when the first page is one."""
+    read = _ReadPages()
+    for number, page in enumerate(ordered):
+        decoded = decode_html(page.body, page.content_type)
+        parsed = parse_page(decoded.text)
+        if is_refusal(parsed.root):
+            if number == 0:
+                return None
+            break
+        shown = read_page(parsed.root)
+        if shown.body is not None:
+            read.blocks += body_blocks(shown.body)
+        if number == 0:
+            read.first_text = decoded.text
+        read.reads.append(shown if number == 0 else
+                          dataclasses.replace(shown, body=None if shown.body is None else []))
+        read.decoded.append(decoded if number == 0 else dataclasses.replace(decoded, text=""))
+        read.limited = read.limited or parsed.limited
+    return read
+
+
+def word_count(text: str | None) -> int:
+    """Return the number of words (``\\w+``) in ``text``, counted without a list of them."""
+    return sum(1 for _ in _WORDS.finditer(text or ""))
+
+
+def pages_within(sizes: Sequence[int], limit: int) -> int:
+    """Return how many of an article's pages, of body ``sizes`` in page order, are read under
+    the bound ``limit`` (bytes of body across them; 0: none): the first always, then each while
+    the total stays within it. The crawl stops fetching there and the rebuild reading there, so
+    both build the same record (flagged incomplete)."""
+    total = 0
+    for kept, size in enumerate(sizes):
+        total += size
+        if kept and limit and total > limit:
+            return kept
+    return len(sizes)
+
+
+def refusal_of(page: CapturedPage) -> str | None:
+    """Return "restricted" or "not found" when ``page`` is Joomla's refusal (HTTP 200), else
+    None."""
+    return refusal_kind(parse(decode_html(page.body, page.content_type).text))
+
+
+def record_to_json(record: dict[str, Any]) -> str:
+    """Return *record* as one JSON line (no newline), keys in :data:`RECORD_KEYS` order."""
+    ordered = {key: record.get(key) for key in RECORD_KEYS}
+    ordered.update((k, v) for k, v in record.items() if k not in ordered)
+    return json.dumps(ordered, ensure_ascii=False, default=pointer_json)
+
+
+def sort_sections(values: Sequence[str]) -> list[str]:
+    """Return the distinct section names, case-insensitively sorted (ties: exact string)."""
+    distinct = {" ".join(v.split()) for v in values if v and v.strip()}
+    return sorted(distinct, key=lambda s: (s.casefold(), s))
+
+
+def _template_fields(reads: list[Page], blocks: list[list[str]]) -> dict[str, Any]:
+    """Return title, subtitle, authors, text, bio and extractor of pages of the template
+    (``blocks``: the paragraphs of their bodies)."""
+    first = reads[0]
+    title_raw = first.title_raw or ""
+    lead = titles.read_lead(blocks, title_raw, titles.expected_names(title_raw))
+    expected = frozenset(names.name_key(m.surname) for m in titles.expected_names(title_raw))
+    row = (names.byline_mentions(first.author_row, expected, "row") or []) \
+        if first.author_row else []
+    mentions: list[names.Mention] = [*lead.byline, *row]
+    title, prefix = titles.split_title(title_raw, lead.heading, mentions)
+    named = {"title prefix": prefix, "byline": lead.byline, "author row": row}
+    said = checks.authors_check(named)
+    sources = [source for source in AUTHOR_SOURCES if named[source]]
+    opening = titles.name_shaped(lead.blocks[0]) if lead.blocks else None
+    lone = checks.byline_check(sources, opening)
+    bio = _bio(paragraphs(lead.blocks), mentions + prefix)
+    if bio is not None:
+        mentions.append(bio[1])
+    people = names.reconcile(mentions + prefix)
+    text = text_of(lead.blocks)
+    cyrillic = detect_language(text) == "ru"
+    return {"title": title or None, "title_raw": title_raw or None, "subtitle": lead.subtitle,
+            "authors": [p.as_dict(cyrillic) for p in people], "authors_sources": sources,
+            "text": text, "bio": bio[0] if bio else None,
+            "extractor": extractor_info("template"), "flags": [],
+            "checks": [c for c in (said, lone) if c]}
+
+
+def _breadcrumb(url: str, page: Page, base_url: str) -> dict[str, Any] | None:
+    """Return the first page's breadcrumb: its menu item, the linked crumbs' names, and where
+    each leads (relative to the site's root where it is on the site)."""
+    if not page.crumbs and page.body is None:
+        return None
+    return {"itemid": itemid_of(url, base_url), "path": [name for name, _ in page.crumbs],
+            "links": [_site_link(urljoin(url, href), base_url) if href else None
+                      for _, href in page.crumbs]}
+
+
+def _site_link(url: str, base_url: str) -> str:
+    """Return *url* relative to *base_url* when under it (the host and port are the crawl's,
+    not the page's content), else whole."""
+    return url[len(base_url):] if base_url and url.startswith(base_url) else url
+
+
+def _print_text(print_pages: Sequence[CapturedPage], title_raw: str) -> str | None:
+    """Return the body text of the print view as the view pages' is read; None without one
+    (or when it is a refusal, or not the template)."""
+    if not print_pages:
+        return None
+    root = parse_page(decode_html(print_pages[0].body, print_pages[0].content_type).text).root
+    read = read_page(root)
+    if is_refusal(root) or read.body is None:
+        return None
+    lead = titles.read_lead(body_blocks(read.body), title_raw, titles.expected_names(title_raw))
+    return text_of(lead.blocks) or ""
+
+
+def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.Mention] | None:
+    """Return the closing bio paragraph and its name, when it opens with a known person: the
+    last paragraph, or the last before the notes that close the body."""
+    end = len(paragraphs)
+    while end and (NOTE.match(paragraphs[end - 1]) or NOTES_HEADING.match(paragraphs[end - 1])):
+        end -= 1
+    if not end or not known:
+        return None
+    keys = [names.name_key(m.surname) for m in known]
+    mention = names.bio_mention(paragraphs[end - 1], frozenset(keys))
+    if mention is None:
+        return None
+    key = names.name_key(mention.surname)
+    if key in keys or any(names.near(key, k) for k in keys):
+        return paragraphs[end - 1], mention
+    return None
+
+
+def _generic_fields(html: str, page: Page) -> dict[str, Any]:
+    """Return the fields trafilatura's generic extraction gives for an unknown page."""
+    title, blocks = generic_blocks(html)
+    title_raw = page.title_raw or title
+    if blocks and blocks[0] and blocks[0][0] == title_raw:  # the repeated title line
+        blocks[0] = blocks[0][1:]
+    return {"title": title_raw, "title_raw": title_raw, "subtitle": None, "authors": [],
+            "authors_sources": [], "text": text_of(blocks), "bio": None,
+            "extractor": extractor_info("generic"), "flags": [GENERIC_FLAG], "checks": []}
+
+
+def _date(raw: str | None, source: str, flags: list[str]) -> dict[str, Any] | None:
+    """Return the date a cell shows (value null, and a flag, when it shows none that exists)."""
+    if not raw:
+        return None
+    day = read_date(raw)
+    if day is None:
+        flags.append(f"{source}-unreadable")
+    return {"value": day.isoformat() if day else None, "raw": raw, "source": source}
+
+
+@lru_cache(maxsize=2)
+def extractor_info(method: str) -> dict[str, Any]:
+    """Return the method, the versions of the packages and the options behind a record."""
+    versions: dict[str, str | None] = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    template = method == "template"
+    return {"method": method, "packages": versions,
+            "input": "body cells of table.contentpaneopen" if template else "page",
+            "text": "archive.flatten: blocks and <br><br> end paragraphs, <br> ends a line",
+            **({} if template else {"trafilatura_options": GENERIC_OPTIONS}),
+            "dates": {"fast_path": "%d.%m.%Y", "dateparser_languages": ["ru", "en"],
+                      "date_order": "DMY"}}
+
+
+def _unique_pages(pages: Sequence[CapturedPage]) -> list[CapturedPage]:
+    """Return *pages* by page number, the first of each number kept."""
+    by_number: dict[int, CapturedPage] = {}
+    for page in pages:
+        by_number.setdefault(page.page, page)
+    return [by_number[number] for number in sorted(by_number)]
