@@ -15,7 +15,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
@@ -60,7 +60,7 @@ from ifes_archive.archive.release.sections import released_sections
 from ifes_archive.archive.release.tables import all_tables, table_jsonl
 from ifes_archive.archive.release.tokens import FOLDER as TOKENS
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
-from ifes_archive.archive.release.warcs import Copies, ReleaseWacz, write_release_wacz
+from ifes_archive.archive.release.warcs import Copies, ReleaseWacz, Unmoved, write_release_wacz
 from ifes_archive.archive.warcs.folder import drop_lock, take_lock
 from ifes_archive.archive.warcs.warcfiles import find_warcs
 from ifes_archive.archive.workers import bound_pool
@@ -273,31 +273,18 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     pages = work / "pages.jsonl"  # the versions the WACZ's page list shows
     with open(pages, "w", encoding="utf-8", newline="\n") as stream:
         plan = plan_release(corpus, options.scope, exclusions, stream, options.all_versions)
-    warcs = find_warcs([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
     released = options.released or release_date()
-    # The WARC files are read once, on the other core (forked before pyarrow and matplotlib are
-    # loaded): their records go into the WACZ as they are read, its index from the same read,
-    # while persons and sections are resolved here. The tables wait for it: their capture
-    # pointers are into the WACZ's copies.
     with bound_pool(1) as pool:  # its worker dies with this process
-        job = pool.submit(write_release_wacz, warcs, root / WACZ, plan.dropped, pages,
-                          _title(options, plan), datetime.combine(released, time(),
-                                                                  timezone.utc)) \
-            if warcs else None
-        persons = released_persons(archive_dir, plan.authors, plan.kept)
-        sections = released_sections(archive_dir, plan.breadcrumbs, plan.kept)
-        packed = _packed(job, len(warcs), options.progress)
+        job = _start_wacz(pool, archive_dir, root, plan, pages, _title(options, plan), released)
+        writer, parquet, plots, packed = _write_data(archive_dir, corpus, plan, root, options,
+                                                     job)
     copies = packed.copies
     identity = _identity(options, plan, copies, released)
-    writer = _write_contents(corpus, plan, copies, root, options, persons, sections)
-    parquet = {name: [p.relative_to(root).as_posix() for p in files]
-               for name, files in writer.close().items()}
     changes = compare(previous, writer.released, set(exclusions.reasons))
     (root / "CHANGES.md").write_text(changes_markdown(changes, identity.version,
                                                       identity.released.isoformat()),
                                      encoding="utf-8")
-    plots = draw_plots(writer.coverage, root / "plots")
-    wacz = WACZ if job is not None else "the archive has no WARC files"
+    wacz = WACZ if packed.sha256 else "the archive has no WARC files"
     if options.tokens:
         write_tokens(root, options.all_versions)
     excluded = exclusions.counts(plan.excluded)
@@ -306,7 +293,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
                       options.scope.describe(), len(plan.out_of_scope), excluded, source,
                       options.all_versions, wacz, writer.personal, writer.example)
     checksums = Checksums()
-    if job is not None:
+    if packed.sha256:
         checksums.know(root / WACZ, packed.sha256)
     _describe(root, facts, checksums,
               _provenance(options, plan, copies, writer.coverage, excluded, source))
@@ -339,7 +326,40 @@ def _describe(root: Path, facts: CardFacts, checksums: Checksums,
     write_sums(root, checksums)
 
 
-def _write_contents(corpus: Path, plan: Plan, copies: Copies, root: Path,
+def _start_wacz(pool: Executor, archive_dir: Path, root: Path, plan: Plan, pages: Path,
+                title: str, released: date) -> Future[ReleaseWacz] | None:
+    """Start writing the WACZ on the other core (forked before pyarrow and matplotlib are
+    loaded): the WARC files read once, their records stored as they are read, the index from
+    the same read; one page (with its text) per version of ``pages``; dated by the release."""
+    warcs = find_warcs([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
+    if not warcs:
+        return None
+    return pool.submit(write_release_wacz, warcs, root / WACZ, plan.dropped, pages, title,
+                       datetime.combine(released, time(), timezone.utc))
+
+
+def _write_data(archive_dir: Path, corpus: Path, plan: Plan, root: Path,
+                options: ReleaseOptions, job: Future[ReleaseWacz] | None,
+                ) -> tuple[ContentsWriter, dict[str, list[str]], dict[str, str], ReleaseWacz]:
+    """Write the tables, texts and plots while the WACZ is written; return the writer, each
+    table's Parquet files, the plots and what the WACZ holds. The tables' capture pointers are
+    into the WACZ's WARC copies: when no article is left out no record moves, and the tables do
+    not wait for the copies (the pointers they asked for are checked against them after)."""
+    persons = released_persons(archive_dir, plan.authors, plan.kept)
+    sections = released_sections(archive_dir, plan.breadcrumbs, plan.kept)
+    waited = _packed(job, options.progress) if plan.dropped else None
+    relocation = waited.copies if waited is not None else Unmoved()
+    writer = _write_contents(corpus, plan, relocation, root, options, persons, sections)
+    parquet = {name: [p.relative_to(root).as_posix() for p in files]
+               for name, files in writer.close().items()}
+    plots = draw_plots(writer.coverage, root / "plots")
+    packed = waited or _packed(job, options.progress)
+    if isinstance(relocation, Unmoved):
+        packed.copies.check(relocation.asked)
+    return writer, parquet, plots, packed
+
+
+def _write_contents(corpus: Path, plan: Plan, copies: Copies | Unmoved, root: Path,
                     options: ReleaseOptions, persons: ReleasedPersons,
                     sections: ReleasedSections) -> ContentsWriter:
     progress = Progress("release: articles", len(plan.kept), options.progress)
@@ -355,14 +375,14 @@ def _write_contents(corpus: Path, plan: Plan, copies: Copies, root: Path,
     return writer
 
 
-def _packed(job: Future[ReleaseWacz] | None, files: int, show: bool | None) -> ReleaseWacz:
+def _packed(job: Future[ReleaseWacz] | None, show: bool | None) -> ReleaseWacz:
     """Wait for the WACZ (the WARC files' one pass); return what it holds."""
     if job is None:
         return ReleaseWacz(Copies(), 0, "")
-    progress = Progress("release: WARC files into the WACZ", files, show).begin()
+    progress = Progress("release: WARC files into the WACZ", show=show).begin()
     packed = job.result()
-    progress.done(f"{files:,} files, {packed.copies.records:,} records, "
-                  f"{packed.copies.dropped:,} left out, {packed.lines:,} captures indexed")
+    progress.done(f"{packed.copies.records:,} records, {packed.copies.dropped:,} left out, "
+                  f"{packed.lines:,} captures indexed")
     return packed
 
 

@@ -17,6 +17,7 @@ One folder per table, so a glob or a folder read takes one table's rows and only
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -283,6 +284,13 @@ def all_tables() -> dict[str, dict[str, dict[str, Any]]]:
     schema's properties), ``versions``, ``captures``, ``changes``, ``persons``, ``sections``,
     ``metadata``
     (of ``texts/``)."""
+    return copy.deepcopy(_all_tables())  # (a caller may change its copy)
+
+
+@functools.cache
+def _all_tables() -> dict[str, dict[str, dict[str, Any]]]:
+    """The columns, made once a process: each row type's docstrings are read from its source
+    (a parse of the module: the release asks for the columns several times)."""
     return {"articles": article_properties(), "versions": table_properties(VersionRow),
             "captures": table_properties(CaptureRow), "changes": table_properties(ChangeRow),
             "persons": table_properties(PersonRow, _PERSON_REFINED),

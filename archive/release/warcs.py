@@ -87,9 +87,29 @@ class Copies:
             return pointer
         return {**pointer, "warc_offset": self.moved[key]}
 
+    def check(self, asked: list[tuple[str, int]]) -> None:
+        """Count the pointers ``asked`` for (file name, offset) that name no record copied
+        (pointers taken as they are, :class:`Unmoved`)."""
+        self.unresolved += sum(key not in self.held for key in asked)
+
     def ordered_runs(self) -> list[Run]:
         """Return the runs by the date they started."""
         return sorted(self.runs.values(), key=lambda run: (run.first, run.label))
+
+
+@dataclass
+class Unmoved:
+    """Capture pointers into copies nothing is left out of: no record moves, each pointer
+    stays as it is (the tables need not wait for the copies); those asked for are kept, to be
+    checked against the copies once made (:meth:`Copies.check`)."""
+
+    asked: list[tuple[str, int]] = field(default_factory=list)
+
+    def pointer(self, pointer: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Return ``pointer`` as it is."""
+        if pointer:
+            self.asked.append((pointer.get("warc_filename", ""), pointer.get("warc_offset", -1)))
+        return pointer
 
 
 @dataclass
