@@ -40,7 +40,7 @@ from ifes_archive.archive.release.tables import (
 if TYPE_CHECKING:
     from ifes_archive.archive.release.persons import ReleasedPersons
     from ifes_archive.archive.release.sections import ReleasedSections
-    from ifes_archive.archive.release.warcs import Copies
+    from ifes_archive.archive.release.warcs import Copies, Unmoved
 
 #: Tables of ``data/`` (``metadata`` is the CSV beside ``texts/``).
 DATA_TABLES = ("articles", "versions", "captures", "changes", "persons", "sections")
@@ -66,7 +66,7 @@ def text_file(record: dict[str, Any]) -> str:
 class ContentsWriter:
     """Writes the data of a release into ``root`` (data/, texts/, metadata.csv)."""
 
-    def __init__(self, root: Path, copies: Copies, all_versions: bool = False,
+    def __init__(self, root: Path, copies: Copies | Unmoved, all_versions: bool = False,
                  shard_bytes: int | None = None, persons: ReleasedPersons | None = None,
                  sections: ReleasedSections | None = None, keep_emails: bool = False):
         self.root, self.copies, self.all_versions = root, copies, all_versions

@@ -13,6 +13,7 @@ Their files are written by :mod:`archive.release.table_files`.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -265,6 +266,13 @@ def all_tables() -> dict[str, dict[str, dict[str, Any]]]:
     schema's properties), ``versions``, ``captures``, ``changes``, ``persons``, ``sections``,
     ``metadata``
     (of ``texts/``)."""
+    return copy.deepcopy(_all_tables())  # (a caller may change its copy)
+
+
+@functools.cache
+def _all_tables() -> dict[str, dict[str, dict[str, Any]]]:
+    """The columns, made once a process: each row type's docstrings are read from its source
+    (a parse of the module: the release asks for the columns several times)."""
     return {"articles": article_properties(), "versions": table_properties(VersionRow),
             "captures": table_properties(CaptureRow), "changes": table_properties(ChangeRow),
             "persons": table_properties(PersonRow, _PERSON_REFINED),

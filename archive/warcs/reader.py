@@ -211,8 +211,13 @@ def warcinfo_fields(record: WarcRecord, limit: int = MAX_HTTP_HEAD) -> dict[str,
         block += chunk
         if len(block) >= limit:
             break
+    return warcinfo_block_fields(bytes(block[:limit]))
+
+
+def warcinfo_block_fields(block: bytes) -> dict[str, str]:
+    """Return the ``name: value`` fields of a warcinfo record's block (or its first bytes)."""
     fields: dict[str, str] = {}
-    for line in bytes(block[:limit]).decode("utf-8", "replace").splitlines():
+    for line in block.decode("utf-8", "replace").splitlines():
         name, sep, value = line.partition(":")
         if sep and name.strip():
             fields.setdefault(name.strip(), value.strip())

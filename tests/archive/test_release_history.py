@@ -9,6 +9,7 @@ import shutil
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ import pytest
 from ifes_archive.archive.corpus.person_store import CURATED, STORE
 from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.scope import article_of
-from ifes_archive.archive.release.warcs import copy_warcs
+from ifes_archive.archive.release.warcs import write_release_wacz
+from ifes_archive.archive.warcs.index import REPLAYWEB, build_index
 from ifes_archive.fixtures.epochs import Changes, site_at
 from tests.conftest import (
     RECRAWL_ARTICLES,
@@ -216,13 +218,18 @@ def test_warc_copies_drop_exactly_the_left_out_captures(history: History,
     # an edited article (fetched whole twice) and an unchanged one (a 304 revisit the second time)
     drop = {min(history.changes.edited), _unchanged(history)["article_id"]}
     files = sorted((history.archive / "warc").glob("*.warc.gz"))
-    copies = copy_warcs(files, tmp_path / "warc", drop)
+    wacz = tmp_path / "release.wacz"
+    packed = write_release_wacz(files, wacz, drop, history.archive / "articles.jsonl", "t",
+                                datetime(2026, 12, 1, tzinfo=timezone.utc))
+    copies = packed.copies
+    with zipfile.ZipFile(wacz) as archive:
+        archive.extractall(tmp_path / "unpacked")
     assert len(copies.runs) == 2 and all(run.first <= run.last for run in copies.runs.values())
     kept_total = dropped = 0
     for original in files:
         records = read_raw_records(original)
         left = [r for r in records if article_of(r.headers.get("WARC-Target-URI", "")) in drop]
-        copied = read_raw_records(tmp_path / "warc" / original.name)
+        copied = read_raw_records(tmp_path / "unpacked" / "archive" / original.name)
         assert [(r.headers, r.block) for r in copied] == \
             [(r.headers, r.block) for r in records if r not in left]
         types = {r.type for r in left}
@@ -238,6 +245,11 @@ def test_warc_copies_drop_exactly_the_left_out_captures(history: History,
     assert dropped and copies.dropped == dropped and copies.records == kept_total + dropped
     assert {"revisit"} <= {r.type for p in files for r in read_raw_records(p)
                            if article_of(r.headers.get("WARC-Target-URI", "")) in drop}
+    # the index taken in the same read is cdxj-indexer's index of the copies
+    copied_files = sorted((tmp_path / "unpacked" / "archive").iterdir())
+    assert (tmp_path / "unpacked" / "indexes" / "index.cdxj").read_text().splitlines() == \
+        build_index(copied_files, REPLAYWEB).lines
+    assert packed.lines == len(build_index(copied_files, REPLAYWEB).lines)
 
 
 @pytest.mark.parametrize(("line", "says"), [
