@@ -43,7 +43,7 @@ Status = Literal["current", "superseded", "gone"]
 class CapturePointer(msgspec.Struct, frozen=True):
     """Where a response record lives: enough to open it again without an index. The one
     pointer type: the crawl state's :class:`~archive.warcs.state.KnownCapture` and the rebuild's
-    :class:`~archive.corpus.rebuild.PageCapture` hold one; records carry them (``gone``, and with
+    :class:`~archive.corpus.selection.PageCapture` hold one; records carry them (``gone``, and with
     their page in ``captures``)."""
 
     warc_filename: str

@@ -6,7 +6,8 @@ Prints, in one run and side by side: pages/s and peak RSS of
     --warc-file`` on the same mirror; then the peak RSS of the full crawl on mirrors of 1,000
 and 4,000 articles, to show memory flat in the number of pages.
 
-Targets (issue 2): (b) >= 0.5 x (a) pages/s; peak RSS of (b) < 500 MB and flat.
+Targets: (b) >= 0.75 x (a) pages/s (issue 21; 0.5 in issue 2); peak RSS of (b) < 500 MB and
+flat (issue 2).
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ BARE_SETTINGS = {
 #: Links wget must not follow to stay comparable: the calendar trap and the never-content pages.
 WGET_REJECT = r"archive(category|section)|emailform|do_pdf|com_registration|pop=1"
 POLL_SECONDS = 0.05
+#: What every crawl of the benchmark runs with beside the mirror's pace: the whole mirror, for
+#: both runs alike (at 2,000 articles a section blog has more than LISTING_MAX_PAGES' 100 pages:
+#: the bound took effect, the crawl exited 5 and the benchmark stopped).
+BENCH_SETTINGS = {"LISTING_MAX_PAGES": "0"}
+#: Full crawl / bare Scrapy pages/s (issue 21).
+RATIO_TARGET = 0.75
 
 
 @dataclass
@@ -95,7 +102,7 @@ def crawl_command(base_url: str, out: Path, settings: dict[str, str]) -> list[st
 
 def run_crawl(name: str, base_url: str, out: Path, extra: dict[str, str]) -> Run:
     """Measure one crawl of the mirror."""
-    settings = {**MIRROR_SETTINGS, "LOG_LEVEL": "ERROR", **extra}
+    settings = {**MIRROR_SETTINGS, "LOG_LEVEL": "ERROR", **BENCH_SETTINGS, **extra}
     seconds, peak = measure(crawl_command(base_url, out, settings))
     summary = json.loads((out / "crawl-summary.json").read_text())
     return Run(name, summary["responses"], seconds, peak)
@@ -176,7 +183,7 @@ def report_targets(runs: list[Run], mem: list[Run], sizes: list[int]) -> int:
     ratio = full.pages_per_second / bare.pages_per_second
     growth = mem[-1].peak_rss_mb / mem[0].peak_rss_mb
     checks = [
-        (f"full / bare pages/s = {ratio:.2f} (target >= 0.5)", ratio >= 0.5),
+        (f"full / bare pages/s = {ratio:.2f} (target >= {RATIO_TARGET})", ratio >= RATIO_TARGET),
         (f"peak RSS of the full crawl = {max(r.peak_rss_mb for r in [full, *mem]):.0f} MB "
          "(target < 500)", all(r.peak_rss_mb < 500 for r in [full, *mem])),
         (f"peak RSS at {sizes[-1]:,} / at {sizes[0]:,} articles = {growth:.2f} "

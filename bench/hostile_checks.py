@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from ifes_archive.archive.page.joomla import ARTICLE_KINDS, parse_url
+from ifes_archive.archive.warcs.warcfiles import warcs_under
 from ifes_archive.crawler.crawllog import parse_line
 from ifes_archive.fixtures.hostile_pages import classify
 
@@ -93,9 +94,8 @@ def scan_warcs(paths: list[Path], site: tuple) -> WarcScan:
 
 
 def warc_files(folder: Path) -> list[Path]:
-    """The WARC files under ``folder`` (closed or still open)."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and re.search(
-        r"\.warc(\.gz)?(\.open)?$", p.name))
+    """The WARC files under ``folder`` (closed or still open: a killed crawl leaves one)."""
+    return warcs_under(folder, open_too=True)
 
 
 def scan_wacz(path: Path, site: tuple) -> WarcScan:

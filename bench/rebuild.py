@@ -3,13 +3,14 @@
 On the WARCs of a crawl of a generated mirror (2,000 articles by default), prints in one run:
 rebuild with 1 and with 2 workers; (a) iterating the same WARCs with warcio without extracting
 (the floor); (b) plain ``trafilatura.extract`` over the same article HTML in one process (the
-cost of extraction alone). Targets (issue 4): 2 workers >= 1.7 x 1 worker; 1 worker takes at
-most 1.25 x the time of (b).
+cost of extraction alone). Targets: 2 workers >= 1.8 x 1 worker on a quiet machine (issue 21; issue 4
+asked 1.7), so the load average is printed beside it; 1 worker takes at most 1.25 x the time of (b).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -22,16 +23,14 @@ from warcio.archiveiterator import ArchiveIterator
 
 from bench.crawl import crawl_command, with_mirror
 from bench.targets import print_targets
-from ifes_archive.archive.corpus.rebuild import (
-    ContentSeen,
-    article_jobs,
-    captured_page,
-    rebuild,
-    select,
-)
+from ifes_archive.archive.corpus.rebuild import ContentSeen, article_jobs, captured_page, rebuild
+from ifes_archive.archive.corpus.selection import select
 from ifes_archive.archive.page.decode import decode_html
 from ifes_archive.archive.warcs.warcfiles import find_warcs
 from ifes_archive.fixtures.server import MIRROR_SETTINGS
+
+#: Issue 21: two workers rebuild at least this many times as fast as one, on a quiet machine.
+SPEED_UP = 1.8
 
 
 def crawl_mirror(articles: int, work: Path) -> Path:
@@ -40,8 +39,12 @@ def crawl_mirror(articles: int, work: Path) -> Path:
 
     def run(base_url: str) -> None:
         settings = {**MIRROR_SETTINGS, "LOG_LEVEL": "ERROR"}
-        subprocess.run(crawl_command(base_url, out, settings), check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = subprocess.run(crawl_command(base_url, out, settings),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        # 5: a bound took effect, as it does on the 2,000-article mirror (a blog listing of more
+        # than LISTING_MAX_PAGES pages); the crawl is whole otherwise
+        if done.returncode not in (0, 5):
+            raise subprocess.CalledProcessError(done.returncode, done.args)
 
     with_mirror(articles, work, run)
     return out / "warc"
@@ -107,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
                           ("(a) warcio iteration only (floor)", floor),
                           ("(b) plain trafilatura.extract, 1 process", plain)):
         print(f"  {name:<44} {seconds:>8.2f} {n / seconds:>10.1f}")
-    checks = [(f"2 workers / 1 worker speed-up = {one / two:.2f} (target >= 1.7)", one / two >= 1.7),
+    load = os.getloadavg()[0]
+    print(f"  load average while measuring: {load:.1f} on {os.cpu_count()} cores"
+          f"{' (not quiet: the speed-up is not comparable)' if load > 1.5 else ''}")
+    checks = [(f"2 workers / 1 worker speed-up = {one / two:.2f} (target >= {SPEED_UP})",
+               one / two >= SPEED_UP),
               (f"1 worker / (b) time = {one / plain:.2f} (target <= 1.25)", one / plain <= 1.25),
               ("1 and 2 workers wrote the same bytes", same)]
     return print_targets(checks)

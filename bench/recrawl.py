@@ -26,7 +26,8 @@ from bench.crawl import crawl_command
 from bench.targets import print_targets
 from ifes_archive.archive.corpus.rebuild import rebuild
 from ifes_archive.archive.page.joomla import parse_url, state_key
-from ifes_archive.archive.warcs.reader import read_raw_records
+from ifes_archive.archive.warcs.folder import ArchiveFolder
+from ifes_archive.archive.warcs.reader import open_records
 from ifes_archive.fixtures.epochs import site_at
 from ifes_archive.fixtures.server import MIRROR_SETTINGS, start_server_process
 from ifes_archive.fixtures.timeline import wait_for_epoch
@@ -46,8 +47,10 @@ def minimum_requests(first_files: list[Path], edited: frozenset[int], articles: 
     """Return the fewest requests a recrawl needs, from what the first crawl fetched: every
     listing, one conditional request per article, the later pages and the print view
     (``PRINT_VIEW_CHECK``) of a changed article."""
-    uris = {r.headers["WARC-Target-URI"] for p in first_files for r in read_raw_records(p)
-            if r.type == "response"}
+    uris: set[str] = set()
+    for path in first_files:
+        with open_records(path) as records:
+            uris |= {r.head.target_uri for r in records if r.head.type == "response"}
     keys = {state_key(uri) for uri in uris if parse_url(uri).kind != "print"}
     article_keys = {k for k in keys if k.startswith("article:")}
     listings = len(keys - article_keys)
@@ -94,11 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         "--additions", "0", "--removals", "0"])
     try:
         full_seconds, full = crawl_once(base_url, work / "out")
-        first_files = sorted((work / "out" / "warc").glob("*.warc.gz"))
+        first_files = ArchiveFolder(work / "out").warc_files()
         process.send_signal(signal.SIGUSR1)
         wait_for_epoch(base_url, 1)
         re_seconds, again = crawl_once(base_url, work / "out")
-        new_files = sorted(set((work / "out" / "warc").glob("*.warc.gz")) - set(first_files))
+        new_files = sorted(set(ArchiveFolder(work / "out").warc_files()) - set(first_files))
         full_bytes = sum(p.stat().st_size for p in first_files)
         re_bytes = sum(p.stat().st_size for p in new_files)
         parts = stored_by_kind(new_files)

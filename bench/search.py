@@ -68,7 +68,7 @@ def judge(release: Path) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     words of the release's Russian articles, by pymorphy3's most likely reading."""
     import pymorphy3
 
-    from ifes_archive.archive.release.tables import table_jsonl
+    from ifes_archive.archive.release.table_files import table_jsonl
     from ifes_archive.archive.release.wordforms import WORD
 
     morph = pymorphy3.MorphAnalyzer()

@@ -36,14 +36,11 @@ from scrapy.exceptions import (
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
-from ifes_archive.archive.warcs.reader import (
-    content_codings,
-    decode_body,
-    read_http_head,
-    record_at,
-    response_entity,
-)
-from ifes_archive.archive.warcs.writer import OPEN_SUFFIX, CapturePointer, HttpExchange, utc_now
+from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.warcs.codings import content_codings, decode_body
+from ifes_archive.archive.warcs.http_messages import read_http_head
+from ifes_archive.archive.warcs.reader import record_at, response_entity
+from ifes_archive.archive.warcs.writer import OPEN_SUFFIX, HttpExchange, utc_now
 from ifes_archive.crawler.crawllog import NOT_ARCHIVED, OUT_OF_SCOPE, Attempt, attempt_of, hops_of
 from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
 from ifes_archive.crawler.runend import run_end
@@ -65,7 +62,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: The :class:`~archive.warcs.writer.CapturePointer` to the record holding the answer's content: its
+#: The :class:`~archive.pointer.CapturePointer` to the record holding the answer's content: its
 #: own capture, or for a revisit the original capture it refers to.
 META_KEY = "warc_capture"
 #: Set on a request whose answer was stored as a revisit: the revisit record's pointer.
@@ -81,6 +78,9 @@ CHANGE_KEY = "capture_change"
 #: WARC-Date of this crawl's capture of the answer (the revisit's own date for a revisit; for a
 #: page a resumed run answers from its WARC, the date of that earlier capture in the same run).
 SEEN_KEY = "warc_seen"
+#: The response's ``Content-Encoding`` as the site sent it (Scrapy is handed the body decoded,
+#: the header dropped).
+CODINGS_KEY = "content_codings"
 _ERRORS: dict[str, type[Exception]] = {
     "connect": DownloadConnectionRefusedError,
     "timeout": DownloadTimeoutError,
@@ -119,12 +119,6 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         if known is not None:
             return self._replay(request, known.pointer, known.seen_date or known.pointer.date,
                                 "replayed_on_resume")
-        first = self._session.first_contact_answer(request.url) if self._session else None
-        if first is not None:
-            pointer, revisit = first
-            if revisit is not None:
-                request.meta[REVISIT_KEY] = revisit.as_dict()
-            return self._replay(request, pointer, (revisit or pointer).date, "first_contact")
         started, began = time.monotonic(), utc_now()
         try:
             fetched = await self._run_end(self._client.fetch(
@@ -206,8 +200,8 @@ class CapturingDownloadHandler(BaseDownloadHandler):
 
     def _replay(self, request: Request, pointer: CapturePointer, seen: str, why: str,
                 ) -> Response:
-        """Answer from the WARC: this run captured the page already (before it was
-        interrupted, or at first contact)."""
+        """Answer from the WARC: this run captured the page already, before it was
+        interrupted."""
         response = self._from_warc(request, pointer.warc_filename, pointer.warc_offset,
                                    pointer.target_uri)
         request.meta[META_KEY] = pointer
@@ -215,8 +209,7 @@ class CapturingDownloadHandler(BaseDownloadHandler):
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"capture/{why}")
         response.flags.append("replayed")
-        if why != "first_contact" and self._session is not None and \
-                self._session.crawl_log is not None:  # (first contact logged its own fetches)
+        if self._session is not None and self._session.crawl_log is not None:
             self._session.crawl_log.write(attempt_of(
                 request, None, None, None, utc_now(), 0, status=response.status,
                 annotations=["replayed"]))
@@ -295,7 +288,9 @@ def _to_scrapy(request: Request, fetched: Fetched) -> Response:
     if fetched.decode_problem is not None:
         logger.warning("%s: %s (the part that decoded is used)", request.url,
                        fetched.decode_problem)
-    if content_codings(v.decode("latin-1") for v in headers.getlist("Content-Encoding")):
+    sent = [v.decode("latin-1") for v in headers.getlist("Content-Encoding")]
+    if content_codings(sent):
+        request.meta[CODINGS_KEY] = ", ".join(sent)
         del headers["Content-Encoding"]
     body = fetched.decoded
     respcls = responsetypes.from_args(headers=headers, url=request.url, body=body)

@@ -33,16 +33,16 @@ BOUNDED = EXIT_BOUNDED
 
 def _crawl(args: argparse.Namespace) -> int:
     started = time.time()  # --max-time counts from here: Scrapy's imports and first contact too
-    from ifes_archive.archive.warcs.folder import FolderLocked
-    from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict
     from ifes_archive.crawler.run import (
         ArchiveUnwritable,
         BadSetting,
         CrawlRefused,
         CrawlSignalled,
+        FolderRefused,
         crawl,
         parse_settings,
     )
+    from ifes_archive.crawler.verdict import EXIT_STATUS, Verdict
 
     if not args.base_url.lower().startswith(("http://", "https://")) and "://" in args.base_url:
         return _fail("crawl", f"--base-url must be an http or https URL, got {args.base_url!r}")
@@ -61,8 +61,9 @@ def _crawl(args: argparse.Namespace) -> int:
         summary = crawl(args.base_url, Path(args.out), overrides, args.operator)
     except BadSetting as exc:
         return _fail("crawl", str(exc))
-    except FolderLocked as exc:
-        return _fail("crawl", f"{exc}; not starting a second one{_refused(args, exc)}", LOCKED)
+    except FolderRefused as exc:
+        where = f" (recorded in {exc.recorded})" if exc.recorded else ""
+        return _fail("crawl", f"{exc}; not starting a second one{where}", LOCKED)
     except ArchiveUnwritable as exc:
         return _fail("crawl", str(exc), UNWRITABLE)
     except CrawlRefused as exc:
@@ -89,7 +90,8 @@ def _crawl(args: argparse.Namespace) -> int:
 def _probe(args: argparse.Namespace) -> int:
     import json
 
-    from ifes_archive.crawler.probe import report_lines, run_probe
+    from ifes_archive.crawler.probe import run_probe
+    from ifes_archive.crawler.probe_text import report_lines
     from ifes_archive.crawler.run import parse_settings, project_settings
 
     try:
@@ -137,7 +139,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _rebuild(args: argparse.Namespace) -> int:
     from ifes_archive.archive.corpus.manifest import write_manifest
-    from ifes_archive.archive.corpus.rebuild import UNREADABLE_REST, rebuild
+    from ifes_archive.archive.corpus.rebuild import rebuild
+    from ifes_archive.archive.corpus.selection import UNREADABLE_REST
     from ifes_archive.archive.warcs.warcfiles import WarcInputError
 
     out = Path(args.out)
@@ -195,17 +198,6 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refused(args: argparse.Namespace, exc: Exception) -> str:
-    """Record a crawl refused a locked folder in its reports; return where, for the message."""
-    from ifes_archive.archive.warcs.folder import ArchiveFolder, run_stamp
-    from ifes_archive.crawler.report import record_refusal
-    from ifes_archive.crawler.session import ARCHIVE_LOCKED
-
-    path = record_refusal(ArchiveFolder(Path(args.out)), run_stamp(), ARCHIVE_LOCKED, str(exc),
-                          base_url=args.base_url)
-    return f" (recorded in {path})" if path else ""
-
-
 def _fail(verb: str, message: str, status: int = USAGE) -> int:
     """Print one line of error for the user and return the exit status."""
     print(safe(f"ifes-archive {verb}: {message}"), file=sys.stderr)
@@ -219,18 +211,19 @@ def _deploy(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.warcs.index import INDEX_PATH, write_index
+    from ifes_archive.archive.warcs.folder import ArchiveFolder
+    from ifes_archive.archive.warcs.index import write_index
     from ifes_archive.archive.warcs.reader import unread_rest
     from ifes_archive.archive.warcs.wacz import write_wacz
-    from ifes_archive.archive.warcs.warcfiles import WarcInputError, find_warcs, is_open
+    from ifes_archive.archive.warcs.warcfiles import WarcInputError, is_open
 
-    folder = Path(args.archive_dir)
+    folder = ArchiveFolder(Path(args.archive_dir))
     try:
-        found = find_warcs([folder / "warc"]) if (folder / "warc").is_dir() else []
+        found = folder.warc_inputs()
     except WarcInputError as exc:
         return _fail("index", str(exc))
     if not found:
-        return _fail("index", f"no WARC files in {folder / 'warc'}")
+        return _fail("index", f"no WARC files in {folder.warc}")
     left_out = {p: "still open (a crawl is writing it, or one was cut off: the next crawl "
                    "closes it out)" for p in found if is_open(p)}
     left_out.update({p: why for p in found if p not in left_out
@@ -240,14 +233,14 @@ def _index(args: argparse.Namespace) -> int:
         _fail("index", f"{path}: not indexed: {why}", FAILED)
     if not warcs:
         return _fail("index", "no WARC file could be indexed; nothing written", FAILED)
-    out = Path(args.out) if args.out else folder / INDEX_PATH
+    out = Path(args.out) if args.out else folder.index
     report = write_index(warcs, out, args.replay)
     print(f"{len(report.lines)} captures from {len(warcs)} WARC files -> {out} ({args.replay}); "
           f"304 revisits: {report.not_modified}, resolved {report.resolved}")
     for missing in report.unresolved:
         print(safe(f"  original not in these files: {missing}"))
     if args.wacz:
-        lines = write_wacz(folder, Path(args.wacz), warcs=warcs)
+        lines = write_wacz(folder.root, Path(args.wacz), warcs=warcs)
         print(f"WACZ for ReplayWeb.page: {args.wacz} ({lines} captures)")
     return FAILED if left_out else OK
 
@@ -281,9 +274,10 @@ def _persons(args: argparse.Namespace) -> int:
         newest_records,
         resolve_folder,
     )
+    from ifes_archive.archive.warcs.folder import ArchiveFolder
 
     folder = Path(args.archive_dir)
-    corpus = folder / "articles.jsonl"
+    corpus = ArchiveFolder(folder).articles
     if not corpus.is_file():
         return _fail("persons", f"no corpus at {corpus} (crawl, or `ifes-archive rebuild`)")
     try:
@@ -296,7 +290,7 @@ def _persons(args: argparse.Namespace) -> int:
 
 
 def _max_body_option(parser: argparse.ArgumentParser, what: str) -> None:
-    from ifes_archive.archive.warcs.reader import DEFAULT_MAX_BODY
+    from ifes_archive.archive.warcs.codings import DEFAULT_MAX_BODY
 
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                         help=f"decode at most this many bytes of a body to {what} "

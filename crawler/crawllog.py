@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ifes_archive.archive.warcs.reader import read_http_head
+from ifes_archive.archive.warcs.http_messages import read_http_head
 from ifes_archive.archive.warcs.writer import sha1_digest
 
 if TYPE_CHECKING:
@@ -59,6 +59,9 @@ NOT_ARCHIVED = -6000
 ROBOTS_BLOCKED = -9998
 #: ``request.meta`` key of a request's discovery path (set by DiscoveryPathMiddleware).
 HOPS_KEY = "hops"
+#: ``request.meta`` key of first contact's requests (robots.txt, the front page, its redirects):
+#: their crawl-log lines say ``first-contact``.
+FIRST_CONTACT_KEY = "first_contact"
 
 
 @dataclass
@@ -164,25 +167,14 @@ def attempt_of(request: Any, exchange: HttpExchange | None, fetched: Any, failed
         notes.append("content-coding")
     if request.meta.get("retry_times"):
         notes.append(f"retry:{request.meta['retry_times']}")
+    if request.meta.get(FIRST_CONTACT_KEY):
+        notes.insert(0, "first-contact")
     referer = request.headers.get("Referer")
     return Attempt(
         request.url, status, len(exchange.response_bytes) if exchange else 0, hops_of(request),
         referer.decode("latin-1") if referer else "",
         head.content_type or "" if head is not None else "", began, int(seconds * 1000),
         sha1_digest(exchange.payload) if exchange and exchange.response_bytes else "", notes)
-
-
-def first_contact_attempt(exchange: HttpExchange, fetched: Any) -> Attempt:
-    """Return the crawl-log line of an exchange first contact made before the crawl began
-    (robots.txt, the front page, their redirects: hop ``P`` for robots.txt)."""
-    head = read_http_head([exchange.response_bytes]) if exchange.response_bytes else None
-    status = fetched.status if fetched is not None else (
-        head.status if head is not None else CONNECTION_BROKEN)
-    notes = ["first-contact"] + ([f"truncated:{exchange.truncated}"] if exchange.truncated else [])
-    return Attempt(exchange.target_uri, status, len(exchange.response_bytes),
-                   "P" if exchange.target_uri.endswith("/robots.txt") else "",
-                   "", head.content_type or "" if head is not None else "", exchange.date, 0,
-                   sha1_digest(exchange.payload) if exchange.response_bytes else "", notes)
 
 
 def parse_line(line: str) -> dict[str, str]:

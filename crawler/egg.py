@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
 
+# SETTINGS_MODULE: the module whose presence marks an egg (or a path entry) as this project.
+from ifes_archive.crawler.run import SETTINGS_MODULE
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-#: The module whose presence marks an egg (or a path entry) as this project.
-SETTINGS_MODULE = "ifes_archive.crawler.settings"
 
 
 def settings_entry_point(egg: Path) -> str | None:

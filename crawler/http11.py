@@ -19,8 +19,9 @@ after the next request went out, where nothing tells them from its answer: only
 
 Every size is bounded: bytes received for one exchange (interim responses, heads, chunk framing
 and body) by ``maxwire``, one head by ``max_head``, interim responses by
-:data:`~archive.warcs.reader.MAX_INTERIM_RESPONSES`, the body by ``maxsize`` as sent and again once
-its content coding is undone (decoded as it arrives, so a gzip bomb stops after a few kB).
+:data:`~archive.warcs.http_messages.MAX_INTERIM_RESPONSES`, the body by ``maxsize`` as sent and
+again once its content coding is undone (decoded as it arrives, so a gzip bomb stops after a few
+kB).
 """
 
 from __future__ import annotations
@@ -35,13 +36,15 @@ from urllib.parse import SplitResult, urlsplit
 import h11
 
 from ifes_archive.archive.origin import origin_of
-from ifes_archive.archive.warcs.reader import (
-    MAX_HTTP_HEAD,
-    MAX_INTERIM_RESPONSES,
+from ifes_archive.archive.warcs.codings import (
     BodyTooLarge,
     ContentCodingError,
     ContentDecoder,
     content_codings,
+)
+from ifes_archive.archive.warcs.http_messages import (
+    MAX_HTTP_HEAD,
+    MAX_INTERIM_RESPONSES,
     held_entity,
 )
 from ifes_archive.archive.warcs.writer import HttpExchange, utc_now

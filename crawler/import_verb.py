@@ -7,11 +7,16 @@ captures of the site a public web archive holds into the archive folder (:mod:`c
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ifes_archive.archive.terminal import safe
 from ifes_archive.crawler import settings as defaults
+
+if TYPE_CHECKING:
+    from ifes_archive.crawler.importer import ImportOptions
 
 #: Exit statuses, as the other verbs' (README, "Exit statuses").
 OK, FAILED, USAGE, LOCKED, UNWRITABLE, BOUNDED = 0, 1, 2, 3, 4, 5
@@ -31,11 +36,22 @@ def add_import(verbs: argparse._SubParsersAction) -> None:
                       help=f"the site, as for crawl (default: {defaults.BASE_URL})")
     verb.add_argument("--operator", help="who runs the import and how to reach them (default: "
                       "$WARC_OPERATOR); needed for an archive outside loopback")
-    verb.add_argument("--delay", type=float, default=defaults.IMPORT_DELAY,
-                      help=f"seconds between requests (default {defaults.IMPORT_DELAY:g})")
-    verb.add_argument("--max-captures", type=int, default=defaults.IMPORT_MAX_CAPTURES,
-                      metavar="N", help="fetch at most N captures this run (0: all; the next "
-                      "run goes on)")
+    verb.add_argument("--delay", type=float, metavar="SECONDS",
+                      help=f"seconds between requests, the rate limit (IMPORT_DELAY, default "
+                      f"{defaults.IMPORT_DELAY:g})")
+    verb.add_argument("--retries", type=int, metavar="N", help="tries after a 429, 5xx or no "
+                      f"answer (IMPORT_RETRIES, default {defaults.IMPORT_RETRIES})")
+    verb.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds one answer may "
+                      f"take, whole (IMPORT_TIMEOUT, default {defaults.IMPORT_TIMEOUT:g})")
+    verb.add_argument("--page-size", type=int, metavar="ROWS", help="CDX rows asked for at a "
+                      "time, the query's limit, 0 all at once (IMPORT_CDX_PAGE_SIZE, default "
+                      f"{defaults.IMPORT_CDX_PAGE_SIZE})")
+    verb.add_argument("--max-captures", type=int, metavar="N", help="fetch at most N captures "
+                      "this run, 0 all; the next run goes on (IMPORT_MAX_CAPTURES, default "
+                      f"{defaults.IMPORT_MAX_CAPTURES})")
+    verb.add_argument("-s", "--set", dest="setting", action="append", default=[],
+                      metavar="NAME=VALUE", help="an IMPORT_* setting (README, settings of the "
+                      "import), repeatable; the options above win over it")
     verb.add_argument("--live", metavar="DIR", help="crawl folder whose corpus says what the "
                       "live site serves, for the coverage report (default: ARCHIVE_DIR)")
     verb.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
@@ -47,7 +63,9 @@ def run_verb(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ifes_archive.archive.warcs.folder import FolderLocked
-    from ifes_archive.crawler.importer import ImportOptions, IndexUnavailable, run_import
+    from ifes_archive.archive.warcs.warcfiles import WarcInputError
+    from ifes_archive.crawler.import_index import IndexUnavailable
+    from ifes_archive.crawler.importer import run_import
     from ifes_archive.crawler.useragent import operator_problem, user_agent
 
     index = args.cdx or args.timemap
@@ -58,11 +76,11 @@ def run_verb(args: argparse.Namespace) -> int:
     problem = operator_problem(index, operator)
     if problem:
         return _fail(problem.replace("a crawl of", "an import from"))
-    options = ImportOptions(base_url=args.base_url, operator=operator,
-                            user_agent=user_agent(operator), delay=max(0.0, args.delay),
-                            max_captures=max(0, args.max_captures),
-                            progress=False if args.no_progress else None,
-                            live=Path(args.live) if args.live else None)
+    try:
+        options = import_options(args)
+    except ValueError as exc:
+        return _fail(str(exc))
+    options.operator, options.user_agent = operator, user_agent(operator)
     try:
         report = run_import(Path(args.archive), options, cdx=args.cdx or "",
                             timemap=args.timemap or "")
@@ -70,6 +88,8 @@ def run_verb(args: argparse.Namespace) -> int:
         return _fail(f"{exc}; not importing into it now", LOCKED)
     except IndexUnavailable as exc:
         return _fail(f"the archive's index could not be read: {exc}", FAILED)
+    except WarcInputError as exc:
+        return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot write {exc.filename or args.archive}: {exc.strerror or exc}",
                      UNWRITABLE)
@@ -82,9 +102,70 @@ def run_verb(args: argparse.Namespace) -> int:
     if report.failed:
         return _fail(f"{len(report.failed)} captures could not be fetched (the next run tries "
                      "them again)", FAILED)
+    if report.index_problems:
+        return _fail(f"the archive's index was not read whole ({len(report.index_problems)} "
+                     "problems, each on a line above): what it listed before them was "
+                     "imported", FAILED)
     if report.bounds:
         return _fail("bounded: " + ", ".join(report.bounds) + " took effect", BOUNDED)
     return OK
+
+
+#: Settings an import reads (``-s``), and the option that sets each for one run.
+SETTINGS = {"IMPORT_DELAY": "delay", "IMPORT_RETRIES": "retries", "IMPORT_TIMEOUT": "timeout",
+            "IMPORT_CDX_PAGE_SIZE": "page_size", "IMPORT_MAX_CAPTURES": "max_captures",
+            "IMPORT_MAX_BACKOFF": "", "IMPORT_INDEX_MAXSIZE": "",
+            "IMPORT_MAX_INDEX_PAGES": "", "IMPORT_CAPTURE_MAXSIZE": ""}
+
+
+def import_settings(pairs: list[str]) -> dict[str, float | int]:
+    """Return the ``IMPORT_*`` settings, ``-s NAME=VALUE`` over their defaults (each read as
+    its default's type, never below 0); raise ValueError, one line, on a bad pair."""
+    from ifes_archive.crawler.run import parse_settings
+
+    values: dict[str, float | int] = {name: getattr(defaults, name) for name in SETTINGS}
+    for name, text in parse_settings(pairs).items():
+        if name not in SETTINGS:
+            raise ValueError(f"setting {name}: not a setting of the import "
+                             f"({', '.join(SETTINGS)})")
+        values[name] = _checked(name, type(values[name]), text)
+    return values
+
+
+def _checked(name: str, kind: type, given: object) -> float | int:
+    """Return ``given`` read as ``kind``, 0 at least; raise ValueError unless it is a finite
+    number."""
+    try:
+        value = kind(given)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"setting {name}={given!r}: not a "
+                         f"{'whole number' if kind is int else 'number'}")
+    return max(value, 0)
+
+
+def import_options(args: argparse.Namespace) -> ImportOptions:
+    """Return the import's options: defaults, ``-s`` settings, then the options given."""
+    from pathlib import Path
+
+    from ifes_archive.crawler.importer import ImportOptions
+
+    values = import_settings(args.setting)
+    for name, option in SETTINGS.items():
+        given = getattr(args, option) if option else None
+        if given is not None:
+            values[name] = _checked(name, type(values[name]), given)
+    return ImportOptions(
+        base_url=args.base_url, delay=values["IMPORT_DELAY"],
+        retries=int(values["IMPORT_RETRIES"]), max_backoff=values["IMPORT_MAX_BACKOFF"],
+        timeout=values["IMPORT_TIMEOUT"], max_captures=int(values["IMPORT_MAX_CAPTURES"]),
+        page_size=int(values["IMPORT_CDX_PAGE_SIZE"]),
+        index_maxsize=int(values["IMPORT_INDEX_MAXSIZE"]),
+        max_index_pages=int(values["IMPORT_MAX_INDEX_PAGES"]),
+        capture_maxsize=int(values["IMPORT_CAPTURE_MAXSIZE"]),
+        progress=False if args.no_progress else None,
+        live=Path(args.live) if args.live else None)
 
 
 def coverage_line(coverage: dict) -> str:

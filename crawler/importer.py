@@ -1,16 +1,16 @@
 """``ifes-archive import``: the site's captures that a public web archive holds, into WARC
 records of the archive folder, beside the project's own crawls.
 
-One run: find the captures (a CDX server's answers, page by page with resume keys, or a
-Memento TimeMap's, page by page), keep those of the site's article pages, print views and
-listings (:func:`archive.corpus.imports.cdx.site_page`), each distinct capture once; leave out those
-an earlier import already stored (so a run killed half way goes on where it stopped: each record
-is written whole or not at all); fetch each one's raw replay (``id_``) politely
+One run: find the captures (a CDX server's answers, page by page with resume keys, or a Memento
+TimeMap's, page by page), keep those of the site's article pages, print views and listings
+(:func:`archive.corpus.imports.cdx.site_page`), each distinct capture once; leave out those an
+earlier import already stored (so a run killed half way goes on where it stopped: each record is
+written whole or not at all); fetch each one's raw replay (``id_``) politely
 (:mod:`crawler.archive_client`) and store it as a ``response`` record that says where and when
-it was captured and where it came from (:mod:`archive.corpus.imports.records`), with a ``metadata``
-record holding the archive's answer head. A replay that is not the raw capture (the archive's
-banner or rewritten links, another capture, the archive's own error page) is refused with a
-line saying so; nothing of it is stored.
+it was captured and where it came from (:mod:`archive.corpus.imports.records`), with a
+``metadata`` record holding the archive's answer head. A replay that is not the raw capture (the
+archive's banner or rewritten links, another capture, the archive's own error page) is refused
+with a line saying so; nothing of it is stored.
 """
 
 from __future__ import annotations
@@ -20,19 +20,17 @@ import logging
 import platform
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from ifes_archive.archive.corpus.imports.cdx import (
     Capture,
-    CdxPage,
-    cdx_query_url,
     distinct,
-    parse_cdx,
     raw_replay_url,
     replay_root_of,
     site_page,
 )
-from ifes_archive.archive.corpus.imports.coverage import coverage, crawled_status, held_ids
+from ifes_archive.archive.corpus.imports.coverage import coverage, crawled_status
+from ifes_archive.archive.corpus.imports.held import HeldNotes, article_held, every_held, note_held
 from ifes_archive.archive.corpus.imports.records import (
     CREATION_DATE,
     MEMENTO_DATETIME,
@@ -46,12 +44,14 @@ from ifes_archive.archive.corpus.imports.records import (
     http_message,
     memento_date,
     rewritten,
+    source_name,
     timestamp_date,
 )
-from ifes_archive.archive.corpus.imports.timemap import parse_timemap
 from ifes_archive.archive.progress import Progress
-from ifes_archive.archive.warcs.folder import ArchiveFolder, acquire, release, run_stamp
+from ifes_archive.archive.warcs.closeout import close_out_open_files
+from ifes_archive.archive.warcs.folder import ArchiveFolder, acquire, run_stamp
 from ifes_archive.archive.warcs.reader import open_records, warcinfo_fields
+from ifes_archive.archive.warcs.warcfiles import find_warcs
 from ifes_archive.archive.warcs.writer import (
     BASE_FIELD,
     RUN_FIELD,
@@ -59,18 +59,19 @@ from ifes_archive.archive.warcs.writer import (
     WARC_1_1_SPEC,
     CaptureWriter,
     HttpExchange,
-    close_out_open_files,
     utc_now,
     warc_date,
 )
 from ifes_archive.crawler import settings as defaults
-from ifes_archive.crawler.archive_client import ArchiveClient, ArchiveUnavailable
-from ifes_archive.crawler.bounds import bounds_hit, note_bound
+from ifes_archive.crawler.archive_client import AnswerTooLarge, ArchiveClient, ArchiveUnavailable
+from ifes_archive.crawler.import_index import (
+    IndexLimits,
+    bound,
+    read_index,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +79,6 @@ logger = logging.getLogger(__name__)
 IMPORT_PREFIX = "ifes-import"
 #: Statuses of a replayed capture that are the site's answer (a page, its removal).
 KEPT_STATUSES = (200, 404, 410)
-#: A TimeMap that pages on for longer than this is taken for a loop.
-MAX_INDEX_PAGES = 10_000
 
 
 @dataclass
@@ -95,6 +94,9 @@ class ImportOptions:
     timeout: float = defaults.IMPORT_TIMEOUT
     max_captures: int = defaults.IMPORT_MAX_CAPTURES
     page_size: int = defaults.IMPORT_CDX_PAGE_SIZE
+    index_maxsize: int = defaults.IMPORT_INDEX_MAXSIZE
+    max_index_pages: int = defaults.IMPORT_MAX_INDEX_PAGES
+    capture_maxsize: int = defaults.IMPORT_CAPTURE_MAXSIZE
     progress: bool | None = None
     live: Path | None = None
     """The crawl folder whose corpus says what the live site serves (default: the folder
@@ -126,6 +128,8 @@ class ImportReport:
     coverage: dict[str, Any] = field(default_factory=dict)
     """Article ids the archive holds against those the live site serves
     (:mod:`archive.corpus.imports.coverage`)."""
+    index_problems: list[str] = field(default_factory=list)
+    """What was wrong with the index (one line each): the import used what was sound."""
     requests: int = 0
     waited_seconds: float = 0.0
     bounds: dict[str, Any] = field(default_factory=dict)
@@ -136,30 +140,16 @@ class ImportReport:
         print(f"import: refused {url}: {why}", file=sys.stderr)
 
 
-class _Stats(dict):
-    """The two calls of a Scrapy stats collector :func:`crawler.bounds.note_bound` makes."""
-
-    def get_value(self, key: str) -> Any:
-        return self.get(key)
-
-    def set_value(self, key: str, value: Any) -> None:
-        self[key] = value
-
-
-class IndexUnavailable(Exception):
-    """The archive's index (CDX or TimeMap) could not be read: nothing to import from."""
-
-
 def run_import(root: Path, options: ImportOptions, cdx: str = "", timemap: str = "",
                ) -> ImportReport:
     """Import the site's captures listed by ``cdx`` (a CDX endpoint) or ``timemap`` into the
     archive folder ``root``; return the report (also written under ``reports/``)."""
     folder = ArchiveFolder(root)
-    acquire(folder)
+    hold = acquire(folder)
     try:
         return _run(folder, options, cdx, timemap)
     finally:
-        release(folder)
+        hold.release()
 
 
 def _run(folder: ArchiveFolder, options: ImportOptions, cdx: str, timemap: str) -> ImportReport:
@@ -170,23 +160,34 @@ def _run(folder: ArchiveFolder, options: ImportOptions, cdx: str, timemap: str) 
                            options.max_backoff, options.timeout)
     folder.warc.mkdir(parents=True, exist_ok=True)
     close_out_open_files(folder.warc)
-    done = imported_sources(folder.warc_files())
-    listed = _list(client, report, options, cdx, timemap)
-    captures = _site_captures(listed, options.base_url, report)
-    live = options.live or folder.root
-    report.coverage = coverage(held_ids(captures), crawled_status(ArchiveFolder(live).articles))
+    done = _imported_before(folder)
+    captures = _site_captures(_listed(client, report, options, cdx, timemap), options.base_url,
+                              report)
     todo = [c for c in captures if c.replay not in done]
     report.already_imported = len(captures) - len(todo)
     todo = _capped(todo, options.max_captures, report)
     writer = CaptureWriter(folder.warc, prefix=IMPORT_PREFIX,
                            warcinfo=_warcinfo(report, options, index))
     try:
-        _fetch_all(client, writer, todo, report, index, options.progress)
+        _fetch_all(client, writer, todo, report, index, options,
+                   HeldNotes(folder.archived, source_name(index)))
+        report.coverage = coverage(every_held(folder.archived),
+                                   crawled_status(ArchiveFolder(options.live or folder.root)))
     finally:
         writer.close()
         report.requests, report.waited_seconds = client.requests, round(client.waited, 3)
         _write_report(folder, stamp, report)
     return report
+
+
+def _imported_before(folder: ArchiveFolder) -> set[str]:
+    """Return the replay URLs of the captures earlier imports stored in ``folder``; write the
+    articles they hold again when that file is lost (:mod:`archive.corpus.imports.held`)."""
+    held: dict[str, set[int]] | None = None if folder.archived.exists() else {}
+    done = imported_sources(find_warcs([folder.warc]), held)
+    for source, ids in sorted((held or {}).items()):
+        note_held(folder.archived, source, ids)
+    return done
 
 
 def _capped(todo: list[Capture], cap: int, report: ImportReport) -> list[Capture]:
@@ -195,70 +196,23 @@ def _capped(todo: list[Capture], cap: int, report: ImportReport) -> list[Capture
     if not cap or len(todo) <= cap:
         return todo
     report.capped = len(todo) - cap
-    stats = _Stats()
     for capture in todo[cap:]:
-        note_bound(cast("StatsCollector", stats), "import-captures", capture.replay,
-                   f"{cap} captures a run", "IMPORT_MAX_CAPTURES")
-    report.bounds = bounds_hit(stats)
+        bound(report, "import-captures", capture.replay, f"{cap} captures a run",
+              "IMPORT_MAX_CAPTURES")
     return todo[:cap]
 
 
-def _list(client: ArchiveClient, report: ImportReport, options: ImportOptions, cdx: str,
-          timemap: str) -> list[Capture]:
-    """Return every capture the index lists (rows of other pages included)."""
-    try:
-        if cdx:
-            return _cdx_rows(client, report, cdx, options)
-        return _timemap_rows(client, report, timemap)
-    except ArchiveUnavailable as exc:
-        raise IndexUnavailable(str(exc)) from exc
-
-
-def _cdx_rows(client: ArchiveClient, report: ImportReport, endpoint: str,
-              options: ImportOptions) -> list[Capture]:
-    """Page through a CDX server's answers with resume keys; a server that ignores them (pywb
-    cuts at ``limit`` and says nothing) is asked once more for everything."""
-    rows: list[Capture] = []
-    resume = ""
-    while True:
-        page = _cdx_page(client, report, cdx_query_url(endpoint, options.base_url,
-                                                        options.page_size, resume))
-        rows += page.captures
-        if page.resume_key and page.resume_key != resume:
-            resume = page.resume_key
-            continue
-        if options.page_size and len(page.captures) >= options.page_size and not resume:
-            return _cdx_page(client, report, cdx_query_url(endpoint, options.base_url)).captures
-        return rows
-
-
-def _cdx_page(client: ArchiveClient, report: ImportReport, url: str) -> CdxPage:
-    answer = client.get(url)
-    report.index_pages += 1
-    if answer.status == 404:  # pywb: "No Captures found"
-        return parse_cdx("")
-    if answer.status != 200:
-        raise IndexUnavailable(f"{url}: HTTP {answer.status}")
-    try:
-        return parse_cdx(answer.body.decode("utf-8", "replace"))
-    except ValueError as exc:
-        raise IndexUnavailable(f"{url}: not a CDX answer ({exc})") from exc
-
-
-def _timemap_rows(client: ArchiveClient, report: ImportReport, url: str) -> list[Capture]:
-    rows: list[Capture] = []
-    seen: set[str] = set()
-    while url and url not in seen and len(seen) < MAX_INDEX_PAGES:
-        seen.add(url)
-        answer = client.get(url)
-        report.index_pages += 1
-        if answer.status == 404:
-            break
-        if answer.status != 200:
-            raise IndexUnavailable(f"{url}: HTTP {answer.status}")
-        captures, url = parse_timemap(answer.body.decode("utf-8", "replace"), url)
-        rows += captures
-    return rows
+def _listed(client: ArchiveClient, report: ImportReport, options: ImportOptions, cdx: str,
+            timemap: str) -> list[Capture]:
+    """Return every row the index lists (rows of other pages included); say on stderr what
+    was wrong with it."""
+    limits = IndexLimits(options.page_size, options.max_index_pages, options.index_maxsize)
+    listing = read_index(client, options.base_url, limits, cdx, timemap)
+    report.index_pages, report.index_problems = listing.pages, listing.problems
+    report.bounds.update(listing.bounds)
+    for problem in listing.problems:
+        print(f"import: index: {problem}", file=sys.stderr)
+    return listing.rows
 
 
 def _site_captures(listed: list[Capture], base_url: str, report: ImportReport) -> list[Capture]:
@@ -282,25 +236,38 @@ def _with_replay(capture: Capture, replay: str) -> Capture:
 
 
 def _fetch_all(client: ArchiveClient, writer: CaptureWriter, todo: list[Capture],
-               report: ImportReport, index: str, progress: bool | None) -> None:
-    shown = Progress("import", len(todo), progress)
+               report: ImportReport, index: str, options: ImportOptions,
+               held: HeldNotes) -> None:
+    shown = Progress("import", len(todo), options.progress)
     for done, capture in enumerate(todo, 1):
-        try:
-            answer = client.get(capture.replay)
-        except ArchiveUnavailable as exc:
-            report.failed.append(capture.replay)
-            print(f"import: failed {exc}", file=sys.stderr)
-            continue
-        report.fetched += 1
-        why = refusal(capture, answer)
-        if why:
-            report.refuse(why, capture.replay)
-        else:
-            store(writer, capture, answer, index)
-            report.stored += 1
+        answer = _fetched(client, capture, report, options.capture_maxsize)
+        if answer is not None:
+            report.fetched += 1
+            why = refusal(capture, answer)
+            if why:
+                report.refuse(why, capture.replay)
+            else:
+                held.add(article_held(capture.original, [store(writer, capture, answer, index)]))
+                report.stored += 1
         shown(done)
     shown.done(f"{report.stored} stored, {sum(map(len, report.refused.values()))} refused, "
                f"{len(report.failed)} failed")
+
+
+def _fetched(client: ArchiveClient, capture: Capture, report: ImportReport,
+             max_size: int) -> Replayed | None:
+    """Return the archive's answer for ``capture``, None (and a line) when there is none
+    to store: no answer after every retry, or one past ``IMPORT_CAPTURE_MAXSIZE``."""
+    try:
+        return client.get(capture.replay, max_size)
+    except ArchiveUnavailable as exc:
+        report.failed.append(capture.replay)
+        print(f"import: failed {exc}", file=sys.stderr)
+    except AnswerTooLarge as exc:
+        bound(report, "import-capture-size", capture.replay, f"a capture past {max_size:,} "
+              "bytes: not stored", "IMPORT_CAPTURE_MAXSIZE")
+        print(f"import: not stored: {exc}", file=sys.stderr)
+    return None
 
 
 def refusal(capture: Capture, answer: Replayed) -> str | None:
@@ -317,10 +284,12 @@ def refusal(capture: Capture, answer: Replayed) -> str | None:
     return rewritten(answer.body, capture.replay.split(capture.timestamp)[0])
 
 
-def store(writer: CaptureWriter, capture: Capture, answer: Replayed, index: str) -> None:
-    """Write the capture's response record and the metadata record of the archive's answer."""
+def store(writer: CaptureWriter, capture: Capture, answer: Replayed, index: str) -> bytes:
+    """Write the capture's response record and the metadata record of the archive's answer;
+    return the HTTP message the response record holds."""
     moment = memento_date(answer.header("Memento-Datetime")) or timestamp_date(capture.timestamp)
-    exchange = HttpExchange(capture.original, moment, b"", http_message(answer), answer.body)
+    message = http_message(answer)
+    exchange = HttpExchange(capture.original, moment, b"", message, answer.body)
     extra = [(SOURCE_URI, capture.replay), (CREATION_DATE, warc_date(utc_now())),
              (SOURCE_ARCHIVE, index),
              (MEMENTO_DATETIME, answer.header("Memento-Datetime") or ""),
@@ -331,31 +300,39 @@ def store(writer: CaptureWriter, capture: Capture, answer: Replayed, index: str)
         "original-headers": header_provenance(answer),
         "cdx-digest": capture.digest, "cdx-mimetype": capture.mimetype,
     }, concurrent_to=pointer.warc_record_id)
+    return message
 
 
-def imported_sources(files: list[Path]) -> set[str]:
-    """Return the ``WARC-Source-URI`` of every capture earlier imports stored in ``files``."""
+def imported_sources(files: list[Path], held: dict[str, set[int]] | None = None) -> set[str]:
+    """Return the ``WARC-Source-URI`` of every capture earlier imports stored in ``files``;
+    with ``held``, fill it with the articles each archive's captures hold (bodies read)."""
     found: set[str] = set()
     for path in files:
         try:
-            _sources_in(path, found)
+            _sources_in(path, found, held)
         except Exception as exc:  # noqa: BLE001 - a damaged file: what it holds is refetched
             logger.warning("%s: read as far as it goes: %r", path, exc)
     return found
 
 
-def _sources_in(path: Path, found: set[str]) -> None:
+def _sources_in(path: Path, found: set[str], held: dict[str, set[int]] | None) -> None:
     with open_records(path) as records:
         for record in records:
             if record.head.type == "warcinfo" and not warcinfo_fields(record).get(SOURCE_FIELD):
                 return  # a crawl's file: no imports in it
             source = record.head.get(SOURCE_URI)
-            if record.head.type == "response" and source and record.complete:
-                found.add(source)
+            if record.head.type != "response" or not source or not record.complete:
+                continue
+            found.add(source)
+            if held is not None:
+                article = article_held(record.head.target_uri, record.chunks())
+                if article is not None:
+                    archive = source_name(record.head.get(SOURCE_ARCHIVE) or source)
+                    held.setdefault(archive, set()).add(article)
 
 
 def _warcinfo(report: ImportReport, options: ImportOptions, index: str) -> dict[str, str]:
-    from ifes_archive.crawler.session import software
+    from ifes_archive.crawler.warcinfo import software
 
     return {"software": software(), "format": "WARC File Format 1.1",
             "conformsTo": WARC_1_1_SPEC, "hostname": platform.node(),
@@ -369,7 +346,7 @@ def _warcinfo(report: ImportReport, options: ImportOptions, index: str) -> dict[
 
 def _write_report(folder: ArchiveFolder, stamp: str, report: ImportReport) -> None:
     folder.reports.mkdir(parents=True, exist_ok=True)
-    path = folder.reports / f"import-{stamp}.json"
+    path = folder.import_report(stamp)
     path.write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2) + "\n",
                     encoding="utf-8")
 

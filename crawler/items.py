@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ifes_archive.archive.warcs.writer import CapturePointer
+    from ifes_archive.archive.page.record import ReadPage
+    from ifes_archive.archive.pointer import CapturePointer
 
 
 @dataclass
@@ -24,7 +25,8 @@ class ArticleItem:
     content coding removed), ``capture`` (the WARC pointer the capturing handler left in
     ``response.meta["warc_capture"]``, or None: for a revisit, the capture holding the content)
     and ``seen`` (WARC-Date of this crawl's capture of the page: the revisit's own date for a
-    revisit)."""
+    revisit); ``read``, the page as the spider decoded and parsed it, which the record builder
+    takes instead of parsing it again (None past the spider's bounds)."""
     errors: list[str] = field(default_factory=list)
     """What went wrong while fetching the pages (a later page failed, ...)."""
     print_page: dict[str, Any] | None = None
@@ -44,6 +46,9 @@ class ListingItem:
     """The entity, content coding removed."""
     capture: CapturePointer | None = None
     """The WARC pointer of the capture (``response.meta["warc_capture"]``), or None."""
+    read: ReadPage | None = field(default=None, compare=False, repr=False)
+    """The page as the spider decoded and parsed it (the listing is read from it, not parsed
+    again), or None."""
 
 
 @dataclass

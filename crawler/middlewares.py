@@ -24,7 +24,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from tldextract import TLDExtract
 
-from ifes_archive.archive.warcs.reader import SUPPORTED_CODINGS
+from ifes_archive.archive.warcs.codings import SUPPORTED_CODINGS
 from ifes_archive.crawler.capture import REPLAY_304_KEY
 from ifes_archive.crawler.crawllog import HOPS_KEY, hops_of
 from ifes_archive.crawler.requisites import REQUISITE_KEY
@@ -211,7 +211,7 @@ def accept_encoding(settings: BaseSettings) -> str:
 
 class AcceptEncodingMiddleware:
     """Asks for the content codings of the ``ACCEPT_ENCODING`` setting, all of which the
-    capturing handler and the offline rebuild decode (one decoder, :mod:`archive.warcs.reader`).
+    capturing handler and the offline rebuild decode (one decoder, :mod:`archive.warcs.codings`).
 
     In place of Scrapy's ``HttpCompressionMiddleware``, whose list follows the installed Scrapy
     (``gzip, deflate, br, zstd`` in 2.19), not the decoder or what replay tools read. The

@@ -40,7 +40,6 @@ from ifes_archive.archive.corpus.journal import (
     SameLine,
     line_json,
     listing_line,
-    observation_of_line,
     read_listings,
     read_observations,
 )
@@ -48,12 +47,8 @@ from ifes_archive.archive.corpus.versions import Observation, fold
 from ifes_archive.archive.page.checks import LISTING_CRUMB, listing_crumb_detail, tally
 from ifes_archive.archive.page.joomla import base_url_of
 from ifes_archive.archive.page.listings import listing_check, read_listing
-from ifes_archive.archive.page.record import (
-    INCOMPLETE_FLAG,
-    CapturedPage,
-    build_record,
-    record_from_json,
-)
+from ifes_archive.archive.page.record import CapturedPage, build_record, record_from_json
+from ifes_archive.archive.page.schema import INCOMPLETE_FLAG
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
 
@@ -71,7 +66,7 @@ def captured_page(page: dict[str, Any]) -> CapturedPage:
     """Return one page dict of an item as the record builder takes it."""
     return CapturedPage(page=page["page"], url=page["url"],
                         content_type=header_value(page.get("headers") or [], "Content-Type"),
-                        body=page["body"], capture=page.get("capture"))
+                        body=page["body"], capture=page.get("capture"), read=page.get("read"))
 
 
 def header_value(headers: list[list[str]] | list[tuple[str, str]], name: str) -> str | None:
@@ -95,6 +90,9 @@ class ArticleRecordPipeline:
         #: section until the next crawl or a rebuild).
         self._listings_file: JournalFile | None = None
         self._listing_checks: list[dict[str, Any]] = []
+        #: Whether every line this run wrote is where its observation says (a failed write may
+        #: leave part of a line): the corpus is then written from what the journal holds.
+        self._journal_whole = True
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleRecordPipeline:
@@ -127,7 +125,8 @@ class ArticleRecordPipeline:
             if journal is not None:
                 journal.close()
         self._file = self._listings_file = None
-        count = finalize(self.journal, self.path, read_listings(self.listings))
+        count = finalize(self.journal, self.path, read_listings(self.listings),
+                         self._observations if self._journal_whole else None)
         logger.info("wrote %d records to %s", count, self.path)
         self._report_checks()
 
@@ -140,6 +139,7 @@ class ArticleRecordPipeline:
     def _storage_failed(self, exc: BaseException) -> str:
         """Stop the crawl: the journal or the corpus cannot be written. Return why."""
         why = storage_message(exc)
+        self._journal_whole = False
         self.session.fail(why)
         return why
 
@@ -175,15 +175,15 @@ class ArticleRecordPipeline:
         return line
 
     def _journal(self, line: JournalLine) -> dict[str, Any]:
-        """Append ``line`` (marked with the run) to the journal; keep its observation, as a
-        later run reads it back from the journal. Return the line as written, read back (plain
-        JSON types: what a feed export serialises)."""
-        text = line_json(line, self.session.run_label)
+        """Append ``line`` (marked with the run) to the journal; keep its observation, the one
+        a later run reads back from the journal (where the line is: the corpus is written from
+        these at close, the journal not read again). Return the line as written, read back
+        (plain JSON types: what a feed export serialises)."""
+        run = self.session.run_label
+        text = line_json(line, run)
         assert self._file is not None, "open_spider() was not called"
-        self._file.append(text)
-        seen = self._observations.setdefault(line.article_id, [])
-        _, observation = observation_of_line(text, ref=(line.article_id, len(seen)))
-        seen.append(observation)
+        where = self._file.append(text)
+        self._observations.setdefault(line.article_id, []).append(line.observation(where, run))
         return json.loads(text)
 
     def _count_changes(self) -> None:
@@ -208,7 +208,8 @@ class ArticleRecordPipeline:
         """Journal which articles the listing page files under which name and listing key (a
         lost line costs a section until the next crawl or a rebuild: the page itself is in the
         WARC); count whether its name is its breadcrumb's last crumb."""
-        listing = read_listing(item.url, item.content_type, item.body, base_url_of(item.url))
+        listing = read_listing(item.url, item.content_type, item.body, base_url_of(item.url),
+                               item.read.parsed.root if item.read is not None else None)
         if listing is None:
             return
         said = listing_check(listing)

@@ -15,7 +15,9 @@ Origins are keyed in their one spelling (:func:`archive.origin.origin_of`): ``x@
 ``HOST:80`` and ``HOST`` share one robots.txt, asked for once. A robots.txt in UTF-16 (its byte
 order mark says so) is read as text, not as UTF-8 noise that matches no rule. What each
 origin's robots.txt came to is written to the WARC (a ``metadata`` record), the crawl log, the
-stats and so the run's report; warcinfo names the policy.
+stats and so the run's report, and kept as a :class:`RobotsPolicy` (first contact reads its
+verdict there); warcinfo names the policy. A robots.txt redirected to ``/robots.txt`` of another
+origin (http -> https) is that origin's robots.txt too: it is not asked for again.
 
 :class:`ScopeMiddleware` replaces Scrapy's OffsiteMiddleware, which compares host names only: a
 URL is in scope when its scheme, host and port are those of the base URL, or of a URL listed in
@@ -30,7 +32,10 @@ from __future__ import annotations
 
 import codecs
 import logging
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
@@ -45,6 +50,7 @@ from twisted.internet.defer import Deferred
 from ifes_archive.archive.origin import Origin, canonical_url, origin_of
 from ifes_archive.crawler.capture import TRUNCATED_OK_KEY
 from ifes_archive.crawler.crawllog import (
+    FIRST_CONTACT_KEY,
     OUT_OF_SCOPE,
     ROBOTS_BLOCKED,
     ROBOTS_UNAVAILABLE,
@@ -52,7 +58,13 @@ from ifes_archive.crawler.crawllog import (
     hops_of,
 )
 from ifes_archive.crawler.runend import sleep_unless_ended
-from ifes_archive.crawler.scope import ROBOTS_KEY, OutOfScope, out_of_scope, scope_of
+from ifes_archive.crawler.scope import (
+    ROBOTS_KEY,
+    ROBOTS_PATH,
+    OutOfScope,
+    out_of_scope,
+    scope_of,
+)
 from ifes_archive.crawler.session import CaptureSession
 
 if TYPE_CHECKING:
@@ -121,6 +133,45 @@ class _DisallowAll:
         return None
 
 
+@dataclass
+class RobotsPolicy:
+    """What one origin's robots.txt came to: its rules, allow all or disallow all, and why."""
+
+    url: str
+    rule: str
+    """:data:`RULES`, :data:`ALLOW_ALL` or :data:`DISALLOW_ALL`."""
+    why: str
+    """What the run report says of it (``rules read: HTTP 200``, ``disallow all: HTTP 503``)."""
+    answer: str = ""
+    """robots.txt's last answer (``HTTP 503 Service Unavailable (2 attempts)``) or failure."""
+    status: int | None = None
+    parser: Any = None
+
+    def allows(self, url: str, user_agent: str) -> bool:
+        """Return whether ``url`` may be fetched by ``user_agent``."""
+        return bool(self.parser.allowed(url, user_agent)) if self.parser is not None \
+            else self.rule != DISALLOW_ALL
+
+    def crawl_delay(self, user_agent: str) -> float | None:
+        """Return robots.txt's ``Crawl-delay`` for ``user_agent``, if any."""
+        return self.parser.crawl_delay(user_agent) if self.rule == RULES else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the policy (JSON-ready)."""
+        return {"url": self.url, "rule": self.rule, "why": self.why, "answer": self.answer,
+                "status": self.status}
+
+
+def describe_answer(response: Any) -> str:
+    """Return ``HTTP 503 Service Unavailable (2 attempts)``: a response, retries counted."""
+    try:
+        phrase = f" {HTTPStatus(response.status).phrase}"
+    except ValueError:
+        phrase = ""
+    attempts = response.meta.get("retry_times", 0) + 1 if response.request is not None else 1
+    return f"HTTP {response.status}{phrase}" + (f" ({attempts} attempts)" if attempts > 1 else "")
+
+
 class RobotsUnavailable(IgnoreRequest):
     """robots.txt answered 5xx (or not at all) every time it was asked: nothing is fetched."""
 
@@ -138,6 +189,9 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
         self._tries: dict[Origin, int] = {}
         #: origin -> why everything is refused (robots.txt unavailable), for the refusals.
         self._unavailable: dict[Origin, str] = {}
+        #: origin (``scheme://host[:port]``) -> what its robots.txt came to, once it has.
+        self.policies: dict[str, RobotsPolicy] = {}
+        self._answers: dict[Origin, tuple[str, int | None]] = {}
 
     def process_request_2(self, rp: Any, request: Request) -> None:
         try:
@@ -155,11 +209,14 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
                 raise RobotsUnavailable(why) from None
             raise
 
-    def _robots_request(self, url: str, origin: Origin) -> Request:
+    def _robots_request(self, url: str, origin: Origin, first_contact: bool = False,
+                        ) -> Request:
+        meta = {"dont_obey_robotstxt": True, "download_maxsize": self.max_size,
+                TRUNCATED_OK_KEY: True, ROBOTS_KEY: str(origin)}
+        if first_contact:  # asked for because of first contact's request: part of it
+            meta[FIRST_CONTACT_KEY] = True
         return Request(url, priority=self.DOWNLOAD_PRIORITY, callback=NO_CALLBACK,
-                       dont_filter=True,
-                       meta={"dont_obey_robotstxt": True, "download_maxsize": self.max_size,
-                             TRUNCATED_OK_KEY: True, ROBOTS_KEY: str(origin)})
+                       dont_filter=True, meta=meta)
 
     async def robot_parser(self, request: Request) -> Any:
         origin = origin_of(request.url)
@@ -177,15 +234,18 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
         self._tries[origin] = self._tries.get(origin, 0) + 1
         self._stats.inc_value("robotstxt/request_count")
         try:
-            response = await self.crawler.engine.download_async(
-                self._robots_request(robots_url, origin))
-        except OutOfScope as exc:  # a redirect the scope does not follow: unavailable
+            response = await self.crawler.engine.download_async(self._robots_request(
+                robots_url, origin, bool(request.meta.get(FIRST_CONTACT_KEY))))
+        except (OutOfScope, RedirectNotFollowed) as exc:  # a redirect not followed: unavailable
+            self._answers[origin] = (str(exc), None)
             self._settle(origin, robots_url, self._allow_all(), f"allow all: {exc}: not "
                          "followed, robots.txt unavailable (RFC 9309 §2.3.1.2-3)")
             return
         except Exception as exc:  # noqa: BLE001 - every failure is a finding of the policy
+            self._answers[origin] = (_reason(exc), None)
             await self._unreachable(robots_url, origin, request, _reason(exc))
             return
+        self._answers[origin] = (describe_answer(response), response.status)
         self._stats.inc_value("robotstxt/response_count")
         self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
         rule = robots_rule(response.status)
@@ -202,6 +262,18 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
             cut = "truncated" in response.flags or len(response.body) > self.max_size
             first = f" (its first {self.max_size} bytes)" if cut else ""
             self._note(origin, robots_url, f"rules read{first}{how}: HTTP {response.status}")
+            self._also_for(response.url, origin)
+
+    def _also_for(self, url: str, origin: Origin) -> None:
+        """Let robots.txt redirected to ``url``, another origin's robots.txt, stand for that
+        origin too (it is that origin's robots.txt: asking again would fetch it twice)."""
+        other = origin_of(url)
+        if other is None or other == origin or urlsplit(url).path != ROBOTS_PATH or \
+                str(other) in self._parsers:
+            return
+        self._parsers[str(other)] = self._parsers[str(origin)]
+        self._answers[other] = self._answers[origin]
+        self._note(other, url, self.policies[str(origin)].why)
 
     def _allow_all(self) -> Any:
         """Return the parser of an empty robots.txt: no rules."""
@@ -232,11 +304,24 @@ class Rfc9309RobotsMiddleware(RobotsTxtMiddleware):
             waiting.callback(parser)
 
     def _note(self, origin: Origin, robots_url: str, outcome: str) -> None:
+        answer, status = self._answers.get(origin, ("", None))
+        parser = self._parsers.get(str(origin))
+        rule = DISALLOW_ALL if outcome.startswith("disallow") else \
+            ALLOW_ALL if outcome.startswith("allow") else RULES
+        self.policies[str(origin)] = RobotsPolicy(robots_url, rule, outcome, answer, status,
+                                                  None if isinstance(parser, Deferred) else parser)
         outcomes = dict(self._stats.get_value(ROBOTS_STAT) or {})
         outcomes[origin.netloc] = outcome
         self._stats.set_value(ROBOTS_STAT, outcomes)
         if self.session is not None and self.session.failed is None:
             self.session.note(robots_url, {"ifes-robots-policy": outcome})
+
+
+def robots_middleware(crawler: Crawler) -> Rfc9309RobotsMiddleware | None:
+    """Return the crawl's robots.txt middleware (None: robots.txt is not obeyed)."""
+    engine = crawler.engine
+    middlewares = engine.downloader.middleware.middlewares if engine is not None else ()
+    return next((m for m in middlewares if isinstance(m, Rfc9309RobotsMiddleware)), None)
 
 
 def _reason(exc: BaseException) -> str:
@@ -285,6 +370,11 @@ def _in_one_spelling(request: Request) -> Request | None:
     return request.replace(url=canonical, meta={**request.meta, _RESPELLED: True})
 
 
+class RedirectNotFollowed(IgnoreRequest):
+    """A redirect chain ended unfollowed: a loop, or more than ``REDIRECT_MAX_TIMES`` hops (for
+    robots.txt: unavailable, RFC 9309 §2.3.1.2)."""
+
+
 class LoopSafeRedirectMiddleware(RedirectMiddleware):
     """Scrapy's redirects, with a loop found at its first repeat (and reported as a failure)
     rather than filtered in silence by the duplicate filter or run to REDIRECT_MAX_TIMES."""
@@ -293,8 +383,11 @@ class LoopSafeRedirectMiddleware(RedirectMiddleware):
         chain = [*request.meta.get("redirect_urls", []), request.url]
         if _spelled(redirected.url) in {_spelled(url) for url in chain}:  # HOST:80/a is /a
             self.crawler.stats.inc_value("redirect/loop")
-            raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, redirected.url])}")
-        result = super()._redirect(redirected, request, reason)
+            raise RedirectNotFollowed(f"redirect loop: {' -> '.join([*chain, redirected.url])}")
+        try:
+            result = super()._redirect(redirected, request, reason)
+        except IgnoreRequest as exc:  # more than REDIRECT_MAX_TIMES
+            raise RedirectNotFollowed(f"{exc} ({len(chain)} redirects from {chain[0]})") from None
         result.dont_filter = True  # a chain is one fetch; the loop check above ends it
         return result
 

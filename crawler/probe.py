@@ -1,15 +1,18 @@
 """``ifes-archive probe``: look at a site before crawling it, and say what a crawl would make of it.
 
 A handful of polite requests — robots.txt and the front page (:mod:`crawler.firstcontact`, as
-every crawl starts), one listing, one article, its print view — through the crawl's own HTTP
-client and manners. Pages are read by the code the crawl reads them with: links judged by
-:func::`archive.page.joomla.should_follow`, listings by :func:`archive.page.listings.read_listing`,
-the article by :func:`archive.page.record.build_record`; :mod:`crawler.template` says which parts of
-the known template each page shows. Nothing is written.
+every crawl starts), one listing, one article, its print view — made by a small crawl of its own
+(:class:`crawler.spiders.probe.ProbeSpider`) through Scrapy's downloader and the crawl's
+middlewares, capturing handler and manners. Pages are read by the code the crawl reads them with:
+links judged by :func::`archive.page.joomla.should_follow`, listings by
+:func:`archive.page.listings.read_listing`, the article by :func:`archive.page.record.build_record`;
+:mod:`crawler.template` says which parts of the known template each page shows. Nothing is
+written (no archive folder: the handler captures nothing).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,7 +20,7 @@ from urllib.parse import urljoin
 
 import msgspec
 
-from ifes_archive.archive.origin import canonical_url
+from ifes_archive.archive.origin import canonical_url, origin_of
 from ifes_archive.archive.page.checks import (
     LISTING_CRUMB,
     PRINT_VIEW,
@@ -37,31 +40,32 @@ from ifes_archive.archive.page.joomla import (
     should_follow,
 )
 from ifes_archive.archive.page.listings import Listing, listing_check, read_listing
+from ifes_archive.archive.page.page_template import MENU_MODULES
 from ifes_archive.archive.page.record import (
-    GENERIC_FLAG,
     PRINT_PAGE,
     CapturedPage,
     build_record,
     decode_html,
     html_root,
 )
-from ifes_archive.archive.terminal import safe_line
+from ifes_archive.archive.page.schema import GENERIC_FLAG
 from ifes_archive.archive.types import Check, Record
 from ifes_archive.crawler import template
-from ifes_archive.crawler.firstcontact import (
-    EXIT_STATUS,
-    Answer,
-    FirstContact,
-    PoliteFetcher,
-    Verdict,
-    first_contact,
-    origin_of,
-    run_polite,
-)
+from ifes_archive.crawler.capture import CODINGS_KEY
+from ifes_archive.crawler.policy import describe_answer
+from ifes_archive.crawler.verdict import EXIT_STATUS, Verdict
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     import lxml.html
-    from scrapy.settings import BaseSettings
+    from scrapy.http import Response
+    from scrapy.settings import Settings
+
+    from ifes_archive.crawler.firstcontact import FirstContact
+
+    #: Fetches a URL through the probe's crawl: its response, or why there is none.
+    Fetch = Callable[[str], Awaitable["Response | str"]]
 
 #: Listing kinds worth a probe's listing request, best first: a named listing (a section leads
 #: to one).
@@ -71,10 +75,16 @@ MAX_LISTINGS = 2
 #: Article pages tried at most (the first may be Joomla's «not authorised» page, or the first
 #: of several pages).
 MAX_ARTICLES = 2
+#: The crawl's components a probe has no use for: it writes nothing (no archive folder, so no
+#: capture session, records or conditional requests) and reads no page requisites.
+PROBE_LEAVES_OUT = (
+    ("EXTENSIONS", "ifes_archive.crawler.session.CaptureSession"),
+    ("DOWNLOADER_MIDDLEWARES", "ifes_archive.crawler.middlewares.ConditionalRequestMiddleware"),
+    ("SPIDER_MIDDLEWARES", "ifes_archive.crawler.requisites.PageRequisitesMiddleware"),
+    ("ITEM_PIPELINES", "ifes_archive.crawler.pipelines.ArticleRecordPipeline"),
+)
 #: Menu items shown per menu module.
 MAX_MENU_ITEMS = 12
-#: Characters of the record's text shown.
-TEXT_PREVIEW = 300
 
 
 @dataclass
@@ -145,50 +155,80 @@ class ProbeReport:
                 "checks": msgspec.to_builtins(self.checks)}
 
 
-async def probe(base_url: str, settings: BaseSettings, fetcher: PoliteFetcher) -> ProbeReport:
-    """Return what a probe of ``base_url`` finds."""
-    contact = await first_contact(base_url, settings, fetcher)
-    report = ProbeReport(contact, fetcher.user_agent, contact.verdict, contact.reason)
-    policy = contact.robots.get(origin_of(contact.base_url))
-    report.crawl_delay = policy.crawl_delay(fetcher.user_agent) if policy else None
-    if contact.verdict is not Verdict.OK or contact.front is None:
-        return report
-    front = _see(report, "front page", contact.front)
-    report.menus = menu_items(front, contact.base_url)
-    links = followed_links(front, contact.base_url)
-    report.links = _link_counts(front, contact)
-    listing, article_links = await _visit_listings(report, links, fetcher)
-    article_links += [url for url, parsed in links if parsed.kind in ARTICLE_KINDS]
-    await _visit_article(report, article_links, listing, fetcher)
+def contact_report(contact: FirstContact, user_agent: str) -> ProbeReport:
+    """Return the probe's report as first contact leaves it (its verdict, robots.txt)."""
+    report = ProbeReport(contact, user_agent, contact.verdict, contact.reason)
+    policy = contact.robots.get(str(origin_of(contact.base_url)))
+    report.crawl_delay = policy.crawl_delay(user_agent) if policy else None
     return report
 
 
-def run_probe(base_url: str, settings: BaseSettings) -> ProbeReport:
-    """Return :func:`probe` of ``base_url``."""
-    return run_polite(settings, lambda fetcher: probe(base_url, settings, fetcher))[0]
+async def probe_site(report: ProbeReport, front: Response, fetch: Fetch) -> None:
+    """Read the front page first contact reached; fetch a listing, an article and its print
+    view with ``fetch``; give the record and the verdict."""
+    contact = report.contact
+    root = _see(report, "front page", front)
+    report.menus = menu_items(root, contact.base_url)
+    links = followed_links(root, contact.base_url)
+    report.links = _link_counts(root, contact)
+    listing, article_links = await _visit_listings(report, links, fetch)
+    article_links += [url for url, parsed in links if parsed.kind in ARTICLE_KINDS]
+    await _visit_article(report, article_links, listing, fetch)
 
 
-def _see(report: ProbeReport, role: str, answer: Answer) -> lxml.html.HtmlElement:
-    """Note ``answer`` as a page of the report; return its tree."""
-    content_type = answer.header("Content-Type")
-    decoded = decode_html(answer.body, content_type)
+def run_probe(base_url: str, settings: Settings) -> ProbeReport:
+    """Return what a probe of ``base_url`` finds: a crawl of :class:`ProbeSpider`, run on an
+    asyncio loop of its own (Scrapy without a Twisted reactor: probes run one after another in
+    one process)."""
+    from scrapy.crawler import Crawler
+
+    from ifes_archive.crawler.spiders.probe import ProbeSpider
+
+    settings = settings.copy()
+    settings.set("TWISTED_REACTOR_ENABLED", False, priority="cmdline")
+    for name, component in PROBE_LEAVES_OUT:
+        settings.set(name, {**settings.getdict(name), component: None}, priority="cmdline")
+    crawler = Crawler(ProbeSpider, settings)
+    asyncio.run(crawler.crawl_async(base_url=base_url))
+    report = getattr(crawler.spider, "report", None)
+    assert report is not None, "the probe never began"
+    return report
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value is not None else None
+
+
+def _see(report: ProbeReport, role: str, response: Response) -> lxml.html.HtmlElement:
+    """Note ``response`` as a page of the report; return its tree."""
+    content_type = _header(response, "Content-Type")
+    body = response.body
+    decoded = decode_html(body, content_type)
     root = html_root(decoded.text)
+    # The coding the site sent, as the capture keeps it (the handler hands Scrapy the body
+    # decoded and drops the header, as Scrapy's own middleware does).
+    codings = response.meta.get(CODINGS_KEY) if response.request is not None else None
     report.pages.append(PageSeen(
-        role, answer.url, answer.status, answer.describe(), answer.header("Server"),
-        answer.header("X-Powered-By"), content_type, answer.header("Content-Encoding"),
-        [name for name in ("ETag", "Last-Modified") if answer.header(name)],
-        {"header": header_charset(content_type), "meta": meta_charset(answer.body),
-         "detected": detect(answer.body), "used": decoded.encoding, "source": decoded.source,
+        role, response.url, response.status, describe_answer(response), _header(response, "Server"),
+        _header(response, "X-Powered-By"), content_type, codings,
+        [name for name in ("ETag", "Last-Modified") if _header(response, name)],
+        {"header": header_charset(content_type), "meta": meta_charset(body),
+         "detected": detect(body), "used": decoded.encoding, "source": decoded.source,
          "reason": decoded.reason},
         template.check(root, template.PARTS[role])))
     return root
 
 
+def _failed(report: ProbeReport, role: str, url: str, why: str) -> None:
+    """Note a page that could not be had."""
+    report.pages.append(PageSeen(role, url, None, why))
+
+
 def menu_items(root: lxml.html.HtmlElement, base_url: str) -> list[MenuItem]:
     """Return the links of the page's menu modules (``div.module``: ``h3`` title, links)."""
     items = []
-    for module in root.xpath("//div[contains(concat(' ', normalize-space(@class), ' '), "
-                             "' module ')][.//h3]"):
+    for module in root.xpath(MENU_MODULES):
         title = " ".join(module.xpath(".//h3")[0].text_content().split())
         for link in module.xpath(".//a[@href]")[:MAX_MENU_ITEMS]:
             url = clean_url(urljoin(base_url, link.get("href")))
@@ -226,8 +266,17 @@ def _link_counts(root: lxml.html.HtmlElement, contact: FirstContact) -> dict[str
     return dict(counts.most_common())
 
 
+async def _get(report: ProbeReport, role: str, url: str, fetch: Fetch) -> Response | None:
+    """Return the response to ``url``; None (the page noted as failed) when there is none."""
+    got = await fetch(url)
+    if isinstance(got, str):
+        _failed(report, role, url, got)
+        return None
+    return got
+
+
 async def _visit_listings(report: ProbeReport, links: list[tuple[str, JoomlaUrl]],
-                          fetcher: PoliteFetcher) -> tuple[Listing | None, list[str]]:
+                          fetch: Fetch) -> tuple[Listing | None, list[str]]:
     """Fetch a named listing (category table or blog, section blog; through a section if the
     front page links none); return what it shows, as the crawl reads it, and the links of the
     articles it lists."""
@@ -241,10 +290,12 @@ async def _visit_listings(report: ProbeReport, links: list[tuple[str, JoomlaUrl]
             break
         url, parsed = candidates[0]
         visited.add(url)
-        answer = await fetcher.get(url)
         role = "listing" if parsed.kind in NAMED_TASKS else "section"
+        answer = await _get(report, role, url, fetch)
+        if answer is None:
+            continue
         found = followed_links(_see(report, role, answer), base)
-        listing = read_listing(answer.url, answer.header("Content-Type"), answer.body, base)
+        listing = read_listing(answer.url, _header(answer, "Content-Type"), answer.body, base)
         if listing is not None:
             _check_listing_name(report, listing)
             return listing, [u for u, p in found if p.kind in ARTICLE_KINDS
@@ -261,13 +312,15 @@ def _check_listing_name(report: ProbeReport, listing: Listing) -> None:
 
 
 async def _visit_article(report: ProbeReport, links: list[str], listing: Listing | None,
-                         fetcher: PoliteFetcher) -> None:
+                         fetch: Fetch) -> None:
     """Fetch an article (a single-page one, if the second try finds one) and its print view;
     give the record, its cross-checks, the verdict."""
     base = report.contact.base_url
     candidates = [u for u in dict.fromkeys(links) if _allowed(report, u)][:MAX_ARTICLES]
     for number, url in enumerate(candidates, 1):
-        answer = await fetcher.get(url)
+        answer = await _get(report, "article", url, fetch)
+        if answer is None:
+            continue
         root = _see(report, "article", answer)
         seen = report.pages[-1]
         pages = page_total(root)
@@ -276,9 +329,9 @@ async def _visit_article(report: ProbeReport, links: list[str], listing: Listing
         parsed = parse_url(url, base)
         assert parsed.id is not None
         printed = await _visit_print_view(report, print_view_url(base, parsed.id, parsed.itemid),
-                                          fetcher)
+                                          fetch)
         record = build_record(
-            parsed.id, base, [CapturedPage(0, url, answer.header("Content-Type"), answer.body,
+            parsed.id, base, [CapturedPage(0, url, _header(answer, "Content-Type"), answer.body,
                                            None)],
             [listing.name] if listing and parsed.id in listing.article_ids else [],
             print_pages=[printed] if printed else [])
@@ -311,103 +364,22 @@ def _crumb(record: Record, listing: Listing | None) -> list[Check]:
     return [said] if said is not None else []
 
 
-async def _visit_print_view(report: ProbeReport, url: str, fetcher: PoliteFetcher,
+async def _visit_print_view(report: ProbeReport, url: str, fetch: Fetch,
                             ) -> CapturedPage | None:
     """Fetch the article's print view, at the URL the crawl asks for it."""
     if not _allowed(report, url):
         return None
-    answer = await fetcher.get(url)
+    answer = await _get(report, "print view", url, fetch)
+    if answer is None:
+        return None
     _see(report, "print view", answer)
-    return CapturedPage(PRINT_PAGE, url, answer.header("Content-Type"), answer.body, None)
+    return CapturedPage(PRINT_PAGE, url, _header(answer, "Content-Type"), answer.body, None)
 
 
 def _allowed(report: ProbeReport, url: str) -> bool:
-    policy = report.contact.robots.get(origin_of(url))
+    policy = report.contact.robots.get(str(origin_of(url)))
     return policy is None or policy.allows(url, report.user_agent)
 
 
 def _verdict(report: ProbeReport, verdict: Verdict, reason: str) -> None:
     report.verdict, report.reason = verdict, reason
-
-# What the probe prints --------------------------------------------------------------------------
-
-
-def report_lines(report: ProbeReport) -> list[str]:
-    """Return the report for people: what was seen, then what it means for a crawl."""
-    contact = report.contact
-    lines = [f"probe of {contact.given} as {report.user_agent}", "first contact"]
-    for policy in {id(p): p for p in contact.robots.values()}.values():
-        lines.append(f"  robots.txt {policy.url}: {policy.rule} ({policy.why})")
-    if report.crawl_delay:
-        lines.append(f"  robots.txt asks for Crawl-delay {report.crawl_delay:g} s: crawl with "
-                     f"-s DOWNLOAD_DELAY={report.crawl_delay:g} or more")
-    lines += [f"  redirect {hop}" for hop in contact.hops]
-    if contact.moved and contact.verdict is Verdict.OK:
-        lines.append(f"  the site is at {contact.base_url}: use --base-url {contact.base_url} "
-                     "(a crawl of the address given follows it by itself)")
-    for page in report.pages:
-        lines += _page_lines(page)
-    if report.menus:
-        lines.append("menus of the front page")
-        for menu in dict.fromkeys(item.menu for item in report.menus):
-            items = [f"{i.name} ({i.kind}" + (f", Itemid {i.itemid})" if i.itemid else ")")
-                     for i in report.menus if i.menu == menu]
-            lines.append(f"  {menu}: " + "; ".join(items))
-    if report.links:
-        lines.append("links of the front page: "
-                     + ", ".join(f"{kind} {n}" for kind, n in report.links.items()))
-    lines += _record_lines(report)
-    lines.append(_verdict_line(report))
-    return [safe_line(line) for line in lines]
-
-
-def _page_lines(page: PageSeen) -> list[str]:
-    server = ", ".join(v for v in (page.server, page.powered_by) if v) or "not named"
-    charset = page.charset
-    found = sum(page.parts.values())
-    lines = [
-        f"{page.role}: {page.url}",
-        f"  {page.answer}; server {server}; Content-Type {page.content_type or 'none'}"
-        + (f"; {page.content_encoding}" if page.content_encoding else "")
-        + ("; validators " + ", ".join(page.validators) if page.validators else
-           "; no ETag or Last-Modified (a recrawl fetches pages whole)"),
-        f"  charset declared: header {charset['header'] or 'none'}, "
-        f"page {charset['meta'] or 'none'}; detected {charset['detected'] or 'nothing'}; "
-        f"read as {charset['used']} "
-        f"({charset['reason'] or charset['source']})",
-        f"  template: {found} of {len(page.parts)} parts"
-        + (f"; lacks {'; '.join(page.misses)}" if page.misses else ""),
-    ]
-    return lines
-
-
-def _record_lines(report: ProbeReport) -> list[str]:
-    record = report.record
-    if record is None:
-        return [f"record: none ({report.record_note})"] if report.record_note else []
-    published, modified = record.date_published, record.date_modified
-    text = " ".join((record.text or "").split())
-    lines = [
-        f"record of article {record.article_id} ({record.extractor.method} extraction)",
-        f"  title: {record.title!r} (as shown: {record.title_raw!r})",
-        "  authors: " + ("; ".join(a.name for a in record.authors) or "none"),
-        f"  published: {published.value if published else 'unknown'}; modified: "
-        f"{modified.value if modified else 'never'}; language {record.language}; "
-        f"pages {record.pages}; words {record.word_count}",
-        "  sections: " + ("; ".join(record.sections) or "none"),
-        "  flags: " + (", ".join(record.flags) or "none")
-        + (f" ({report.record_note})" if report.record_note else ""),
-        f"  text: {text[:TEXT_PREVIEW]}" + ("..." if len(text) > TEXT_PREVIEW else ""),
-    ]
-    lines.append("  cross-checks: " + ("none possible" if not report.checks else "; ".join(
-        f"{c.check} {'agrees' if c.agrees else 'DISAGREES: ' + (c.detail or '')}"
-        for c in report.checks)))
-    return lines
-
-
-def _verdict_line(report: ProbeReport) -> str:
-    if report.verdict is Verdict.OK:
-        return (f"verdict: ok (exit 0): a crawl would work as designed: ifes-archive crawl "
-                f"--base-url {report.contact.base_url} --operator CONTACT --out FOLDER")
-    return f"verdict: {report.verdict.value} (exit {report.exit_status}): {report.reason}"
-

@@ -215,12 +215,8 @@ def summarise(crawler: Crawler, folder: ArchiveFolder, stamp: str, reason: str) 
     return CrawlSummary(
         base_url=base_url, out=str(folder.root),
         finish_reason=reason,
-        # First contact's requests, made before Scrapy's, are the crawl's too; Scrapy's requests
-        # it answered (robots.txt, the front page) never reached the site.
-        requests=stats.get("downloader/request_count", 0)
-        + stats.get("ifes/first_contact/requests", 0) - stats.get("capture/first_contact", 0),
-        responses=stats.get("downloader/response_count", 0)
-        + stats.get("ifes/first_contact/responses", 0) - stats.get("capture/first_contact", 0),
+        requests=stats.get("downloader/request_count", 0),
+        responses=stats.get("downloader/response_count", 0),
         articles=stats.get("ifes/articles", 0),
         captures=stats.get("capture/exchanges", 0),
         restricted=stats.get("ifes/restricted", 0),

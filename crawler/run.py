@@ -1,10 +1,11 @@
-"""``ifes-archive crawl``: first contact, then the ``ifes`` spider into an archive folder.
+"""``ifes-archive crawl``: the ``ifes`` spider into an archive folder, and what its run came to.
 
 A thin layer over Scrapy: the folder's lock, recovery, captures and report are the capture
-session's (:mod:`crawler.session`), as under ``scrapy crawl ifes -s ARCHIVE_DIR=...``. What the
-command adds: the operator check, a writable folder and the lock before any request, and first
-contact (:mod:`crawler.firstcontact`: a redirecting base URL followed to the same site, a site
-that cannot be crawled refused with its reason), whose exchanges the crawl writes to its WARC.
+session's (:mod:`crawler.session`), first contact the spider's first request
+(:mod:`crawler.firstcontact`), as under ``scrapy crawl ifes -s ARCHIVE_DIR=...``. What the
+command adds: the operator check and a writable folder before any request, and the run's outcome
+as an exception with its exit status (a folder another crawl holds; a site first contact
+refused, with its reason; ``--max-time`` spent before first contact was done).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ifes_archive.archive.warcs.folder import ArchiveFolder, acquire, release
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
-    from ifes_archive.crawler.firstcontact import FirstContact, PoliteFetcher
     from ifes_archive.crawler.report import CrawlSummary
+    from ifes_archive.crawler.session import CaptureSession
 
 logger = logging.getLogger(__name__)
 
@@ -116,12 +117,11 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
     redirecting base URL to the same site and the crawl runs there. A folder that holds an
     earlier crawl is continued: the crawl state makes the recrawl incremental, and a run that
     was killed is resumed. Raises BadSetting (an override of the wrong type), CrawlRefused (no
-    contact; the site unreachable, closed by robots.txt, moved to another site),
-    archive.folder.FolderLocked (another crawl is running in ``out``), ArchiveUnwritable
-    (``out`` cannot be written: checked before any request);
+    contact; the site unreachable, closed by robots.txt, moved to another site; --max-time
+    spent in first contact), :class:`FolderRefused` (another crawl is running in ``out``),
+    ArchiveUnwritable (``out`` cannot be written: checked before any request), CrawlSignalled;
     :meth:`CrawlSummary.not_the_template` says when the run read no article of the template.
     """
-    from ifes_archive.crawler.firstcontact import EXIT_STATUS, Verdict
     from ifes_archive.crawler.useragent import operator_problem
 
     settings = project_settings({**(overrides or {}), "ARCHIVE_DIR": str(out)}, operator)
@@ -131,32 +131,18 @@ def crawl(base_url: str, out: Path, overrides: dict[str, str] | None = None,
     problem = operator_problem(base_url, settings.get("WARC_OPERATOR"))
     if problem:
         raise CrawlRefused(problem, USAGE_STATUS)
-    folder = ArchiveFolder(out)
-    check_writable(folder)
-    acquire(folder)  # held from first contact on; the capture session holds it too
-    try:
-        contact, fetcher = _first_contact(base_url, settings)
-        if contact.verdict is not Verdict.OK:
-            raise CrawlRefused(contact.reason, EXIT_STATUS[contact.verdict])
-        return _crawl(contact, fetcher, settings)
-    finally:
-        release(folder)
+    check_writable(ArchiveFolder(out))
+    return _crawl(base_url, settings)
 
 
-def _first_contact(base_url: str, settings: Settings) -> tuple[FirstContact, PoliteFetcher]:
-    """Return first contact's findings and fetcher; raise CrawlRefused (exit 5, a bound)
-    when ``--max-time`` (CLOSESPIDER_TIMEOUT) runs out before it is done."""
-    from ifes_archive.crawler.bounds import EXIT_BOUNDED
-    from ifes_archive.crawler.firstcontact import run_first_contact
+class FolderRefused(RuntimeError):
+    """Another crawl holds the archive folder (:class:`archive.warcs.folder.FolderLocked`, as the
+    capture session found it): this one did not start. ``recorded``: where the refusal was
+    written in the folder's reports (None when the folder refused that too)."""
 
-    limit = settings.getfloat("CLOSESPIDER_TIMEOUT") or None
-    spent = time.time() - settings.getfloat("CRAWL_STARTED_AT")
-    try:
-        return run_first_contact(base_url, settings,
-                                 None if limit is None else max(limit - spent, 0.001))
-    except TimeoutError:
-        raise CrawlRefused(f"--max-time ({limit:g} s) ran out during first contact (robots.txt "
-                           "and the front page): nothing was crawled", EXIT_BOUNDED) from None
+    def __init__(self, locked: str, recorded: Path | None):
+        super().__init__(locked)
+        self.recorded = recorded
 
 
 class CrawlSignalled(RuntimeError):
@@ -169,25 +155,47 @@ class CrawlSignalled(RuntimeError):
         self.signum = signum
 
 
-def _crawl(contact: FirstContact, fetcher: PoliteFetcher, settings: Settings) -> CrawlSummary:
+def _crawl(base_url: str, settings: Settings) -> CrawlSummary:
     from ifes_archive.crawler.runend import SignalledProcess
     from ifes_archive.crawler.session import CaptureSession
     from ifes_archive.crawler.spiders.ifes import IfesSpider
 
-    if contact.moved:
-        logger.warning("%s redirects to %s: crawling there", contact.given, contact.base_url)
-    if contact.template_misses:
-        logger.warning("the front page is not the known template: it lacks %s",
-                       "; ".join(contact.template_misses))
-    time.sleep(fetcher.seconds_to_wait())  # the delay, between first contact and the crawl
     process = SignalledProcess(settings)
     crawler = process.create_crawler(IfesSpider)
-    process.crawl(crawler, base_url=contact.base_url, first_contact=contact,
-                  first_exchanges=fetcher.exchanges)
+    process.crawl(crawler, base_url=base_url)
     process.start()
     session = crawler.get_extension(CaptureSession)
-    assert session is not None and session.summary is not None, "the crawl never started"
+    assert session is not None, "the capture session is not enabled"
+    summary = _outcome(session, crawler.spider)
     if process.signalled is not None:
-        raise CrawlSignalled(session.summary, process.signalled)
+        raise CrawlSignalled(summary, process.signalled)
+    _refused_by_first_contact(crawler.spider, summary, settings)
+    return summary
+
+
+def _outcome(session: CaptureSession, spider: object) -> CrawlSummary:
+    """Return the run's report; raise FolderRefused when another crawl held the folder."""
+    from ifes_archive.crawler.session import ARCHIVE_LOCKED
+
+    if session.refusal is not None and session.refusal[0] == ARCHIVE_LOCKED:
+        raise FolderRefused(session.refusal[1], session.refusal_recorded)
+    if session.refusal is not None:
+        raise ArchiveUnwritable(session.refusal[1])
+    assert session.summary is not None, "the crawl never started"
     return session.summary
 
+
+def _refused_by_first_contact(spider: object, summary: CrawlSummary, settings: Settings) -> None:
+    """Raise CrawlRefused when first contact refused the site, or (exit 5, a bound) when
+    ``--max-time`` (CLOSESPIDER_TIMEOUT) ran out before it was done."""
+    from ifes_archive.crawler.bounds import EXIT_BOUNDED
+    from ifes_archive.crawler.verdict import EXIT_STATUS, Verdict
+
+    contact = getattr(spider, "first_contact", None)
+    if contact is not None and contact.done and contact.verdict is not Verdict.OK:
+        raise CrawlRefused(contact.reason, EXIT_STATUS[contact.verdict])
+    if contact is not None and not contact.done and \
+            summary.finish_reason == "closespider_timeout":
+        limit = settings.getfloat("CLOSESPIDER_TIMEOUT")
+        raise CrawlRefused(f"--max-time ({limit:g} s) ran out during first contact (robots.txt "
+                           "and the front page): nothing was crawled", EXIT_BOUNDED)

@@ -6,14 +6,19 @@ holds, for one crawl, everything that lives in the folder
 and run, the crawl log, and at the end the run's report. Other components find it with
 ``crawler.get_extension(CaptureSession)``.
 
-Start-up (``spider_opened``: every component is built, no request has gone out) — the folder
-is locked (a second crawl into it closes at once, ``archive_locked``), space is set aside for the
-report, WARC files an interrupted crawl left open are closed out, the crawl state is opened (or
-relearned from the WARC files when lost), a killed run is resumed (its captures relearned) or a
-new one begun, and the WARC writer opened. Close (``spider_closed``) — the WARC file, crawl log
-and state are closed (the run marked finished unless it was cut short), the report written
-(``reports/run-STAMP.json`` and ``.txt``, ``crawl-summary.json``) and the lock let go. So
-``ifes-archive crawl``, ``scrapy crawl ifes -s ARCHIVE_DIR=...`` and scrapyd behave alike.
+The folder's lock is taken once, by the session alone, as the crawl is built (a second crawl
+into the folder closes at once, ``archive_locked``), and let go of when the crawl closes.
+Start-up (``spider_opened``: every component is built, no request has gone out, first contact
+included) — space is set aside for the report, WARC files an interrupted crawl left open are
+closed out, the crawl state is opened (or relearned from the WARC files when lost:
+:mod:`crawler.recovery`), a killed run is resumed (its captures relearned) or a new one begun,
+and the WARC writer opened with the run's warcinfo (:mod:`crawler.warcinfo`). When first contact
+finds the site at another base URL than the one given (:meth:`CaptureSession.settle_base`), the
+run is moved there and the next WARC file begun, its warcinfo naming both. Close
+(``spider_closed``) — the WARC file, crawl log and state are closed (the run marked finished
+unless it was cut short), the report written (``reports/run-STAMP.json`` and ``.txt``,
+``crawl-summary.json``) and the lock let go. So ``ifes-archive crawl``, ``scrapy crawl ifes -s
+ARCHIVE_DIR=...`` and scrapyd behave alike.
 
 With a crawl state, an answer that repeats a known capture (a 304 to a conditional request, or a
 200 with the same payload digest) is written as a ``revisit`` record referring to it.
@@ -22,11 +27,7 @@ With a crawl state, an answer that repeats a known capture (a 304 to a condition
 from __future__ import annotations
 
 import logging
-import os
-import platform
 import sqlite3
-import time
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,31 +37,26 @@ from scrapy.utils.defer import deferred_from_coro
 
 from ifes_archive.archive.corpus.versions import GONE_STATUSES
 from ifes_archive.archive.page.joomla import rebase, state_key
+from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.warcs.closeout import close_out_open_files
 from ifes_archive.archive.warcs.folder import (
     ArchiveFolder,
+    FolderHold,
     FolderLocked,
     acquire,
-    release,
     run_stamp,
 )
-from ifes_archive.archive.warcs.reader import open_records, warcinfo_fields
 from ifes_archive.archive.warcs.state import CrawlState, KnownCapture, StateLost
 from ifes_archive.archive.warcs.writer import (
-    BASE_FIELD,
-    MOVED_FIELD,
     REVISIT_IDENTICAL,
     REVISIT_NOT_MODIFIED,
-    RUN_FIELD,
-    SCOPE_FIELD,
-    WARC_1_1_SPEC,
-    CapturePointer,
     CaptureWriter,
     HttpExchange,
     Revisit,
-    close_out_open_files,
     sha1_digest,
 )
-from ifes_archive.crawler.crawllog import CrawlLog, first_contact_attempt
+from ifes_archive.crawler.crawllog import CrawlLog
+from ifes_archive.crawler.recovery import known_capture, open_state, recover_state
 from ifes_archive.crawler.report import (
     CrawlSummary,
     record_refusal,
@@ -68,6 +64,8 @@ from ifes_archive.crawler.report import (
     summarise,
     write_report,
 )
+from ifes_archive.crawler.verdict import REFUSALS
+from ifes_archive.crawler.warcinfo import run_warcinfo
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -90,9 +88,9 @@ ARCHIVE_LOCKED = "archive_locked"
 ARCHIVE_UNWRITABLE = "archive_unwritable"
 #: Errors of the disk and of the state database that mean the archive cannot be written.
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (OSError, sqlite3.Error, StateLost)
-#: Finish reasons after which a run is complete; any other (a cap, a kill) leaves it to be
-#: resumed by the next crawl.
-FINISHED_REASONS = frozenset({"finished"})
+#: Finish reasons after which a run is complete (its work done, or refused by first contact:
+#: nothing to resume); any other (a cap, a kill) leaves it to be resumed by the next crawl.
+FINISHED_REASONS = frozenset({"finished"}) | REFUSALS
 
 
 def storage_message(exc: BaseException) -> str:
@@ -127,14 +125,15 @@ class CaptureSession:
         self.summary: CrawlSummary | None = None
         self._crawler = crawler
         self._refusal: tuple[str, str] | None = None
-        self._held = False
-        self._first_contact: dict[str, tuple[CapturePointer, CapturePointer | None]] = {}
+        #: Where a refusal to start was recorded (``reports/refused-*.json``), if it was.
+        self.refusal_recorded: Path | None = None
+        self._hold: FolderHold | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         try:
-            # Taken as the crawl is built, before any component touches the folder.
-            acquire(folder)
-            self._held = True
+            # Taken as the crawl is built, before any component touches the folder; by this
+            # session alone, let go of when the crawl closes.
+            self._hold = acquire(folder)
         except FolderLocked as exc:
             self._refusal = (ARCHIVE_LOCKED, str(exc))
         except OSError as exc:
@@ -150,7 +149,12 @@ class CaptureSession:
     @property
     def holds_folder(self) -> bool:
         """Whether this crawl holds the folder (another crawl may be running in it)."""
-        return self._held
+        return self._hold is not None and self._hold.held
+
+    @property
+    def refusal(self) -> tuple[str, str] | None:
+        """Why the crawl did not start (finish reason, one line), or None."""
+        return self._refusal
 
     @property
     def writer(self) -> CaptureWriter:
@@ -173,9 +177,9 @@ class CaptureSession:
             recorded = None
             if reason == ARCHIVE_LOCKED:
                 job = getattr(spider, "_job", None)  # scrapyd passes its job id as an argument
-                recorded = record_refusal(self.folder, self.stamp, reason, why,
-                                          base_url=getattr(spider, "base_url", ""),
-                                          **({"job": str(job)} if job else {}))
+                recorded = self.refusal_recorded = record_refusal(
+                    self.folder, self.stamp, reason, why, base_url=getattr(spider, "base_url", ""),
+                    **({"job": str(job)} if job else {}))
             logger.critical("not crawling: %s%s", why,
                             f" (recorded in {recorded})" if recorded else "")
             raise CloseSpider(reason)
@@ -194,7 +198,7 @@ class CaptureSession:
         closed = close_out_open_files(folder.warc) if folder.warc.is_dir() else []
         for path in closed:
             logger.warning("Closed out %s, left open by an interrupted crawl", path.name)
-        state = self._state = _open_state(folder.state)
+        state = self._state = open_state(folder.state)
         if state.is_new() and folder.warc.is_dir():
             # The WARC files are the truth and the state an index of them: a lost state is
             # relearned.
@@ -210,26 +214,44 @@ class CaptureSession:
                 logger.warning("Learned %d captures of the interrupted run from its WARC files",
                                learned)
         self.run_label = state.run_label(self.run_id)
-        moved_from = state.base_before(self.run_id)
-        if moved_from and self.bases and moved_from != self.bases[0]:
-            logger.warning("The site moved from %s to %s: this run continues the archive there",
-                           moved_from, self.bases[0])
-            if crawler.stats is not None:
-                crawler.stats.set_value("ifes/moved_from", moved_from)
-        else:
-            moved_from = None
         settings = crawler.settings
         self._writer = CaptureWriter(folder.warc, prefix=settings.get("WARC_PREFIX"),
                                      max_size=settings.getint("WARC_MAX_SIZE"),
-                                     warcinfo=run_warcinfo(crawler, self.run_label, self.bases,
-                                                           moved_from),
+                                     warcinfo=self._warcinfo(),
                                      fsync_every=settings.getint("WARC_FSYNC_EVERY"))
         self.crawl_log = CrawlLog(folder.run_report(self.stamp, "crawl.log"))
+
+    def _warcinfo(self) -> dict[str, str]:
+        """Return the run's warcinfo at its base URL now (the one it moved from, if any)."""
+        assert self._state is not None
+        moved_from = self._state.base_before(self.run_id)
+        if not (moved_from and self.bases and moved_from != self.bases[0]):
+            return run_warcinfo(self._crawler, self.run_label, self.bases)
+        logger.warning("The site moved from %s to %s: this run continues the archive there",
+                       moved_from, self.bases[0])
+        if self._crawler.stats is not None:
+            self._crawler.stats.set_value("ifes/moved_from", moved_from)
+        return run_warcinfo(self._crawler, self.run_label, self.bases, moved_from)
+
+    def settle_base(self) -> None:
+        """Take the spider's base URL as first contact found it: when the site answered at
+        another address than the one given, move the run there and begin the next WARC file
+        (its warcinfo names both addresses and the redirects); else nothing changes."""
+        bases = list(getattr(self._crawler.spider, "scope", []))
+        if self._state is None or bases == self.bases or self.failed is not None:
+            return
+        self.bases = bases
+        try:
+            self._state.move_run(self.run_id, bases[0] if bases else None)
+            self.writer.warcinfo = self._warcinfo()
+            self.writer.close()  # first contact's file; the crawl's begins with the new warcinfo
+        except STORAGE_ERRORS as exc:
+            self.fail(storage_message(exc))
 
     def spider_closed(self, spider: object, reason: str) -> None:
         """Close the WARC file, the crawl log and the state (the run finished unless it was
         cut short); write the run's report; let go of the folder."""
-        if not self._held:
+        if not self.holds_folder:
             return  # another crawl's folder: nothing of it is ours to touch
         self._close(reason)
         self.summary = summarise(self._crawler, self.folder, self.stamp, reason)
@@ -255,9 +277,8 @@ class CaptureSession:
             self._state = None
 
     def _let_go(self) -> None:
-        if self._held:
-            release(self.folder)
-            self._held = False
+        if self._hold is not None:
+            self._hold.release()
 
     # During the crawl -----------------------------------------------------------------------
 
@@ -327,21 +348,6 @@ class CaptureSession:
         """Return ``url``, captured when the site was at ``base_url``, at its address now."""
         return rebase(url, base_url, self.bases[0]) if self.bases else url
 
-    def keep_first_contact(self, exchanges: list[tuple[HttpExchange, Fetched | None]]) -> None:
-        """Write the exchanges of first contact (robots.txt, the front page, their redirects,
-        made before the crawl started); the crawl's own requests for those URLs are answered
-        from these captures instead of asking the site twice."""
-        for exchange, fetched in exchanges:
-            pointer, revisit, _ = self.write(exchange, fetched)
-            if self.crawl_log is not None:
-                self.crawl_log.write(first_contact_attempt(exchange, fetched))
-            if fetched is not None:
-                self._first_contact[exchange.target_uri] = (pointer, revisit)
-
-    def first_contact_answer(self, url: str) -> tuple[CapturePointer, CapturePointer | None] | None:
-        """Return (once) the capture first contact made of ``url``, and its revisit, if any."""
-        return self._first_contact.pop(url, None)
-
     def replayable(self, url: str) -> KnownCapture | None:
         """Return the capture of ``url``'s article page made earlier in this (resumed) run."""
         if not self.resumed or self._state is None:
@@ -368,135 +374,3 @@ def _revisit_of(known: KnownCapture | None, fetched: Fetched | None,
     return None
 
 
-def _open_state(path: Path) -> CrawlState:
-    """Open the crawl state; one that is not a database any more is set aside (the WARC files
-    teach a new one everything)."""
-    try:
-        return CrawlState(path)
-    except sqlite3.DatabaseError as exc:
-        aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
-        os.replace(path, aside)
-        logger.warning("The crawl state %s cannot be read (%s): set aside as %s, relearned from "
-                       "the WARC files", path, exc, aside.name)
-        return CrawlState(path)
-
-
-def known_capture(key: str, pointer: CapturePointer, headers: list[tuple[str, str]],
-                  payload_digest: str, run_id: int, base_url: str | None) -> KnownCapture:
-    """Return what the state keeps of a ``200`` response captured at ``pointer`` (its last
-    ``ETag`` and ``Last-Modified``) when the site was at ``base_url``."""
-    values = {name.lower(): value for name, value in headers}
-    return KnownCapture(key, pointer, 200, values.get("etag"), values.get("last-modified"),
-                        payload_digest, run_id, base_url=base_url)
-
-
-def recover_state(state: CrawlState, paths: list[Path], run_id: int,
-                  bases: list[str] | None = None) -> int:
-    """Teach ``state`` the captures in ``paths`` that it missed: those of the interrupted run
-    ``run_id`` (a crash between writing a record and committing the state would otherwise make
-    the resumed run fetch the page again), or all of a folder whose state file was lost. Return
-    how many it learned; a file that cannot be read is reported and skipped."""
-    learned = 0
-    for path in paths:
-        try:
-            learned += _learn_from(state, path, run_id, bases or [])
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the crawl
-            logger.warning("Could not learn captures from %s: %r", path.name, exc)
-    return learned
-
-
-def _learn_from(state: CrawlState, path: Path, run_id: int, bases: list[str]) -> int:
-    """Learn the captures of one file; keys are relative to the base URL its warcinfo names
-    (the site may have been elsewhere then), else to ``bases``."""
-    learned = 0
-    file_bases = bases
-    with open_records(path) as records:
-        for record in records:
-            head = record.head
-            if head.type == "warcinfo":
-                base = warcinfo_fields(record).get(BASE_FIELD)
-                file_bases = [base, *bases] if base else bases
-                continue
-            if head.type not in ("response", "revisit"):
-                continue
-            key = state_key(head.target_uri, *file_bases)
-            known = state.known(key)
-            if head.type == "revisit":
-                # (WARC-Truncated: length is what an identical-payload revisit carries.)
-                if known is not None and (known.seen_date or known.pointer.date) < head.date and \
-                        known.pointer.warc_record_id == head.refers_to:
-                    state.touch(key, run_id, head.date)
-                    learned += 1
-                continue
-            http = record.http_head()
-            if head.truncated or http is None or http.status != 200 or (
-                    known is not None and known.pointer.date >= head.date):
-                continue
-            pointer = CapturePointer(path.name, head.offset, record.length, head.id,
-                                     head.target_uri, head.date)
-            state.remember(known_capture(key, pointer, list(http.headers), head.payload_digest,
-                                         run_id, file_bases[0] if file_bases else None))
-            learned += 1
-    return learned
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def software() -> str:
-    """Return the software line of warcinfo: this tool and what it stands on, with versions."""
-    parts = [f"ifes-archive/{_version('ifes-archive')}"]
-    parts += [f"{name}/{_version(name)}" for name in ("Scrapy", "Twisted", "h11", "warcio")]
-    return " ".join([*parts, f"Python/{platform.python_version()}"])
-
-
-#: How warcinfo names the page-requisites option when it is on.
-REQUISITES_ON = "on: what pages embed on the same host, fetched even where robots.txt disallows it"
-
-
-def run_warcinfo(crawler: Crawler, run_label: str, bases: list[str],
-                       moved_from: str | None = None) -> dict[str, str]:
-    """Return the fields of the warcinfo record that opens every WARC file of this crawl: who,
-    with what, under which policy, at which address (and the one it moved from)."""
-    settings = crawler.settings
-    robots = (f"RFC 9309: rules of a 2xx (its first {settings.getint('ROBOTSTXT_MAX_SIZE')} "
-              "bytes); a 4xx: allow all; a 5xx or no answer: disallow all, asked again every "
-              f"{settings.getfloat('ROBOTSTXT_RETRY_DELAY'):g} s up to "
-              f"{settings.getint('ROBOTSTXT_RETRIES')} times")
-    return {
-        "software": software(),
-        "format": "WARC File Format 1.1",
-        "conformsTo": WARC_1_1_SPEC,
-        "hostname": platform.node(),
-        "operator": settings.get("WARC_OPERATOR"),
-        "isPartOf": settings.get("WARC_IS_PART_OF"),
-        "description": settings.get("WARC_DESCRIPTION"),
-        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-        "page-requisites": (REQUISITES_ON if settings.getbool("PAGE_REQUISITES") else "off"),
-        "http-header-user-agent": settings.get("USER_AGENT"),
-        # How politely the run fetched: a release's card tells it from here.
-        "ifes-download-delay": str(settings.getfloat("DOWNLOAD_DELAY")),
-        "ifes-autothrottle": "on" if settings.getbool("AUTOTHROTTLE_ENABLED") else "off",
-        "ifes-concurrent-requests-per-domain":
-            str(settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")),
-        "robots-policy": robots if settings.getbool("ROBOTSTXT_OBEY") else "",
-        SCOPE_FIELD: " ".join(bases),
-        MOVED_FIELD: moved_from or "",
-        RUN_FIELD: run_label,
-        **base_url_fields(getattr(crawler, "spider", None)),
-    }
-
-
-def base_url_fields(spider: object) -> dict[str, str]:
-    """Return the warcinfo fields naming where the crawl ran: its base URL and, when first
-    contact followed redirects to get there, the base URL given and each redirect."""
-    fields = {BASE_FIELD: getattr(spider, "base_url", "")}
-    contact = getattr(spider, "first_contact", None)
-    if contact is not None and contact.hops:
-        fields["ifes-base-url-given"] = contact.given
-        fields["ifes-base-url-redirects"] = "; ".join(str(hop) for hop in contact.hops)
-    return fields

@@ -8,7 +8,8 @@ retried with back-off (``Retry-After`` honoured). On the local mirror, relax the
 from __future__ import annotations
 
 # The offline reader's bounds are the crawl's: one number each (a lower-case name is no setting).
-from ifes_archive.archive.warcs import reader as _reader
+from ifes_archive.archive.warcs import codings as _codings
+from ifes_archive.archive.warcs import http_messages as _http
 
 BOT_NAME = "ifes_archive"
 SPIDER_MODULES = ["ifes_archive.crawler.spiders"]
@@ -39,15 +40,15 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 60
 #: Pages of the site are tens of kB; 20 MB stops a runaway body, as sent and once decoded
 #: (a decompression bomb stops after a few kB of it).
-DOWNLOAD_MAXSIZE = _reader.DEFAULT_MAX_BODY
+DOWNLOAD_MAXSIZE = _codings.DEFAULT_MAX_BODY
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 #: Bytes of body (decoded) across one article's pages: past it the rest of the article is not
 #: fetched and its record is flagged incomplete (a bound). The site's articles are tens of kB;
 #: a record costs several times its pages in memory, so a server sending page after page of
 #: megabytes must not take the crawl's memory with it. ``rebuild`` reads no further either.
-ARTICLE_MAXSIZE = _reader.DEFAULT_MAX_ARTICLE
+ARTICLE_MAXSIZE = _codings.DEFAULT_MAX_ARTICLE
 #: The content codings the crawl asks for (``Accept-Encoding``): of those the WARC reader
-#: decodes (archive/warcs/reader.py: gzip, deflate, br, zstd), the ones replay tools decode too —
+#: decodes (archive/warcs/codings.py: gzip, deflate, br, zstd), the ones replay tools decode too —
 #: pywb 2.10 reads no zstd (warcio hands the coded bytes on as they are), ReplayWeb.page 2.5
 #: rewrites only gzip and br bodies. A server sending deflate or zstd unasked is still read.
 #: Empty (or COMPRESSION_ENABLED = False): identity only.
@@ -57,7 +58,7 @@ ACCEPT_ENCODING = "gzip, br"
 #: lines.
 DOWNLOAD_MAXWIRESIZE = 0
 #: One HTTP head (status line and headers) at most.
-DOWNLOAD_MAXHEADSIZE = _reader.MAX_HTTP_HEAD
+DOWNLOAD_MAXHEADSIZE = _http.MAX_HTTP_HEAD
 #: One request per connection (``Connection: close``), as Heritrix does by default: however a
 #: server misbehaves, no URL's answer can be another's. True reuses kept-alive connections at
 #: clean message boundaries (and stops for a server that once sent bytes out of step).
@@ -208,10 +209,24 @@ IMPORT_DELAY = 1.0
 #: waits what Retry-After says) up to IMPORT_MAX_BACKOFF seconds.
 IMPORT_RETRIES = 5
 IMPORT_MAX_BACKOFF = 300.0
-#: Seconds to wait for one answer: the archive's replay of an old capture can be slow.
+#: Seconds one answer may take, whole (however slowly the bytes trickle in): the archive's
+#: replay of an old capture can be slow, and a minute is what DOWNLOAD_TIMEOUT gives the site.
 IMPORT_TIMEOUT = 60.0
 #: Captures fetched in one run at most (0: no cap); the rest waits for the next run.
 IMPORT_MAX_CAPTURES = 0
 #: CDX rows asked for at a time, with a resume key to go on from (the Internet Archive's
 #: documentation pages its answers so; a server that gives no resume key is asked once for all).
 IMPORT_CDX_PAGE_SIZE = 5000
+#: Bytes of one answer of the index (a CDX page, a TimeMap page), bound `import-index-size`: a
+#: page of 5,000 rows is about 1 MB in the Internet Archive's JSON, and a server that ignores
+#: paging and answers every row at once (pywb) stays under 64 MiB up to some 200,000 captures
+#: (images and all, ~300 bytes a row), far more than the site has; a page that never ends
+#: stops there, and the index is read no further.
+IMPORT_INDEX_MAXSIZE = 64 * 1024 * 1024
+#: Pages of the index followed in one run, bound `import-index-pages`: 10,000 pages of 5,000
+#: rows is 50 million captures; a server that pages on for ever (a new resume key on every
+#: page, a TimeMap that links on and on) stops there.
+IMPORT_MAX_INDEX_PAGES = 10_000
+#: Bytes of one capture's replay, bound `import-capture-size` (the capture is refused, not
+#: stored cut): a capture is bounded as a crawled page is, and the rebuild decodes no further.
+IMPORT_CAPTURE_MAXSIZE = DOWNLOAD_MAXSIZE

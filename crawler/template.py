@@ -14,12 +14,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ifes_archive.archive.page.page_template import (
+    ARTICLE_TABLES,
+    BODY_CELL,
+    BREADCRUMB,
+    BUTTONS,
+    CREATED,
+    ITEM_LINKS,
+    LISTING_HEADING,
+    MENU_MODULES,
+    TITLE,
+    class_cells,
+    has_class,
+    linear,
+)
 from ifes_archive.archive.page.record import decode_html, html_root
 
 if TYPE_CHECKING:
     import lxml.html
 
-_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 #: The pack's date format, «%d.%m.%Y г.» (docs/site-profile.md, "Dates").
 _RU_DATE = re.compile(r"\d{2}\.\d{2}\.\d{4}\s*г\.")
 
@@ -32,20 +45,13 @@ class Part:
     test: Callable[[lxml.html.HtmlElement], bool]
 
 
-def _linear(xpath: str) -> str:
-    """Return ``xpath`` with each ``//x[p]`` as ``/descendant::x[p]``: the same nodes (no
-    predicate here is positional), but libxml2 takes time quadratic in the matches for the
-    first (a page of 5,000 links: 3 s, of 50,000: minutes) and linear for the second."""
-    return xpath.replace("//", "/descendant::")
-
-
 def _has(xpath: str) -> Callable[[lxml.html.HtmlElement], bool]:
-    xpath = _linear(xpath)
+    xpath = linear(xpath)
     return lambda root: bool(root.xpath(xpath))
 
 
 def _text_of(xpath: str, wanted: Callable[[str], bool]) -> Callable[[lxml.html.HtmlElement], bool]:
-    xpath = _linear(xpath)
+    xpath = linear(xpath)
 
     def test(root: lxml.html.HtmlElement) -> bool:
         return any(wanted(" ".join(node.text_content().split())) for node in root.xpath(xpath))
@@ -58,47 +64,46 @@ SHELL = (
          _has("//a[contains(@href, 'option=com_content')]")),
     Part("madeyourweb accessibility links (div#accessibility)", _has("//div[@id='accessibility']")),
     Part("madeyourweb breadcrumb (div#pathway span.pathway)",
-         _has(f"//div[@id='pathway']//span[{_CLASS.format('pathway')}]")),
+         _has(f"//div[@id='pathway']{BREADCRUMB}")),
     Part("madeyourweb menu modules (div#leftcol div.module h3)",
-         _has(f"//div[@id='leftcol']//div[{_CLASS.format('module')}]//h3")),
-    Part("Joomla menu links (a.mainlevel)", _has(f"//a[{_CLASS.format('mainlevel')}]")),
+         _has(f"//div[@id='leftcol']{MENU_MODULES}")),
+    Part("Joomla menu links (a.mainlevel)", _has(f"//a[{has_class('mainlevel')}]")),
     Part("madeyourweb main column (div#maincol-*-800 div.content)",
-         _has(f"//div[starts-with(@id, 'maincol')]//div[{_CLASS.format('content')}]")),
+         _has(f"//div[starts-with(@id, 'maincol')]//div[{has_class('content')}]")),
     Part("madeyourweb footer (div#footer-800)", _has("//div[starts-with(@id, 'footer')]")),
     Part("Joom.Ru home crumb «Главная»",
-         _text_of(f"//span[{_CLASS.format('pathway')}]", lambda t: t.startswith("Главная"))),
+         _text_of(BREADCRUMB, lambda t: t.startswith("Главная"))),
 )
 #: A section (its categories) or section blog.
 SECTION = (
     Part("listing heading (div.componentheading)",
-         _has(f"//div[{_CLASS.format('componentheading')}]")),
+         _has(LISTING_HEADING)),
 )
 #: A category table or category blog: what :func:`archive.page.listings.read_listing` reads.
 LISTING = SECTION + (
-    Part("listed items (tr.sectiontableentry*, or blog items a.readon / a.contentpagetitle)",
-         _has("//tr[starts-with(@class, 'sectiontableentry')]//a[@href]"
-              f" | //a[{_CLASS.format('readon')} or {_CLASS.format('contentpagetitle')}]")),
+    Part("listed items (tr.sectiontableentry*, or blog items a.readon / a.blogsection / "
+         "a.contentpagetitle, or an item's buttons)", _has(ITEM_LINKS)),
 )
 #: An article page: what :func:`archive.page.extract.read_page` reads.
 ARTICLE = (
-    Part("article title (td.contentheading)", _has(f"//td[{_CLASS.format('contentheading')}]")),
+    Part("article title (td.contentheading)", _has(class_cells(TITLE))),
     Part("article tables (table.contentpaneopen)",
-         _has(f"//table[{_CLASS.format('contentpaneopen')}]")),
+         _has(ARTICLE_TABLES)),
     Part("body cell (td[valign=top][colspan=2])",
-         _has(f"//table[{_CLASS.format('contentpaneopen')}]//td[@valign='top'][@colspan='2']")),
+         _has(BODY_CELL)),
     Part("Joom.Ru date «DD.MM.YYYY г.» (td.createdate)",
-         _text_of(f"//td[{_CLASS.format('createdate')}]", lambda t: bool(_RU_DATE.search(t)))),
+         _text_of(class_cells(CREATED), lambda t: bool(_RU_DATE.search(t)))),
     Part("Joom.Ru print button «Печать» (td.buttonheading)",
-         _has(f"//td[{_CLASS.format('buttonheading')}]"
+         _has(f"{class_cells(BUTTONS)}"
               "//a[@title='Печать' or .//img[@alt='Печать']]")),
     Part("print view link (index2.php ... pop=1)",
-         _has(f"//td[{_CLASS.format('buttonheading')}]//a[contains(@href, 'pop=1')]")),
+         _has(f"{class_cells(BUTTONS)}//a[contains(@href, 'pop=1')]")),
 )
 #: The print view (``index2.php?...&pop=1``): the article alone, no menus.
 PRINT = (
-    Part("article title (td.contentheading)", _has(f"//td[{_CLASS.format('contentheading')}]")),
+    Part("article title (td.contentheading)", _has(class_cells(TITLE))),
     Part("article tables (table.contentpaneopen)",
-         _has(f"//table[{_CLASS.format('contentpaneopen')}]")),
+         _has(ARTICLE_TABLES)),
     Part("no menus (no div#leftcol)", lambda root: not root.xpath("//div[@id='leftcol']")),
 )
 PARTS = {"front page": SHELL, "section": SHELL + SECTION, "listing": SHELL + LISTING,

@@ -15,15 +15,14 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from functools import lru_cache
-from importlib import metadata
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from ifes_archive.archive.software import PRODUCT, package_version
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
-PRODUCT = "ifes-archive"
 #: The setting, and the environment variable, naming who runs the crawl.
 OPERATOR_SETTING = "WARC_OPERATOR"
 #: Scrapy's priority of ``-s`` settings: a User-Agent given there is the user's own.
@@ -32,13 +31,9 @@ _URL = re.compile(r"\b(?:https?://|mailto:)[^\s<>()\"]+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-@lru_cache(maxsize=1)
 def version() -> str:
-    """Return the installed version of ifes-archive."""
-    try:
-        return metadata.version(PRODUCT)
-    except metadata.PackageNotFoundError:
-        return "0"
+    """Return the installed version of ifes-archive ("0" when it is not installed)."""
+    return package_version(PRODUCT) or "0"
 
 
 def contact_of(operator: str) -> str | None:

@@ -39,12 +39,12 @@ _WIRING = ("import fcntl, os, sys\n"
 class Chromium:
     """One headless Chromium with an empty profile; :meth:`open` gives a page to drive."""
 
-    def __init__(self, binary: str, profile: Path):
+    def __init__(self, binary: str, profile: Path, window: tuple[int, int] = WINDOW):
         to_child, self._to_browser = os.pipe()
         self._from_browser, from_child = os.pipe()
         self.process = subprocess.Popen(
             [sys.executable, "-c", _WIRING, str(to_child), str(from_child), binary,
-             *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}",
+             *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={window[0]},{window[1]}",
              "about:blank"],
             pass_fds=(to_child, from_child), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_child)

@@ -7,6 +7,7 @@ cannot be restarted inside one test process anyway.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 from ifes_archive.fixtures.server import MIRROR_SETTINGS, read_exchange_log, start_server_process
 
 if TYPE_CHECKING:
@@ -46,14 +48,14 @@ class Crawl:
 
     @property
     def warc_files(self) -> list[Path]:
-        return sorted((self.out / "warc").glob("*.warc.gz"))
+        return ArchiveFolder(self.out).warc_files()
 
     @property
     def summary(self) -> dict:
-        return json.loads((self.out / "crawl-summary.json").read_text())
+        return json.loads(ArchiveFolder(self.out).summary.read_text())
 
     def records(self) -> list[dict]:
-        lines = (self.out / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+        lines = ArchiveFolder(self.out).articles.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines]
 
 
@@ -115,3 +117,54 @@ def release(crawl: Crawl, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("release") / "release"
     assert build_release_cli(crawl.out, out) == 0
     return out
+
+
+#: A small site that changes a lot from one week to the next: 60 articles, a fifth edited a week.
+RECRAWL_ARTICLES, RECRAWL_CHANGE_RATE = 60, 0.2
+RECRAWL_MIRROR = ("--validators", "--articles", str(RECRAWL_ARTICLES), "--change-rate",
+                  str(RECRAWL_CHANGE_RATE))
+
+
+@dataclass
+class Recrawl:
+    """An archive that lived through two crawls of a changing mirror, a week apart."""
+
+    archive: Path
+    crawl: Crawl
+    """The second crawl."""
+    before: Path
+    """The release made after the first crawl."""
+    after: Path
+    """The default release made after the second crawl."""
+
+
+@pytest.fixture(scope="session")
+def recrawl(tmp_path_factory: pytest.TempPathFactory) -> Recrawl:
+    """Two crawls of the small changing mirror (epochs 0 and 1), a release after each: shared by
+    the tests that read them (release history and changes), which copy the archive before
+    writing anything into it but the person ids every release keeps there."""
+    from ifes_archive.fixtures.timeline import wait_for_epoch
+
+    tmp = tmp_path_factory.mktemp("recrawl")
+    for served in serve(tmp, *RECRAWL_MIRROR):
+        first = run_crawl(served.base_url, tmp / "archive")
+        assert first.returncode == 0, first.stderr[-2000:]
+        assert build_release_cli(first.out, tmp / "release-1") == 0
+        served.process.send_signal(signal.SIGUSR1)
+        wait_for_epoch(served.base_url, 1)
+        second = run_crawl(served.base_url, tmp / "archive")
+        assert second.returncode == 0, second.stderr[-2000:]
+    assert build_release_cli(second.out, tmp / "release-2") == 0
+    return Recrawl(tmp / "archive", second, tmp / "release-1", tmp / "release-2")
+
+
+@pytest.fixture(scope="session")
+def requisites_crawl(tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    """One crawl of the default mirror with page requisites on, shared by the tests that read it
+    (what it captured, what the card says of it). A mirror of its own: the session's mirror logs
+    every exchange, and test_capture holds the session crawl's WARCs to that log."""
+    tmp = tmp_path_factory.mktemp("requisites")
+    for served in serve(tmp):
+        done = run_crawl(served.base_url, tmp / "out", PAGE_REQUISITES="True")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done

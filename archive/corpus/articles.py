@@ -29,6 +29,8 @@ from ifes_archive.archive.types import Record, record_json
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from ifes_archive.archive.corpus.versions import Observation
+
 logger = logging.getLogger(__name__)
 
 
@@ -66,11 +68,16 @@ def classify(before: list[Version], after: list[Version]) -> str | None:
     return None
 
 
-def finalize(journal: Path, out: Path, listed: ListingEvidence | None = None) -> int:
+def finalize(journal: Path, out: Path, listed: ListingEvidence | None = None,
+             observations: Mapping[int, Sequence[Observation]] | None = None) -> int:
     """Write ``out`` from ``journal``: every version of every article, sorted by article id
-    and version, with the *listed* evidence joined in; return the number of articles."""
+    and version, with the *listed* evidence joined in; return the number of articles.
+    *observations*: the journal's (:func:`archive.corpus.journal.read_observations`) when the caller
+    holds them already (the crawl's pipeline keeps what it read and wrote), so the journal is
+    read only for the records of the versions."""
     listed = listed or ListingEvidence()
-    observations = read_observations(journal)
+    if observations is None:
+        observations = read_observations(journal)
     partial = out.with_name(out.name + ".partial")
     articles = 0
     with open(journal if journal.exists() else os.devnull, "rb") as source, \

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ifes_archive.archive.page.record import record_from_json
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 def corpus_path(path: Path) -> Path:
     """Return the corpus file: ``path`` itself, or ``articles.jsonl`` in an archive folder."""
-    return path / "articles.jsonl" if path.is_dir() else path
+    return ArchiveFolder(path).articles if path.is_dir() else path
 
 
 def records_of(corpus: Path, article_id: int) -> list[Record]:

@@ -32,8 +32,9 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
-from ifes_archive.archive.corpus.versions import INCOMPLETE, Observation
+from ifes_archive.archive.corpus.versions import Observation
 from ifes_archive.archive.page.record import record_from_json
+from ifes_archive.archive.page.schema import INCOMPLETE_FLAG
 from ifes_archive.archive.types import CapturePointer, Record, record_digest, record_json
 
 if TYPE_CHECKING:
@@ -186,7 +187,7 @@ class _LineView(msgspec.Struct, frozen=True):
         seen = self.first_seen or max((c.date for c in self.captures), default="")
         return Observation.record(seen, self.digest,
                                   self.captures[0].warc_record_id if self.captures else "",
-                                  INCOMPLETE not in self.flags, ref, run)
+                                  INCOMPLETE_FLAG not in self.flags, ref, run)
 
 
 _LINE = msgspec.json.Decoder(_LineView)
@@ -284,17 +285,24 @@ class JournalFile:
         cut_torn_tail(path)
         self.path = path
         self.fsync_every = fsync_every
-        self._file: IO[str] | None = path.open("a", encoding="utf-8", newline="\n")
+        self._file: IO[bytes] | None = path.open("ab")
+        #: Bytes in the file: where the next line starts.
+        self.size = self._file.seek(0, os.SEEK_END)
         self._unsynced = 0
 
-    def append(self, text: str) -> None:
-        """Append one line (``text`` holds no newline)."""
+    def append(self, text: str) -> tuple[int, int]:
+        """Append one line (``text`` holds no newline); return where it is, (offset, length)
+        in bytes, as :func:`read_observations` gives each line's ``ref``."""
         assert self._file is not None, "the journal is closed"
-        self._file.write(text + "\n")
+        line = (text + "\n").encode("utf-8")
+        self._file.write(line)
         self._file.flush()
+        ref = (self.size, len(line))
+        self.size += len(line)
         self._unsynced += 1
         if self.fsync_every and self._unsynced >= self.fsync_every:
             self.sync()
+        return ref
 
     def sync(self) -> None:
         """Flush and fsync what was appended."""

@@ -10,7 +10,6 @@ import hashlib
 import json
 import platform
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ import msgspec
 
 from ifes_archive.archive.page.record import PACKAGES as RECORD_PACKAGES
 from ifes_archive.archive.page.record import extractor_info
+from ifes_archive.archive.software import package_version
 
 if TYPE_CHECKING:
     from ifes_archive.archive.corpus.rebuild import RebuildResult
@@ -36,13 +36,6 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 def write_manifest(corpus: Path, result: RebuildResult) -> Path:
     """Write ``CORPUS.manifest.json`` and return its path."""
     manifest = {
@@ -52,7 +45,7 @@ def write_manifest(corpus: Path, result: RebuildResult) -> Path:
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": [{"file": str(p), "bytes": p.stat().st_size, "sha256": sha256_of(p)}
                    for p in result.files],
-        "packages": {name: _version(name) for name in PACKAGES},
+        "packages": {name: package_version(name) for name in PACKAGES},
         "python": platform.python_version(),
         # How records are extracted, as each record's ``extractor`` says it (versions above).
         "extractor": {"template": _options(extractor_info("template")),

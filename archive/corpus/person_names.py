@@ -29,7 +29,7 @@ from ifes_archive.archive.page.authors import (
     is_east_asian_surname,
     is_romaji,
 )
-from ifes_archive.archive.page.given_names import japanese_given_first
+from ifes_archive.archive.page.given_names import hepburn, japanese_given_first
 
 #: The iuliia schemes a Russian name is romanised by in print: the passport and visa schemes
 #: (MVD 310, 782, ICAO 9303, its French variant), library and geographic ones (ALA-LC, BGN/PCGN,
@@ -267,13 +267,32 @@ def _name_parts(name: str, printed: tuple[str, ...]) -> NameParts:
     spellings = list(printed)
     surname = _surname_of(name, spellings)
     keys = word_keys(surname)
+    sounds = _east_asian_sounds(surname, spellings)
     given: set[frozenset[str]] = set()
     initials: set[frozenset[str]] = set()
     patronymic: set[frozenset[str]] = set()
     for spelling in spellings:
-        _read_spelling(spelling, keys, given, initials, patronymic)
+        words = [w for w in spelling.replace(",", " ").split()
+                 if not _is_surname(w, keys, sounds[0] if sounds else None)]
+        _read_spelling(words, given, initials, patronymic)
+        if sounds:
+            initials.update(_hepburn_initials(words))
     return NameParts(surname, keys, _ordered(given), _ordered(initials), _ordered(patronymic),
-                     _east_asian_sounds(surname, spellings))
+                     sounds)
+
+
+def _hepburn_initials(words: list[str]) -> list[frozenset[str]]:
+    """Return the initial forms of an East Asian given name printed in Cyrillic as Hepburn
+    writes it (Сигэки: Shigeki, «Sh.»), which iuliia's schemes for Russian do not make."""
+    named = [w for w in words if is_cyrillic(w) and not split_initials(w)]
+    return [initial_forms(hepburn(named[0]))] if named else []
+
+
+def _is_surname(word: str, keys: frozenset[str], sounds: frozenset[str] | None) -> bool:
+    """Whether a word of a spelling is the surname: on its keys, or an East Asian one's
+    coarse keys too (Ohgawa, Ōgawa: a long vowel's h the keys keep)."""
+    return same_word(word_keys(word), keys) or (sounds is not None and
+                                                same_word(sound_keys(word), sounds))
 
 
 def _ordered(keys: set[frozenset[str]]) -> tuple[frozenset[str], ...]:
@@ -287,20 +306,20 @@ def _east_asian_sounds(surname: str, spellings: list[str]
     if not (is_east_asian_surname(surname) or any(map(_japanese_name, spellings))
             or (initials_only and _japanese(_LONG.sub("", surname)))):
         return None
-    keys = word_keys(surname)
+    keys, sounds = word_keys(surname), sound_keys(surname)
     given = set()
     for spelling in spellings:
         words = [w for w in spelling.replace(",", " ").split() if not split_initials(w)
-                 and not same_word(word_keys(w), keys) and not is_patronymic(w)]
+                 and not _is_surname(w, keys, sounds) and not is_patronymic(w)]
         if words:
             given.add(sound_keys("".join(words)))
     return sound_keys(surname), tuple(sorted(given, key=sorted))
 
 
-def _read_spelling(spelling: str, surname: frozenset[str], given: set[frozenset[str]],
+def _read_spelling(words: list[str], given: set[frozenset[str]],
                    initials: set[frozenset[str]], patronymic: set[frozenset[str]]) -> None:
-    words = [w for w in spelling.replace(",", " ").split()
-             if not same_word(word_keys(w), surname)]
+    """Add what a spelling's words other than the surname say of the given name and
+    patronymic."""
     letters = [i for w in words for i in split_initials(w)]
     full = [w for w in words if not split_initials(w)]
     named = [w for w in full if not is_patronymic(w)]

@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ifes_archive.archive.corpus.persons import Mention, Person, mentions_of, resolve
+from ifes_archive.archive.warcs.folder import CURATED_PERSONS_FILE, PERSONS_FILE, ArchiveFolder
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-STORE = "persons.json"
-CURATED = "persons.curated.json"
+#: The files' names (tests and messages name them; paths come from the archive folder).
+STORE, CURATED = PERSONS_FILE, CURATED_PERSONS_FILE
 STORE_FORMAT = 1
 #: Ids are ``P`` and six digits: sortable as text, room for a million people.
 ID_FORMAT = "P{:06d}"
@@ -87,7 +88,7 @@ def mention_keys(person: Person) -> Shared:
 
 def read_store(folder: Path) -> Store:
     """Return the archive's stored ids (none yet: an empty store)."""
-    path = folder / STORE
+    path = ArchiveFolder(folder).persons
     if not path.is_file():
         return Store()
     try:
@@ -108,9 +109,10 @@ def write_store(folder: Path, store: Store, persons: list[Person]) -> None:
                                            "mentions": sorted(mention_keys(p))}
                         for p in sorted(persons, key=lambda p: str(p.person_id))},
             "retired": dict(sorted(store.retired.items()))}
-    partial = folder / f".{STORE}.partial"
+    path = ArchiveFolder(folder).persons
+    partial = path.with_name(f".{path.name}.partial")
     partial.write_text(_lines(data), encoding="utf-8")
-    os.replace(partial, folder / STORE)
+    os.replace(partial, path)
 
 
 def _lines(data: dict[str, Any]) -> str:
@@ -126,7 +128,7 @@ def _lines(data: dict[str, Any]) -> str:
 
 def read_curated(folder: Path) -> dict[str, list[dict[str, Any]]]:
     """Return the curator's merges and splits (none when there is no file)."""
-    path = folder / CURATED
+    path = ArchiveFolder(folder).curated_persons
     if not path.is_file():
         return {"merge": [], "split": []}
     try:

@@ -10,7 +10,9 @@ initial) agree. A wrong merge is worse than a missed one: a mention is compared 
 of a person (not only one), the best-evidenced mentions (patronymic and full given name) are placed
 first, and a mention that fits two persons (a bare «D. Kuznetsov» beside Dmitry and Denis
 Kuznetsov) stays a person of its own, its evidence saying so. Gender forms of a surname
-(Zaitsev, Zaitseva) are different names, hence different people.
+(Zaitsev, Zaitseva) are different names, hence different people. A merge that rests on a part
+of the name one side leaves out (a patronymic, a given name cut to an initial) is made only where
+the corpus shows such pairs to be one person (archive/corpus/namesakes.py).
 
 Ids, and the curator's corrections, are kept in the archive folder (archive/corpus/person_store.py).
 """
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from ifes_archive.archive.corpus.namesakes import MAX_RISK, Namesakes, namesakes
 from ifes_archive.archive.corpus.person_names import (
     NameParts,
     initial_fits,
@@ -173,22 +176,17 @@ def _swapped(a: tuple[frozenset[str], tuple[frozenset[str], ...]],
     return len(a[1]) == len(b[1]) == 1 and same_word(a[0], b[1][0]) and same_word(a[1][0], b[0])
 
 
-def resolve(mentions: list[Mention]) -> list[Person]:
-    """Return the persons the mentions make (every mention in exactly one)."""
+def resolve(mentions: list[Mention], known: Namesakes | None = None) -> list[Person]:
+    """Return the persons the mentions make (every mention in exactly one); ``known``: what
+    the corpus says of namesakes (by default, what these mentions say)."""
+    known = known or namesakes(m.parts for m in mentions)
     people: list[Person] = []
     by_surname: dict[str, list[Person]] = {}
     # each person's distinct spellings, and the first mention of each: compared once
     profiles: dict[int, dict[NameParts, Mention]] = {}
-    for mention in sorted(mentions, key=lambda m: (-m.rank, m.key)):
-        candidates = [p for p in _candidates(by_surname, mention) if not p.closed]
-        fits = [p for p in candidates if _fits(profiles[id(p)], mention.parts)]
-        if not mention.parts.given:
-            # initials alone: any other person whose given name they fit makes them ambiguous,
-            # whatever the patronymics say (T.P. beside Tatiana O. and Tamara)
-            bare = replace(mention.parts, patronymic=())
-            loose = [p for p in candidates if _fits(profiles[id(p)], bare)]
-            fits = fits if len(loose) <= 1 else loose
-        if len(fits) == 1:
+    for mention in sorted(mentions, key=_order):
+        fits = _fitting(by_surname, profiles, mention)
+        if len(fits) == 1 and _risk(known, profiles[id(fits[0])], mention) <= MAX_RISK:
             fits[0].evidence.append(_why(profiles[id(fits[0])], mention))
             fits[0].mentions.append(mention)
             profiles[id(fits[0])].setdefault(mention.parts, mention)
@@ -196,13 +194,46 @@ def resolve(mentions: list[Mention]) -> list[Person]:
         person = Person([mention], closed=len(fits) > 1)
         profiles[id(person)] = {mention.parts: mention}
         if fits:
-            person.evidence.append(_ambiguous(mention, fits))
+            person.evidence.append(_ambiguous(mention, fits) if len(fits) > 1 else
+                                   _namesake(known, profiles[id(fits[0])], fits[0], mention))
         people.append(person)
         for key in _surname_index(mention.parts):
             by_surname.setdefault(key, []).append(person)
     for person in people:
         person.mentions.sort(key=lambda m: m.key)
     return sorted(people, key=lambda p: p.mentions[0].key)
+
+
+def _order(mention: Mention) -> tuple[int, str, tuple[str, ...], tuple[int, int]]:
+    """Return where a mention is placed: the best-evidenced first (patronymic and full given
+    name), then by what it prints, so that which article holds a name changes nothing."""
+    return -mention.rank, mention.name, mention.spellings, mention.key
+
+
+def _fitting(by_surname: dict[str, list[Person]], profiles: dict[int, dict[NameParts, Mention]],
+             mention: Mention) -> list[Person]:
+    """Return the open persons nothing of whom conflicts with a mention; a mention of initials
+    alone that fits two persons' given names fits both, whatever its patronymic says (T.P.
+    beside Tatiana O. and Tamara)."""
+    candidates = [p for p in _candidates(by_surname, mention) if not p.closed]
+    fits = [p for p in candidates if _fits(profiles[id(p)], mention.parts)]
+    if not mention.parts.given:
+        bare = replace(mention.parts, patronymic=())
+        loose = [p for p in candidates if _fits(profiles[id(p)], bare)]
+        fits = fits if len(loose) <= 1 else loose
+    return fits
+
+
+def _summary(profiles: dict[NameParts, Mention]) -> NameParts:
+    """Return a person's name parts as all its spellings print them together."""
+    first = next(iter(profiles))
+    return replace(first, given=tuple({k for p in profiles for k in p.given}),
+                   patronymic=tuple({k for p in profiles for k in p.patronymic}))
+
+
+def _risk(known: Namesakes, profiles: dict[NameParts, Mention], mention: Mention) -> float:
+    """Return the chance that a mention fitting a person is a namesake of theirs."""
+    return known.risk(_summary(profiles), mention.parts)
 
 
 def _candidates(by_surname: dict[str, list[Person]], mention: Mention) -> list[Person]:
@@ -251,6 +282,15 @@ def _agreement(a: NameParts, b: NameParts) -> tuple[int, str, str]:
 
 def _patronymic(a: NameParts, b: NameParts) -> str:
     return "; patronymic initials agree" if a.patronymic and b.patronymic else ""
+
+
+def _namesake(known: Namesakes, profiles: dict[NameParts, Mention], person: Person,
+              mention: Mention) -> dict[str, Any]:
+    name = person.preferred(False) or person.preferred(True) or ""
+    return {"article_id": mention.article_id, "name": mention.name, "rule": "namesakes",
+            "with_article_id": None, "with_name": None,
+            "detail": f"fits {name}, but one of them leaves out the "
+                      f"{known.unprinted(_summary(profiles), mention.parts)}: kept apart"}
 
 
 def _ambiguous(mention: Mention, fits: list[Person]) -> dict[str, Any]:

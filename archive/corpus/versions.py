@@ -44,8 +44,6 @@ GONE: Final = "gone"
 Kind = Literal["record", "confirmed", "gone"]
 #: HTTP statuses of an article's first page that say the article was removed.
 GONE_STATUSES = (404, 410)
-#: The flag of a record with pages missing (see :mod:`archive.page.record`).
-INCOMPLETE = "incomplete"
 
 
 @dataclass(frozen=True, order=True)

@@ -67,6 +67,8 @@ _DRIFT = (("shch", "sch"), ("zh", "j"), ("tch", "ch"), ("tz", "ts"), ("kh", "h")
           ("ou", "u"), ("yo", "e"), ("ye", "e"), ("w", "v"))
 #: An iotated first vowel written with y, i or j-less: Yakovleva, Iakovleva; Yuriev, Iuriev.
 _IOTATED = re.compile(r"^[yi](?=[aeiou])")
+#: A Latin J before a vowel: ж (Jukov, the French scheme's Joukov) or й (Jakovleva, Jurjev).
+_J_VOWEL = re.compile(r"^[Jj](?=[aeiouy])")
 
 
 @dataclass
@@ -345,11 +347,22 @@ def _match(people: list[Person], mention: Mention) -> Person | None:
     and Li Jun share a key)."""
     key = name_key(mention.surname)
     others = [p for p in people if all(m.source != mention.source for m in p.mentions)]
-    exact = [p for p in others if p.key == key]
+    exact = [p for p in others if p.key == key or _one_surname(p, mention)]
     if exact:
         return next((p for p in exact if _given_agrees(p, mention)), exact[0])
     close = [p for p in others if near(p.key, key)]
     return close[0] if len(close) == 1 else None
+
+
+def _one_surname(person: Person, mention: Mention) -> bool:
+    """Whether a person's surname and a mention's are one name once a Latin J before a vowel
+    is read as й as well (Jakovleva = Yakovleva): the key reads it as ж (Jukov = Zhukov)."""
+    return not _keys(person.mentions[0].surname).isdisjoint(_keys(mention.surname))
+
+
+def _keys(surname: str) -> set[str]:
+    """Return a surname's key, and its key with an initial J read as й."""
+    return {name_key(surname)} | ({name_key(surname[1:])} if _J_VOWEL.match(surname) else set())
 
 
 def _given_agrees(person: Person, mention: Mention) -> bool:

@@ -33,6 +33,8 @@ BYLINE = "byline"
 LISTING_CRUMB = "listing-crumb"
 #: Words of one text the other may lack before the texts count as disagreeing: none.
 _WORD = re.compile(r"\w+")
+#: What lies between the words.
+_BETWEEN_WORDS = re.compile(r"\W+")
 
 
 def check(name: str, agrees: bool, detail: str = "") -> Check:
@@ -92,8 +94,8 @@ def _same_people(first: Sequence[names.Mention], second: Sequence[names.Mention]
 def text_check(name: str, text: str | None, other: str | None, what: str) -> Check:
     """Return whether *text* has the words of *other* (``\\w+`` tokens, in order); *what*
     names the other side in the detail."""
-    # Word by word, no list of them: an article's text may be megabytes (ARTICLE_MAXSIZE).
-    if all(a == b for a, b in itertools.zip_longest(_words(text), _words(other))):
+    # No list of the words: an article's text may be megabytes (ARTICLE_MAXSIZE).
+    if _word_line(text) == _word_line(other):
         return check(name, True)
     mine, theirs = Counter(_words(text)), Counter(_words(other))
     missing, extra = theirs - mine, mine - theirs
@@ -102,6 +104,12 @@ def text_check(name: str, text: str | None, other: str | None, what: str) -> Che
     return check(name, False, f"{sum(missing.values())} word(s) of the {what} missing "
                               f"({_sample(missing)}), {sum(extra.values())} not in it "
                               f"({_sample(extra)})")
+
+
+def _word_line(text: str | None) -> str:
+    """Return the words (``\\w+``) of ``text`` one space apart: two texts have the same words
+    in the same order when these are equal (one string as long as the text, made at C speed)."""
+    return _BETWEEN_WORDS.sub(" ", text or "").strip(" ")
 
 
 def _words(text: str | None) -> Iterator[str]:

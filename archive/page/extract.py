@@ -9,6 +9,7 @@ the same way.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,12 +21,27 @@ from ifes_archive.archive.page.cloak import run_writes
 from ifes_archive.archive.page.depth import cap_depth
 from ifes_archive.archive.page.flatten import flatten
 from ifes_archive.archive.page.joomla import listing_task
+from ifes_archive.archive.page.page_template import (
+    ARTICLE_TABLE,
+    ARTICLE_TABLES,
+    AUTHOR_SPANS,
+    BREADCRUMB,
+    CREATED,
+    MODIFIED,
+    PAGE_COUNTER,
+    READ_MORE,
+    TITLE,
+    class_cells,
+    has_class,
+)
 
 #: trafilatura options of the generic path. Measured on the article-extraction-benchmark's 181
 #: pages (``python -m bench.generic``): precision mode, tables kept, no comments scores best.
+#: No metadata: of trafilatura's metadata pass (dates by htmldate, authors, categories, site name:
+#: a third of its time) the generic path keeps only the title, read by :func:`generic_title`.
 GENERIC_OPTIONS: dict[str, Any] = {
     "output_format": "xml", "favor_precision": True, "include_tables": True,
-    "include_comments": False, "deduplicate": False, "with_metadata": True}
+    "include_comments": False, "deduplicate": False, "with_metadata": False}
 #: The counter at the top of each page of a {mospagebreak} article.
 PAGE_COUNTER_RE = re.compile(r"(?:Страница|Page)\s+\d+\s+(?:из|of)\s+(\d+)")
 #: No article on the site comes near this; a counter above it is garbage.
@@ -65,7 +81,6 @@ PAGE_NAVIGATION = frozenset({"pagenavcounter", "pagenavbar"})
 #: (_PN_PAGE) or the page's ``title``.
 TABLE_OF_CONTENTS = "contenttoc"
 TOC_LINK = "toclink"
-_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>")
 #: libxml2 refuses nesting deeper than this even with ``huge_tree`` (and drops the rest).
 _PARSER = lxml.html.HTMLParser(huge_tree=True)
@@ -132,7 +147,7 @@ def parse(text: str) -> lxml.html.HtmlElement:
 def refusal_kind(root: lxml.html.HtmlElement) -> str | None:
     """Return "restricted" or "not found" when the page is Joomla's refusal instead of an item
     (served with HTTP 200), None for any other page."""
-    if root.xpath(f"//td[{_CLASS.format('contentheading')}]"):
+    if root.xpath(class_cells(TITLE)):
         return None
     content = root.xpath("//div[@class='content']") or [root]
     text = " ".join(content[0].text_content().split())
@@ -146,29 +161,29 @@ def is_refusal(root: lxml.html.HtmlElement) -> bool:
 
 def read_page(root: lxml.html.HtmlElement) -> Page:
     """Return the parts of an article page; ``body`` None when the template is not there."""
-    page = Page(_cell_text(root, "contentheading"), _crumbs(root), _cell_text(root, "createdate"),
-                _cell_text(root, "modifydate"), _author_row(root), page_total=page_total(root))
-    if root.xpath(f"//table[{_CLASS.format('contentpaneopen')}]"):
+    page = Page(_cell_text(root, TITLE), _crumbs(root), _cell_text(root, CREATED),
+                _cell_text(root, MODIFIED), _author_row(root), page_total=page_total(root))
+    if root.xpath(ARTICLE_TABLES):
         page.body = _body_cells(root)
     return page
 
 
 def page_total(root: lxml.html.HtmlElement) -> int:
     """Return N of the «Страница K из N» / «Page K of N» counter, 1 when absent or garbage."""
-    counters = root.xpath(f"//div[{_CLASS.format('pagenavcounter')}]")
+    counters = root.xpath(PAGE_COUNTER)
     counter = " ".join(counters[0].text_content().split()) if counters else ""
     match = PAGE_COUNTER_RE.search(counter) if counters else None
     return max(1, min(int(match.group(1)), MAX_PAGES)) if match else 1
 
 
 def _cell_text(root: lxml.html.HtmlElement, cls: str) -> str | None:
-    cells = root.xpath(f"//td[{_CLASS.format(cls)}]")
+    cells = root.xpath(class_cells(cls))
     text = " ".join(cells[0].text_content().split()) if cells else ""
     return text or None
 
 
 def _crumbs(root: lxml.html.HtmlElement) -> list[tuple[str, str]]:
-    links = root.xpath(f"//span[{_CLASS.format('pathway')}]//a")
+    links = root.xpath(f"{BREADCRUMB}//a")
     return [(" ".join(a.text_content().split()), a.get("href") or "") for a in links[1:]]
 
 
@@ -186,8 +201,7 @@ def _author_row(root: lxml.html.HtmlElement) -> str | None:
 
 
 def _author_spans(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    spans = root.xpath(f"//table[{_CLASS.format('contentpaneopen')}]"
-                       f"//span[{_CLASS.format('small')}]")
+    spans = root.xpath(AUTHOR_SPANS)
     return [s for s in spans if WRITTEN_BY.match(s.text_content())]
 
 
@@ -196,11 +210,11 @@ def _body_cells(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     title, buttons, dates (they carry a class), the author row or the read-more link."""
     authors = set(_author_spans(root))
     cells = []
-    for table in root.xpath(f"//table[{_CLASS.format('contentpaneopen')}]"):
-        if table.xpath(f"ancestor::table[{_CLASS.format('contentpaneopen')}]"):
+    for table in root.xpath(ARTICLE_TABLES):
+        if table.xpath(f"ancestor::{ARTICLE_TABLE}"):
             continue  # a table of that class inside a body is body
         for cell in table.xpath("./tr/td | ./tbody/tr/td | ./thead/tr/td | ./tfoot/tr/td"):
-            if cell.get("class") or cell.xpath(f".//a[{_CLASS.format('readon')}]"):
+            if cell.get("class") or cell.xpath(READ_MORE):
                 continue
             if any(span in authors for span in cell.iter("span")):
                 continue
@@ -231,8 +245,8 @@ def _page_navigation(element: lxml.etree._Element) -> bool:
         return False
     if TABLE_OF_CONTENTS in classes:
         return True
-    links = element.xpath(f".//a[{_CLASS.format(TOC_LINK)}]")
-    return bool(links) and all(cell.xpath(f"./a[{_CLASS.format(TOC_LINK)}]")
+    links = element.xpath(f".//a[{has_class(TOC_LINK)}]")
+    return bool(links) and all(cell.xpath(f"./a[{has_class(TOC_LINK)}]")
                                or not str(cell.xpath("string()")).strip()
                                for cell in element.iter("td"))
 
@@ -250,10 +264,28 @@ def generic_blocks(html: str) -> tuple[str | None, list[list[str]]]:
     """Return the title and the paragraphs trafilatura's generic extraction finds in a page,
     flattened as the template's body is (line breaks and tails kept)."""
     import trafilatura
+    from trafilatura.utils import load_html
 
-    xml = trafilatura.extract(html, **GENERIC_OPTIONS)
+    tree = load_html(html)  # parsed once: the title is read before extraction prunes the tree
+    if tree is None:
+        return None, []
+    title = generic_title(tree)
+    xml = trafilatura.extract(tree, **GENERIC_OPTIONS)
     if not xml:
         return None, []
     root = lxml.etree.fromstring(xml.encode("utf-8"), lxml.etree.XMLParser(huge_tree=True))
     main = root.find("main")
-    return root.get("title"), flatten(main) if main is not None else []
+    return title, flatten(main) if main is not None else []
+
+
+def generic_title(tree: lxml.html.HtmlElement) -> str | None:
+    """Return the title trafilatura's metadata pass gives a page, and only that: its meta tags,
+    then its JSON-LD, then its headings and ``<title>``, spaces collapsed."""
+    from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+
+    found = examine_meta(tree)
+    # trafilatura's own metadata pass guards its JSON-LD reader the same way (bugs in it).
+    with contextlib.suppress(Exception):
+        found = extract_meta_json(tree, found)
+    title = found.title or extract_title(tree)
+    return " ".join(title.split()) or None if title else None

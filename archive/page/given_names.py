@@ -207,6 +207,12 @@ def is_given_name(word: str) -> bool:
         given_key(_hepburn(lower)) in _keys()
 
 
+def hepburn(word: str) -> str:
+    """Return a Japanese name word printed in Cyrillic (Polivanov) as Hepburn writes it
+    (Сигэки: shigeki), lower case."""
+    return _hepburn(word.lower())
+
+
 def _hepburn(lower: str) -> str:
     """Return a lower-case word with Russian spellings of Japanese syllables in Hepburn."""
     for cyrillic, latin in _HEPBURN:

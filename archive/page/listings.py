@@ -21,21 +21,7 @@ import lxml.html
 from ifes_archive.archive.page.decode import decode_html
 from ifes_archive.archive.page.extract import parse
 from ifes_archive.archive.page.joomla import article_id_of, itemid_of, listing_key, listing_task
-
-#: Links to the listed items (not links inside intro texts): table rows, and the blog's
-#: title, «Подробнее...» (``a.readon``) and «Далее...» (``a.blogsection``) links. Written
-#: ``/descendant::x[p]``, not ``//x[p]`` (the same nodes): libxml2 takes time quadratic in the
-#: matches for the second, minutes on a page of 20,000 links.
-ITEM_LINKS = ("/descendant::tr[starts-with(@class, 'sectiontableentry')]/descendant::a[@href]"
-              " | /descendant::a[@href][contains(concat(' ', normalize-space(@class), ' '),"
-              " ' readon ')"
-              " or contains(concat(' ', normalize-space(@class), ' '), ' blogsection ')"
-              " or contains(concat(' ', normalize-space(@class), ' '), ' contentpagetitle ')]"
-              # an intro item whose title is no link and that has no more text than its intro
-              # (no «Подробнее...») is known by its own print, e-mail and PDF buttons
-              " | /descendant::td[contains(concat(' ', normalize-space(@class), ' '),"
-              " ' buttonheading ')]/descendant::a[@href]")
-_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
+from ifes_archive.archive.page.page_template import BREADCRUMB, ITEM_LINKS, LISTING_HEADING
 
 
 @dataclass(frozen=True)
@@ -50,14 +36,16 @@ class Listing:
     key: str | None = None
 
 
-def read_listing(url: str, content_type: str | None, body: bytes,
-                 base_url: str) -> Listing | None:
+def read_listing(url: str, content_type: str | None, body: bytes, base_url: str,
+                 root: lxml.html.HtmlElement | None = None) -> Listing | None:
     """Return what a category table, blog or section blog page shows; None for any other page, or
-    one without a name (``div.componentheading``, else its breadcrumb's last crumb)."""
+    one without a name (``div.componentheading``, else its breadcrumb's last crumb). ``root``:
+    the page already decoded and parsed (the crawl's spider read it), else ``body`` is."""
     if listing_task(url, base_url) is None:
         return None
-    root = parse(decode_html(body, content_type).text)
-    heading = root.xpath(f"//div[{_CLASS.format('componentheading')}]")
+    if root is None:
+        root = parse(decode_html(body, content_type).text)
+    heading = root.xpath(LISTING_HEADING)
     crumb = _last_crumb(root)
     name = " ".join(heading[0].text_content().split()) if heading else crumb
     if not name:
@@ -73,7 +61,7 @@ def read_listing(url: str, content_type: str | None, body: bytes,
 def _last_crumb(root: lxml.html.HtmlElement) -> str:
     """Return the last entry of the page's breadcrumb (``span.pathway``): the plain text after
     its last link and arrow, else that link's text; "" without a breadcrumb."""
-    pathway = root.xpath(f"//span[{_CLASS.format('pathway')}]")
+    pathway = root.xpath(BREADCRUMB)
     if not pathway:
         return ""
     children = list(pathway[0])

@@ -15,7 +15,6 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, overload
 from urllib.parse import urljoin
 
@@ -28,6 +27,7 @@ from ifes_archive.archive.page.decode import DecodedPage, decode_html, meta_char
 from ifes_archive.archive.page.extract import (
     GENERIC_OPTIONS,
     Page,
+    Parsed,
     body_blocks,
     category_crumbs,
     generic_blocks,
@@ -39,8 +39,17 @@ from ifes_archive.archive.page.extract import (
 )
 from ifes_archive.archive.page.flatten import paragraphs, text_of
 from ifes_archive.archive.page.joomla import canonical_article_url, itemid_of, parse_url
-from ifes_archive.archive.page.language import detect_language
-from ifes_archive.archive.page.schema import EXTRACTOR_PACKAGES, RECORD_KEYS
+from ifes_archive.archive.page.language import count_matches, detect_language
+from ifes_archive.archive.page.schema import (
+    CHARSET_REPLACED_FLAG,
+    EMPTY_FLAG,
+    EXTRACTOR_PACKAGES,
+    GENERIC_FLAG,
+    INCOMPLETE_FLAG,
+    PARSE_LIMIT_FLAG,
+    RECORD_KEYS,
+)
+from ifes_archive.archive.software import package_version
 from ifes_archive.archive.types import (
     AuthorSource,
     Breadcrumb,
@@ -70,12 +79,14 @@ __all__ = [
     "RECORD_KEYS",
     "CapturedPage",
     "DecodedPage",
+    "ReadPage",
     "Record",
     "build_record",
     "decode_html",
     "html_root",
     "meta_charset",
     "pages_within",
+    "read_html",
     "record_from_json",
     "record_to_json",
     "refusal_of",
@@ -87,16 +98,6 @@ logger = logging.getLogger(__name__)
 PACKAGES = EXTRACTOR_PACKAGES
 #: Page number of an article's print view among its captures (its pages are 0, 1, ...).
 PRINT_PAGE = -1
-#: Flag of a record whose pages are not the known template.
-GENERIC_FLAG: Flag = "generic-extraction"
-#: Flag of a record with fewer pages than the article's page counter says it has.
-INCOMPLETE_FLAG: Flag = "incomplete"
-#: Flag of a record whose body shows no text.
-EMPTY_FLAG: Flag = "empty-body"
-#: Flag of a record whose page was nested deeper than the HTML parser goes.
-PARSE_LIMIT_FLAG: Flag = "parse-limit"
-#: Flag of a record with bytes its declared charset does not decode (replaced by U+FFFD).
-CHARSET_REPLACED_FLAG: Flag = "charset-replaced"
 #: Flag of a record whose date line (by its source) shows no date that exists.
 UNREADABLE: dict[str, Flag] = {"createdate": "createdate-unreadable",
                                "modifydate": "modifydate-unreadable"}
@@ -113,6 +114,14 @@ NOTES_HEADING = re.compile(r"^(?:_{3,}|[-–—]{3,}|(?:Notes|Footnotes|Referenc
 
 
 @dataclass(frozen=True)
+class ReadPage:
+    """A page decoded and parsed (:func:`read_html`)."""
+
+    decoded: DecodedPage
+    parsed: Parsed
+
+
+@dataclass(frozen=True)
 class CapturedPage:
     """One fetched page of an article, as the crawl or the WARC holds it."""
 
@@ -126,6 +135,21 @@ class CapturedPage:
     """The entity, content coding (gzip) removed."""
     capture: CapturePointer | None
     """Pointer to the WARC response record, or None when not captured."""
+    read: ReadPage | None = dataclasses.field(default=None, compare=False, repr=False)
+    """The page already decoded and parsed (the crawl's spider read it for its links), or None:
+    the record builder then reads ``body`` itself. Either way a page is decoded and parsed once
+    and gives the same record."""
+
+    def read_html(self) -> ReadPage:
+        """Return the page decoded and parsed: as handed over, else read from ``body``."""
+        return self.read if self.read is not None else read_html(self.body, self.content_type)
+
+
+def read_html(body: bytes, content_type: str | None) -> ReadPage:
+    """Return the page decoded (:func:`archive.page.decode.decode_html`) and parsed
+    (:func:`archive.page.extract.parse_page`)."""
+    decoded = decode_html(body, content_type)
+    return ReadPage(decoded, parse_page(decoded.text))
 
 
 def html_root(text: str) -> lxml.html.HtmlElement:
@@ -229,8 +253,8 @@ def _read_pages(ordered: Sequence[CapturedPage]) -> _ReadPages | None:
     ends before it); None when the first page is one."""
     read = _ReadPages()
     for number, page in enumerate(ordered):
-        decoded = decode_html(page.body, page.content_type)
-        parsed = parse_page(decoded.text)
+        html = page.read_html()
+        decoded, parsed = html.decoded, html.parsed
         if is_refusal(parsed.root):
             if number == 0:
                 return None
@@ -249,7 +273,7 @@ def _read_pages(ordered: Sequence[CapturedPage]) -> _ReadPages | None:
 
 def word_count(text: str | None) -> int:
     """Return the number of words (``\\w+``) in ``text``, counted without a list of them."""
-    return sum(1 for _ in _WORDS.finditer(text or ""))
+    return count_matches(_WORDS, text or "")
 
 
 def pages_within(sizes: Sequence[int], limit: int) -> int:
@@ -366,7 +390,7 @@ def _print_text(print_pages: Sequence[CapturedPage], title_raw: str) -> str | No
     (or when it is a refusal, or not the template)."""
     if not print_pages:
         return None
-    root = parse_page(decode_html(print_pages[0].body, print_pages[0].content_type).text).root
+    root = print_pages[0].read_html().parsed.root
     read = read_page(root)
     if is_refusal(root) or read.body is None:
         return None
@@ -415,12 +439,7 @@ def _date(raw: str | None, source: str, flags: list[Flag]) -> DateValue | None:
 @lru_cache(maxsize=2)
 def extractor_info(method: Literal["template", "generic"]) -> Extractor:
     """Return the method, the versions of the packages and the options behind a record."""
-    versions: dict[str, str | None] = {}
-    for package in PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
+    versions = {package: package_version(package) for package in PACKAGES}
     template = method == "template"
     return Extractor(
         method=method, packages=msgspec.convert(versions, Packages),

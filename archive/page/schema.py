@@ -17,24 +17,37 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
 
-from ifes_archive.archive.types import STRUCTS, AuthorSource, Packages, Record
+from ifes_archive.archive.types import STRUCTS, AuthorSource, Flag, Packages, Record
 
-__all__ = ["AUTHOR_SOURCES", "EXTRACTOR_PACKAGES", "FLAGS", "RECORD_KEYS", "Record",
+__all__ = ["AUTHOR_SOURCES", "CHARSET_REPLACED_FLAG", "EMPTY_FLAG", "EXTRACTOR_PACKAGES", "FLAGS",
+           "GENERIC_FLAG", "INCOMPLETE_FLAG", "PARSE_LIMIT_FLAG", "RECORD_KEYS", "Record",
            "record_schema", "schema_json", "struct_schema"]
 
 SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
+#: Flag of a record whose pages are not the known template.
+GENERIC_FLAG: Flag = "generic-extraction"
+#: Flag of a record with fewer pages than the article's page counter says it has: the record
+#: builder sets it, the pipeline and the journal read it (such a record never starts a version
+#: once there is one).
+INCOMPLETE_FLAG: Flag = "incomplete"
+#: Flag of a record whose body shows no text.
+EMPTY_FLAG: Flag = "empty-body"
+#: Flag of a record whose page was nested deeper than the HTML parser goes.
+PARSE_LIMIT_FLAG: Flag = "parse-limit"
+#: Flag of a record with bytes its declared charset does not decode (replaced by U+FFFD).
+CHARSET_REPLACED_FLAG: Flag = "charset-replaced"
 #: Every flag a record may carry, and what it tells the researcher.
 FLAGS = {
-    "generic-extraction": "The page is not the known template: the text is trafilatura's generic "
-                          "extraction of the whole page; no authors, dates or sections are read.",
-    "incomplete": "Fewer pages were captured than the article's «Страница 1 из N» counter says, "
-                  "or a later page was refused: the text stops early.",
-    "empty-body": "The article's body shows no text (an empty body cell, or none at all): "
-                  "``text`` is null.",
-    "parse-limit": "The page was nested deeper than the HTML parser goes; the excess nesting "
-                   "was flattened so that no text is lost.",
-    "charset-replaced": "Bytes the page's charset cannot decode were replaced by U+FFFD (a few "
-                        "stray bytes; the charset itself is right for the rest).",
+    GENERIC_FLAG: "The page is not the known template: the text is trafilatura's generic "
+                  "extraction of the whole page; no authors, dates or sections are read.",
+    INCOMPLETE_FLAG: "Fewer pages were captured than the article's «Страница 1 из N» counter "
+                     "says, or a later page was refused: the text stops early.",
+    EMPTY_FLAG: "The article's body shows no text (an empty body cell, or none at all): "
+                "``text`` is null.",
+    PARSE_LIMIT_FLAG: "The page was nested deeper than the HTML parser goes; the excess "
+                      "nesting was flattened so that no text is lost.",
+    CHARSET_REPLACED_FLAG: "Bytes the page's charset cannot decode were replaced by U+FFFD (a "
+                           "few stray bytes; the charset itself is right for the rest).",
     "createdate-unreadable": "The created line shows no date that exists: ``date_published`` "
                              "keeps its raw string, its value is null.",
     "modifydate-unreadable": "The «Последнее обновление» line shows no date that exists: "

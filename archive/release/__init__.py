@@ -16,7 +16,8 @@ writes::
     SHA256SUMS           every file, for sha256sum -c
 
 One module per part: :mod:`.scope` (which articles), :mod:`.warcs` (the captures kept),
-:mod:`.tables` and :mod:`.contents` (the data), :mod:`.steps` (the ``changes`` table),
-:mod:`.lookup` (one article's history from a corpus or a release), :mod:`.coverage`,
+:mod:`.tables` (the columns), :mod:`.table_files` and :mod:`.contents` (the data),
+:mod:`.steps` (the ``changes`` table), :mod:`.lookup` (one article's history from a corpus or a
+release), :mod:`.coverage`,
 :mod:`.plots`, :mod:`.card`, :mod:`.changes`, :mod:`.package`, :mod:`.identity`.
 """

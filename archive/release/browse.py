@@ -2,12 +2,13 @@
 
 The release's tables go into a SQLite database (sqlite-utils): ``articles`` with full-text search
 over titles and texts (FTS5) and facets on section, language, year and author (lists are JSON
-arrays, which Datasette facets value by value), ``versions``, ``captures`` and ``persons`` beside
-it. Each row links to its capture — the WARC record it came from, shown with its headers — and
-to its replay, the archived page itself, both read from the release's WACZ by
-:mod:`archive.release.browse_plugin` (``--replay-prefix`` points replay links at a wayback-style
-replay such as pywb instead).
-Datasette serves it on loopback; its JSON API answers the same queries as its pages.
+arrays, which Datasette facets value by value), ``versions``, ``captures``, ``changes``,
+``persons`` and ``sections`` beside it (those the release has), each row's page its fields one
+under another (``browse_templates/row.html``). Each row links to its capture — the WARC record
+it came from, shown with its headers — and to its replay, the archived page itself, both read
+from the release's WACZ by :mod:`archive.release.browse_plugin` (``--replay-prefix`` points
+replay links at a wayback-style replay such as pywb instead). Datasette serves it on loopback; its
+JSON API answers the same queries as its pages.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ import msgspec
 from ifes_archive.archive.page.record import record_from_json
 from ifes_archive.archive.release.build import WACZ
 from ifes_archive.archive.release.contents import text_file
+from ifes_archive.archive.release.package import table_keys
 from ifes_archive.archive.release.rows import ArticleRow
 from ifes_archive.archive.release.scope import published_on
-from ifes_archive.archive.release.tables import table_jsonl
+from ifes_archive.archive.release.table_files import table_jsonl
 from ifes_archive.archive.types import CapturePointer
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 #: The database's name in Datasette's URLs (``/release/articles``).
 DATABASE = "release"
+#: The name Datasette knows this project's plugins and their configuration by.
 PLUGIN = "ifes-archive"
 #: Datasette settings: short cells in tables (a text is read whole on its row's page).
 SETTINGS = {"truncate_cells_html": 100, "default_page_size": 50, "facet_time_limit_ms": 2000,
@@ -48,6 +51,13 @@ from articles_stems s join articles a on a.rowid = s.rowid
 where articles_stems match escape_fts(:q)
 order by bm25(articles_stems)"""
 FACETS = ["language", "year", {"array": "sections"}, {"array": "authors"}]
+#: The release's tables beside ``articles``, each browsed as it is (a release made before one
+#: was added lacks it, and browse shows what there is).
+TABLES = ("versions", "captures", "changes", "persons", "sections")
+#: Those whose rows belong to one article: linked from its page (one row per article only).
+BY_ARTICLE = ("versions", "captures", "changes")
+#: Where Datasette finds this package's templates (archive/release/browse_templates/: a row's page).
+TEMPLATES = Path(__file__).with_name("browse_templates")
 
 
 def capture_path(kind: str, pointer: CapturePointer) -> str:
@@ -108,27 +118,38 @@ def build_database(release: Path, path: Path, replay_prefix: str | None = None) 
     all_versions = bool(descriptor.get("ifes_archive", {}).get("all_versions"))
     links = (release / WACZ).is_file()
     db = sqlite_utils.Database(path, recreate=True)
-    key = ("article_id", "version") if all_versions else "article_id"
+    keys = table_keys(all_versions)
     db.table("articles").insert_all(_article_rows(release, links, replay_prefix),
-                                    pk=key)
-    data = release / "data"
-    db.table("versions").insert_all((_flat(r) for r in _jsonl(table_jsonl(data, "versions"))),
-                              pk=("article_id", "version"))
-    db.table("captures").insert_all(({**_flat(r), **_capture_links(r, links, replay_prefix)}
-                               for r in _jsonl(table_jsonl(data, "captures"))),
-                              pk=("warc_filename", "warc_offset"))
-    persons = table_jsonl(data, "persons")
-    if persons.is_file():  # releases made before persons have none
-        db.table("persons").insert_all((_flat(r) for r in _jsonl(persons)), pk="person_id")
-    if not all_versions:
-        for table in ("versions", "captures"):
-            db.table(table).add_foreign_key("article_id", "articles", "article_id")
+                                    pk=_primary_key(keys["articles"]))
+    for name in TABLES:
+        rows = _table_rows(release / "data", name, links, replay_prefix)
+        db.table(name).insert_all(rows, pk=_primary_key(keys[name]))
+        if not all_versions and name in BY_ARTICLE and db.table(name).exists():
+            db.table(name).add_foreign_key("article_id", "articles", "article_id")
     for column in ("language", "year", "date", "status"):
         db.table("articles").create_index([column])
     db.table("articles").enable_fts(["title", "text"], tokenize="unicode61 remove_diacritics 2")
     _index_stems(db)
     db.vacuum()
     return path
+
+
+def _primary_key(keys: dict[str, Any]) -> str | tuple[str, ...]:
+    """Return a table's primary key as sqlite-utils takes it (one column: its rowid)."""
+    columns = keys["primaryKey"]
+    return columns[0] if len(columns) == 1 else tuple(columns)
+
+
+def _table_rows(data: Path, name: str, links: bool, prefix: str | None,
+                ) -> Iterator[dict[str, Any]]:
+    """Yield the rows of the release's table ``name`` (none when the release has no such table:
+    one made before it was added), captures with their links."""
+    path = table_jsonl(data, name)
+    if not path.is_file():
+        return
+    for row in _jsonl(path):
+        yield {**_flat(row), **_capture_links(row, links, prefix)} if name == "captures" \
+            else _flat(row)
 
 
 def _index_stems(db: Any) -> None:
@@ -171,7 +192,14 @@ def metadata(release: Path, database: str = DATABASE) -> dict[str, Any]:
                 "captures": {"description": "The WARC record each version was built from."},
                 "persons": {"label_column": "name_latin", "facets": ["kept_apart"],
                             "description": "One row per author across articles, spellings "
-                                           "and scripts."}},
+                                           "and scripts."},
+                "changes": {"facets": ["kind"], "sort_desc": "to_seen",
+                            "description": "One row per article and version step: added, "
+                                           "edited (the fields that changed, words and "
+                                           "paragraphs), withdrawn, restored."},
+                "sections": {"facets": ["kind"],
+                             "description": "The site's sections: names in both languages, "
+                                            "parent, subject or navigation."}},
                 "queries": {"search": {
                     "sql": SEARCH_SQL, "title": "Search, best first",
                     "description": "Every form of the words of q, articles ranked by "
@@ -191,7 +219,8 @@ def datasette_of(release: Path, path: Path) -> Any:
     if not pm.is_registered(browse_search):
         pm.register(browse_search, name=f"{PLUGIN}-search")
     browse_plugin.quiet_errors()
-    return Datasette([str(path)], metadata=metadata(release, path.stem), settings=SETTINGS)
+    return Datasette([str(path)], metadata=metadata(release, path.stem), settings=SETTINGS,
+                     template_dir=str(TEMPLATES))
 
 
 class DatabaseExists(FileExistsError):

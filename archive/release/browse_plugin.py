@@ -25,12 +25,13 @@ from datasette.utils.asgi import Base400
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
-from ifes_archive.archive.warcs.reader import HttpHead, iter_records, response_entity
+from ifes_archive.archive.release.browse import PLUGIN
+from ifes_archive.archive.warcs.http_messages import HttpHead
+from ifes_archive.archive.warcs.reader import iter_records, response_entity
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-PLUGIN = "ifes-archive"
 logger = logging.getLogger(__name__)
 #: Datasette's own error handler (a plugin of its own, by this name).
 _DEFAULT_HANDLER = "datasette.handle_exception"

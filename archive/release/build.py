@@ -15,11 +15,10 @@ import os
 import secrets
 import shutil
 import tempfile
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -31,6 +30,7 @@ from ifes_archive.archive.page.joomla import base_url_of
 from ifes_archive.archive.progress import Progress, wanted
 from ifes_archive.archive.release.card import CardFacts, languages_of, summary, write_card
 from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
+from ifes_archive.archive.release.citation import ARCHIVE_FILE as WACZ
 from ifes_archive.archive.release.contents import METADATA_CSV, ContentsWriter
 from ifes_archive.archive.release.identity import (
     DEFAULT_LICENSE,
@@ -58,14 +58,14 @@ from ifes_archive.archive.release.scope import (
     read_exclusions,
 )
 from ifes_archive.archive.release.sections import released_sections
-from ifes_archive.archive.release.tables import all_tables, table_jsonl
+from ifes_archive.archive.release.table_files import table_jsonl
+from ifes_archive.archive.release.tables import all_tables
 from ifes_archive.archive.release.tokens import FOLDER as TOKENS
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
-from ifes_archive.archive.release.warcs import Copies, copy_warcs
+from ifes_archive.archive.release.warcs import Copies, ReleaseWacz, Unmoved, write_release_wacz
+from ifes_archive.archive.software import PRODUCT, own_version
 from ifes_archive.archive.types import record_json
-from ifes_archive.archive.warcs.folder import drop_lock, take_lock
-from ifes_archive.archive.warcs.wacz import write_wacz
-from ifes_archive.archive.warcs.warcfiles import find_warcs
+from ifes_archive.archive.warcs.folder import ArchiveFolder, drop_lock, take_lock
 from ifes_archive.archive.workers import bound_pool
 
 if TYPE_CHECKING:
@@ -73,9 +73,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from ifes_archive.archive.release.coverage import Coverage
+    from ifes_archive.archive.release.persons import ReleasedPersons
+    from ifes_archive.archive.release.sections import ReleasedSections
 
-CORPUS = "articles.jsonl"
-WACZ = "archive.wacz"
 
 
 @dataclass(frozen=True)
@@ -258,13 +258,14 @@ def _put_in_place(staging: Path, out: Path) -> None:
 
 def _corpus(archive_dir: Path, work: Path, options: ReleaseOptions) -> tuple[Path, str]:
     """Return the corpus to release from, and how it was had."""
-    crawled = archive_dir / CORPUS
-    if crawled.is_file() and not options.rebuild:
-        return crawled, "read from the archive's corpus (`articles.jsonl`, as the crawl wrote it)"
-    if not (archive_dir / "warc").is_dir():
-        raise ReleaseInputError(f"{archive_dir} has neither {CORPUS} nor warc/")
-    corpus = work / CORPUS
-    rebuild([archive_dir / "warc"], corpus, workers=options.workers,
+    folder = ArchiveFolder(archive_dir)
+    if folder.articles.is_file() and not options.rebuild:
+        return folder.articles, ("read from the archive's corpus (`articles.jsonl`, as the crawl "
+                                 "wrote it)")
+    if not folder.warc.is_dir():
+        raise ReleaseInputError(f"{archive_dir} has neither {folder.articles.name} nor warc/")
+    corpus = work / folder.articles.name
+    rebuild([folder.warc], corpus, workers=options.workers,
             progress=wanted() if options.progress is None else options.progress)
     return corpus, "rebuilt from the WARC files (`ifes-archive rebuild`)"
 
@@ -275,27 +276,21 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     exclusions = read_exclusions(options.exclude) if options.exclude else Exclusions()
     previous = read_previous(options.previous) if options.previous else None
     corpus, source = _corpus(archive_dir, work, options)
-    (work / "archive").mkdir(parents=True, exist_ok=True)
-    with open(work / "archive" / CORPUS, "w", encoding="utf-8", newline="\n") as pages:
-        plan = plan_release(corpus, options.scope, exclusions, pages, options.all_versions)
-    warcs = find_warcs([archive_dir / "warc"]) if (archive_dir / "warc").is_dir() else []
-    progress = Progress("release: WARC files", len(warcs), options.progress)
-    copies = copy_warcs(warcs, work / "archive" / "warc", plan.dropped, progress)
-    progress.done(f"{copies.records:,} records, {copies.dropped:,} left out")
-    identity = _identity(options, plan, copies)
-    # The WACZ reads the WARC copies and the page list only: it is written meanwhile, on the
-    # other core (forked before pyarrow and matplotlib are loaded).
+    pages = work / "pages.jsonl"  # the versions the WACZ's page list shows
+    with open(pages, "w", encoding="utf-8", newline="\n") as stream:
+        plan = plan_release(corpus, options.scope, exclusions, stream, options.all_versions)
+    released = options.released or release_date()
     with bound_pool(1) as pool:  # its worker dies with this process
-        job = _start_wacz(pool, work / "archive", root, identity) if warcs else None
-        writer = _write_contents(archive_dir, corpus, plan, copies, root, options)
-        parquet = {name: [p.relative_to(root).as_posix() for p in files]
-                   for name, files in writer.close().items()}
-        changes = compare(previous, writer.released, set(exclusions.reasons))
-        (root / "CHANGES.md").write_text(changes_markdown(changes, identity.version,
-                                                          identity.released.isoformat()),
-                                         encoding="utf-8")
-        plots = draw_plots(writer.coverage, root / "plots")
-        wacz = _finish_wacz(job, options.progress)
+        job = _start_wacz(pool, archive_dir, root, plan, pages, _title(options, plan), released)
+        writer, parquet, plots, packed = _write_data(archive_dir, corpus, plan, root, options,
+                                                     job)
+    copies = packed.copies
+    identity = _identity(options, plan, copies, released)
+    changes = compare(previous, writer.released, set(exclusions.reasons))
+    (root / "CHANGES.md").write_text(changes_markdown(changes, identity.version,
+                                                      identity.released.isoformat()),
+                                     encoding="utf-8")
+    wacz = WACZ if packed.sha256 else "the archive has no WARC files"
     if options.tokens:
         write_tokens(root, options.all_versions)
     excluded = exclusions.counts(plan.excluded)
@@ -303,7 +298,11 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
                       plots, copies, _reports(archive_dir), changes,
                       options.scope.describe(), len(plan.out_of_scope), excluded, source,
                       options.all_versions, wacz, writer.personal, writer.example)
-    _describe(root, facts, _provenance(options, plan, copies, writer.coverage, excluded, source))
+    checksums = Checksums()
+    if packed.sha256:
+        checksums.know(root / WACZ, packed.sha256)
+    _describe(root, facts, checksums,
+              _provenance(options, plan, copies, writer.coverage, excluded, source))
     return ReleaseSummary(root, identity, writer.coverage, excluded, len(plan.out_of_scope),
                           release_parts(root), wacz, copies,
                           len(set(exclusions.reasons) - plan.excluded))
@@ -317,7 +316,8 @@ def _need_morphology() -> None:
         raise ReleaseInputError(str(exc)) from None
 
 
-def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
+def _describe(root: Path, facts: CardFacts, checksums: Checksums,
+              provenance: dict[str, Any]) -> None:
     """Write the card, the citation, the package descriptor and, last, the checksums."""
     write_card(facts, root)
     description = summary(facts)
@@ -325,7 +325,6 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     (root / "CITATION.cff").write_text(
         citation_cff(facts.identity, description, languages_of(facts.coverage),
                      seen[1] if seen else None), encoding="utf-8")
-    checksums = Checksums()
     write_json(root / "datapackage.json",
                datapackage(facts.identity, description,
                            _resources(root, facts.parquet, checksums, facts.all_versions),
@@ -333,11 +332,43 @@ def _describe(root: Path, facts: CardFacts, provenance: dict[str, Any]) -> None:
     write_sums(root, checksums)
 
 
-def _write_contents(archive_dir: Path, corpus: Path, plan: Plan, copies: Copies, root: Path,
-                    options: ReleaseOptions) -> ContentsWriter:
-    progress = Progress("release: articles", len(plan.kept), options.progress)
+def _start_wacz(pool: Executor, archive_dir: Path, root: Path, plan: Plan, pages: Path,
+                title: str, released: date) -> Future[ReleaseWacz] | None:
+    """Start writing the WACZ on the other core (forked before pyarrow and matplotlib are
+    loaded): the WARC files read once, their records stored as they are read, the index from
+    the same read; one page (with its text) per version of ``pages``; dated by the release."""
+    warcs = ArchiveFolder(archive_dir).warc_inputs()
+    if not warcs:
+        return None
+    return pool.submit(write_release_wacz, warcs, root / WACZ, plan.dropped, pages, title,
+                       datetime.combine(released, time(), timezone.utc))
+
+
+def _write_data(archive_dir: Path, corpus: Path, plan: Plan, root: Path,
+                options: ReleaseOptions, job: Future[ReleaseWacz] | None,
+                ) -> tuple[ContentsWriter, dict[str, list[str]], dict[str, str], ReleaseWacz]:
+    """Write the tables, texts and plots while the WACZ is written; return the writer, each
+    table's Parquet files, the plots and what the WACZ holds. The tables' capture pointers are
+    into the WACZ's WARC copies: when no article is left out no record moves, and the tables do
+    not wait for the copies (the pointers they asked for are checked against them after)."""
     persons = released_persons(archive_dir, plan.authors, plan.kept)
     sections = released_sections(archive_dir, plan.breadcrumbs, plan.kept)
+    waited = _packed(job, options.progress) if plan.dropped else None
+    relocation = waited.copies if waited is not None else Unmoved()
+    writer = _write_contents(corpus, plan, relocation, root, options, persons, sections)
+    parquet = {name: [p.relative_to(root).as_posix() for p in files]
+               for name, files in writer.close().items()}
+    plots = draw_plots(writer.coverage, root / "plots")
+    packed = waited or _packed(job, options.progress)
+    if isinstance(relocation, Unmoved):
+        packed.copies.check(relocation.asked)
+    return writer, parquet, plots, packed
+
+
+def _write_contents(corpus: Path, plan: Plan, copies: Copies | Unmoved, root: Path,
+                    options: ReleaseOptions, persons: ReleasedPersons,
+                    sections: ReleasedSections) -> ContentsWriter:
+    progress = Progress("release: articles", len(plan.kept), options.progress)
     writer = ContentsWriter(root, copies, options.all_versions, options.shard_bytes, persons,
                             sections, options.keep_emails)
     done = 0
@@ -350,34 +381,30 @@ def _write_contents(archive_dir: Path, corpus: Path, plan: Plan, copies: Copies,
     return writer
 
 
-def _identity(options: ReleaseOptions, plan: Plan, copies: Copies) -> Identity:
-    released = options.released or release_date()
+def _packed(job: Future[ReleaseWacz] | None, show: bool | None) -> ReleaseWacz:
+    """Wait for the WACZ (the WARC files' one pass); return what it holds."""
+    if job is None:
+        return ReleaseWacz(Copies(), 0, "")
+    progress = Progress("release: WARC files into the WACZ", show=show).begin()
+    packed = job.result()
+    progress.done(f"{packed.copies.records:,} records, {packed.copies.dropped:,} left out, "
+                  f"{packed.lines:,} captures indexed")
+    return packed
+
+
+def _title(options: ReleaseOptions, plan: Plan) -> str:
+    host = urlsplit(plan.site).netloc or plan.site
+    return options.title or f"Japan studies publications of IFES RAS ({host})"
+
+
+def _identity(options: ReleaseOptions, plan: Plan, copies: Copies, released: date) -> Identity:
     operators = sorted({run.info["operator"] for run in copies.runs.values()
                         if run.info.get("operator")})
-    host = urlsplit(plan.site).netloc or plan.site
-    return Identity(title=options.title or f"Japan studies publications of IFES RAS ({host})",
+    return Identity(title=_title(options, plan),
                     version=options.version or released.strftime("%Y.%m.%d"),
                     released=released, site=plan.site,
                     creators=options.creators or tuple(operators),
                     license=options.license)
-
-
-def _start_wacz(pool: ProcessPoolExecutor, archive_copy: Path, root: Path,
-                identity: Identity) -> Future[int]:
-    """Start writing the WACZ of the release's captures: the WARC copies, one page (with its
-    text) per article; dated by the release."""
-    released = datetime.combine(identity.released, time(), timezone.utc)
-    return pool.submit(write_wacz, archive_copy, root / WACZ, title=identity.title,
-                       created=released, page_text=True)
-
-
-def _finish_wacz(job: Future[int] | None, show: bool | None) -> str:
-    """Wait for the WACZ; return its name, or why there is none."""
-    if job is None:
-        return "the archive has no WARC files"
-    progress = Progress("release: WACZ", show=show).begin()
-    progress.done(f"{job.result():,} captures indexed")
-    return WACZ
 
 
 def release_parts(root: Path) -> list[tuple[str, int, int]]:
@@ -397,7 +424,7 @@ def release_parts(root: Path) -> list[tuple[str, int, int]]:
 def _reports(archive_dir: Path) -> list[dict[str, Any]]:
     """Return the archive's run reports, oldest first."""
     reports = []
-    for path in sorted((archive_dir / "reports").glob("run-*.json")):
+    for path in ArchiveFolder(archive_dir).run_reports():
         try:
             reports.append(json.loads(path.read_text(encoding="utf-8")))
         except ValueError:
@@ -433,7 +460,7 @@ def _resources(root: Path, parquet: dict[str, list[str]], checksums: Checksums,
 
 def _provenance(options: ReleaseOptions, plan: Plan, copies: Copies, coverage: Coverage,
                 excluded: Counter, source: str) -> dict[str, Any]:
-    return {"software": f"ifes-archive {package_version('ifes-archive')}", "corpus": source,
+    return {"software": f"{PRODUCT} {own_version()}", "corpus": source,
             "scope": options.scope.describe(), "all_versions": options.all_versions,
             "counts": {"articles": coverage.articles, "rows": coverage.rows,
                        "versions": coverage.versions, "captures": coverage.captures,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ifes_archive.archive.release.contents import Released
 from ifes_archive.archive.release.escape import code_span
 from ifes_archive.archive.release.scope import ReleaseInputError
-from ifes_archive.archive.release.tables import table_jsonl
+from ifes_archive.archive.release.table_files import table_jsonl
 
 if TYPE_CHECKING:
     from pathlib import Path

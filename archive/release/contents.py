@@ -27,10 +27,10 @@ from ifes_archive.archive.release.privacy import PersonalData
 from ifes_archive.archive.release.rows import ArticleRow
 from ifes_archive.archive.release.scope import published_on
 from ifes_archive.archive.release.steps import change_rows
+from ifes_archive.archive.release.table_files import TableWriter
 from ifes_archive.archive.release.tables import (
     LIST_SEPARATOR,
     CaptureRow,
-    TableWriter,
     TextRow,
     VersionRow,
     all_tables,
@@ -41,7 +41,7 @@ from ifes_archive.archive.types import PagePointer, Record
 if TYPE_CHECKING:
     from ifes_archive.archive.release.persons import ReleasedPersons
     from ifes_archive.archive.release.sections import ReleasedSections
-    from ifes_archive.archive.release.warcs import Copies
+    from ifes_archive.archive.release.warcs import Copies, Unmoved
 
 #: Tables of ``data/`` (``metadata`` is the CSV beside ``texts/``).
 DATA_TABLES = ("articles", "versions", "captures", "changes", "persons", "sections")
@@ -67,7 +67,7 @@ def text_file(record: Record) -> str:
 class ContentsWriter:
     """Writes the data of a release into ``root`` (data/, texts/, metadata.csv)."""
 
-    def __init__(self, root: Path, copies: Copies, all_versions: bool = False,
+    def __init__(self, root: Path, copies: Copies | Unmoved, all_versions: bool = False,
                  shard_bytes: int | None = None, persons: ReleasedPersons | None = None,
                  sections: ReleasedSections | None = None, keep_emails: bool = False):
         self.root, self.copies, self.all_versions = root, copies, all_versions

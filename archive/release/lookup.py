@@ -18,13 +18,14 @@ import msgspec
 from ifes_archive.archive.corpus.history import records_of, rows_of
 from ifes_archive.archive.release.contents import version_row
 from ifes_archive.archive.release.steps import change_rows
-from ifes_archive.archive.release.tables import row_of, table_jsonl
+from ifes_archive.archive.release.table_files import table_jsonl
+from ifes_archive.archive.release.tables import row_of
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 #: The corpus file of an archive folder.
-CORPUS = "articles.jsonl"
 
 
 class NoHistory(Exception):
@@ -60,7 +61,8 @@ def is_release(folder: Path) -> bool:
 def source_of(path: Path) -> Path:
     """Return the file :func:`article_history` reads; raise :class:`NoHistory` when none."""
     if path.is_dir():
-        path = table_jsonl(path / "data", "versions") if is_release(path) else path / CORPUS
+        path = table_jsonl(path / "data", "versions") if is_release(path) \
+            else ArchiveFolder(path).articles
     if not path.is_file():
         raise NoHistory(f"no corpus or release at {path}")
     return path

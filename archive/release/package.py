@@ -89,10 +89,15 @@ def _field(name: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 class Checksums:
     """SHA-256 of the files of one build, each file read once (the package descriptor and
-    ``SHA256SUMS`` both list them). Only for files that are final when first asked for."""
+    ``SHA256SUMS`` both list them), or not at all when its writer hashed it (:meth:`know`).
+    Only for files that are final when first asked for."""
 
     def __init__(self) -> None:
         self._known: dict[Path, str] = {}
+
+    def know(self, path: Path, digest: str) -> None:
+        """Take ``digest`` as the SHA-256 of ``path`` (one taken as the file was written)."""
+        self._known[path] = digest
 
     def of(self, path: Path) -> str:
         """Return the hex SHA-256 of ``path``."""

@@ -19,7 +19,7 @@ import csv
 import json
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.release.tables import table_jsonl
+from ifes_archive.archive.release.table_files import table_jsonl
 from ifes_archive.archive.release.wordforms import WORD
 
 if TYPE_CHECKING:

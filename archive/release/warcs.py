@@ -5,9 +5,10 @@ An article left out of a release (excluded, or outside its scope) leaves with it
 every record whose target URI is one of its pages — article pages, print and PDF views, the
 e-mail form — is dropped (request, response and revisit alike). Everything else stays: robots.txt,
 listings, other pages, refusals. Each record is its own gzip member and is copied byte for byte,
-so a kept record is exactly what the archive holds; a file nothing is dropped from is linked (or
-copied) whole. Records after a dropped one move: :meth:`Copies.pointer` gives a capture pointer's
-place in the copy.
+so a kept record is exactly what the archive holds; each file is read once, its kept records
+stored in the WACZ as they are read, their index entries taken from the same read
+(:func:`archive.warcs.wacz.pack_warc`). Records after a dropped one move: :meth:`Copies.pointer`
+gives a capture pointer's place in the copy.
 
 The ``warcinfo`` record at the head of each file names its crawl run (``ifes-run``), the software,
 the robots policy, the User-Agent and the operator; the WARC-Dates of a run's records give its
@@ -16,27 +17,27 @@ window. The card tells the crawl from these (:class:`Run`): the WARC files are t
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
 from ifes_archive.archive.release.scope import ReleaseInputError, article_of
 from ifes_archive.archive.types import CapturePointer
-from ifes_archive.archive.warcs.reader import WarcRecord, open_records, warcinfo_fields
+from ifes_archive.archive.warcs.wacz import WaczWriter, pack_warc, pages_jsonl
 from ifes_archive.archive.warcs.warcfiles import closed_name, is_open
 from ifes_archive.archive.warcs.writer import RUN_FIELD
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterator
+    from collections.abc import Collection
+    from datetime import datetime
+    from pathlib import Path
+
+    from ifes_archive.archive.warcs.index import IndexEntry
+    from ifes_archive.archive.warcs.warcpass import PassedRecord
 
 #: A pointer, with its page or without.
 P = TypeVar("P", bound=CapturePointer)
-
-_COPY_CHUNK = 1 << 20
 
 
 @dataclass
@@ -90,103 +91,136 @@ class Copies:
             return pointer
         return msgspec.structs.replace(pointer, warc_offset=self.moved[key])
 
+    def check(self, asked: list[tuple[str, int]]) -> None:
+        """Count the pointers ``asked`` for (file name, offset) that name no record copied
+        (pointers taken as they are, :class:`Unmoved`)."""
+        self.unresolved += sum(key not in self.held for key in asked)
+
     def ordered_runs(self) -> list[Run]:
         """Return the runs by the date they started."""
         return sorted(self.runs.values(), key=lambda run: (run.first, run.label))
 
 
-def copy_warcs(files: list[Path], folder: Path, drop: Collection[int],
-               progress: Callable[[int], None] | None = None) -> Copies:
-    """Copy ``files`` into ``folder`` without the captures of articles ``drop``; return what
-    was copied, moved and dropped, and the runs the files tell."""
-    folder.mkdir(parents=True, exist_ok=True)
-    copies = Copies()
+@dataclass
+class Unmoved:
+    """Capture pointers into copies nothing is left out of: no record moves, each pointer
+    stays as it is (the tables need not wait for the copies); those asked for are kept, to be
+    checked against the copies once made (:meth:`Copies.check`)."""
+
+    asked: list[tuple[str, int]] = field(default_factory=list)
+
+    def pointer(self, pointer: P) -> P:
+        """Return ``pointer`` as it is."""
+        self.asked.append((pointer.warc_filename, pointer.warc_offset))
+        return pointer
+
+
+@dataclass
+class ReleaseWacz:
+    """What writing the release's WACZ gave: the copies of the WARC files it holds, its index
+    lines and its SHA-256 (taken as it was written)."""
+
+    copies: Copies
+    lines: int
+    sha256: str
+
+
+def write_release_wacz(files: list[Path], out: Path, drop: Collection[int], pages: Path,
+                       title: str, created: datetime) -> ReleaseWacz:
+    """Write the release's WACZ to ``out``: the WARC files without the captures of articles
+    ``drop`` (read once), their index, one page (with its text) per version of ``pages`` (a
+    corpus); dated ``created``."""
+    with WaczWriter(out, created) as wacz:
+        packed = pack_warcs(files, wacz, drop)
+        lines = wacz.finish(packed.entries, pages_jsonl(pages, page_text=True), title)
+    return ReleaseWacz(packed.copies, lines, wacz.sha256)
+
+
+def pack_warcs(files: list[Path], wacz: WaczWriter, drop: Collection[int]) -> Packed:
+    """Store ``files`` in ``wacz`` without the captures of articles ``drop``, each read once;
+    return what was kept, moved and dropped, the runs the files tell, and the index entries."""
+    packed = Packed(Copies())
     names = [closed_name(path) for path in files]
     if len(set(names)) != len(names):
         raise ReleaseInputError("two WARC files of the archive have the same name: " + ", ".join(
             sorted({n for n in names if names.count(n) > 1})))
-    for number, path in enumerate(files, 1):
+    for path in files:
         try:
-            kept = _scan(path, drop, copies)
+            packed.entries += _pack(path, wacz, drop, packed.copies)
         except ReleaseInputError:
             raise
         except Exception as exc:  # noqa: BLE001 - warcio's, zlib's, the disk's: one line
             raise ReleaseInputError(f"{path}: not read to its end ({exc}); a release copies "
                                     "every record of the archive's WARC files") from exc
-        # A file a crash left open goes in under the name it has once closed (the name the
-        # records' pointers use), its torn last record left out, as the crawl's close-out does
-        target = folder / closed_name(path)
-        if all(keep for _, _, keep in kept):
-            _link_or_copy(path, target)
-        else:
-            _copy_kept(path, target, kept, copies)
-        if progress:
-            progress(number)
-    return copies
+    return packed
 
 
-def _scan(path: Path, drop: Collection[int], copies: Copies) -> list[tuple[int, int, bool]]:
-    """Return (offset, length, keep) of every record of ``path``; note runs and counts."""
-    kept: list[tuple[int, int, bool]] = []
-    run: Run | None = None
-    with open_records(path, whole=True) as records:
-        for record in _tolerant(records, path, copies):
-            head = record.head
-            if head.type == "warcinfo":
-                info = warcinfo_fields(record)
-                run = copies.runs.setdefault(info.get(RUN_FIELD, ""),
-                                             Run(info.get(RUN_FIELD, ""), info))
-                if closed_name(path) not in run.files:
-                    run.files.append(closed_name(path))
-            if run is None:  # a file without warcinfo: the unnamed run
-                run = copies.runs.setdefault("", Run(""))
-            run.saw(head.date)
-            wanted = not (head.target_uri and drop and article_of(head.target_uri) in drop)
-            whole = record.complete
-            if not whole and not is_open(path):
-                raise ReleaseInputError(
-                    f"{path}: not read to its end (it ends inside the record at offset "
-                    f"{head.offset}: a copy cut short?); a release copies every record of the "
-                    "archive's WARC files")
-            copies.torn += not whole
-            copies.dropped += not wanted
-            kept.append((head.offset, record.length, wanted and whole))
-            if wanted and whole and head.type in ("response", "revisit"):
-                copies.held.add((closed_name(path), head.offset))
-    copies.records += len(kept)
-    return kept
+@dataclass
+class Packed:
+    """What :func:`pack_warcs` did: the copies, and the index entries of what they hold."""
+
+    copies: Copies
+    entries: list[IndexEntry] = field(default_factory=list)
 
 
-def _tolerant(records: Iterator[WarcRecord], path: Path, copies: Copies) -> Iterator[WarcRecord]:
-    """Yield ``records``; in a file a crash left open, stop quietly (one record counted torn)
-    where they stop parsing: its tail is expected to be torn."""
-    try:
-        yield from records
-    except Exception:  # noqa: BLE001 - a torn tail breaks off anyhow; only an open file's may
-        if not is_open(path):
-            raise
-        copies.torn += 1
+def _pack(path: Path, wacz: WaczWriter, drop: Collection[int], copies: Copies) -> list[IndexEntry]:
+    """Store the records of ``path`` the release keeps (a file a crash left open goes in under
+    the name it has once closed, the name the records' pointers use, its torn last record left
+    out, as the crawl's close-out does); note runs, counts and moves."""
+    choice = _Choice(path, closed_name(path), drop, copies)
+    entries = pack_warc(path, choice.name, wacz, choice.keep, choice.torn_tail)
+    copies.records += choice.records
+    return entries
 
 
-def _copy_kept(source: Path, target: Path, kept: list[tuple[int, int, bool]],
-               copies: Copies) -> None:
-    with open(source, "rb") as src, open(target, "wb") as dst:
-        for offset, length, keep in kept:
-            if not keep:
-                continue
-            copies.moved[(closed_name(source), offset)] = dst.tell()
-            src.seek(offset)
-            left = length
-            while left > 0:
-                chunk = src.read(min(_COPY_CHUNK, left))
-                if not chunk:
-                    raise ReleaseInputError(f"{source}: ends inside the record at {offset}")
-                dst.write(chunk)
-                left -= len(chunk)
+class _Choice:
+    """Which records of one file a release keeps, decided as the pass reads them."""
 
+    def __init__(self, path: Path, name: str, drop: Collection[int], copies: Copies):
+        self.path, self.name, self.drop, self.copies = path, name, drop, copies
+        self.run: Run | None = None
+        self.records = 0
+        self.stored = 0
+        """Bytes kept so far: where the next kept record starts in the copy."""
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system, or no hard links there
-        shutil.copyfile(source, target)
+    def keep(self, record: PassedRecord) -> bool:
+        """Return whether ``record`` goes into the copy (raise on a record a closed file ends
+        inside); count it."""
+        head, copies = record.head, self.copies
+        self.records += 1
+        self._note_run(record)
+        wanted = not (head.target_uri and self.drop and article_of(head.target_uri) in self.drop)
+        if not record.complete and not is_open(self.path):
+            raise ReleaseInputError(
+                f"{self.path}: not read to its end (it ends inside the record at offset "
+                f"{head.offset}: a copy cut short?); a release copies every record of the "
+                "archive's WARC files")
+        copies.torn += not record.complete
+        copies.dropped += not wanted
+        kept = wanted and record.complete
+        if kept:
+            if self.stored != head.offset:
+                copies.moved[(self.name, head.offset)] = self.stored
+            if head.type in ("response", "revisit"):
+                copies.held.add((self.name, head.offset))
+            self.stored += record.length
+        return kept
+
+    def torn_tail(self, error: Exception) -> bool:
+        """Return whether the file may stop parsing here: a file a crash left open, whose tail
+        is expected to be torn (counted); a closed one may not."""
+        if isinstance(error, ReleaseInputError) or not is_open(self.path):
+            return False
+        self.copies.torn += 1
+        return True
+
+    def _note_run(self, record: PassedRecord) -> None:
+        if record.info is not None:
+            info = record.info
+            self.run = self.copies.runs.setdefault(info.get(RUN_FIELD, ""),
+                                                   Run(info.get(RUN_FIELD, ""), info))
+            if self.name not in self.run.files:
+                self.run.files.append(self.name)
+        if self.run is None:  # a file without warcinfo: the unnamed run
+            self.run = self.copies.runs.setdefault("", Run(""))
+        self.run.saw(record.head.date)

@@ -8,10 +8,15 @@ Every path derives from the folder (the crawl's ``ARCHIVE_DIR`` setting, ``--out
       articles.jsonl                the corpus: every version of every article
       articles.journal.jsonl        what each run saw of each article, in order (append-only)
       articles.listings.jsonl       which listing files which article under which name
+      articles.archived.json        article ids public archives hold (``ifes-archive import``):
+                                    the next crawl asks the site for those it does not know
       state.sqlite                  the crawl state: validators and runs (relearned from warc/)
       crawl-summary.json            the last run's report
       reports/run-STAMP.json|.txt   each run's report; run-STAMP.crawl.log its crawl log
+      reports/import-STAMP.json     each import's report (``ifes-archive import``)
       indexes/index.cdxj            ``ifes-archive index``
+      persons.json                  person ids, kept from release to release (``persons``)
+      persons.curated.json          the curator's merges and splits of persons
       .lock                         held while a crawl runs (its pid inside)
 """
 
@@ -19,11 +24,13 @@ from __future__ import annotations
 
 import fcntl
 import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+#: The file of person ids, and the curator's file beside it (:mod:`archive.corpus.person_store`).
+PERSONS_FILE, CURATED_PERSONS_FILE = "persons.json", "persons.curated.json"
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,12 @@ class ArchiveFolder:
         return self.root / "articles.listings.jsonl"
 
     @property
+    def archived(self) -> Path:
+        """The article ids each public archive imported from holds
+        (:mod:`archive.corpus.imports.held`)."""
+        return self.root / "articles.archived.json"
+
+    @property
     def state(self) -> Path:
         """The crawl state."""
         return self.root / "state.sqlite"
@@ -73,17 +86,51 @@ class ArchiveFolder:
         return self.root / "indexes"
 
     @property
+    def index(self) -> Path:
+        """The replay index ``ifes-archive index`` writes by default."""
+        return self.indexes / "index.cdxj"
+
+    @property
+    def persons(self) -> Path:
+        """The person ids every release keeps (:mod:`archive.corpus.person_store`)."""
+        return self.root / PERSONS_FILE
+
+    @property
+    def curated_persons(self) -> Path:
+        """The curator's merges and splits of persons, honoured by every later run."""
+        return self.root / CURATED_PERSONS_FILE
+
+    @property
     def lock_file(self) -> Path:
         """The file a running crawl holds locked."""
         return self.root / ".lock"
 
     def warc_files(self) -> list[Path]:
-        """Return the folder's closed WARC files, in name (so time) order."""
-        return sorted(self.warc.glob("*.warc.gz"))
+        """Return the WARC files the crawl wrote and closed, in name (so time) order: what it
+        reads back and reports (:func:`archive.warcs.warcfiles.warcs_under`)."""
+        from ifes_archive.archive.warcs.warcfiles import warcs_under
+
+        return warcs_under(self.warc)
+
+    def warc_inputs(self) -> list[Path]:
+        """Return the folder's WARC files as an offline verb reads them, open ones too, [] when
+        it has no ``warc/``; raise :class:`archive.warcs.warcfiles.WarcInputError` naming a stray
+        file (:func:`archive.warcs.warcfiles.find_warcs`)."""
+        from ifes_archive.archive.warcs.warcfiles import find_warcs
+
+        return find_warcs([self.warc]) if self.warc.is_dir() else []
+
+    def run_reports(self) -> list[Path]:
+        """Return the runs' JSON reports, in name (so start time) order."""
+        return sorted(self.reports.glob("run-*.json"))
 
     def run_report(self, stamp: str, suffix: str) -> Path:
         """Return a file of the run started at ``stamp``: ``json``, ``txt``, ``crawl.log``."""
         return self.reports / f"run-{stamp}.{suffix}"
+
+    def import_report(self, stamp: str) -> Path:
+        """Return the report of the import run (``ifes-archive import``) started at ``stamp``."""
+        return self.reports / f"import-{stamp}.json"
 
 
 def run_stamp() -> str:
@@ -104,13 +151,6 @@ class FolderLocked(LockHeld):
 
     def __str__(self) -> str:
         return f"another crawl (pid {self.holder}) is running in {self.path.parent}"
-
-
-#: Locks this process holds: lock file -> (open file, how many holders). The command line takes
-#: the lock before first contact and the crawl's capture session takes it again: one process,
-#: one lock, released when its last holder lets go.
-_HELD: dict[Path, tuple[IO[str], int]] = {}
-_HELD_GUARD = threading.Lock()
 
 
 def take_lock(path: Path) -> IO[str]:
@@ -153,32 +193,32 @@ def _is_at(stream: IO[str], path: Path) -> bool:
     return (there.st_dev, there.st_ino) == (held.st_dev, held.st_ino)
 
 
-def acquire(folder: ArchiveFolder) -> None:
-    """Lock ``folder`` for this process (made if missing); raise FolderLocked at once if another
-    process holds it."""
-    path = folder.lock_file.resolve() if folder.root.exists() else folder.lock_file
-    with _HELD_GUARD:
-        if path in _HELD:
-            stream, count = _HELD[path]
-            _HELD[path] = (stream, count + 1)
-            return
-        folder.root.mkdir(parents=True, exist_ok=True)
-        path = folder.lock_file.resolve()
-        try:
-            stream = take_lock(path)
-        except LockHeld as exc:
-            raise FolderLocked(folder.lock_file, exc.holder) from None
-        _HELD[path] = (stream, 1)
+class FolderHold:
+    """One owner's hold on an archive folder's lock (:func:`acquire`), let go of once."""
+
+    def __init__(self, folder: ArchiveFolder, stream: IO[str]):
+        self.folder = folder
+        self._stream: IO[str] | None = stream
+
+    @property
+    def held(self) -> bool:
+        """Whether the lock is still held."""
+        return self._stream is not None
+
+    def release(self) -> None:
+        """Let go of the lock (closing the file releases the flock); a second call does nothing."""
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
 
-def release(folder: ArchiveFolder) -> None:
-    """Let go of this process's hold on ``folder`` (unlocked when the last holder lets go)."""
-    path = folder.lock_file.resolve()
-    with _HELD_GUARD:
-        if path not in _HELD:
-            return
-        stream, count = _HELD.pop(path)
-        if count > 1:
-            _HELD[path] = (stream, count - 1)
-            return
-        stream.close()  # closing the file releases the flock
+def acquire(folder: ArchiveFolder) -> FolderHold:
+    """Lock ``folder`` (made if missing) for one owner: a crawl's capture session, an import;
+    raise FolderLocked at once if anyone else holds it (another process, or another owner in
+    this one)."""
+    folder.root.mkdir(parents=True, exist_ok=True)
+    try:
+        stream = take_lock(folder.lock_file.resolve())
+    except LockHeld as exc:
+        raise FolderLocked(folder.lock_file, exc.holder) from None
+    return FolderHold(folder, stream)

@@ -29,16 +29,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cdxj_indexer.main import CDXJIndexer
+from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_timestamp
+
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from warcio.recordloader import ArcWarcRecord
 
 PYWB = "pywb"
 REPLAYWEB = "replayweb"
 FLAVOURS = (PYWB, REPLAYWEB)
 #: Where ``ifes-archive index`` puts the index in an archive folder (as in a pywb collection).
-INDEX_PATH = Path("indexes") / "index.cdxj"
+INDEX_PATH = ArchiveFolder(Path()).index
 REVISIT_MIME = "warc/revisit"
 #: WARC headers read only to resolve revisits; they do not stay in the lines.
 _LINK_FIELDS = ("warc-record-id", "warc-refers-to", "warc-refers-to-target-uri",
@@ -56,7 +61,9 @@ class IndexReport:
 
 
 @dataclass
-class _Entry:
+class IndexEntry:
+    """One record's line: the URL key, the timestamp and the fields."""
+
     key: str
     timestamp: str
     fields: dict[str, str]
@@ -67,11 +74,16 @@ class _Entry:
 
 def build_index(warc_paths: Iterable[Path], flavour: str = PYWB) -> IndexReport:
     """Return the sorted CDXJ lines of ``warc_paths``, 304 revisits resolved for ``flavour``."""
+    return resolve_index(_index_records([Path(p) for p in warc_paths]), flavour)
+
+
+def resolve_index(entries: list[IndexEntry], flavour: str = PYWB) -> IndexReport:
+    """Return the sorted CDXJ lines of ``entries`` (cdxj-indexer's, of the records a set of WARC
+    files holds), 304 revisits resolved for ``flavour``."""
     if flavour not in FLAVOURS:
         raise ValueError(f"index flavour: one of {', '.join(FLAVOURS)}, not {flavour!r}")
-    entries = _index_records([Path(p) for p in warc_paths])
     by_id = {e.fields["warc-record-id"]: e for e in entries if "warc-record-id" in e.fields}
-    by_uri_date: dict[tuple[str, str | None], _Entry] = {
+    by_uri_date: dict[tuple[str, str | None], IndexEntry] = {
         (e.fields["url"], e.timestamp): e for e in entries if e.fields.get("status") != "304"}
     report = IndexReport([])
     for entry in entries:
@@ -102,21 +114,53 @@ def write_index(warc_paths: Iterable[Path], out: Path, flavour: str = PYWB) -> I
     return report
 
 
-def _index_records(paths: list[Path]) -> list[_Entry]:
+def _index_records(paths: list[Path]) -> list[IndexEntry]:
     text = io.StringIO()
     CDXJIndexer(text, [str(p) for p in paths], fields=",".join(_LINK_FIELDS)).process_all()
-    entries = []
-    for line in text.getvalue().splitlines():
-        key, timestamp, data = line.split(" ", 2)
-        entries.append(_Entry(key, timestamp, json.loads(data)))
-    return entries
+    return [_parsed(line) for line in text.getvalue().splitlines()]
 
 
-def _confirmed_capture(entry: _Entry, by_id: dict[str, _Entry],
-                       by_uri_date: dict[tuple[str, str | None], _Entry]) -> _Entry | None:
+def _parsed(line: str) -> IndexEntry:
+    key, timestamp, data = line.split(" ", 2)
+    return IndexEntry(key, timestamp, json.loads(data))
+
+
+class RecordIndexer:
+    """Gives the index entry of one record as it is read (cdxj-indexer's own choice of records
+    and fields, its own line), for a reader that goes through the records once for other ends
+    too: the entry is the line cdxj-indexer writes of that record in a file named ``filename``,
+    at ``offset``."""
+
+    def __init__(self) -> None:
+        self._lines = io.StringIO()
+        self._cdxj = CDXJIndexer(self._lines, [], fields=",".join(_LINK_FIELDS))
+
+    def records(self, stream: object) -> ArchiveIterator:
+        """Return the records of ``stream`` as cdxj-indexer reads them (HTTP heads parsed)."""
+        return self._cdxj._create_record_iter(stream)  # noqa: SLF001 - its own reading, kept
+
+    def entry(self, records: ArchiveIterator, record: ArcWarcRecord, filename: str,
+              offset: int | None = None) -> IndexEntry | None:
+        """Return the entry of ``record`` (the one ``records`` is at), None for a record the
+        index leaves out (requests, warcinfo); ``offset``: where it starts in the file the
+        entry names (default: where it starts in the file read)."""
+        if not self._cdxj.filter_record(record):
+            return None
+        self._cdxj.curr_filename = filename
+        self._lines.seek(0)
+        self._lines.truncate()
+        self._cdxj.process_index_entry(records, record, filename, self._lines)
+        entry = _parsed(self._lines.getvalue().rstrip("\n"))
+        if offset is not None:
+            entry.fields["offset"] = str(offset)
+        return entry
+
+
+def _confirmed_capture(entry: IndexEntry, by_id: dict[str, IndexEntry],
+                       by_uri_date: dict[tuple[str, str | None], IndexEntry]) -> IndexEntry | None:
     """Return the line of the capture a 304 confirms (through a chain of 304s if need be)."""
     seen = {id(entry)}
-    current: _Entry | None = entry
+    current: IndexEntry | None = entry
     while current is not None and current.fields.get("status") == "304":
         fields = current.fields
         target = by_id.get(fields.get("warc-refers-to", ""))
@@ -145,7 +189,7 @@ def _millisecond_timestamp(warc_date: str | None, seconds: str) -> str:
     return (_timestamp(warc_date) or seconds) + (fraction + "000")[:3]
 
 
-def _resolved_fields(entry: _Entry, confirmed: _Entry, flavour: str) -> dict[str, str]:
+def _resolved_fields(entry: IndexEntry, confirmed: IndexEntry, flavour: str) -> dict[str, str]:
     if flavour == PYWB:
         return {**confirmed.fields, "url": entry.fields["url"]}
     return {**entry.fields, "status": confirmed.fields.get("status", "200")}

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.warcs.writer import CapturePointer
+from ifes_archive.archive.pointer import CapturePointer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -159,6 +159,12 @@ class CrawlState:
                                   (_now(), new_run_label(), base_url))
         self.commit()
         return int(cursor.lastrowid or 0), False
+
+    def move_run(self, run_id: int, base_url: str | None) -> None:
+        """Record that run ``run_id`` found the site at ``base_url`` (first contact followed
+        the base URL given there)."""
+        self._db.execute("UPDATE runs SET base_url = ? WHERE id = ?", (base_url, run_id))
+        self.commit()
 
     def base_before(self, run_id: int) -> str | None:
         """Return the site's base URL in the last run before ``run_id`` that named one."""

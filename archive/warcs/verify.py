@@ -21,16 +21,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ifes_archive.archive.warcs.reader import (
-    DEFAULT_MAX_BODY,
-    TOO_LARGE,
-    TRAILING_FIELD,
-    HttpReader,
-    HttpScan,
-    RecordHead,
-    WarcRecord,
-    open_records,
-)
+from ifes_archive.archive.warcs.codings import DEFAULT_MAX_BODY, TOO_LARGE
+from ifes_archive.archive.warcs.http_messages import HttpReader, HttpScan
+from ifes_archive.archive.warcs.reader import TRAILING_FIELD, RecordHead, WarcRecord, open_records
 from ifes_archive.archive.warcs.writer import digest_text
 
 if TYPE_CHECKING:

@@ -5,10 +5,11 @@ folder stands for its ``warc/``); under a folder every file is taken, in every s
 (symlinks followed, each folder once). A WARC file is
 named ``*.warc`` or ``*.warc.gz`` and starts with a WARC record (``WARC/``, gzipped or not); one
 named ``*.warc.gz.open`` is a file a crawl is writing, or one a crash left (the next crawl
-closes it out: :func:`archive.warcs.writer.close_out_open_files`) — the only kind whose last record
-may be torn. Hidden files (``.name``) are passed over. Anything else is an input error named in one
-line (:class:`WarcInputError`): a file that is not a WARC by its name or by its first bytes, an
-empty one, a symlink loop, a broken symlink — not a traceback later, nor a file silently skipped.
+closes it out: :func:`archive.warcs.closeout.close_out_open_files`) — the only kind whose last
+record may be torn. Hidden files (``.name``) are passed over. Anything else is an input error
+named in one line (:class:`WarcInputError`): a file that is not a WARC by its name or by its
+first bytes, an empty one, a symlink loop, a broken symlink — not a traceback later, nor a file
+silently skipped.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import errno
 import zlib
 from typing import TYPE_CHECKING
 
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 from ifes_archive.archive.warcs.writer import OPEN_SUFFIX
 
 if TYPE_CHECKING:
@@ -51,13 +53,25 @@ def find_warcs(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
     for path in paths:
-        if path.is_dir() and (path / "warc").is_dir():  # an archive folder: its WARC folder
-            path = path / "warc"  # noqa: PLW2901 - the folder meant
-        found += _under(path, seen) if path.is_dir() else [_checked(path)]
+        if path.is_dir() and ArchiveFolder(path).warc.is_dir():  # an archive folder: its WARCs
+            path = ArchiveFolder(path).warc  # noqa: PLW2901 - the folder meant
+        found += map(_checked, _under(path, seen)) if path.is_dir() else [_checked(path)]
     return sorted(set(found), key=lambda p: (p.name, str(p)))
 
 
+def warcs_under(folder: Path, open_too: bool = False) -> list[Path]:
+    """Return the closed WARC files in ``folder`` and under it (with ``open_too``, the open ones
+    too), sorted by name, then path; [] when there is no such folder. What a crawl reads back
+    and reports of its ``warc/``, and what a check scans: a stray file is passed over here (the
+    offline verbs name it: :func:`find_warcs`), so it never stops a crawl nor its report."""
+    if not folder.is_dir():
+        return []
+    found = [path for path in _under(folder, set()) if _is_warc(path, open_too)]
+    return sorted(found, key=lambda p: (p.name, str(p)))
+
+
 def _under(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
+    """Yield every file under ``folder`` but hidden ones, in name order, each folder once."""
     stat = folder.stat()
     if (stat.st_dev, stat.st_ino) in seen:
         raise WarcInputError(f"{folder}: a symlink loop (this folder is reached twice)")
@@ -68,7 +82,16 @@ def _under(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
         if entry.is_dir():
             yield from _under(entry, seen)
         else:
-            yield _checked(entry)
+            yield entry
+
+
+def _is_warc(path: Path, open_too: bool) -> bool:
+    """Whether ``path`` is a WARC file, closed unless ``open_too`` (if not, what it is goes
+    unsaid)."""
+    try:
+        return (open_too or not is_open(path)) and bool(_checked(path))
+    except WarcInputError:
+        return False
 
 
 def _checked(path: Path) -> Path:

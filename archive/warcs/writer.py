@@ -9,7 +9,7 @@ repeated headers, transfer and content coding all survive.
 Files are named ``PREFIX-YYYYMMDDhhmmss-NNNNN-HOST.warc.gz`` (the IIPC/Heritrix convention), are
 written as ``NAME.open`` and renamed when closed, hold one gzip member per record and roll over
 at a size limit. Every record is flushed as soon as it is written, so a crash loses at most the
-record being written; :func:`close_out_open_files` finishes files left behind by a crash.
+record being written; :mod:`archive.warcs.closeout` finishes files left behind by a crash.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from ifes_archive.archive.types import CapturePointer
-from ifes_archive.archive.warcs.reader import TRAILING_FIELD, RecordHead, parse_warc_head
+from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.warcs.reader import TRAILING_FIELD
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -48,7 +48,6 @@ DEFAULT_MAX_SIZE = 1_000_000_000
 OPEN_SUFFIX = ".open"
 #: zlib window bits that accept exactly one gzip member.
 GZIP_WBITS = 16 + zlib.MAX_WBITS
-READ_CHUNK = 1 << 16
 #: zlib level 6 (gzip's default): within a few per cent of level 9 on HTML, several times faster.
 GZIP_LEVEL = 6
 _SERIAL_RE = re.compile(r"^(?P<prefix>.+)-(?P<ts>\d{14})-(?P<serial>\d{5})-")
@@ -99,14 +98,6 @@ class Revisit:
     refers_to_uri: str
     refers_to_date: str
     payload_digest: str
-
-
-def pointer_json(value: object) -> dict[str, str | int]:
-    """Return a :class:`CapturePointer` as JSON takes it (``json.dumps(default=...)``); raise
-    TypeError for anything else, as json does."""
-    if isinstance(value, CapturePointer):
-        return value.as_dict()
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def sha1_digest(data: bytes) -> str:
@@ -269,7 +260,7 @@ class CaptureWriter:
         if self._current is None:
             return
         current, self._current = self._current, None
-        _finish(current.stream, current.path)
+        finish_file(current.stream, current.path)
 
     def _file_for_next_pair(self) -> _OpenFile:
         if self._current is not None and self._current.stream.tell() >= self.max_size:
@@ -385,7 +376,8 @@ def _request_record(exchange: HttpExchange, date: str, record_id: str,
                    "application/http; msgtype=request", sha1_digest(body))
 
 
-def _finish(stream: BinaryIO, final_path: Path) -> None:
+def finish_file(stream: BinaryIO, final_path: Path) -> None:
+    """Flush and sync ``stream``, close it and give its file the final name ``final_path``."""
     stream.flush()
     os.fsync(stream.fileno())
     stream.close()
@@ -398,89 +390,3 @@ def next_serial(directory: Path, prefix: str) -> int:
     serials = [int(m["serial"]) for p in directory.iterdir()
                if (m := _SERIAL_RE.match(p.name)) and m["prefix"] == prefix]
     return max(serials, default=-1) + 1
-
-
-def close_out_open_files(directory: Path) -> list[Path]:
-    """Finish ``.open`` files a crash left behind: cut a torn last record, rename; return them."""
-    closed = []
-    for leftover in sorted(directory.glob("*.warc.gz" + OPEN_SUFFIX)):
-        complete = _complete_prefix_length(leftover)
-        with open(leftover, "r+b") as stream:
-            stream.truncate(complete)
-            _finish(stream, leftover.with_name(leftover.name[: -len(OPEN_SUFFIX)]))
-        closed.append(leftover.with_name(leftover.name[: -len(OPEN_SUFFIX)]))
-    return closed
-
-
-#: A WARC head longer than this inside a member is no head of ours: the file is damaged there.
-_MAX_WARC_HEAD = 1 << 20
-
-
-class _MemberRecord:
-    """The record inside one gzip member, checked as it streams by (only its head is kept)."""
-
-    def __init__(self) -> None:
-        self.head_bytes = bytearray()
-        self.head: RecordHead | None = None
-        self.block_and_end = 0  # bytes after the head: the block and the closing CRLF CRLF
-        self.tail = b""
-        self.damaged = False
-
-    def feed(self, data: bytes) -> None:
-        if self.head is None:
-            self.head_bytes += data
-            end = self.head_bytes.find(b"\r\n\r\n")
-            if end < 0:
-                self.damaged = len(self.head_bytes) > _MAX_WARC_HEAD
-                return
-            self.head = parse_warc_head(bytes(self.head_bytes[:end]), 0)
-            data = bytes(self.head_bytes[end + 4:])
-            self.head_bytes.clear()
-        self.block_and_end += len(data)
-        self.tail = (self.tail + data)[-4:]
-
-    def whole(self) -> bool:
-        """Whether the member held one whole record (its block as long as it says)."""
-        return (self.head is not None and self.head.content_length >= 0
-                and self.block_and_end == self.head.content_length + 4
-                and self.tail == b"\r\n\r\n")
-
-
-def _complete_prefix_length(path: Path) -> int:
-    """Return how many leading bytes of ``path`` are whole gzip members holding whole records,
-    up to the last whole pair (a response or revisit whose request did not make it to the disk
-    goes too: the page was not fetched, as far as the crawl state and the corpus know). The file
-    is streamed: nothing but a record's head is held, however large the record."""
-    end = 0
-    before_pair = -1  # where the last record starts, when it is the first of a pair
-    member, decompressor = _MemberRecord(), zlib.decompressobj(GZIP_WBITS)
-    with open(path, "rb") as stream:
-        while chunk := stream.read(READ_CHUNK):
-            while chunk:
-                try:
-                    _inflate_into(member, decompressor, chunk)
-                except zlib.error:
-                    return before_pair if before_pair >= 0 else end
-                if member.damaged:
-                    return before_pair if before_pair >= 0 else end
-                if not decompressor.eof:
-                    break
-                chunk = decompressor.unused_data
-                if not member.whole():
-                    return before_pair if before_pair >= 0 else end
-                assert member.head is not None
-                before_pair = end if member.head.type in ("response", "revisit") else -1
-                end = stream.tell() - len(chunk)
-                member, decompressor = _MemberRecord(), zlib.decompressobj(GZIP_WBITS)
-    return before_pair if before_pair >= 0 else end
-
-
-def _inflate_into(member: _MemberRecord, decompressor: Any, data: bytes) -> None:
-    """Feed ``data`` through ``decompressor`` into ``member``, never more than READ_CHUNK of
-    output at a time (a member may hold a very large record)."""
-    out = decompressor.decompress(data, READ_CHUNK)
-    member.feed(out)
-    while not decompressor.eof and not member.damaged and (
-            decompressor.unconsumed_tail or len(out) == READ_CHUNK):
-        out = decompressor.decompress(decompressor.unconsumed_tail, READ_CHUNK)
-        member.feed(out)

@@ -8,6 +8,10 @@ in one chain and yielded as one :class:`~crawler.items.ArticleItem`. Each catego
 page parsed is also yielded as a :class:`~crawler.items.ListingItem`, the evidence the pipeline
 reads sections from.
 
+Its first request is first contact (:class:`crawler.firstcontact.FirstContactSpider`: robots.txt,
+the front page and its redirects on the same site, a verdict); the crawl goes on from the front
+page it reached, or closes with the verdict as its finish reason.
+
 Run: ``scrapy crawl ifes -a base_url=http://HOST:PORT/``.
 """
 
@@ -24,6 +28,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from ifes_archive.archive.corpus.imports.held import every_held
 from ifes_archive.archive.corpus.journal import GONE_LINE, NOT_MODIFIED_LINE
 from ifes_archive.archive.corpus.versions import GONE_STATUSES
 from ifes_archive.archive.origin import canonical_url
@@ -44,9 +49,11 @@ from ifes_archive.archive.page.joomla import (
     print_view_url,
     should_follow,
 )
-from ifes_archive.archive.page.record import PRINT_PAGE, decode_html, html_root, pages_within
+from ifes_archive.archive.page.page_template import ARTICLE_TABLES
+from ifes_archive.archive.page.record import PRINT_PAGE, ReadPage, pages_within, read_html
 from ifes_archive.crawler.bounds import note_bound
 from ifes_archive.crawler.capture import CHANGE_KEY, META_KEY, REVISIT_KEY, SEEN_KEY
+from ifes_archive.crawler.firstcontact import FirstContactSpider
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.session import (
     STORAGE_ERRORS,
@@ -63,6 +70,7 @@ from ifes_archive.crawler.traps import (
     settings_of,
 )
 from ifes_archive.crawler.useragent import operator_problem, settle_operator
+from ifes_archive.crawler.verdict import Verdict
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -71,9 +79,6 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
     from ifes_archive.archive.page.joomla import DedupKey
-    from ifes_archive.archive.warcs.writer import HttpExchange
-    from ifes_archive.crawler.firstcontact import FirstContact
-    from ifes_archive.crawler.http11 import Fetched
 
 logger = logging.getLogger(__name__)
 
@@ -83,24 +88,25 @@ ARTICLE_BUTTONS = frozenset({"print", "emailform", "pdf"})
 NOT_FAILURES = ("Forbidden by robots.txt", "out of scope:")
 #: Pages of a multi-page article go ahead of listings, so a chain ends soon after it starts.
 CHAIN_PRIORITY = 10
+#: Request meta of an article asked for because a public archive holds it (no crawl met it):
+#: its removal is what the crawl asked to learn, not a failure.
+ARCHIVED_KEY = "ifes_archived"
+#: Bytes of body of one article's pages that travel to the pipeline decoded and parsed (their
+#: trees held while the chain fetches the rest, a few times their bytes): the site's articles
+#: are tens of kB a page, so every real one does; the pages past it (a server sending pages of
+#: megabytes, up to ARTICLE_MAXSIZE) go as bytes and the record builder parses them itself.
+READ_PAGES_MAX = 2 * 1024 * 1024
 
 
-class IfesSpider(scrapy.Spider):
+class IfesSpider(FirstContactSpider):
     """Crawl the Joomla 1.0 site under *base_url*; yield one ArticleItem per published article."""
 
     name = "ifes"
 
-    def __init__(self, base_url: str, *args: Any,
-                 first_contact: FirstContact | None = None,
-                 first_exchanges: list[tuple[HttpExchange, Fetched | None]] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, base_url: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: The site's base URL: the one given until first contact finds where the site is.
         self.base_url = normalise_base_url(base_url)
-        #: What first contact found (``crawler.run`` makes it; None under plain Scrapy): the
-        #: base URL given and its redirects, named in warcinfo.
-        self.first_contact = first_contact
-        #: The exchanges of first contact, written into the WARC as the crawl starts.
-        self._first_exchanges = list(first_exchanges or [])
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
         #: Base URLs of other origins in scope (SCOPE_ALSO).
         self.scope_also: tuple[str, ...] = ()
@@ -137,23 +143,35 @@ class IfesSpider(scrapy.Spider):
 
     def _revisit_unlisted(self) -> None:
         """Once the listings are done, ask again for articles an earlier crawl captured that no
-        listing linked this time: each is still there (unlisted), changed, or gone."""
-        if self._revisited:
-            return
+        listing linked this time: each is still there (unlisted), changed, or gone; and ask
+        for the articles a public archive holds that no crawl has met (withdrawn before the
+        first crawl, or unlisted: :mod:`archive.corpus.imports.held`)."""
+        contact = self.first_contact
+        if self._revisited or contact is None or not contact.done or \
+                contact.verdict is not Verdict.OK:
+            return  # the crawl goes on from the front page only: first contact must reach it
         self._revisited = True
         session = self._session()
         state = session.state if session is not None else None
         if session is None or state is None:
             return
-        missing = [(i, session.rebase(url, base)) for i, url, base in state.known_articles()
-                   if ("article", i, 0) not in self._seen]
-        for article_id, url in missing:
+        missing: list[tuple[int, str, dict[str, Any]]] = [
+            (i, session.rebase(url, base), {}) for i, url, base in state.known_articles()
+            if ("article", i, 0) not in self._seen]
+        known = {i for i, _, _ in missing}
+        missing += [(i, canonical_article_url(self.base_url, i), {ARCHIVED_KEY: True})
+                    for i in sorted(every_held(session.folder.archived))
+                    if ("article", i, 0) not in self._seen and i not in known]
+        for article_id, url, meta in missing:
             self._seen.add(("article", article_id, 0))
             self.crawler.engine.crawl(self._request(
                 url, self.parse_article, cb_kwargs={"article_id": article_id, "itemid": None},
-                meta={"handle_httpstatus_list": [304]}))
+                meta={"handle_httpstatus_list": [304], **meta}))
+        for name, count in (("unlisted_revisited", len(known)),
+                            ("archived_asked", len(missing) - len(known))):
+            if count:
+                self._stats_set(f"ifes/{name}", count)
         if missing:
-            self._stats_set("ifes/unlisted_revisited", len(missing))
             raise DontCloseSpider
 
     @classmethod
@@ -166,36 +184,38 @@ class IfesSpider(scrapy.Spider):
         if problem:
             logger.error("not crawling: %s", problem)
             raise CloseSpider("no_operator_contact")
-        self._capture_first_contact()
-        self._seen.add(dedup_key(self.base_url, self.base_url))
-        yield self._request(self.base_url, self.parse)
+        yield self.first_contact_request(self.base_url)
 
-    def _capture_first_contact(self) -> None:
-        """Keep what first contact fetched (robots.txt, the front page and its redirects) in
-        the WARC, where the crawl's requests for the same URLs are answered from."""
+    def site_reached(self, response: Response) -> Iterator[scrapy.Request | ListingItem]:
+        """Crawl the site where first contact found it, from its front page."""
+        contact = self._contact()
+        if contact.moved:
+            logger.warning("%s redirects to %s: crawling there", contact.given, contact.base_url)
+            self.base_url = contact.base_url
+            self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
+        if contact.template_misses:
+            logger.warning("the front page is not the known template: it lacks %s",
+                           "; ".join(contact.template_misses))
         session = self._session()
-        if session is not None and self._first_exchanges:
-            session.keep_first_contact(self._first_exchanges)
-            self._stats_set("ifes/first_contact/requests", len(self._first_exchanges))
-            self._stats_set("ifes/first_contact/responses",
-                            sum(fetched is not None for _, fetched in self._first_exchanges))
-        self._first_exchanges = []
+        if session is not None:
+            session.settle_base()
+        self._seen.add(dedup_key(self.base_url, self.base_url))
+        yield from self.parse(response)
 
     # Callbacks ------------------------------------------------------------------------------
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request | ListingItem]:
         """Follow the links of a listing (or any non-article) page; yield it as listing
         evidence (the pipeline reads which articles it files under which category)."""
-        selector = self._selector(response)
+        html = self._read(response)
+        selector = selector_of(html)
         self._note_denied(response, selector)
         yield from self._follow_links(response, selector)
         self._count_listing_fetch(response.url)
         # A page cut by PAGE_MAX_PARSE is no evidence of a listing (nor parsed whole again).
         if listing_task(response.url, self.base_url) is not None and not self._cut(response):
-            content_type = response.headers.get("Content-Type")
-            yield ListingItem(response.url,
-                              content_type.decode("latin-1") if content_type else None,
-                              response.body, response.meta.get(META_KEY))
+            yield ListingItem(response.url, content_type_of(response), response.body,
+                              response.meta.get(META_KEY), read=html)
 
     def parse_article(
         self, response: Response, article_id: int, itemid: int | None
@@ -208,7 +228,8 @@ class IfesSpider(scrapy.Spider):
                 yield ObservedItem(article_id, NOT_MODIFIED_LINE, response.meta[SEEN_KEY],
                                    refers_to=response.meta[META_KEY].warc_record_id)
             return
-        selector = self._selector(response)
+        html = self._read(response)
+        selector = selector_of(html)
         yield from self._follow_links(response, selector)
         denied = self._note_denied(response, selector)
         if denied:
@@ -218,7 +239,7 @@ class IfesSpider(scrapy.Spider):
             return
         if not self._is_article(response, selector):
             return
-        pages = [page_dict(response, 0)]
+        pages = [page_dict(response, 0, self._handed_over(response, html, []))]
         total = page_count(selector)
         # Later pages under the menu item page 0 was fetched under (a recrawl may have asked
         # for the URL captured before): the breadcrumbs, and so the record, stay the same.
@@ -237,14 +258,15 @@ class IfesSpider(scrapy.Spider):
         total: int,
     ) -> Iterator[scrapy.Request | ArticleItem]:
         """Add one later page of a multi-page article; yield the item after the last one."""
-        selector = self._selector(response)
+        html = self._read(response)
+        selector = selector_of(html)
         yield from self._follow_links(response, selector)
         page = len(pages)
         denied = self._note_denied(response, selector)
         if denied:
             yield self._item(article_id, pages, [f"page {page} of {total}: {denied}"])
             return
-        pages = [*pages, page_dict(response, page)]
+        pages = [*pages, page_dict(response, page, self._handed_over(response, html, pages))]
         kept = self._within_article_bound(pages, total)
         if kept < len(pages):  # over ARTICLE_MAXSIZE: the rest is not fetched (a bound)
             yield self._item(article_id, pages[:kept], [
@@ -269,8 +291,10 @@ class IfesSpider(scrapy.Spider):
     def parse_print(self, response: Response, article_id: int, pages: list[dict[str, Any]],
                     errors: list[str]) -> Iterator[ArticleItem]:
         """Yield the article with its print view (the cross-check of its text)."""
-        denied = denied_state(self._selector(response))
-        printed = None if denied else page_dict(response, PRINT_PAGE)
+        html = self._read(response)
+        denied = denied_state(selector_of(html))
+        printed = None if denied else page_dict(response, PRINT_PAGE,
+                                                 self._handed_over(response, html, []))
         yield self._item(article_id, pages, errors, printed)
 
     def on_error(self, failure: Failure) -> Iterator[ArticleItem | ObservedItem]:
@@ -471,16 +495,26 @@ class IfesSpider(scrapy.Spider):
 
     # Page states ----------------------------------------------------------------------------
 
-    def _selector(self, response: Response) -> Selector:
-        """Return the selector of the page's first PAGE_MAX_PARSE bytes (a cut noted)."""
+    def _read(self, response: Response) -> ReadPage:
+        """Return the page's first PAGE_MAX_PARSE bytes decoded and parsed (a cut noted)."""
         if self._cut(response):
             refuse(getattr(self, "crawler", None), "page-parse", response.url,
                    f"a page of {len(response.body)} bytes: its first {self.page_max_parse} "
                    "are read for links (the WARC keeps it whole)", "PAGE_MAX_PARSE")
-        return page_selector(response, self.page_max_parse)
+        return read_response(response, self.page_max_parse)
 
     def _cut(self, response: Response) -> bool:
         return bool(self.page_max_parse) and len(response.body) > self.page_max_parse
+
+    def _handed_over(self, response: Response, html: ReadPage,
+                     pages: list[dict[str, Any]]) -> ReadPage | None:
+        """Return the page as read for its links, for the record builder to take instead of
+        parsing it again: None when only its first PAGE_MAX_PARSE bytes were read, or when the
+        article's pages handed over so far would pass READ_PAGES_MAX bytes of body."""
+        if self._cut(response):
+            return None
+        held = sum(len(p["body"]) for p in pages if p.get("read") is not None)
+        return html if held + len(response.body) <= READ_PAGES_MAX else None
 
     def _note_denied(self, response: Response, selector: Selector) -> str | None:
         """Return "restricted"/"not found" (counted, logged) for Joomla's HTTP-200 refusals."""
@@ -490,13 +524,16 @@ class IfesSpider(scrapy.Spider):
         return state
 
     def _is_article(self, response: Response, selector: Selector) -> bool:
-        if selector.css("table.contentpaneopen"):
+        if selector.root.xpath(ARTICLE_TABLES):
             return True
         self._stats_inc("ifes/not_article")
         # Kept in the WARC as it came, but no record: the report says so.
         self.failures.append({"url": response.url, "reason": "not an article page"})
         logger.warning("not an article page: %s", response.url)
         return False
+
+    def note_failure(self, url: str, failure: Failure) -> None:
+        self._record_failure(url, failure)
 
     def _record_failure(self, url: str, failure: Failure) -> str:
         """Count and keep a failed request; return the reason. robots.txt refusals and links out
@@ -505,6 +542,10 @@ class IfesSpider(scrapy.Spider):
         reason = failure_reason(failure)
         if failure.check(HttpError) and failure.value.response.meta.get(CHANGE_KEY) == "gone":
             logger.info("gone since the last crawl: %s (%s)", url, reason)
+            return reason
+        if failure.check(HttpError) and failure.value.response.meta.get(ARCHIVED_KEY) and \
+                failure.value.response.status in GONE_STATUSES:
+            logger.info("withdrawn, held by a public archive only: %s (%s)", url, reason)
             return reason
         if failure.check(StorageFailed):
             return reason  # the run failed, not this page: the report says why
@@ -529,21 +570,37 @@ class IfesSpider(scrapy.Spider):
             stats.set_value(key, value)
 
 
-def page_selector(response: Response, max_bytes: int = 0) -> Selector:
-    """Return a selector over the page (its first ``max_bytes``, 0: all) decoded as the record
-    builder decodes it.
+def read_response(response: Response, max_bytes: int = 0) -> ReadPage:
+    """Return the page (its first ``max_bytes``, 0: all) decoded and parsed as the record
+    builder decodes and parses it (:func:`archive.page.record.read_html`).
 
     Scrapy trusts the header charset, which on this site may be missing or a wrong utf-8 over
     windows-1251 bytes; links with Cyrillic text or parameters must not be mangled.
     """
+    body = response.body[:max_bytes] if max_bytes else response.body
+    return read_html(body, content_type_of(response))
+
+
+def page_selector(response: Response, max_bytes: int = 0) -> Selector:
+    """Return a selector over the page (its first ``max_bytes``, 0: all), read as
+    :func:`read_response` reads it."""
+    return selector_of(read_response(response, max_bytes))
+
+
+def selector_of(html: ReadPage) -> Selector:
+    """Return a selector over a page read by :func:`read_response`."""
+    return Selector(root=html.parsed.root, type="html")
+
+
+def content_type_of(response: Response) -> str | None:
+    """Return the response's ``Content-Type`` (its last value), None if absent."""
     content_type = response.headers.get("Content-Type")
-    header = content_type.decode("latin-1") if content_type else None
-    text = decode_html(response.body[:max_bytes] if max_bytes else response.body, header).text
-    return Selector(root=html_root(text), type="html")
+    return content_type.decode("latin-1") if content_type else None
 
 
-def page_dict(response: Response, page: int) -> dict[str, Any]:
-    """Return one page of an ArticleItem from *response*."""
+def page_dict(response: Response, page: int, read: ReadPage | None = None) -> dict[str, Any]:
+    """Return one page of an ArticleItem from *response* (``read``: the page decoded and parsed,
+    handed to the record builder)."""
     return {
         "page": page,
         "url": response.url,
@@ -556,6 +613,7 @@ def page_dict(response: Response, page: int) -> dict[str, Any]:
         "body": response.body,
         "capture": response.meta.get(META_KEY),
         "seen": response.meta.get(SEEN_KEY),
+        "read": read,
     }
 
 

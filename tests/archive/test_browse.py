@@ -91,11 +91,21 @@ def test_facets_on_section_language_year_and_author(browsed: str, release: Path)
     assert facets["authors"] == dict(Counter(a["name"] for r in articles for a in r["authors"]))
 
 
-def test_versions_and_captures_are_there_too(browsed: str, release: Path) -> None:
-    for table in ("versions", "captures"):
-        lines = (release / "data" / table / f"{table}.jsonl").read_text(encoding="utf-8").splitlines()
-        answer = _get(f"{browsed}/release/{table}.json?_size=0")
-        assert answer["filtered_table_rows_count"] == len(lines)
+@pytest.mark.parametrize("table", ["versions", "captures", "changes", "persons", "sections"])
+def test_every_table_of_the_release_is_there_too(browsed: str, release: Path, table: str) -> None:
+    lines = (release / "data" / table / f"{table}.jsonl").read_text(encoding="utf-8").splitlines()
+    answer = _get(f"{browsed}/release/{table}.json?_size=0")
+    assert lines and answer["filtered_table_rows_count"] == len(lines)
+
+
+def test_an_articles_changes_are_linked_from_its_page(browsed: str, release: Path) -> None:
+    article = _articles(release)[0]["article_id"]
+    answer = _get(f"{browsed}/release/articles/{article}.json?_extras=foreign_key_tables")
+    linked = {t["other_table"]: t["count"] for t in answer["foreign_key_tables"]}
+    changes = [json.loads(line) for line in (release / "data" / "changes" / "changes.jsonl")
+               .read_text(encoding="utf-8").splitlines()]
+    assert linked["changes"] == sum(row["article_id"] == article for row in changes) >= 1
+    assert linked["versions"] >= 1 and linked["captures"] >= 1
 
 
 def test_persons_are_there_with_their_spellings(browsed: str, release: Path) -> None:
@@ -139,6 +149,46 @@ def test_an_unknown_capture_is_a_404(browsed: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as error:
         _fetch(f"{browsed}/-/capture/nothing.warc.gz/0/100")
     assert error.value.code == 404
+
+
+#: The window the article page must fit (issue 20: its text was off-screen at 1280 px).
+ARTICLE_WINDOW = (1280, 800)
+#: Where each field of the article's page stands in the window: its cell's box and its label.
+_FIELD_BOXES = """Array.from(document.querySelectorAll('table.rows-and-columns td')).map(td => {
+  const box = td.getBoundingClientRect();
+  return {column: td.className.split(' ')[0].replace(/^col-/, ''), left: box.left,
+          right: box.right, width: box.width,
+          label: getComputedStyle(td, '::before').content};
+})"""
+
+
+def test_an_articles_page_shows_its_text_in_a_1280_px_window(browsed: str, release: Path,
+                                                               tmp_path: Path) -> None:
+    record = max(_articles(release), key=lambda r: len(r["text"] or ""))
+    browser = Chromium(need_chromium(), tmp_path / "profile", window=ARTICLE_WINDOW)
+    try:
+        page = browser.open(f"{browsed}/release/articles/{record['article_id']}")
+        width = page.evaluate("window.innerWidth")
+        fields = {box["column"]: box for box in page.evaluate(_FIELD_BOXES)}
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        page.evaluate("document.querySelector('td.col-text').scrollIntoView()")
+        shown = page.evaluate("document.querySelector('td.col-text').innerText")
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        shot = page.screenshot(ARTEFACTS / "browse-article-1280.png")
+    finally:
+        browser.close()
+    print(f"window {width} px; text cell {fields['text']['left']:.0f}-"
+          f"{fields['text']['right']:.0f} px; page {overflow} px wide")
+    assert width == ARTICLE_WINDOW[0]
+    # every field, the text above all, stands inside the window, and wide enough to read
+    outside = {c: (b["left"], b["right"]) for c, b in fields.items()
+               if b["left"] < 0 or b["right"] > width}
+    assert not outside and overflow <= width
+    assert fields["text"]["width"] >= width / 2
+    # each under its name, the text whole
+    assert all(box["label"] == f'"{column}"' for column, box in fields.items())
+    assert " ".join(shown.split()) == " ".join(record["text"].split())
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_a_search_seen_in_headless_chromium(browsed: str, release: Path,

@@ -118,7 +118,7 @@ def test_verify_and_rebuild_stay_flat_on_1_and_5_gb_bombs(tmp_path: Path) -> Non
         open_copy.parent.mkdir()
         shutil.copy(path, open_copy)
         status, out, close_peak = run_limited(
-            "-c", f"from ifes_archive.archive.warcs.writer import close_out_open_files; from pathlib import Path; "
+            "-c", f"from ifes_archive.archive.warcs.closeout import close_out_open_files; from pathlib import Path; "
                   f"print(close_out_open_files(Path({str(open_copy.parent)!r})))")
         assert status == 0 and (open_copy.parent / path.name).stat().st_size == path.stat().st_size
         peaks[mib] = (verify_peak, rebuild_peak, close_peak)
@@ -134,7 +134,7 @@ def test_a_gigabyte_record_is_closed_out_and_verified_streaming(tmp_path: Path, 
     huge_record_file(leftover, mib)
     whole = leftover.stat().st_size
     status, _, close_peak = run_limited(
-        "-c", f"from ifes_archive.archive.warcs.writer import close_out_open_files; from pathlib import Path; "
+        "-c", f"from ifes_archive.archive.warcs.closeout import close_out_open_files; from pathlib import Path; "
               f"close_out_open_files(Path({str(tmp_path)!r}))")
     closed = tmp_path / leftover.name.removesuffix(".open")
     assert status == 0 and closed.exists() and not leftover.exists()

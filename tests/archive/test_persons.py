@@ -89,6 +89,27 @@ def test_east_asian_names_meet_across_scripts_and_orders() -> None:
         [[1, 2], [3, 4], [5, 6], [7], [8, 9], [10]]
 
 
+def test_a_japanese_surname_with_a_long_vowel_s_h_is_the_surname_in_every_spelling() -> None:
+    # «Ohgawa Kazuo» beside «K. Ōgawa»: Ohgawa is the surname, not a given name of two words
+    people = _people(
+        _article(1, ("Kazuo Ōgawa", ["K. Ōgawa", "Ohgawa Kazuo"])),
+        _article(2, ("Kazuo Ōgawa", ["Kazuo Ōgawa", "Ōgawa K."])),
+        _article(3, ("K. Ōgawa", ["Ōgawa K."])),
+        _article(4, ("Satoh Yuko", ["Satoh Yuko", "Satō Y."])),
+        _article(5, ("Yūko Satō", ["Yūko Satō"])))
+    assert sorted(sorted(a for a, _ in p) for p in people) == [[1, 2, 3], [4, 5]]
+
+
+def test_a_hepburn_initial_fits_a_polivanov_given_name_and_no_other() -> None:
+    # «Sh.» begins Shigeki and Сигэки (си = shi); it begins no Кэндзи
+    people = _people(
+        _article(1, ("Shigeki Hakamada", ["Shigeki Hakamada", "Hakamada Shigeki"])),
+        _article(2, ("Сигэки Хакамада", ["Сигэки Хакамада"])),
+        _article(3, ("Sh. Hakamada", ["Hakamada Sh."])),
+        _article(4, ("Кэндзи Хакамада", ["Кэндзи Хакамада"])))
+    assert sorted(sorted(a for a, _ in p) for p in people) == [[1, 2, 3], [4]]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(GIVEN), st.sampled_from(PATRONYMIC), st.sampled_from(SURNAME),
        st.lists(st.sampled_from(SCHEMES), min_size=2, max_size=5),

@@ -11,20 +11,19 @@ import zlib
 import brotli
 import pytest
 
-from ifes_archive.archive.warcs.reader import (
+from ifes_archive.archive.warcs.codings import (
     SUPPORTED_CODINGS,
     BodyTooLarge,
     ContentDecoder,
     content_codings,
     decode_body,
-    held_entity,
-    open_records,
-    read_http,
-    read_raw_records,
 )
+from ifes_archive.archive.warcs.http_messages import held_entity, read_http
+from ifes_archive.archive.warcs.reader import open_records
 from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.archive.warcs.writer import sha1_digest
 from tests.archive.test_warc import exchange, writer
+from tests.warcs import read_raw_records
 
 try:
     from compression import zstd

@@ -13,7 +13,8 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from ifes_archive.archive.corpus.rebuild import TORN_TAIL, rebuild
+from ifes_archive.archive.corpus.rebuild import rebuild
+from ifes_archive.archive.corpus.selection import TORN_TAIL
 from ifes_archive.archive.warcs.reader import record_at
 from ifes_archive.crawler.cli import main as cli
 from ifes_archive.fixtures.mirror import Mirror

@@ -25,14 +25,15 @@ from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.citation import cite
 from ifes_archive.archive.release.identity import release_date
 from ifes_archive.archive.release.privacy import MASKED_FIELDS, mask_emails
-from ifes_archive.archive.release.tables import ROW_GROUP_BYTES, all_tables
+from ifes_archive.archive.release.table_files import ROW_GROUP_BYTES
+from ifes_archive.archive.release.tables import all_tables
 from ifes_archive.archive.warcs.index import INDEX_PATH
-from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.cli import main
 from tests.browser import Chromium
 from tests.conftest import RELEASE_DATE, build_release_cli
 from tests.extras import need_chromium, need_pywb
 from tests.pywb import wayback
+from tests.warcs import read_raw_records
 
 FRICTIONLESS = Path(sys.executable).with_name("frictionless")
 WACZ_TOOL = Path(sys.executable).with_name("wacz")
@@ -331,9 +332,9 @@ def test_same_archive_same_options_same_bytes(release: Path, crawl, tmp_path: Pa
 
 
 def test_a_second_release_into_the_same_folder_keeps_nothing_of_the_first(
-        crawl, tmp_path: Path) -> None:
+        release: Path, crawl, tmp_path: Path) -> None:
     out = tmp_path / "release"
-    assert build_release_cli(crawl.out, out) == 0
+    shutil.copytree(release, out)  # the first: the session's release (same archive and options)
     assert build_release_cli(crawl.out, out, "--language", "ru") == 0
     rows = _jsonl(out / "data" / "articles" / "articles.jsonl")
     assert rows and {r["language"] for r in rows} == {"ru"}

@@ -21,7 +21,7 @@ from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.identity import DOI_PLACEHOLDER, NOT_NAMED, URL_PLACEHOLDER
 from ifes_archive.archive.release.privacy import MASK
 from ifes_archive.fixtures.assets import STATIC_FILES
-from tests.conftest import build_release_cli, run_crawl, serve
+from tests.conftest import build_release_cli
 
 #: An address, written independently of the release's pattern (privacy.EMAIL).
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -178,13 +178,9 @@ def test_metadata_csv_carries_the_citation(release: Path) -> None:
     assert rows == articles and all("archive.wacz, " in c for c in rows.values())
 
 
-def test_the_card_says_which_requisites_a_crawl_captured(tmp_path: Path) -> None:
-    # a mirror of its own: the session's mirror logs every exchange, and test_capture holds the
-    # session crawl's WARCs to that log
-    for served in serve(tmp_path):
-        done = run_crawl(served.base_url, tmp_path / "out", PAGE_REQUISITES="True")
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert build_release_cli(tmp_path / "out", tmp_path / "release", "--creator", "A") == 0
+def test_the_card_says_which_requisites_a_crawl_captured(requisites_crawl,  # noqa: ANN001
+                                                         tmp_path: Path) -> None:
+    assert build_release_cli(requisites_crawl.out, tmp_path / "release", "--creator", "A") == 0
     section = _body(tmp_path / "release").split("## What was not captured")[1].split("\n## ")[0]
     assert f"Page requisites were captured in at least one run ({len(STATIC_FILES):,} " \
            "captured, 0 failed" in section

@@ -6,7 +6,6 @@ page in the WACZ and its stable text file with ``--all-versions``."""
 from __future__ import annotations
 
 import json
-import signal
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +17,16 @@ import pytest
 from ifes_archive.crawler.cli import main as cli
 from ifes_archive.fixtures.epochs import Changes, site_at
 from ifes_archive.fixtures.model import Site
-from ifes_archive.fixtures.timeline import wait_for_epoch
-from tests.conftest import Crawl, build_release_cli, run_crawl, serve
+from tests.conftest import (
+    RECRAWL_ARTICLES,
+    RECRAWL_CHANGE_RATE,
+    Crawl,
+    Recrawl,
+    build_release_cli,
+)
 
-ARTICLES, CHANGE_RATE = 60, 0.2
-#: A small site that changes a lot from one week to the next.
-MIRROR = ("--validators", "--articles", str(ARTICLES), "--change-rate", str(CHANGE_RATE))
+#: The session's small changing mirror (tests/conftest.py, ``recrawl``).
+ARTICLES, CHANGE_RATE = RECRAWL_ARTICLES, RECRAWL_CHANGE_RATE
 
 
 @dataclass
@@ -40,21 +43,12 @@ class Recrawled:
 
 
 @pytest.fixture(scope="module")
-def recrawled(tmp_path_factory: pytest.TempPathFactory):
-    tmp = tmp_path_factory.mktemp("release-changes")
-    for served in serve(tmp, *MIRROR):
-        first = run_crawl(served.base_url, tmp / "archive")
-        assert first.returncode == 0, first.stderr[-2000:]
-        assert build_release_cli(first.out, tmp / "release-1") == 0
-        served.process.send_signal(signal.SIGUSR1)
-        wait_for_epoch(served.base_url, 1)
-        second = run_crawl(served.base_url, tmp / "archive")
-        assert second.returncode == 0, second.stderr[-2000:]
-        assert build_release_cli(second.out, tmp / "release-2") == 0
-        epoch1, (changes,) = site_at(articles=ARTICLES, epoch=1, change_rate=CHANGE_RATE)
-        epoch0, _ = site_at(articles=ARTICLES, epoch=0, change_rate=CHANGE_RATE)
-        yield Recrawled(tmp / "archive", second, tmp / "release-1", tmp / "release-2", changes,
-                        (epoch0, epoch1))
+def recrawled(recrawl: Recrawl) -> Recrawled:
+    """The session's two crawls of the small changing mirror, and what the generator changed."""
+    epoch1, (changes,) = site_at(articles=ARTICLES, epoch=1, change_rate=CHANGE_RATE)
+    epoch0, _ = site_at(articles=ARTICLES, epoch=0, change_rate=CHANGE_RATE)
+    return Recrawled(recrawl.archive, recrawl.crawl, recrawl.before, recrawl.after, changes,
+                     (epoch0, epoch1))
 
 
 def _jsonl(path: Path) -> list[dict]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import signal
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -17,15 +17,18 @@ import pytest
 from ifes_archive.archive.corpus.person_store import CURATED, STORE
 from ifes_archive.archive.release.browse_plugin import read_capture
 from ifes_archive.archive.release.scope import article_of
-from ifes_archive.archive.release.warcs import copy_warcs
+from ifes_archive.archive.release.warcs import write_release_wacz
 from ifes_archive.archive.types import CapturePointer
-from ifes_archive.archive.warcs.reader import read_raw_records
+from ifes_archive.archive.warcs.index import REPLAYWEB, build_index
 from ifes_archive.fixtures.epochs import Changes, site_at
-from ifes_archive.fixtures.timeline import wait_for_epoch
-from tests.conftest import Crawl, build_release_cli, run_crawl, serve
-
-#: A small site that changes a lot from one week to the next.
-MIRROR = ("--validators", "--articles", "60", "--change-rate", "0.2")
+from tests.conftest import (
+    RECRAWL_ARTICLES,
+    RECRAWL_CHANGE_RATE,
+    Crawl,
+    Recrawl,
+    build_release_cli,
+)
+from tests.warcs import read_raw_records
 
 
 @dataclass
@@ -38,19 +41,11 @@ class History:
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory):
-    tmp = tmp_path_factory.mktemp("release-history")
-    for served in serve(tmp, *MIRROR):
-        first = run_crawl(served.base_url, tmp / "archive")
-        assert first.returncode == 0, first.stderr[-2000:]
-        before = tmp / "release-1"
-        assert build_release_cli(first.out, before) == 0
-        served.process.send_signal(signal.SIGUSR1)
-        wait_for_epoch(served.base_url, 1)
-        second = run_crawl(served.base_url, tmp / "archive")
-        assert second.returncode == 0, second.stderr[-2000:]
-        (changes,) = site_at(articles=60, epoch=1, change_rate=0.2)[1]
-        yield History(tmp / "archive", second, before, changes)
+def history(recrawl: Recrawl) -> History:
+    """The session's two crawls of the small changing mirror, and what the generator changed."""
+    (changes,) = site_at(articles=RECRAWL_ARTICLES, epoch=1,
+                         change_rate=RECRAWL_CHANGE_RATE)[1]
+    return History(recrawl.archive, recrawl.crawl, recrawl.before, changes)
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -224,13 +219,18 @@ def test_warc_copies_drop_exactly_the_left_out_captures(history: History,
     # an edited article (fetched whole twice) and an unchanged one (a 304 revisit the second time)
     drop = {min(history.changes.edited), _unchanged(history)["article_id"]}
     files = sorted((history.archive / "warc").glob("*.warc.gz"))
-    copies = copy_warcs(files, tmp_path / "warc", drop)
+    wacz = tmp_path / "release.wacz"
+    packed = write_release_wacz(files, wacz, drop, history.archive / "articles.jsonl", "t",
+                                datetime(2026, 12, 1, tzinfo=timezone.utc))
+    copies = packed.copies
+    with zipfile.ZipFile(wacz) as archive:
+        archive.extractall(tmp_path / "unpacked")
     assert len(copies.runs) == 2 and all(run.first <= run.last for run in copies.runs.values())
     kept_total = dropped = 0
     for original in files:
         records = read_raw_records(original)
         left = [r for r in records if article_of(r.headers.get("WARC-Target-URI", "")) in drop]
-        copied = read_raw_records(tmp_path / "warc" / original.name)
+        copied = read_raw_records(tmp_path / "unpacked" / "archive" / original.name)
         assert [(r.headers, r.block) for r in copied] == \
             [(r.headers, r.block) for r in records if r not in left]
         types = {r.type for r in left}
@@ -246,6 +246,11 @@ def test_warc_copies_drop_exactly_the_left_out_captures(history: History,
     assert dropped and copies.dropped == dropped and copies.records == kept_total + dropped
     assert {"revisit"} <= {r.type for p in files for r in read_raw_records(p)
                            if article_of(r.headers.get("WARC-Target-URI", "")) in drop}
+    # the index taken in the same read is cdxj-indexer's index of the copies
+    copied_files = sorted((tmp_path / "unpacked" / "archive").iterdir())
+    assert (tmp_path / "unpacked" / "indexes" / "index.cdxj").read_text().splitlines() == \
+        build_index(copied_files, REPLAYWEB).lines
+    assert packed.lines == len(build_index(copied_files, REPLAYWEB).lines)
 
 
 @pytest.mark.parametrize(("line", "says"), [

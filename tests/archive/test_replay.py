@@ -22,8 +22,9 @@ from urllib.parse import quote
 import pytest
 from warcio.timeutils import iso_date_to_timestamp as _stamp
 
+from ifes_archive.archive.warcs.http_messages import read_http
 from ifes_archive.archive.warcs.index import INDEX_PATH, PYWB, REPLAYWEB, build_index
-from ifes_archive.archive.warcs.reader import parse_http, read_http, read_raw_records, record_at
+from ifes_archive.archive.warcs.reader import record_at
 from ifes_archive.archive.warcs.writer import REVISIT_NOT_MODIFIED
 from ifes_archive.crawler.cli import main as cli
 from ifes_archive.fixtures.epochs import site_at
@@ -33,6 +34,7 @@ from tests.conftest import run_crawl, serve
 from tests.extras import need_chromium, need_pywb, need_replayweb
 from tests.pywb import get
 from tests.pywb import wayback as pywb_server
+from tests.warcs import parse_http, read_raw_records
 
 #: Screenshots and page texts of the browser tests land here (kept after the run).
 ARTEFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artefacts"

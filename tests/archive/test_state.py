@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from ifes_archive.archive.pointer import CapturePointer
 from ifes_archive.archive.warcs.state import CrawlState, KnownCapture
-from ifes_archive.archive.warcs.writer import CapturePointer
 
 #: The schema the first releases wrote (no seen_date, no run label).
 OLD_SCHEMA = """

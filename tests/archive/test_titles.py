@@ -173,3 +173,15 @@ def test_a_chinese_or_korean_name_keeps_its_printed_order(surname: str, syllable
     assert record["title"] == "Trade Friction"
     assert names_of(record) == [name]
     assert record["text"] == TEXT
+
+
+@pytest.mark.parametrize(("title", "byline"), [
+    ("Yakovleva Olga, Abenomics: Two Years On", "Olga Jakovleva"),
+    ("Zhukov A.P. Abenomics: Two Years On", "Andrei Jukov"),
+    ("Yakovlev A.M. Abenomics: Two Years On", "Alexander Iakovlev")])
+def test_a_title_prefix_and_a_byline_in_two_schemes_are_one_author(title: str,
+                                                                   byline: str) -> None:
+    """A Latin j is й (Jakovleva) or ж (Jukov): the prefix and the byline name one person."""
+    record = record_of(title, f"<p>{byline}</p>")
+    assert len(record["authors"]) == 1, record["authors"]
+    assert byline in record["authors"][0]["spellings"]

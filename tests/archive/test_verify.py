@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from scrapy import Request
 
-from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.cli import main
 from tests.crawler.components import Downloader, close_crawler, open_crawler
 from tests.crawler.test_http11 import ScriptedServer, answer
+from tests.warcs import read_raw_records
 
 #: The preface (RFC 9113, 3.4) and an empty SETTINGS frame, as an h2-only server sends them.
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"

@@ -12,14 +12,10 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from ifes_archive.archive.warcs.reader import read_raw_records
+from ifes_archive.archive.warcs.closeout import close_out_open_files
 from ifes_archive.archive.warcs.verify import verify_file
-from ifes_archive.archive.warcs.writer import (
-    CaptureWriter,
-    HttpExchange,
-    close_out_open_files,
-    sha1_digest,
-)
+from ifes_archive.archive.warcs.writer import CaptureWriter, HttpExchange, sha1_digest
+from tests.warcs import read_raw_records
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc)
 BODY = gzip.compress(b"<html>\xcf\xf0\xe8\xe2\xe5\xf2</html>", mtime=0)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.corpus.rebuild import TORN_TAIL
+from ifes_archive.archive.corpus.selection import TORN_TAIL
 from ifes_archive.archive.warcs.warcfiles import WarcInputError, find_warcs
 from ifes_archive.crawler.cli import main
 from tests.archive.test_release import mid_record_cut
@@ -123,3 +123,25 @@ def test_hidden_files_and_open_files_are_no_junk(crawl, tmp_path: Path) -> None:
     (archive / "warc" / "ifes-x.warc.gz.open").write_bytes(b"")  # a crawl just opened it
     names = [p.name for p in find_warcs([archive / "warc"])]
     assert names == sorted([crawl.warc_files[0].name, "ifes-x.warc.gz.open"])
+
+
+def test_the_folders_own_list_passes_strays_over_that_the_verbs_name(crawl, tmp_path: Path) -> None:
+    """The one lister two ways: what a crawl reads back and reports of its ``warc/`` (closed
+    WARC files; a stray file never stops it) and what an offline verb reads (open files too;
+    a stray file is an input error naming it)."""
+    from ifes_archive.archive.warcs.folder import ArchiveFolder
+    from ifes_archive.archive.warcs.warcfiles import warcs_under
+
+    archive = _copy(crawl, tmp_path)
+    (closed,) = (archive / "warc").iterdir()
+    opened = closed.with_name("ifes-later.warc.gz.open")
+    shutil.copy(closed, opened)
+    (archive / "warc" / "notes.txt").write_text("not a WARC", encoding="utf-8")
+    folder = ArchiveFolder(archive)
+    assert folder.warc_files() == [closed]
+    assert warcs_under(folder.warc, open_too=True) == [closed, opened]
+    with pytest.raises(WarcInputError, match=r"notes\.txt"):
+        folder.warc_inputs()
+    (archive / "warc" / "notes.txt").unlink()
+    assert folder.warc_inputs() == find_warcs([archive]) == [closed, opened]
+    assert ArchiveFolder(tmp_path / "none").warc_files() == []

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from ifes_archive.archive.warcs.reader import parse_http, read_raw_records
 from ifes_archive.archive.warcs.verify import verify_file
+from tests.warcs import parse_http, read_raw_records
 
 NAME = re.compile(r"^ifes-\d{14}-\d{5}-[A-Za-z0-9._]+\.warc\.gz$")
 
@@ -155,7 +155,7 @@ def test_a_resumed_run_learns_what_its_files_hold_and_the_state_missed(crawl, tm
     """A kill between writing a record and committing the state: the state is taught from
     the interrupted run's closed-out files, so the page is not fetched again."""
     from ifes_archive.archive.warcs.state import CrawlState
-    from ifes_archive.crawler.session import recover_state
+    from ifes_archive.crawler.recovery import recover_state
 
     original = CrawlState(crawl.out / "state.sqlite")
     keys = [row[0] for row in original._db.execute("SELECT key FROM captures")]  # noqa: SLF001

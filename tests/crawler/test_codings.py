@@ -13,7 +13,8 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from ifes_archive.archive.corpus.rebuild import rebuild
-from ifes_archive.archive.warcs.reader import open_records, read_http, response_entity
+from ifes_archive.archive.warcs.http_messages import read_http
+from ifes_archive.archive.warcs.reader import open_records, response_entity
 from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.crawler import settings as defaults
 from ifes_archive.crawler.middlewares import AcceptEncodingMiddleware

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from ifes_archive.archive.corpus.rebuild import rebuild
 from ifes_archive.archive.page.joomla import state_key
-from ifes_archive.archive.warcs.reader import parse_http, read_raw_records
 from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.fixtures.epochs import site_at
 from ifes_archive.fixtures.mirror import Mirror
@@ -21,6 +20,7 @@ from ifes_archive.fixtures.server import MIRROR_SETTINGS
 from ifes_archive.fixtures.site import build_site
 from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import Crawl, serve
+from tests.warcs import parse_http, read_raw_records
 
 KILLS = 3
 #: Seeded, so a failure can be replayed: kill when the WARC files of the folder have grown to

@@ -16,13 +16,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ifes_archive.archive.warcs.reader import open_records, read_http, read_raw_records
+from ifes_archive.archive.warcs.http_messages import read_http
+from ifes_archive.archive.warcs.reader import open_records
 from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.crawler.crawllog import parse_line
 from ifes_archive.fixtures.hostile import SMUGGLED, SMUGGLED_BODY
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.site import build_site
 from tests.conftest import Crawl, Served, run_crawl, serve
+from tests.warcs import read_raw_records
 
 ARTICLES = 60
 SITE = Mirror(build_site(articles=ARTICLES))

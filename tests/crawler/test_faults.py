@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.warcs.reader import parse_http, read_raw_records
 from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.site import build_site
 from tests.conftest import Crawl, run_crawl, serve
+from tests.warcs import parse_http, read_raw_records
 
 SITE = Mirror(build_site())
 SINGLE = [i for i in SITE.crawlable_article_ids()

@@ -9,7 +9,9 @@ dates, sources and the Itemid-drawn breadcrumb and sections aside). Capture date
 crawls made them), so only their order counts. The one expected difference: an article
 withdrawn in a later epoch is ``gone`` in the crawl of one folder (it asked for it again and
 got the removal) but ``current`` in the import, since the three fresh crawls the archive holds
-never asked for it after it left the listings; the test checks exactly those articles.
+never asked for it after it left the listings; the test checks exactly those articles. Once a
+crawl of the live site runs in the folder the import went to, it asks for them and they are
+marked withdrawn (:func:`test_a_withdrawn_article_only_an_archive_holds_is_marked_withdrawn`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pytest
 from ifes_archive.archive.corpus.imports.cdx import Capture
 from ifes_archive.archive.corpus.imports.records import SOURCE_URI
 from ifes_archive.archive.corpus.versions import content_digest
-from ifes_archive.archive.warcs.reader import read_raw_records
+from ifes_archive.archive.page.joomla import parse_url
 from ifes_archive.crawler.archive_client import ArchiveClient
 from ifes_archive.crawler.importer import refusal
 from ifes_archive.fixtures.epochs import changes
@@ -34,6 +36,7 @@ from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import run_crawl, serve
 from tests.extras import need_pywb
 from tests.pywb import wayback
+from tests.warcs import read_raw_records
 
 EPOCHS = 3
 IMPORT_TIMEOUT = 900
@@ -56,7 +59,8 @@ def epochs(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def archive(epochs, tmp_path_factory: pytest.TempPathFactory):
-    """A pywb collection of the three epochs' WARCs, served on loopback: its root URL."""
+    """A pywb collection of the three epochs' WARCs (``coll``) and one of the first two
+    (``early``), served on loopback: its root URL."""
     tmp, _ = epochs
     pywb = need_pywb()
     home = tmp_path_factory.mktemp("pywb")
@@ -64,6 +68,13 @@ def archive(epochs, tmp_path_factory: pytest.TempPathFactory):
                    capture_output=True)
     warcs = [str(p) for e in range(EPOCHS) for p in sorted((tmp / f"epoch{e}" / "warc").glob("*.warc.gz"))]
     subprocess.run([pywb / "wb-manager", "add", "coll", *warcs], cwd=home, check=True,
+                   capture_output=True)
+    # A second collection, "early": the first two epochs only (the newest articles unheld).
+    subprocess.run([pywb / "wb-manager", "init", "early"], cwd=home, check=True,
+                   capture_output=True)
+    early = [str(p) for e in range(EPOCHS - 1)
+             for p in sorted((tmp / f"epoch{e}" / "warc").glob("*.warc.gz"))]
+    subprocess.run([pywb / "wb-manager", "add", "early", *early], cwd=home, check=True,
                    capture_output=True)
     with wayback(home) as root:
         yield root
@@ -289,3 +300,107 @@ def test_a_capped_import_exits_5_and_the_next_run_goes_on(epochs, archive,
     assert report.already_imported == 5 and report.stored == 5
     assert report.bounds["import-captures"]["count"] == report.distinct - 10
     assert report.requests == report.index_pages + 5
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def live_after_import(epochs, archive, tmp_path_factory: pytest.TempPathFactory):
+    """A fresh folder: the archive's three epochs imported, then the live site (the mirror at
+    its last epoch) crawled into it, then imported again (for the coverage against the crawl)."""
+    _, base_url = epochs
+    folder = tmp_path_factory.mktemp("live") / "archive"
+    cdx = f"{archive}coll/cdx"
+    first = subprocess.run(import_command(folder, cdx, base_url), capture_output=True, text=True,
+                           timeout=IMPORT_TIMEOUT)
+    assert first.returncode == 0, first.stderr[-2000:]
+    crawl = run_crawl(base_url, folder)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    again = subprocess.run(import_command(folder, cdx, base_url), capture_output=True,
+                           text=True, timeout=IMPORT_TIMEOUT)
+    assert again.returncode == 0, again.stderr[-2000:]
+    reports = sorted((folder / "reports").glob("import-*.json"))
+    return folder, crawl, again, json.loads(reports[-1].read_text())
+
+
+def test_a_withdrawn_article_only_an_archive_holds_is_marked_withdrawn(
+        live_after_import, archive, tmp_path: Path) -> None:
+    """Articles withdrawn at epochs 1 and 2 are linked by no listing the live crawl walks: it
+    asks the site for them because the archive holds them, captures the removal, and the
+    rebuilt corpus has their archived versions marked ``gone`` on that capture; the release
+    shows them gone (status, a ``withdrawn`` step each, the card's count)."""
+    from ifes_archive.crawler.cli import main
+
+    folder, _, again, report = live_after_import
+    withdrawn = changes(epoch=1).removed | changes(epoch=2).removed
+    assert withdrawn
+    held = json.loads((folder / "articles.archived.json").read_text())
+    source = archive.split("//")[1].rstrip("/")
+    assert withdrawn <= set(held[source])
+    stats = json.loads(sorted((folder / "reports").glob("run-*.json"))[-1].read_text())
+    asked = [f for f in stats["failures"] if parse_url(f["url"]).id in withdrawn]
+    assert not asked  # a removal the crawl asked about is no failure of the run
+    assert report["coverage"]["held_not_served"] == sorted(withdrawn)
+    assert report["coverage"]["held_unknown_to_crawls"] == []
+    assert f"held but no longer served: {sorted(withdrawn)}" in again.stdout
+
+    assert main(["rebuild", str(folder), "--out", str(tmp_path / "corpus.jsonl")]) == 0
+    versions = _versions(tmp_path / "corpus.jsonl")
+    for article_id in withdrawn:
+        *older, newest = versions[article_id]
+        assert newest["status"] == "gone", article_id
+        assert newest["gone"]["reason"] in ("HTTP 404", "not found page"), newest["gone"]
+        assert newest["gone"]["capture"]["warc_filename"].startswith("ifes-2")  # the crawl's
+        assert all(v["sources"] == [source] for v in versions[article_id])  # only the archive
+        assert all(v["status"] == "superseded" for v in older)
+    assert all(vs[-1]["status"] == "current" for i, vs in versions.items() if i not in withdrawn)
+
+    out = tmp_path / "release"
+    from tests.conftest import build_release_cli
+
+    assert build_release_cli(folder, out, "--rebuild") == 0
+    rows = {r["article_id"]: r for r in _jsonl(out / "data" / "articles" / "articles.jsonl")}
+    assert {i for i, r in rows.items() if r["status"] == "gone"} == withdrawn
+    steps = [r for r in _jsonl(out / "data" / "changes" / "changes.jsonl")
+             if r["kind"] == "withdrawn"]
+    assert sorted(r["article_id"] for r in steps) == sorted(withdrawn)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert f"- {len(withdrawn):,} rows gone" in card
+    # Versions by source, and the span each covers: the archive's and the crawl's.
+    dates: dict[str, list[str]] = {}
+    for version in _jsonl(out / "data" / "versions" / "versions.jsonl"):
+        for who in version["sources"]:
+            dates.setdefault(who, []).extend([version["first_seen"], version["last_seen"]])
+    spans = {who: {"versions": len(seen) // 2, "seen": [min(seen), max(seen)]}
+             for who, seen in dates.items()}
+    counted = _find(json.loads((out / "datapackage.json").read_text()), "versions_by_source")
+    assert set(counted) == {"crawl", source} and counted == spans
+    for who, entry in spans.items():
+        assert (f"- {entry['versions']:,} versions seen by `{who}`, captures dated "
+                f"{entry['seen'][0]} to {entry['seen'][1]}") in card
+    print(f"withdrawn, held by the archive only: {sorted(withdrawn)}; the live crawl: "
+          f"{stats['requests']} requests, {stats['gone']} gone")
+
+
+def test_coverage_lists_the_live_articles_no_archive_holds(epochs, archive,
+                                                           tmp_path: Path) -> None:
+    """Imported from a collection of the first two epochs only, against the crawls of all
+    three: the articles added at the last epoch are served and held by no archive; those
+    withdrawn at epochs 1 and 2 are held and no longer served."""
+    tmp, base_url = epochs
+    folder = tmp_path / "early"
+    done = subprocess.run([*import_command(folder, f"{archive}early/cdx", base_url), "--live",
+                           str(tmp / "together")], capture_output=True, text=True,
+                          timeout=IMPORT_TIMEOUT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(sorted((folder / "reports").glob("import-*.json"))[-1].read_text())
+    added, withdrawn = changes(epoch=2).added, changes(epoch=1).removed | changes(epoch=2).removed
+    assert added and not added & withdrawn
+    coverage = report["coverage"]
+    assert coverage["served_not_held"] == sorted(added)
+    assert coverage["held_not_served"] == sorted(withdrawn)
+    assert coverage["held_unknown_to_crawls"] == []
+    assert f"served but held by no archive: {sorted(added)}" in done.stdout
+    print(done.stdout.strip().splitlines()[-1])

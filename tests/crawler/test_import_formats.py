@@ -16,9 +16,9 @@ import pytest
 
 from ifes_archive.archive.corpus.imports.cdx import parse_cdx
 from ifes_archive.archive.corpus.imports.records import SOURCE_URI
-from ifes_archive.archive.warcs.reader import parse_http, read_raw_records
 from ifes_archive.crawler.archive_client import retry_after
 from ifes_archive.crawler.cli import main
+from tests.warcs import parse_http, read_raw_records
 
 SITE = "http://ifes.example/"
 ARTICLE = SITE + "index.php?option=com_content&task=view&id={}&Itemid=1"
@@ -238,3 +238,26 @@ def test_a_folder_that_is_a_file_is_one_line(fake_archive, tmp_path: Path,
                  "--base-url", SITE, "--delay", "0", "--no-progress"]) == 4
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("ifes-archive import: cannot write")
+
+
+def test_a_crawl_state_learns_nothing_from_imported_captures(fake_archive,
+                                                             tmp_path: Path) -> None:
+    """A crawl that finds no state beside WARC files relearns it from them, but not from an
+    import's: the state holds what the crawls captured (an archive's validators of years ago
+    would make conditional requests); the import noted the articles it holds instead."""
+    from ifes_archive.archive.warcs.state import CrawlState
+    from ifes_archive.crawler.session import recover_state
+
+    folder = tmp_path / "archive"
+    assert main(["import", str(folder), "--cdx", f"{fake_archive}cdx/search/cdx",
+                 "--base-url", SITE, "--delay", "0", "--no-progress"]) == 0
+    files = sorted((folder / "warc").glob("*.warc.gz"))
+    assert files and _responses(folder)
+    state = CrawlState(tmp_path / "state.sqlite")
+    try:
+        assert recover_state(state, files, 0, [SITE]) == 0
+        assert state.known_articles() == []
+    finally:
+        state.close()
+    held = json.loads((folder / "articles.archived.json").read_text())
+    assert held == {f"127.0.0.1:{urlsplit(fake_archive).port}": [5, 6]}  # 7 was refused

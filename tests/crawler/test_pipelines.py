@@ -9,15 +9,20 @@ capturing handler from the mirror served in this process, so records point at re
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import pytest
 from scrapy import Request
 from scrapy.exceptions import DropItem, NotConfigured
 
+from ifes_archive.archive.page import listings as listing_module
+from ifes_archive.archive.page import record as record_module
+from ifes_archive.archive.page.record import build_record
 from ifes_archive.archive.warcs.reader import record_at
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
-from ifes_archive.crawler.pipelines import ArticleRecordPipeline
+from ifes_archive.crawler.pipelines import ArticleRecordPipeline, captured_pages
 from ifes_archive.fixtures.server import MirrorServer
 from tests.crawler.components import (
     Downloader,
@@ -115,6 +120,47 @@ def test_an_article_becomes_a_record_pointing_at_its_captures(server, tmp_path) 
         assert warc.head.target_uri == item.pages[0]["url"]
     assert stats["ifes/articles"] == 1 and stats["ifes/articles_new"] == 1
     assert stats["ifes/checks"]["counts"]["print-view"] == {"agree": 1}
+
+
+def test_each_page_is_decoded_and_parsed_once_between_response_and_record(
+        server, tmp_path, monkeypatch) -> None:
+    """The spider hands the pages it read for their links to the record builder, and the
+    listing pages to the pipeline's listing reader: each page is parsed once (the one parser,
+    counted where it is called), and the record is the one its bytes alone give."""
+    article = next(a for a in mirror().site.articles
+                   if a.page_count > 1 and a.is_public and a.id != mirror().site.seed_article.id)
+    parsed: list[str] = []
+    real_parse = record_module.parse_page
+
+    def counted(text: str) -> Any:
+        parsed.append(text)
+        return real_parse(text)
+
+    monkeypatch.setattr(record_module, "parse_page", counted)
+    monkeypatch.setattr(listing_module, "parse", lambda text: counted(text).root)
+    run = Run(tmp_path, server.base_url)
+    item = run.article(article.id)
+    fetched = len(item.pages) + (item.print_page is not None)
+    assert len(item.pages) == article.page_count and item.print_page is not None
+    assert len(parsed) == fetched
+    journaled = run.put(item)
+    assert len(parsed) == fetched  # the pipeline parsed nothing again
+    category = mirror().site.category(article.categories[0])
+    listing_url = (f"{server.base_url}index.php?option=com_content&task=category"
+                   f"&sectionid={category.section}&id={category.id}&Itemid={category.table_itemid}")
+    listing = next(o for o in run.spider.parse(run.downloader.fetch(Request(listing_url)))
+                   if isinstance(o, ListingItem))
+    run.put_listing(listing)
+    assert len(parsed) == fetched + 1
+    run.close()
+    monkeypatch.undo()
+    base_url = run.spider.base_url
+    unread = [replace(page, read=None) for page in captured_pages(item)]
+    printed = replace(captured_pages(ArticleItem(0, "", [item.print_page]))[0], read=None)
+    again = build_record(article.id, base_url, unread, print_pages=[printed])
+    assert again is not None and again.text and list(again.flags) == journaled["flags"]
+    assert msgspec.to_builtins(again) == {k: v for k, v in journaled.items() if k != "run"} | {
+        "first_seen": None, "last_seen": None}
 
 
 def test_the_same_article_next_run_is_a_short_line_and_one_version(server, tmp_path) -> None:

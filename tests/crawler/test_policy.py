@@ -11,12 +11,8 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from ifes_archive.archive.warcs.reader import (
-    open_records,
-    read_http,
-    read_raw_records,
-    warcinfo_fields,
-)
+from ifes_archive.archive.warcs.http_messages import read_http
+from ifes_archive.archive.warcs.reader import open_records, warcinfo_fields
 from ifes_archive.crawler.cli import main as cli
 from ifes_archive.crawler.crawllog import OUT_OF_SCOPE, parse_line
 from ifes_archive.crawler.policy import (
@@ -32,6 +28,7 @@ from ifes_archive.fixtures.server import MirrorServer, read_exchange_log
 from ifes_archive.fixtures.site import build_site
 from tests.conftest import Crawl, run_crawl, serve
 from tests.crawler.components import BASE, close_crawler, make_crawler, open_crawler
+from tests.warcs import read_raw_records
 
 ARTICLES = 40
 SITE = Mirror(build_site(articles=ARTICLES))

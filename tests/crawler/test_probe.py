@@ -271,7 +271,12 @@ def test_a_move_to_another_site_is_not_followed(capsys, tmp_path: Path) -> None:
     assert f"--base-url {target}" in reason
     assert crawl.returncode == EXIT_OUT_OF_SCOPE, crawl.stderr[-2000:]
     assert "not crawling" in crawl.stderr and f"--base-url {target}" in crawl.stderr
-    assert not (tmp_path / "out" / "warc").exists()
+    # What first contact asked is archived as every exchange is (robots.txt redirected off the
+    # site: not followed; the front page's redirect), and nothing more: no request went further.
+    _, captures = _warcinfo_and_captures(tmp_path / "out")
+    assert captures == [("response", f"{old.base_url}robots.txt", 301),
+                        ("response", old.base_url, 301)]
+    assert crawl.summary["finish_reason"] == "redirected-out-of-scope"
 
 
 # Sites a crawl cannot use ------------------------------------------------------------------------

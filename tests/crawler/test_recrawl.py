@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.archive.warcs.writer import REVISIT_IDENTICAL
 from ifes_archive.fixtures.server import MIRROR_SETTINGS
 from tests.conftest import run_crawl, serve
 from tests.extras import need_pywb
 from tests.pywb import get, wayback
+from tests.warcs import read_raw_records
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def test_a_capped_run_stops_cleanly(tmp_path: Path) -> None:
 
 
 def test_pywb_replays_revisits_with_the_original_content(twice, tmp_path: Path) -> None:
-    from ifes_archive.archive.warcs.reader import read_http
+    from ifes_archive.archive.warcs.http_messages import read_http
 
     pywb = need_pywb()
     _, _, second = twice
@@ -165,7 +165,7 @@ def test_unchanged_articles_are_journaled_short(twice) -> None:
 
 def test_a_lost_state_is_relearned_with_revisits_and_seen_dates(twice, tmp_path: Path) -> None:
     from ifes_archive.archive.warcs.state import CrawlState
-    from ifes_archive.crawler.session import recover_state
+    from ifes_archive.crawler.recovery import recover_state
 
     _, _, second = twice
     original = CrawlState(second.out / "state.sqlite")

@@ -3,14 +3,11 @@ documents stay out, and nothing of it is fetched by default."""
 
 from __future__ import annotations
 
-import json
-
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.test import get_crawler
 
 from ifes_archive.archive.corpus.rebuild import rebuild
-from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.crawler.requisites import (
     REQUISITE_KEY,
     PageRequisitesMiddleware,
@@ -22,6 +19,7 @@ from ifes_archive.fixtures.assets import STATIC_FILES
 from ifes_archive.fixtures.render_misc import ROBOTS_TXT
 from tests.crawler.components import BASE as MIRROR
 from tests.crawler.components import make_crawler, mirror, mirror_response
+from tests.warcs import read_raw_records
 
 BASE = "http://example.org:8080/"
 PAGE = f"""<html><head>
@@ -103,23 +101,20 @@ def test_off_by_default_nothing_robots_disallows_is_fetched(crawl) -> None:
     assert crawl.summary["page_requisites"] == {"enabled": False, "captured": 0, "failed": 0}
 
 
-def test_with_requisites_every_embedded_file_is_captured_and_no_document(tmp_path) -> None:
-    from tests.conftest import run_crawl, serve
-
-    for served in serve(tmp_path):
-        done = run_crawl(served.base_url, tmp_path / "out", PAGE_REQUISITES="True")
-    assert done.returncode == 0, done.stderr[-2000:]
+def test_with_requisites_every_embedded_file_is_captured_and_no_document(requisites_crawl,
+                                                                         tmp_path) -> None:
+    done = requisites_crawl
     records = [r for p in done.warc_files for r in read_raw_records(p)]
     captured = {"/" + r.headers["WARC-Target-URI"].split("/", 3)[3] for r in records
                 if r.type == "response"}
     assert set(STATIC_FILES) <= captured  # stylesheets, images, favicon, what the CSS loads
     assert not [p for p in captured if p.lower().endswith(".pdf")]
-    report = json.loads((tmp_path / "out" / "crawl-summary.json").read_text())
+    report = done.summary
     assert report["page_requisites"] == {"enabled": True, "captured": len(STATIC_FILES), "failed": 0}
     assert f"page requisites: {len(STATIC_FILES)} captured, 0 failed" in done.stdout
     warcinfo = next(r for r in records if r.type == "warcinfo")
     assert b"page-requisites: on" in warcinfo.block and b"robots: obey" in warcinfo.block
     # The corpus does not see them: rebuilt from these WARCs, it is the crawl's, byte for byte.
     rebuilt = tmp_path / "rebuilt.jsonl"
-    rebuild([tmp_path / "out" / "warc"], rebuilt, workers=1, progress=False)
-    assert rebuilt.read_bytes() == (tmp_path / "out" / "articles.jsonl").read_bytes()
+    rebuild([done.out / "warc"], rebuilt, workers=1, progress=False)
+    assert rebuilt.read_bytes() == (done.out / "articles.jsonl").read_bytes()

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ifes_archive.archive.warcs.reader import read_raw_records
 from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.crawler.egg import egg_problems
 from ifes_archive.fixtures.mirror import Mirror
@@ -38,6 +37,7 @@ from ifes_archive.fixtures.server import MIRROR_SETTINGS
 from ifes_archive.fixtures.site import build_site
 from tests.conftest import serve
 from tests.extras import SCRAPYD_BIN, need_scrapyd
+from tests.warcs import read_raw_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -80,7 +80,7 @@ def test_cross_checks_agree_on_the_mirror_and_are_counted(crawl) -> None:
 
 
 def test_stays_on_the_site(crawl, mirror) -> None:
-    from ifes_archive.archive.warcs.reader import read_raw_records
+    from tests.warcs import read_raw_records
 
     uris = {r.headers["WARC-Target-URI"] for p in crawl.warc_files for r in read_raw_records(p)
             if r.type == "response"}
@@ -163,14 +163,14 @@ def test_plain_scrapy_keeps_an_archive_folder(crawl, tmp_path: Path) -> None:
 
 
 def test_plain_scrapy_into_a_folder_another_crawl_holds_is_refused(tmp_path: Path) -> None:
-    from ifes_archive.archive.warcs.folder import ArchiveFolder, acquire, release
+    from ifes_archive.archive.warcs.folder import ArchiveFolder, acquire
 
     folder = ArchiveFolder(tmp_path / "archive")
-    acquire(folder)  # this test process is the other crawl
+    hold = acquire(folder)  # this test process is the other crawl
     try:
         done = _scrapy_crawl("http://127.0.0.1:9/", folder.root, LOG_LEVEL="INFO")
     finally:
-        release(folder)
+        hold.release()
     assert "another crawl (pid " in done.stderr
     assert "'finish_reason': 'archive_locked'" in done.stderr
     assert "downloader/request_count" not in done.stderr

@@ -7,12 +7,12 @@ import signal
 
 import pytest
 
-from ifes_archive.archive.warcs.reader import parse_http, read_raw_records
 from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.archive.warcs.writer import REVISIT_NOT_MODIFIED
 from ifes_archive.fixtures.epochs import site_at
 from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import run_crawl, serve
+from tests.warcs import parse_http, read_raw_records
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,11 @@ capture.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from ifes_archive.archive.origin import DEFAULT_PORTS, canonical_url, origin_of
 from ifes_archive.archive.page.joomla import (
     NAMING_KINDS,
     listing_task,
@@ -53,45 +54,66 @@ class Capture:
     pattern (:func:`raw_replay_url`)."""
 
     def key(self) -> tuple[str, str]:
-        """Return what makes a capture distinct: its URL key (else URL) and timestamp."""
-        return (self.urlkey or self.original, self.timestamp)
+        """Return what makes a capture distinct: its URL key (the archive's canonical form of
+        the URL), else its URL with the origin in its one spelling, and its timestamp."""
+        return (self.urlkey or canonical_url(self.original) or self.original, self.timestamp)
 
 
 @dataclass(frozen=True)
 class CdxPage:
-    """One answer of a CDX server: its captures, and the resume key to ask for the next."""
+    """One answer of a CDX server: its captures, the resume key to ask for the next, and the
+    lines (or JSON rows) that were no capture row."""
 
     captures: list[Capture]
     resume_key: str = ""
+    bad: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        """Return how many rows the answer held, malformed ones included."""
+        return len(self.captures) + len(self.bad)
 
 
-def _capture(fields: dict[str, Any]) -> Capture | None:
-    named = {_ALIASES.get(k, k): str(v) for k, v in fields.items() if v is not None}
+def _capture(fields: dict[str, Any]) -> Capture:
+    """Return the capture of one row's fields; raise ValueError when it names none (no
+    timestamp of digits, no URL)."""
+    named = {_ALIASES.get(str(k), str(k)): str(v) for k, v in fields.items() if v is not None}
     if not named.get("timestamp", "").isdigit() or not named.get("original"):
-        return None
+        raise ValueError("no timestamp or no URL")
     return Capture(named["timestamp"], named["original"], named.get("statuscode", ""),
                    named.get("mimetype", ""), named.get("digest", ""), named.get("urlkey", ""))
 
 
 def parse_cdx(text: str) -> CdxPage:
-    """Return the captures and resume key of one CDX answer in any format above; raise
-    ValueError when it is none of them."""
+    """Return the captures and resume key of one CDX answer in any format above, its
+    malformed rows set aside (:attr:`CdxPage.bad`); raise ValueError when it is none of them
+    (not JSON where JSON begins, or not one row a capture)."""
     stripped = text.strip()
     if not stripped:
         return CdxPage([])
-    if stripped.startswith("["):
-        return _json_table(json.loads(stripped))
-    return _lines(text)
+    page = _json_table(json.loads(stripped)) if stripped.startswith("[") else _lines(text)
+    if page.bad and not page.captures and not page.resume_key:
+        raise ValueError(f"no row is a capture, the first: {page.bad[0][:80]!r}")
+    return page
 
 
-def _json_table(table: list[list[str]]) -> CdxPage:
-    if not table:
+def _json_table(table: Any) -> CdxPage:
+    if not isinstance(table, list) or not table:
         return CdxPage([])
     names, rows, resume = table[0], table[1:], ""
-    if len(rows) >= 2 and rows[-2] == [] and len(rows[-1]) == 1:
-        rows, resume = rows[:-2], rows[-1][0]
-    captures = [_capture(dict(zip(names, row))) for row in rows if row]
-    return CdxPage([c for c in captures if c is not None], resume)
+    if not isinstance(names, list):
+        raise ValueError("the first row names no fields")
+    if len(rows) >= 2 and rows[-2] == [] and isinstance(rows[-1], list) and len(rows[-1]) == 1:
+        rows, resume = rows[:-2], str(rows[-1][0])
+    captures, bad = [], []
+    for row in rows:
+        try:
+            if not isinstance(row, list) or len(row) != len(names):
+                raise ValueError("not a row of the fields")
+            captures.append(_capture(dict(zip(names, row))))
+        except (ValueError, TypeError):
+            bad.append(json.dumps(row, ensure_ascii=False))
+    return CdxPage(captures, resume, bad)
 
 
 def _lines(text: str) -> CdxPage:
@@ -99,17 +121,18 @@ def _lines(text: str) -> CdxPage:
     resume = ""
     if len(blocks) > 1 and len(blocks[-1].split()) == 1:
         resume = blocks.pop().strip()
-    captures = []
+    captures, bad = [], []
     for line in "\n".join(blocks).splitlines():
-        capture = _line(line.strip())
-        if capture is not None:
-            captures.append(capture)
-    return CdxPage(captures, resume)
+        if not line.strip():
+            continue
+        try:
+            captures.append(_line(line.strip()))
+        except (ValueError, TypeError, AttributeError):
+            bad.append(line.strip())
+    return CdxPage(captures, resume, bad)
 
 
-def _line(line: str) -> Capture | None:
-    if not line:
-        return None
+def _line(line: str) -> Capture:
     if line.startswith("{"):
         return _capture(json.loads(line))
     parts = line.split(" ", 2)
@@ -143,7 +166,8 @@ def site_page(capture: Capture, base_url: str) -> str | None:
     a listing of the site, in a status worth having)."""
     if capture.statuscode not in WANTED_STATUSES:
         return f"status {capture.statuscode}"
-    if _origin(capture.original) != _origin(base_url):
+    site = _site(capture.original)
+    if site is None or site != _site(base_url):
         return "another site"
     parsed = parse_url(capture.original)
     if parsed.kind in NAMING_KINDS and parsed.id is not None:
@@ -153,16 +177,14 @@ def site_page(capture: Capture, base_url: str) -> str | None:
     return "not an article or listing page"
 
 
-def _origin(url: str) -> str:
-    """Return ``host[:port]`` of ``url``, lowercased, the default port dropped (any scheme:
-    archives hold http and https captures of one page alike)."""
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    try:
-        port = parts.port
-    except ValueError:
-        return host
-    return f"{host}:{port}" if port and port not in (80, 443) else host
+def _site(url: str) -> tuple[str, int | None] | None:
+    """Return the host of ``url`` and its port (None: the scheme's own), read by the one
+    origin reader (:mod:`archive.origin`), the scheme aside: archives hold http and https
+    captures of one page alike. None when the URL has no origin that reader accepts."""
+    origin = origin_of(url if "://" in url else f"http://{url}")
+    if origin is None:
+        return None
+    return origin.host, None if origin.port == DEFAULT_PORTS[origin.scheme] else origin.port
 
 
 def distinct(captures: list[Capture]) -> list[Capture]:

@@ -1,13 +1,14 @@
 """What a public archive holds of the site beside what the live site serves: the coverage
 report of ``ifes-archive import``.
 
-The live site is what the project's own crawls last saw of it: the corpus of a crawl folder
-(``articles.jsonl``, written from the crawl's own captures only), its articles whose newest
-version is ``current``. Against it, the article ids the archive holds (a capture of an article
-page or its print view answered 200): held but no longer served (the crawls found it
-withdrawn), held but unknown to the crawls (withdrawn before the first crawl, or a page that
-gives no article), and served but held by no archive. The lists are for a person to act on; nothing
-is ever submitted to an archive.
+The live site is what the project's own crawls last saw of it: the journal of a crawl folder
+(``articles.journal.jsonl``, what every crawl saw of every article it asked for; else its
+corpus ``articles.jsonl``), its articles whose newest look did not find them removed. Against
+it, the article ids whose content public archives hold (:mod:`archive.corpus.imports.held`: what the
+imports stored): held but no longer served (the crawls found it removed), held but unknown to
+the crawls (no crawl has asked for it yet: the next one asks), and served but held by no
+archive. The lists are for a person to act on; nothing is ever submitted to an
+archive.
 """
 
 from __future__ import annotations
@@ -15,34 +16,26 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.page.joomla import parse_url
+from ifes_archive.archive.corpus.journal import read_observations
+from ifes_archive.archive.corpus.versions import GONE
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from ifes_archive.archive.corpus.imports.cdx import Capture
-
-#: CDX statuses of a capture that holds an article's content (``-``: a revisit of one).
-HOLDING = frozenset({"200", "-", ""})
+    from ifes_archive.archive.warcs.folder import ArchiveFolder
 
 
-def held_ids(captures: list[Capture]) -> set[int]:
-    """Return the ids of the articles whose pages ``captures`` hold."""
-    ids = set()
-    for capture in captures:
-        parsed = parse_url(capture.original)
-        if capture.statuscode in HOLDING and parsed.id is not None and \
-                parsed.kind in ("article", "article_page", "print"):
-            ids.add(parsed.id)
-    return ids
-
-
-def crawled_status(corpus: Path) -> dict[int, str] | None:
-    """Return each article's newest status in a crawl corpus (None: no corpus there)."""
-    if not corpus.is_file():
+def crawled_status(folder: ArchiveFolder) -> dict[int, str] | None:
+    """Return each article's status as the newest crawl of it in ``folder`` saw it: ``gone``
+    or ``current`` (None: no crawl there). The journal says it for every article a crawl asked
+    for, one it found removed at its first look too (an article only an archive held, which
+    gives no version of its own); a folder without one has its corpus read."""
+    observations = read_observations(folder.journal)
+    if observations:
+        return {i: GONE if max(seen).kind == GONE else "current"
+                for i, seen in observations.items()}
+    if not folder.articles.is_file():
         return None
     newest: dict[int, str] = {}
-    with open(corpus, encoding="utf-8") as stream:
+    with open(folder.articles, encoding="utf-8") as stream:
         for line in stream:
             record = json.loads(line)
             newest[record["article_id"]] = record.get("status") or "current"

@@ -31,6 +31,8 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from ifes_archive.archive.origin import origin_of
+
 #: warcinfo field naming the index an import run read (its presence makes a file an import).
 SOURCE_FIELD = "ifes-import-source"
 #: Response-record fields of an imported capture (see the module docstring).
@@ -60,10 +62,10 @@ _STAMPED = rb"/\d{14}(?:[a-z]{2}_)?/(?:https?:)?//"
 
 
 def source_name(index_url: str) -> str:
-    """Return how a version names an archive: the host (and port) of its index URL."""
-    parts = urlsplit(index_url)
-    host = (parts.hostname or index_url).lower()
-    return f"{host}:{parts.port}" if parts.port and parts.port not in (80, 443) else host
+    """Return how a version names an archive: the host (and port) of its index URL, in the
+    origin's one spelling (:mod:`archive.origin`)."""
+    origin = origin_of(index_url)
+    return origin.netloc if origin is not None else index_url.lower()
 
 
 def timestamp_date(timestamp: str) -> datetime:
