@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from ifes_archive.archive.types import record_json
 from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.crawler.cli import main as cli
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.site import build_site
+from tests.archive.typed import a_record
 from tests.conftest import crawl_command, run_crawl, serve
 
 SITE = Mirror(build_site())
@@ -161,9 +163,10 @@ def test_user_errors_are_one_line_and_a_documented_status(tmp_path: Path, args: 
 
 
 def test_history_escapes_what_the_site_wrote(tmp_path: Path, capsys) -> None:
-    record = {"article_id": 5, "version": 1, "status": "current", "title": "Evil\x1b[2J\x1b]0;pwned\x07",
-              "text": "a\u202eb", "captures": [], "first_seen": None, "last_seen": None}
-    (tmp_path / "articles.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    # A whole record (the corpus is typed: issue 21), its title and text what a hostile site wrote.
+    record = a_record(article_id=5, title="Evil\x1b[2J\x1b]0;pwned\x07", text="a\u202eb")
+    (tmp_path / "articles.jsonl").write_text(record_json(record, version=1, status="current")
+                                             + "\n", encoding="utf-8")
     assert cli(["history", str(tmp_path), "5"]) == 0
     printed = capsys.readouterr().out
     assert "\x1b" not in printed and "\x07" not in printed
