@@ -6,7 +6,6 @@ the documented status, no traceback."""
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import resource
 import signal
