@@ -2,7 +2,7 @@
 
 A handful of polite requests — robots.txt and the front page (:mod:`crawler.firstcontact`, as
 every crawl starts), one listing, one article, its print view — made by a small crawl of its own
-(:class:`crawler.spiders.probe.ProbeSpider`) through Scrapy's downloader and the crawl's
+(:class:`crawler.probe_spider.ProbeSpider`) through Scrapy's downloader and the crawl's
 middlewares, capturing handler and manners. Pages are read by the code the crawl reads them with:
 links judged by :func::`archive.page.joomla.should_follow`, listings by
 :func:`archive.page.listings.read_listing`, the article by :func:`archive.page.record.build_record`;
@@ -182,7 +182,7 @@ def run_probe(base_url: str, settings: Settings) -> ProbeReport:
     one process)."""
     from scrapy.crawler import Crawler
 
-    from ifes_archive.crawler.spiders.probe import ProbeSpider
+    from ifes_archive.crawler.probe_spider import ProbeSpider
 
     settings = settings.copy()
     settings.set("TWISTED_REACTOR_ENABLED", False, priority="cmdline")
