@@ -13,6 +13,7 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from ifes_archive.archive.corpus.rebuild import rebuild
+from ifes_archive.archive.types import content_digest
 from ifes_archive.archive.warcs.http_messages import read_http
 from ifes_archive.archive.warcs.reader import open_records, response_entity
 from ifes_archive.archive.warcs.verify import verify_file
@@ -117,9 +118,12 @@ def _articles(crawl: Crawl, base_url: str) -> dict[tuple[int, int], dict]:
     records = {}
     for record in crawl.records():
         assert record["url"].startswith(base_url)
+        # The digest covers the url, which names the server's port: it must be the digest of
+        # what the record says, and is compared as the digest of the record at its path.
+        assert record["digest"] == content_digest(record)
         kept = {k: v for k, v in record.items() if k not in CRAWL_FIELDS}
-        records[record["article_id"], record["version"]] = {
-            **kept, "path": record["url"][len(base_url):]}
+        kept = {**kept, "url": record["url"][len(base_url):]}
+        records[record["article_id"], record["version"]] = {**kept, "digest": content_digest(kept)}
     return records
 
 
