@@ -17,6 +17,7 @@ Run: ``scrapy crawl ifes -a base_url=http://HOST:PORT/``.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,8 @@ ARCHIVED_KEY = "ifes_archived"
 #: are tens of kB a page, so every real one does; the pages past it (a server sending pages of
 #: megabytes, up to ARTICLE_MAXSIZE) go as bytes and the record builder parses them itself.
 READ_PAGES_MAX = 2 * 1024 * 1024
+#: Key of a page dict whose parsed page the spider holds while the request carrying it waits.
+PARKED_KEY = "read_parked"
 
 
 class IfesSpider(FirstContactSpider):
@@ -105,6 +108,9 @@ class IfesSpider(FirstContactSpider):
 
     def __init__(self, base_url: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: Parsed pages of articles whose next request waits in the queue (:meth:`_park`).
+        self._parked: dict[int, ReadPage] = {}
+        self._read_keys = itertools.count()
         #: The site's base URL: the one given until first contact finds where the site is.
         self.base_url = normalise_base_url(base_url)
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
@@ -449,7 +455,8 @@ class IfesSpider(FirstContactSpider):
         return self._request(
             article_page_url(self.base_url, article_id, itemid, page),
             self.parse_article_page,
-            cb_kwargs={"article_id": article_id, "itemid": itemid, "pages": pages, "total": total},
+            cb_kwargs={"article_id": article_id, "itemid": itemid, "pages": self._park(pages),
+                       "total": total},
             # The chain must not be cut by the dupefilter, or the article would never be yielded.
             dont_filter=True,
             # Page 0 came whole (changed, or the server sends no validators): so do the others.
@@ -468,11 +475,29 @@ class IfesSpider(FirstContactSpider):
             return self._item(article_id, pages, errors)
         return self._request(
             print_view_url(self.base_url, article_id, itemid), self.parse_print,
-            cb_kwargs={"article_id": article_id, "pages": pages, "errors": errors},
+            cb_kwargs={"article_id": article_id, "pages": self._park(pages), "errors": errors},
             dont_filter=True, priority=CHAIN_PRIORITY, meta={SAME_HOP_KEY: True})
+
+    def _park(self, pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Return ``pages`` with each parsed page held by the spider, its key in its place: a
+        request carrying them stays serialisable, so a long queue can wait on disk
+        (SCHEDULER_MEMORY_MAX); :meth:`_unpark` gives the trees back to the item."""
+        for page in pages:
+            if page.get("read") is not None:
+                key = next(self._read_keys)
+                self._parked[key] = page["read"]
+                page["read"], page[PARKED_KEY] = None, key
+        return pages
+
+    def _unpark(self, pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for page in pages:
+            if PARKED_KEY in page:
+                page["read"] = self._parked.pop(page.pop(PARKED_KEY), None)
+        return pages
 
     def _item(self, article_id: int, pages: list[dict[str, Any]], errors: list[str],
               printed: dict[str, Any] | None = None) -> ArticleItem:
+        pages = self._unpark(pages)
         self._stats_inc("ifes/article_items")
         if errors:
             self._stats_inc("ifes/incomplete_articles")
@@ -513,7 +538,8 @@ class IfesSpider(FirstContactSpider):
         article's pages handed over so far would pass READ_PAGES_MAX bytes of body."""
         if self._cut(response):
             return None
-        held = sum(len(p["body"]) for p in pages if p.get("read") is not None)
+        held = sum(len(p["body"]) for p in pages
+                   if p.get("read") is not None or PARKED_KEY in p)
         return html if held + len(response.body) <= READ_PAGES_MAX else None
 
     def _note_denied(self, response: Response, selector: Selector) -> str | None:
