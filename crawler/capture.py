@@ -36,7 +36,7 @@ from scrapy.exceptions import (
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
-from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.types import CapturePointer
 from ifes_archive.archive.warcs.codings import content_codings, decode_body
 from ifes_archive.archive.warcs.http_messages import read_http_head
 from ifes_archive.archive.warcs.reader import record_at, response_entity
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: The :class:`~archive.pointer.CapturePointer` to the record holding the answer's content: its
+#: The :class:`~archive.types.CapturePointer` to the record holding the answer's content: its
 #: own capture, or for a revisit the original capture it refers to.
 META_KEY = "warc_capture"
 #: Set on a request whose answer was stored as a revisit: the revisit record's pointer.

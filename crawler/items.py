@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ifes_archive.archive.page.record import ReadPage
-    from ifes_archive.archive.pointer import CapturePointer
+    from ifes_archive.archive.types import CapturePointer
 
 
 @dataclass

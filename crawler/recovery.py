@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ifes_archive.archive.corpus.imports.records import SOURCE_FIELD
 from ifes_archive.archive.page.joomla import state_key
-from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.types import CapturePointer
 from ifes_archive.archive.warcs.reader import open_records, warcinfo_fields
 from ifes_archive.archive.warcs.state import CrawlState, KnownCapture
 from ifes_archive.archive.warcs.writer import BASE_FIELD

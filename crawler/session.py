@@ -37,7 +37,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from ifes_archive.archive.corpus.versions import GONE_STATUSES
 from ifes_archive.archive.page.joomla import rebase, state_key
-from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.types import CapturePointer
 from ifes_archive.archive.warcs.closeout import close_out_open_files
 from ifes_archive.archive.warcs.folder import (
     ArchiveFolder,

@@ -76,8 +76,8 @@ LAYERS = ("", "warcs", "page", "corpus", "release")
 #: layers. A new module goes into a layer; one more here is a decision, not an accident.
 #: ``software``: the installed packages' versions, which records (page), the manifest (corpus),
 #: the WACZ (warcs) and the release all name. ``types``: the typed record and its parts (the
-#: capture pointer among them, which ``pointer`` names), which every layer holds.
-LOOSE = ("__init__", "origin", "pointer", "progress", "software", "terminal", "types", "workers")
+#: capture pointer among them), which every layer holds.
+LOOSE = ("__init__", "origin", "progress", "software", "terminal", "types", "workers")
 ARCHIVE = "ifes_archive.archive"
 WRITER = f"{ARCHIVE}.warcs.writer"
 

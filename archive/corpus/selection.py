@@ -25,7 +25,7 @@ from ifes_archive.archive.corpus.versions import GONE_STATUSES
 from ifes_archive.archive.origin import origin_of
 from ifes_archive.archive.page.joomla import listing_task, parse_url
 from ifes_archive.archive.page.record import PRINT_PAGE
-from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.types import CapturePointer
 from ifes_archive.archive.warcs.reader import CutShort, RecordHead, open_records, warcinfo_fields
 from ifes_archive.archive.warcs.warcfiles import is_open
 from ifes_archive.archive.warcs.writer import (

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.types import CapturePointer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -32,7 +32,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.types import CapturePointer
 from ifes_archive.archive.warcs.reader import TRAILING_FIELD
 
 if TYPE_CHECKING:

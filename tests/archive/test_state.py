@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ifes_archive.archive.pointer import CapturePointer
+from ifes_archive.archive.types import CapturePointer
 from ifes_archive.archive.warcs.state import CrawlState, KnownCapture
 
 #: The schema the first releases wrote (no seen_date, no run label).
