@@ -64,7 +64,7 @@ lint: venv
 ## fails its tests (IFES_TEST_EXTRAS, tests/extras.py); `pytest` run alone skips them, saying which.
 test: venv lint $(PYWB_STAMP) $(SCRAPYD_STAMP) $(REPLAYWEB_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
-	IFES_TEST_EXTRAS=required $(PY) -m pytest -q -n 2 tests
+	IFES_TEST_EXTRAS=required $(PY) -m pytest -q -n 2 --durations=30 tests
 
 ## Benchmarks: figures side by side with their baselines, in one run.
 bench: venv
