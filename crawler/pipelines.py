@@ -225,8 +225,9 @@ class ArticleRecordPipeline:
         if stats is None or not self.path.exists():
             return
         with open(self.path, encoding="utf-8") as corpus:
-            current = [r for r in map(record_from_json, corpus) if r.status != "superseded"]
-        result = tally(current)
+            # one record at a time: a list of them all made the crawl's peak memory grow with
+            # the size of the site (each record holds its text)
+            result = tally(r for r in map(record_from_json, corpus) if r.status != "superseded")
         listings = {"agree": sum(c["agrees"] for c in self._listing_checks),
                     "disagree": sum(not c["agrees"] for c in self._listing_checks)}
         result["counts"][LISTING_CRUMB] = {k: v for k, v in listings.items() if v}
