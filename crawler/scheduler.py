@@ -4,8 +4,11 @@ Scrapy's scheduler keeps every queued request in memory unless the crawl has a `
 then keeps them all on disk. Here the memory queue comes first; past ``SCHEDULER_MEMORY_MAX``
 queued requests, new ones go to Scrapy's disk queue (``SCHEDULER_DISK_QUEUE``) in a temporary
 folder of the archive folder, made on the first spill and removed when the run ends. The memory
-queue is served first, then the disk queue. A request that cannot be written (no spider method
-for its callback) stays in memory, as Scrapy's scheduler does. With ``JOBDIR`` set, Scrapy's
+queue is served first, then the disk queue, so a request put ahead of the others (priority above
+0: an article's next page or its print view, whose parsed pages wait for it in memory) always stays
+in memory: on disk it would wait behind the whole memory queue, and its pages with it. A request
+that cannot be written (no spider method for its callback) stays in memory, as Scrapy's scheduler
+does. With ``JOBDIR`` set, Scrapy's
 own behaviour: everything on disk.
 """
 
@@ -47,6 +50,8 @@ class SpillingScheduler(Scheduler):
         return scheduler
 
     def _dqpush(self, request: Request) -> bool:
+        if request.priority > 0:
+            return False  # continues what was begun (an article's next page, its print view)
         if self.memory_max and self.dqs is None and len(self.mqs) >= self.memory_max:
             self._open_spill()
         if self.dqs is None or (len(self.mqs) < self.memory_max and not len(self.dqs)):
