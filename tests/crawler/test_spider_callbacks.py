@@ -30,7 +30,8 @@ from ifes_archive.archive.warcs.reader import open_records
 from ifes_archive.crawler.capture import META_KEY, REVISIT_KEY, SEEN_KEY
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.middlewares import ConditionalRequestMiddleware
-from ifes_archive.crawler.spiders.ifes import CHAIN_PRIORITY, IfesSpider
+from ifes_archive.crawler.spider_articles import CHAIN_PRIORITY
+from ifes_archive.crawler.spiders.ifes import IfesSpider
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.model import PUBLIC_STATES
 from ifes_archive.fixtures.server import MirrorServer
