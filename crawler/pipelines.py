@@ -49,7 +49,7 @@ from ifes_archive.archive.page.joomla import base_url_of
 from ifes_archive.archive.page.listings import listing_check, read_listing
 from ifes_archive.archive.page.record import CapturedPage, build_record, record_from_json
 from ifes_archive.archive.page.schema import INCOMPLETE_FLAG
-from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
+from ifes_archive.crawler.items import ArticleItem, FetchedPage, ListingItem, ObservedItem
 from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
 
 if TYPE_CHECKING:
@@ -62,17 +62,10 @@ def captured_pages(item: ArticleItem) -> list[CapturedPage]:
     return [captured_page(page) for page in item.pages]
 
 
-def captured_page(page: dict[str, Any]) -> CapturedPage:
-    """Return one page dict of an item as the record builder takes it."""
-    return CapturedPage(page=page["page"], url=page["url"],
-                        content_type=header_value(page.get("headers") or [], "Content-Type"),
-                        body=page["body"], capture=page.get("capture"), read=page.get("read"))
-
-
-def header_value(headers: list[list[str]] | list[tuple[str, str]], name: str) -> str | None:
-    """Return the last value of header *name* (case-insensitive), None if absent."""
-    values = [value for key, value in headers if key.lower() == name.lower()]
-    return values[-1] if values else None
+def captured_page(page: FetchedPage) -> CapturedPage:
+    """Return one fetched page of an item as the record builder takes it."""
+    return CapturedPage(page=page.page, url=page.url, content_type=page.content_type(),
+                        body=page.body, capture=page.capture, read=page.read)
 
 
 class ArticleRecordPipeline:
@@ -160,7 +153,7 @@ class ArticleRecordPipeline:
                               print_pages=printed)
         if record is None:
             raise DropItem(f"no record in the pages of {item.url}", log_level="DEBUG")
-        seen = max((page.get("seen") or "" for page in item.pages), default="") or None
+        seen = max((page.seen or "" for page in item.pages), default="") or None
         record = msgspec.structs.replace(record, first_seen=seen, last_seen=seen)
         versions = fold(self._observations.get(item.article_id, []))
         if (versions and versions[-1].gone is None and versions[-1].digest == record.digest

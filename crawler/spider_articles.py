@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ifes_archive.archive.corpus.journal import GONE_LINE, NOT_MODIFIED_LINE
 from ifes_archive.archive.page.joomla import (
@@ -24,10 +24,10 @@ from ifes_archive.archive.page.page_template import ARTICLE_TABLES
 from ifes_archive.archive.page.record import PRINT_PAGE, ReadPage, pages_within
 from ifes_archive.crawler.bounds import note_bound
 from ifes_archive.crawler.capture import META_KEY, REVISIT_KEY, SEEN_KEY
-from ifes_archive.crawler.items import ArticleItem, ObservedItem
+from ifes_archive.crawler.items import ArticleItem, FetchedPage, ObservedItem
 from ifes_archive.crawler.session import STORAGE_ERRORS, storage_message
 from ifes_archive.crawler.spider_parts import SpiderParts
-from ifes_archive.crawler.spider_reads import denied_state, page_count, page_dict, selector_of
+from ifes_archive.crawler.spider_reads import denied_state, fetched_page, page_count, selector_of
 from ifes_archive.crawler.traps import SAME_HOP_KEY
 
 if TYPE_CHECKING:
@@ -46,8 +46,6 @@ CHAIN_PRIORITY = 10
 #: are tens of kB a page, so every real one does; the pages past it (a server sending pages of
 #: megabytes, up to ARTICLE_MAXSIZE) go as bytes and the record builder parses them itself.
 READ_PAGES_MAX = 2 * 1024 * 1024
-#: Key of a page dict whose parsed page the spider holds while the request carrying it waits.
-PARKED_KEY = "read_parked"
 
 
 class ArticleChain(SpiderParts):
@@ -83,7 +81,7 @@ class ArticleChain(SpiderParts):
             return
         if not self._is_article(response, selector):
             return
-        pages = [page_dict(response, 0, self._handed_over(response, html, []))]
+        pages = [fetched_page(response, 0, self._handed_over(response, html, []))]
         total = page_count(selector)
         # Later pages under the menu item page 0 was fetched under (a recrawl may have asked
         # for the URL captured before): the breadcrumbs, and so the record, stay the same.
@@ -98,7 +96,7 @@ class ArticleChain(SpiderParts):
         response: Response,
         article_id: int,
         itemid: int | None,
-        pages: list[dict[str, Any]],
+        pages: list[FetchedPage],
         total: int,
     ) -> Iterator[scrapy.Request | ArticleItem]:
         """Add one later page of a multi-page article; yield the item after the last one."""
@@ -110,7 +108,7 @@ class ArticleChain(SpiderParts):
         if denied:
             yield self._item(article_id, pages, [f"page {page} of {total}: {denied}"])
             return
-        pages = [*pages, page_dict(response, page, self._handed_over(response, html, pages))]
+        pages = [*pages, fetched_page(response, page, self._handed_over(response, html, pages))]
         kept = self._within_article_bound(pages, total)
         if kept < len(pages):  # over ARTICLE_MAXSIZE: the rest is not fetched (a bound)
             yield self._item(article_id, pages[:kept], [
@@ -120,29 +118,29 @@ class ArticleChain(SpiderParts):
         else:
             yield self._after_pages(article_id, itemid, pages, [])
 
-    def _within_article_bound(self, pages: list[dict[str, Any]], total: int) -> int:
+    def _within_article_bound(self, pages: list[FetchedPage], total: int) -> int:
         """Return how many of ``pages`` stay within ``ARTICLE_MAXSIZE`` (all of them, or the
         first ones, the bound then noted)."""
         crawler = getattr(self, "crawler", None)
         limit = crawler.settings.getint("ARTICLE_MAXSIZE") if crawler is not None else 0
-        kept = pages_within([len(p["body"]) for p in pages], limit)
+        kept = pages_within([len(p.body) for p in pages], limit)
         if kept < len(pages) and crawler is not None and crawler.stats is not None:
-            note_bound(crawler.stats, "article-size", pages[0]["url"],
+            note_bound(crawler.stats, "article-size", pages[0].url,
                        f"an article's pages past {limit} bytes of body are not fetched "
                        f"(this one: {kept} of {total} pages kept)", "ARTICLE_MAXSIZE")
         return kept
 
-    def parse_print(self, response: Response, article_id: int, pages: list[dict[str, Any]],
+    def parse_print(self, response: Response, article_id: int, pages: list[FetchedPage],
                     errors: list[str]) -> Iterator[ArticleItem]:
         """Yield the article with its print view (the cross-check of its text)."""
         html = self._read(response)
         denied = denied_state(selector_of(html))
-        printed = None if denied else page_dict(response, PRINT_PAGE,
+        printed = None if denied else fetched_page(response, PRINT_PAGE,
                                                  self._handed_over(response, html, []))
         yield self._item(article_id, pages, errors, printed)
 
     def _page_request(
-        self, article_id: int, itemid: int | None, pages: list[dict[str, Any]], total: int
+        self, article_id: int, itemid: int | None, pages: list[FetchedPage], total: int
     ) -> scrapy.Request:
         """Return the request of the next page of a multi-page article (the chain's next link)."""
         page = len(pages)
@@ -160,7 +158,7 @@ class ArticleChain(SpiderParts):
             priority=CHAIN_PRIORITY,
         )
 
-    def _after_pages(self, article_id: int, itemid: int | None, pages: list[dict[str, Any]],
+    def _after_pages(self, article_id: int, itemid: int | None, pages: list[FetchedPage],
                      errors: list[str]) -> scrapy.Request | ArticleItem:
         """Return the request of the article's print view, or the item when print views are
         not checked (``PRINT_VIEW_CHECK``) or already fetched."""
@@ -173,25 +171,24 @@ class ArticleChain(SpiderParts):
             cb_kwargs={"article_id": article_id, "pages": self._park(pages), "errors": errors},
             dont_filter=True, priority=CHAIN_PRIORITY, meta={SAME_HOP_KEY: True})
 
-    def _park(self, pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _park(self, pages: list[FetchedPage]) -> list[FetchedPage]:
         """Return ``pages`` with each parsed page held by the spider, its key in its place: a
         request carrying them stays serialisable, so a long queue can wait on disk
         (SCHEDULER_MEMORY_MAX); :meth:`_unpark` gives the trees back to the item."""
         for page in pages:
-            if page.get("read") is not None:
-                key = next(self._read_keys)
-                self._parked[key] = page["read"]
-                page["read"], page[PARKED_KEY] = None, key
+            if page.read is not None:
+                page.parked = next(self._read_keys)
+                self._parked[page.parked], page.read = page.read, None
         return pages
 
-    def _unpark(self, pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _unpark(self, pages: list[FetchedPage]) -> list[FetchedPage]:
         for page in pages:
-            if PARKED_KEY in page:
-                page["read"] = self._parked.pop(page.pop(PARKED_KEY), None)
+            if page.parked is not None:
+                page.read, page.parked = self._parked.pop(page.parked, None), None
         return pages
 
-    def _item(self, article_id: int, pages: list[dict[str, Any]], errors: list[str],
-              printed: dict[str, Any] | None = None) -> ArticleItem:
+    def _item(self, article_id: int, pages: list[FetchedPage], errors: list[str],
+              printed: FetchedPage | None = None) -> ArticleItem:
         pages = self._unpark(pages)
         self._stats_inc("ifes/article_items")
         if errors:
@@ -214,14 +211,13 @@ class ArticleChain(SpiderParts):
         )
 
     def _handed_over(self, response: Response, html: ReadPage,
-                     pages: list[dict[str, Any]]) -> ReadPage | None:
+                     pages: list[FetchedPage]) -> ReadPage | None:
         """Return the page as read for its links, for the record builder to take instead of
         parsing it again: None when only its first PAGE_MAX_PARSE bytes were read, or when the
         article's pages handed over so far would pass READ_PAGES_MAX bytes of body."""
         if self._cut(response):
             return None
-        held = sum(len(p["body"]) for p in pages
-                   if p.get("read") is not None or PARKED_KEY in p)
+        held = sum(len(p.body) for p in pages if p.read is not None or p.parked is not None)
         return html if held + len(response.body) <= READ_PAGES_MAX else None
 
     def _is_article(self, response: Response, selector: Selector) -> bool:

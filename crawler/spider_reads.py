@@ -7,7 +7,7 @@ Plain functions over Scrapy responses, no spider state: the spider's parts
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from parsel import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -16,6 +16,7 @@ from ifes_archive.archive.origin import canonical_url
 from ifes_archive.archive.page.extract import page_total, refusal_kind
 from ifes_archive.archive.page.record import read_html
 from ifes_archive.crawler.capture import META_KEY, SEEN_KEY
+from ifes_archive.crawler.items import FetchedPage
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -52,23 +53,13 @@ def content_type_of(response: Response) -> str | None:
     return content_type.decode("latin-1") if content_type else None
 
 
-def page_dict(response: Response, page: int, read: ReadPage | None = None) -> dict[str, Any]:
+def fetched_page(response: Response, page: int, read: ReadPage | None = None) -> FetchedPage:
     """Return one page of an ArticleItem from *response* (``read``: the page decoded and parsed,
     handed to the record builder)."""
-    return {
-        "page": page,
-        "url": response.url,
-        "status": response.status,
-        "headers": [
-            [name.decode("latin-1"), value.decode("latin-1")]
-            for name, values in response.headers.items()
-            for value in values
-        ],
-        "body": response.body,
-        "capture": response.meta.get(META_KEY),
-        "seen": response.meta.get(SEEN_KEY),
-        "read": read,
-    }
+    headers = [(name.decode("latin-1"), value.decode("latin-1"))
+               for name, values in response.headers.items() for value in values]
+    return FetchedPage(page, response.url, response.status, headers, response.body,
+                       response.meta.get(META_KEY), response.meta.get(SEEN_KEY), read)
 
 
 def page_count(selector: Selector) -> int:
