@@ -124,18 +124,20 @@ class IfesSpider(LinkWalker, ArticleChain, FirstContactSpider):
         state = session.state if session is not None else None
         if session is None or state is None:
             return
-        missing: list[tuple[int, str, dict[str, Any]]] = [
-            (i, session.rebase(url, base), {}) for i, url, base in state.known_articles()
+        # (article id, URL, whether only a public archive holds it)
+        missing: list[tuple[int, str, bool]] = [
+            (i, session.rebase(url, base), False) for i, url, base in state.known_articles()
             if ("article", i, 0) not in self._seen]
         known = {i for i, _, _ in missing}
-        missing += [(i, canonical_article_url(self.base_url, i), {ARCHIVED_KEY: True})
+        missing += [(i, canonical_article_url(self.base_url, i), True)
                     for i in sorted(every_held(session.folder.archived))
                     if ("article", i, 0) not in self._seen and i not in known]
-        for article_id, url, meta in missing:
+        for article_id, url, archived in missing:
             self._seen.add(("article", article_id, 0))
+            held = {ARCHIVED_KEY: True} if archived else {}
             self.crawler.engine.crawl(self._request(
                 url, self.parse_article, cb_kwargs={"article_id": article_id, "itemid": None},
-                meta={"handle_httpstatus_list": [304], **meta}))
+                meta={"handle_httpstatus_list": [304], **held}))
         for name, count in (("unlisted_revisited", len(known)),
                             ("archived_asked", len(missing) - len(known))):
             if count:
