@@ -4,7 +4,7 @@ A handful of polite requests — robots.txt and the front page (:mod:`crawler.fi
 every crawl starts), one listing, one article, its print view — made by a small crawl of its own
 (:class:`crawler.probe_spider.ProbeSpider`) through Scrapy's downloader and the crawl's
 middlewares, capturing handler and manners. Pages are read by the code the crawl reads them with:
-links judged by :func::`archive.page.joomla.should_follow`, listings by
+links judged by :func:`archive.page.follow.should_follow`, listings by
 :func:`archive.page.listings.read_listing`, the article by :func:`archive.page.record.build_record`;
 :mod:`crawler.template` says which parts of the known template each page shows. Nothing is
 written (no archive folder: the handler captures nothing).
@@ -30,6 +30,7 @@ from ifes_archive.archive.page.checks import (
 )
 from ifes_archive.archive.page.decode import detect, header_charset, meta_charset
 from ifes_archive.archive.page.extract import is_refusal, page_total
+from ifes_archive.archive.page.follow import should_follow
 from ifes_archive.archive.page.joomla import (
     ARTICLE_KINDS,
     NAMED_TASKS,
@@ -37,7 +38,6 @@ from ifes_archive.archive.page.joomla import (
     clean_url,
     parse_url,
     print_view_url,
-    should_follow,
 )
 from ifes_archive.archive.page.listings import Listing, listing_check, read_listing
 from ifes_archive.archive.page.page_template import MENU_MODULES

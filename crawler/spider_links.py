@@ -10,6 +10,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ifes_archive.archive.page.follow import should_follow
 from ifes_archive.archive.page.joomla import (
     ARTICLE_KINDS,
     LISTING_KINDS,
@@ -19,7 +20,6 @@ from ifes_archive.archive.page.joomla import (
     dedup_key,
     listing_identity,
     parse_url,
-    should_follow,
 )
 from ifes_archive.crawler.spider_parts import SpiderParts
 from ifes_archive.crawler.spider_reads import absolute_link

@@ -2,7 +2,7 @@
 
 From the front page it follows menus, sections, category tables, blog listings and their page
 links, read-more and blog_more links, the archive module's months and prev/next links — every link
-that :func::`archive.page.joomla.should_follow` allows — and fetches each article page once,
+that :func:`archive.page.follow.should_follow` allows — and fetches each article page once,
 whatever Itemid it is linked under. A multi-page article («Страница 1 из N») is fetched page by page
 in one chain and yielded as one :class:`~crawler.items.ArticleItem`. Each category table or blog
 page parsed is also yielded as a :class:`~crawler.items.ListingItem`, the evidence the pipeline

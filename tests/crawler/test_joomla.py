@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from ifes_archive.archive.page.follow import should_follow
 from ifes_archive.archive.page.joomla import (
     canonical_article_url,
     clean_url,
     dedup_key,
     normalise_base_url,
     parse_url,
-    should_follow,
 )
 
 BASE = "http://japanstudies.ru/"
