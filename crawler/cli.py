@@ -174,8 +174,10 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from ifes_archive.archive.page.captured import CapturedPage
     from ifes_archive.archive.page.joomla import article_id_of, base_url_of
-    from ifes_archive.archive.page.record import CapturedPage, build_record, record_to_json
+    from ifes_archive.archive.page.record import build_record
+    from ifes_archive.archive.page.record_json import record_to_json
 
     path = Path(args.file)
     try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ifes_archive.archive.page.record import ReadPage
+    from ifes_archive.archive.page.captured import ReadPage
     from ifes_archive.archive.types import CapturePointer
 
 

@@ -44,10 +44,12 @@ from ifes_archive.archive.corpus.journal import (
     read_observations,
 )
 from ifes_archive.archive.corpus.versions import Observation, fold
+from ifes_archive.archive.page.captured import CapturedPage
 from ifes_archive.archive.page.checks import LISTING_CRUMB, listing_crumb_detail, tally
 from ifes_archive.archive.page.joomla import base_url_of
 from ifes_archive.archive.page.listings import listing_check, read_listing
-from ifes_archive.archive.page.record import CapturedPage, build_record, record_from_json
+from ifes_archive.archive.page.record import build_record
+from ifes_archive.archive.page.record_json import record_from_json
 from ifes_archive.archive.page.schema import INCOMPLETE_FLAG
 from ifes_archive.crawler.items import ArticleItem, FetchedPage, ListingItem, ObservedItem
 from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message

@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 import msgspec
 
 from ifes_archive.archive.origin import canonical_url, origin_of
+from ifes_archive.archive.page.captured import PRINT_PAGE, CapturedPage, html_root
 from ifes_archive.archive.page.checks import (
     LISTING_CRUMB,
     PRINT_VIEW,
@@ -28,7 +29,7 @@ from ifes_archive.archive.page.checks import (
     crumb_check,
     listing_crumb_detail,
 )
-from ifes_archive.archive.page.decode import detect, header_charset, meta_charset
+from ifes_archive.archive.page.decode import decode_html, detect, header_charset, meta_charset
 from ifes_archive.archive.page.extract import is_refusal, page_total
 from ifes_archive.archive.page.follow import should_follow
 from ifes_archive.archive.page.joomla import (
@@ -41,13 +42,7 @@ from ifes_archive.archive.page.joomla import (
 )
 from ifes_archive.archive.page.listings import Listing, listing_check, read_listing
 from ifes_archive.archive.page.page_template import MENU_MODULES
-from ifes_archive.archive.page.record import (
-    PRINT_PAGE,
-    CapturedPage,
-    build_record,
-    decode_html,
-    html_root,
-)
+from ifes_archive.archive.page.record import build_record
 from ifes_archive.archive.page.schema import GENERIC_FLAG
 from ifes_archive.archive.types import Check, Record
 from ifes_archive.crawler import template

@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ifes_archive.archive.corpus.journal import GONE_LINE, NOT_MODIFIED_LINE
+from ifes_archive.archive.page.captured import PRINT_PAGE, ReadPage, pages_within
 from ifes_archive.archive.page.joomla import (
     article_page_url,
     article_state_key,
@@ -21,7 +22,6 @@ from ifes_archive.archive.page.joomla import (
     print_view_url,
 )
 from ifes_archive.archive.page.page_template import ARTICLE_TABLES
-from ifes_archive.archive.page.record import PRINT_PAGE, ReadPage, pages_within
 from ifes_archive.crawler.bounds import note_bound
 from ifes_archive.crawler.capture import META_KEY, REVISIT_KEY, SEEN_KEY
 from ifes_archive.crawler.items import ArticleItem, FetchedPage, ObservedItem

@@ -13,8 +13,8 @@ from parsel import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from ifes_archive.archive.origin import canonical_url
+from ifes_archive.archive.page.captured import read_html
 from ifes_archive.archive.page.extract import page_total, refusal_kind
-from ifes_archive.archive.page.record import read_html
 from ifes_archive.crawler.capture import META_KEY, SEEN_KEY
 from ifes_archive.crawler.items import FetchedPage
 
@@ -22,12 +22,12 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
-    from ifes_archive.archive.page.record import ReadPage
+    from ifes_archive.archive.page.captured import ReadPage
 
 
 def read_response(response: Response, max_bytes: int = 0) -> ReadPage:
     """Return the page (its first ``max_bytes``, 0: all) decoded and parsed as the record
-    builder decodes and parses it (:func:`archive.page.record.read_html`).
+    builder decodes and parses it (:func:`archive.page.captured.read_html`).
 
     Scrapy trusts the header charset, which on this site may be missing or a wrong utf-8 over
     windows-1251 bytes; links with Cyrillic text or parameters must not be mangled.

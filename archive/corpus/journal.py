@@ -33,7 +33,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 import msgspec
 
 from ifes_archive.archive.corpus.versions import Observation
-from ifes_archive.archive.page.record import record_from_json
+from ifes_archive.archive.page.record_json import record_from_json
 from ifes_archive.archive.page.schema import INCOMPLETE_FLAG
 from ifes_archive.archive.types import CapturePointer, Record, record_digest, record_json
 

@@ -57,8 +57,8 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
+    from ifes_archive.archive.page.captured import ReadPage
     from ifes_archive.archive.page.joomla import DedupKey
-    from ifes_archive.archive.page.record import ReadPage
     from ifes_archive.crawler.items import ArticleItem
 
 logger = logging.getLogger(__name__)

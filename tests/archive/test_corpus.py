@@ -15,7 +15,8 @@ from ifes_archive.archive.corpus.journal import (
     read_listings,
 )
 from ifes_archive.archive.corpus.versions import Version
-from ifes_archive.archive.page.record import record_to_json, sort_sections
+from ifes_archive.archive.page.record import sort_sections
+from ifes_archive.archive.page.record_json import record_to_json
 from ifes_archive.archive.types import Breadcrumb, CapturePointer, PagePointer, Record
 from tests.archive.typed import a_record
 

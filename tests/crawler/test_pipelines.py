@@ -17,8 +17,8 @@ import pytest
 from scrapy import Request
 from scrapy.exceptions import DropItem, NotConfigured
 
+from ifes_archive.archive.page import captured as captured_module
 from ifes_archive.archive.page import listings as listing_module
-from ifes_archive.archive.page import record as record_module
 from ifes_archive.archive.page.record import build_record
 from ifes_archive.archive.warcs.reader import record_at
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
@@ -130,13 +130,13 @@ def test_each_page_is_decoded_and_parsed_once_between_response_and_record(
     article = next(a for a in mirror().site.articles
                    if a.page_count > 1 and a.is_public and a.id != mirror().site.seed_article.id)
     parsed: list[str] = []
-    real_parse = record_module.parse_page
+    real_parse = captured_module.parse_page
 
     def counted(text: str) -> Any:
         parsed.append(text)
         return real_parse(text)
 
-    monkeypatch.setattr(record_module, "parse_page", counted)
+    monkeypatch.setattr(captured_module, "parse_page", counted)
     monkeypatch.setattr(listing_module, "parse", lambda text: counted(text).root)
     run = Run(tmp_path, server.base_url)
     item = run.article(article.id)

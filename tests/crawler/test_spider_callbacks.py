@@ -24,8 +24,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from ifes_archive.archive.page.captured import PRINT_PAGE
 from ifes_archive.archive.page.joomla import parse_url
-from ifes_archive.archive.page.record import PRINT_PAGE
 from ifes_archive.archive.warcs.reader import open_records
 from ifes_archive.crawler.capture import META_KEY, REVISIT_KEY, SEEN_KEY
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
