@@ -32,6 +32,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from ifes_archive.archive.corpus.articles import classify, finalize
 from ifes_archive.archive.corpus.journal import (
     NOT_MODIFIED_LINE,
+    Gone,
     GoneLine,
     JournalFile,
     JournalLine,
@@ -146,7 +147,8 @@ class ArticleRecordPipeline:
         if isinstance(item, ObservedItem):
             if item.observed == NOT_MODIFIED_LINE:
                 return self._journal(NotModifiedLine(item.article_id, item.seen, item.refers_to))
-            return self._journal(GoneLine(item.article_id, item.seen, item.reason, item.capture))
+            gone = Gone(item.reason, item.capture)
+            return self._journal(GoneLine(item.article_id, item.seen, gone))
         if not isinstance(item, ArticleItem):
             return item
         base_url = getattr(self.crawler.spider, "base_url", None) or base_url_of(item.url)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import msgspec
 
 from ifes_archive.archive.corpus.articles import version_line
-from ifes_archive.archive.corpus.journal import GoneLine, NotModifiedLine, RecordLine
+from ifes_archive.archive.corpus.journal import Gone, GoneLine, NotModifiedLine, RecordLine
 from ifes_archive.archive.corpus.selection import (
     PageCapture,
     Selection,
@@ -128,7 +128,7 @@ def _seen_in_run(article_id: int, pages: dict[int, PageCapture],
     if first is None:
         return None  # later pages only: the first page failed this run
     if first.status in GONE_STATUSES:
-        return GoneLine(article_id, first.pointer.date, f"HTTP {first.status}", first.pointer)
+        return GoneLine(article_id, first.pointer.date, Gone(f"HTTP {first.status}", first.pointer))
     content = []
     for page in sorted(pages):
         capture = pages[page]
@@ -249,7 +249,7 @@ def _observe(article_id: int, what: Seen,
     if record is None:
         if refusal is None:
             return None
-        return GoneLine(article_id, seen, f"{refusal} page", first.pointer).observation()
+        return GoneLine(article_id, seen, Gone(f"{refusal} page", first.pointer)).observation()
     # (the record itself stays the observation's ref: its version line is written from it)
     record = msgspec.structs.replace(record, first_seen=seen, last_seen=seen)
     return RecordLine(record).observation(record)
