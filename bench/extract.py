@@ -30,9 +30,10 @@ import msgspec
 from bench.scoring import TextScores
 from bench.targets import print_targets
 from ifes_archive.archive.page import record as record_module
+from ifes_archive.archive.page.captured import CapturedPage
 from ifes_archive.archive.page.decode import decode_html
 from ifes_archive.archive.page.listings import listed_articles, sections_by_article
-from ifes_archive.archive.page.record import CapturedPage, build_record
+from ifes_archive.archive.page.record import build_record
 
 GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "gold"
 BASE_URL = "http://127.0.0.1:8123/"

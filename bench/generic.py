@@ -30,7 +30,8 @@ from pathlib import Path
 
 from bench.scoring import TextScores
 from bench.targets import print_targets
-from ifes_archive.archive.page.record import CapturedPage, build_record
+from ifes_archive.archive.page.captured import CapturedPage
+from ifes_archive.archive.page.record import build_record
 
 DEFAULT_DIR = Path.home() / ".cache" / "ifes-archive" / "article-extraction-benchmark"
 REPOSITORY = "https://github.com/scrapinghub/article-extraction-benchmark"

@@ -31,8 +31,11 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ifes_archive.archive.corpus.person_names import same_word, word_keys
 from ifes_archive.archive.corpus.person_store import resolve_folder
+from ifes_archive.archive.corpus.persons import Authored
 
 Mention = tuple[int, int]  # (article id, place among the article's truth authors)
 
@@ -122,7 +125,8 @@ def score(mirror: str, seed: int, corpus: Path) -> dict[str, Any]:
     records = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
     records = [r for r in records if r.get("status") != "superseded"]
     with tempfile.TemporaryDirectory(prefix="persons-") as folder:
-        ids = resolve_folder(Path(folder), records).ids_by_author()
+        authored = msgspec.convert(records, list[Authored])  # corpus lines: their authors
+        ids = resolve_folder(Path(folder), authored).ids_by_author()
     by_id = {r["article_id"]: r.get("authors") or [] for r in records}
     truth: dict[Mention, Any] = {}
     ours: dict[Mention, Any] = {}

@@ -14,7 +14,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import msgspec
+
 from ifes_archive.archive.release.sections import released_sections
+from ifes_archive.archive.types import Breadcrumb
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lines = (args.archive / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
-    crumbs = [{"article_id": r["article_id"], "breadcrumb": r.get("breadcrumb")} for r in records]
+    crumbs = [(r["article_id"], msgspec.convert(r.get("breadcrumb"), Breadcrumb | None))
+              for r in records]
     sections = released_sections(args.archive, crumbs, {r["article_id"] for r in records})
     stamped = [sections.stamped(r) for r in records]
     rows = list(sections.rows())

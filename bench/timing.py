@@ -20,7 +20,10 @@ RECORD_MODULE = "ifes_archive.archive.page.record"
 def main(gold: Path, base_url: str, runs: int, module: str = RECORD_MODULE) -> float:
     """Return the best ms per page over *runs* passes (one warm-up pass first)."""
     record = importlib.import_module(module)
-    CapturedPage, build_record = record.CapturedPage, record.build_record  # noqa: N806
+    # the pages' type lives beside the builder in older trees, in archive.page.captured now
+    pages_module = record if hasattr(record, "CapturedPage") else \
+        importlib.import_module("ifes_archive.archive.page.captured")
+    CapturedPage, build_record = pages_module.CapturedPage, record.build_record  # noqa: N806
     cases = []
     for line in (gold / "cases.jsonl").read_text(encoding="utf-8").splitlines():
         case = json.loads(line)

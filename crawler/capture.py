@@ -42,7 +42,8 @@ from ifes_archive.archive.warcs.http_messages import read_http_head
 from ifes_archive.archive.warcs.reader import record_at, response_entity
 from ifes_archive.archive.warcs.writer import OPEN_SUFFIX, HttpExchange, utc_now
 from ifes_archive.crawler.crawllog import NOT_ARCHIVED, OUT_OF_SCOPE, Attempt, attempt_of, hops_of
-from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
+from ifes_archive.crawler.http11 import Http11Client
+from ifes_archive.crawler.http_exchange import Fetched, FetchError
 from ifes_archive.crawler.runend import run_end
 from ifes_archive.crawler.scope import OutOfScope, out_of_scope, scope_of
 from ifes_archive.crawler.session import (

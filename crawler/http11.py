@@ -4,7 +4,8 @@ Scrapy's Twisted client hands on a rebuilt response: no reason phrase, no ``Cont
 ``Transfer-Encoding``, repeated headers folded. For an archive that is not good enough, so this
 client writes the request bytes itself (serialised by h11, so they are what went out) and tees
 every byte the transport delivers before h11 parses it. The result carries both the parsed
-response and an :class:`~archive.warcs.writer.HttpExchange` with the wire bytes.
+response and an :class:`~archive.warcs.writer.HttpExchange` with the wire bytes (one exchange's
+state, bounds and result: :mod:`crawler.http_exchange`).
 
 Connections are kept alive and reused per origin (polite to the server, and fast; or not at all
 with ``keep_alive=False``), but only at a clean message boundary: a response followed by more
@@ -29,29 +30,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
 
 import h11
 
 from ifes_archive.archive.origin import origin_of
-from ifes_archive.archive.warcs.codings import (
-    BodyTooLarge,
-    ContentCodingError,
-    ContentDecoder,
-    content_codings,
-)
 from ifes_archive.archive.warcs.http_messages import (
     MAX_HTTP_HEAD,
     MAX_INTERIM_RESPONSES,
-    held_entity,
 )
-from ifes_archive.archive.warcs.writer import HttpExchange, utc_now
+from ifes_archive.archive.warcs.writer import utc_now
+from ifes_archive.crawler.http_exchange import (
+    ExchangeState,
+    Fetched,
+    FetchError,
+    check_declared_size,
+    check_size,
+    decode_piece,
+    start_decoding,
+    wire_bound,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime
 
     from scrapy.settings import BaseSettings
 
@@ -63,33 +66,6 @@ MAX_IDLE_PER_ORIGIN = 4
 #: Seconds a TCP (and TLS) connect may take at most, however long DOWNLOAD_TIMEOUT lets a whole
 #: exchange run: a server that cannot open a connection in this long is not answering.
 CONNECT_TIMEOUT = 30.0
-
-
-class FetchError(Exception):
-    """The exchange failed; ``exchange`` holds whatever crossed the wire before it did."""
-
-    def __init__(self, kind: str, message: str, exchange: HttpExchange | None = None):
-        super().__init__(message)
-        #: One of: connect, timeout, dataloss, protocol, maxsize.
-        self.kind = kind
-        self.exchange = exchange
-
-
-@dataclass
-class Fetched:
-    """A complete HTTP response and the exchange it came from."""
-
-    status: int
-    reason: str
-    http_version: str
-    headers: list[tuple[bytes, bytes]]
-    #: The entity, transfer coding removed, content coding kept.
-    body: bytes
-    exchange: HttpExchange
-    #: The entity with its content coding undone too (``body`` when it has none).
-    decoded: bytes = b""
-    #: Why ``decoded`` is not the whole entity (a coding that fails half-way), or None.
-    decode_problem: str | None = None
 
 
 @dataclass
@@ -108,35 +84,6 @@ class _Connection:
 
     def close(self) -> None:
         self.writer.close()
-
-
-@dataclass
-class _Exchange:
-    """The mutable state of one exchange in progress."""
-
-    url: str
-    date: datetime
-    sent: bytes
-    ip_address: str | None
-    received: bytearray = field(default_factory=bytearray)
-    body: bytearray = field(default_factory=bytearray)
-    response: h11.Response | None = None
-    method: bytes = b"GET"
-    interim: int = 0
-    decoder: ContentDecoder | None = None
-    decoded: bytearray = field(default_factory=bytearray)
-    decode_problem: str | None = None
-
-    def freeze(self, truncated: str | None, trailing: int = 0,
-               parser: h11.Connection | None = None) -> HttpExchange:
-        """Return the exchange as it stands. Given the ``parser``, the bytes it has not read
-        yet are left out (a body cut at a size bound ends where the bound was crossed)."""
-        unread = len(parser.trailing_data[0]) if parser is not None else 0
-        wire = bytes(self.received[:len(self.received) - unread])
-        # A cut-off answer: the payload is the entity its bytes hold (read as verify reads it).
-        payload = held_entity(wire) if truncated else bytes(self.body)
-        return HttpExchange(self.url, self.date, self.sent, wire, payload, self.ip_address,
-                            truncated, trailing)
 
 
 def _no_verify_context() -> ssl.SSLContext:
@@ -241,7 +188,7 @@ class Http11Client:
                         request: h11.Request, body: bytes, deadline: float,
                         bounds: tuple[int, int, bool]) -> Fetched:
         sent = _serialise(connection.protocol, request, body)
-        state = _Exchange(url, utc_now(), sent, connection.ip_address, method=request.method)
+        state = ExchangeState(url, utc_now(), sent, connection.ip_address, method=request.method)
         connection.last_url = url
         try:
             await self._send(connection, state, deadline)
@@ -270,7 +217,7 @@ class Http11Client:
                        else bytes(state.body), state.decode_problem)
 
     @staticmethod
-    async def _send(connection: _Connection, state: _Exchange, deadline: float) -> None:
+    async def _send(connection: _Connection, state: ExchangeState, deadline: float) -> None:
         try:
             connection.writer.write(state.sent)
             await asyncio.wait_for(connection.writer.drain(), _remaining(deadline))
@@ -282,7 +229,7 @@ class Http11Client:
             raise FetchError("dataloss", f"{state.url}: connection lost sending the request: "
                                          f"{exc!r}") from exc
 
-    async def _read_response(self, connection: _Connection, state: _Exchange, deadline: float,
+    async def _read_response(self, connection: _Connection, state: ExchangeState, deadline: float,
                              bounds: tuple[int, int, bool]) -> None:
         maxsize, maxwire, cut = bounds
         protocol = connection.protocol
@@ -302,16 +249,16 @@ class Http11Client:
             elif isinstance(event, h11.Response):
                 state.response = event
                 if not cut:  # else read up to maxsize, then cut (the check below)
-                    _check_declared_size(event, state, maxsize, protocol)
-                _start_decoding(event, state, maxsize)
+                    check_declared_size(event, state, maxsize, protocol)
+                start_decoding(event, state, maxsize)
             elif isinstance(event, h11.Data):
                 state.body += event.data
-                _check_size(state, maxsize, protocol)
-                _decode(state, bytes(event.data), protocol)
+                check_size(state, maxsize, protocol)
+                decode_piece(state, bytes(event.data), protocol)
             elif isinstance(event, h11.EndOfMessage):
                 return
 
-    async def _receive(self, connection: _Connection, state: _Exchange, deadline: float,
+    async def _receive(self, connection: _Connection, state: ExchangeState, deadline: float,
                        maxwire: int) -> None:
         if maxwire and len(state.received) >= maxwire:
             raise FetchError("maxsize", f"{state.url}: over {maxwire} bytes received "
@@ -338,7 +285,7 @@ class Http11Client:
         connection.protocol.receive_data(data)
 
     @staticmethod
-    def _fail_protocol(connection: _Connection, state: _Exchange,
+    def _fail_protocol(connection: _Connection, state: ExchangeState,
                        exc: h11.RemoteProtocolError) -> None:
         if connection.reused and not state.received:
             raise _StaleConnection from exc
@@ -403,59 +350,3 @@ def _serialise(protocol: h11.Connection, request: h11.Request, body: bytes) -> b
     return wire + (protocol.send(h11.EndOfMessage()) or b"")
 
 
-def wire_bound(maxsize: int, max_head: int = MAX_HTTP_HEAD) -> int:
-    """Return the bound on bytes received for a body bound of ``maxsize``: twice it and a whole
-    head (the interim responses and chunk framing of an honest server take far less), 0 for
-    none."""
-    return 2 * maxsize + max_head if maxsize else 0
-
-
-def _declared_length(response: h11.Response) -> int | None:
-    for name, value in response.headers:
-        if name == b"content-length":
-            return int(value)
-    return None
-
-
-def _check_declared_size(response: h11.Response, state: _Exchange, maxsize: int,
-                         parser: h11.Connection) -> None:
-    if state.method == b"HEAD" or response.status_code in (204, 304):
-        return  # Content-Length is that of an entity not sent
-    declared = _declared_length(response)
-    if maxsize and declared is not None and declared > maxsize:
-        raise FetchError("maxsize", f"{state.url}: Content-Length {declared} > {maxsize} "
-                         "(DOWNLOAD_MAXSIZE)",
-                         state.freeze("length", parser=parser))
-
-
-def _check_size(state: _Exchange, maxsize: int, parser: h11.Connection) -> None:
-    if maxsize and len(state.body) > maxsize:
-        raise FetchError("maxsize", f"{state.url}: body over {maxsize} bytes (DOWNLOAD_MAXSIZE)",
-                         state.freeze("length", parser=parser))
-
-
-def _start_decoding(response: h11.Response, state: _Exchange, maxsize: int) -> None:
-    if state.method == b"HEAD" or response.status_code in (204, 304):
-        return
-    codings = content_codings(v.decode("latin-1") for k, v in response.headers
-                              if k == b"content-encoding")
-    if not codings:
-        return
-    try:
-        state.decoder = ContentDecoder(codings, maxsize)
-    except ContentCodingError as exc:
-        state.decode_problem = str(exc)
-
-
-def _decode(state: _Exchange, data: bytes, parser: h11.Connection) -> None:
-    """Undo the content coding of the next piece of body; stop at ``maxsize`` decoded bytes."""
-    if state.decoder is None or state.decode_problem is not None:
-        return
-    try:
-        for piece in state.decoder.feed(data):
-            state.decoded += piece
-    except BodyTooLarge as exc:
-        raise FetchError("maxsize", f"{state.url}: {exc} (DOWNLOAD_MAXSIZE)",
-                         state.freeze("length", parser=parser)) from exc
-    except ContentCodingError as exc:
-        state.decode_problem = f"the content coding does not decode: {exc}"

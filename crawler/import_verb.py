@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING
 
 from ifes_archive.archive.terminal import safe
 from ifes_archive.crawler import settings as defaults
+from ifes_archive.crawler.verb_common import BOUNDED, FAILED, LOCKED, OK, UNWRITABLE, USAGE
 
 if TYPE_CHECKING:
     from ifes_archive.crawler.importer import ImportOptions
 
-#: Exit statuses, as the other verbs' (README, "Exit statuses").
-OK, FAILED, USAGE, LOCKED, UNWRITABLE, BOUNDED = 0, 1, 2, 3, 4, 5
 
 
 def add_import(verbs: argparse._SubParsersAction) -> None:

@@ -32,6 +32,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from ifes_archive.archive.corpus.articles import classify, finalize
 from ifes_archive.archive.corpus.journal import (
     NOT_MODIFIED_LINE,
+    Gone,
     GoneLine,
     JournalFile,
     JournalLine,
@@ -44,12 +45,14 @@ from ifes_archive.archive.corpus.journal import (
     read_observations,
 )
 from ifes_archive.archive.corpus.versions import Observation, fold
+from ifes_archive.archive.page.captured import CapturedPage
 from ifes_archive.archive.page.checks import LISTING_CRUMB, listing_crumb_detail, tally
 from ifes_archive.archive.page.joomla import base_url_of
 from ifes_archive.archive.page.listings import listing_check, read_listing
-from ifes_archive.archive.page.record import CapturedPage, build_record, record_from_json
+from ifes_archive.archive.page.record import build_record
+from ifes_archive.archive.page.record_json import record_from_json
 from ifes_archive.archive.page.schema import INCOMPLETE_FLAG
-from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
+from ifes_archive.crawler.items import ArticleItem, FetchedPage, ListingItem, ObservedItem
 from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
 
 if TYPE_CHECKING:
@@ -62,17 +65,10 @@ def captured_pages(item: ArticleItem) -> list[CapturedPage]:
     return [captured_page(page) for page in item.pages]
 
 
-def captured_page(page: dict[str, Any]) -> CapturedPage:
-    """Return one page dict of an item as the record builder takes it."""
-    return CapturedPage(page=page["page"], url=page["url"],
-                        content_type=header_value(page.get("headers") or [], "Content-Type"),
-                        body=page["body"], capture=page.get("capture"), read=page.get("read"))
-
-
-def header_value(headers: list[list[str]] | list[tuple[str, str]], name: str) -> str | None:
-    """Return the last value of header *name* (case-insensitive), None if absent."""
-    values = [value for key, value in headers if key.lower() == name.lower()]
-    return values[-1] if values else None
+def captured_page(page: FetchedPage) -> CapturedPage:
+    """Return one fetched page of an item as the record builder takes it."""
+    return CapturedPage(page=page.page, url=page.url, content_type=page.content_type(),
+                        body=page.body, capture=page.capture, read=page.read)
 
 
 class ArticleRecordPipeline:
@@ -151,7 +147,8 @@ class ArticleRecordPipeline:
         if isinstance(item, ObservedItem):
             if item.observed == NOT_MODIFIED_LINE:
                 return self._journal(NotModifiedLine(item.article_id, item.seen, item.refers_to))
-            return self._journal(GoneLine(item.article_id, item.seen, item.reason, item.capture))
+            gone = Gone(item.reason, item.capture)
+            return self._journal(GoneLine(item.article_id, item.seen, gone))
         if not isinstance(item, ArticleItem):
             return item
         base_url = getattr(self.crawler.spider, "base_url", None) or base_url_of(item.url)
@@ -160,7 +157,7 @@ class ArticleRecordPipeline:
                               print_pages=printed)
         if record is None:
             raise DropItem(f"no record in the pages of {item.url}", log_level="DEBUG")
-        seen = max((page.get("seen") or "" for page in item.pages), default="") or None
+        seen = max((page.seen or "" for page in item.pages), default="") or None
         record = msgspec.structs.replace(record, first_seen=seen, last_seen=seen)
         versions = fold(self._observations.get(item.article_id, []))
         if (versions and versions[-1].gone is None and versions[-1].digest == record.digest

@@ -4,7 +4,7 @@ A handful of polite requests — robots.txt and the front page (:mod:`crawler.fi
 every crawl starts), one listing, one article, its print view — made by a small crawl of its own
 (:class:`crawler.probe_spider.ProbeSpider`) through Scrapy's downloader and the crawl's
 middlewares, capturing handler and manners. Pages are read by the code the crawl reads them with:
-links judged by :func::`archive.page.joomla.should_follow`, listings by
+links judged by :func:`archive.page.follow.should_follow`, listings by
 :func:`archive.page.listings.read_listing`, the article by :func:`archive.page.record.build_record`;
 :mod:`crawler.template` says which parts of the known template each page shows. Nothing is
 written (no archive folder: the handler captures nothing).
@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 import msgspec
 
 from ifes_archive.archive.origin import canonical_url, origin_of
+from ifes_archive.archive.page.captured import PRINT_PAGE, CapturedPage, html_root
 from ifes_archive.archive.page.checks import (
     LISTING_CRUMB,
     PRINT_VIEW,
@@ -28,8 +29,9 @@ from ifes_archive.archive.page.checks import (
     crumb_check,
     listing_crumb_detail,
 )
-from ifes_archive.archive.page.decode import detect, header_charset, meta_charset
+from ifes_archive.archive.page.decode import decode_html, detect, header_charset, meta_charset
 from ifes_archive.archive.page.extract import is_refusal, page_total
+from ifes_archive.archive.page.follow import should_follow
 from ifes_archive.archive.page.joomla import (
     ARTICLE_KINDS,
     NAMED_TASKS,
@@ -37,17 +39,10 @@ from ifes_archive.archive.page.joomla import (
     clean_url,
     parse_url,
     print_view_url,
-    should_follow,
 )
 from ifes_archive.archive.page.listings import Listing, listing_check, read_listing
 from ifes_archive.archive.page.page_template import MENU_MODULES
-from ifes_archive.archive.page.record import (
-    PRINT_PAGE,
-    CapturedPage,
-    build_record,
-    decode_html,
-    html_root,
-)
+from ifes_archive.archive.page.record import build_record
 from ifes_archive.archive.page.schema import GENERIC_FLAG
 from ifes_archive.archive.types import Check, Record
 from ifes_archive.crawler import template

@@ -70,7 +70,7 @@ from ifes_archive.crawler.warcinfo import run_warcinfo
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from ifes_archive.crawler.http11 import Fetched
+    from ifes_archive.crawler.http_exchange import Fetched
 
 logger = logging.getLogger(__name__)
 

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ifes_archive.archive.page.captured import html_root
+from ifes_archive.archive.page.decode import decode_html
 from ifes_archive.archive.page.page_template import (
     ARTICLE_TABLES,
     BODY_CELL,
@@ -28,7 +30,6 @@ from ifes_archive.archive.page.page_template import (
     has_class,
     linear,
 )
-from ifes_archive.archive.page.record import decode_html, html_root
 
 if TYPE_CHECKING:
     import lxml.html

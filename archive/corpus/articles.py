@@ -23,7 +23,8 @@ import msgspec
 from ifes_archive.archive.corpus.journal import ListingEvidence, read_observations
 from ifes_archive.archive.corpus.versions import Version, fold
 from ifes_archive.archive.page.checks import crumb_check
-from ifes_archive.archive.page.record import record_from_json, sort_sections
+from ifes_archive.archive.page.record import sort_sections
+from ifes_archive.archive.page.record_json import record_from_json
 from ifes_archive.archive.types import Record, record_json
 
 if TYPE_CHECKING:

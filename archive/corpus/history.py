@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ifes_archive.archive.page.record import record_from_json
+from ifes_archive.archive.page.record_json import record_from_json
 from ifes_archive.archive.warcs.folder import ArchiveFolder
 
 if TYPE_CHECKING:

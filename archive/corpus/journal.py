@@ -33,7 +33,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 import msgspec
 
 from ifes_archive.archive.corpus.versions import Observation
-from ifes_archive.archive.page.record import record_from_json
+from ifes_archive.archive.page.record_json import record_from_json
 from ifes_archive.archive.page.schema import INCOMPLETE_FLAG
 from ifes_archive.archive.types import CapturePointer, Record, record_digest, record_json
 
@@ -68,74 +68,72 @@ class RecordLine:
                          ).observation(ref)
 
 
-@dataclass(frozen=True)
-class SameLine:
+class _ShortLine(msgspec.Struct, frozen=True, tag_field="observed"):
+    """A line that says what was seen of the article without its record (its kind, the JSON's
+    ``observed``, is the tag: a short line decodes straight into its kind)."""
+
+    article_id: int
+    seen: str
+
+
+class SameLine(_ShortLine, frozen=True, tag=SAME_LINE):
     """A record equal to the article's current version (its digest), journaled short."""
 
     observed: ClassVar[str] = SAME_LINE
-    article_id: int
-    seen: str
     digest: str
     first_capture: str
     """The record id of the first page's content capture (what a later 304 refers to)."""
-
-    def fields(self) -> dict[str, Any]:
-        return {"article_id": self.article_id, "observed": self.observed, "seen": self.seen,
-                "digest": self.digest, "first_capture": self.first_capture}
 
     def observation(self, ref: Any = None, run: str = "") -> Observation:
         return Observation.record(self.seen, self.digest, self.first_capture, run=run)
 
 
-@dataclass(frozen=True)
-class NotModifiedLine:
+class NotModifiedLine(_ShortLine, frozen=True, tag=NOT_MODIFIED_LINE):
     """The article's first page answered 304 to a conditional request."""
 
     observed: ClassVar[str] = NOT_MODIFIED_LINE
-    article_id: int
-    seen: str
     refers_to: str
     """The record id of the capture the 304 confirms."""
-
-    def fields(self) -> dict[str, Any]:
-        return {"article_id": self.article_id, "observed": self.observed, "seen": self.seen,
-                "refers_to": self.refers_to}
 
     def observation(self, ref: Any = None, run: str = "") -> Observation:
         return Observation.confirmed(self.seen, self.refers_to, run)
 
 
-@dataclass(frozen=True)
-class GoneLine:
+class Gone(msgspec.Struct, frozen=True):
+    """Why and where an article was found removed."""
+
+    reason: str
+    """``HTTP 404``, ``not found page``, ..."""
+    capture: CapturePointer | None = None
+    """The pointer to the capture that showed it."""
+
+
+class GoneLine(_ShortLine, frozen=True, tag=GONE_LINE):
     """The article was found removed."""
 
     observed: ClassVar[str] = GONE_LINE
-    article_id: int
-    seen: str
-    reason: str
-    """``HTTP 404``, ``not found page``, ..."""
-    capture: CapturePointer | None = field(default=None)
-    """The pointer to the capture that showed it."""
-
-    def fields(self) -> dict[str, Any]:
-        return {"article_id": self.article_id, "observed": self.observed, "seen": self.seen,
-                "gone": {"reason": self.reason, "capture": self.capture}}
+    gone: Gone
 
     def observation(self, ref: Any = None, run: str = "") -> Observation:
-        return Observation.removed(self.seen, self.reason,
-                                   self.capture.warc_record_id if self.capture else "",
-                                   self.capture, run)
+        capture = self.gone.capture
+        return Observation.removed(self.seen, self.gone.reason,
+                                   capture.warc_record_id if capture else "", capture, run)
 
 
 #: One line of the article journal.
 JournalLine = RecordLine | SameLine | NotModifiedLine | GoneLine
+#: A short line of the article journal, decoded straight into its kind (a ``run`` passed over).
+_SHORT = msgspec.json.Decoder(SameLine | NotModifiedLine | GoneLine)
 
 
 def line_json(line: JournalLine, run: str) -> str:
     """Return ``line`` as the journal holds it (no newline), marked with the ``run`` label."""
     if isinstance(line, RecordLine):
         return record_json(line.record, run=run)
-    return json.dumps(msgspec.to_builtins({**line.fields(), "run": run}), ensure_ascii=False)
+    # the tag after the id, as journals have always held it
+    fields = msgspec.to_builtins(line)
+    fields = {"article_id": fields.pop("article_id"), **fields, "run": run}
+    return json.dumps(fields, ensure_ascii=False)
 
 
 class _CaptureView(msgspec.Struct, frozen=True):
@@ -143,11 +141,6 @@ class _CaptureView(msgspec.Struct, frozen=True):
 
     warc_record_id: str
     date: str
-
-
-class _GoneView(msgspec.Struct, frozen=True):
-    reason: str
-    capture: CapturePointer | None = None
 
 
 class _LineView(msgspec.Struct, frozen=True):
@@ -162,32 +155,14 @@ class _LineView(msgspec.Struct, frozen=True):
     captures: list[_CaptureView] = []
     flags: list[str] = []
     digest: str = ""
-    """A record line's (none in lines of journals written before records carried it) or a
-    short ``same`` line's."""
-    seen: str = ""
-    first_capture: str = ""
-    refers_to: str = ""
-    gone: _GoneView | None = None
+    """A record line's (none in lines of journals written before records carried it)."""
 
     def observation(self, ref: Any = None) -> Observation:
-        """Return the observation of the line (``ref``: where its record is)."""
-        run = self.run or ""
-        if self.observed == NOT_MODIFIED_LINE:
-            return NotModifiedLine(self.article_id, self.seen, self.refers_to).observation(run=run)
-        if self.observed == SAME_LINE:
-            return SameLine(self.article_id, self.seen, self.digest,
-                            self.first_capture).observation(run=run)
-        if self.observed == GONE_LINE:
-            if self.gone is None:
-                raise ValueError("not a journal line: a gone line without its reason")
-            return GoneLine(self.article_id, self.seen, self.gone.reason,
-                            self.gone.capture).observation(run=run)
-        if self.observed is not None:
-            raise ValueError(f"not a journal line: a line of unknown kind {self.observed!r}")
+        """Return the observation of a record line (``ref``: where its record is)."""
         seen = self.first_seen or max((c.date for c in self.captures), default="")
         return Observation.record(seen, self.digest,
                                   self.captures[0].warc_record_id if self.captures else "",
-                                  INCOMPLETE_FLAG not in self.flags, ref, run)
+                                  INCOMPLETE_FLAG not in self.flags, ref, self.run or "")
 
 
 _LINE = msgspec.json.Decoder(_LineView)
@@ -199,16 +174,18 @@ def parse_line(text: bytes | str) -> tuple[JournalLine, str]:
         view = _LINE.decode(text)
     except msgspec.DecodeError as exc:
         raise ValueError(f"not a journal line: {exc}") from exc
-    run = view.run or ""
-    if view.observed == NOT_MODIFIED_LINE:
-        return NotModifiedLine(view.article_id, view.seen, view.refers_to), run
-    if view.observed == SAME_LINE:
-        return SameLine(view.article_id, view.seen, view.digest, view.first_capture), run
-    if view.observed == GONE_LINE and view.gone is not None:
-        return GoneLine(view.article_id, view.seen, view.gone.reason, view.gone.capture), run
     if view.observed is not None:
-        raise ValueError(f"not a journal line: kind {view.observed!r}")
-    return RecordLine(record_from_json(text)), run
+        return _short_line(text), view.run or ""
+    return RecordLine(record_from_json(text)), view.run or ""
+
+
+def _short_line(text: bytes | str) -> SameLine | NotModifiedLine | GoneLine:
+    """Return the short line ``text`` holds; raise ValueError if it is bad (a kind unknown, a
+    field missing)."""
+    try:
+        return _SHORT.decode(text)
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"not a journal line: {exc}") from exc
 
 
 def observation_of_line(text: bytes | str, ref: Any = None) -> tuple[int, Observation]:
@@ -220,7 +197,9 @@ def observation_of_line(text: bytes | str, ref: Any = None) -> tuple[int, Observ
         view = _LINE.decode(text)
     except msgspec.DecodeError as exc:
         raise ValueError(f"not a journal line: {exc}") from exc
-    if view.observed is None and not view.digest:
+    if view.observed is not None:
+        return view.article_id, _short_line(text).observation(ref, view.run or "")
+    if not view.digest:
         try:
             line, run = parse_line(text)
         except ValueError as exc:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from ifes_archive.archive.types import Person
+
 from ifes_archive.archive.page.authors import (
     PATRONYMIC,
     is_cyrillic,
@@ -249,10 +251,9 @@ def _surname_of(name: str, spellings: list[str]) -> str:
     return tied[-1]
 
 
-def name_parts(author: dict[str, Any]) -> NameParts:
-    """Return what an author of a record as JSON holds it (``{"name", "spellings"}``) says of
-    the name."""
-    return parts_of(str(author.get("name") or ""), author.get("spellings") or [])
+def name_parts(author: Person) -> NameParts:
+    """Return what an author of a record says of the name."""
+    return parts_of(author.name, author.spellings)
 
 
 def parts_of(name: str, spellings: Sequence[str]) -> NameParts:

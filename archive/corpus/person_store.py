@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ifes_archive.archive.corpus.persons import Mention, Person, mentions_of, resolve
+import msgspec
+
+from ifes_archive.archive.corpus.persons import Authored, Mention, Person, mentions_of, resolve
 from ifes_archive.archive.warcs.folder import CURATED_PERSONS_FILE, PERSONS_FILE, ArchiveFolder
 
 if TYPE_CHECKING:
@@ -148,7 +150,7 @@ def read_curated(folder: Path) -> dict[str, list[dict[str, Any]]]:
     return {"merge": merges, "split": splits}
 
 
-def resolve_folder(folder: Path, records: Iterable[dict[str, Any]],
+def resolve_folder(folder: Path, records: Iterable[Authored],
                    update: bool = True) -> Resolution:
     """Resolve the persons of ``records`` (newest versions), honour the curator's file, give
     ids (the stored ones where they fit); write ``persons.json`` unless ``update`` is false."""
@@ -163,17 +165,20 @@ def resolve_folder(folder: Path, records: Iterable[dict[str, Any]],
     return result
 
 
-def newest_records(corpus: Path) -> list[dict[str, Any]]:
+#: A corpus line read for its id and authors only.
+_AUTHORED = msgspec.json.Decoder(Authored)
+
+
+def newest_records(corpus: Path) -> list[Authored]:
     """Return the newest version of each article of a corpus file (its id and authors)."""
-    newest: dict[int, dict[str, Any]] = {}
-    with open(corpus, encoding="utf-8") as stream:
+    newest: dict[int, Authored] = {}
+    with open(corpus, "rb") as stream:
         for number, line in enumerate(stream, 1):
             try:
-                record = json.loads(line)
-                newest[int(record["article_id"])] = {"article_id": int(record["article_id"]),
-                                                     "authors": record.get("authors") or []}
-            except (ValueError, KeyError, TypeError) as exc:
+                record = _AUTHORED.decode(line)
+            except msgspec.DecodeError as exc:
                 raise PersonsInputError(f"{corpus}:{number}: not a record: {exc}") from exc
+            newest[record.article_id] = record
     return [newest[aid] for aid in sorted(newest)]
 
 

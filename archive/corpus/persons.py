@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from ifes_archive.archive.corpus.namesakes import MAX_RISK, Namesakes, namesakes
 from ifes_archive.archive.corpus.person_names import (
     NameParts,
@@ -35,6 +37,7 @@ from ifes_archive.archive.corpus.person_names import (
     word_keys,
 )
 from ifes_archive.archive.page.authors import is_cyrillic
+from ifes_archive.archive.types import Person as Author
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -113,15 +116,22 @@ def _full_names(mention: Mention, cyrillic: bool) -> list[str]:
     return found
 
 
-def mentions_of(records: Iterable[dict[str, Any]]) -> list[Mention]:
+class Authored(msgspec.Struct, frozen=True):
+    """An article as the persons are resolved from it: its id and its authors (a corpus line
+    decodes straight into it, the rest of the record passed over)."""
+
+    article_id: int
+    authors: list[Author] | None = None
+
+
+def mentions_of(records: Iterable[Authored]) -> list[Mention]:
     """Return every author of every record, in article order."""
     found = []
     for record in records:
-        for position, author in enumerate(record.get("authors") or []):
-            if author.get("name"):
-                found.append(Mention(int(record["article_id"]), position,
-                                     " ".join(str(author["name"]).split()),
-                                     tuple(author.get("spellings") or [author["name"]]),
+        for position, author in enumerate(record.authors or []):
+            if author.name:
+                found.append(Mention(record.article_id, position, " ".join(author.name.split()),
+                                     tuple(author.spellings or [author.name]),
                                      name_parts(author)))
     return sorted(found, key=lambda m: m.key)
 

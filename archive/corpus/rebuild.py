@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import msgspec
 
 from ifes_archive.archive.corpus.articles import version_line
-from ifes_archive.archive.corpus.journal import GoneLine, NotModifiedLine, RecordLine
+from ifes_archive.archive.corpus.journal import Gone, GoneLine, NotModifiedLine, RecordLine
 from ifes_archive.archive.corpus.selection import (
     PageCapture,
     Selection,
@@ -40,15 +40,10 @@ from ifes_archive.archive.corpus.selection import (
     select,
 )
 from ifes_archive.archive.corpus.versions import GONE_STATUSES, OWN_CRAWL, Observation, fold
+from ifes_archive.archive.page.captured import PRINT_PAGE, CapturedPage, pages_within, refusal_of
 from ifes_archive.archive.page.joomla import base_url_of
 from ifes_archive.archive.page.listings import listed_articles
-from ifes_archive.archive.page.record import (
-    PRINT_PAGE,
-    CapturedPage,
-    build_record,
-    pages_within,
-    refusal_of,
-)
+from ifes_archive.archive.page.record import build_record
 from ifes_archive.archive.types import Record
 from ifes_archive.archive.warcs.codings import DEFAULT_MAX_ARTICLE, DEFAULT_MAX_BODY, TOO_LARGE
 from ifes_archive.archive.warcs.reader import record_at, response_entity
@@ -133,7 +128,7 @@ def _seen_in_run(article_id: int, pages: dict[int, PageCapture],
     if first is None:
         return None  # later pages only: the first page failed this run
     if first.status in GONE_STATUSES:
-        return GoneLine(article_id, first.pointer.date, f"HTTP {first.status}", first.pointer)
+        return GoneLine(article_id, first.pointer.date, Gone(f"HTTP {first.status}", first.pointer))
     content = []
     for page in sorted(pages):
         capture = pages[page]
@@ -175,7 +170,7 @@ def article_pages(content: list[tuple[int, PageCapture, str]],
                   max_size: int = DEFAULT_MAX_BODY) -> list[CapturedPage]:
     """Return the pages of one observation of an article, read back in page order while they
     stay within :data:`DEFAULT_MAX_ARTICLE` bytes of body, as the crawl fetches them under
-    ``ARTICLE_MAXSIZE`` (:func:`archive.page.record.pages_within`); the print view only when every
+    ``ARTICLE_MAXSIZE`` (:func:`archive.page.captured.pages_within`); the print view only when every
     page is kept (the crawl asks for it only then)."""
     pages: list[CapturedPage] = []
     for page, capture, _ in content:  # the print view, if any, last
@@ -254,7 +249,7 @@ def _observe(article_id: int, what: Seen,
     if record is None:
         if refusal is None:
             return None
-        return GoneLine(article_id, seen, f"{refusal} page", first.pointer).observation()
+        return GoneLine(article_id, seen, Gone(f"{refusal} page", first.pointer)).observation()
     # (the record itself stays the observation's ref: its version line is written from it)
     record = msgspec.structs.replace(record, first_seen=seen, last_seen=seen)
     return RecordLine(record).observation(record)

@@ -30,6 +30,8 @@ from ifes_archive.archive.page.joomla import parse_url
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from ifes_archive.archive.types import Breadcrumb
+
 SUBJECT, NAVIGATION = "subject", "navigation"
 #: A listing that files at least this share of the site's listed articles is the site, or most
 #: of it, not a subject (an «all publications» blog, the front page).
@@ -110,15 +112,14 @@ class Vocabulary:
             if found is not None:
                 self._note(int(article_id), str(name), found)
 
-    def add_record(self, record: dict[str, Any]) -> None:
+    def add_breadcrumb(self, article_id: int, crumb: Breadcrumb | None) -> None:
         """Add an article's breadcrumb: each crumb that links a listing, and its parent crumb."""
-        crumb = record.get("breadcrumb") or {}
         parent = None
-        for name, link in zip(crumb.get("path") or [], crumb.get("links") or []):
+        for name, link in zip(crumb.path if crumb else [], crumb.links if crumb else []):
             found = section_id(link)
             if found is None:
                 continue
-            self._note(int(record["article_id"]), name, found)
+            self._note(article_id, name, found)
             if parent is not None:
                 self._seen[found].parents[parent] += 1
             parent = found

@@ -23,8 +23,8 @@ from ifes_archive.archive.corpus.imports.records import SOURCE_FIELD, source_nam
 from ifes_archive.archive.corpus.journal import ListingEvidence
 from ifes_archive.archive.corpus.versions import GONE_STATUSES
 from ifes_archive.archive.origin import origin_of
+from ifes_archive.archive.page.captured import PRINT_PAGE
 from ifes_archive.archive.page.joomla import listing_task, parse_url
-from ifes_archive.archive.page.record import PRINT_PAGE
 from ifes_archive.archive.types import CapturePointer
 from ifes_archive.archive.warcs.reader import CutShort, RecordHead, open_records, warcinfo_fields
 from ifes_archive.archive.warcs.warcfiles import is_open

@@ -15,30 +15,27 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, overload
+from typing import TYPE_CHECKING, Literal, get_args
 from urllib.parse import urljoin
 
 import msgspec
 
 from ifes_archive.archive.page import authors as names
 from ifes_archive.archive.page import checks, titles
+from ifes_archive.archive.page.captured import CapturedPage, unique_pages
 from ifes_archive.archive.page.dates import read_date
-from ifes_archive.archive.page.decode import DecodedPage, decode_html, meta_charset
+from ifes_archive.archive.page.decode import DecodedPage
 from ifes_archive.archive.page.extract import (
     GENERIC_OPTIONS,
     Page,
-    Parsed,
     body_blocks,
     category_crumbs,
     generic_blocks,
     is_refusal,
-    parse,
-    parse_page,
     read_page,
-    refusal_kind,
 )
 from ifes_archive.archive.page.flatten import paragraphs, text_of
-from ifes_archive.archive.page.joomla import canonical_article_url, itemid_of, parse_url
+from ifes_archive.archive.page.joomla import canonical_article_url, itemid_of
 from ifes_archive.archive.page.language import count_matches, detect_language
 from ifes_archive.archive.page.schema import (
     CHARSET_REPLACED_FLAG,
@@ -53,7 +50,6 @@ from ifes_archive.archive.software import package_version
 from ifes_archive.archive.types import (
     AuthorSource,
     Breadcrumb,
-    CapturePointer,
     Check,
     DateOptions,
     DateValue,
@@ -66,38 +62,18 @@ from ifes_archive.archive.types import (
     Record,
     TrafilaturaOptions,
     record_digest,
-    record_json,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import lxml.html
 
-__all__ = [
-    "PRINT_PAGE",
-    "RECORD_KEYS",
-    "CapturedPage",
-    "DecodedPage",
-    "ReadPage",
-    "Record",
-    "build_record",
-    "decode_html",
-    "html_root",
-    "meta_charset",
-    "pages_within",
-    "read_html",
-    "record_from_json",
-    "record_to_json",
-    "refusal_of",
-]
+__all__ = ["RECORD_KEYS", "Record", "build_record"]
 
 logger = logging.getLogger(__name__)
 
 #: Packages whose versions make the record what it is (the schema names them: ``extractor``).
 PACKAGES = EXTRACTOR_PACKAGES
-#: Page number of an article's print view among its captures (its pages are 0, 1, ...).
-PRINT_PAGE = -1
 #: Flag of a record whose date line (by its source) shows no date that exists.
 UNREADABLE: dict[str, Flag] = {"createdate": "createdate-unreadable",
                                "modifydate": "modifydate-unreadable"}
@@ -111,50 +87,6 @@ NOTE = re.compile(r"^(?:\[\d{1,3}\]|\(\d{1,3}\)|\d{1,3}[.)]?\s|[*†]+)")
 #: What may head such a list: a rule of dashes or underscores, «Notes», «Примечания»...
 NOTES_HEADING = re.compile(r"^(?:_{3,}|[-–—]{3,}|(?:Notes|Footnotes|References|Примечания|"
                            r"Сноски|Ссылки|Литература)\s*:?)$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class ReadPage:
-    """A page decoded and parsed (:func:`read_html`)."""
-
-    decoded: DecodedPage
-    parsed: Parsed
-
-
-@dataclass(frozen=True)
-class CapturedPage:
-    """One fetched page of an article, as the crawl or the WARC holds it."""
-
-    page: int
-    """0-based page number (Joomla's ``limitstart``)."""
-    url: str
-    """The URL as fetched."""
-    content_type: str | None
-    """The HTTP ``Content-Type`` header, if any."""
-    body: bytes
-    """The entity, content coding (gzip) removed."""
-    capture: CapturePointer | None
-    """Pointer to the WARC response record, or None when not captured."""
-    read: ReadPage | None = dataclasses.field(default=None, compare=False, repr=False)
-    """The page already decoded and parsed (the crawl's spider read it for its links), or None:
-    the record builder then reads ``body`` itself. Either way a page is decoded and parsed once
-    and gives the same record."""
-
-    def read_html(self) -> ReadPage:
-        """Return the page decoded and parsed: as handed over, else read from ``body``."""
-        return self.read if self.read is not None else read_html(self.body, self.content_type)
-
-
-def read_html(body: bytes, content_type: str | None) -> ReadPage:
-    """Return the page decoded (:func:`archive.page.decode.decode_html`) and parsed
-    (:func:`archive.page.extract.parse_page`)."""
-    decoded = decode_html(body, content_type)
-    return ReadPage(decoded, parse_page(decoded.text))
-
-
-def html_root(text: str) -> lxml.html.HtmlElement:
-    """Return the lxml tree of a decoded page (its XML prolog, which lxml refuses, removed)."""
-    return parse(text)
 
 
 def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
@@ -172,7 +104,7 @@ def build_record(article_id: int, base_url: str, pages: Sequence[CapturedPage],
     """
     if not pages:
         raise ValueError(f"article {article_id}: no pages")
-    ordered = _unique_pages(pages)
+    ordered = unique_pages(pages)
     read = _read_pages(ordered)
     if read is None:
         return None
@@ -274,66 +206,6 @@ def _read_pages(ordered: Sequence[CapturedPage]) -> _ReadPages | None:
 def word_count(text: str | None) -> int:
     """Return the number of words (``\\w+``) in ``text``, counted without a list of them."""
     return count_matches(_WORDS, text or "")
-
-
-def pages_within(sizes: Sequence[int], limit: int) -> int:
-    """Return how many of an article's pages, of body ``sizes`` in page order, are read under
-    the bound ``limit`` (bytes of body across them; 0: none): the first always, then each while
-    the total stays within it. The crawl stops fetching there and the rebuild reading there, so
-    both build the same record (flagged incomplete)."""
-    total = 0
-    for kept, size in enumerate(sizes):
-        total += size
-        if kept and limit and total > limit:
-            return kept
-    return len(sizes)
-
-
-def refusal_of(page: CapturedPage) -> str | None:
-    """Return "restricted" or "not found" when ``page`` is Joomla's refusal (HTTP 200), else
-    None."""
-    return refusal_kind(parse(decode_html(page.body, page.content_type).text))
-
-
-#: A record as one JSON line (:func:`archive.types.record_json`).
-record_to_json = record_json
-_DECODERS: dict[type[Record], msgspec.json.Decoder[Any]] = {}
-#: A record, or a type extending it (a release's row).
-R = TypeVar("R", bound=Record)
-
-
-@overload
-def record_from_json(text: bytes | str) -> Record: ...
-@overload
-def record_from_json(text: bytes | str, cls: type[R]) -> R: ...
-def record_from_json(text: bytes | str, cls: type[Record] = Record) -> Record:
-    """Return the record of one JSON line (a journal's, a corpus's; ``cls``: a release's row):
-    keys that are no field, such as the journal's ``run``, are passed over; raise ValueError
-    when it is none.
-
-    A line written before records carried their pages and digest is read too: each capture's
-    page is then taken from its URL, once, here, and the digest computed."""
-    decoder = _DECODERS.get(cls) or _DECODERS.setdefault(cls, msgspec.json.Decoder(cls))
-    try:
-        record: Record = decoder.decode(text)
-    except msgspec.DecodeError as exc:
-        if "`page`" not in str(exc):
-            raise ValueError(f"not a record: {exc}") from exc
-        record = _earlier_record(text, cls)
-    return record if record.digest else msgspec.structs.replace(record,
-                                                                digest=record_digest(record))
-
-
-def _earlier_record(text: bytes | str, cls: type[R]) -> R:
-    """Return the record of a line whose captures name no page (the page read from each
-    capture's URL, Joomla's ``limitstart``)."""
-    try:
-        data = msgspec.json.decode(text)
-        for capture in data.get("captures") or []:
-            capture["page"] = parse_url(capture["target_uri"]).limitstart or 0
-        return msgspec.convert(data, cls)
-    except (msgspec.DecodeError, AttributeError, KeyError, TypeError) as exc:
-        raise ValueError(f"not a record: {exc}") from exc
 
 
 def sort_sections(values: Sequence[str]) -> list[str]:
@@ -448,11 +320,3 @@ def extractor_info(method: Literal["template", "generic"]) -> Extractor:
         trafilatura_options=None if template else msgspec.convert(GENERIC_OPTIONS,
                                                                    TrafilaturaOptions),
         dates=DateOptions("%d.%m.%Y", ["ru", "en"], "DMY"))
-
-
-def _unique_pages(pages: Sequence[CapturedPage]) -> list[CapturedPage]:
-    """Return *pages* by page number, the first of each number kept."""
-    by_number: dict[int, CapturedPage] = {}
-    for page in pages:
-        by_number.setdefault(page.page, page)
-    return [by_number[number] for number in sorted(by_number)]

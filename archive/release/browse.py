@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ifes_archive.archive.page.record import record_from_json
+from ifes_archive.archive.page.record_json import record_from_json
 from ifes_archive.archive.release.build import WACZ
 from ifes_archive.archive.release.contents import text_file
 from ifes_archive.archive.release.package import table_keys

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import msgspec
-
+from ifes_archive.archive.corpus.persons import Authored
 from ifes_archive.archive.corpus.rebuild import rebuild
 from ifes_archive.archive.page.joomla import base_url_of
 from ifes_archive.archive.progress import Progress, wanted
@@ -75,6 +74,7 @@ if TYPE_CHECKING:
     from ifes_archive.archive.release.coverage import Coverage
     from ifes_archive.archive.release.persons import ReleasedPersons
     from ifes_archive.archive.release.sections import ReleasedSections
+    from ifes_archive.archive.types import Breadcrumb
 
 
 
@@ -116,9 +116,9 @@ class Plan:
     excluded: set[int] = field(default_factory=set)
     out_of_scope: set[int] = field(default_factory=set)
     site: str = ""
-    authors: list[dict[str, Any]] = field(default_factory=list)
+    authors: list[Authored] = field(default_factory=list)
     """Each article's id and authors (newest version): persons are resolved on them all."""
-    breadcrumbs: list[dict[str, Any]] = field(default_factory=list)
+    breadcrumbs: list[tuple[int, Breadcrumb | None]] = field(default_factory=list)
     """Each article's id and breadcrumb (newest version): the sections vocabulary's evidence."""
 
     @property
@@ -170,12 +170,9 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
         newest = versions[-1]
         article_id = newest.article_id
         plan.site = plan.site or base_url_of(newest.url)
-        # persons and sections are resolved over plain authors and breadcrumbs (as the
-        # ``persons`` verb reads them from a corpus file)
-        plan.authors.append({"article_id": article_id,
-                             "authors": msgspec.to_builtins(newest.authors)})
-        plan.breadcrumbs.append({"article_id": article_id,
-                                 "breadcrumb": msgspec.to_builtins(newest.breadcrumb)})
+        # persons and sections are resolved over every article's authors and breadcrumb
+        plan.authors.append(Authored(article_id, list(newest.authors)))
+        plan.breadcrumbs.append((article_id, newest.breadcrumb))
         if article_id in exclusions.reasons:
             plan.excluded.add(article_id)
         elif not scope.admits(newest):

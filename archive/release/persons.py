@@ -23,11 +23,12 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ifes_archive.archive.corpus.person_store import Resolution
+    from ifes_archive.archive.corpus.persons import Authored
     from ifes_archive.archive.release.rows import ArticleRow
     from ifes_archive.archive.types import Person as Author
 
 
-def released_persons(archive_dir: Path, authors: list[dict[str, Any]],
+def released_persons(archive_dir: Path, authors: list[Authored],
                      released: set[int]) -> ReleasedPersons:
     """Resolve the persons of every article's ``authors`` (updating the archive's ids) and
     return them as a release of the ``released`` articles shows them; raise

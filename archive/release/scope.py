@@ -21,7 +21,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ifes_archive.archive.page.joomla import parse_url
-from ifes_archive.archive.page.record import record_from_json
+from ifes_archive.archive.page.record_json import record_from_json
 from ifes_archive.archive.types import Record
 
 if TYPE_CHECKING:

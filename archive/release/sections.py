@@ -9,7 +9,7 @@ rebuilt from WARC files with no listing journal beside it has the breadcrumbs' e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -23,12 +23,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from ifes_archive.archive.types import Record
+    from ifes_archive.archive.types import Breadcrumb, Record
 
 __all__ = ["NAVIGATION", "SUBJECT", "ReleasedSections", "released_sections"]
 
 
-def released_sections(archive_dir: Path, breadcrumbs: list[dict[str, Any]],
+def released_sections(archive_dir: Path, breadcrumbs: list[tuple[int, Breadcrumb | None]],
                       released: set[int]) -> ReleasedSections:
     """Return the sections of a corpus as a release of the ``released`` articles shows them:
     from the archive's listing journal and each article's ``breadcrumb``
@@ -38,8 +38,8 @@ def released_sections(archive_dir: Path, breadcrumbs: list[dict[str, Any]],
     for article_id, listings in sorted(listed.by_listing.items()):
         vocabulary.add_listed((article_id, name, key)
                               for key, names in listings.items() for name in names)
-    for record in breadcrumbs:
-        vocabulary.add_record(record)
+    for article_id, crumb in breadcrumbs:
+        vocabulary.add_breadcrumb(article_id, crumb)
     return ReleasedSections(vocabulary, released)
 
 

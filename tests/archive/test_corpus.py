@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ifes_archive.archive.corpus.articles import finalize, version_line
 from ifes_archive.archive.corpus.journal import (
+    Gone,
     GoneLine,
     NotModifiedLine,
     SameLine,
@@ -15,7 +16,8 @@ from ifes_archive.archive.corpus.journal import (
     read_listings,
 )
 from ifes_archive.archive.corpus.versions import Version
-from ifes_archive.archive.page.record import record_to_json, sort_sections
+from ifes_archive.archive.page.record import sort_sections
+from ifes_archive.archive.page.record_json import record_to_json
 from ifes_archive.archive.types import Breadcrumb, CapturePointer, PagePointer, Record
 from tests.archive.typed import a_record
 
@@ -48,7 +50,7 @@ def test_finalize_keeps_every_version_sorted_and_joins_listings(tmp_path: Path) 
         record_to_json(_record(1, ["Old"], seen="2026-01-01T00:00:01Z", capture="urn:1a")),
         # a second crawl: article 1 unchanged (304), then edited (its title); article 3 removed
         line_json(NotModifiedLine(1, "2026-02-01T00:00:00Z", "urn:1a"), ""),
-        line_json(GoneLine(3, "2026-02-01T00:00:03Z", "HTTP 404", GONE_AT), ""),
+        line_json(GoneLine(3, "2026-02-01T00:00:03Z", Gone("HTTP 404", GONE_AT)), ""),
         record_to_json(_record(1, ["New"], title="t2", seen="2026-03-01T00:00:00Z",
                                capture="urn:1b")),
     ]

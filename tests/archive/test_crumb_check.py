@@ -24,10 +24,12 @@ import pytest
 
 from ifes_archive.archive.corpus.articles import finalize
 from ifes_archive.archive.corpus.journal import listing_line, read_listings
+from ifes_archive.archive.page.captured import CapturedPage
 from ifes_archive.archive.page.checks import crumb_check
 from ifes_archive.archive.page.joomla import article_id_of
 from ifes_archive.archive.page.listings import listed_articles
-from ifes_archive.archive.page.record import CapturedPage, build_record, record_to_json
+from ifes_archive.archive.page.record import build_record
+from ifes_archive.archive.page.record_json import record_to_json
 from ifes_archive.archive.types import Breadcrumb, Check, PagePointer, Record
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.model import PUBLISHED

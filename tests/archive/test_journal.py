@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ifes_archive.archive.corpus.journal import (
+    Gone,
     GoneLine,
     JournalFile,
     NotModifiedLine,
@@ -28,7 +29,7 @@ RECORD_FIELDS = a_record(title="Япония", flags=["incomplete"], first_seen=
                          last_seen="2026-01-02")
 LINES = [RecordLine(RECORD_FIELDS), SameLine(7, "2026-02-01", "d1", "<urn:uuid:1>"),
          NotModifiedLine(7, "2026-03-01", "<urn:uuid:1>"),
-         GoneLine(7, "2026-04-01", "HTTP 404", POINTER)]
+         GoneLine(7, "2026-04-01", Gone("HTTP 404", POINTER))]
 
 
 @pytest.mark.parametrize("line", LINES, ids=lambda line: type(line).__name__)

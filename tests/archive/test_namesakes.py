@@ -8,12 +8,14 @@ import random
 from itertools import combinations
 
 import iuliia
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ifes_archive.archive.corpus.namesakes import namesakes
 from ifes_archive.archive.corpus.person_names import SCHEMES
-from ifes_archive.archive.corpus.persons import conflict, mentions_of, resolve
+from ifes_archive.archive.corpus.persons import Authored, conflict, mentions_of, resolve
+from ifes_archive.archive.types import Person
 
 #: (given, male patronymic, female patronymic); surnames in the male form, -а for a woman.
 GIVEN = [("Константин", False), ("Ольга", True), ("Валерий", False), ("Василий", False),
@@ -23,11 +25,11 @@ FATHER = [("Иванович", "Ивановна"), ("Николаевич", "Н
 SURNAME = ["Ермаков", "Лебедев", "Кравцов", "Пестушко"]
 
 
-def _article(aid: int, *names: str) -> dict:
-    return {"article_id": aid, "authors": [{"name": n, "spellings": [n]} for n in names]}
+def _article(aid: int, *names: str) -> Authored:
+    return Authored(aid, [Person(n, [n]) for n in names])
 
 
-def _groups(records: list[dict]) -> list[list[int]]:
+def _groups(records: list[Authored]) -> list[list[int]]:
     return sorted(sorted(m.article_id for m in p.mentions) for p in resolve(mentions_of(records)))
 
 
@@ -124,7 +126,7 @@ def test_which_article_holds_which_name_changes_no_person(drawn: list,
     records = _corpus(drawn)
     ids = list(range(1, len(records) + 1))
     rng.shuffle(ids)
-    moved = [{**r, "article_id": new} for r, new in zip(records, ids)]
+    moved = [msgspec.structs.replace(r, article_id=new) for r, new in zip(records, ids)]
     rng.shuffle(moved)
     back = dict(zip(ids, range(1, len(records) + 1)))
     assert _groups(records) == sorted(sorted(back[a] for a in g) for g in _groups(moved))

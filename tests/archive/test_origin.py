@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ifes_archive.archive.origin import Origin, canonical_url, in_scope, origin_of
-from ifes_archive.archive.page.joomla import normalise_base_url, should_follow, state_key
+from ifes_archive.archive.page.follow import should_follow
+from ifes_archive.archive.page.joomla import normalise_base_url, state_key
 
 SITE = Origin("http", "japanstudies.ru", 80)
 

@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 
 import iuliia
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ifes_archive.archive.corpus.person_names import SCHEMES
 from ifes_archive.archive.corpus.person_store import CURATED, STORE, read_store, resolve_folder
-from ifes_archive.archive.corpus.persons import mentions_of, resolve
+from ifes_archive.archive.corpus.persons import Authored, mentions_of, resolve
+from ifes_archive.archive.types import Person
 from ifes_archive.crawler.cli import main
 
 #: Russian people in Cyrillic: (given, patronymic, surname), surnames in both genders' forms.
@@ -24,12 +26,11 @@ SURNAME = ["Журавлёв", "Зайцева", "Воробьёва", "Щерб
            "Яковлев", "Цветков", "Чугров", "Ефимова", "Жуков", "Ильина", "Юдин", "Шевченко"]
 
 
-def _article(aid: int, *authors: tuple[str, list[str]]) -> dict:
-    return {"article_id": aid, "authors": [{"name": name, "spellings": spellings}
-                                           for name, spellings in authors]}
+def _article(aid: int, *authors: tuple[str, list[str]]) -> Authored:
+    return Authored(aid, [Person(name, spellings) for name, spellings in authors])
 
 
-def _people(*records: dict) -> list[list[tuple[int, str]]]:
+def _people(*records: Authored) -> list[list[tuple[int, str]]]:
     return [[(m.article_id, m.name) for m in p.mentions] for p in resolve(mentions_of(records))]
 
 
@@ -144,9 +145,9 @@ def test_two_given_names_never_merge(names: list[str], surname: str, one: str,
     assert not any({1, 2} <= {a for a, _ in p} for p in people), people
 
 
-def _write_corpus(folder: Path, *records: dict) -> None:
-    lines = [json.dumps({**r, "url": f"http://x/{r['article_id']}"}, ensure_ascii=False)
-             for r in records]
+def _write_corpus(folder: Path, *records: Authored) -> None:
+    lines = [json.dumps({**msgspec.to_builtins(r), "url": f"http://x/{r.article_id}"},
+                        ensure_ascii=False) for r in records]
     (folder / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

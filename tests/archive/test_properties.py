@@ -11,7 +11,7 @@ from html import escape
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ifes_archive.archive.page.record import CapturedPage
+from ifes_archive.archive.page.captured import CapturedPage
 from tests.archive.test_record import built
 
 BASE = "http://127.0.0.1:8001/"

@@ -8,15 +8,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from ifes_archive.archive.page.record import (
-    RECORD_KEYS,
-    CapturedPage,
-    build_record,
-    decode_html,
-    meta_charset,
-    record_from_json,
-    record_to_json,
-)
+from ifes_archive.archive.page.captured import CapturedPage
+from ifes_archive.archive.page.decode import decode_html, meta_charset
+from ifes_archive.archive.page.record import RECORD_KEYS, build_record
+from ifes_archive.archive.page.record_json import record_from_json, record_to_json
 from ifes_archive.archive.types import CapturePointer, content_digest
 
 BASE = "http://127.0.0.1:8001/"

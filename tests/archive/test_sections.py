@@ -19,7 +19,7 @@ from ifes_archive.archive.corpus.sections import (
     section_id,
 )
 from ifes_archive.archive.release.sections import released_sections
-from ifes_archive.archive.types import Record
+from ifes_archive.archive.types import Breadcrumb, Record
 from ifes_archive.fixtures.model import PUBLISHED
 from ifes_archive.fixtures.site import Site, build_site
 from ifes_archive.fixtures.structure import EMPTY_CATEGORY
@@ -152,7 +152,7 @@ def test_the_card_counts_subject_sections_only(release: Path, table: dict, crawl
     assert f"- {subjects:,} subject sections and {navigation:,} navigation listings" in card
     assert "Articles per subject section" in card
     records = crawl.records()
-    breadcrumbs = [{"article_id": r["article_id"], "breadcrumb": r["breadcrumb"]}
+    breadcrumbs = [(r["article_id"], msgspec.convert(r["breadcrumb"], Breadcrumb | None))
                    for r in records]
     sections = released_sections(crawl.out, breadcrumbs, {r["article_id"] for r in records})
     counted = {name for r in records for name in sections.subjects_of(msgspec.convert(r, Record))}
@@ -169,7 +169,7 @@ def test_a_category_no_breadcrumb_shows_takes_the_section_that_files_all_its_art
                            (3, "Все", "blogsection:7@95"), (2, "Мир", "blogsection:5@79")])
     row = vocabulary.sections()["category:48"]
     assert row.parent == "section:7" and "files every article" in row.evidence
-    vocabulary.add_record({"article_id": 4, "breadcrumb": {"path": ["Все", "Культура"], "links": [
-        Q + "task=blogsection&id=7&Itemid=95", Q + "task=blogcategory&id=48&Itemid=97"]}})
+    vocabulary.add_breadcrumb(4, Breadcrumb(95, ["Все", "Культура"], [
+        Q + "task=blogsection&id=7&Itemid=95", Q + "task=blogcategory&id=48&Itemid=97"]))
     row = vocabulary.sections()["category:48"]  # a breadcrumb, when there is one, says it
     assert row.parent == "section:7" and "files every article" not in row.evidence

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ifes_archive.crawler.http11 import Fetched, FetchError, Http11Client
+from ifes_archive.crawler.http11 import Http11Client
+from ifes_archive.crawler.http_exchange import Fetched, FetchError
 from ifes_archive.fixtures.faults import parse_fault
 from ifes_archive.fixtures.mirror import MirrorResponse
 from ifes_archive.fixtures.server import MirrorServer, read_exchange_log

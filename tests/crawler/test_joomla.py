@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from ifes_archive.archive.page.follow import should_follow
 from ifes_archive.archive.page.joomla import (
     canonical_article_url,
     clean_url,
     dedup_key,
     normalise_base_url,
     parse_url,
-    should_follow,
 )
 
 BASE = "http://japanstudies.ru/"
@@ -405,7 +405,8 @@ def test_the_spider_reads_an_article_named_only_by_its_buttons() -> None:
     naming it; the spider asks for the article's page (never for the buttons' targets)."""
     from scrapy.http import HtmlResponse
 
-    from ifes_archive.crawler.spiders.ifes import IfesSpider, page_selector
+    from ifes_archive.crawler.spider_reads import page_selector
+    from ifes_archive.crawler.spiders.ifes import IfesSpider
 
     spider = IfesSpider(base_url=BASE)
     body = (f'<html><body><a href="{BASE}index2.php?option=com_content&amp;task=view&amp;id=486'

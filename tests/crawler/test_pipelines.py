@@ -17,8 +17,8 @@ import pytest
 from scrapy import Request
 from scrapy.exceptions import DropItem, NotConfigured
 
+from ifes_archive.archive.page import captured as captured_module
 from ifes_archive.archive.page import listings as listing_module
-from ifes_archive.archive.page import record as record_module
 from ifes_archive.archive.page.record import build_record
 from ifes_archive.archive.warcs.reader import record_at
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
@@ -112,12 +112,12 @@ def test_an_article_becomes_a_record_pointing_at_its_captures(server, tmp_path) 
     assert journaled["title"] == record["title"] and journaled["text"] == record["text"]
     assert record["language"] == seed.language and category.title in record["sections"]
     assert (record["version"], record["status"], record["gone"]) == (1, "current", None)
-    seen = item.pages[0]["seen"]
+    seen = item.pages[0].seen
     assert seen and record["first_seen"] == record["last_seen"] == seen
     (capture,) = record["captures"]  # the page, as the WARC holds it
     with record_at(tmp_path / "warc" / capture["warc_filename"], capture["warc_offset"]) as warc:
         assert warc.head.id == capture["warc_record_id"] and warc.head.type == "response"
-        assert warc.head.target_uri == item.pages[0]["url"]
+        assert warc.head.target_uri == item.pages[0].url
     assert stats["ifes/articles"] == 1 and stats["ifes/articles_new"] == 1
     assert stats["ifes/checks"]["counts"]["print-view"] == {"agree": 1}
 
@@ -130,13 +130,13 @@ def test_each_page_is_decoded_and_parsed_once_between_response_and_record(
     article = next(a for a in mirror().site.articles
                    if a.page_count > 1 and a.is_public and a.id != mirror().site.seed_article.id)
     parsed: list[str] = []
-    real_parse = record_module.parse_page
+    real_parse = captured_module.parse_page
 
     def counted(text: str) -> Any:
         parsed.append(text)
         return real_parse(text)
 
-    monkeypatch.setattr(record_module, "parse_page", counted)
+    monkeypatch.setattr(captured_module, "parse_page", counted)
     monkeypatch.setattr(listing_module, "parse", lambda text: counted(text).root)
     run = Run(tmp_path, server.base_url)
     item = run.article(article.id)
@@ -173,7 +173,7 @@ def test_the_same_article_next_run_is_a_short_line_and_one_version(server, tmp_p
     short_line = second.put(again)
     stats = second.close()
     (record,) = _corpus(tmp_path)
-    assert record["version"] == 1 and record["last_seen"] == again.pages[0]["seen"]
+    assert record["version"] == 1 and record["last_seen"] == again.pages[0].seen
     assert record["first_seen"] < record["last_seen"]
     whole, short = _journal(tmp_path)
     assert len(short) < len(whole) / 10 and json.loads(short) == short_line
@@ -189,7 +189,7 @@ def test_an_article_seen_gone_ends_its_version(server, tmp_path) -> None:
     second = Run(tmp_path, server.base_url)
     when = "2099-01-01T00:00:00Z"  # later than the capture
     second.put(ObservedItem(article_id, "gone", when, reason="HTTP 404",
-                            capture=item.pages[0]["capture"]))
+                            capture=item.pages[0].capture))
     stats = second.close()
     (record,) = _corpus(tmp_path)
     assert record["status"] != "current" and record["gone"] is not None

@@ -24,13 +24,14 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from ifes_archive.archive.page.captured import PRINT_PAGE
 from ifes_archive.archive.page.joomla import parse_url
-from ifes_archive.archive.page.record import PRINT_PAGE
 from ifes_archive.archive.warcs.reader import open_records
 from ifes_archive.crawler.capture import META_KEY, REVISIT_KEY, SEEN_KEY
 from ifes_archive.crawler.items import ArticleItem, ListingItem, ObservedItem
 from ifes_archive.crawler.middlewares import ConditionalRequestMiddleware
-from ifes_archive.crawler.spiders.ifes import CHAIN_PRIORITY, IfesSpider
+from ifes_archive.crawler.spider_articles import CHAIN_PRIORITY
+from ifes_archive.crawler.spiders.ifes import IfesSpider
 from ifes_archive.fixtures.mirror import Mirror
 from ifes_archive.fixtures.model import PUBLIC_STATES
 from ifes_archive.fixtures.server import MirrorServer
@@ -180,12 +181,12 @@ def test_a_single_page_article_is_one_item_with_its_print_view(spider) -> None:
     assert item.errors == []
     (page,) = item.pages
     sent = mirror_response(request.url)
-    assert page["page"] == 0 and page["url"] == request.url and page["body"] == sent.body
-    assert [v for k, v in page["headers"] if k == "Set-Cookie"] == \
+    assert page.page == 0 and page.url == request.url and page.body == sent.body
+    assert [v for k, v in page.headers if k == "Set-Cookie"] == \
         [v.decode() for v in sent.headers.getlist("Set-Cookie")]  # repeats kept, in order
-    assert len(page["headers"]) == sum(len(sent.headers.getlist(name)) for name in sent.headers)
-    assert item.print_page is not None and item.print_page["page"] == PRINT_PAGE
-    assert item.print_page["url"] == made[0].url
+    assert len(page.headers) == sum(len(sent.headers.getlist(name)) for name in sent.headers)
+    assert item.print_page is not None and item.print_page.page == PRINT_PAGE
+    assert item.print_page.url == made[0].url
 
 
 def test_a_multi_page_article_is_fetched_in_one_chain_and_yielded_once(spider) -> None:
@@ -199,8 +200,8 @@ def test_a_multi_page_article_is_fetched_in_one_chain_and_yielded_once(spider) -
         # A chain is never cut by the duplicate filter, nor answered 304 half-way.
         assert request.dont_filter and request.meta["dont_revalidate"]
         assert request.priority == CHAIN_PRIORITY
-    assert [p["page"] for p in item.pages] == [0, 1, 2]
-    assert len({p["body"] for p in item.pages}) == 3 and item.errors == []
+    assert [p.page for p in item.pages] == [0, 1, 2]
+    assert len({p.body for p in item.pages}) == 3 and item.errors == []
 
 
 def test_without_the_print_view_check_the_article_is_yielded_at_once(monkeypatch) -> None:
@@ -283,7 +284,7 @@ def test_a_failed_later_page_yields_what_was_fetched_marked_incomplete(spider) -
     (second,) = [o for o in call(first, response_to(first)) if isinstance(o, Request)
                  and o.callback == spider.parse_article_page]
     (item,) = spider.on_error(_failure(IgnoreRequest("connection lost"), second))
-    assert isinstance(item, ArticleItem) and [p["page"] for p in item.pages] == [0]
+    assert isinstance(item, ArticleItem) and [p.page for p in item.pages] == [0]
     assert item.errors == ["page 1 of 3: IgnoreRequest: connection lost"]
     assert spider.crawler.stats.get_value("ifes/incomplete_articles") == 1
 

@@ -24,8 +24,8 @@ import json
 import os
 from typing import TYPE_CHECKING
 
+from ifes_archive.archive.page.captured import CapturedPage, refusal_of
 from ifes_archive.archive.page.joomla import parse_url
-from ifes_archive.archive.page.record import CapturedPage, refusal_of
 from ifes_archive.archive.warcs.reader import DEFAULT_MAX_BODY, read_http
 
 if TYPE_CHECKING:
