@@ -70,9 +70,12 @@ lint: venv
 ## The whole test suite (real crawls of the mirror on loopback; replay in pywb and Chromium;
 ## scheduled crawls under scrapyd), after the lint and type gates. Here a missing replay tool
 ## fails its tests (IFES_TEST_EXTRAS, tests/extras.py); `pytest` run alone skips them, saying which.
+## Whole modules go to each worker (--dist loadfile): a module's fixtures (test_import's six
+## crawls) are built once, not on both workers; tests/conftest.py starts the longest ones first
+## (--no-loadscope-reorder: xdist would otherwise start the modules with the most tests first).
 test: venv lint $(PYWB_STAMP) $(SCRAPYD_STAMP) $(REPLAYWEB_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
-	IFES_TEST_EXTRAS=required $(PY) -m pytest -q -n 2 --durations=30 tests
+	IFES_TEST_EXTRAS=required $(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=30 tests
 
 ## Benchmarks: figures side by side with their baselines, in one run.
 bench: venv

@@ -168,3 +168,26 @@ def requisites_crawl(tmp_path_factory: pytest.TempPathFactory) -> Crawl:
         done = run_crawl(served.base_url, tmp / "out", PAGE_REQUISITES="True")
     assert done.returncode == 0, done.stderr[-2000:]
     return done
+
+
+#: The modules that take longest (``make test``'s --durations), longest first: ``make test``
+#: hands whole modules to its two workers (``--dist loadfile``, so a module's fixtures are built
+#: once), and starting the long ones first leaves no worker alone with one at the end.
+LONGEST_FIRST = (
+    "crawler/test_import.py", "crawler/test_hostile_soak.py", "crawler/test_crash.py",
+    "crawler/test_time_passing.py", "crawler/test_scrapyd.py", "crawler/test_fail_loudly.py",
+    "crawler/test_recrawl.py", "archive/test_replay.py", "crawler/test_run_end.py",
+    "crawler/test_bounds.py", "crawler/test_spider.py", "archive/test_browse.py",
+    "crawler/test_faults.py", "crawler/test_policy.py", "archive/test_rebuild.py",
+)
+
+
+def _rank(item: pytest.Item) -> int:
+    """The module's place in :data:`LONGEST_FIRST`; the others after, in collection order."""
+    module = "/".join(item.path.parts[-2:])
+    return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the modules longest first (a stable sort: each module's own order is kept)."""
+    items.sort(key=_rank)

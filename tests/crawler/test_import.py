@@ -31,7 +31,7 @@ from ifes_archive.archive.corpus.versions import content_digest
 from ifes_archive.archive.page.joomla import parse_url
 from ifes_archive.crawler.archive_client import ArchiveClient
 from ifes_archive.crawler.importer import refusal
-from ifes_archive.fixtures.epochs import changes
+from ifes_archive.fixtures.epochs import Changes, changes
 from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import run_crawl, serve
 from tests.extras import need_pywb
@@ -40,13 +40,28 @@ from tests.warcs import read_raw_records
 
 EPOCHS = 3
 IMPORT_TIMEOUT = 900
+#: The mirror's size: 60 articles hold at every epoch edits, additions and withdrawals (the
+#: fixture checks it) at a third of the default mirror's crawl time, six crawls over.
+ARTICLES = 60
+
+
+def epoch_changes(epoch: int) -> Changes:
+    """What ``epoch`` changed on this module's mirror."""
+    return changes(articles=ARTICLES, epoch=epoch)
+
+
+def withdrawn_by_the_end() -> frozenset[int]:
+    return epoch_changes(1).removed | epoch_changes(2).removed
 
 
 @pytest.fixture(scope="module")
 def epochs(tmp_path_factory: pytest.TempPathFactory):
     """The mirror crawled at epochs 0, 1, 2: each into a folder of its own, and all into one."""
     tmp = tmp_path_factory.mktemp("import")
-    for served in serve(tmp):
+    for epoch in range(1, EPOCHS):
+        done = epoch_changes(epoch)
+        assert done.edited and done.added and done.removed, (epoch, done)
+    for served in serve(tmp, "--articles", str(ARTICLES)):
         for epoch in range(EPOCHS):
             if epoch:
                 served.process.send_signal(signal.SIGUSR1)
@@ -89,6 +104,14 @@ def open_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in (folder / "warc").glob("*.open"))
 
 
+def kill_at(tmp: Path) -> int:
+    """A third of the bytes the three epochs' WARCs hold: the first import is killed once it has
+    stored about that much, part way whatever the mirror's size."""
+    held = sum(p.stat().st_size for e in range(EPOCHS)
+               for p in (tmp / f"epoch{e}" / "warc").glob("*.warc.gz"))
+    return held // 3
+
+
 @pytest.fixture(scope="module")
 def imported(epochs, archive, tmp_path_factory: pytest.TempPathFactory):
     """Import into a fresh folder: killed once it has stored some captures, then run again."""
@@ -98,7 +121,8 @@ def imported(epochs, archive, tmp_path_factory: pytest.TempPathFactory):
     first = subprocess.Popen(import_command(folder, cdx, base_url, delay="0.02"),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + IMPORT_TIMEOUT
-    while open_bytes(folder) < 150_000 and first.poll() is None and time.monotonic() < deadline:
+    enough = kill_at(epochs[0])
+    while open_bytes(folder) < enough and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
     first.kill()
     first.communicate(timeout=30)
@@ -146,7 +170,7 @@ def test_imported_records_tell_where_and_when(imported, archive, epochs) -> None
 
 def test_coverage_names_the_withdrawn_articles_only_the_archive_holds(imported) -> None:
     _, _, second, report = imported
-    withdrawn = changes(epoch=1).removed | changes(epoch=2).removed
+    withdrawn = withdrawn_by_the_end()
     coverage = report["coverage"]
     assert coverage["held_not_served"] == sorted(withdrawn)
     assert coverage["served_not_held"] == []
@@ -170,7 +194,7 @@ def test_rebuild_of_the_import_gives_every_epochs_versions(imported, epochs, arc
     assert main(["rebuild", str(folder), "--out", str(tmp_path / "imported.jsonl")]) == 0
     assert main(["rebuild", str(tmp / "together"), "--out", str(tmp_path / "crawled.jsonl")]) == 0
     ours, theirs = _versions(tmp_path / "imported.jsonl"), _versions(tmp_path / "crawled.jsonl")
-    withdrawn = changes(epoch=1).removed | changes(epoch=2).removed
+    withdrawn = withdrawn_by_the_end()
     assert set(ours) == set(theirs) and withdrawn <= set(ours)
     for article_id, versions in theirs.items():
         assert [content_digest(v) for v in ours[article_id]] == \
@@ -334,7 +358,7 @@ def test_a_withdrawn_article_only_an_archive_holds_is_marked_withdrawn(
     from ifes_archive.crawler.cli import main
 
     folder, _, again, report = live_after_import
-    withdrawn = changes(epoch=1).removed | changes(epoch=2).removed
+    withdrawn = withdrawn_by_the_end()
     assert withdrawn
     held = json.loads((folder / "articles.archived.json").read_text())
     source = archive.split("//")[1].rstrip("/")
@@ -396,7 +420,7 @@ def test_coverage_lists_the_live_articles_no_archive_holds(epochs, archive,
                           timeout=IMPORT_TIMEOUT)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(sorted((folder / "reports").glob("import-*.json"))[-1].read_text())
-    added, withdrawn = changes(epoch=2).added, changes(epoch=1).removed | changes(epoch=2).removed
+    added, withdrawn = epoch_changes(2).added, withdrawn_by_the_end()
     assert added and not added & withdrawn
     coverage = report["coverage"]
     assert coverage["served_not_held"] == sorted(added)

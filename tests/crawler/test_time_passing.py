@@ -9,17 +9,35 @@ import pytest
 
 from ifes_archive.archive.warcs.verify import verify_file
 from ifes_archive.archive.warcs.writer import REVISIT_NOT_MODIFIED
-from ifes_archive.fixtures.epochs import site_at
+from ifes_archive.fixtures.epochs import PUBLIC_STATES, Changes, site_at
 from ifes_archive.fixtures.timeline import wait_for_epoch
 from tests.conftest import run_crawl, serve
 from tests.warcs import parse_http, read_raw_records
+
+#: The mirror's size: 60 articles hold edits, additions and withdrawals at epoch 1 (checked in
+#: the fixture); what these tests prove holds for every article, so every count below is drawn
+#: from the generated site.
+ARTICLES = 60
+MIRROR = ("--validators", "--articles", str(ARTICLES))
+
+
+def public_at_start() -> int:
+    """How many articles the site serves at epoch 0."""
+    return sum(a.state in PUBLIC_STATES for a in site_at(articles=ARTICLES)[0].articles)
+
+
+def epoch_one() -> Changes:
+    """What epoch 1 changed on this module's mirror."""
+    return site_at(articles=ARTICLES, epoch=1)[1][0]
 
 
 @pytest.fixture(scope="module")
 def three_runs(tmp_path_factory: pytest.TempPathFactory):
     """Crawl; crawl again unchanged; move the site one epoch on; crawl again."""
     tmp = tmp_path_factory.mktemp("epochs")
-    for served in serve(tmp, "--validators"):
+    changes = epoch_one()
+    assert changes.edited and changes.added and changes.removed, changes
+    for served in serve(tmp, *MIRROR):
         runs = [run_crawl(served.base_url, tmp / "out"), run_crawl(served.base_url, tmp / "out")]
         served.process.send_signal(signal.SIGUSR1)
         wait_for_epoch(served.base_url, 1)
@@ -37,7 +55,7 @@ def test_unchanged_pages_answer_304_kept_as_revisits(three_runs) -> None:
     second = runs[1].warc_files[1]
     revisits = [r for r in read_raw_records(second) if r.type == "revisit"]
     articles = [r for r in revisits if "task=view" in r.headers["WARC-Target-URI"]]
-    assert len(articles) >= 170
+    assert len(articles) >= public_at_start()
     for record in articles:
         assert record.headers["WARC-Profile"] == REVISIT_NOT_MODIFIED
         assert parse_http(record.block).start_line == b"HTTP/1.1 304 Not Modified"
@@ -49,18 +67,18 @@ def test_unchanged_pages_answer_304_kept_as_revisits(three_runs) -> None:
 def test_reports_count_new_changed_unchanged_gone(three_runs) -> None:
     _, runs = three_runs
     first, second, third = _reports(runs[-1])
-    (changes,) = site_at(epoch=1)[1]
-    assert first["new"] == 174 and first["changed"] == 0
-    assert second["new"] == 0 and second["changed"] == 0 and second["unchanged"] == 174
+    changes, public = epoch_one(), public_at_start()
+    assert first["new"] == public and first["changed"] == 0
+    assert second["new"] == 0 and second["changed"] == 0 and second["unchanged"] == public
     assert third["new"] == len(changes.added)
     assert third["changed"] == len(changes.edited)
     assert third["gone"] == len(changes.removed)
-    assert third["unchanged"] == 174 - len(changes.edited) - len(changes.removed)
+    assert third["unchanged"] == public - len(changes.edited) - len(changes.removed)
 
 
 def test_corpus_follows_the_site(three_runs) -> None:
     _, runs = three_runs
-    _site, (changes,) = site_at(epoch=1)
+    changes = epoch_one()
     records = {r["article_id"]: r for r in runs[-1].records()}
     assert changes.added <= set(records)
     for article_id in changes.edited:
@@ -90,7 +108,7 @@ def _run_dates(run) -> list[tuple[str, str]]:
 
 def test_corpus_keeps_every_version_with_its_span(three_runs) -> None:
     _, runs = three_runs
-    (changes,) = site_at(epoch=1)[1]
+    changes = epoch_one()
     versions = _versions(runs[-1])
     (_one, _), (two_first, two_last), (three_first, three_last) = _run_dates(runs[-1])
     for kept in versions.values():
@@ -114,7 +132,7 @@ def test_corpus_keeps_every_version_with_its_span(three_runs) -> None:
                      if r.headers["WARC-Record-ID"] == pointer["warc_record_id"]]
         assert record.headers["WARC-Target-URI"] == pointer["target_uri"]
     unchanged = set(versions) - changes.edited - changes.removed - changes.added
-    assert len(unchanged) > 150
+    assert len(unchanged) == public_at_start() - len(changes.edited) - len(changes.removed) > 0
     for article_id in unchanged:
         (only,) = versions[article_id]
         assert only["status"] == "current" and three_first <= only["last_seen"] <= three_last
@@ -135,7 +153,7 @@ def test_rebuild_reproduces_the_versions_byte_for_byte(three_runs, tmp_path) -> 
 
 
 def test_a_server_with_dates_only_gets_if_modified_since(tmp_path) -> None:
-    for served in serve(tmp_path, "--validators", "last-modified"):
+    for served in serve(tmp_path, "--validators", "last-modified", "--articles", str(ARTICLES)):
         first = run_crawl(served.base_url, tmp_path / "out")
         before = set(first.warc_files)
         runs = [first, run_crawl(served.base_url, tmp_path / "out")]
@@ -147,17 +165,17 @@ def test_a_server_with_dates_only_gets_if_modified_since(tmp_path) -> None:
                 if r.type == "request"}
     not_modified = [r for r in records if r.type == "revisit"
                     and r.headers["WARC-Profile"] == REVISIT_NOT_MODIFIED]
-    assert len(not_modified) >= 170
+    assert len(not_modified) >= public_at_start()
     assert not any(m.values("If-None-Match") for m in requests.values())
     for revisit in not_modified:
         asked = requests[revisit.headers["WARC-Concurrent-To"]]
         assert asked.values("If-Modified-Since")
         assert parse_http(revisit.block).start_line.startswith(b"HTTP/1.1 304")
-    assert json.loads((tmp_path / "out" / "crawl-summary.json").read_text())["unchanged"] >= 170
+    assert json.loads((tmp_path / "out" / "crawl-summary.json").read_text())["unchanged"] == public_at_start()
 
 
 def test_a_lost_state_is_relearned_from_the_warcs(tmp_path) -> None:
-    for served in serve(tmp_path, "--validators"):
+    for served in serve(tmp_path, *MIRROR):
         first = run_crawl(served.base_url, tmp_path / "out")
         before = set(first.warc_files)
         (tmp_path / "out" / "state.sqlite").unlink()
@@ -169,24 +187,26 @@ def test_a_lost_state_is_relearned_from_the_warcs(tmp_path) -> None:
     records = [r for p in second.warc_files if p not in before for r in read_raw_records(p)
                if "task=view" in r.headers.get("WARC-Target-URI", "")]
     revisits = [r for r in records if r.type == "revisit"]
-    assert len(revisits) >= 170
+    assert len(revisits) >= public_at_start()
     assert all(r.headers["WARC-Profile"] == REVISIT_NOT_MODIFIED for r in revisits)
-    assert second.summary["unchanged"] >= 170 and second.summary["new"] == 0
+    assert second.summary["unchanged"] == public_at_start() and second.summary["new"] == 0
 
 
 def test_history_shows_versions_and_what_changed(three_runs, capsys) -> None:
     from ifes_archive.crawler.cli import main as cli
 
     _, runs = three_runs
-    (changes,) = site_at(epoch=1)[1]
-    edited = min(changes.edited)
+    changes = epoch_one()
+    sites = [site_at(articles=ARTICLES, epoch=e)[0] for e in (0, 1)]
+    blocks = [{a.id: sum(map(len, a.pages)) for a in site.articles} for site in sites]
+    # An edit that adds a paragraph (the first such; at 180 articles that was min(edited)).
+    edited = next(i for i in sorted(changes.edited) if blocks[0][i] < blocks[1][i])
     assert cli(["history", str(runs[-1].out), str(edited), "--diff"]) == 0
     shown = capsys.readouterr().out
     assert "2 version(s)" in shown and "version 1 (superseded)" in shown
     assert "version 2 (current)" in shown
     added = [line for line in shown.splitlines() if line.startswith("  +") and "[1]" in line]
     assert added, shown
-    blocks = [{a.id: sum(map(len, a.pages)) for a in site_at(epoch=e)[0].articles} for e in (0, 1)]
     # An edit that amends a paragraph: the paragraph shown once, the words added marked.
     altered = next(i for i in sorted(changes.edited) if blocks[0][i] == blocks[1][i])
     assert cli(["history", str(runs[-1].out), str(altered), "--diff"]) == 0
