@@ -10,6 +10,7 @@ reused from an earlier build: ``--previous`` is only read, to say what changed.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
@@ -49,7 +50,7 @@ from ifes_archive.archive.release.package import (
     write_sums,
 )
 from ifes_archive.archive.release.persons import released_persons
-from ifes_archive.archive.release.plots import draw_plots
+from ifes_archive.archive.release.plots import draw_plots, load_matplotlib
 from ifes_archive.archive.release.scope import (
     Exclusions,
     ReleaseInputError,
@@ -280,10 +281,13 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     with open(pages, "w", encoding="utf-8", newline="\n") as stream:
         plan = plan_release(corpus, options.scope, exclusions, stream, options.all_versions)
     released = options.released or release_date()
-    with bound_pool(1) as pool:  # its worker dies with this process
+    # two workers, forked before pyarrow and matplotlib are loaded (they die with this
+    # process): the WACZ's, and the plots' (matplotlib loaded while the tables are written)
+    with bound_pool(2) as pool:
         job = _start_wacz(pool, archive_dir, root, plan, pages, _title(options, plan), released)
+        pool.submit(load_matplotlib)
         writer, parquet, plots, packed = _write_data(archive_dir, corpus, plan, root, options,
-                                                     job)
+                                                     job, pool)
     copies = packed.copies
     identity = _identity(options, plan, copies, released)
     changes = compare(previous, writer.released, set(exclusions.reasons))
@@ -345,20 +349,24 @@ def _start_wacz(pool: Executor, archive_dir: Path, root: Path, plan: Plan, pages
 
 
 def _write_data(archive_dir: Path, corpus: Path, plan: Plan, root: Path,
-                options: ReleaseOptions, job: Future[ReleaseWacz] | None,
+                options: ReleaseOptions, job: Future[ReleaseWacz] | None, pool: Executor,
                 ) -> tuple[ContentsWriter, dict[str, list[str]], dict[str, str], ReleaseWacz]:
     """Write the tables, texts and plots while the WACZ is written; return the writer, each
     table's Parquet files, the plots and what the WACZ holds. The tables' capture pointers are
     into the WACZ's WARC copies: when no article is left out no record moves, and the tables do
-    not wait for the copies (the pointers they asked for are checked against them after)."""
+    not wait for the copies (the pointers they asked for are checked against them after). The
+    plots are drawn by a worker of ``pool`` while the tables' last rows and files are
+    written."""
     persons = released_persons(archive_dir, plan.authors, plan.kept)
     sections = released_sections(archive_dir, plan.breadcrumbs, plan.kept)
     waited = _packed(job, options.progress) if plan.dropped else None
     relocation = waited.copies if waited is not None else Unmoved()
     writer = _write_contents(corpus, plan, relocation, root, options, persons, sections)
+    # a copy: the call is pickled by the pool's own thread while close() counts sections
+    drawn = pool.submit(draw_plots, copy.deepcopy(writer.coverage), root / "plots")
     parquet = {name: [p.relative_to(root).as_posix() for p in files]
                for name, files in writer.close().items()}
-    plots = draw_plots(writer.coverage, root / "plots")
+    plots = drawn.result()
     packed = waited or _packed(job, options.progress)
     if isinstance(relocation, Unmoved):
         packed.copies.check(relocation.asked)
