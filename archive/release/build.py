@@ -229,9 +229,10 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     with open(pages, "w", encoding="utf-8", newline="\n") as stream:
         plan = plan_release(corpus, options.scope, exclusions, stream, options.all_versions)
     released = options.released or release_date()
-    # two workers, forked before pyarrow and matplotlib are loaded (they die with this
-    # process): the WACZ's, and the plots' (matplotlib loaded while the tables are written)
-    with bound_pool(2) as pool:
+    # one worker, forked before pyarrow and matplotlib are loaded (it dies with this process):
+    # it writes the WACZ, then loads matplotlib while the tables are written, then draws the
+    # plots (a second worker would draw no sooner, and held its own ~100 MB beside the others)
+    with bound_pool(1) as pool:
         job = _start_wacz(pool, archive_dir, root, plan, pages, _title(options, plan), released)
         pool.submit(load_matplotlib)
         writer, parquet, plots, packed = _write_data(archive_dir, corpus, plan, root, options,
