@@ -37,7 +37,7 @@ from ifes_archive.archive.release.package import (
     Checksums,
 )
 from ifes_archive.archive.release.persons import released_persons
-from ifes_archive.archive.release.plots import draw_plots, load_matplotlib
+from ifes_archive.archive.release.plots import draw_plots
 from ifes_archive.archive.release.scope import (
     Exclusions,
     ReleaseInputError,
@@ -230,11 +230,10 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
         plan = plan_release(corpus, options.scope, exclusions, stream, options.all_versions)
     released = options.released or release_date()
     # one worker, forked before pyarrow and matplotlib are loaded (it dies with this process):
-    # it writes the WACZ, then loads matplotlib while the tables are written, then draws the
-    # plots (a second worker would draw no sooner, and held its own ~100 MB beside the others)
+    # it writes the WACZ, then draws the plots while the tables are closed (a worker of their
+    # own, or matplotlib loaded while the tables are written, raised the peak RSS)
     with bound_pool(1) as pool:
         job = _start_wacz(pool, archive_dir, root, plan, pages, _title(options, plan), released)
-        pool.submit(load_matplotlib)
         writer, parquet, plots, packed = _write_data(archive_dir, corpus, plan, root, options,
                                                      job, pool)
     copies = packed.copies

@@ -104,14 +104,6 @@ def words_per_article(words: list[int], path: Path) -> Path:
     return _save(figure, path)
 
 
-def load_matplotlib() -> None:
-    """Import what :func:`draw_plots` uses (a worker does it while the tables are written:
-    about a second of a release's main path)."""
-    from matplotlib import style, ticker  # noqa: F401
-    from matplotlib.backends import backend_agg  # noqa: F401
-    from matplotlib.figure import Figure  # noqa: F401
-
-
 def draw_plots(coverage: Coverage, folder: Path) -> dict[str, str]:
     """Draw every plot of the card into ``folder``; return file name -> caption."""
     from matplotlib import style
