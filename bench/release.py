@@ -32,7 +32,7 @@ from pathlib import Path
 from bench.crawl import measure
 from bench.rebuild import crawl_mirror
 from bench.targets import print_targets
-from ifes_archive.archive.release.build import release_parts
+from ifes_archive.archive.release.describe import release_parts
 
 RELEASE_DATE = "2026-12-01"
 #: Runs of each command, in turn: the median is quoted (these machines are shared and noisy).

@@ -1,22 +1,17 @@
 """Build a release: read (or rebuild) the corpus, choose the articles, write every part.
 
-The release is written into a folder of its own beside ``--out`` (``.OUT.staging-PID-RANDOM``)
-and put in its place only when whole, so a failed or killed build leaves the earlier release
-untouched and a new one never keeps a file of an old one. A lock file beside ``--out``
-(``.OUT.lock``, the crawl's kind of lock: :func:`archive.warcs.folder.take_lock`) keeps a second
-build out while one runs: two builds into one folder would otherwise mix their files. Nothing is
-reused from an earlier build: ``--previous`` is only read, to say what changed.
+The parts are written into a staging folder put in the place of ``--out`` only when whole, under
+a lock (:mod:`.staging`); the tables and texts in this process while a worker writes the WACZ
+and another draws the plots; the card, citation, package descriptor and checksums last
+(:mod:`.describe`). Nothing is reused from an earlier build: ``--previous`` is only read, to say
+what changed.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
+import copy
 import shutil
-import tempfile
 from concurrent.futures import Executor, Future
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -27,25 +22,18 @@ from ifes_archive.archive.corpus.persons import Authored
 from ifes_archive.archive.corpus.rebuild import rebuild
 from ifes_archive.archive.page.joomla import base_url_of
 from ifes_archive.archive.progress import Progress, wanted
-from ifes_archive.archive.release.card import CardFacts, languages_of, summary, write_card
+from ifes_archive.archive.release.card import CardFacts
 from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
 from ifes_archive.archive.release.citation import ARCHIVE_FILE as WACZ
-from ifes_archive.archive.release.contents import METADATA_CSV, ContentsWriter
+from ifes_archive.archive.release.contents import ContentsWriter
+from ifes_archive.archive.release.describe import describe_release, release_parts, run_reports
 from ifes_archive.archive.release.identity import (
     DEFAULT_LICENSE,
     Identity,
     release_date,
 )
 from ifes_archive.archive.release.package import (
-    SUMS,
     Checksums,
-    citation_cff,
-    datapackage,
-    resource,
-    table_keys,
-    table_schema,
-    write_json,
-    write_sums,
 )
 from ifes_archive.archive.release.persons import released_persons
 from ifes_archive.archive.release.plots import draw_plots
@@ -57,25 +45,28 @@ from ifes_archive.archive.release.scope import (
     read_exclusions,
 )
 from ifes_archive.archive.release.sections import released_sections
-from ifes_archive.archive.release.table_files import table_jsonl
+from ifes_archive.archive.release.staging import (
+    is_release,
+    new_folders,
+    put_in_place,
+    release_lock,
+    tidy,
+)
 from ifes_archive.archive.release.tables import all_tables
-from ifes_archive.archive.release.tokens import FOLDER as TOKENS
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
 from ifes_archive.archive.release.warcs import Copies, ReleaseWacz, Unmoved, write_release_wacz
 from ifes_archive.archive.software import PRODUCT, own_version
 from ifes_archive.archive.types import record_json
-from ifes_archive.archive.warcs.folder import ArchiveFolder, drop_lock, take_lock
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 from ifes_archive.archive.workers import bound_pool
 
 if TYPE_CHECKING:
     from collections import Counter
-    from collections.abc import Iterator
 
     from ifes_archive.archive.release.coverage import Coverage
     from ifes_archive.archive.release.persons import ReleasedPersons
     from ifes_archive.archive.release.sections import ReleasedSections
     from ifes_archive.archive.types import Breadcrumb
-
 
 
 @dataclass(frozen=True)
@@ -190,16 +181,13 @@ def build_release(archive_dir: Path, out: Path, options: ReleaseOptions) -> Rele
     raise :class:`ReleaseInputError` when an input is not what it should be, and
     :class:`~ifes_archive.archive.warcs.folder.LockHeld` when another build writes ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(out):
+    with release_lock(out):
         _check_target(archive_dir, out)
-        _tidy(out)
-        # This run's own folders: one that dies (killed, power cut) leaves them, the next tidies
-        staging = out.with_name(f".{out.name}.staging-{os.getpid()}-{secrets.token_hex(4)}")
-        staging.mkdir()  # (not mkdtemp: the release keeps this folder's mode, as umask says)
-        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-{os.getpid()}-", dir=out.parent))
+        tidy(out)
+        staging, work = new_folders(out)
         try:
             result = _build(archive_dir, staging, work, options)
-            _put_in_place(staging, out)
+            put_in_place(staging, out)
         finally:
             shutil.rmtree(work, ignore_errors=True)
             shutil.rmtree(staging, ignore_errors=True)
@@ -207,50 +195,11 @@ def build_release(archive_dir: Path, out: Path, options: ReleaseOptions) -> Rele
     return result
 
 
-@contextmanager
-def _lock(out: Path) -> Iterator[None]:
-    """Hold the lock of release folder ``out`` (a file beside it: ``out`` itself is replaced)
-    while the body runs, and remove it after; raise LockHeld at once if another build holds
-    it. (A build killed leaves the file: the next one takes it, the kernel let go of it.)"""
-    path = out.with_name(f".{out.name}.lock")
-    stream = take_lock(path)
-    try:
-        yield
-    finally:
-        drop_lock(stream, path)
-
-
-def _tidy(out: Path) -> None:
-    """Clear what a build of ``out`` that died left beside it (the lock is held: no build is
-    running); put back a release it had moved aside and not yet replaced."""
-    old = out.with_name(f".{out.name}.old")
-    if old.is_dir() and not out.exists():
-        old.rename(out)
-    for leftover in (old, *out.parent.glob(f".{out.name}.staging-*"),
-                     *out.parent.glob(f".{out.name}.work-*")):
-        shutil.rmtree(leftover, ignore_errors=True)
-
-
 def _check_target(archive_dir: Path, out: Path) -> None:
     if not archive_dir.is_dir():
         raise ReleaseInputError(f"{archive_dir} is not an archive folder")
-    if out.exists() and any(out.iterdir()) and not _is_release(out):
+    if out.exists() and any(out.iterdir()) and not is_release(out):
         raise ReleaseInputError(f"{out} exists and is not a release: not replacing it")
-
-
-def _is_release(folder: Path) -> bool:
-    return (folder / SUMS).is_file() and (folder / "datapackage.json").is_file()
-
-
-def _put_in_place(staging: Path, out: Path) -> None:
-    if not out.exists():
-        staging.rename(out)
-        return
-    old = out.with_name(f".{out.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    out.rename(old)
-    staging.rename(out)
-    shutil.rmtree(old)
 
 
 def _corpus(archive_dir: Path, work: Path, options: ReleaseOptions) -> tuple[Path, str]:
@@ -277,10 +226,13 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     with open(pages, "w", encoding="utf-8", newline="\n") as stream:
         plan = plan_release(corpus, options.scope, exclusions, stream, options.all_versions)
     released = options.released or release_date()
-    with bound_pool(1) as pool:  # its worker dies with this process
+    # one worker, forked before pyarrow and matplotlib are loaded (it dies with this process):
+    # it writes the WACZ, then draws the plots while the tables are closed (a worker of their
+    # own, or matplotlib loaded while the tables are written, raised the peak RSS)
+    with bound_pool(1) as pool:
         job = _start_wacz(pool, archive_dir, root, plan, pages, _title(options, plan), released)
         writer, parquet, plots, packed = _write_data(archive_dir, corpus, plan, root, options,
-                                                     job)
+                                                     job, pool)
     copies = packed.copies
     identity = _identity(options, plan, copies, released)
     changes = compare(previous, writer.released, set(exclusions.reasons))
@@ -292,13 +244,13 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
         write_tokens(root, options.all_versions)
     excluded = exclusions.counts(plan.excluded)
     facts = CardFacts(identity, writer.coverage, all_tables(), parquet, release_parts(root),
-                      plots, copies, _reports(archive_dir), changes,
+                      plots, copies, run_reports(archive_dir), changes,
                       options.scope.describe(), len(plan.out_of_scope), excluded, source,
                       options.all_versions, wacz, writer.personal, writer.example)
     checksums = Checksums()
     if packed.sha256:
         checksums.know(root / WACZ, packed.sha256)
-    _describe(root, facts, checksums,
+    describe_release(root, facts, checksums,
               _provenance(options, plan, copies, writer.coverage, excluded, source))
     return ReleaseSummary(root, identity, writer.coverage, excluded, len(plan.out_of_scope),
                           release_parts(root), wacz, copies,
@@ -311,22 +263,6 @@ def _need_morphology() -> None:
         analyzer()
     except NoMorphology as exc:
         raise ReleaseInputError(str(exc)) from None
-
-
-def _describe(root: Path, facts: CardFacts, checksums: Checksums,
-              provenance: dict[str, Any]) -> None:
-    """Write the card, the citation, the package descriptor and, last, the checksums."""
-    write_card(facts, root)
-    description = summary(facts)
-    seen = facts.coverage.seen
-    (root / "CITATION.cff").write_text(
-        citation_cff(facts.identity, description, languages_of(facts.coverage),
-                     seen[1] if seen else None), encoding="utf-8")
-    write_json(root / "datapackage.json",
-               datapackage(facts.identity, description,
-                           _resources(root, facts.parquet, checksums, facts.all_versions),
-                           provenance))
-    write_sums(root, checksums)
 
 
 def _start_wacz(pool: Executor, archive_dir: Path, root: Path, plan: Plan, pages: Path,
@@ -342,20 +278,24 @@ def _start_wacz(pool: Executor, archive_dir: Path, root: Path, plan: Plan, pages
 
 
 def _write_data(archive_dir: Path, corpus: Path, plan: Plan, root: Path,
-                options: ReleaseOptions, job: Future[ReleaseWacz] | None,
+                options: ReleaseOptions, job: Future[ReleaseWacz] | None, pool: Executor,
                 ) -> tuple[ContentsWriter, dict[str, list[str]], dict[str, str], ReleaseWacz]:
     """Write the tables, texts and plots while the WACZ is written; return the writer, each
     table's Parquet files, the plots and what the WACZ holds. The tables' capture pointers are
     into the WACZ's WARC copies: when no article is left out no record moves, and the tables do
-    not wait for the copies (the pointers they asked for are checked against them after)."""
+    not wait for the copies (the pointers they asked for are checked against them after). The
+    plots are drawn by a worker of ``pool`` while the tables' last rows and files are
+    written."""
     persons = released_persons(archive_dir, plan.authors, plan.kept)
     sections = released_sections(archive_dir, plan.breadcrumbs, plan.kept)
     waited = _packed(job, options.progress) if plan.dropped else None
     relocation = waited.copies if waited is not None else Unmoved()
     writer = _write_contents(corpus, plan, relocation, root, options, persons, sections)
+    # a copy: the call is pickled by the pool's own thread while close() counts sections
+    drawn = pool.submit(draw_plots, copy.deepcopy(writer.coverage), root / "plots")
     parquet = {name: [p.relative_to(root).as_posix() for p in files]
                for name, files in writer.close().items()}
-    plots = draw_plots(writer.coverage, root / "plots")
+    plots = drawn.result()
     packed = waited or _packed(job, options.progress)
     if isinstance(relocation, Unmoved):
         packed.copies.check(relocation.asked)
@@ -402,57 +342,6 @@ def _identity(options: ReleaseOptions, plan: Plan, copies: Copies, released: dat
                     released=released, site=plan.site,
                     creators=options.creators or tuple(operators),
                     license=options.license)
-
-
-def release_parts(root: Path) -> list[tuple[str, int, int]]:
-    """Return (part, files, bytes) of a release: each file at the top and in data/ (its
-    tables' folders), each other folder (``texts/``, ``plots/``) as one part."""
-    parts = []
-    for path in sorted(root.iterdir()):
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        if path.name == "data":
-            parts += [(p.relative_to(root).as_posix(), 1, p.stat().st_size) for p in files]
-        else:
-            parts.append((path.name + ("/" if path.is_dir() else ""), len(files),
-                          sum(p.stat().st_size for p in files)))
-    return parts
-
-
-def _reports(archive_dir: Path) -> list[dict[str, Any]]:
-    """Return the archive's run reports, oldest first."""
-    reports = []
-    for path in ArchiveFolder(archive_dir).run_reports():
-        try:
-            reports.append(json.loads(path.read_text(encoding="utf-8")))
-        except ValueError:
-            continue  # a report cut short: the WARC files still tell the run
-    return sorted(reports, key=lambda r: str(r.get("started", "")))
-
-
-def _resources(root: Path, parquet: dict[str, list[str]], checksums: Checksums,
-               all_versions: bool) -> list[dict[str, Any]]:
-    tables, keys = all_tables(), table_keys(all_versions)
-    entries = [resource(root, table_jsonl(root / "data", name), name, checksums,
-                        schema=table_schema(tables[name], keys.get(name)))
-               for name in parquet]
-    for name, files in parquet.items():
-        entries += [resource(root, root / path,
-                             f"{name}-parquet" + (f"-{i}" if len(files) > 1 else ""), checksums,
-                             f"The rows of {name} (JSON Lines) as typed Parquet")
-                    for i, path in enumerate(files)]
-    entries.append(resource(root, root / METADATA_CSV, "metadata", checksums,
-                            "One row per file of texts/",
-                            table_schema(tables["metadata"], keys["metadata"]),
-                            encoding="utf-8-sig"))  # written with a BOM, for spreadsheets
-    for folder, prefix in (("texts", "text"), ("plots", "plot"), (TOKENS, "tokens")):
-        paths = sorted((root / folder).iterdir()) if (root / folder).is_dir() else []
-        entries += [resource(root, path, f"{prefix}-{path.stem.replace('_', '-')}", checksums)
-                    for path in paths]
-    for name in ("README.md", "CHANGES.md", "CITATION.cff", WACZ):
-        if (root / name).exists():
-            entries.append(resource(root, root / name, name.lower().replace(".", "-"),
-                                    checksums))
-    return entries
 
 
 def _provenance(options: ReleaseOptions, plan: Plan, copies: Copies, coverage: Coverage,

@@ -5,23 +5,23 @@ each table to its Parquet files, so ``datasets.load_dataset(RELEASE_DIR)`` loads
 what the release holds (with plots), how it was collected (crawl windows and software from the
 WARC files' warcinfo, counts and failures from the run reports, politeness, extractor versions),
 its fields (from the record schema), its coverage and known gaps (flags, empty fields, failures,
-exclusions), its changes, how to load it and how to cite it.
+exclusions), its changes, how to load it and how to cite it. How it was collected, its coverage
+and its changes are told by :mod:`.card_collection`; what it discloses by :mod:`.disclosure`.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ifes_archive.archive.release.card_collection import changes_note, collection, coverage_and_gaps
 from ifes_archive.archive.release.disclosure import (
     example_record,
-    garbled_pages,
     not_captured,
     personal_data,
 )
-from ifes_archive.archive.release.escape import SPREADSHEET_NOTE, code_span
+from ifes_archive.archive.release.escape import SPREADSHEET_NOTE, markdown_table
 from ifes_archive.archive.release.identity import (
     DOI_PLACEHOLDER,
     NOT_NAMED,
@@ -45,13 +45,6 @@ if TYPE_CHECKING:
 #: Hugging Face size categories: (upper bound, label).
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
                    (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"))
-#: Failures listed by URL in the card; the rest are counted.
-LISTED_FAILURES = 20
-#: warcinfo fields that say how politely the crawl ran, and what the card calls them.
-POLITENESS_FIELDS = {"robots": "robots.txt", "ifes-download-delay": "delay between requests (s)",
-                     "ifes-autothrottle": "AutoThrottle",
-                     "ifes-concurrent-requests-per-domain": "parallel requests to the site",
-                     "http-header-user-agent": "User-Agent", "operator": "operator"}
 
 
 @dataclass
@@ -145,15 +138,6 @@ def type_label(spec: dict[str, Any]) -> str:
     return label + (" or null" if nullable else "")
 
 
-def _cell(text: Any) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
-    return ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head),
-            *["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows], ""]
-
-
 def _human(size: int) -> str:
     for unit in ("bytes", "kB", "MB", "GB"):
         if size < 1000 or unit == "GB":
@@ -177,8 +161,9 @@ def _what(facts: CardFacts) -> list[str]:
     lines = ["## What is in it", "", summary(facts), ""]
     if facts.scope:
         lines += ["This release is limited to articles " + "; ".join(facts.scope) + ".", ""]
-    lines += _table(["part", "files", "size"], [[f"`{name}`", f"{files:,}", _human(size)]
-                                               for name, files, size in facts.parts])
+    lines += markdown_table(["part", "files", "size"],
+                            [[f"`{name}`", f"{files:,}", _human(size)]
+                             for name, files, size in facts.parts])
     lines += ["`data/` holds six tables, each in a folder of its own (`data/NAME/`) as "
               "Parquet (typed: dates are dates, lists are lists, authors are structs) and as "
               "JSON Lines: `articles` (one row per article"
@@ -237,47 +222,6 @@ def _glob(table: str) -> str:
     return f"data/{table}/*.parquet"
 
 
-def _collection(facts: CardFacts) -> list[str]:
-    lines = ["## How it was collected", "",
-             f"The site {facts.identity.site} was crawled by ifes-archive (Scrapy): menus, "
-             "sections, category and blog listings and multi-page articles, every article "
-             "fetched once per run, every HTTP exchange kept as a WARC/1.1 capture as the server "
-             "sent it. Later runs ask for known pages conditionally and keep what changed as "
-             "new versions. The text was separated from the site's bilingual menus with the "
-             "template's own markup (trafilatura for pages that are not the template), dates "
-             "read day-first (Russian), names reconciled across spellings and scripts. "
-             f"The records of this release were {facts.corpus_source}.", "",
-             "### Crawl runs (from the WARC files)", ""]
-    lines += _table(["run", "first capture", "last capture", "records", "software"],
-                    [[run.label or "(unnamed)", run.first, run.last, f"{run.records:,}",
-                      run.info.get("software", "")] for run in facts.copies.ordered_runs()])
-    polite = {label: sorted({run.info[key] for run in facts.copies.runs.values()
-                             if run.info.get(key)})
-              for key, label in POLITENESS_FIELDS.items()}
-    lines += ["Politeness, as the runs' warcinfo records state it: " + "; ".join(
-        f"{label}: {', '.join(values) or 'not recorded'}" for label, values in polite.items())
-        + ".", ""]
-    if facts.reports:
-        lines += ["### Run reports", ""]
-        lines += _table(["started", "seconds", "finish", "requests", "new", "changed", "gone",
-                         "blocked by robots.txt", "failed"],
-                        [[r.get("started", ""), f"{float(r.get('duration_seconds') or 0):.0f}",
-                          r.get("finish_reason", ""), r.get("requests", 0), r.get("new", 0),
-                          r.get("changed", 0), r.get("gone", 0), r.get("robots_blocked", 0),
-                          len(r.get("failures") or [])] for r in facts.reports])
-    lines += ["### Extraction", ""]
-    lines += _table(["rows", "extractor"], [[n, _extractor(text)] for text, n in
-                                            facts.coverage.extractors.most_common()])
-    return lines
-
-
-def _extractor(text: str) -> str:
-    extractor = json.loads(text)
-    packages = ", ".join(f"{name} {version}" for name, version in
-                         (extractor.get("packages") or {}).items())
-    return f"{extractor.get('method', '?')}: {packages}"
-
-
 def _fields(facts: CardFacts) -> list[str]:
     lines = ["## Fields", "", "Generated from the record's types (`archive/types.py` of "
              "ifes-archive, the JSON Schema `archive/page/record.schema.json`); `datapackage.json` "
@@ -288,76 +232,10 @@ def _fields(facts: CardFacts) -> list[str]:
     for table, properties in facts.tables.items():
         where = "`metadata.csv`" if table == "metadata" else f"`{table}`"
         lines += [f"### {where}", ""]
-        lines += _table(["field", "type", "description"],
-                        [[f"`{name}`", type_label(spec), spec.get("description", "")]
-                         for name, spec in properties.items()])
+        lines += markdown_table(["field", "type", "description"],
+                                [[f"`{name}`", type_label(spec), spec.get("description", "")]
+                                 for name, spec in properties.items()])
     return lines
-
-
-def _section_kinds(coverage: Coverage) -> list[str]:
-    """Return the line saying how many sections are subjects (what the plots count)."""
-    if not coverage.section_kinds:
-        return []
-    return [f"- {coverage.section_kinds['subject']:,} subject sections and "
-            f"{coverage.section_kinds['navigation']:,} navigation listings (sections, «all "
-            "publications» blogs) in `sections`; the per-section plot counts subjects only"]
-
-
-def _coverage(facts: CardFacts) -> list[str]:
-    coverage = facts.coverage
-    lines = ["## Coverage and known gaps", ""]
-    lines += [f"- {n:,} rows {status}" for status, n in sorted(coverage.statuses.items())]
-    lines += [f"- {n:,} rows without {name.replace('_', ' ')}"
-              for name, n in sorted(coverage.missing.items()) if n]
-    lines += [f"- {n:,} rows flagged `{flag}`" for flag, n in sorted(coverage.flags.items())]
-    if coverage.flags:
-        lines.append("- flags are explained in the description of the `flags` field below")
-    lines += [f"- {n:,} rows where the `{check}` cross-check disagrees (see the `checks` field)"
-              for check, n in sorted(coverage.disagreements.items())]
-    if coverage.seen:
-        lines.append(f"- captures dated {coverage.seen[0]} to {coverage.seen[1]}")
-    lines += _section_kinds(coverage)
-    lines += [f"- {entry['versions']:,} versions seen by `{source}`"
-              + (f", captures dated {entry['seen'][0]} to {entry['seen'][1]}" if entry["seen"]
-                 else "") for source, entry in sorted(coverage.sources.items())]
-    failures = [f for report in facts.reports for f in report.get("failures") or []]
-    if failures:
-        reasons = Counter(f.get("reason", "") for f in failures)
-        lines.append(f"- {len(failures):,} requests failed in the crawl runs: " + ", ".join(
-            f"{code_span(reason)} ({n})" for reason, n in reasons.most_common()))
-        lines += [f"  - {code_span(str(f.get('url')))}: {code_span(str(f.get('reason')))}"
-                  for f in failures[:LISTED_FAILURES]]
-    if facts.copies.unresolved:
-        lines.append(f"- {facts.copies.unresolved:,} capture pointers name a record the "
-                     "release's WARC files do not hold (the archive's files were not all there)")
-    if facts.copies.torn:
-        lines.append(f"- {facts.copies.torn:,} WARC records cut short at the end of a file were "
-                     "left out of the WACZ")
-    if facts.out_of_scope:
-        lines.append(f"- {facts.out_of_scope:,} articles of the archive are outside this "
-                     "release's scope")
-    lines.append("")
-    lines += garbled_pages(facts)
-    if facts.excluded:
-        total = sum(facts.excluded.values())
-        lines += ["### Exclusions", "", f"{total:,} articles were excluded on request (their "
-                  "records, texts and captures are not in this release; the archive keeps them). "
-                  "The reasons given:", ""]
-        lines += _table(["reason", "articles"], [[code_span(reason), n] for reason, n in
-                                                 sorted(facts.excluded.items())])
-    return lines
-
-
-def _changes(facts: CardFacts) -> list[str]:
-    changes = facts.changes
-    if changes.previous is None:
-        return ["## Changes", "", "The first release (no earlier one was given); see "
-                "`CHANGES.md`.", ""]
-    return ["## Changes", "", f"Against release {changes.previous.version}: "
-            f"{len(changes.added):,} added, {len(changes.changed):,} changed, "
-            f"{len(changes.withdrawn):,} withdrawn by the publisher, {len(changes.dropped):,} "
-            f"no longer included, {changes.removed_on_request:,} removed on request; see "
-            "`CHANGES.md`.", ""]
 
 
 def _replay(facts: CardFacts) -> list[str]:
@@ -411,8 +289,8 @@ def card_markdown(facts: CardFacts) -> str:
     identity = facts.identity
     lines = [*header(facts), "", f"# {identity.title}", "",
              f"Release {identity.version} of {identity.released.isoformat()}.", ""]
-    for section in (_what, example_record, _loading, _collection, not_captured, _fields,
-                    _coverage, personal_data, _changes, _replay, _terms, _citation):
+    for section in (_what, example_record, _loading, collection, not_captured, _fields,
+                    coverage_and_gaps, personal_data, changes_note, _replay, _terms, _citation):
         lines += section(facts)
     return "\n".join(lines)
 

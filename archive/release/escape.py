@@ -16,6 +16,7 @@ whoever holds it) wrote. Two places would act on them rather than show them:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 #: What starts a formula in a spreadsheet (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -42,3 +43,14 @@ def code_span(value: str) -> str:
     pad = " " if flat[0] == "`" or flat[-1] == "`" else ""
     return f"{fence}{pad}{flat}{pad}{fence}"
 
+
+
+def _cell(text: Any) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def markdown_table(head: list[str], rows: list[list[Any]]) -> list[str]:
+    """Return the lines of a Markdown table (and a blank line): each cell on one line, its
+    ``|`` escaped so that it cannot end the cell."""
+    return ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head),
+            *["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows], ""]

@@ -78,23 +78,44 @@ def instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def as_is(value: Any) -> Any:
+    """Return ``value``: the converter of a type Arrow takes as JSON holds it (a
+    :func:`converter` that the table writer skips)."""
+    return value
+
+
 def converter(spec: dict[str, Any]) -> Callable[[Any], Any]:
     """Return the function that turns a value (as JSON holds it) into the Python form its
-    Arrow type takes: ISO dates and instants parsed, free-form objects as JSON text."""
+    Arrow type takes: ISO dates and instants parsed, free-form objects as JSON text; :func:`as_is`
+    for a value (a list of such values included) Arrow takes as it is."""
     kind, _ = json_type(spec)
     if kind == "string" and spec.get("format") in ("date", "date-time"):
         parse = date.fromisoformat if spec["format"] == "date" else instant
         return lambda value: None if value is None else parse(value)
     if kind == "array":
         item = converter(spec.get("items", {}))
-        return lambda value: None if value is None else [item(v) for v in value]
+        return as_is if item is as_is else \
+            lambda value: None if value is None else [item(v) for v in value]
     if kind == "object" and "properties" not in spec:
         return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
     if kind == "object":
-        parts = {name: converter(sub) for name, sub in spec["properties"].items()}
-        return lambda value: None if value is None else \
-            {name: part(value.get(name)) for name, part in parts.items()}
-    return lambda value: value
+        return _struct_converter({name: converter(sub)
+                                  for name, sub in spec["properties"].items()})
+    return as_is
+
+
+def _struct_converter(parts: dict[str, Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """Return the converter of a struct of ``parts``: only its converted fields are called."""
+    plain = [name for name, part in parts.items() if part is as_is]
+    converted = [(name, part) for name, part in parts.items() if part is not as_is]
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        fields = {name: value.get(name) for name in plain}  # (Arrow takes fields by name)
+        fields.update((name, part(value.get(name))) for name, part in converted)
+        return fields
+    return convert
 
 
 @dataclass
@@ -159,7 +180,8 @@ class TableWriter:
         if not self._pending:
             return
         shard = self._shard()
-        columns = {name: [convert(row.get(name)) for row in self._pending]
+        columns = {name: [row.get(name) for row in self._pending] if convert is as_is else
+                   [convert(row.get(name)) for row in self._pending]
                    for name, convert in self._converters.items()}
         table = pa.Table.from_pydict(columns, schema=self.schema)
         shard.writer.write_table(table, row_group_size=len(self._pending))

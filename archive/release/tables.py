@@ -229,12 +229,20 @@ def table_properties(cls: type, refined: dict[str, dict[str, Any]] | None = None
                      ) -> dict[str, dict[str, Any]]:
     """Return the JSON Schema properties of a row dataclass: a column named like a record
     field (or a capture pointer's) and given no docstring of its own is that field."""
-    record = record_schema()["properties"]
+    record = _record_properties()
     inherited = {**record["captures"]["items"]["properties"], **record}
     own = field_docs(cls)
     return {name: spec if name in own or name not in inherited else dict(inherited[name])
             for name, spec in properties_of(cls, refined or {**_TEXT_REFINED,
                                                              **_CHANGES_REFINED}).items()}
+
+
+@functools.cache
+def _record_properties() -> dict[str, dict[str, Any]]:
+    """The record schema's properties, made once a process (read only: callers copy): it
+    parses every record type's source for its docstrings, and six tables inherit from it."""
+    properties: dict[str, dict[str, Any]] = record_schema()["properties"]
+    return properties
 
 
 def article_properties() -> dict[str, dict[str, Any]]:
