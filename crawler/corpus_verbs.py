@@ -5,11 +5,10 @@ changed) and ``persons`` (the people who wrote the articles, one id each).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ifes_archive.archive.terminal import safe, safe_json
-from ifes_archive.crawler.verb_common import fail
+from ifes_archive.crawler.verb_common import FAILED, fail
 
 
 def add_corpus_verbs(verbs: argparse._SubParsersAction) -> None:
@@ -39,12 +38,9 @@ def _history(args: argparse.Namespace) -> int:
     try:
         history = article_history(Path(args.corpus), args.article_id)
     except NoHistory as error:
-        print(f"ifes-archive history: {error}", file=sys.stderr)
-        return 2
+        return fail("history", str(error))
     if not history.versions:
-        print(f"ifes-archive history: article {args.article_id} is not in {history.source}",
-              file=sys.stderr)
-        return 1
+        return fail("history", f"article {args.article_id} is not in {history.source}", FAILED)
     if args.json:
         print(safe_json(history.as_json(args.article_id)))
         return 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -132,8 +131,7 @@ def _probe(args: argparse.Namespace) -> int:
     try:
         settings = project_settings(parse_settings(args.setting), args.operator)
     except ValueError as exc:
-        print(f"ifes-archive probe: {exc}", file=sys.stderr)
-        return 2
+        return fail("probe", str(exc))
     report = run_probe(args.base_url, settings)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str))

@@ -9,12 +9,18 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 from typing import TYPE_CHECKING
 
 from ifes_archive.archive.terminal import safe
 from ifes_archive.crawler import settings as defaults
-from ifes_archive.crawler.verb_common import BOUNDED, FAILED, LOCKED, OK, UNWRITABLE, USAGE
+from ifes_archive.crawler.verb_common import (
+    BOUNDED,
+    FAILED,
+    LOCKED,
+    OK,
+    UNWRITABLE,
+    fail,
+)
 
 if TYPE_CHECKING:
     from ifes_archive.crawler.importer import ImportOptions
@@ -69,29 +75,29 @@ def run_verb(args: argparse.Namespace) -> int:
 
     index = args.cdx or args.timemap
     if not index.lower().startswith(("http://", "https://")):
-        return _fail(f"the index must be an http or https URL, got {index!r}")
+        return fail("import", f"the index must be an http or https URL, got {index!r}")
     operator = (args.operator if args.operator is not None
                 else os.environ.get("WARC_OPERATOR", "")).strip()
     problem = operator_problem(index, operator)
     if problem:
-        return _fail(problem.replace("a crawl of", "an import from"))
+        return fail("import", problem.replace("a crawl of", "an import from"))
     try:
         options = import_options(args)
     except ValueError as exc:
-        return _fail(str(exc))
+        return fail("import", str(exc))
     options.operator, options.user_agent = operator, user_agent(operator)
     try:
         report = run_import(Path(args.archive), options, cdx=args.cdx or "",
                             timemap=args.timemap or "")
     except FolderLocked as exc:
-        return _fail(f"{exc}; not importing into it now", LOCKED)
+        return fail("import", f"{exc}; not importing into it now", LOCKED)
     except IndexUnavailable as exc:
-        return _fail(f"the archive's index could not be read: {exc}", FAILED)
+        return fail("import", f"the archive's index could not be read: {exc}", FAILED)
     except WarcInputError as exc:
-        return _fail(str(exc))
+        return fail("import", str(exc))
     except OSError as exc:
-        return _fail(f"cannot write {exc.filename or args.archive}: {exc.strerror or exc}",
-                     UNWRITABLE)
+        return fail("import", f"cannot write {exc.filename or args.archive}: "
+                    f"{exc.strerror or exc}", UNWRITABLE)
     refused = sum(map(len, report.refused.values()))
     print(safe(f"{report.listed} captures listed ({report.index_pages} index pages), "
                f"{report.distinct} of the site's pages; {report.already_imported} imported "
@@ -99,14 +105,14 @@ def run_verb(args: argparse.Namespace) -> int:
                f"failed, {report.capped} left for the next run; {report.requests} requests"))
     print(safe(coverage_line(report.coverage)))
     if report.failed:
-        return _fail(f"{len(report.failed)} captures could not be fetched (the next run tries "
-                     "them again)", FAILED)
+        return fail("import", f"{len(report.failed)} captures could not be fetched (the next "
+                    "run tries them again)", FAILED)
     if report.index_problems:
-        return _fail(f"the archive's index was not read whole ({len(report.index_problems)} "
-                     "problems, each on a line above): what it listed before them was "
-                     "imported", FAILED)
+        return fail("import", "the archive's index was not read whole "
+                    f"({len(report.index_problems)} problems, each on a line above): what it "
+                    "listed before them was imported", FAILED)
     if report.bounds:
-        return _fail("bounded: " + ", ".join(report.bounds) + " took effect", BOUNDED)
+        return fail("import", "bounded: " + ", ".join(report.bounds) + " took effect", BOUNDED)
     return OK
 
 
@@ -176,8 +182,3 @@ def coverage_line(coverage: dict) -> str:
             f"served: {coverage['held_not_served'] or 'none'}; held, unknown to the crawls: "
             f"{coverage['held_unknown_to_crawls'] or 'none'}; served but held by no archive: "
             f"{coverage['served_not_held'] or 'none'}")
-
-
-def _fail(message: str, status: int = USAGE) -> int:
-    print(safe(f"ifes-archive import: {message}"), file=sys.stderr)
-    return status
