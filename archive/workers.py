@@ -1,8 +1,9 @@
 """Worker processes that never outlive the command that started them.
 
-``rebuild`` and ``release`` hand work to a process pool. A pool's workers are separate processes:
-when the parent is killed (SIGKILL, or a SIGTERM it does not survive) they would go on reading
-WARC files for nobody, for as long as their queue lasts. Two guards make them end with it:
+``rebuild`` and ``release`` hand work to a process pool, the crawl its records to a pool of one
+(:mod:`crawler.record_worker`). A pool's workers are separate processes: when the parent is
+killed (SIGKILL, or a SIGTERM it does not survive) they would go on working for nobody, for as
+long as their queue lasts. Two guards make them end with it:
 
 - each worker asks the kernel to kill it when its parent dies (Linux ``PR_SET_PDEATHSIG``), and
   checks that the parent it was started for is still its parent (it may have died before the
@@ -20,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import multiprocessing
+import multiprocessing.context
 import os
 import signal
 import sys
@@ -65,9 +67,13 @@ def _bind_to_parent(parent: int) -> None:
         os._exit(ORPHANED)
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """Return a process pool of ``workers`` processes that die with this one."""
-    return ProcessPoolExecutor(workers, initializer=_bind_to_parent, initargs=(os.getpid(),))
+def worker_pool(workers: int, context: multiprocessing.context.BaseContext | None = None,
+                ) -> ProcessPoolExecutor:
+    """Return a process pool of ``workers`` processes that die with this one, started by
+    ``context`` (default: the platform's; the crawl spawns its worker, see
+    :mod:`crawler.record_worker`)."""
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_bind_to_parent,
+                               initargs=(os.getpid(),))
 
 
 @contextmanager

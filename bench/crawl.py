@@ -1,10 +1,12 @@
 """Crawl benchmark: the full crawl beside bare Scrapy and wget, on a generated mirror.
 
-Prints, in one run and side by side: pages/s and peak RSS of
+Prints, in one run and side by side: pages/s, CPU time and peak RSS of
 (a) bare Scrapy following the same links (the same spider, Scrapy's own download handler,
     no capture, no records), (b) the full crawl (capture + records), (c) ``wget --mirror
     --warc-file`` on the same mirror; then the peak RSS of the full crawl on mirrors of 1,000
-and 4,000 articles, to show memory flat in the number of pages.
+and 4,000 articles, to show memory flat in the number of pages. CPU is given twice per run: the
+command's own process (the crawl's reactor: what bounds its pages/s on a busy machine) and its
+whole tree (with the worker that builds the records), in milliseconds per page.
 
 Targets: (b) >= 0.75 x (a) pages/s (issue 21; 0.5 in issue 2); peak RSS of (b) < 500 MB and
 flat (issue 2).
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -54,38 +57,72 @@ BENCH_SETTINGS = {"LISTING_MAX_PAGES": "0"}
 RATIO_TARGET = 0.75
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What one command cost."""
+
+    seconds: float
+    """Wall-clock seconds."""
+    peak_rss_mb: float
+    """Peak RSS of the process tree (sampled every POLL_SECONDS)."""
+    own_cpu: float
+    """User + system CPU seconds of the command's own process."""
+    tree_cpu: float
+    """User + system CPU seconds of it and of every child it waited for (the worker)."""
+
+
 @dataclass
 class Run:
     """One measured run."""
 
     name: str
     pages: int
-    seconds: float
-    peak_rss_mb: float
+    measured: Measured
+
+    @property
+    def seconds(self) -> float:
+        return self.measured.seconds
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return self.measured.peak_rss_mb
 
     @property
     def pages_per_second(self) -> float:
         return self.pages / self.seconds if self.seconds else 0.0
 
+    def cpu_ms_per_page(self, tree: bool = False) -> float:
+        """Return CPU milliseconds per page of the command's process (``tree``: and of the
+        processes it started and waited for)."""
+        cpu = self.measured.tree_cpu if tree else self.measured.own_cpu
+        return 1000 * cpu / self.pages if self.pages else 0.0
+
 
 def measure(command: list[str], cwd: Path | None = None,
-            ok: tuple[int, ...] = (0, 8)) -> tuple[float, float]:
-    """Run ``command``; return (wall seconds, peak RSS in MB of the process tree). An exit
-    status not in ``ok`` is an error (wget says 8 when some pages were 404s)."""
+            ok: tuple[int, ...] = (0, 8)) -> Measured:
+    """Run ``command``; return what it cost. An exit status not in ``ok`` is an error (wget
+    says 8 when some pages were 404s)."""
     started = time.perf_counter()
-    process = psutil.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    watched = psutil.Process(process.pid)
     peak = 0
-    while process.poll() is None:
-        peak = max(peak, _tree_rss(process))
+    # Watched until it exits, reaped only after: its last CPU times are read from the zombie.
+    while os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        peak = max(peak, _tree_rss(watched))
         time.sleep(POLL_SECONDS)
     seconds = time.perf_counter() - started
+    times = watched.cpu_times()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in ok:
         raise RuntimeError(f"{command[:4]} exited {process.returncode}")
-    return seconds, peak / 1e6
+    return Measured(seconds, peak / 1e6, times.user + times.system,
+                    usage.ru_utime + usage.ru_stime)
 
 
 def _tree_rss(process: psutil.Process) -> int:
+    """Return the RSS of ``process`` and its descendants, in bytes (0 once it is gone)."""
     try:
         members = [process, *process.children(recursive=True)]
         return sum(p.memory_info().rss for p in members)
@@ -103,9 +140,9 @@ def crawl_command(base_url: str, out: Path, settings: dict[str, str]) -> list[st
 def run_crawl(name: str, base_url: str, out: Path, extra: dict[str, str]) -> Run:
     """Measure one crawl of the mirror."""
     settings = {**MIRROR_SETTINGS, "LOG_LEVEL": "ERROR", **BENCH_SETTINGS, **extra}
-    seconds, peak = measure(crawl_command(base_url, out, settings))
+    measured = measure(crawl_command(base_url, out, settings))
     summary = json.loads((out / "crawl-summary.json").read_text())
-    return Run(name, summary["responses"], seconds, peak)
+    return Run(name, summary["responses"], measured)
 
 
 def run_wget(base_url: str, out: Path) -> Run:
@@ -114,9 +151,9 @@ def run_wget(base_url: str, out: Path) -> Run:
     command = ["wget", "--mirror", "--no-verbose", "--warc-file", str(out / "wget"),
                "--reject-regex", WGET_REJECT, "--directory-prefix", str(out / "files"),
                base_url]
-    seconds, peak = measure(command)
+    measured = measure(command)
     return Run("(c) wget --mirror --warc-file", _count_responses(out / "wget.warc.gz"),
-               seconds, peak)
+               measured)
 
 
 def _count_responses(path: Path) -> int:
@@ -153,10 +190,12 @@ def memory(articles: int, work: Path) -> Run:
 def print_table(title: str, runs: list[Run]) -> None:
     """Print runs side by side."""
     print(f"\n{title}")
-    print(f"  {'run':<36} {'pages':>7} {'seconds':>8} {'pages/s':>8} {'peak RSS MB':>12}")
+    print(f"  {'run':<36} {'pages':>7} {'seconds':>8} {'pages/s':>8} {'peak RSS MB':>12} "
+          f"{'CPU ms/page':>12} {'tree':>6}")
     for run in runs:
         print(f"  {run.name:<36} {run.pages:>7} {run.seconds:>8.1f} "
-              f"{run.pages_per_second:>8.1f} {run.peak_rss_mb:>12.1f}")
+              f"{run.pages_per_second:>8.1f} {run.peak_rss_mb:>12.1f} "
+              f"{run.cpu_ms_per_page():>12.2f} {run.cpu_ms_per_page(tree=True):>6.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,6 +221,9 @@ def report_targets(runs: list[Run], mem: list[Run], sizes: list[int]) -> int:
     bare, full = runs[0], runs[1]
     ratio = full.pages_per_second / bare.pages_per_second
     growth = mem[-1].peak_rss_mb / mem[0].peak_rss_mb
+    cpu_ratio = bare.cpu_ms_per_page() / full.cpu_ms_per_page()
+    print(f"\nbare / full CPU per page of the crawl's own process = {cpu_ratio:.2f} "
+          "(the reactor's share of the ratio, whatever else the machine runs)")
     checks = [
         (f"full / bare pages/s = {ratio:.2f} (target >= {RATIO_TARGET})", ratio >= RATIO_TARGET),
         (f"peak RSS of the full crawl = {max(r.peak_rss_mb for r in [full, *mem]):.0f} MB "

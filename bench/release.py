@@ -71,8 +71,8 @@ def _children_cpu() -> float:
 def timed(command: list[str], cwd: Path | None) -> tuple[float, float, float]:
     """Run ``command``; return (wall seconds, CPU seconds of its process tree, peak RSS MB)."""
     before = _children_cpu()
-    seconds, peak = measure(command, cwd=cwd, ok=(0,))
-    return seconds, _children_cpu() - before, peak
+    measured = measure(command, cwd=cwd, ok=(0,))
+    return measured.seconds, _children_cpu() - before, measured.peak_rss_mb
 
 
 def paired(commands: list[tuple[str, list[str], Path | None]], repeats: int) -> list[Figures]:

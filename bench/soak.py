@@ -70,7 +70,8 @@ def crawl(port: int, articles: int, out: Path, logs: Path, faults: dict[int, str
     args += [a for i, kind in faults.items() for a in ("--fault", f"{_pattern(i)}={kind}")]
     process, base_url = start_server_process(args)
     try:
-        seconds, peak = measure(crawl_command(base_url, out, SETTINGS), ok=(0, 1))
+        measured = measure(crawl_command(base_url, out, SETTINGS), ok=(0, 1))
+        seconds, peak = measured.seconds, measured.peak_rss_mb
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -17,17 +17,25 @@ journaled, as JSON-ready dicts: the record of a new or changed article, the shor
 again unchanged, answering 304 or gone. Listing pages, and article pages that give no record,
 stop here (dropped at DEBUG): their evidence is in the WARC files and the listings journal.
 
-Off without a capture session (no ``ARCHIVE_DIR``); ``ARTICLES_FSYNC_EVERY``.
+Records are built in a worker process (:mod:`crawler.record_worker`, ``RECORD_WORKER``), on the
+machine's other core, while the crawl goes on; the line is journaled when the record is back. A
+record that fails to build (the builder raised, or the worker died) is a failure of the run: in
+its report with the reason, and the article's first page forgotten by the state, so the next
+crawl fetches the article whole (its pages are in the WARC files meanwhile).
+
+Off without a capture session (no ``ARCHIVE_DIR``); ``ARTICLES_FSYNC_EVERY``, ``RECORD_WORKER``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.asyncio import is_asyncio_available
 
 from ifes_archive.archive.corpus.articles import classify, finalize
 from ifes_archive.archive.corpus.journal import (
@@ -47,28 +55,33 @@ from ifes_archive.archive.corpus.journal import (
 from ifes_archive.archive.corpus.versions import Observation, fold
 from ifes_archive.archive.page.captured import CapturedPage
 from ifes_archive.archive.page.checks import LISTING_CRUMB, listing_crumb_detail, tally
-from ifes_archive.archive.page.joomla import base_url_of
+from ifes_archive.archive.page.joomla import article_state_key, base_url_of
 from ifes_archive.archive.page.listings import listing_check, read_listing
 from ifes_archive.archive.page.record import build_record
 from ifes_archive.archive.page.record_json import record_from_json
 from ifes_archive.archive.page.schema import INCOMPLETE_FLAG
 from ifes_archive.crawler.items import ArticleItem, FetchedPage, ListingItem, ObservedItem
+from ifes_archive.crawler.record_worker import RecordWorker
 from ifes_archive.crawler.session import STORAGE_ERRORS, CaptureSession, storage_message
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+    from ifes_archive.archive.types import Record
+
 logger = logging.getLogger(__name__)
 
-def captured_pages(item: ArticleItem) -> list[CapturedPage]:
-    """Return the pages of *item* as the record builder takes them."""
-    return [captured_page(page) for page in item.pages]
+def captured_pages(item: ArticleItem, trees: bool = True) -> list[CapturedPage]:
+    """Return the pages of *item* as the record builder takes them (``trees``: with the pages
+    as the spider parsed them, for a builder in this process)."""
+    return [captured_page(page, trees) for page in item.pages]
 
 
-def captured_page(page: FetchedPage) -> CapturedPage:
-    """Return one fetched page of an item as the record builder takes it."""
+def captured_page(page: FetchedPage, trees: bool = True) -> CapturedPage:
+    """Return one fetched page of an item as the record builder takes it (``trees``: as
+    :func:`captured_pages`)."""
     return CapturedPage(page=page.page, url=page.url, content_type=page.content_type(),
-                        body=page.body, capture=page.capture, read=page.read)
+                        body=page.body, capture=page.capture, read=page.read if trees else None)
 
 
 class ArticleRecordPipeline:
@@ -89,6 +102,8 @@ class ArticleRecordPipeline:
         #: Whether every line this run wrote is where its observation says (a failed write may
         #: leave part of a line): the corpus is then written from what the journal holds.
         self._journal_whole = True
+        #: Where records are built: a worker process (RECORD_WORKER), or None: here.
+        self._worker = RecordWorker() if crawler.settings.getbool("RECORD_WORKER") else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleRecordPipeline:
@@ -105,8 +120,12 @@ class ArticleRecordPipeline:
         self._file = JournalFile(self.journal, self.fsync_every)
         self._listings_file = JournalFile(self.listings)
         self._observations = read_observations(self.journal)
+        if self._worker is not None:
+            self._worker.start()
 
     def close_spider(self) -> None:
+        if self._worker is not None:
+            self._worker.close()  # every record given to it is back: Scrapy waited for them
         if self._file is None:
             return  # never opened (the run was refused)
         try:
@@ -126,8 +145,10 @@ class ArticleRecordPipeline:
         logger.info("wrote %d records to %s", count, self.path)
         self._report_checks()
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         try:
+            if isinstance(item, ArticleItem):
+                return self._journal_article(item, await self._record(item))
             return self._process(item)
         except STORAGE_ERRORS as exc:
             raise DropItem(self._storage_failed(exc)) from exc
@@ -149,12 +170,30 @@ class ArticleRecordPipeline:
                 return self._journal(NotModifiedLine(item.article_id, item.seen, item.refers_to))
             gone = Gone(item.reason, item.capture)
             return self._journal(GoneLine(item.article_id, item.seen, gone))
-        if not isinstance(item, ArticleItem):
-            return item
+        return item
+
+    async def _record(self, item: ArticleItem) -> Record | None:
+        """Return the record of the article's pages, built by the worker (else here, from the
+        trees the spider parsed). Raises DropItem when it cannot be built (a failure of the
+        run, recorded)."""
         base_url = getattr(self.crawler.spider, "base_url", None) or base_url_of(item.url)
-        printed = [captured_page(item.print_page)] if item.print_page else []
-        record = build_record(item.article_id, base_url, captured_pages(item),
-                              print_pages=printed)
+        worker = self._worker if self._worker is not None and is_asyncio_available() else None
+        trees = worker is None
+        pages = captured_pages(item, trees)
+        printed = [captured_page(item.print_page, trees)] if item.print_page else []
+        if not trees:  # not held while the worker builds: the bytes go to it
+            for page in [*item.pages, *([item.print_page] if item.print_page else [])]:
+                page.read = None
+        try:
+            if worker is None:
+                return build_record(item.article_id, base_url, pages, print_pages=printed)
+            return await worker.build(item.article_id, base_url, pages, printed)
+        except Exception as exc:
+            raise DropItem(self._record_failed(item, exc)) from exc
+
+    def _journal_article(self, item: ArticleItem, record: Record | None) -> dict[str, Any]:
+        """Journal what the article's record says (a new version, or the current one seen
+        again); return the line."""
         if record is None:
             raise DropItem(f"no record in the pages of {item.url}", log_level="DEBUG")
         seen = max((page.seen or "" for page in item.pages), default="") or None
@@ -170,6 +209,22 @@ class ArticleRecordPipeline:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("ifes/articles")
         return line
+
+    def _record_failed(self, item: ArticleItem, exc: Exception) -> str:
+        """Count the article's record as a failure of the run, and make the next crawl fetch
+        the article whole; return why."""
+        why = "record not built: " + (
+            "the record worker died" if isinstance(exc, BrokenProcessPool) else
+            f"{type(exc).__name__}: {exc}")
+        logger.error("article %d: %s", item.article_id, why, exc_info=exc)
+        failures = getattr(self.crawler.spider, "failures", None)
+        if isinstance(failures, list):
+            failures.append({"url": item.url, "reason": why})
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("ifes/failed")
+        if self.session.state is not None:
+            self.session.state.forget(article_state_key(item.article_id, 0))
+        return why
 
     def _journal(self, line: JournalLine) -> dict[str, Any]:
         """Append ``line`` (marked with the run) to the journal; keep its observation, the one

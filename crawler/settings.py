@@ -141,6 +141,9 @@ WARC_MAX_SIZE = 1_000_000_000
 #: crash of the machine loses at most these; a killed process loses nothing.
 WARC_FSYNC_EVERY = 50
 ARTICLES_FSYNC_EVERY = 10
+#: Build the records in a worker process, on the machine's second core, while the crawl goes on
+#: (crawler/record_worker.py); False: in the crawl's process, from the trees the spider parsed.
+RECORD_WORKER = True
 #: Who runs the crawl (crawler/useragent.py): ``--operator``, this, or the environment.
 WARC_OPERATOR = ""
 WARC_IS_PART_OF = "ifes-archive"
