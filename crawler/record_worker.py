@@ -49,8 +49,6 @@ class RecordWorker:
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
-        #: Workers started (1, and one more after each that died).
-        self.started = 0
 
     def start(self) -> None:
         """Start the worker: it loads the builder while the crawl begins (the first article
@@ -81,7 +79,6 @@ class RecordWorker:
     def _running(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = worker_pool(1, multiprocessing.get_context(START_METHOD))
-            self.started += 1
         return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
