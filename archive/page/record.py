@@ -37,6 +37,7 @@ from ifes_archive.archive.page.extract import (
 from ifes_archive.archive.page.flatten import paragraphs, text_of
 from ifes_archive.archive.page.joomla import canonical_article_url, itemid_of
 from ifes_archive.archive.page.language import count_matches, detect_language
+from ifes_archive.archive.page.name_keys import name_key, near
 from ifes_archive.archive.page.schema import (
     CHARSET_REPLACED_FLAG,
     EMPTY_FLAG,
@@ -220,7 +221,7 @@ def _template_fields(reads: list[Page], blocks: list[list[str]]) -> _Fields:
     first = reads[0]
     title_raw = first.title_raw or ""
     lead = titles.read_lead(blocks, title_raw, titles.expected_names(title_raw))
-    expected = frozenset(names.name_key(m.surname) for m in titles.expected_names(title_raw))
+    expected = frozenset(name_key(m.surname) for m in titles.expected_names(title_raw))
     row = (names.byline_mentions(first.author_row, expected, "row") or []) \
         if first.author_row else []
     mentions: list[names.Mention] = [*lead.byline, *row]
@@ -278,12 +279,12 @@ def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.
         end -= 1
     if not end or not known:
         return None
-    keys = [names.name_key(m.surname) for m in known]
+    keys = [name_key(m.surname) for m in known]
     mention = names.bio_mention(paragraphs[end - 1], frozenset(keys))
     if mention is None:
         return None
-    key = names.name_key(mention.surname)
-    if key in keys or any(names.near(key, k) for k in keys):
+    key = name_key(mention.surname)
+    if key in keys or any(near(key, k) for k in keys):
         return paragraphs[end - 1], mention
     return None
 

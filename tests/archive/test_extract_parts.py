@@ -14,6 +14,7 @@ from ifes_archive.archive.page.decode import decode_html
 from ifes_archive.archive.page.joomla import listing_key, listing_task
 from ifes_archive.archive.page.language import detect_language
 from ifes_archive.archive.page.listings import listed_articles
+from ifes_archive.archive.page.name_keys import name_key
 from ifes_archive.archive.page.schema import (
     RECORD_KEYS,
     SCHEMA_PATH,
@@ -34,11 +35,11 @@ BASE = "http://127.0.0.1:8123/"
     ("Fedorova", "Fyodorova"), ("Solovyov", "Soloviev"), ("Semyonov", "Semenov"),
 ])
 def test_transliterations_of_a_surname_share_a_key(pair: tuple[str, str]) -> None:
-    assert authors.name_key(pair[0]) == authors.name_key(pair[1])
+    assert name_key(pair[0]) == name_key(pair[1])
 
 
 def test_different_surnames_keep_different_keys() -> None:
-    assert authors.name_key("Ivanov") != authors.name_key("Volkov")
+    assert name_key("Ivanov") != name_key("Volkov")
 
 
 @pytest.mark.parametrize(("title_raw", "heading", "title", "prefix"), [
