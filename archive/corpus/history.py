@@ -65,7 +65,25 @@ SHOWN_FIELDS = ("title", "authors", "date_published", "date_modified", "sections
 Shown = str | DateValue | Sequence[Person] | Sequence[str] | None
 
 
-def record_diff(before: Record, after: Record) -> Iterator[str]:
+class Diffed(Protocol):
+    """What :func:`record_diff` reads of a version: a :class:`~archive.types.Record`, or what
+    ``history`` reads of a release's released version."""
+
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def authors(self) -> Sequence[Person]: ...
+    @property
+    def date_published(self) -> DateValue | None: ...
+    @property
+    def date_modified(self) -> DateValue | None: ...
+    @property
+    def sections(self) -> Sequence[str]: ...
+    @property
+    def text(self) -> str | None: ...
+
+
+def record_diff(before: Diffed, after: Diffed) -> Iterator[str]:
     """Yield the lines that say what changed from one version to the next: the fields of
     :data:`SHOWN_FIELDS` that differ, as a reader says them, then the text's paragraph and
     word diff (or that the text is unchanged)."""

@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ifes_archive.archive.corpus.history import record_diff
-from ifes_archive.archive.types import Record
+from ifes_archive.archive.release.lookup import RowVersion
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from ifes_archive.archive.release.lookup import RowVersion, Version
+    from ifes_archive.archive.release.lookup import ReleasedVersion, Version
     from ifes_archive.archive.release.tables import CaptureRow, ChangeRow
-    from ifes_archive.archive.types import CapturePointer, DateValue, Gone
+    from ifes_archive.archive.types import CapturePointer, DateValue, Gone, Record
 
 #: What ``--diff`` says between two versions when the release holds the text of one only.
 ONE_TEXT = ("  (the release holds the text of only one of the two versions: "
@@ -32,24 +32,24 @@ def describe(versions: Sequence[Version], diff: bool = False,
     steps = {step.to_version: step for step in changes if step.to_version}
     previous: Version | None = None
     for version in versions:
-        if isinstance(version, Record):
-            yield from _record_lines(version)
-            step = steps.get(version.version)
-        else:
+        if isinstance(version, RowVersion):
             yield from _row_lines(version)
             step = steps.get(version.row.version)
+        else:
+            yield from _record_lines(version)
+            step = steps.get(version.version)
         if step is not None and step.kind != "added":
             yield _step_line(step)
         if diff and previous is not None:
-            if isinstance(previous, Record) and isinstance(version, Record):
-                yield from record_diff(previous, version)
-            else:
+            if isinstance(previous, RowVersion) or isinstance(version, RowVersion):
                 yield ONE_TEXT
+            else:
+                yield from record_diff(previous, version)
         previous = version
 
 
-def _record_lines(record: Record) -> Iterator[str]:
-    """Yield the lines of a version whose whole record is at hand."""
+def _record_lines(record: Record | ReleasedVersion) -> Iterator[str]:
+    """Yield the lines of a version whose record is at hand."""
     yield _seen_line(record.version, record.status, record.first_seen, record.last_seen)
     yield f"  title: {record.title}"
     published = record.date_published.value if record.date_published else None

@@ -5,9 +5,10 @@ A corpus holds every version whole; the steps are computed from them as a releas
 its ``changes`` table (:func:`archive.release.steps.change_rows`). A release holds a row of
 ``versions`` for every version, the whole record only of those it released (``articles``),
 the captures of every version (``captures``) and the steps (``changes``): each version is its
-record when there is one (an :class:`~archive.release.rows.ArticleRow`), else its ``versions``
-row with its captures (a :class:`RowVersion`). Each line is decoded straight into its row type;
-the release's ``versions`` and ``changes`` lines are also kept as they are, for ``--json``.
+row of ``articles`` when there is one (what ``history`` shows of it: a :class:`ReleasedVersion`),
+else its ``versions`` row with its captures (a :class:`RowVersion`). Each line is decoded straight
+into its type; the release's ``versions`` and ``changes`` lines are also kept as they are, for
+``--json``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from ifes_archive.archive.corpus.history import Row, records_of, rows_of
-from ifes_archive.archive.page.record_json import record_from_json
 from ifes_archive.archive.release.contents import version_row
-from ifes_archive.archive.release.rows import ArticleRow
+from ifes_archive.archive.release.rows import ReleasedAuthor
 from ifes_archive.archive.release.steps import change_rows
 from ifes_archive.archive.release.table_files import table_jsonl
 from ifes_archive.archive.release.tables import CaptureRow, ChangeRow, VersionRow, row_of
-from ifes_archive.archive.types import DateValue, Gone, Record
+from ifes_archive.archive.types import CapturePointer, DateValue, Gone, Record
 from ifes_archive.archive.warcs.folder import ArchiveFolder
 
 if TYPE_CHECKING:
@@ -58,9 +58,33 @@ class RowVersion:
                    msgspec.convert(row.gone, Gone | None))
 
 
-#: One version of an article: a whole record (a corpus's; a release's released version, an
-#: ``ArticleRow``), or a release's ``versions`` row with its captures.
-Version = Record | RowVersion
+class ReleasedVersion(msgspec.Struct, frozen=True):
+    """A version a release released, as ``history`` reads its row of ``articles``: the fields it
+    shows and diffs, typed as the record's; the rest of the row is passed over unread, so a
+    release of every age reads (one built before records had ``authors_sources`` or breadcrumb
+    links, which the record type requires)."""
+
+    article_id: int
+    pages: int
+    word_count: int
+    version: int = 1
+    status: str = "current"
+    first_seen: str | None = None
+    last_seen: str | None = None
+    title: str | None = None
+    authors: list[ReleasedAuthor] = []
+    date_published: DateValue | None = None
+    date_modified: DateValue | None = None
+    sections: list[str] = []
+    text: str | None = None
+    captures: list[CapturePointer] = []
+    """Its pages' captures, the first page's first."""
+    gone: Gone | None = None
+
+
+#: One version of an article: a whole record (a corpus's), what a release shows of one it
+#: released, or a release's ``versions`` row with its captures.
+Version = Record | ReleasedVersion | RowVersion
 
 
 @dataclass
@@ -70,8 +94,8 @@ class ArticleHistory:
     source: Path
     """The file read: a corpus, or a release's ``data/versions/versions.jsonl``."""
     versions: Sequence[Version]
-    """Oldest first: whole records (a corpus, a release's released versions) or rows of the
-    release's ``versions`` table with their ``captures``."""
+    """Oldest first: whole records (a corpus), a release's released versions as ``history``
+    reads them, or rows of its ``versions`` table with their ``captures``."""
     rows: list[VersionRow]
     """The same versions as rows of the ``versions`` table (``released`` is false but in a
     release)."""
@@ -127,7 +151,7 @@ def _from_release(folder: Path, source: Path, article_id: int) -> ArticleHistory
     data = folder / "data"
     rows = sorted(_rows(source, article_id, _VERSION.decode), key=lambda r: r[0].version)
     records = {r.version: r for r, _ in _rows(table_jsonl(data, "articles"), article_id,
-                                              _article_row)}
+                                              _RELEASED.decode)}
     captures: dict[int, list[CaptureRow]] = {}
     for capture, _ in _optional(table_jsonl(data, "captures"), article_id, _CAPTURE.decode):
         captures.setdefault(capture.version, []).append(capture)
@@ -143,13 +167,10 @@ def _from_release(folder: Path, source: Path, article_id: int) -> ArticleHistory
                           ([line for _, line in rows], [line for _, line in changes]))
 
 
+_RELEASED = msgspec.json.Decoder(ReleasedVersion)
 _VERSION = msgspec.json.Decoder(VersionRow)
 _CAPTURE = msgspec.json.Decoder(CaptureRow)
 _CHANGE = msgspec.json.Decoder(ChangeRow)
-
-
-def _article_row(line: bytes) -> ArticleRow:
-    return record_from_json(line, ArticleRow)
 
 
 def _rows(table: Path, article_id: int, decode: Callable[[bytes], Row]) -> list[tuple[Row, bytes]]:
