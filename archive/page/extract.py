@@ -330,7 +330,7 @@ def generic_blocks(html: str) -> tuple[str | None, list[list[str]]]:
     flattened as the template's body is (line breaks and tails kept)."""
     from trafilatura import bare_extraction
     from trafilatura.core import determine_returnstring
-    from trafilatura.settings import Document
+    from trafilatura.metadata import Document
     from trafilatura.utils import load_html
 
     tree = load_html(html)  # parsed once: the title is read before extraction prunes the tree
