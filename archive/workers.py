@@ -25,10 +25,10 @@ import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +65,29 @@ def _bind_to_parent(parent: int) -> None:
         os._exit(ORPHANED)
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """Return a process pool of ``workers`` processes that die with this one."""
-    return ProcessPoolExecutor(workers, initializer=_bind_to_parent, initargs=(os.getpid(),))
+def _start_worker(parent: int, initializer: Callable[..., object] | None,
+                  initargs: tuple[Any, ...]) -> None:
+    """Pool initializer: bind to ``parent``, then run the pool's own ``initializer``."""
+    _bind_to_parent(parent)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def worker_pool(workers: int, initializer: Callable[..., object] | None = None,
+                initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
+    """Return a process pool of ``workers`` processes that die with this one; each runs
+    ``initializer(*initargs)`` as it starts (``initargs`` are handed down as a process's
+    arguments are: a queue may be among them)."""
+    return ProcessPoolExecutor(workers, initializer=_start_worker,
+                               initargs=(os.getpid(), initializer, initargs))
 
 
 @contextmanager
-def bound_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+def bound_pool(workers: int, initializer: Callable[..., object] | None = None,
+               initargs: tuple[Any, ...] = ()) -> Iterator[ProcessPoolExecutor]:
     """Give a :func:`worker_pool`; on leaving normally, wait for it; on any exception
     (Terminated, KeyboardInterrupt included), kill its workers at once and re-raise."""
-    pool = worker_pool(workers)
+    pool = worker_pool(workers, initializer, initargs)
     try:
         yield pool
     except BaseException:
