@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -69,7 +68,7 @@ from ifes_archive.archive.release.warcs import (
 from ifes_archive.archive.software import PRODUCT, own_version
 from ifes_archive.archive.types import record_json
 from ifes_archive.archive.warcs.folder import ArchiveFolder
-from ifes_archive.archive.workers import bound_pool
+from ifes_archive.archive.workers import Pending, SerialWorker, serial_worker
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -257,15 +256,15 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     # the plan says which; then it draws the plots while the tables are written. (Drawn by a
     # worker forked after the corpus, once the tables were written, they raised the release's
     # peak RSS, 318 -> 332-414 MB, and saved no time: the plan now counts what they show.)
-    with bound_pool(1, take_channel, (packing.channel,)) as pool:
-        packing.begin(pool)
+    with serial_worker(take_channel, (packing.channel,)) as worker:
+        packing.begin(worker)
         corpus, source = _corpus(archive_dir, work, options)
         pages = work / "pages.jsonl"  # the versions the WACZ's page list shows
         with open(pages, "w", encoding="utf-8", newline="\n") as stream:
             plan = plan_release(corpus, options.scope, exclusions, stream, options.all_versions)
-        job = packing.finish(pool, plan, pages, _title(options, plan))
+        job = packing.finish(worker, plan, pages, _title(options, plan))
         writer, parquet, plots, packed = _write_data(archive_dir, corpus, plan, root, options,
-                                                     pool, job)
+                                                     worker, job)
     copies = packed.copies
     identity = _identity(options, plan, copies, released)
     changes = compare(previous, writer.released, set(exclusions.reasons))
@@ -311,15 +310,15 @@ class _WaczJob:
         self.out, self.whole = root / WACZ, whole
         self.created = datetime.combine(released, time(), timezone.utc)
         self.channel: Channel = multiprocessing.get_context().SimpleQueue()
-        self._early: Future[ReleaseWacz] | None = None
+        self._early: Pending[ReleaseWacz] | None = None
 
-    def begin(self, pool: Executor) -> None:
+    def begin(self, worker: SerialWorker) -> None:
         """Start the WARC files' pass now when nothing can be left out."""
         if self.warcs and self.whole:
-            self._early = pool.submit(write_whole_wacz, self.warcs, self.out, self.created)
+            self._early = worker.submit(write_whole_wacz, self.warcs, self.out, self.created)
 
-    def finish(self, pool: Executor, plan: Plan, pages: Path, title: str,
-               ) -> Future[ReleaseWacz] | None:
+    def finish(self, worker: SerialWorker, plan: Plan, pages: Path, title: str,
+               ) -> Pending[ReleaseWacz] | None:
         """Hand the WACZ its page list (``pages``: the versions it shows) and title, starting
         it now if it was not begun; return the job (None: the archive has no WARC files)."""
         if self._early is not None:
@@ -327,12 +326,12 @@ class _WaczJob:
             return self._early
         if not self.warcs:
             return None
-        return pool.submit(write_release_wacz, self.warcs, self.out, plan.dropped, pages, title,
+        return worker.submit(write_release_wacz, self.warcs, self.out, plan.dropped, pages, title,
                            self.created)
 
 
 def _write_data(archive_dir: Path, corpus: Path, plan: Plan, root: Path,
-                options: ReleaseOptions, pool: Executor, job: Future[ReleaseWacz] | None,
+                options: ReleaseOptions, worker: SerialWorker, job: Pending[ReleaseWacz] | None,
                 ) -> tuple[ContentsWriter, dict[str, list[str]], dict[str, str], ReleaseWacz]:
     """Write the tables and texts while the worker writes the WACZ and then draws the plots
     (what they count is known from the plan once the sections are); return the writer, each
@@ -341,7 +340,7 @@ def _write_data(archive_dir: Path, corpus: Path, plan: Plan, root: Path,
     not wait for the copies (the pointers they asked for are checked against them after)."""
     persons = released_persons(archive_dir, plan.authors, plan.kept)
     sections = released_sections(archive_dir, plan.breadcrumbs, plan.kept)
-    drawn = pool.submit(draw_plots, plan.chart(sections), root / "plots")
+    drawn = worker.submit(draw_plots, plan.chart(sections), root / "plots")
     waited = _packed(job, options.progress) if plan.dropped else None
     relocation = waited.copies if waited is not None else Unmoved()
     writer = _write_contents(corpus, plan, relocation, root, options, persons, sections)
@@ -370,7 +369,7 @@ def _write_contents(corpus: Path, plan: Plan, copies: Copies | Unmoved, root: Pa
     return writer
 
 
-def _packed(job: Future[ReleaseWacz] | None, show: bool | None) -> ReleaseWacz:
+def _packed(job: Pending[ReleaseWacz] | None, show: bool | None) -> ReleaseWacz:
     """Wait for the WACZ (the WARC files' one pass); return what it holds."""
     if job is None:
         return ReleaseWacz(Copies(), 0, "")
