@@ -73,6 +73,8 @@ lint: venv
 ## Whole modules go to each worker (--dist loadfile): a module's fixtures (test_import's six
 ## crawls) are built once, not on both workers; tests/conftest.py starts the longest ones first
 ## (--no-loadscope-reorder: xdist would otherwise start the modules with the most tests first).
+## The project's `python -m` children (crawls, servers) are forked by a pre-warmed zygote, one per
+## worker (tests/zygote.py, put in place by tests/conftest.py); IFES_TEST_ZYGOTE=0 execs them afresh.
 test: venv lint $(PYWB_STAMP) $(SCRAPYD_STAMP) $(REPLAYWEB_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	IFES_TEST_EXTRAS=required $(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=30 tests
