@@ -25,8 +25,12 @@ REPLAYWEB_STAMP := $(REPLAYWEB)/.installed-stamp
 UV := $(VENV)/bin/uv
 # $(call install,PYTHON,ARGS): pip install ARGS into the environment of PYTHON, by uv or by pip.
 # The crawler and every extra the tests and benchmarks use (a variable: commas split call's arguments).
+# uv writes the .pyc files as pip does (--compile-bytecode): without them every interpreter compiles
+# what it imports where PYTHONDONTWRITEBYTECODE is set (a crawl's imports: 4.5 s of CPU, 2.2 s with
+# them; compiling the crawler's environment once, 9,362 files: 51 s of CPU, on both cores).
 EDITABLE := -e '.[release,browse,tokens,deploy,dev]'
-install = ($(UV) pip install --quiet --python $(1) $(2) 2>/dev/null || $(1) -m pip install --quiet $(2))
+install = ($(UV) pip install --quiet --compile-bytecode --python $(1) $(2) 2>/dev/null \
+	|| $(1) -m pip install --quiet $(2))
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
