@@ -32,7 +32,7 @@ def add_corpus_verbs(verbs: argparse._SubParsersAction) -> None:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from ifes_archive.archive.corpus.history import describe
+    from ifes_archive.archive.release.history_lines import describe
     from ifes_archive.archive.release.lookup import NoHistory, article_history
 
     try:

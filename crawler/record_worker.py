@@ -78,7 +78,7 @@ class RecordWorker:
 
     def _running(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = worker_pool(1, multiprocessing.get_context(START_METHOD))
+            self._pool = worker_pool(1, context=multiprocessing.get_context(START_METHOD))
         return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:

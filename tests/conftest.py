@@ -1,7 +1,9 @@
 """Shared fixtures: the mirror served on loopback, and crawls of it run in subprocesses.
 
 Crawls run in a child process (``ifes-archive crawl``), as a user runs them; Twisted's reactor
-cannot be restarted inside one test process anyway.
+cannot be restarted inside one test process anyway. The project's ``python -m`` children are forked
+by a pre-warmed zygote (:mod:`tests.zygote`, put in place of ``subprocess.Popen`` for the session;
+``IFES_TEST_ZYGOTE=0`` execs each child afresh as before).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from ifes_archive.archive.warcs.folder import ArchiveFolder
 from ifes_archive.fixtures.server import MIRROR_SETTINGS, read_exchange_log, start_server_process
+from tests import zygote
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -186,6 +189,17 @@ def _rank(item: pytest.Item) -> int:
     """The module's place in :data:`LONGEST_FIRST`; the others after, in collection order."""
     module = "/".join(item.path.parts[-2:])
     return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the project's ``python -m`` children through the zygote (:mod:`tests.zygote`)."""
+    subprocess.Popen = zygote.Popen  # type: ignore[misc]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop this process's zygote and give ``subprocess`` its own Popen back."""
+    zygote.stop()
+    subprocess.Popen = zygote.REAL_POPEN  # type: ignore[misc]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,55 +1,55 @@
-"""The history of one article in a corpus: its versions, when each was seen, what changed.
+"""The history of one article in a corpus: its versions, and what changed from one to the next.
 
-``ifes-archive history CORPUS_OR_FOLDER ID [--diff] [--json]`` prints each version of article
-``ID`` (first and last seen, status, title, dates, words, the capture it came from), whether and
-why it was found gone, the step that made it (a row of the release's ``changes`` table: the
-fields that changed, the words and paragraphs of the text) and with ``--diff`` what changed from
-one version to the next: fields as a reader says them (dates as dates), paragraphs added and
-removed, and within a changed paragraph the changed words. The same paragraph and word diff,
-counted (:func:`text_change`), is what the ``changes`` table says of the text. Where the versions
-come from (a corpus, an archive or a release folder) is :mod:`archive.release.lookup`'s.
+A corpus holds every version of article ``ID`` whole (:func:`records_of`); the same reading, with
+a row type of their own, gives the rows of a release's tables about it (:func:`rows_of`).
+``ifes-archive history --diff`` shows what changed between two versions (:func:`record_diff`):
+fields as a reader says them (dates as dates), paragraphs added and removed, and within a changed
+paragraph the changed words. The same paragraph and word diff, counted (:func:`text_change`), is
+what the ``changes`` table says of the text. Where the versions come from (a corpus, an archive
+or a release folder) and how ``history`` tells them is the release layer's
+(:mod:`archive.release.lookup`, :mod:`archive.release.history_lines`).
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from ifes_archive.archive.page.record_json import record_from_json
-from ifes_archive.archive.warcs.folder import ArchiveFolder
+from ifes_archive.archive.types import DateValue, Person, Record
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator
+    from pathlib import Path
 
-    from ifes_archive.archive.types import Record
+
+class AboutAnArticle(Protocol):
+    """A row of a JSON Lines file about one article (a record, a row of a release's table)."""
+
+    @property
+    def article_id(self) -> int: ...
 
 
-def corpus_path(path: Path) -> Path:
-    """Return the corpus file: ``path`` itself, or ``articles.jsonl`` in an archive folder."""
-    return ArchiveFolder(path).articles if path.is_dir() else path
+#: The type of a row :func:`rows_of` reads.
+Row = TypeVar("Row", bound=AboutAnArticle)
 
 
 def records_of(corpus: Path, article_id: int) -> list[Record]:
     """Return every version of ``article_id`` in ``corpus``, oldest first."""
-    found = []
-    with open(corpus, "rb") as stream:
-        for line in _about(stream, article_id):
-            record = record_from_json(line)
-            if record.article_id == article_id:
-                found.append(record)
+    found = [record for record, _ in rows_of(corpus, article_id, record_from_json)]
     return sorted(found, key=lambda r: r.version)
 
 
-def rows_of(lines: Path, article_id: int) -> list[dict[str, Any]]:
+def rows_of(lines: Path, article_id: int, decode: Callable[[bytes], Row],
+            ) -> list[tuple[Row, bytes]]:
     """Return the rows of a JSON Lines file (a corpus, a release's table) about ``article_id``,
-    in file order."""
+    each decoded by ``decode`` and with its line as the file holds it, in file order."""
     with open(lines, "rb") as stream:
-        rows = [json.loads(line) for line in _about(stream, article_id)]
-    return [row for row in rows if row.get("article_id") == article_id]
+        rows = [(decode(line), line) for line in _about(stream, article_id)]
+    return [(row, line) for row, line in rows if row.article_id == article_id]
 
 
 def _about(lines: Iterable[bytes], article_id: int) -> Iterator[bytes]:
@@ -59,87 +59,60 @@ def _about(lines: Iterable[bytes], article_id: int) -> Iterator[bytes]:
     return (line for line in lines if needle in line)
 
 
-def _moment(warc_date: str | None) -> str:
-    """Return a WARC date (``2026-11-30T17:08:52.727337Z``) as ``2026-11-30 17:08:52 UTC``."""
-    if not warc_date:
-        return "unknown"
-    day, _, time = warc_date.partition("T")
-    return f"{day} {time[:8]} UTC" if time else day
+#: The fields ``--diff`` shows when they change, as a reader says them (the text is diffed).
+SHOWN_FIELDS = ("title", "authors", "date_published", "date_modified", "sections")
+#: A field's value as :func:`record_diff` shows it.
+Shown = str | DateValue | Sequence[Person] | Sequence[str] | None
 
 
-def describe(versions: list[dict[str, Any]], diff: bool = False,
-             changes: Sequence[dict[str, Any]] = ()) -> Iterator[str]:
-    """Yield the lines that tell the history of one article: each version, the step that made
-    it (a row of the ``changes`` table, from ``changes``) and with ``diff`` the text diff."""
-    previous: dict[str, Any] | None = None
-    steps = {row["to_version"]: row for row in changes if row.get("to_version")}
-    for record in versions:
-        yield from _version_lines(record)
-        step = steps.get(record.get("version"))
-        if step is not None and step["kind"] != "added":
-            yield _step_line(step)
-        if diff and previous is not None:
-            yield from _text_diff(previous, record) if "text" in previous and "text" in record \
-                else ["  (the release holds the text of only one of the two versions: "
-                      "a release built with --all-versions holds both)"]
-        previous = record
+class Diffed(Protocol):
+    """What :func:`record_diff` reads of a version: a :class:`~archive.types.Record`, or what
+    ``history`` reads of a release's released version."""
+
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def authors(self) -> Sequence[Person]: ...
+    @property
+    def date_published(self) -> DateValue | None: ...
+    @property
+    def date_modified(self) -> DateValue | None: ...
+    @property
+    def sections(self) -> Sequence[str]: ...
+    @property
+    def text(self) -> str | None: ...
 
 
-def _version_lines(record: dict[str, Any]) -> Iterator[str]:
-    capture = (record.get("captures") or [{}])[0]
-    modified = (record.get("date_modified") or {}).get("value") or "never"
-    yield (f"version {record.get('version')} ({record.get('status')}): seen "
-           f"{_moment(record.get('first_seen'))} .. {_moment(record.get('last_seen'))}")
-    yield f"  title: {record.get('title')}"
-    if "date_published" in record:  # a whole record, not only a row of a release's versions
-        yield (f"  published {(record.get('date_published') or {}).get('value')}, modified "
-               f"{modified}; {record.get('pages')} page(s), {record.get('word_count')} words")
-    else:
-        yield f"  modified {modified}; {record.get('word_count')} words"
-    yield (f"  from {capture.get('warc_filename')} at {capture.get('warc_offset')} "
-           f"({capture.get('warc_record_id')})")
-    gone = record.get("gone")
-    if gone:
-        yield f"  gone: {gone.get('reason')} on {_moment(gone.get('date'))}"
+def record_diff(before: Diffed, after: Diffed) -> Iterator[str]:
+    """Yield the lines that say what changed from one version to the next: the fields of
+    :data:`SHOWN_FIELDS` that differ, as a reader says them, then the text's paragraph and
+    word diff (or that the text is unchanged)."""
+    for key in SHOWN_FIELDS:
+        old: Shown = getattr(before, key)
+        new: Shown = getattr(after, key)
+        if old != new:
+            yield f"  changed {key}: {_shown(old)} -> {_shown(new)}"
+    lines = list(_paragraph_diff((before.text or "").split("\n\n"),
+                                 (after.text or "").split("\n\n")))
+    yield from lines or ["  text unchanged"]
 
 
-def _step_line(step: dict[str, Any]) -> str:
-    """Return one step of the ``changes`` table as a line: its kind, fields and text counts."""
-    fields = ", ".join(step.get("fields") or []) or "no field"
-    line = f"  {step['kind']} (from version {step.get('from_version')}): {fields} changed"
-    if "text" in (step.get("fields") or []):
-        line += (f"; text: {step['words_added']} words added, {step['words_removed']} removed; "
-                 f"paragraphs {step['paragraphs_added']} added, {step['paragraphs_removed']} "
-                 f"removed, {step['paragraphs_edited']} edited")
-    return line
+def _shown(value: Shown) -> str:
+    """Return a field as a reader says it: a date as its date, people and sections by name."""
+    if value is None:
+        return "none"
+    if isinstance(value, DateValue):
+        return str(value.value or f"unreadable {value.raw!r}")
+    if isinstance(value, str):
+        return value
+    names = [v.name if isinstance(v, Person) else v for v in value]
+    return "; ".join(names) or "none"
 
 
 #: Unchanged words kept on each side of a change when a changed paragraph is shown.
 CONTEXT_WORDS = 8
 #: Paragraphs at the same place sharing at least this share of words are one paragraph edited.
 SAME_PARAGRAPH_RATIO = 0.5
-
-
-def _text_diff(before: dict[str, Any], after: dict[str, Any]) -> Iterator[str]:
-    for key in ("title", "authors", "date_published", "date_modified", "sections"):
-        if before.get(key) != after.get(key):
-            yield f"  changed {key}: {_shown(before.get(key))} -> {_shown(after.get(key))}"
-    old = (before.get("text") or "").split("\n\n")
-    new = (after.get("text") or "").split("\n\n")
-    lines = list(_paragraph_diff(old, new))
-    yield from lines or ["  text unchanged"]
-
-
-def _shown(value: Any) -> str:
-    """Return a field as a reader says it: a date as its date, people and sections by name."""
-    if value is None:
-        return "none"
-    if isinstance(value, dict) and "value" in value:  # a date: {"value", "raw", "source"}
-        return str(value["value"] or f"unreadable {value.get('raw')!r}")
-    if isinstance(value, list):
-        names = [v.get("name", v) if isinstance(v, dict) else v for v in value]
-        return "; ".join(map(str, names)) or "none"
-    return str(value)
 
 
 @dataclass(frozen=True)

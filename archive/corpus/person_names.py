@@ -25,13 +25,12 @@ if TYPE_CHECKING:
 
     from ifes_archive.archive.types import Person
 
-from ifes_archive.archive.page.authors import (
-    PATRONYMIC,
-    is_cyrillic,
+from ifes_archive.archive.page.given_names import (
+    hepburn,
     is_east_asian_surname,
-    is_romaji,
+    japanese_given_first,
 )
-from ifes_archive.archive.page.given_names import hepburn, japanese_given_first
+from ifes_archive.archive.page.name_keys import PATRONYMIC, is_cyrillic, is_romaji
 
 #: The iuliia schemes a Russian name is romanised by in print: the passport and visa schemes
 #: (MVD 310, 782, ICAO 9303, its French variant), library and geographic ones (ALA-LC, BGN/PCGN,

@@ -36,7 +36,7 @@ from ifes_archive.archive.corpus.person_names import (
     split_initials,
     word_keys,
 )
-from ifes_archive.archive.page.authors import is_cyrillic
+from ifes_archive.archive.page.name_keys import is_cyrillic
 from ifes_archive.archive.types import Person as Author
 
 if TYPE_CHECKING:

@@ -8,17 +8,16 @@ A name may be written given name first or surname first anywhere but in the titl
 (bylines «Grishin P.S.», bios «Жуков Андрей Петрович — ...»): :func:`name_mention` tells the
 order from the other mentions of the page, initials, a patronymic, and known given names.
 Mentions are the same person when their surnames have the same transliteration key
-(:func:`name_key`: Cyrillic romanised, spelling drift such as tz/ts, y/i, yo/e folded, vowels
-dropped). A person's display name is "given name + surname" (patronymic dropped): the surname as
-the highest of title prefix, byline, author row, bio spells it; the given name from the highest
-of them that writes it in full, else that one's initials — mentions in the script of the
-article's text first.
+(:func:`archive.page.name_keys.name_key`: Cyrillic romanised, spelling drift such as tz/ts, y/i,
+yo/e folded, vowels dropped). A person's display name is "given name + surname" (patronymic
+dropped): the surname as the highest of title prefix, byline, author row, bio spells it; the given
+name from the highest of them that writes it in full, else that one's initials — mentions in the
+script of the article's text first.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from ifes_archive.archive import types
@@ -28,6 +27,14 @@ from ifes_archive.archive.page.given_names import (
     is_east_asian_surname,
     is_given_name,
     japanese_given_first,
+)
+from ifes_archive.archive.page.name_keys import (
+    PATRONYMIC,
+    is_cyrillic,
+    is_romaji,
+    looks_like_surname,
+    name_key,
+    near,
 )
 
 #: Sources of a mention, highest first: the order in which a display name is assembled (the
@@ -45,9 +52,6 @@ _WORD_RE = re.compile(rf"^{WORD}$")
 BIO_OPENING = re.compile(
     rf"^((?:{WORD}|{INITIALS})(?:\s*(?:{WORD}|{INITIALS})){{1,3}})"
     r"(?:\s+(?:is|was|has|works|—|–|-)\s|,\s)")
-#: Russian patronymics (Cyrillic and Latin): the given name comes just before one.
-PATRONYMIC = re.compile(r"(?:ovich|evich|ich|ovna|evna|ichna|inichna|ович|евич|ич|овна|евна|ична|"
-                        r"инична)$", re.IGNORECASE)
 #: Between the names of a byline: commas, semicolons, and/и/&.
 NAME_SEPARATOR = re.compile(r"\s*[,;]\s*|\s+(?:and|и|&)\s+")
 #: Words a capitalised title or subtitle is made of that no name is.
@@ -56,17 +60,6 @@ TITLE_WORDS = frozenset({"a", "an", "the", "of", "and", "in", "on", "for", "to",
                          "и", "в", "на", "о", "об", "с", "по", "для", "от", "к"})
 #: Most words a byline line holds per person (given, middle, surname, and a spare).
 MAX_NAME_WORDS = 4
-_CYRILLIC = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
-     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
-#: Spelling drift of Russian names in Latin script, folded before vowels are dropped: the
-#: schemes in use (Streltsov/Streltzov, Kuznetsov/Kouznetsov, Zhukov/Joukov, Fedorov/Fyodorov,
-#: Shcherbakova/Scherbakova).
-_DRIFT = (("shch", "sch"), ("zh", "j"), ("tch", "ch"), ("tz", "ts"), ("kh", "h"), ("x", "ks"),
-          ("ou", "u"), ("yo", "e"), ("ye", "e"), ("w", "v"))
-#: An iotated first vowel written with y, i or j-less: Yakovleva, Iakovleva; Yuriev, Iuriev.
-_IOTATED = re.compile(r"^[yi](?=[aeiou])")
 #: A Latin J before a vowel: ж (Jukov, the French scheme's Joukov) or й (Jakovleva, Jurjev).
 _J_VOWEL = re.compile(r"^[Jj](?=[aeiouy])")
 
@@ -117,24 +110,6 @@ class Person:
         once)."""
         return types.Person(self.display(cyrillic), sorted({m.text for m in self.mentions}))
 
-
-def is_cyrillic(word: str) -> bool:
-    """Whether *word* is written in Cyrillic letters."""
-    return any("\u0400" <= ch <= "\u04ff" for ch in word)
-
-
-def name_key(word: str) -> str:
-    """Return a key under which transliterations of one surname meet (Streltsov = Стрельцов,
-    Zhukov = Joukov, Yakovleva = Iakovleva): romanised, drift folded, an iotated first vowel
-    and then every vowel after the first letter dropped."""
-    text = unicodedata.normalize("NFKD", word.lower())
-    text = "".join(_CYRILLIC.get(ch, ch) for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[^a-z]", "", text)
-    for old, new in _DRIFT:
-        text = text.replace(old, new)
-    text = _IOTATED.sub("", text)
-    text = re.sub(r"(?<=[aeiouy])h$", "", text)  # Satoh = Sato
-    return text[:1] + re.sub(r"[aeiouy]", "", text[1:])
 
 
 def is_initials(token: str) -> bool:
@@ -372,48 +347,3 @@ def _given_agrees(person: Person, mention: Mention) -> bool:
                                for m in person.mentions)
 
 
-def near(a: str, b: str) -> bool:
-    """Whether two keys differ by at most one letter (added, dropped or changed) after the
-    first, which spelling drift never touches (Sokolova and Nikolaev are two people)."""
-    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 3 or a[:1] != b[:1]:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) <= 1
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
-
-
-#: Russian surname endings (Latin and Cyrillic), for names given with initials only.
-_RUSSIAN_SURNAME = re.compile(
-    r"(?:ov|ova|ev|eva|yov|yova|in|ina|yn|yna|sky|skiy|skii|skaya|tsky|ko|enko|uk|yuk|ich|vich|"
-    r"ian|yan|dze|shvili|ikh|ykh|ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|ский|ская|ко|енко|ук|юк|ич|"
-    r"ян|дзе|швили|их|ых)$", re.IGNORECASE)
-#: A word made of Japanese syllables (Hepburn), macrons allowed: Tanaka, Satō, Watanabe.
-_ROMAJI = re.compile(r"^(?:(?:[kgsztdnhbpmr]y?|sh|ch|ts|j|f|w|y)?[aiueoāīūēō]|n(?![aiueoy]))+$",
-                     re.IGNORECASE)
-#: Places a title may start with that are shaped like Japanese names.
-_PLACES = frozenset({"japan", "tokyo", "osaka", "kyoto", "nagoya", "kobe", "okinawa", "sakhalin",
-                     "hokkaido", "kuriles", "kurile", "asia", "china", "korea", "amur", "kamchatka",
-                     "meiji", "showa", "heisei", "taisho", "edo", "tokugawa"})
-
-
-#: Russian spelling of Japanese syllables (Polivanov) back to romaji; letters Japanese names
-#: never take in Cyrillic (л, ы, щ, ь, ъ) fail the syllable test.
-_POLIVANOV = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-                      ["a", "b", "w", "g", "d", "e", "yo", "j", "z", "i", "i", "k", "x", "m", "n",
-                       "o", "p", "r", "s", "t", "u", "f", "h", "ts", "ch", "sh", "x", "x", "x", "x",
-                       "e", "yu", "ya"]))
-
-
-def is_romaji(word: str) -> bool:
-    """Whether *word* is made of Japanese syllables (in Latin letters, or in Russian ones
-    as Russian writes Japanese names) and is not a place or era name."""
-    if is_cyrillic(word):
-        word = "".join(_POLIVANOV.get(ch, ch) for ch in word.lower())
-    return word.casefold() not in _PLACES and bool(_ROMAJI.match(word))
-
-
-def looks_like_surname(word: str) -> bool:
-    """Whether *word* is shaped like a Russian or Japanese surname (for initials-only names)."""
-    return bool(is_cyrillic(word) or _RUSSIAN_SURNAME.search(word) or is_romaji(word)
-                or is_east_asian_surname(word))

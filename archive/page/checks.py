@@ -21,6 +21,7 @@ from typing import Any
 
 from ifes_archive.archive.page import authors as names
 from ifes_archive.archive.page.listings import fold_name, listing_key
+from ifes_archive.archive.page.name_keys import name_key, near
 from ifes_archive.archive.types import Breadcrumb, Check, Record
 
 AUTHORS = "authors"
@@ -82,8 +83,8 @@ def _surnames(mentions: Sequence[names.Mention]) -> str:
 
 
 def _same_person(one: names.Mention, other: names.Mention) -> bool:
-    a, b = names.name_key(one.surname), names.name_key(other.surname)
-    return a == b or names.near(a, b)
+    a, b = name_key(one.surname), name_key(other.surname)
+    return a == b or near(a, b)
 
 
 def _same_people(first: Sequence[names.Mention], second: Sequence[names.Mention]) -> bool:

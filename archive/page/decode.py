@@ -77,10 +77,12 @@ def decode_html(body: bytes, content_type: str | None) -> DecodedPage:
     high = len(body.translate(None, _ASCII))
     allowed = max(1.0, MAX_REPLACED_SHARE * high)
     notes: list[str] = []
-    utf8 = _utf8(body) if high else None
+    utf8 = _decode(body, "utf-8") if high else None
     if utf8 is not None:
-        text, replaced, multibyte = utf8
+        text, replaced = utf8
         said = next((source for encoding, source in candidates if encoding == "utf-8"), None)
+        # (the multibyte characters are counted only where they decide: an ASCII copy of the page)
+        multibyte = 0 if said else _multibyte(text, replaced)
         if replaced <= allowed and (said or multibyte >= MIN_DETECTION_BYTES):
             if replaced:
                 notes.append(f"{replaced} undecodable byte sequence(s) replaced")
@@ -111,11 +113,10 @@ def decode_html(body: bytes, content_type: str | None) -> DecodedPage:
     return DecodedPage(text, FALLBACK_ENCODING, "fallback", "; ".join(notes), replaced)
 
 
-def _utf8(body: bytes) -> tuple[str, int, int]:
-    """Return the bytes read as UTF-8, the bytes replaced, and the multibyte characters."""
-    text, replaced = _decode(body, "utf-8")
-    multibyte = len(text) - len(text.encode("ascii", "ignore")) - replaced
-    return text, replaced, multibyte
+def _multibyte(text: str, replaced: int) -> int:
+    """Return the multibyte characters of a text read as UTF-8 (*replaced*: the byte sequences
+    it replaced)."""
+    return len(text) - len(text.encode("ascii", "ignore")) - replaced
 
 
 def _strict(body: bytes, encoding: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import lxml.etree
 import lxml.html
@@ -33,7 +33,11 @@ from ifes_archive.archive.page.page_template import (
     TITLE,
     class_cells,
     has_class,
+    linear,
 )
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Extractor
 
 #: trafilatura options of the generic path. Measured on the article-extraction-benchmark's 181
 #: pages (``python -m bench.generic``): precision mode, tables kept, no comments scores best.
@@ -42,6 +46,11 @@ from ifes_archive.archive.page.page_template import (
 GENERIC_OPTIONS: dict[str, Any] = {
     "output_format": "xml", "favor_precision": True, "include_tables": True,
     "include_comments": False, "deduplicate": False, "with_metadata": False}
+#: trafilatura's name of each of :data:`GENERIC_OPTIONS` in its options object (``Extractor``),
+#: as ``trafilatura.extract`` passes them on.
+EXTRACTOR_FIELDS = {"output_format": "output_format", "favor_precision": "precision",
+                    "include_tables": "tables", "include_comments": "comments",
+                    "deduplicate": "dedup", "with_metadata": "with_metadata"}
 #: The counter at the top of each page of a {mospagebreak} article.
 PAGE_COUNTER_RE = re.compile(r"(?:Страница|Page)\s+\d+\s+(?:из|of)\s+(\d+)")
 #: No article on the site comes near this; a counter above it is garbage.
@@ -54,6 +63,15 @@ REFUSAL_KINDS = (
     ("You are not authorized to view this resource.", "restricted"),
     ("The page you are trying to access does not exist.", "not found"))
 REFUSALS = tuple(message for message, _ in REFUSAL_KINDS)
+#: Each refusal as a pattern over a page's text as it is: its words with any run of whitespace
+#: between them, which is what finding it in the text with its whitespace collapsed
+#: (``" ".join(text.split())``) means (``\s`` is what ``str.split`` splits at), with no copy of
+#: the text (on a page of another layout, all of its text, scripts' included); and its longest
+#: word, which the text holds as it is wherever the refusal is in it (looked for first: a plain
+#: substring search is many times faster than the pattern's).
+REFUSAL_PATTERNS = tuple((max(message.split(" "), key=len),
+                          re.compile(r"\s+".join(map(re.escape, message.split(" ")))), kind)
+                         for message, kind in REFUSAL_KINDS)
 #: The hidden fallback text of Joomla's e-mail cloaking (pack's _CLOAKING) and the English one.
 CLOAKING = (("Этот e-mail защищен от спам-ботов. Для его просмотра в вашем браузере должна "
              "быть включена поддержка Java-script"),
@@ -82,6 +100,30 @@ PAGE_NAVIGATION = frozenset({"pagenavcounter", "pagenavbar"})
 TABLE_OF_CONTENTS = "contenttoc"
 TOC_LINK = "toclink"
 _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>")
+
+
+class _Elements:
+    """An XPath selector of elements, compiled once, each ``//`` a descendant step
+    (:func:`archive.page.page_template.linear`: the same nodes, a quarter less time); called on
+    a tree, the elements it selects."""
+
+    def __init__(self, xpath: str) -> None:
+        self._compiled = lxml.etree.XPath(linear(xpath))
+
+    def __call__(self, root: lxml.etree._Element) -> list[lxml.html.HtmlElement]:
+        return cast("list[lxml.html.HtmlElement]", self._compiled(root))
+
+
+#: The template's selectors each page is read with.
+_TITLE_CELLS = _Elements(class_cells(TITLE))
+_CREATED_CELLS = _Elements(class_cells(CREATED))
+_MODIFIED_CELLS = _Elements(class_cells(MODIFIED))
+_CRUMB_LINKS = _Elements(f"{BREADCRUMB}//a")
+_ARTICLE_TABLES = _Elements(ARTICLE_TABLES)
+_AUTHOR_SPANS = _Elements(AUTHOR_SPANS)
+_PAGE_COUNTERS = _Elements(PAGE_COUNTER)
+#: Where Joomla writes a refusal (the component's output).
+_CONTENT_DIVS = _Elements("//div[@class='content']")
 #: libxml2 refuses nesting deeper than this even with ``huge_tree`` (and drops the rest).
 _PARSER = lxml.html.HTMLParser(huge_tree=True)
 
@@ -147,11 +189,15 @@ def parse(text: str) -> lxml.html.HtmlElement:
 def refusal_kind(root: lxml.html.HtmlElement) -> str | None:
     """Return "restricted" or "not found" when the page is Joomla's refusal instead of an item
     (served with HTTP 200), None for any other page."""
-    if root.xpath(class_cells(TITLE)):
-        return None
-    content = root.xpath("//div[@class='content']") or [root]
-    text = " ".join(content[0].text_content().split())
-    return next((kind for message, kind in REFUSAL_KINDS if message in text), None)
+    return None if _TITLE_CELLS(root) else _refusal_text(root)
+
+
+def _refusal_text(root: lxml.html.HtmlElement) -> str | None:
+    """Return the kind of refusal the page's content shows (the page has no article title)."""
+    content = _CONTENT_DIVS(root) or [root]
+    text = content[0].text_content()
+    return next((kind for word, pattern, kind in REFUSAL_PATTERNS
+                 if word in text and pattern.search(text)), None)
 
 
 def is_refusal(root: lxml.html.HtmlElement) -> bool:
@@ -161,29 +207,48 @@ def is_refusal(root: lxml.html.HtmlElement) -> bool:
 
 def read_page(root: lxml.html.HtmlElement) -> Page:
     """Return the parts of an article page; ``body`` None when the template is not there."""
-    page = Page(_cell_text(root, TITLE), _crumbs(root), _cell_text(root, CREATED),
-                _cell_text(root, MODIFIED), _author_row(root), page_total=page_total(root))
-    if root.xpath(ARTICLE_TABLES):
+    return _read_page(root, _TITLE_CELLS(root))
+
+
+def read_unless_refusal(root: lxml.html.HtmlElement) -> Page | None:
+    """Return the parts of an article page (:func:`read_page`), None when it is Joomla's refusal
+    (:func:`refusal_kind`): the title cells looked for once for both."""
+    title_cells = _TITLE_CELLS(root)
+    if not title_cells and _refusal_text(root) is not None:
+        return None
+    return _read_page(root, title_cells)
+
+
+def _read_page(root: lxml.html.HtmlElement, title_cells: list[lxml.html.HtmlElement]) -> Page:
+    tables = _ARTICLE_TABLES(root)
+    page = Page(_first_text(title_cells), _crumbs(root), _cell_text(root, _CREATED_CELLS),
+                _cell_text(root, _MODIFIED_CELLS),
+                _author_row(root) if tables else None,  # the author row is in those tables
+                page_total=page_total(root))
+    if tables:
         page.body = _body_cells(root)
     return page
 
 
 def page_total(root: lxml.html.HtmlElement) -> int:
     """Return N of the «Страница K из N» / «Page K of N» counter, 1 when absent or garbage."""
-    counters = root.xpath(PAGE_COUNTER)
+    counters = _PAGE_COUNTERS(root)
     counter = " ".join(counters[0].text_content().split()) if counters else ""
     match = PAGE_COUNTER_RE.search(counter) if counters else None
     return max(1, min(int(match.group(1)), MAX_PAGES)) if match else 1
 
 
-def _cell_text(root: lxml.html.HtmlElement, cls: str) -> str | None:
-    cells = root.xpath(class_cells(cls))
+def _cell_text(root: lxml.html.HtmlElement, selector: _Elements) -> str | None:
+    return _first_text(selector(root))
+
+
+def _first_text(cells: list[lxml.html.HtmlElement]) -> str | None:
     text = " ".join(cells[0].text_content().split()) if cells else ""
     return text or None
 
 
 def _crumbs(root: lxml.html.HtmlElement) -> list[tuple[str, str]]:
-    links = root.xpath(f"{BREADCRUMB}//a")
+    links = _CRUMB_LINKS(root)
     return [(" ".join(a.text_content().split()), a.get("href") or "") for a in links[1:]]
 
 
@@ -201,7 +266,7 @@ def _author_row(root: lxml.html.HtmlElement) -> str | None:
 
 
 def _author_spans(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    spans = root.xpath(AUTHOR_SPANS)
+    spans = _AUTHOR_SPANS(root)
     return [s for s in spans if WRITTEN_BY.match(s.text_content())]
 
 
@@ -210,7 +275,7 @@ def _body_cells(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     title, buttons, dates (they carry a class), the author row or the read-more link."""
     authors = set(_author_spans(root))
     cells = []
-    for table in root.xpath(ARTICLE_TABLES):
+    for table in _ARTICLE_TABLES(root):
         if table.xpath(f"ancestor::{ARTICLE_TABLE}"):
             continue  # a table of that class inside a body is body
         for cell in table.xpath("./tr/td | ./tbody/tr/td | ./thead/tr/td | ./tfoot/tr/td"):
@@ -263,19 +328,35 @@ def _uncloak(line: str) -> str:
 def generic_blocks(html: str) -> tuple[str | None, list[list[str]]]:
     """Return the title and the paragraphs trafilatura's generic extraction finds in a page,
     flattened as the template's body is (line breaks and tails kept)."""
-    import trafilatura
+    from trafilatura import bare_extraction
+    from trafilatura.core import determine_returnstring
+    from trafilatura.metadata import Document
     from trafilatura.utils import load_html
 
     tree = load_html(html)  # parsed once: the title is read before extraction prunes the tree
     if tree is None:
         return None, []
     title = generic_title(tree)
-    xml = trafilatura.extract(tree, **GENERIC_OPTIONS)
+    # trafilatura.extract's two steps, without the simhash fingerprint it adds to XML output
+    # (``<doc fingerprint>``, unread here: the text is <main>'s): 3 ms a page of the
+    # article-extraction-benchmark's, 7 % of the generic path. The same options, so the same
+    # <main> (all 181 pages of the benchmark compared).
+    options = generic_extractor()
+    document = bare_extraction(tree, options=options)
+    xml = determine_returnstring(document, options) if isinstance(document, Document) else None
     if not xml:
         return None, []
     root = lxml.etree.fromstring(xml.encode("utf-8"), lxml.etree.XMLParser(huge_tree=True))
     main = root.find("main")
     return title, flatten(main) if main is not None else []
+
+
+def generic_extractor() -> Extractor:
+    """Return trafilatura's options object for :data:`GENERIC_OPTIONS`, as
+    ``trafilatura.extract`` builds it from its keywords (a new one a page, as it does)."""
+    from trafilatura.settings import Extractor
+
+    return Extractor(**{EXTRACTOR_FIELDS[name]: value for name, value in GENERIC_OPTIONS.items()})
 
 
 def generic_title(tree: lxml.html.HtmlElement) -> str | None:

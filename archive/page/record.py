@@ -31,12 +31,12 @@ from ifes_archive.archive.page.extract import (
     body_blocks,
     category_crumbs,
     generic_blocks,
-    is_refusal,
-    read_page,
+    read_unless_refusal,
 )
 from ifes_archive.archive.page.flatten import paragraphs, text_of
 from ifes_archive.archive.page.joomla import canonical_article_url, itemid_of
 from ifes_archive.archive.page.language import count_matches, detect_language
+from ifes_archive.archive.page.name_keys import name_key, near
 from ifes_archive.archive.page.schema import (
     CHARSET_REPLACED_FLAG,
     EMPTY_FLAG,
@@ -187,11 +187,11 @@ def _read_pages(ordered: Sequence[CapturedPage]) -> _ReadPages | None:
     for number, page in enumerate(ordered):
         html = page.read_html()
         decoded, parsed = html.decoded, html.parsed
-        if is_refusal(parsed.root):
+        shown = read_unless_refusal(parsed.root)
+        if shown is None:  # Joomla's refusal
             if number == 0:
                 return None
             break
-        shown = read_page(parsed.root)
         if shown.body is not None:
             read.blocks += body_blocks(shown.body)
         if number == 0:
@@ -203,6 +203,8 @@ def _read_pages(ordered: Sequence[CapturedPage]) -> _ReadPages | None:
     return read
 
 
+# One text: the generic path asks twice of the same text (is it a stub? the record's count).
+@lru_cache(maxsize=1)
 def word_count(text: str | None) -> int:
     """Return the number of words (``\\w+``) in ``text``, counted without a list of them."""
     return count_matches(_WORDS, text or "")
@@ -220,7 +222,7 @@ def _template_fields(reads: list[Page], blocks: list[list[str]]) -> _Fields:
     first = reads[0]
     title_raw = first.title_raw or ""
     lead = titles.read_lead(blocks, title_raw, titles.expected_names(title_raw))
-    expected = frozenset(names.name_key(m.surname) for m in titles.expected_names(title_raw))
+    expected = frozenset(name_key(m.surname) for m in titles.expected_names(title_raw))
     row = (names.byline_mentions(first.author_row, expected, "row") or []) \
         if first.author_row else []
     mentions: list[names.Mention] = [*lead.byline, *row]
@@ -262,9 +264,8 @@ def _print_text(print_pages: Sequence[CapturedPage], title_raw: str) -> str | No
     (or when it is a refusal, or not the template)."""
     if not print_pages:
         return None
-    root = print_pages[0].read_html().parsed.root
-    read = read_page(root)
-    if is_refusal(root) or read.body is None:
+    read = read_unless_refusal(print_pages[0].read_html().parsed.root)
+    if read is None or read.body is None:
         return None
     lead = titles.read_lead(body_blocks(read.body), title_raw, titles.expected_names(title_raw))
     return text_of(lead.blocks) or ""
@@ -278,12 +279,12 @@ def _bio(paragraphs: list[str], known: list[names.Mention]) -> tuple[str, names.
         end -= 1
     if not end or not known:
         return None
-    keys = [names.name_key(m.surname) for m in known]
+    keys = [name_key(m.surname) for m in known]
     mention = names.bio_mention(paragraphs[end - 1], frozenset(keys))
     if mention is None:
         return None
-    key = names.name_key(mention.surname)
-    if key in keys or any(names.near(key, k) for k in keys):
+    key = name_key(mention.surname)
+    if key in keys or any(near(key, k) for k in keys):
         return paragraphs[end - 1], mention
     return None
 

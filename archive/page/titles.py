@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from ifes_archive.archive.page import authors as names
+from ifes_archive.archive.page.name_keys import name_key
 
 #: Longest byline line: a few names (more words than that is a sentence, not a byline).
 MAX_BYLINE_WORDS = 16
@@ -123,7 +124,7 @@ def read_lead(blocks: list[list[str]], title_raw: str, expected: list[names.Ment
     any other must be evidenced: each name in it is one of *expected* (the title prefix's
     names), written with initials, or starts from a known given name.
     """
-    keys = frozenset(names.name_key(m.surname) for m in expected)
+    keys = frozenset(name_key(m.surname) for m in expected)
     lead = Lead(blocks=[list(b) for b in blocks])
     places = [(b, i) for b, block in enumerate(lead.blocks[:LEAD_LINES])
               for i in range(len(block))][:LEAD_LINES]
@@ -209,7 +210,7 @@ def split_title(title_raw: str, heading: str | None, known: list[names.Mention]
         for reading in readings:
             if fold(reading.rest) == fold(heading):
                 return reading.rest, reading.names
-    keys = frozenset(names.name_key(m.surname) for m in known)
+    keys = frozenset(name_key(m.surname) for m in known)
     for reading in readings:
         if all(names.has_evidence(m, keys) for m in reading.names):
             return reading.rest, reading.names

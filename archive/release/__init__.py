@@ -18,6 +18,6 @@ writes::
 One module per part: :mod:`.scope` (which articles), :mod:`.warcs` (the captures kept),
 :mod:`.tables` (the columns), :mod:`.table_files` and :mod:`.contents` (the data),
 :mod:`.steps` (the ``changes`` table), :mod:`.lookup` (one article's history from a corpus or a
-release), :mod:`.coverage`,
+release) and :mod:`.history_lines` (its lines), :mod:`.coverage`,
 :mod:`.plots`, :mod:`.card`, :mod:`.changes`, :mod:`.package`, :mod:`.identity`.
 """

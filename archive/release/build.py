@@ -1,21 +1,24 @@
 """Build a release: read (or rebuild) the corpus, choose the articles, write every part.
 
 The parts are written into a staging folder put in the place of ``--out`` only when whole, under
-a lock (:mod:`.staging`); the tables, texts and plots in this process while a worker writes the
-WACZ; the card, citation, package descriptor and checksums last
+a lock (:mod:`.staging`); the tables and texts in this process while a worker writes the WACZ
+(begun before the corpus is known when no article can be left out) and draws the plots; the
+card, citation, package descriptor and checksums last
 (:mod:`.describe`). Nothing is reused from an earlier build: ``--previous`` is only read, to say
 what changed.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+import msgspec
 
 from ifes_archive.archive.corpus.persons import Authored
 from ifes_archive.archive.corpus.rebuild import rebuild
@@ -25,6 +28,7 @@ from ifes_archive.archive.release.card import CardFacts
 from ifes_archive.archive.release.changes import changes_markdown, compare, read_previous
 from ifes_archive.archive.release.citation import ARCHIVE_FILE as WACZ
 from ifes_archive.archive.release.contents import ContentsWriter
+from ifes_archive.archive.release.coverage import Coverage
 from ifes_archive.archive.release.describe import describe_release, release_parts, run_reports
 from ifes_archive.archive.release.identity import (
     DEFAULT_LICENSE,
@@ -53,19 +57,26 @@ from ifes_archive.archive.release.staging import (
 )
 from ifes_archive.archive.release.tables import all_tables
 from ifes_archive.archive.release.tokens import NoMorphology, analyzer, write_tokens
-from ifes_archive.archive.release.warcs import Copies, ReleaseWacz, Unmoved, write_release_wacz
+from ifes_archive.archive.release.warcs import (
+    Copies,
+    ReleaseWacz,
+    Unmoved,
+    take_channel,
+    write_release_wacz,
+    write_whole_wacz,
+)
 from ifes_archive.archive.software import PRODUCT, own_version
 from ifes_archive.archive.types import record_json
 from ifes_archive.archive.warcs.folder import ArchiveFolder
-from ifes_archive.archive.workers import bound_pool
+from ifes_archive.archive.workers import Pending, SerialWorker, serial_worker
 
 if TYPE_CHECKING:
     from collections import Counter
 
-    from ifes_archive.archive.release.coverage import Coverage
     from ifes_archive.archive.release.persons import ReleasedPersons
     from ifes_archive.archive.release.sections import ReleasedSections
-    from ifes_archive.archive.types import Breadcrumb
+    from ifes_archive.archive.release.warcs import Channel
+    from ifes_archive.archive.types import Breadcrumb, Record
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,21 @@ class Plan:
     """Each article's id and authors (newest version): persons are resolved on them all."""
     breadcrumbs: list[tuple[int, Breadcrumb | None]] = field(default_factory=list)
     """Each article's id and breadcrumb (newest version): the sections vocabulary's evidence."""
+    charted: Coverage = field(default_factory=Coverage)
+    """What the plots count, as the tables will count it: the words of each released row,
+    then (:meth:`chart`) each released article's newest version."""
+    newest: list[Record] = field(default_factory=list)
+    """The newest version of each released article, without its text and bio (until
+    :meth:`chart` counts them)."""
+
+    def chart(self, sections: ReleasedSections) -> Coverage:
+        """Return what the plots count: :attr:`charted` with each released article's newest
+        version, its sections its subject sections (as :meth:`ContentsWriter.add` counts it)."""
+        for newest in self.newest:
+            self.charted.chart_article(msgspec.structs.replace(
+                newest, sections=sections.subjects_of(newest)))
+        self.newest = []
+        return self.charted
 
     @property
     def dropped(self) -> set[int]:
@@ -169,9 +195,11 @@ def plan_release(corpus: Path, scope: Scope, exclusions: Exclusions,
             plan.out_of_scope.add(article_id)
         else:
             plan.kept.add(article_id)
+            rows = versions if all_versions else versions[-1:]
+            plan.charted.words.extend(record.word_count for record in rows)
+            plan.newest.append(msgspec.structs.replace(newest, text=None, bio=None))
             if pages is not None:
-                pages.writelines(record_json(record) + "\n"
-                                 for record in (versions if all_versions else versions[-1:]))
+                pages.writelines(record_json(record) + "\n" for record in rows)
     return plan
 
 
@@ -220,18 +248,23 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
         _need_morphology()
     exclusions = read_exclusions(options.exclude) if options.exclude else Exclusions()
     previous = read_previous(options.previous) if options.previous else None
-    corpus, source = _corpus(archive_dir, work, options)
-    pages = work / "pages.jsonl"  # the versions the WACZ's page list shows
-    with open(pages, "w", encoding="utf-8", newline="\n") as stream:
-        plan = plan_release(corpus, options.scope, exclusions, stream, options.all_versions)
     released = options.released or release_date()
-    # one worker, forked before pyarrow and matplotlib are loaded (it dies with this process):
-    # it writes the WACZ. The plots are drawn here: drawn by a worker (of their own, or the
-    # WACZ's) they raised the release's peak RSS (318 -> 332-414 MB) and saved no time
-    with bound_pool(1) as pool:
-        job = _start_wacz(pool, archive_dir, root, plan, pages, _title(options, plan), released)
+    packing = _WaczJob(archive_dir, root, released, whole=not exclusions.reasons and
+                       not options.scope.describe())
+    # one worker, forked before the corpus is read or rebuilt (it dies with this process): it
+    # writes the WACZ, from the start when the release can leave no article out, else once
+    # the plan says which; then it draws the plots while the tables are written. (Drawn by a
+    # worker forked after the corpus, once the tables were written, they raised the release's
+    # peak RSS, 318 -> 332-414 MB, and saved no time: the plan now counts what they show.)
+    with serial_worker(take_channel, (packing.channel,)) as worker:
+        packing.begin(worker)
+        corpus, source = _corpus(archive_dir, work, options)
+        pages = work / "pages.jsonl"  # the versions the WACZ's page list shows
+        with open(pages, "w", encoding="utf-8", newline="\n") as stream:
+            plan = plan_release(corpus, options.scope, exclusions, stream, options.all_versions)
+        job = packing.finish(worker, plan, pages, _title(options, plan))
         writer, parquet, plots, packed = _write_data(archive_dir, corpus, plan, root, options,
-                                                     job)
+                                                     worker, job)
     copies = packed.copies
     identity = _identity(options, plan, copies, released)
     changes = compare(previous, writer.released, set(exclusions.reasons))
@@ -264,33 +297,56 @@ def _need_morphology() -> None:
         raise ReleaseInputError(str(exc)) from None
 
 
-def _start_wacz(pool: Executor, archive_dir: Path, root: Path, plan: Plan, pages: Path,
-                title: str, released: date) -> Future[ReleaseWacz] | None:
-    """Start writing the WACZ on the other core (forked before pyarrow and matplotlib are
-    loaded): the WARC files read once, their records stored as they are read, the index from
-    the same read; one page (with its text) per version of ``pages``; dated by the release."""
-    warcs = ArchiveFolder(archive_dir).warc_inputs()
-    if not warcs:
-        return None
-    return pool.submit(write_release_wacz, warcs, root / WACZ, plan.dropped, pages, title,
-                       datetime.combine(released, time(), timezone.utc))
+class _WaczJob:
+    """The WACZ, written by the release's worker: the WARC files' one pass begun before the
+    corpus is known when the release leaves no article out (``whole``: no exclusions, the
+    whole corpus in scope), since then no record is left out of the copies and the pass
+    needs nothing but the files (with ``--rebuild``, it runs while the rebuild's first pass
+    reads the same files on the other core); otherwise begun once the plan says which
+    articles are left out."""
+
+    def __init__(self, archive_dir: Path, root: Path, released: date, whole: bool):
+        self.warcs = ArchiveFolder(archive_dir).warc_inputs()
+        self.out, self.whole = root / WACZ, whole
+        self.created = datetime.combine(released, time(), timezone.utc)
+        self.channel: Channel = multiprocessing.get_context().SimpleQueue()
+        self._early: Pending[ReleaseWacz] | None = None
+
+    def begin(self, worker: SerialWorker) -> None:
+        """Start the WARC files' pass now when nothing can be left out."""
+        if self.warcs and self.whole:
+            self._early = worker.submit(write_whole_wacz, self.warcs, self.out, self.created)
+
+    def finish(self, worker: SerialWorker, plan: Plan, pages: Path, title: str,
+               ) -> Pending[ReleaseWacz] | None:
+        """Hand the WACZ its page list (``pages``: the versions it shows) and title, starting
+        it now if it was not begun; return the job (None: the archive has no WARC files)."""
+        if self._early is not None:
+            self.channel.put((pages, title))
+            return self._early
+        if not self.warcs:
+            return None
+        return worker.submit(write_release_wacz, self.warcs, self.out, plan.dropped, pages, title,
+                           self.created)
 
 
 def _write_data(archive_dir: Path, corpus: Path, plan: Plan, root: Path,
-                options: ReleaseOptions, job: Future[ReleaseWacz] | None,
+                options: ReleaseOptions, worker: SerialWorker, job: Pending[ReleaseWacz] | None,
                 ) -> tuple[ContentsWriter, dict[str, list[str]], dict[str, str], ReleaseWacz]:
-    """Write the tables, texts and plots while the WACZ is written; return the writer, each
+    """Write the tables and texts while the worker writes the WACZ and then draws the plots
+    (what they count is known from the plan once the sections are); return the writer, each
     table's Parquet files, the plots and what the WACZ holds. The tables' capture pointers are
     into the WACZ's WARC copies: when no article is left out no record moves, and the tables do
     not wait for the copies (the pointers they asked for are checked against them after)."""
     persons = released_persons(archive_dir, plan.authors, plan.kept)
     sections = released_sections(archive_dir, plan.breadcrumbs, plan.kept)
+    drawn = worker.submit(draw_plots, plan.chart(sections), root / "plots")
     waited = _packed(job, options.progress) if plan.dropped else None
     relocation = waited.copies if waited is not None else Unmoved()
     writer = _write_contents(corpus, plan, relocation, root, options, persons, sections)
     parquet = {name: [p.relative_to(root).as_posix() for p in files]
                for name, files in writer.close().items()}
-    plots = draw_plots(writer.coverage, root / "plots")
+    plots = drawn.result()
     packed = waited or _packed(job, options.progress)
     if isinstance(relocation, Unmoved):
         packed.copies.check(relocation.asked)
@@ -313,7 +369,7 @@ def _write_contents(corpus: Path, plan: Plan, copies: Copies | Unmoved, root: Pa
     return writer
 
 
-def _packed(job: Future[ReleaseWacz] | None, show: bool | None) -> ReleaseWacz:
+def _packed(job: Pending[ReleaseWacz] | None, show: bool | None) -> ReleaseWacz:
     """Wait for the WACZ (the WARC files' one pass); return what it holds."""
     if job is None:
         return ReleaseWacz(Copies(), 0, "")

@@ -74,12 +74,17 @@ class Coverage:
         (``newest``: its newest version)."""
         self.articles += 1
         if newest is not None:
-            self.article_languages[newest.language or "unknown"] += 1
-            published = published_on(newest)
-            self.article_years[str(published.year) if published else NO_DATE] += 1
-            self.article_sections.update(newest.sections or ["(none)"])
+            self.chart_article(newest)
         self.versions += versions
         self.captures += captures
+
+    def chart_article(self, newest: Record) -> None:
+        """Count one released article's language, year and sections, as ``newest`` (its
+        newest version) says: what the plots show."""
+        self.article_languages[newest.language or "unknown"] += 1
+        published = published_on(newest)
+        self.article_years[str(published.year) if published else NO_DATE] += 1
+        self.article_sections.update(newest.sections or ["(none)"])
 
     def add_row(self, record: Record) -> None:
         """Count one row of ``articles``."""

@@ -7,14 +7,21 @@ field's type and description. From that one description come the Parquet (Arrow)
 as dates, instants as UTC timestamps, lists as lists, objects with known properties as structs,
 free-form objects as JSON text — the Frictionless table schemas and the card's field lists.
 
+The description is generated, not made at run time: reading each row type's docstrings means
+parsing its module's source, which cost a release about a second. ``python -m
+ifes_archive.archive.release.tables`` writes it to ``archive/release/tables.schema.json`` (shipped
+with the package, as ``record.schema.json`` is); a test fails when the committed file differs
+from what the types give, and :func:`all_tables` reads the file.
+
 Their files are written by :mod:`archive.release.table_files`.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
+import json
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from ifes_archive.archive.page.schema import field_docs, properties_of, record_schema, struct_schema
@@ -254,23 +261,37 @@ def article_properties() -> dict[str, dict[str, Any]]:
     return properties
 
 
+#: The columns of every table, as :func:`described_tables` gives them (a test holds it so).
+TABLES_PATH = Path(__file__).with_name("tables.schema.json")
+
+
 def all_tables() -> dict[str, dict[str, dict[str, Any]]]:
     """Return the columns of every table of the release by name: ``articles`` (the record
     schema's properties), ``versions``, ``captures``, ``changes``, ``persons``, ``sections``,
-    ``metadata``
-    (of ``texts/``)."""
-    return copy.deepcopy(_all_tables())  # (a caller may change its copy)
+    ``metadata`` (of ``texts/``), as the shipped :data:`TABLES_PATH` holds them (a fresh copy:
+    a caller may change it)."""
+    loaded: dict[str, dict[str, dict[str, Any]]] = json.loads(_tables_text())
+    return loaded
 
 
 @functools.cache
-def _all_tables() -> dict[str, dict[str, dict[str, Any]]]:
-    """The columns, made once a process: each row type's docstrings are read from its source
-    (a parse of the module: the release asks for the columns several times)."""
+def _tables_text() -> str:
+    return TABLES_PATH.read_text(encoding="utf-8")
+
+
+def described_tables() -> dict[str, dict[str, dict[str, Any]]]:
+    """Return the columns of every table, made from the row types (each row type's docstrings
+    read from its source): what :data:`TABLES_PATH` holds."""
     return {"articles": article_properties(), "versions": table_properties(VersionRow),
             "captures": table_properties(CaptureRow), "changes": table_properties(ChangeRow),
             "persons": table_properties(PersonRow, _PERSON_REFINED),
             "sections": table_properties(SectionRow, _SECTION_REFINED),
             "metadata": table_properties(TextRow)}
+
+
+def tables_json() -> str:
+    """Return the columns of every table as the shipped file holds them."""
+    return json.dumps(described_tables(), ensure_ascii=False, indent=2) + "\n"
 
 
 def json_type(spec: dict[str, Any]) -> tuple[str, bool]:
@@ -283,3 +304,8 @@ def json_type(spec: dict[str, Any]) -> tuple[str, bool]:
 def row_of(instance: Any) -> dict[str, Any]:
     """Return a row dataclass as the plain dict its JSON line holds (fields in order)."""
     return {f.name: getattr(instance, f.name) for f in fields(instance)}
+
+
+if __name__ == "__main__":
+    TABLES_PATH.write_text(tables_json(), encoding="utf-8")
+    print(TABLES_PATH)

@@ -18,7 +18,7 @@ window. The card tells the crawl from these (:class:`Run`): the WARC files are t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import msgspec
 
@@ -29,8 +29,9 @@ from ifes_archive.archive.warcs.warcfiles import closed_name, is_open
 from ifes_archive.archive.warcs.writer import RUN_FIELD
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
     from datetime import datetime
+    from multiprocessing.queues import SimpleQueue
     from pathlib import Path
 
     from ifes_archive.archive.warcs.index import IndexEntry
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 #: A pointer, with its page or without.
 P = TypeVar("P", bound=CapturePointer)
+#: The page list and title of a WACZ, sent to the worker writing it.
+Channel: TypeAlias = "SimpleQueue[tuple[Path, str]]"
 
 
 @dataclass
@@ -130,8 +133,39 @@ def write_release_wacz(files: list[Path], out: Path, drop: Collection[int], page
     """Write the release's WACZ to ``out``: the WARC files without the captures of articles
     ``drop`` (read once), their index, one page (with its text) per version of ``pages`` (a
     corpus); dated ``created``."""
+    return _write_wacz(files, out, drop, created, lambda: (pages, title))
+
+
+#: Where a WACZ begun before the corpus was known (:func:`write_whole_wacz`) gets its page list
+#: and title: set in the worker as it starts (:func:`take_channel`), put by the release.
+_channel: Channel | None = None
+
+
+def take_channel(channel: Channel) -> None:
+    """Pool initializer: keep ``channel``, where :func:`write_whole_wacz` reads the page list
+    and title it finishes the WACZ with."""
+    global _channel  # noqa: PLW0603 - one worker, one WACZ: the process's own channel
+    _channel = channel
+
+
+def write_whole_wacz(files: list[Path], out: Path, created: datetime) -> ReleaseWacz:
+    """Write the release's WACZ to ``out`` when it leaves no article out, begun before the
+    corpus is known: the WARC files whole (read once), their index, then, when the release
+    puts them on the channel (:func:`take_channel`), one page per version of its page list
+    and its title; dated ``created``."""
+    channel = _channel
+    if channel is None:
+        raise RuntimeError("write_whole_wacz runs in a worker given a channel (take_channel)")
+    return _write_wacz(files, out, (), created, channel.get)
+
+
+def _write_wacz(files: list[Path], out: Path, drop: Collection[int], created: datetime,
+                rest: Callable[[], tuple[Path, str]]) -> ReleaseWacz:
+    """Write the WACZ: the WARC files without the captures of articles ``drop``, then the
+    pages and title ``rest`` gives (it may wait for them)."""
     with WaczWriter(out, created) as wacz:
         packed = pack_warcs(files, wacz, drop)
+        pages, title = rest()
         lines = wacz.finish(packed.entries, pages_jsonl(pages, page_text=True), title)
     return ReleaseWacz(packed.copies, lines, wacz.sha256)
 

@@ -6,14 +6,20 @@ import json
 from datetime import date
 from pathlib import Path
 
+import lxml.etree
 import pytest
+import trafilatura
+from trafilatura.utils import load_html
 
 from ifes_archive.archive.page import authors, titles
 from ifes_archive.archive.page.dates import read_date
 from ifes_archive.archive.page.decode import decode_html
+from ifes_archive.archive.page.extract import GENERIC_OPTIONS, generic_blocks, parse, refusal_kind
+from ifes_archive.archive.page.flatten import flatten
 from ifes_archive.archive.page.joomla import listing_key, listing_task
 from ifes_archive.archive.page.language import detect_language
 from ifes_archive.archive.page.listings import listed_articles
+from ifes_archive.archive.page.name_keys import name_key
 from ifes_archive.archive.page.schema import (
     RECORD_KEYS,
     SCHEMA_PATH,
@@ -34,11 +40,11 @@ BASE = "http://127.0.0.1:8123/"
     ("Fedorova", "Fyodorova"), ("Solovyov", "Soloviev"), ("Semyonov", "Semenov"),
 ])
 def test_transliterations_of_a_surname_share_a_key(pair: tuple[str, str]) -> None:
-    assert authors.name_key(pair[0]) == authors.name_key(pair[1])
+    assert name_key(pair[0]) == name_key(pair[1])
 
 
 def test_different_surnames_keep_different_keys() -> None:
-    assert authors.name_key("Ivanov") != authors.name_key("Volkov")
+    assert name_key("Ivanov") != name_key("Volkov")
 
 
 @pytest.mark.parametrize(("title_raw", "heading", "title", "prefix"), [
@@ -96,9 +102,40 @@ def test_read_date(raw: str, expected: date | None) -> None:
     ("Russo-Japanese relations are clearly on hold, and the visit of the prime minister.", "en"),
     ("Российско-японские отношения явно поставлены на паузу.", "ru"),
     ("", None), ("12345", None),
+    # a function word is a whole word, in any case, as str.lower reads it: «İs» lowers to
+    # «i̇s» and «iſ» stays «iſ», neither of them «is»
+    ("Tokyo IS Kyoto, Osaka Is Nara.", "en"), ("Tokyo İs Kyoto, Osaka iſ Nara.", None),
+    ("Theory Often Andes Ofuna Tokyo Kyoto", None), ("Tokyo isOsaka Theis Kyoto", None), ("Tokyo_is Kyoto2is Osaka", "en"),
 ])
 def test_detect_language(text: str, language: str | None) -> None:
     assert detect_language(text) == language
+
+
+@pytest.mark.parametrize(("cell", "kind"), [
+    ("Извините, страница не найдена.", "not found"),
+    ("Извините,\n  страница\tне&nbsp;найдена.", "not found"),  # any whitespace between words
+    ("<b>You are not</b> authorized to view this resource.", "restricted"),
+    ("Извините, страницане найдена.", None), ("Извините, страница не найдена", None),
+])
+def test_a_refusal_is_found_whatever_whitespace_parts_its_words(cell: str, kind: str | None
+                                                                ) -> None:
+    root = parse(f"<html><body><div class='content'><p>{cell}</p></div></body></html>")
+    assert refusal_kind(root) == kind
+
+
+def test_the_generic_path_reads_what_trafilatura_extract_gives() -> None:
+    prose = " ".join(["Russo-Japanese relations are clearly on hold this winter."] * 12)
+    html = (f"<html><head><title>A story</title></head><body><nav>Home News</nav><article>"
+            f"<h1>A story</h1><p>{prose}</p><p>{prose}<br>Next line</p><ul><li>One</li>"
+            f"<li>Two</li></ul><table><tr><td>Tokyo</td><td>1</td></tr></table><p></p>"
+            f"</article><footer>Contact us</footer></body></html>")
+    xml = trafilatura.extract(load_html(html), **GENERIC_OPTIONS)
+    assert xml is not None
+    main = lxml.etree.fromstring(xml.encode("utf-8")).find("main")
+    assert main is not None
+    title, blocks = generic_blocks(html)
+    assert title == "A story" and len(blocks) >= 3
+    assert blocks == flatten(main)
 
 
 def test_decoding_records_why() -> None:

@@ -88,3 +88,33 @@ def test_the_text_counts_are_the_changes_tables_last_columns() -> None:
 
     counts = [f.name for f in fields(TextChange)]
     assert [f.name for f in fields(ChangeRow)][-len(counts):] == counts
+
+
+def test_a_version_a_release_holds_as_a_row_only_is_told_from_its_row_and_captures() -> None:
+    from ifes_archive.archive.release.history_lines import describe
+    from ifes_archive.archive.release.lookup import RowVersion
+    from ifes_archive.archive.release.tables import CaptureRow, ChangeRow, VersionRow
+
+    gone = {"date": "2026-01-10T10:00:00Z", "reason": "HTTP 404", "capture": None}
+    unreadable = {"value": None, "raw": "31.02.2013", "source": "modifydate"}
+    row = VersionRow(7, 1, "superseded", "2026-01-01T10:00:00Z", "2026-01-08T10:00:00Z", gone,
+                     "Kana", unreadable, 12, [], "d1", False)
+    captures = [CaptureRow(7, 1, page, f"{page}.warc.gz", 10 * page, 9, f"<p{page}>", "u",
+                           "2026-01-01T10:00:00Z") for page in (1, 0)]
+    newest = _version(2, "Back again.", "2013-01-15")
+    step = ChangeRow(7, "restored", 1, 2, gone["date"], newest.first_seen, ["text"], [],
+                     2, 0, 1, 0, 0)
+    lines = list(describe([RowVersion.of(row, captures), newest], diff=True, changes=[step]))
+    assert lines[:5] == [
+        "version 1 (superseded): seen 2026-01-01 10:00:00 UTC .. 2026-01-08 10:00:00 UTC",
+        "  title: Kana", "  modified never; 12 words",
+        "  from 0.warc.gz at 0 (<p0>)",  # the first page's capture, whatever the table's order
+        "  gone: HTTP 404 on 2026-01-10 10:00:00 UTC"]
+    assert lines[5:8] == [
+        "version 2 (current): seen 2026-02-01 10:00:00 UTC .. 2026-02-08 10:00:00 UTC",
+        "  title: Kana", "  published 2012-03-05, modified 2013-01-15; 1 page(s), 2 words"]
+    assert lines[9:] == [
+        "  restored (from version 1): text changed; text: 2 words added, 0 removed; "
+        "paragraphs 1 added, 0 removed, 0 edited",
+        "  (the release holds the text of only one of the two versions: a release built with "
+        "--all-versions holds both)"]

@@ -26,7 +26,7 @@ from ifes_archive.archive.release.citation import cite
 from ifes_archive.archive.release.identity import release_date
 from ifes_archive.archive.release.privacy import MASKED_FIELDS, mask_emails
 from ifes_archive.archive.release.table_files import ROW_GROUP_BYTES
-from ifes_archive.archive.release.tables import all_tables
+from ifes_archive.archive.release.tables import TABLES_PATH, all_tables, tables_json
 from ifes_archive.archive.warcs.index import INDEX_PATH
 from ifes_archive.crawler.cli import main
 from tests.browser import Chromium
@@ -75,6 +75,13 @@ def test_every_part_is_there(release: Path, crawl) -> None:
     assert not list(release.parent.glob(".*")), "work folders left behind"
 
 
+def test_the_shipped_table_columns_are_the_ones_the_row_types_give() -> None:
+    # a release reads the columns from the shipped file rather than parse its row types' source
+    assert TABLES_PATH.read_text(encoding="utf-8") == tables_json()
+    assert list(all_tables()) == ["articles", "versions", "captures", "changes", "persons",
+                                  "sections", "metadata"]
+
+
 def test_articles_are_the_current_records_typed(release: Path, crawl) -> None:
     table = pq.read_table(release / "data" / "articles" / "articles-00000-of-00001.parquet")
     schema = table.schema
@@ -120,6 +127,40 @@ def test_row_groups_fit_the_hub_viewer(release: Path) -> None:
         for group in range(metadata.num_row_groups):
             assert metadata.row_group(group).total_byte_size <= ROW_GROUP_BYTES
         assert metadata.row_group(0).column(0).has_offset_index  # page index: readers seek
+
+
+#: Writes the articles table again from a release's JSON Lines, in a process of its own, and
+#: says whether pandas was loaded (argv: the release, the folder to write into, "pandas" to load
+#: pandas first).
+_REWRITE_ARTICLES = """
+import json, sys
+from pathlib import Path
+if sys.argv[3] == "pandas":
+    import pandas
+from ifes_archive.archive.release.table_files import TableWriter
+from ifes_archive.archive.release.tables import all_tables
+writer = TableWriter(Path(sys.argv[2]), "articles", all_tables()["articles"])
+for line in (Path(sys.argv[1]) / "data/articles/articles.jsonl").read_text("utf-8").splitlines():
+    writer.write(json.loads(line), line)
+writer.close()
+print("pandas" in sys.modules)
+"""
+
+
+def test_the_tables_are_written_without_pandas_and_as_with_it(release: Path,
+                                                               tmp_path: Path) -> None:
+    # pyarrow's conversion of Python values imports pandas unless kept out (table_files.py)
+    written = {}
+    for load in ("none", "pandas"):
+        done = subprocess.run([sys.executable, "-c", _REWRITE_ARTICLES, str(release),
+                               str(tmp_path / load), load], capture_output=True, text=True,
+                              check=True)
+        assert done.stdout.strip() == str(load == "pandas"), done.stderr
+        written[load] = (tmp_path / load / "articles" /
+                         "articles-00000-of-00001.parquet").read_bytes()
+    assert written["none"] == written["pandas"]
+    assert written["none"] == (release / "data" / "articles" /
+                               "articles-00000-of-00001.parquet").read_bytes()
 
 
 def test_versions_and_captures_join_on_id_and_version(release: Path, crawl) -> None:

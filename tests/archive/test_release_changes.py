@@ -6,6 +6,7 @@ page in the WACZ and its stable text file with ``--all-versions``."""
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +153,57 @@ def test_history_of_a_release_as_text(recrawled: Recrawled, tmp_path: Path,
     assert "is not in" in capsys.readouterr().err
     assert cli(["history", str(tmp_path), "1"]) == 2
     assert "no corpus or release" in capsys.readouterr().err
+
+
+def _as_first_releases_wrote(row: dict) -> dict:
+    """Return a row of ``articles`` as the first releases wrote it (2026-11-30): records had no
+    ``authors_sources``, breadcrumb links, capture pages or digest; no persons, sections or
+    citations yet."""
+    gone = {"authors_sources", "digest", "sources", "section_ids", "citation"}
+    row = {k: v for k, v in row.items() if k not in gone}
+    row["authors"] = [{"name": a["name"], "spellings": a["spellings"]} for a in row["authors"]]
+    row["captures"] = [{k: v for k, v in c.items() if k != "page"} for c in row["captures"]]
+    if row["breadcrumb"]:
+        row["breadcrumb"] = {k: v for k, v in row["breadcrumb"].items() if k != "links"}
+    return row
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+
+
+def test_history_of_a_release_built_before_sources_and_changes(
+        recrawled: Recrawled, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A release built before the ``changes`` table, the versions table's ``sources`` and the
+    record fields records have had since: ``--json`` prints its rows as it wrote them, the text
+    tells its versions without steps, and a row that is none of its table's is one line of
+    error."""
+    old = tmp_path / "old"
+    shutil.copytree(recrawled.after, old)
+    shutil.rmtree(old / "data" / "changes")
+    articles = old / "data" / "articles" / "articles.jsonl"
+    _write(articles, [_as_first_releases_wrote(row) for row in _jsonl(articles)])
+    versions = old / "data" / "versions" / "versions.jsonl"
+    rows = [{k: v for k, v in row.items() if k != "sources"} for row in _jsonl(versions)]
+    _write(versions, rows)
+    edited = min(recrawled.changes.edited)
+    assert cli(["history", str(old), str(edited), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["versions"] == sorted((r for r in rows if r["article_id"] == edited),
+                                         key=lambda r: r["version"])
+    assert len(printed["versions"]) == 2 and printed["changes"] == []
+    assert cli(["history", str(old), str(edited), "--diff"]) == 0
+    shown = capsys.readouterr().out
+    assert "version 1 (superseded)" in shown and "version 2 (current)" in shown
+    assert "edited (from" not in shown and "text of only one of the two versions" in shown
+    told = shown.splitlines()  # the released version from its old row, the other from its row
+    assert sum(line.startswith("  published ") for line in told) == 1
+    assert sum(line.startswith("  modified ") for line in told) == 1
+    _write(versions, [{**r, "word_count": "many"} if r["article_id"] == edited else r
+                      for r in rows])
+    assert cli(["history", str(old), str(edited)]) == 2
+    assert f"a row of article {edited} is unreadable" in capsys.readouterr().err
 
 
 def test_all_versions_pages_and_stable_text_names(recrawled: Recrawled, tmp_path: Path) -> None:

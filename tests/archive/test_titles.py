@@ -6,8 +6,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ifes_archive.archive.page.authors import looks_like_surname
 from ifes_archive.archive.page.given_names import EAST_ASIAN_SURNAMES
+from ifes_archive.archive.page.name_keys import looks_like_surname
 from ifes_archive.archive.page.titles import heading_parts, prefixes
 from tests.archive.test_record import BASE, article_page, built, page
 

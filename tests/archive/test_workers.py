@@ -77,3 +77,55 @@ def test_sigterm_stops_the_rebuild_and_its_workers_with_no_output(crawl: Crawl,
     assert stderr.strip().splitlines()[-1].startswith("ifes-archive rebuild: terminated"), stderr
     assert "Traceback" not in stderr
     assert not out.exists() and not out.with_name(out.name + ".partial").exists()
+
+
+def _echo(value: object) -> object:
+    return value
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def _die() -> None:
+    os._exit(3)
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def test_the_release_worker_keeps_no_thread_and_answers_in_turn() -> None:
+    """The release's one worker (SerialWorker) leaves this process single-threaded while it
+    works, so the pools forked after it (the rebuild's) inherit no lock a thread held; its calls
+    answer in turn, a call's exception is raised where its result is asked for."""
+    import threading
+
+    from ifes_archive.archive.workers import serial_worker
+
+    with serial_worker() as worker:
+        first, failing, last = worker.submit(_echo, [1, "два"]), worker.submit(_fail, "no"), \
+            worker.submit(_pid)
+        assert threading.active_count() == 1, threading.enumerate()
+        assert last.result() != os.getpid()
+        assert first.result() == [1, "два"]
+        try:
+            failing.result()
+        except ValueError as error:
+            assert str(error) == "no"
+        else:
+            raise AssertionError("the worker's exception was not raised")
+
+
+def test_a_release_worker_that_dies_is_said_not_waited_for() -> None:
+    from ifes_archive.archive.workers import SerialWorker, WorkerDied
+
+    worker = SerialWorker()
+    pending = worker.submit(_die)
+    try:
+        pending.result()
+    except WorkerDied as error:
+        assert "exit status 3" in str(error), error
+    else:
+        raise AssertionError("a dead worker's call returned")
+    worker.kill()

@@ -146,6 +146,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     (["rebuild", "{tmp}/broken.warc.gz", "--out", "{tmp}/broken.warc.gz/x"], 4, "cannot write"),
     (["index", "{tmp}"], 2, "no WARC files"),
     (["history", "{tmp}/missing", "5"], 2, "no corpus"),
+    (["history", "{tmp}/damaged.jsonl", "5"], 2, "a line about article 5 is no record"),
     (["persons", "{tmp}/missing"], 2, "no corpus"),
     (["extract", "{tmp}/missing.html"], 2, "cannot read"),
 ])
@@ -154,6 +155,8 @@ def test_user_errors_are_one_line_and_a_documented_status(tmp_path: Path, args: 
     (tmp_path / "notwarc.warc.gz").write_bytes(b"this is not a WARC file at all")
     # a WARC file by its first bytes, and nothing more
     (tmp_path / "broken.warc.gz").write_bytes(gzip.compress(b"WARC/1.1\r\nno WARC header"))
+    # a corpus line about article 5 that no record is (typed: no field left to print as None)
+    (tmp_path / "damaged.jsonl").write_text('{"article_id": 5, "title": 3}\n', encoding="utf-8")
     done = _run(*[a.format(tmp=tmp_path) for a in args])
     assert done.returncode == status, done.stderr
     assert "Traceback" not in done.stderr
