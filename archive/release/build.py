@@ -10,10 +10,9 @@ what changed.
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -61,9 +60,8 @@ from ifes_archive.archive.release.warcs import (
     Copies,
     ReleaseWacz,
     Unmoved,
+    WaczJob,
     take_channel,
-    write_release_wacz,
-    write_whole_wacz,
 )
 from ifes_archive.archive.software import PRODUCT, own_version
 from ifes_archive.archive.types import record_json
@@ -75,7 +73,6 @@ if TYPE_CHECKING:
 
     from ifes_archive.archive.release.persons import ReleasedPersons
     from ifes_archive.archive.release.sections import ReleasedSections
-    from ifes_archive.archive.release.warcs import Channel
     from ifes_archive.archive.types import Breadcrumb, Record
 
 
@@ -249,7 +246,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
     exclusions = read_exclusions(options.exclude) if options.exclude else Exclusions()
     previous = read_previous(options.previous) if options.previous else None
     released = options.released or release_date()
-    packing = _WaczJob(archive_dir, root, released, whole=not exclusions.reasons and
+    packing = WaczJob(archive_dir, root, released, whole=not exclusions.reasons and
                        not options.scope.describe())
     # one worker, forked before the corpus is read or rebuilt (it dies with this process): it
     # writes the WACZ, from the start when the release can leave no article out, else once
@@ -262,7 +259,7 @@ def _build(archive_dir: Path, root: Path, work: Path, options: ReleaseOptions) -
         pages = work / "pages.jsonl"  # the versions the WACZ's page list shows
         with open(pages, "w", encoding="utf-8", newline="\n") as stream:
             plan = plan_release(corpus, options.scope, exclusions, stream, options.all_versions)
-        job = packing.finish(worker, plan, pages, _title(options, plan))
+        job = packing.finish(worker, plan.dropped, pages, _title(options, plan))
         writer, parquet, plots, packed = _write_data(archive_dir, corpus, plan, root, options,
                                                      worker, job)
     copies = packed.copies
@@ -295,39 +292,6 @@ def _need_morphology() -> None:
         analyzer()
     except NoMorphology as exc:
         raise ReleaseInputError(str(exc)) from None
-
-
-class _WaczJob:
-    """The WACZ, written by the release's worker: the WARC files' one pass begun before the
-    corpus is known when the release leaves no article out (``whole``: no exclusions, the
-    whole corpus in scope), since then no record is left out of the copies and the pass
-    needs nothing but the files (with ``--rebuild``, it runs while the rebuild's first pass
-    reads the same files on the other core); otherwise begun once the plan says which
-    articles are left out."""
-
-    def __init__(self, archive_dir: Path, root: Path, released: date, whole: bool):
-        self.warcs = ArchiveFolder(archive_dir).warc_inputs()
-        self.out, self.whole = root / WACZ, whole
-        self.created = datetime.combine(released, time(), timezone.utc)
-        self.channel: Channel = multiprocessing.get_context().SimpleQueue()
-        self._early: Pending[ReleaseWacz] | None = None
-
-    def begin(self, worker: SerialWorker) -> None:
-        """Start the WARC files' pass now when nothing can be left out."""
-        if self.warcs and self.whole:
-            self._early = worker.submit(write_whole_wacz, self.warcs, self.out, self.created)
-
-    def finish(self, worker: SerialWorker, plan: Plan, pages: Path, title: str,
-               ) -> Pending[ReleaseWacz] | None:
-        """Hand the WACZ its page list (``pages``: the versions it shows) and title, starting
-        it now if it was not begun; return the job (None: the archive has no WARC files)."""
-        if self._early is not None:
-            self.channel.put((pages, title))
-            return self._early
-        if not self.warcs:
-            return None
-        return worker.submit(write_release_wacz, self.warcs, self.out, plan.dropped, pages, title,
-                           self.created)
 
 
 def _write_data(archive_dir: Path, corpus: Path, plan: Plan, root: Path,

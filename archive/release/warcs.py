@@ -17,25 +17,29 @@ window. The card tells the crawl from these (:class:`Run`): the WARC files are t
 
 from __future__ import annotations
 
+import multiprocessing
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import msgspec
 
+from ifes_archive.archive.release.citation import ARCHIVE_FILE as WACZ
 from ifes_archive.archive.release.scope import ReleaseInputError, article_of
 from ifes_archive.archive.types import CapturePointer
+from ifes_archive.archive.warcs.folder import ArchiveFolder
 from ifes_archive.archive.warcs.wacz import WaczWriter, pack_warc, pages_jsonl
 from ifes_archive.archive.warcs.warcfiles import closed_name, is_open
 from ifes_archive.archive.warcs.writer import RUN_FIELD
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
-    from datetime import datetime
     from multiprocessing.queues import SimpleQueue
     from pathlib import Path
 
     from ifes_archive.archive.warcs.index import IndexEntry
     from ifes_archive.archive.warcs.warcpass import PassedRecord
+    from ifes_archive.archive.workers import Pending, SerialWorker
 
 #: A pointer, with its page or without.
 P = TypeVar("P", bound=CapturePointer)
@@ -258,3 +262,37 @@ class _Choice:
         if self.run is None:  # a file without warcinfo: the unnamed run
             self.run = self.copies.runs.setdefault("", Run(""))
         self.run.saw(record.head.date)
+
+
+class WaczJob:
+    """The WACZ, written by the release's worker: the WARC files' one pass begun before the
+    corpus is known when the release leaves no article out (``whole``: no exclusions, the
+    whole corpus in scope), since then no record is left out of the copies and the pass
+    needs nothing but the files (with ``--rebuild``, it runs while the rebuild's first pass
+    reads the same files on the other core); otherwise begun once the release's plan says
+    which articles are left out."""
+
+    def __init__(self, archive_dir: Path, root: Path, released: date, whole: bool):
+        self.warcs = ArchiveFolder(archive_dir).warc_inputs()
+        self.out, self.whole = root / WACZ, whole
+        self.created = datetime.combine(released, time(), timezone.utc)
+        self.channel: Channel = multiprocessing.get_context().SimpleQueue()
+        self._early: Pending[ReleaseWacz] | None = None
+
+    def begin(self, worker: SerialWorker) -> None:
+        """Start the WARC files' pass now when nothing can be left out."""
+        if self.warcs and self.whole:
+            self._early = worker.submit(write_whole_wacz, self.warcs, self.out, self.created)
+
+    def finish(self, worker: SerialWorker, dropped: Collection[int], pages: Path, title: str,
+               ) -> Pending[ReleaseWacz] | None:
+        """Hand the WACZ its page list (``pages``: the versions it shows) and title, starting
+        it now if it was not begun, without the captures of articles ``dropped``; return the
+        job (None: the archive has no WARC files)."""
+        if self._early is not None:
+            self.channel.put((pages, title))
+            return self._early
+        if not self.warcs:
+            return None
+        return worker.submit(write_release_wacz, self.warcs, self.out, dropped, pages, title,
+                             self.created)
