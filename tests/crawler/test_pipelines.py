@@ -234,12 +234,12 @@ def test_an_article_seen_gone_ends_its_version(server, tmp_path) -> None:
 
 def test_the_worker_builds_the_record_the_crawls_process_would(server, tmp_path,
                                                                monkeypatch) -> None:
-    """Records built in the worker (the default): the crawl's process parses each page once,
+    """Records built in the worker (RECORD_WORKER on): the crawl's process parses each page once,
     for its links, and nothing more; the worker, from the pages' bytes, gives the record the
     crawl's process gives from the spider's trees."""
     article = _multi_page_article()
     parsed = _count_parses(monkeypatch)
-    run = Run(tmp_path, server.base_url)
+    run = Run(tmp_path, server.base_url, RECORD_WORKER=True)
     (worker,) = _record_workers()  # started with the pipeline, before the first article
     item = run.article(article.id)
     fetched = len(item.pages) + (item.print_page is not None)
@@ -266,7 +266,7 @@ def test_a_record_the_worker_cannot_build_is_a_failure_of_the_run(server, tmp_pa
     state forgets its first page (the next crawl fetches it whole), and the crawl goes on."""
     seed = mirror().site.seed_article
     other = next(a for a in mirror().site.articles if a.is_public and a.id != seed.id)
-    run = Run(tmp_path, server.base_url)
+    run = Run(tmp_path, server.base_url, RECORD_WORKER=True)
     item = run.article(seed.id)
     key = article_state_key(seed.id, 0)
     assert run.session.state.known(key) is not None
@@ -287,7 +287,7 @@ def test_a_worker_that_dies_fails_its_record_and_the_next_starts_another(server,
     the next crawl fetches it whole), and the next article is built by a new worker."""
     seed = mirror().site.seed_article
     other = next(a for a in mirror().site.articles if a.is_public and a.id != seed.id)
-    run = Run(tmp_path, server.base_url)
+    run = Run(tmp_path, server.base_url, RECORD_WORKER=True)
     item = run.article(seed.id)
     (worker,) = _record_workers()
     worker.kill()

@@ -45,7 +45,8 @@ def slow_mirror(tmp_path: Path) -> Iterator[Served]:
 
 
 def _command(served: Served, out: Path) -> list[str]:
-    return crawl_command(served.base_url, out, CONCURRENT_REQUESTS_PER_DOMAIN="2")
+    return crawl_command(served.base_url, out, CONCURRENT_REQUESTS_PER_DOMAIN="2",
+                         RECORD_WORKER="True")
 
 
 def _started(command: list[str], out: Path) -> tuple[subprocess.Popen, list[psutil.Process]]:
