@@ -70,30 +70,27 @@ def _bind_to_parent(parent: int) -> None:
 
 def _start_worker(parent: int, initializer: Callable[..., object] | None,
                   initargs: tuple[Any, ...]) -> None:
-    """Pool initializer: bind to ``parent``, then run the pool's own ``initializer``."""
+    """A :class:`SerialWorker`'s start: bind to ``parent``, then run its ``initializer``
+    (``initargs`` are handed down as a process's arguments are: a queue may be among them)."""
     _bind_to_parent(parent)
     if initializer is not None:
         initializer(*initargs)
 
 
-def worker_pool(workers: int, initializer: Callable[..., object] | None = None,
-                initargs: tuple[Any, ...] = (),
-                context: multiprocessing.context.BaseContext | None = None,
+def worker_pool(workers: int, context: multiprocessing.context.BaseContext | None = None,
                 ) -> ProcessPoolExecutor:
-    """Return a process pool of ``workers`` processes that die with this one; each runs
-    ``initializer(*initargs)`` as it starts (``initargs`` are handed down as a process's
-    arguments are: a queue may be among them). ``context`` starts them (default: the
-    platform's; the crawl spawns its record worker, see :mod:`crawler.record_worker`)."""
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                               initargs=(os.getpid(), initializer, initargs))
+    """Return a process pool of ``workers`` processes that die with this one. ``context``
+    starts them (default: the platform's; the crawl spawns its record worker, see
+    :mod:`crawler.record_worker`)."""
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_bind_to_parent,
+                               initargs=(os.getpid(),))
 
 
 @contextmanager
-def bound_pool(workers: int, initializer: Callable[..., object] | None = None,
-               initargs: tuple[Any, ...] = ()) -> Iterator[ProcessPoolExecutor]:
+def bound_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """Give a :func:`worker_pool`; on leaving normally, wait for it; on any exception
     (Terminated, KeyboardInterrupt included), kill its workers at once and re-raise."""
-    pool = worker_pool(workers, initializer, initargs)
+    pool = worker_pool(workers)
     try:
         yield pool
     except BaseException:

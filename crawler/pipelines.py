@@ -17,11 +17,12 @@ journaled, as JSON-ready dicts: the record of a new or changed article, the shor
 again unchanged, answering 304 or gone. Listing pages, and article pages that give no record,
 stop here (dropped at DEBUG): their evidence is in the WARC files and the listings journal.
 
-Records are built in a worker process (:mod:`crawler.record_worker`, ``RECORD_WORKER``), on the
-machine's other core, while the crawl goes on; the line is journaled when the record is back. A
-record that fails to build (the builder raised, or the worker died) is a failure of the run: in
-its report with the reason, and the article's first page forgotten by the state, so the next
-crawl fetches the article whole (its pages are in the WARC files meanwhile).
+With ``RECORD_WORKER`` on (off by default) records are built in a worker process
+(:mod:`crawler.record_worker`), on the machine's other core, while the crawl goes on; the line is
+journaled when the record is back. A record that fails to build (the builder raised, or the
+worker died) is a failure of the run: in its report with the reason, and the article's first
+page forgotten by the state, so the next crawl fetches the article whole (its pages are in the
+WARC files meanwhile).
 
 Off without a capture session (no ``ARCHIVE_DIR``); ``ARTICLES_FSYNC_EVERY``, ``RECORD_WORKER``.
 """
@@ -71,17 +72,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-def captured_pages(item: ArticleItem, trees: bool = True) -> list[CapturedPage]:
-    """Return the pages of *item* as the record builder takes them (``trees``: with the pages
-    as the spider parsed them, for a builder in this process)."""
-    return [captured_page(page, trees) for page in item.pages]
+def captured_pages(item: ArticleItem) -> list[CapturedPage]:
+    """Return the pages of *item* as the record builder takes them."""
+    return [captured_page(page) for page in item.pages]
 
 
-def captured_page(page: FetchedPage, trees: bool = True) -> CapturedPage:
-    """Return one fetched page of an item as the record builder takes it (``trees``: as
-    :func:`captured_pages`)."""
+def captured_page(page: FetchedPage) -> CapturedPage:
+    """Return one fetched page of an item as the record builder takes it."""
     return CapturedPage(page=page.page, url=page.url, content_type=page.content_type(),
-                        body=page.body, capture=page.capture, read=page.read if trees else None)
+                        body=page.body, capture=page.capture, read=page.read)
 
 
 class ArticleRecordPipeline:
@@ -178,12 +177,11 @@ class ArticleRecordPipeline:
         run, recorded)."""
         base_url = getattr(self.crawler.spider, "base_url", None) or base_url_of(item.url)
         worker = self._worker if self._worker is not None and is_asyncio_available() else None
-        trees = worker is None
-        pages = captured_pages(item, trees)
-        printed = [captured_page(item.print_page, trees)] if item.print_page else []
-        if not trees:  # not held while the worker builds: the bytes go to it
+        if worker is not None:  # the trees are not held while the worker builds from the bytes
             for page in [*item.pages, *([item.print_page] if item.print_page else [])]:
                 page.read = None
+        pages = captured_pages(item)
+        printed = [captured_page(item.print_page)] if item.print_page else []
         try:
             if worker is None:
                 return build_record(item.article_id, base_url, pages, print_pages=printed)
