@@ -16,6 +16,7 @@ import shutil
 import signal
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
@@ -142,11 +143,16 @@ def test_index_lines_are_sorted_and_each_304_points_where_each_tool_looks(archiv
     written = (archive.out / INDEX_PATH).read_text(encoding="utf-8").splitlines()
     assert written == sorted(written) == build_index(archive.warc_files, PYWB).lines
     records = {(p.name, r.offset): r for p in archive.warc_files for r in read_raw_records(p)}
-    not_modified = {(r.headers["WARC-Target-URI"], _stamp(r.headers["WARC-Date"]))
-                    for r in _not_modified(archive)}
+    # Every crawl's 304s, as a multiset: two crawls may answer 304 for the same URL in the same
+    # second, and a pywb line's 14-digit stamp cannot tell them apart.
+    not_modified = Counter((r.headers["WARC-Target-URI"], _stamp(r.headers["WARC-Date"]))
+                           for r in records.values() if r.type == "revisit"
+                           and r.headers["WARC-Profile"] == REVISIT_NOT_MODIFIED)
+    assert not_modified.keys() >= {(r.headers["WARC-Target-URI"], _stamp(r.headers["WARC-Date"]))
+                                   for r in _not_modified(archive)}
     for flavour in (PYWB, REPLAYWEB):
         report = build_index(archive.warc_files, flavour)
-        assert report.not_modified == report.resolved >= len(not_modified) and not report.unresolved
+        assert report.not_modified == report.resolved == not_modified.total() and not report.unresolved
         checked = 0
         for line in report.lines:
             _, stamp, data = line.split(" ", 2)
@@ -161,7 +167,7 @@ def test_index_lines_are_sorted_and_each_304_points_where_each_tool_looks(archiv
             else:  # ReplayWeb.page wants the record of the line's date (to the millisecond)
                 date = record.headers["WARC-Date"]
                 assert record.type == "revisit" and stamp == _stamp(date) + date[20:23]
-        assert checked == len(not_modified), flavour
+        assert checked == not_modified.total(), flavour
 
 
 def _article_id(url: str) -> int:
