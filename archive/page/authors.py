@@ -248,9 +248,10 @@ def _japanese(given: str, surname: str) -> bool:
     """Whether a given name and surname not known are both Japanese syllables in Latin letters,
     the given name ending as given names do (Akihiro Iwashita; «Toyota Foundation» is syllables
     too). Russian words are syllables as often as not when read back from Polivanov's spelling
-    («Экономика Японии»): in Cyrillic only a known given name is evidence."""
-    return not is_cyrillic(given) and is_romaji(given) and is_romaji(surname) and \
-        ends_like_japanese_given(given)
+    («Экономика Японии»): in Cyrillic only a known given name is evidence, and a name is in one
+    script (in «Китай Kamikaze» the Russian word is no Japanese surname)."""
+    return not is_cyrillic(given) and not is_cyrillic(surname) and is_romaji(given) and \
+        is_romaji(surname) and ends_like_japanese_given(given)
 
 
 def byline_mentions(line: str, expected: frozenset[str] = frozenset(),
