@@ -61,7 +61,6 @@ def near(a: str, b: str) -> bool:
 
 
 #: Russian surname endings (Latin and Cyrillic), for names given with initials only.
-#: Russian surname endings (Latin and Cyrillic), for names given with initials only.
 _RUSSIAN_SURNAME = re.compile(
     r"(?:ov|ova|ev|eva|yov|yova|in|ina|yn|yna|sky|skiy|skii|skaya|tsky|ko|enko|uk|yuk|ich|vich|"
     r"ian|yan|dze|shvili|ikh|ykh|ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|ский|ская|ко|енко|ук|юк|ич|"
@@ -73,6 +72,14 @@ _ROMAJI = re.compile(r"^(?:(?:[kgsztdnhbpmr]y?|sh|ch|ts|j|f|w|y)?[aiueoāīūē�
 _PLACES = frozenset({"japan", "tokyo", "osaka", "kyoto", "nagoya", "kobe", "okinawa", "sakhalin",
                      "hokkaido", "kuriles", "kurile", "asia", "china", "korea", "amur", "kamchatka",
                      "meiji", "showa", "heisei", "taisho", "edo", "tokugawa"})
+#: Japanese words English and Russian use as words (a heading's «Kamikaze», «Samurai»), not names.
+_WORDS = frozenset({"kamikaze", "samurai", "tsunami", "shogun", "shogunate", "geisha", "sushi",
+                    "sashimi", "tempura", "karaoke", "origami", "anime", "manga", "haiku",
+                    "kabuki", "bonsai", "ikebana", "bushido", "shinto", "banzai", "daimyo", "ronin",
+                    "yakuza", "ninja", "kimono", "tatami", "futon", "karate", "judo", "aikido",
+                    "sumo", "zaibatsu", "keiretsu", "kaizen", "karoshi", "hibakusha", "mikado",
+                    "tycoon", "wasabi", "ramen", "tofu", "miso", "sake", "emoji", "nikkei",
+                    "keidanren", "abenomikusu", "yen"})
 
 
 #: Russian spelling of Japanese syllables (Polivanov) back to romaji; letters Japanese names
@@ -85,10 +92,12 @@ _POLIVANOV = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъ�
 
 def is_romaji(word: str) -> bool:
     """Whether *word* is made of Japanese syllables (in Latin letters, or in Russian ones
-    as Russian writes Japanese names) and is not a place or era name."""
+    as Russian writes Japanese names) and is not a place or era name, nor a Japanese word other
+    languages use as a word."""
     if is_cyrillic(word):
         word = "".join(_POLIVANOV.get(ch, ch) for ch in word.lower())
-    return word.casefold() not in _PLACES and bool(_ROMAJI.match(word))
+    folded = word.casefold()
+    return folded not in _PLACES and folded not in _WORDS and bool(_ROMAJI.match(word))
 
 
 def looks_like_surname(word: str) -> bool:

@@ -188,6 +188,8 @@ def not_a_byline(draw: st.DrawFn) -> str:
 @example("Toyota Foundation", "<p>{}</p>", "{}")  # Japanese syllables, no given name's ending
 @example("Экономика Японии", "<p>{}</p>", "{}")  # syllables when read back from Polivanov's
 @example("Китай Kamikaze", "<p>{}</p>", "{}")  # Latin syllables after a Russian word (found by hypothesis)
+@example("Kamikaze Kamikaze", "<p>{}</p>", "{}")  # Japanese words, not names (found by hypothesis)
+@example("Samurai Kamikaze", "<p>{}</p>", "{}")
 def test_no_first_paragraph_that_names_no_one_gives_an_author(text: str, block: str,
                                                               inline: str) -> None:
     record = record_of(TITLE, block.format(inline.format(escape(text, quote=False))))
