@@ -196,9 +196,15 @@ class ArticleRecordPipeline:
             raise DropItem(f"no record in the pages of {item.url}", log_level="DEBUG")
         seen = max((page.seen or "" for page in item.pages), default="") or None
         record = msgspec.structs.replace(record, first_seen=seen, last_seen=seen)
-        versions = fold(self._observations.get(item.article_id, []))
+        observations = self._observations.get(item.article_id, [])
+        versions = fold(observations)
+        # A run resumed after a stop looks again at an article it journaled before: its record
+        # is journaled whole, as its newest captures give it (a print view fetched only after
+        # the restart adds its check), and replaces the earlier one (the fold keeps the last of
+        # a run; an offline rebuild builds the run's record from the same captures).
+        again = any(o.run == self.session.run_label for o in observations)
         if (versions and versions[-1].gone is None and versions[-1].digest == record.digest
-                and seen and INCOMPLETE_FLAG not in record.flags):
+                and seen and INCOMPLETE_FLAG not in record.flags and not again):
             # The current version again: a short line (the record is journaled already).
             first = record.captures[0].warc_record_id if record.captures else ""
             line = self._journal(SameLine(item.article_id, seen, record.digest, first))

@@ -129,19 +129,27 @@ def fold(observations: Iterable[Observation]) -> list[Version]:
     """Return the versions ``observations`` of one article make, oldest first. They may come in
     any order but, within one run, in the order they were made (only each run's last counts)."""
     listed = list(observations)
-    #: Content digest -> where its record is (the first one); first-page capture id -> the
-    #: digest it showed (None: a removal page). Every observation teaches these, kept or not.
+    #: Content digest -> where its record is (the first one, or its run's last); first-page
+    #: capture id -> the digest it showed (None: a removal page). Every observation teaches
+    #: these, kept or not.
     refs: dict[str, Any] = {}
     shown: dict[str, str | None] = {}
+    kept = last_of_each_run(listed)
+    #: Digest -> the run whose record ``refs`` holds: a resumed run's last record replaces the
+    #: one it journaled before its restart (the same content, but what its newest captures
+    #: show: a print view fetched after the restart adds its check).
+    ref_runs: dict[str, str] = {}
+    last_ids = {id(seen) for seen in kept}
     for seen in sorted(listed):
         if seen.kind == RECORD:
-            if seen.ref is not None:
-                refs.setdefault(seen.digest, seen.ref)
+            if seen.ref is not None and (seen.digest not in refs or (
+                    seen.run and ref_runs.get(seen.digest) == seen.run and id(seen) in last_ids)):
+                refs[seen.digest], ref_runs[seen.digest] = seen.ref, seen.run
             shown.setdefault(seen.first_capture, seen.digest)
         elif seen.kind == GONE:
             shown.setdefault(seen.first_capture, None)
     versions: list[Version] = []
-    for seen in sorted(last_of_each_run(listed)):
+    for seen in sorted(kept):
         current = versions[-1] if versions else None
         if seen.kind == GONE:
             if current is not None and current.gone is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 import signal
 import subprocess
@@ -42,7 +43,8 @@ def _size(warc: Path) -> int:
     return total
 
 
-def _kill_when_grown(process: subprocess.Popen, warc: Path, size: int) -> None:
+def _kill_when_grown(process: subprocess.Popen, warc: Path, size: int,
+                     sig: signal.Signals = signal.SIGKILL) -> None:
     """Kill once the folder holds ``size`` bytes and this run has a file open: a file the killed
     run before it left open does not count (two kill points close together would otherwise kill
     the run before it wrote anything)."""
@@ -52,7 +54,7 @@ def _kill_when_grown(process: subprocess.Popen, warc: Path, size: int) -> None:
         if _size(warc) >= size and set(warc.glob("*.open")) - left:
             break
         time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
+    process.send_signal(sig)
     process.wait()
 
 
@@ -82,26 +84,83 @@ def _complete_article_captures(out: Path, skip: set[str] | frozenset[str] = froz
     return counts
 
 
+#: The first print view asked for answers nothing for a minute: the crawl is stopped (SIGTERM)
+#: while it waits, so the stop cuts an article between its page and its print view.
+STALLED_PRINT_VIEW = "pop=1=stall:60x1"
+
+
+#: Article pages and print views the server has answered when the SIGTERM lands: the first
+#: article's print view (its chain goes ahead of the listings) was asked for by then, and
+#: stalls.
+TERM_AFTER_VIEWS = 6
+
+
+def _stop_when_printing(process: subprocess.Popen, exchanges: Path) -> None:
+    """SIGTERM the crawl once the server has answered a few article pages (the first print
+    view, asked for after the first of them, waits on the stall): a point in the crawl, not a
+    time."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if sum(b"task=view" in path.read_bytes()
+               for path in exchanges.glob("*.req")) >= TERM_AFTER_VIEWS:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    process.wait()
+
+
+def _checks(records: list[dict]) -> dict[int, list[str]]:
+    """Article id -> the checks of its newest record but ``crumb`` (the breadcrumb is that of
+    the menu item the article was first reached under, which depends on the order of the
+    crawl, not on its stops)."""
+    return {r["article_id"]: sorted(c["check"] for c in r["checks"] if c["check"] != "crumb")
+            for r in records}
+
+
 def test_killed_crawls_resume_without_loss_or_doubles(tmp_path: Path) -> None:
     out = tmp_path / "out"
     left_open = 0
-    for served in serve(tmp_path, *MIRROR, "--fault", r"task=(view|category|blog)=slow:0.05"):
+    for served in serve(tmp_path, *MIRROR, "--fault", STALLED_PRINT_VIEW, "--fault",
+                        r"task=(view|category|blog)=slow:0.05"):
+        # A clean stop first (SIGTERM): an article's print view is cut by it, its page kept.
+        log = tmp_path / "stopped.log"
+        with open(log, "w", encoding="utf-8") as stderr:
+            stopped = subprocess.Popen(_command(served.base_url, out),
+                                       stdout=subprocess.DEVNULL, stderr=stderr)
+            _stop_when_printing(stopped, served.log_dir)
+        cut = [line for line in log.read_text(encoding="utf-8").splitlines()
+               if "pop=1" in line and "RunEnded" in line]
+        assert cut, "the SIGTERM did not cut a print view"
+        assert not list((out / "warc").glob("*.open")), "the SIGTERM left a file open"
+        # The kill points count from what the stopped run wrote (a kill point the folder had
+        # passed already would kill the next run as it opens its file, before it writes).
+        base = _size(out / "warc")
+        # Its files are left out of the count of doubles: a later page of an article it cut
+        # makes the next run fetch the article whole (crawler/runend.py), page 0 again.
+        stopped_files = {p.name for p in (out / "warc").iterdir()}
         for size in KILL_AT_BYTES:
             process = subprocess.Popen(_command(served.base_url, out), stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
-            _kill_when_grown(process, out / "warc", size)
+            _kill_when_grown(process, out / "warc", base + size)
             left_open += len(list((out / "warc").glob("*.open")))
         done = subprocess.run(_command(served.base_url, out), capture_output=True, text=True,
                               timeout=600)
+        once = subprocess.run(_command(served.base_url, tmp_path / "once"), capture_output=True,
+                              text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert once.returncode == 0, once.stderr[-3000:]
     crawl = Crawl(out, done.returncode, done.stdout, done.stderr)
+    one_run = _checks(Crawl(tmp_path / "once", 0, "", "").records())
+    assert _checks(crawl.records()) == one_run, \
+        "a record of the stopped and resumed crawl lacks a check a one-run crawl gives it"
     files = list((out / "warc").iterdir())
     assert not [p for p in files if p.name.endswith(".open")], "interrupted files not closed out"
     assert len(files) >= KILLS + 1
     for path in files:
         report = verify_file(path)
         assert report.ok, (path.name, report.problems[:5])
-    doubled = {k: n for k, n in _complete_article_captures(out).items() if n > 1}
+    doubled = {k: n for k, n in _complete_article_captures(out, skip=stopped_files).items()
+               if n > 1}
     assert not doubled, f"re-fetched after a restart: {doubled}"
     site = Mirror(build_site(articles=ARTICLES))
     ids = [r["article_id"] for r in crawl.records()]
@@ -112,6 +171,7 @@ def test_killed_crawls_resume_without_loss_or_doubles(tmp_path: Path) -> None:
     rebuild([out / "warc"], rebuilt, workers=2, progress=False)
     assert rebuilt.read_bytes() == (out / "articles.jsonl").read_bytes(), \
         "the WARCs of the killed and resumed runs do not give the crawl's corpus"
+    assert _checks([json.loads(line) for line in rebuilt.read_text().splitlines()]) == one_run
     assert crawl.summary["captures"] < crawl.summary["requests"], "the last run fetched everything again"
 
 
