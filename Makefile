@@ -79,7 +79,12 @@ lint: venv
 ## (--no-loadscope-reorder: xdist would otherwise start the modules with the most tests first).
 ## The project's `python -m` children (crawls, servers) are forked by a pre-warmed zygote, one per
 ## worker (tests/zygote.py, put in place by tests/conftest.py); IFES_TEST_ZYGOTE=0 execs them afresh.
-test: venv lint $(PYWB_STAMP) $(SCRAPYD_STAMP) $(REPLAYWEB_STAMP)
+## The set-up steps run side by side (a make of its own with -j: `make test` alone is serial):
+## ReplayWeb.page's download beside the crawler's environment; then the lint and type gates and
+## the pywb and scrapyd environments at once. The tests start once all have passed.
+SETUP := venv lint $(PYWB_STAMP) $(SCRAPYD_STAMP) $(REPLAYWEB_STAMP)
+test:
+	@$(MAKE) --no-print-directory -j4 $(SETUP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	IFES_TEST_EXTRAS=required $(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=30 tests
 
