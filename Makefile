@@ -32,13 +32,20 @@ EDITABLE := -e '.[release,browse,tokens,deploy,dev]'
 install = ($(UV) pip install --quiet --compile-bytecode --python $(1) $(2) 2>/dev/null \
 	|| $(1) -m pip install --quiet $(2))
 
-$(STAMP): pyproject.toml
+# The crawler's venv with uv in it: pywb's environment needs only this much of it (its install
+# runs beside the crawler's under `make test`). scrapyd's builds the checkout, as the crawler's
+# editable install does: it waits for that one (two builds in one source tree could collide).
+UV_STAMP := $(VENV)/.uv-stamp
+$(UV_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet uv || echo "uv not installed: pip installs the environments"
+	touch $(UV_STAMP)
+
+$(STAMP): pyproject.toml | $(UV_STAMP)
 	$(call install,$(PY),$(EDITABLE))
 	touch $(STAMP)
 
-$(PYWB_STAMP): | $(STAMP)
+$(PYWB_STAMP): | $(UV_STAMP)
 	$(PYTHON) -m venv $(PYWB_VENV)
 	$(call install,$(PYWB_VENV)/bin/python,'pywb>=2.8')
 	touch $(PYWB_STAMP)
@@ -79,7 +86,13 @@ lint: venv
 ## (--no-loadscope-reorder: xdist would otherwise start the modules with the most tests first).
 ## The project's `python -m` children (crawls, servers) are forked by a pre-warmed zygote, one per
 ## worker (tests/zygote.py, put in place by tests/conftest.py); IFES_TEST_ZYGOTE=0 execs them afresh.
-test: venv lint $(PYWB_STAMP) $(SCRAPYD_STAMP) $(REPLAYWEB_STAMP)
+## The set-up steps run side by side (a make of its own with -j: `make test` alone is serial):
+## ReplayWeb.page's download, and pywb's environment once uv is in the crawler's, beside the
+## crawler's install; then the lint and type gates beside scrapyd's environment. The tests start
+## once all have passed.
+SETUP := venv lint $(PYWB_STAMP) $(SCRAPYD_STAMP) $(REPLAYWEB_STAMP)
+test:
+	@$(MAKE) --no-print-directory -j4 $(SETUP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	IFES_TEST_EXTRAS=required $(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=30 tests
 
