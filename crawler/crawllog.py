@@ -38,7 +38,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ifes_archive.archive.warcs.http_messages import read_http_head
-from ifes_archive.archive.warcs.writer import sha1_digest
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -82,6 +81,9 @@ class Attempt:
 
 def _cell(value: str) -> str:
     # One column each: no spaces or line breaks from a server's header may split a line.
+    if value.isprintable() and " " not in value:
+        # Nothing to escape (the space is the one printable character str.isspace() takes).
+        return value or "-"
     text = "".join(c if c.isprintable() and not c.isspace() else f"%{ord(c):02X}"
                    for c in value) if value else ""
     return text or "-"
@@ -149,8 +151,14 @@ def attempt_of(request: Any, exchange: HttpExchange | None, fetched: Any, failed
     ``fetched`` when the answer was whole) or how it failed (``failed``, a client failure
     kind)."""
     notes = list(annotations or [])
-    head = read_http_head([exchange.response_bytes]) if exchange and exchange.response_bytes \
-        else None
+    head = None
+    if fetched is not None and exchange is not None and exchange.response_bytes:
+        # A whole answer: its head is the one the client parsed (read the same way, by h11).
+        content_type = _last_value(fetched.headers, b"content-type")
+    else:
+        if exchange is not None and exchange.response_bytes:
+            head = read_http_head([exchange.response_bytes])
+        content_type = head.content_type if head is not None else None
     if status is None:
         status = fetched.status if fetched is not None else (
             head.status if head is not None else FAILURE_CODES.get(failed or "", UNREADABLE))
@@ -173,8 +181,14 @@ def attempt_of(request: Any, exchange: HttpExchange | None, fetched: Any, failed
     return Attempt(
         request.url, status, len(exchange.response_bytes) if exchange else 0, hops_of(request),
         referer.decode("latin-1") if referer else "",
-        head.content_type or "" if head is not None else "", began, int(seconds * 1000),
-        sha1_digest(exchange.payload) if exchange and exchange.response_bytes else "", notes)
+        content_type or "", began, int(seconds * 1000),
+        exchange.payload_digest if exchange and exchange.response_bytes else "", notes)
+
+
+def _last_value(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """Return the last value of header ``name`` (lower case) in raw ``headers``, as text."""
+    values = [v for k, v in headers if k.lower() == name]
+    return values[-1].decode("latin-1") if values else None
 
 
 def parse_line(line: str) -> dict[str, str]:

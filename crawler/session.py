@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,7 +54,6 @@ from ifes_archive.archive.warcs.writer import (
     CaptureWriter,
     HttpExchange,
     Revisit,
-    sha1_digest,
 )
 from ifes_archive.crawler.crawllog import CrawlLog
 from ifes_archive.crawler.recovery import known_capture, open_state, recover_state
@@ -337,12 +337,12 @@ class CaptureSession:
         elif fetched.status == 200:
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in fetched.headers]
             self._state.remember(known_capture(key, pointer, headers,
-                                               sha1_digest(fetched.exchange.payload), self.run_id,
+                                               fetched.exchange.payload_digest, self.run_id,
                                                self.bases[0] if self.bases else None))
 
     def key(self, url: str) -> str:
         """Return the state key of ``url`` (relative to the site's base URL)."""
-        return state_key(url, *self.bases)
+        return _state_key(url, tuple(self.bases))
 
     def rebase(self, url: str, base_url: str | None) -> str:
         """Return ``url``, captured when the site was at ``base_url``, at its address now."""
@@ -357,6 +357,12 @@ class CaptureSession:
         return known if known is not None and known.run_id == self.run_id else None
 
 
+@lru_cache(maxsize=1024)
+def _state_key(url: str, bases: tuple[str, ...]) -> str:
+    # Asked twice for most URLs: by the revalidation middleware, then when the answer is written.
+    return state_key(url, *bases)
+
+
 def _revisit_of(known: KnownCapture | None, fetched: Fetched | None,
                 exchange: HttpExchange) -> Revisit | None:
     if known is None or fetched is None or exchange.truncated:
@@ -369,7 +375,7 @@ def _revisit_of(known: KnownCapture | None, fetched: Fetched | None,
     if fetched.status == 304:
         return Revisit(REVISIT_NOT_MODIFIED, **refer)
     if fetched.status == known.status == 200 and \
-            sha1_digest(exchange.payload) == known.payload_digest:
+            exchange.payload_digest == known.payload_digest:
         return Revisit(REVISIT_IDENTICAL, **refer)
     return None
 

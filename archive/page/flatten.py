@@ -76,7 +76,10 @@ class _Text:
                 self.breaks = 0
 
     def end_line(self) -> None:
-        line = " ".join("".join(self.line).translate(_INVISIBLE).split())
+        text = "".join(self.line)
+        if "\u00ad" in text or "\ufeff" in text:  # translate() is slow: only when needed
+            text = text.translate(_INVISIBLE)
+        line = " ".join(text.split())
         self.line = []
         if line:
             self.lines.append(line)

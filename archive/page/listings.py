@@ -14,6 +14,7 @@ listing an article's breadcrumb links to (the crumb check compares the two names
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin
 
 import lxml.html
@@ -52,10 +53,28 @@ def read_listing(url: str, content_type: str | None, body: bytes, base_url: str,
         return None
     seen: dict[int, None] = {}
     for link in root.xpath(ITEM_LINKS):
-        found = article_id_of(urljoin(base_url, link.get("href")), base_url, buttons=True)
+        found = _listed_id(urljoin(base_url, link.get("href")), base_url)
         if found is not None:
             seen.setdefault(found)
     return Listing(name, crumb, itemid_of(url, base_url), tuple(seen), listing_key(url, base_url))
+
+
+#: URLs longer than this are not kept by :func:`_listed_id`'s cache (a hostile page's links).
+CACHED_URL_MAX = 2048
+
+
+def _listed_id(url: str, base_url: str) -> int | None:
+    """Return the article a listing's link names (:func:`article_id_of`, buttons too)."""
+    if len(url) > CACHED_URL_MAX:
+        return article_id_of(url, base_url, buttons=True)
+    return _cached_listed_id(url, base_url)
+
+
+# An item's links repeat (its title, "read more", its buttons), and an article is listed on
+# several listings: the ids of short URLs kept.
+@lru_cache(maxsize=4096)
+def _cached_listed_id(url: str, base_url: str) -> int | None:
+    return article_id_of(url, base_url, buttons=True)
 
 
 def _last_crumb(root: lxml.html.HtmlElement) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from ifes_archive.archive.page.given_names import is_east_asian_surname
 
@@ -35,10 +36,24 @@ def is_cyrillic(word: str) -> bool:
     return any("\u0400" <= ch <= "\u04ff" for ch in word)
 
 
+#: Words longer than this are not kept by :func:`name_key`'s cache.
+CACHED_WORD_MAX = 64
+
+
 def name_key(word: str) -> str:
     """Return a key under which transliterations of one surname meet (Streltsov = Стрельцов,
     Zhukov = Joukov, Yakovleva = Iakovleva): romanised, drift folded, an iotated first vowel
     and then every vowel after the first letter dropped."""
+    return _cached_name_key(word) if len(word) <= CACHED_WORD_MAX else _name_key(word)
+
+
+# Surnames repeat (some 30 look-ups an article, of a few names): keys of short words kept.
+@lru_cache(maxsize=4096)
+def _cached_name_key(word: str) -> str:
+    return _name_key(word)
+
+
+def _name_key(word: str) -> str:
     text = unicodedata.normalize("NFKD", word.lower())
     text = "".join(_CYRILLIC.get(ch, ch) for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"[^a-z]", "", text)

@@ -221,8 +221,9 @@ def _template_fields(reads: list[Page], blocks: list[list[str]]) -> _Fields:
     (``blocks``: the paragraphs of their bodies)."""
     first = reads[0]
     title_raw = first.title_raw or ""
-    lead = titles.read_lead(blocks, title_raw, titles.expected_names(title_raw))
-    expected = frozenset(name_key(m.surname) for m in titles.expected_names(title_raw))
+    in_title = titles.expected_names(title_raw)
+    lead = titles.read_lead(blocks, title_raw, in_title)
+    expected = frozenset(name_key(m.surname) for m in in_title)
     row = (names.byline_mentions(first.author_row, expected, "row") or []) \
         if first.author_row else []
     mentions: list[names.Mention] = [*lead.byline, *row]

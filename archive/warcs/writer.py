@@ -24,6 +24,7 @@ import uuid
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -81,6 +82,12 @@ class HttpExchange:
     truncated: str | None = None
     #: Bytes at the end of ``response_bytes`` that came after the end of the HTTP message.
     trailing: int = 0
+
+    @cached_property
+    def payload_digest(self) -> str:
+        """``sha1:BASE32`` of ``payload``, computed once (the response record, the revisit
+        check, the crawl state and the crawl log all name it)."""
+        return sha1_digest(self.payload)
 
 
 #: Revisit profiles of WARC 1.1 §6.7.
@@ -235,7 +242,7 @@ class CaptureWriter:
         offset = current.members.position()
         current.writer.write_record(_record("response", headers, exchange.response_bytes,
                                             "application/http; msgtype=response",
-                                            sha1_digest(exchange.payload)))
+                                            exchange.payload_digest))
         length = current.members.position() - offset
         self._after_write(current)
         return CapturePointer(current.path.name, offset, length, record_id, exchange.target_uri,
@@ -337,7 +344,7 @@ def _response_record(exchange: HttpExchange, date: str, record_id: str,
     headers = _pair_headers("response", exchange, date, record_id, request_id)
     headers += _ip_header(exchange) + _problem_headers(exchange)
     return _record("response", headers, exchange.response_bytes,
-                   "application/http; msgtype=response", sha1_digest(exchange.payload))
+                   "application/http; msgtype=response", exchange.payload_digest)
 
 
 def _problem_headers(exchange: HttpExchange) -> list[tuple[str, str]]:
