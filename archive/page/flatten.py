@@ -54,7 +54,8 @@ HIDDEN_TAGS = frozenset([
 ])
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 #: Characters a reader does not see: soft hyphen, zero-width no-break space (a stray BOM).
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\ufeff"))
+_INVISIBLE_CHARACTERS = "\u00ad\ufeff"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARACTERS))
 
 Skip = Callable[["lxml.etree._Element"], bool]
 
@@ -77,7 +78,7 @@ class _Text:
 
     def end_line(self) -> None:
         text = "".join(self.line)
-        if "\u00ad" in text or "\ufeff" in text:  # translate() is slow: only when needed
+        if any(ch in text for ch in _INVISIBLE_CHARACTERS):  # translate() is slow: only when needed
             text = text.translate(_INVISIBLE)
         line = " ".join(text.split())
         self.line = []
